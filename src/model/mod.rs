@@ -1,0 +1,234 @@
+//! The domain vocabulary shared by every layer: partners, roles, visibility, TRUST tags,
+//! identifiers, and the persisted session record.
+//!
+//! Must not depend on egui, printpdf, the file system or the clock: time always comes in
+//! as an argument.
+
+pub mod session;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub use session::*;
+
+/// One of the two partners of a couple. Names live in the couple's record; sessions
+/// only ever refer to the slot, so a session record carries no names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Partner {
+    A,
+    B,
+}
+
+impl Partner {
+    pub const BOTH: [Partner; 2] = [Partner::A, Partner::B];
+
+    /// The other partner.
+    pub fn other(self) -> Partner {
+        match self {
+            Partner::A => Partner::B,
+            Partner::B => Partner::A,
+        }
+    }
+}
+
+impl fmt::Display for Partner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Partner::A => f.write_str("partner A"),
+            Partner::B => f.write_str("partner B"),
+        }
+    }
+}
+
+/// A role a protocol gives a partner. Roles come in complementary pairs: binding one
+/// member of a pair to a partner binds the other member to the other partner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Speaker,
+    Listener,
+    HurtPartner,
+    DisclosingPartner,
+    PartnerA,
+    PartnerB,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Speaker,
+        Role::Listener,
+        Role::HurtPartner,
+        Role::DisclosingPartner,
+        Role::PartnerA,
+        Role::PartnerB,
+    ];
+
+    /// The name used between braces in template text, e.g. `{hurt_partner}`.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            Role::Speaker => "speaker",
+            Role::Listener => "listener",
+            Role::HurtPartner => "hurt_partner",
+            Role::DisclosingPartner => "disclosing_partner",
+            Role::PartnerA => "partner_a",
+            Role::PartnerB => "partner_b",
+        }
+    }
+
+    /// The role for a placeholder name, if it is one.
+    pub fn from_placeholder(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.placeholder() == name)
+    }
+
+    /// The other member of this role's pair.
+    pub fn counterpart(self) -> Role {
+        match self {
+            Role::Speaker => Role::Listener,
+            Role::Listener => Role::Speaker,
+            Role::HurtPartner => Role::DisclosingPartner,
+            Role::DisclosingPartner => Role::HurtPartner,
+            Role::PartnerA => Role::PartnerB,
+            Role::PartnerB => Role::PartnerA,
+        }
+    }
+
+    /// `PartnerA` and `PartnerB` are always bound; the other roles only when a template
+    /// declares them.
+    pub fn is_always_bound(self) -> bool {
+        matches!(self, Role::PartnerA | Role::PartnerB)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.placeholder())
+    }
+}
+
+/// Which partner holds each pair of roles. `speaker` binds Speaker (and so Listener to the
+/// other partner); `hurt_partner` binds HurtPartner (and DisclosingPartner).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bindings {
+    #[serde(default)]
+    pub speaker: Option<Partner>,
+    #[serde(default)]
+    pub hurt_partner: Option<Partner>,
+}
+
+impl Bindings {
+    /// The partner a role is bound to, if it is bound.
+    pub fn partner(&self, role: Role) -> Option<Partner> {
+        match role {
+            Role::PartnerA => Some(Partner::A),
+            Role::PartnerB => Some(Partner::B),
+            Role::Speaker => self.speaker,
+            Role::Listener => self.speaker.map(Partner::other),
+            Role::HurtPartner => self.hurt_partner,
+            Role::DisclosingPartner => self.hurt_partner.map(Partner::other),
+        }
+    }
+
+    /// The same bindings with speaker and listener exchanged.
+    pub fn swapped(self) -> Bindings {
+        Bindings {
+            speaker: self.speaker.map(Partner::other),
+            hurt_partner: self.hurt_partner,
+        }
+    }
+}
+
+/// Who may see an item.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub enum Visibility {
+    /// Both partners and the therapist.
+    #[default]
+    Joint,
+    /// Each partner's own entries are seen by that partner and the therapist only.
+    PartnerPrivate,
+    /// The therapist only.
+    ClinicianOnly,
+}
+
+/// The five dimensions of the TRUST framework a protocol works on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TrustTag {
+    /// Truth and transparency.
+    Truth,
+    Responsibility,
+    Understanding,
+    /// Sympathy and support.
+    Sympathy,
+    Time,
+}
+
+impl TrustTag {
+    pub fn label(self) -> &'static str {
+        match self {
+            TrustTag::Truth => "Truth and transparency",
+            TrustTag::Responsibility => "Responsibility",
+            TrustTag::Understanding => "Understanding",
+            TrustTag::Sympathy => "Sympathy and support",
+            TrustTag::Time => "Time",
+        }
+    }
+}
+
+/// Who answers a step: both together, each partner separately, one role, or the
+/// therapist.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Respondents {
+    #[default]
+    Joint,
+    Each,
+    Role(Role),
+    Clinician,
+}
+
+/// Whose entry a piece of recorded content is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Respondent {
+    Joint,
+    Partner(Partner),
+    Clinician,
+}
+
+/// The therapist's decision after both safety screens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SafetyDecision {
+    JointWork,
+    JointWorkWithSafetyProtocol,
+    IndividualWorkOnly,
+}
+
+/// What is known about a couple outside the session being run, passed in at start so the
+/// runner stays pure: which partners have a recorded safety screen, and the decision.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CoupleFacts {
+    pub screened: std::collections::BTreeSet<Partner>,
+    pub safety_decision: Option<SafetyDecision>,
+}
+
+/// Identifier of a couple record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CoupleId(pub uuid::Uuid);
+
+/// Identifier of a session record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SessionId(pub uuid::Uuid);
+
+/// Display names for the two partners, used only to fill placeholders on screen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartnerNames {
+    pub a: String,
+    pub b: String,
+}
+
+impl PartnerNames {
+    pub fn of(&self, partner: Partner) -> &str {
+        match partner {
+            Partner::A => &self.a,
+            Partner::B => &self.b,
+        }
+    }
+}

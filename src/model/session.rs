@@ -1,0 +1,447 @@
+//! The session record: what happened in a session, step by step, in a form that notes,
+//! progress views and PDFs can be produced from later. Persisted as RON.
+//!
+//! Pure data: no clock, no file system, no egui.
+
+use super::{Bindings, CoupleId, Partner, Respondent, SessionId, Visibility};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Format version written into every session record.
+pub const SESSION_FORMAT: u32 = 1;
+
+/// One run of a template with one couple.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub format: u32,
+    pub id: SessionId,
+    pub couple: CoupleId,
+    pub template_id: String,
+    pub template_title: String,
+    pub started_at: DateTime<Utc>,
+    #[serde(default)]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The roles as bound at start (before any swap).
+    pub bindings: Bindings,
+    /// Index into `steps` of the step on screen.
+    pub current: usize,
+    /// One entry per step as run: a step inside a repeat appears once per pass.
+    pub steps: Vec<StepRecord>,
+    /// Navigation and role changes, in order.
+    #[serde(default)]
+    pub log: Vec<LogEntry>,
+}
+
+/// Where a step stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StepStatus {
+    /// Not reached yet.
+    #[default]
+    Pending,
+    /// On screen now, or visited and returned to.
+    Active,
+    /// Left with what the step asks for recorded.
+    Done,
+    /// Left with the session moving on before the step was complete.
+    Incomplete,
+    /// Skipped by the therapist, with a reason.
+    Skipped,
+}
+
+/// What happened in one step (one pass of it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub step_id: String,
+    /// 1 for a step outside any repeat; the pass number inside a repeat.
+    pub pass: u32,
+    pub visibility: Visibility,
+    /// The roles in force for this step (after repeats and swaps).
+    pub roles: Bindings,
+    #[serde(default)]
+    pub status: StepStatus,
+    #[serde(default)]
+    pub first_entered_at: Option<DateTime<Utc>>,
+    /// Start of the current visit, while the step is on screen.
+    #[serde(default)]
+    pub visit_started_at: Option<DateTime<Utc>>,
+    /// Time on this step over all finished visits.
+    #[serde(default)]
+    pub active_secs: i64,
+    #[serde(default)]
+    pub skip_reason: Option<String>,
+    /// Therapist confirmations given to this step's `Confirm` gates.
+    #[serde(default)]
+    pub confirmations: Vec<Confirmation>,
+    /// The clinician's note beside this step. Never shown to the couple.
+    #[serde(default)]
+    pub clinician_note: String,
+    pub data: StepData,
+}
+
+/// A therapist's confirmation of a gate statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub statement: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What a step recorded, by kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum StepData {
+    Script,
+    SwapRoles,
+    Loop(LoopRecord),
+    Floor(FloorRecord),
+    Questions(QuestionsRecord),
+    Plan(PlanRecord),
+    Rating(RatingRecord),
+    Text(EntriesRecord<String>),
+    Choice(EntriesRecord<Vec<String>>),
+    Checklist(EntriesRecord<Vec<String>>),
+}
+
+/// A navigation or role event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub at: DateTime<Utc>,
+    /// Index of the step the event happened on.
+    pub step: usize,
+    pub event: LogEvent,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogEvent {
+    Started,
+    Entered,
+    Next,
+    Back,
+    Skipped,
+    RolesSwapped,
+    GateBlocked,
+    Ended,
+}
+
+// ---------------------------------------------------------------------------------------
+// Paraphrase loop
+
+/// How the speaker answered one mirror attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MirrorOutcome {
+    /// "Yes, that's it", and there is no more.
+    Confirmed,
+    /// "Not quite": the speaker corrects.
+    Corrected,
+    /// "You got it, and there's more."
+    More,
+}
+
+/// Something the speaker said: the first message, a correction or an addition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Utterance {
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One attempt of the listener to mirror, and the speaker's answer to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MirrorAttempt {
+    pub text: String,
+    pub at: DateTime<Utc>,
+    /// `None` while the speaker has not answered yet.
+    #[serde(default)]
+    pub outcome: Option<MirrorOutcome>,
+    /// The speaker's correction or addition, when the outcome is not `Confirmed`.
+    #[serde(default)]
+    pub reply: String,
+}
+
+/// An attempt at one of the stages after the loop (summary, validation, empathy).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageAttempt {
+    pub text: String,
+    /// Feeling words offered (empathy stage only).
+    #[serde(default)]
+    pub feelings: Vec<String>,
+    pub at: DateTime<Utc>,
+    /// Whether the speaker accepted it; `None` while unanswered.
+    #[serde(default)]
+    pub accepted: Option<bool>,
+}
+
+/// The stages that may follow a paraphrase loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum LoopStage {
+    /// "Let me see if I got all of it": a summary the speaker accepts or not.
+    Summary,
+    /// "You make sense because…"
+    Validation,
+    /// "I imagine you might feel… Is that it?", with feeling words.
+    Empathy,
+}
+
+/// Everything a paraphrase loop recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoopRecord {
+    pub speaker: Partner,
+    pub listener: Partner,
+    /// The speaker's first message.
+    #[serde(default)]
+    pub message: Option<Utterance>,
+    /// Every mirror attempt in order, with the speaker's answer.
+    #[serde(default)]
+    pub attempts: Vec<MirrorAttempt>,
+    /// Attempts at the optional stages after the loop, by stage.
+    #[serde(default)]
+    pub stages: BTreeMap<LoopStage, Vec<StageAttempt>>,
+}
+
+impl LoopRecord {
+    pub fn new(speaker: Partner, listener: Partner) -> Self {
+        LoopRecord {
+            speaker,
+            listener,
+            message: None,
+            attempts: Vec::new(),
+            stages: BTreeMap::new(),
+        }
+    }
+
+    /// True once the speaker said "that's it" with nothing more.
+    pub fn is_confirmed(&self) -> bool {
+        self.attempts
+            .last()
+            .is_some_and(|a| a.outcome == Some(MirrorOutcome::Confirmed))
+    }
+
+    /// How many times the speaker said "there's more".
+    pub fn more_cycles(&self) -> usize {
+        self.outcome_count(MirrorOutcome::More)
+    }
+
+    /// How many times the speaker corrected the mirror.
+    pub fn corrections(&self) -> usize {
+        self.outcome_count(MirrorOutcome::Corrected)
+    }
+
+    fn outcome_count(&self, outcome: MirrorOutcome) -> usize {
+        self.attempts
+            .iter()
+            .filter(|a| a.outcome == Some(outcome))
+            .count()
+    }
+
+    /// Whether the last attempt at a stage was accepted.
+    pub fn stage_accepted(&self, stage: LoopStage) -> Option<bool> {
+        self.stages
+            .get(&stage)
+            .and_then(|attempts| attempts.last())
+            .and_then(|a| a.accepted)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Floor
+
+/// How close a paraphrase came, as the speaker judged it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Accuracy {
+    Accurate,
+    Partly,
+    Missed,
+}
+
+/// One turn at speaking or paraphrasing while someone holds the floor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Exchange {
+    Chunk {
+        by: Partner,
+        text: String,
+        at: DateTime<Utc>,
+    },
+    Paraphrase {
+        by: Partner,
+        text: String,
+        accuracy: Accuracy,
+        at: DateTime<Utc>,
+    },
+}
+
+/// A rule breach the therapist tapped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Breach {
+    pub rule: String,
+    pub by: Partner,
+    pub at: DateTime<Utc>,
+}
+
+/// A time-out either partner called, and when the talk is to resume.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeOut {
+    pub called_by: Partner,
+    pub at: DateTime<Utc>,
+    pub resume_at: DateTime<Utc>,
+    #[serde(default)]
+    pub resumed_at: Option<DateTime<Utc>>,
+}
+
+/// A change of who holds the floor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FloorChange {
+    pub holder: Partner,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything a speaker–listener floor step recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FloorRecord {
+    /// Who held the floor from when, the first entry being the start.
+    pub holders: Vec<FloorChange>,
+    #[serde(default)]
+    pub exchanges: Vec<Exchange>,
+    #[serde(default)]
+    pub breaches: Vec<Breach>,
+    #[serde(default)]
+    pub timeouts: Vec<TimeOut>,
+}
+
+impl FloorRecord {
+    /// Who holds the floor now.
+    pub fn holder(&self) -> Option<Partner> {
+        self.holders.last().map(|c| c.holder)
+    }
+
+    /// The time-out in force, if any.
+    pub fn active_timeout(&self) -> Option<&TimeOut> {
+        self.timeouts.iter().rev().find(|t| t.resumed_at.is_none())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Questions
+
+/// Where a question stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QuestionStatus {
+    Draft,
+    Vetted,
+    Included,
+    Answered,
+    Deferred,
+    Withdrawn,
+}
+
+/// One question, with its owner's reason for asking it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    /// Stable within the list, never reused.
+    pub id: u32,
+    pub text: String,
+    #[serde(default)]
+    pub category: String,
+    /// "Why I need to know."
+    #[serde(default)]
+    pub why: String,
+    pub status: QuestionStatus,
+    /// Set by the therapist on questions that ask for graphic detail.
+    #[serde(default)]
+    pub caution: bool,
+    #[serde(default)]
+    pub answer: Option<Utterance>,
+    pub added_at: DateTime<Utc>,
+}
+
+/// A question list owned by one partner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionsRecord {
+    pub owner: Partner,
+    /// In the order the owner chose.
+    #[serde(default)]
+    pub items: Vec<Question>,
+    /// When the owner released the list to the joint session; private until then.
+    #[serde(default)]
+    pub released_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub next_id: u32,
+}
+
+// ---------------------------------------------------------------------------------------
+// Plan
+
+/// How a commitment is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verification {
+    SelfReport,
+    PartnerConfirms,
+}
+
+/// What a commitment says, as entered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentDraft {
+    pub owner: Partner,
+    /// A category from the template's list, or empty.
+    #[serde(default)]
+    pub category: String,
+    /// Specific, observable behaviour.
+    pub behaviour: String,
+    /// How often and when.
+    pub rhythm: String,
+    pub verification: Verification,
+    pub starts_on: NaiveDate,
+    pub review_on: NaiveDate,
+}
+
+/// A commitment in a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commitment {
+    pub id: u32,
+    pub draft: CommitmentDraft,
+    pub added_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRecord {
+    #[serde(default)]
+    pub commitments: Vec<Commitment>,
+    #[serde(default)]
+    pub next_id: u32,
+}
+
+// ---------------------------------------------------------------------------------------
+// Ratings
+
+/// A scored total for one rater.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    pub total: u32,
+    pub max: u32,
+    /// Below the scale's cutoff (for the CSI-4: in the distressed range).
+    pub below_cutoff: bool,
+}
+
+/// Ratings by each rater, item by item.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RatingRecord {
+    #[serde(default)]
+    pub values: BTreeMap<Partner, BTreeMap<String, u8>>,
+    /// Totals for raters who answered every item, on scales that are scored.
+    #[serde(default)]
+    pub scores: BTreeMap<Partner, Score>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Text, choice, checklist
+
+/// Entries by respondent (text, chosen options, checked items).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntriesRecord<T> {
+    pub entries: BTreeMap<Respondent, T>,
+}
+
+impl<T> Default for EntriesRecord<T> {
+    fn default() -> Self {
+        EntriesRecord {
+            entries: BTreeMap::new(),
+        }
+    }
+}

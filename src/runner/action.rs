@@ -1,0 +1,174 @@
+//! Everything a therapist (or a partner, through the therapist's screen) can do in a
+//! session, as data: the UI, the command line and the tests all speak this.
+
+use crate::model::{
+    Accuracy, CommitmentDraft, LoopStage, MirrorOutcome, Partner, QuestionStatus, Respondent,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One thing that happens in a session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Action {
+    // Navigation, on any step.
+    Next,
+    Back,
+    Skip {
+        reason: String,
+    },
+    /// Exchange speaker and listener from this step on.
+    SwapRoles,
+    /// The therapist confirms one of the step's `Confirm` gates.
+    ConfirmGate {
+        statement: String,
+    },
+    /// Replace the clinician's note on the step on screen.
+    Note(String),
+    /// Stop the session (always allowed: safety first).
+    End,
+
+    // ParaphraseLoop
+    /// The speaker's first message.
+    SpeakerSays(String),
+    /// The listener's attempt to mirror.
+    Mirror(String),
+    /// The speaker's answer to the last mirror, with the correction or addition.
+    Verdict {
+        outcome: MirrorOutcome,
+        reply: String,
+    },
+    /// An attempt at a stage after the loop.
+    StageAttempt {
+        stage: LoopStage,
+        text: String,
+        feelings: Vec<String>,
+    },
+    StageVerdict {
+        stage: LoopStage,
+        accepted: bool,
+    },
+
+    // Floor
+    PassFloor,
+    /// The floor holder speaks.
+    FloorChunk(String),
+    /// The other partner paraphrases.
+    FloorParaphrase {
+        text: String,
+        accuracy: Accuracy,
+    },
+    Breach {
+        rule: String,
+        by: Partner,
+    },
+    TimeOut {
+        by: Partner,
+        resume_at: DateTime<Utc>,
+    },
+    Resume,
+
+    // Questions
+    AddQuestion {
+        text: String,
+        category: String,
+        why: String,
+    },
+    EditQuestion {
+        id: u32,
+        text: String,
+        category: String,
+        why: String,
+    },
+    SetQuestionStatus {
+        id: u32,
+        status: QuestionStatus,
+    },
+    SetCaution {
+        id: u32,
+        caution: bool,
+    },
+    /// Move a question to position `to` (0-based) in the owner's order.
+    MoveQuestion {
+        id: u32,
+        to: usize,
+    },
+    AnswerQuestion {
+        id: u32,
+        text: String,
+    },
+    ReleaseQuestions,
+
+    // Plan
+    AddCommitment(CommitmentDraft),
+    EditCommitment {
+        id: u32,
+        draft: CommitmentDraft,
+    },
+    RemoveCommitment {
+        id: u32,
+    },
+
+    // Rating
+    Rate {
+        rater: Partner,
+        item: String,
+        value: u8,
+    },
+
+    // Text, Choice, Checklist
+    /// Set a respondent's text; empty text clears it.
+    WriteText {
+        respondent: Respondent,
+        text: String,
+    },
+    Choose {
+        respondent: Respondent,
+        option: String,
+        selected: bool,
+    },
+    Check {
+        respondent: Respondent,
+        item: String,
+        checked: bool,
+    },
+}
+
+impl Action {
+    /// The action's name, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Next => "Next",
+            Action::Back => "Back",
+            Action::Skip { .. } => "Skip",
+            Action::SwapRoles => "Swap roles",
+            Action::ConfirmGate { .. } => "Confirm",
+            Action::Note(_) => "Note",
+            Action::End => "End",
+            Action::SpeakerSays(_) => "Speaker's message",
+            Action::Mirror(_) => "Mirror",
+            Action::Verdict { .. } => "Speaker's answer",
+            Action::StageAttempt { .. } => "Stage attempt",
+            Action::StageVerdict { .. } => "Stage answer",
+            Action::PassFloor => "Pass the floor",
+            Action::FloorChunk(_) => "Speak",
+            Action::FloorParaphrase { .. } => "Paraphrase",
+            Action::Breach { .. } => "Rule breach",
+            Action::TimeOut { .. } => "Time-out",
+            Action::Resume => "Resume",
+            Action::AddQuestion { .. } => "Add question",
+            Action::EditQuestion { .. } => "Edit question",
+            Action::SetQuestionStatus { .. } => "Question status",
+            Action::SetCaution { .. } => "Caution flag",
+            Action::MoveQuestion { .. } => "Move question",
+            Action::AnswerQuestion { .. } => "Answer",
+            Action::ReleaseQuestions => "Release questions",
+            Action::AddCommitment(_) => "Add commitment",
+            Action::EditCommitment { .. } => "Edit commitment",
+            Action::RemoveCommitment { .. } => "Remove commitment",
+            Action::Rate { .. } => "Rate",
+            Action::WriteText { .. } => "Write",
+            Action::Choose { .. } => "Choose",
+            Action::Check { .. } => "Tick",
+        }
+    }
+}

@@ -1,0 +1,754 @@
+//! The semantics of each step kind: the blank record, what completes it, and how each
+//! action changes it. Pure functions over one step's record.
+
+use super::{Action, RunError, respondents_of};
+use crate::model::{
+    Bindings, Commitment, EntriesRecord, Exchange, FloorChange, FloorRecord, LoopRecord, LoopStage,
+    MirrorAttempt, MirrorOutcome, Partner, PlanRecord, Question, QuestionStatus, QuestionsRecord,
+    RatingRecord, Respondent, Score, StageAttempt, StepData, StepRecord, TimeOut, Utterance,
+};
+use crate::template::{RatingItem, Scoring, Step, StepKind};
+use chrono::{DateTime, Duration, Utc};
+
+fn partner(roles: Bindings, role: crate::model::Role) -> Partner {
+    // Validation and start-up guarantee every used role is bound; A is a safe fallback.
+    roles.partner(role).unwrap_or(Partner::A)
+}
+
+/// The empty record for a step kind under these roles.
+pub fn blank(kind: &StepKind, roles: Bindings) -> StepData {
+    match kind {
+        StepKind::Script | StepKind::Repeat { .. } => StepData::Script,
+        StepKind::SwapRoles => StepData::SwapRoles,
+        StepKind::ParaphraseLoop {
+            speaker, listener, ..
+        } => StepData::Loop(LoopRecord::new(
+            partner(roles, *speaker),
+            partner(roles, *listener),
+        )),
+        StepKind::Floor { .. } => StepData::Floor(FloorRecord {
+            holders: Vec::new(),
+            exchanges: Vec::new(),
+            breaches: Vec::new(),
+            timeouts: Vec::new(),
+        }),
+        StepKind::Questions { owner, .. } => StepData::Questions(QuestionsRecord {
+            owner: partner(roles, *owner),
+            items: Vec::new(),
+            released_at: None,
+            next_id: 1,
+        }),
+        StepKind::Plan { .. } => StepData::Plan(PlanRecord {
+            commitments: Vec::new(),
+            next_id: 1,
+        }),
+        StepKind::Rating { .. } => StepData::Rating(RatingRecord::default()),
+        StepKind::Text { .. } => StepData::Text(EntriesRecord::default()),
+        StepKind::Choice { .. } => StepData::Choice(EntriesRecord::default()),
+        StepKind::Checklist { .. } => StepData::Checklist(EntriesRecord::default()),
+    }
+}
+
+/// First entry into a step: the floor goes to its first holder; a question list starts
+/// from the one carried over.
+pub fn on_enter(
+    kind: &StepKind,
+    data: &mut StepData,
+    roles: Bindings,
+    now: DateTime<Utc>,
+    carried: Option<QuestionsRecord>,
+) {
+    match (kind, data) {
+        (StepKind::Floor { first, .. }, StepData::Floor(floor)) if floor.holders.is_empty() => {
+            floor.holders.push(FloorChange {
+                holder: partner(roles, *first),
+                at: now,
+            });
+        }
+        (StepKind::Questions { .. }, StepData::Questions(list)) if list.items.is_empty() => {
+            if let Some(carried) = carried {
+                *list = carried;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether nothing was recorded in the step yet (apart from automatic entries).
+pub fn is_blank(_kind: &StepKind, record: &StepRecord) -> bool {
+    match &record.data {
+        StepData::Script | StepData::SwapRoles => true,
+        StepData::Loop(l) => l.message.is_none() && l.attempts.is_empty(),
+        StepData::Floor(f) => {
+            f.exchanges.is_empty()
+                && f.breaches.is_empty()
+                && f.timeouts.is_empty()
+                && f.holders.len() <= 1
+        }
+        StepData::Questions(q) => q.items.is_empty(),
+        StepData::Plan(p) => p.commitments.is_empty(),
+        StepData::Rating(r) => r.values.is_empty(),
+        StepData::Text(e) => e.entries.is_empty(),
+        StepData::Choice(e) => e.entries.is_empty(),
+        StepData::Checklist(e) => e.entries.is_empty(),
+    }
+}
+
+/// Whether a step has what it asks for.
+pub fn is_complete(kind: &StepKind, record: &StepRecord) -> bool {
+    match (kind, &record.data) {
+        (_, StepData::Script | StepData::SwapRoles) => true,
+        (_, StepData::Loop(l)) => l.is_confirmed(),
+        (_, StepData::Floor(f)) => f
+            .exchanges
+            .iter()
+            .any(|e| matches!(e, Exchange::Paraphrase { .. })),
+        (StepKind::Questions { answering, .. }, StepData::Questions(q)) => {
+            if *answering {
+                let open = q.items.iter().any(|i| i.status == QuestionStatus::Included);
+                let handled = q.items.iter().any(|i| {
+                    matches!(
+                        i.status,
+                        QuestionStatus::Answered | QuestionStatus::Deferred
+                    )
+                });
+                !open && handled
+            } else {
+                q.items
+                    .iter()
+                    .any(|i| i.status != QuestionStatus::Withdrawn)
+            }
+        }
+        (_, StepData::Plan(p)) => !p.commitments.is_empty(),
+        (StepKind::Rating { raters, items, .. }, StepData::Rating(r)) => {
+            raters.iter().all(|role| {
+                record.roles.partner(*role).is_some_and(|p| {
+                    r.values
+                        .get(&p)
+                        .is_some_and(|v| items.iter().all(|i| v.contains_key(&i.id)))
+                })
+            })
+        }
+        (StepKind::Text { respondents, .. }, StepData::Text(e)) => {
+            respondents_of(*respondents, record.roles)
+                .iter()
+                .all(|r| e.entries.get(r).is_some_and(|t| !t.trim().is_empty()))
+        }
+        (StepKind::Choice { respondents, .. }, StepData::Choice(e)) => {
+            respondents_of(*respondents, record.roles)
+                .iter()
+                .all(|r| e.entries.get(r).is_some_and(|c| !c.is_empty()))
+        }
+        (_, StepData::Checklist(_)) => true,
+        _ => false,
+    }
+}
+
+/// Whether every respondent ticked every item of a checklist step.
+pub fn all_checked(step: Option<&Step>, record: &StepRecord) -> bool {
+    match (step.map(|s| &s.kind), &record.data) {
+        (Some(StepKind::Checklist { respondents, items }), StepData::Checklist(e)) => {
+            respondents_of(*respondents, record.roles).iter().all(|r| {
+                e.entries
+                    .get(r)
+                    .is_some_and(|ticked| items.iter().all(|i| ticked.contains(i)))
+            })
+        }
+        _ => false,
+    }
+}
+
+fn wrong(action: &Action, kind: &StepKind) -> RunError {
+    RunError::WrongStep {
+        action: action.name(),
+        kind: kind.name(),
+    }
+}
+
+fn refused(message: &str) -> RunError {
+    RunError::Refused(message.to_string())
+}
+
+fn non_empty(text: &str) -> Result<(), RunError> {
+    if text.trim().is_empty() {
+        Err(RunError::EmptyText)
+    } else {
+        Ok(())
+    }
+}
+
+/// Apply a kind-specific action to the step's record. On error nothing changes.
+pub fn apply(
+    kind: &StepKind,
+    record: &mut StepRecord,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<(), RunError> {
+    let roles = record.roles;
+    match (kind, &mut record.data) {
+        (StepKind::ParaphraseLoop { stages, .. }, StepData::Loop(l)) => {
+            apply_loop(stages, l, action, now)
+        }
+        (
+            StepKind::Floor {
+                rules,
+                max_timeout_hours,
+                ..
+            },
+            StepData::Floor(f),
+        ) => apply_floor(rules, *max_timeout_hours, f, action, now),
+        (
+            StepKind::Questions {
+                categories,
+                answering,
+                ..
+            },
+            StepData::Questions(q),
+        ) => apply_questions(categories, *answering, q, action, now),
+        (
+            StepKind::Plan {
+                owners, categories, ..
+            },
+            StepData::Plan(p),
+        ) => {
+            let owners: Vec<Partner> = owners.iter().filter_map(|r| roles.partner(*r)).collect();
+            apply_plan(&owners, categories, p, action, now)
+        }
+        (
+            StepKind::Rating {
+                raters,
+                items,
+                scoring,
+            },
+            StepData::Rating(r),
+        ) => {
+            let raters: Vec<Partner> = raters
+                .iter()
+                .filter_map(|role| roles.partner(*role))
+                .collect();
+            apply_rating(&raters, items, scoring, r, action)
+        }
+        (StepKind::Text { respondents, .. }, StepData::Text(e)) => match action {
+            Action::WriteText { respondent, text } => {
+                allowed(*respondents, roles, respondent)?;
+                if text.trim().is_empty() {
+                    e.entries.remove(&respondent);
+                } else {
+                    e.entries.insert(respondent, text);
+                }
+                Ok(())
+            }
+            other => Err(wrong(&other, kind)),
+        },
+        (
+            StepKind::Choice {
+                respondents,
+                options,
+                multiple,
+            },
+            StepData::Choice(e),
+        ) => match action {
+            Action::Choose {
+                respondent,
+                option,
+                selected,
+            } => {
+                allowed(*respondents, roles, respondent)?;
+                if !options.contains(&option) {
+                    return Err(refused("that option is not in this step's list"));
+                }
+                let chosen = e.entries.entry(respondent).or_default();
+                chosen.retain(|o| *o != option);
+                if selected {
+                    if !*multiple {
+                        chosen.clear();
+                    }
+                    chosen.push(option);
+                    // Keep the template's order so records diff cleanly.
+                    chosen.sort_by_key(|o| options.iter().position(|x| x == o));
+                }
+                if chosen.is_empty() {
+                    e.entries.remove(&respondent);
+                }
+                Ok(())
+            }
+            other => Err(wrong(&other, kind)),
+        },
+        (StepKind::Checklist { respondents, items }, StepData::Checklist(e)) => match action {
+            Action::Check {
+                respondent,
+                item,
+                checked,
+            } => {
+                allowed(*respondents, roles, respondent)?;
+                if !items.contains(&item) {
+                    return Err(refused("that item is not in this checklist"));
+                }
+                let ticked = e.entries.entry(respondent).or_default();
+                ticked.retain(|i| *i != item);
+                if checked {
+                    ticked.push(item);
+                    ticked.sort_by_key(|i| items.iter().position(|x| x == i));
+                }
+                Ok(())
+            }
+            other => Err(wrong(&other, kind)),
+        },
+        _ => Err(wrong(&action, kind)),
+    }
+}
+
+fn allowed(
+    respondents: crate::model::Respondents,
+    roles: Bindings,
+    who: Respondent,
+) -> Result<(), RunError> {
+    if respondents_of(respondents, roles).contains(&who) {
+        Ok(())
+    } else {
+        Err(refused("that person does not answer this step"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+fn apply_loop(
+    stages: &[LoopStage],
+    l: &mut LoopRecord,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<(), RunError> {
+    let pending = l.attempts.last().is_some_and(|a| a.outcome.is_none());
+    match action {
+        Action::SpeakerSays(text) => {
+            non_empty(&text)?;
+            if !l.attempts.is_empty() {
+                return Err(refused(
+                    "the listener has started mirroring: corrections and additions go with the speaker's answer",
+                ));
+            }
+            l.message = Some(Utterance { text, at: now });
+            Ok(())
+        }
+        Action::Mirror(text) => {
+            non_empty(&text)?;
+            if l.message.is_none() {
+                return Err(refused("the speaker has not spoken yet"));
+            }
+            if l.is_confirmed() {
+                return Err(refused(
+                    "the speaker already confirmed: the loop is complete",
+                ));
+            }
+            if pending {
+                return Err(refused("the speaker has not answered the last mirror yet"));
+            }
+            l.attempts.push(MirrorAttempt {
+                text,
+                at: now,
+                outcome: None,
+                reply: String::new(),
+            });
+            Ok(())
+        }
+        Action::Verdict { outcome, reply } => {
+            let Some(last) = l.attempts.last_mut().filter(|a| a.outcome.is_none()) else {
+                return Err(refused(
+                    "there is no mirror waiting for the speaker's answer",
+                ));
+            };
+            last.outcome = Some(outcome);
+            if outcome != MirrorOutcome::Confirmed {
+                last.reply = reply;
+            }
+            Ok(())
+        }
+        Action::StageAttempt {
+            stage,
+            text,
+            feelings,
+        } => {
+            non_empty(&text)?;
+            if !stages.contains(&stage) {
+                return Err(refused("this loop has no such stage"));
+            }
+            if !l.is_confirmed() {
+                return Err(refused("the speaker has not confirmed the mirror yet"));
+            }
+            if stage != LoopStage::Empathy && !feelings.is_empty() {
+                return Err(refused("feeling words belong to the empathy stage"));
+            }
+            if feelings.iter().any(|f| f.trim().is_empty()) {
+                return Err(RunError::EmptyText);
+            }
+            let attempts = l.stages.entry(stage).or_default();
+            if attempts.last().is_some_and(|a| a.accepted.is_none()) {
+                return Err(refused(
+                    "the speaker has not answered the last attempt at this stage",
+                ));
+            }
+            attempts.push(StageAttempt {
+                text,
+                feelings,
+                at: now,
+                accepted: None,
+            });
+            Ok(())
+        }
+        Action::StageVerdict { stage, accepted } => {
+            let Some(last) = l
+                .stages
+                .get_mut(&stage)
+                .and_then(|a| a.last_mut())
+                .filter(|a| a.accepted.is_none())
+            else {
+                return Err(refused(
+                    "there is no attempt at that stage waiting for an answer",
+                ));
+            };
+            last.accepted = Some(accepted);
+            Ok(())
+        }
+        other => Err(RunError::WrongStep {
+            action: other.name(),
+            kind: "ParaphraseLoop",
+        }),
+    }
+}
+
+fn apply_floor(
+    rules: &[String],
+    max_timeout_hours: u32,
+    f: &mut FloorRecord,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<(), RunError> {
+    let holder = f.holder().unwrap_or(Partner::A);
+    let timed_out = f.active_timeout().is_some();
+    let talk = |timed_out: bool| {
+        if timed_out {
+            Err(refused("a time-out is in force: resume first"))
+        } else {
+            Ok(())
+        }
+    };
+    match action {
+        Action::PassFloor => {
+            talk(timed_out)?;
+            f.holders.push(FloorChange {
+                holder: holder.other(),
+                at: now,
+            });
+            Ok(())
+        }
+        Action::FloorChunk(text) => {
+            talk(timed_out)?;
+            non_empty(&text)?;
+            f.exchanges.push(Exchange::Chunk {
+                by: holder,
+                text,
+                at: now,
+            });
+            Ok(())
+        }
+        Action::FloorParaphrase { text, accuracy } => {
+            talk(timed_out)?;
+            non_empty(&text)?;
+            let since = f.holders.last().map(|c| c.at);
+            let holder_spoke = f.exchanges.iter().any(|e| {
+                matches!(e, Exchange::Chunk { by, at, .. } if *by == holder && since.is_none_or(|s| *at >= s))
+            });
+            if !holder_spoke {
+                return Err(refused(
+                    "the floor holder has not spoken since taking the floor",
+                ));
+            }
+            f.exchanges.push(Exchange::Paraphrase {
+                by: holder.other(),
+                text,
+                accuracy,
+                at: now,
+            });
+            Ok(())
+        }
+        Action::Breach { rule, by } => {
+            if rule.trim().is_empty() {
+                return Err(RunError::EmptyText);
+            }
+            if !rules.is_empty() && !rules.contains(&rule) {
+                return Err(refused("that rule is not one of this step's rules"));
+            }
+            f.breaches.push(crate::model::Breach { rule, by, at: now });
+            Ok(())
+        }
+        Action::TimeOut { by, resume_at } => {
+            if timed_out {
+                return Err(refused("a time-out is already in force"));
+            }
+            if resume_at <= now {
+                return Err(refused("the resume time must be in the future"));
+            }
+            if resume_at > now + Duration::hours(i64::from(max_timeout_hours)) {
+                return Err(RunError::Refused(format!(
+                    "the talk must resume within {max_timeout_hours} hours"
+                )));
+            }
+            f.timeouts.push(TimeOut {
+                called_by: by,
+                at: now,
+                resume_at,
+                resumed_at: None,
+            });
+            Ok(())
+        }
+        Action::Resume => match f.timeouts.iter_mut().rev().find(|t| t.resumed_at.is_none()) {
+            Some(t) => {
+                t.resumed_at = Some(now);
+                Ok(())
+            }
+            None => Err(refused("there is no time-out to resume from")),
+        },
+        other => Err(RunError::WrongStep {
+            action: other.name(),
+            kind: "Floor",
+        }),
+    }
+}
+
+fn check_category(categories: &[String], category: &str) -> Result<(), RunError> {
+    if category.is_empty() || categories.is_empty() || categories.iter().any(|c| c == category) {
+        Ok(())
+    } else {
+        Err(refused(
+            "that category is not one of this step's categories",
+        ))
+    }
+}
+
+fn apply_questions(
+    categories: &[String],
+    answering: bool,
+    q: &mut QuestionsRecord,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<(), RunError> {
+    let find = |q: &mut QuestionsRecord, id: u32| -> Result<usize, RunError> {
+        q.items
+            .iter()
+            .position(|i| i.id == id)
+            .ok_or_else(|| RunError::Refused(format!("there is no question {id}")))
+    };
+    match action {
+        Action::AddQuestion {
+            text,
+            category,
+            why,
+        } => {
+            non_empty(&text)?;
+            check_category(categories, &category)?;
+            let id = q.next_id.max(1);
+            q.next_id = id + 1;
+            q.items.push(Question {
+                id,
+                text,
+                category,
+                why,
+                status: QuestionStatus::Draft,
+                caution: false,
+                answer: None,
+                added_at: now,
+            });
+            Ok(())
+        }
+        Action::EditQuestion {
+            id,
+            text,
+            category,
+            why,
+        } => {
+            non_empty(&text)?;
+            check_category(categories, &category)?;
+            let at = find(q, id)?;
+            let item = &mut q.items[at];
+            if item.status == QuestionStatus::Answered {
+                return Err(refused("an answered question cannot be edited"));
+            }
+            item.text = text;
+            item.category = category;
+            item.why = why;
+            Ok(())
+        }
+        Action::SetQuestionStatus { id, status } => {
+            if status == QuestionStatus::Answered {
+                return Err(refused(
+                    "a question becomes answered by recording its answer",
+                ));
+            }
+            let at = find(q, id)?;
+            let item = &mut q.items[at];
+            if item.status == QuestionStatus::Answered {
+                return Err(refused("the question is already answered"));
+            }
+            item.status = status;
+            Ok(())
+        }
+        Action::SetCaution { id, caution } => {
+            let at = find(q, id)?;
+            q.items[at].caution = caution;
+            Ok(())
+        }
+        Action::MoveQuestion { id, to } => {
+            let at = find(q, id)?;
+            if to >= q.items.len() {
+                return Err(refused("there is no such position in the list"));
+            }
+            let item = q.items.remove(at);
+            q.items.insert(to, item);
+            Ok(())
+        }
+        Action::ReleaseQuestions => {
+            if q.released_at.is_none() {
+                q.released_at = Some(now);
+            }
+            Ok(())
+        }
+        Action::AnswerQuestion { id, text } => {
+            non_empty(&text)?;
+            if !answering {
+                return Err(refused(
+                    "questions are answered in the disclosure step, not here",
+                ));
+            }
+            if q.released_at.is_none() {
+                return Err(refused("the list is private until its owner releases it"));
+            }
+            let at = find(q, id)?;
+            let item = &mut q.items[at];
+            if !matches!(
+                item.status,
+                QuestionStatus::Included | QuestionStatus::Deferred
+            ) {
+                return Err(refused("only included or deferred questions are answered"));
+            }
+            item.answer = Some(Utterance { text, at: now });
+            item.status = QuestionStatus::Answered;
+            Ok(())
+        }
+        other => Err(RunError::WrongStep {
+            action: other.name(),
+            kind: "Questions",
+        }),
+    }
+}
+
+fn check_commitment(
+    owners: &[Partner],
+    categories: &[String],
+    draft: &crate::model::CommitmentDraft,
+) -> Result<(), RunError> {
+    if !owners.contains(&draft.owner) {
+        return Err(refused(
+            "that partner does not own commitments in this plan",
+        ));
+    }
+    non_empty(&draft.behaviour)?;
+    non_empty(&draft.rhythm)?;
+    check_category(categories, &draft.category)?;
+    if draft.review_on < draft.starts_on {
+        return Err(refused("the review date is before the start date"));
+    }
+    Ok(())
+}
+
+fn apply_plan(
+    owners: &[Partner],
+    categories: &[String],
+    p: &mut PlanRecord,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<(), RunError> {
+    match action {
+        Action::AddCommitment(draft) => {
+            check_commitment(owners, categories, &draft)?;
+            let id = p.next_id.max(1);
+            p.next_id = id + 1;
+            p.commitments.push(Commitment {
+                id,
+                draft,
+                added_at: now,
+            });
+            Ok(())
+        }
+        Action::EditCommitment { id, draft } => {
+            check_commitment(owners, categories, &draft)?;
+            let c = p
+                .commitments
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| RunError::Refused(format!("there is no commitment {id}")))?;
+            c.draft = draft;
+            Ok(())
+        }
+        Action::RemoveCommitment { id } => {
+            let before = p.commitments.len();
+            p.commitments.retain(|c| c.id != id);
+            if p.commitments.len() == before {
+                return Err(RunError::Refused(format!("there is no commitment {id}")));
+            }
+            Ok(())
+        }
+        other => Err(RunError::WrongStep {
+            action: other.name(),
+            kind: "Plan",
+        }),
+    }
+}
+
+fn apply_rating(
+    raters: &[Partner],
+    items: &[RatingItem],
+    scoring: &Scoring,
+    r: &mut RatingRecord,
+    action: Action,
+) -> Result<(), RunError> {
+    let Action::Rate { rater, item, value } = action else {
+        return Err(RunError::WrongStep {
+            action: action.name(),
+            kind: "Rating",
+        });
+    };
+    if !raters.contains(&rater) {
+        return Err(refused("that partner does not rate this scale"));
+    }
+    let def = items
+        .iter()
+        .find(|i| i.id == item)
+        .ok_or_else(|| refused("this scale has no such item"))?;
+    if !(def.min..=def.max).contains(&value) {
+        return Err(RunError::Refused(format!(
+            "the value must be between {} and {}",
+            def.min, def.max
+        )));
+    }
+    let values = r.values.entry(rater).or_default();
+    values.insert(item, value);
+    if let Scoring::Sum { cutoff, .. } = scoring
+        && items.iter().all(|i| values.contains_key(&i.id))
+    {
+        let total: u32 = items
+            .iter()
+            .filter_map(|i| values.get(&i.id))
+            .map(|v| u32::from(*v))
+            .sum();
+        let max: u32 = items.iter().map(|i| u32::from(i.max)).sum();
+        r.scores.insert(
+            rater,
+            Score {
+                total,
+                max,
+                below_cutoff: cutoff.is_some_and(|c| f64::from(total) < c),
+            },
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,611 @@
+//! The session runner: executes a template for a couple, one action at a time, into a
+//! `Session` record.
+//!
+//! Pure: no egui, no file system, no clock. Every action takes `now`; the caller saves the
+//! record. Actions that cannot apply return a `RunError` and change nothing.
+
+mod action;
+mod kinds;
+
+use crate::model::{
+    Bindings, CoupleFacts, CoupleId, LogEntry, LogEvent, Partner, QuestionsRecord, Respondent,
+    Respondents, Role, SESSION_FORMAT, SafetyDecision, Session, SessionId, StepData, StepRecord,
+    StepStatus,
+};
+use crate::template::{Gate, Step, StepKind, Template, fill};
+use chrono::{DateTime, Utc};
+
+pub use action::Action;
+
+/// Why an action was refused. Messages never contain what a partner said or wrote.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    #[error("the template needs role {0:?} bound to a partner before the session can start")]
+    Unbound(Role),
+    #[error("this protocol is locked: {}", .0.join("; "))]
+    Locked(Vec<String>),
+    #[error("the session cannot move on yet: {}", .0.join("; "))]
+    Gated(Vec<String>),
+    #[error("this is the first step")]
+    AtFirstStep,
+    #[error("this is the last step: end the session to finish")]
+    AtLastStep,
+    #[error("the session has ended")]
+    Ended,
+    #[error("{action} does not apply to a {kind} step")]
+    WrongStep {
+        action: &'static str,
+        kind: &'static str,
+    },
+    #[error("the text is empty")]
+    EmptyText,
+    #[error("{0}")]
+    Refused(String),
+    #[error("the session record does not match template {template_id}: {reason}")]
+    TemplateMismatch { template_id: String, reason: String },
+}
+
+/// What the caller passes to start a session.
+#[derive(Clone, Debug)]
+pub struct Start {
+    pub session: SessionId,
+    pub couple: CoupleId,
+    pub bindings: Bindings,
+    pub facts: CoupleFacts,
+    /// A question list carried over from an earlier session (e.g. the hurt partner's list
+    /// prepared before the disclosure session).
+    pub questions: Option<QuestionsRecord>,
+}
+
+/// The timer of the step on screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timer {
+    pub elapsed_secs: i64,
+    pub limit_secs: Option<i64>,
+}
+
+impl Timer {
+    pub fn is_over(&self) -> bool {
+        self.limit_secs
+            .is_some_and(|limit| self.elapsed_secs > limit)
+    }
+
+    pub fn remaining_secs(&self) -> Option<i64> {
+        self.limit_secs.map(|limit| limit - self.elapsed_secs)
+    }
+}
+
+/// A template running for one couple.
+#[derive(Clone, Debug)]
+pub struct Runner {
+    template: Template,
+    /// For each record in `session.steps`: the path to its step in the template.
+    paths: Vec<Vec<usize>>,
+    session: Session,
+    facts: CoupleFacts,
+    carried_questions: Option<QuestionsRecord>,
+}
+
+/// One step as run: where it is in the template, its pass, and whether roles are swapped.
+struct Instance {
+    path: Vec<usize>,
+    pass: u32,
+    swapped: bool,
+}
+
+fn flatten(
+    steps: &[Step],
+    path: &mut Vec<usize>,
+    pass: u32,
+    swapped: bool,
+    out: &mut Vec<Instance>,
+) {
+    let mut swapped = swapped;
+    for (i, step) in steps.iter().enumerate() {
+        path.push(i);
+        match &step.kind {
+            StepKind::Repeat {
+                times,
+                swap_roles,
+                steps: inner,
+            } => {
+                for p in 1..=*times {
+                    let pass_swapped = swapped ^ (*swap_roles && p % 2 == 0);
+                    flatten(inner, path, p, pass_swapped, out);
+                }
+            }
+            StepKind::SwapRoles => {
+                swapped = !swapped;
+                out.push(Instance {
+                    path: path.clone(),
+                    pass,
+                    swapped,
+                });
+            }
+            _ => out.push(Instance {
+                path: path.clone(),
+                pass,
+                swapped,
+            }),
+        }
+        path.pop();
+    }
+}
+
+fn step_at<'t>(steps: &'t [Step], path: &[usize]) -> Option<&'t Step> {
+    let (first, rest) = path.split_first()?;
+    let step = steps.get(*first)?;
+    if rest.is_empty() {
+        return Some(step);
+    }
+    match &step.kind {
+        StepKind::Repeat { steps, .. } => step_at(steps, rest),
+        _ => None,
+    }
+}
+
+fn gate_holds_for_facts(gate: &Gate, facts: &CoupleFacts) -> bool {
+    match gate {
+        Gate::BothScreened => Partner::BOTH.iter().all(|p| facts.screened.contains(p)),
+        Gate::JointWorkCleared => matches!(
+            facts.safety_decision,
+            Some(SafetyDecision::JointWork | SafetyDecision::JointWorkWithSafetyProtocol)
+        ),
+        _ => true,
+    }
+}
+
+/// The gates of `requires` that do not hold for these facts, described.
+pub fn locked_because(template: &Template, facts: &CoupleFacts) -> Vec<String> {
+    template
+        .requires
+        .iter()
+        .filter(|g| !gate_holds_for_facts(g, facts))
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Who may answer a step with these respondents, under these bindings.
+pub fn respondents_of(respondents: Respondents, roles: Bindings) -> Vec<Respondent> {
+    match respondents {
+        Respondents::Joint => vec![Respondent::Joint],
+        Respondents::Each => Partner::BOTH.map(Respondent::Partner).to_vec(),
+        Respondents::Role(role) => roles
+            .partner(role)
+            .map(Respondent::Partner)
+            .into_iter()
+            .collect(),
+        Respondents::Clinician => vec![Respondent::Clinician],
+    }
+}
+
+impl Runner {
+    /// Start a session: checks the template's locks and role bindings, lays out every
+    /// step (repeats unrolled), and enters the first.
+    pub fn start(
+        template: &Template,
+        start: Start,
+        now: DateTime<Utc>,
+    ) -> Result<Runner, RunError> {
+        let locked = locked_because(template, &start.facts);
+        if !locked.is_empty() {
+            return Err(RunError::Locked(locked));
+        }
+        for role in &template.roles {
+            if start.bindings.partner(*role).is_none() {
+                return Err(RunError::Unbound(*role));
+            }
+        }
+        let mut instances = Vec::new();
+        flatten(&template.steps, &mut Vec::new(), 1, false, &mut instances);
+        if instances.is_empty() {
+            return Err(RunError::TemplateMismatch {
+                template_id: template.id.clone(),
+                reason: "the template has no steps to run".into(),
+            });
+        }
+        let mut steps = Vec::with_capacity(instances.len());
+        for instance in &instances {
+            let step = step_at(&template.steps, &instance.path).ok_or_else(|| {
+                RunError::TemplateMismatch {
+                    template_id: template.id.clone(),
+                    reason: "a step path does not resolve".into(),
+                }
+            })?;
+            let roles = if instance.swapped {
+                start.bindings.swapped()
+            } else {
+                start.bindings
+            };
+            steps.push(StepRecord {
+                step_id: step.id.clone(),
+                pass: instance.pass,
+                visibility: step.visibility,
+                roles,
+                status: StepStatus::Pending,
+                first_entered_at: None,
+                visit_started_at: None,
+                active_secs: 0,
+                skip_reason: None,
+                confirmations: Vec::new(),
+                clinician_note: String::new(),
+                data: kinds::blank(&step.kind, roles),
+            });
+        }
+        let session = Session {
+            format: SESSION_FORMAT,
+            id: start.session,
+            couple: start.couple,
+            template_id: template.id.clone(),
+            template_title: template.title.clone(),
+            started_at: now,
+            ended_at: None,
+            bindings: start.bindings,
+            current: 0,
+            steps,
+            log: vec![LogEntry {
+                at: now,
+                step: 0,
+                event: LogEvent::Started,
+            }],
+        };
+        let mut runner = Runner {
+            template: template.clone(),
+            paths: instances.into_iter().map(|i| i.path).collect(),
+            session,
+            facts: start.facts,
+            carried_questions: start.questions,
+        };
+        runner.enter(now);
+        Ok(runner)
+    }
+
+    /// Take up a saved session again with its template.
+    pub fn resume(
+        template: &Template,
+        session: Session,
+        facts: CoupleFacts,
+    ) -> Result<Runner, RunError> {
+        let mismatch = |reason: &str| RunError::TemplateMismatch {
+            template_id: template.id.clone(),
+            reason: reason.to_string(),
+        };
+        if session.template_id != template.id {
+            return Err(mismatch("the session was run with another template"));
+        }
+        let mut instances = Vec::new();
+        flatten(&template.steps, &mut Vec::new(), 1, false, &mut instances);
+        if instances.len() != session.steps.len() {
+            return Err(mismatch("the number of steps differs"));
+        }
+        for (instance, record) in instances.iter().zip(&session.steps) {
+            let same = step_at(&template.steps, &instance.path).is_some_and(|s| {
+                s.id == record.step_id
+                    && std::mem::discriminant(&kinds::blank(&s.kind, record.roles))
+                        == std::mem::discriminant(&record.data)
+            });
+            if !same || instance.pass != record.pass {
+                return Err(mismatch("the steps differ"));
+            }
+        }
+        if session.current >= session.steps.len() {
+            return Err(mismatch("the current step is out of range"));
+        }
+        Ok(Runner {
+            template: template.clone(),
+            paths: instances.into_iter().map(|i| i.path).collect(),
+            session,
+            facts,
+            carried_questions: None,
+        })
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn into_session(self) -> Session {
+        self.session
+    }
+
+    pub fn template(&self) -> &Template {
+        &self.template
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.session.ended_at.is_some()
+    }
+
+    /// Update what is known about the couple (e.g. a safety decision recorded meanwhile).
+    pub fn set_facts(&mut self, facts: CoupleFacts) {
+        self.facts = facts;
+    }
+
+    /// The template step behind record `index`.
+    pub fn step_def(&self, index: usize) -> Option<&Step> {
+        self.paths
+            .get(index)
+            .and_then(|path| step_at(&self.template.steps, path))
+    }
+
+    /// The step on screen and its record.
+    pub fn current(&self) -> (&Step, &StepRecord) {
+        let index = self.session.current;
+        let record = &self.session.steps[index];
+        // Paths were built from this template, so the lookup cannot miss; fall back to the
+        // first top-level step rather than panic.
+        let step = self.step_def(index).unwrap_or(&self.template.steps[0]);
+        (step, record)
+    }
+
+    /// Text from step `index` with role placeholders filled in from `names`.
+    pub fn fill(&self, index: usize, text: &str, names: &crate::model::PartnerNames) -> String {
+        let roles = self
+            .session
+            .steps
+            .get(index)
+            .map_or(self.session.bindings, |r| r.roles);
+        fill(text, |role| {
+            roles.partner(role).map(|p| names.of(p).to_string())
+        })
+    }
+
+    /// The timer of the step on screen.
+    pub fn timer(&self, now: DateTime<Utc>) -> Timer {
+        let (step, record) = self.current();
+        let running = record
+            .visit_started_at
+            .map_or(0, |start| (now - start).num_seconds().max(0));
+        Timer {
+            elapsed_secs: record.active_secs + running,
+            limit_secs: step.timebox_mins.map(|m| i64::from(m) * 60),
+        }
+    }
+
+    /// The gates of the step on screen that do not hold now, described.
+    pub fn blocking_gates(&self) -> Vec<String> {
+        let (step, record) = self.current();
+        step.gates
+            .iter()
+            .filter(|gate| !self.gate_holds(gate, record))
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    fn gate_holds(&self, gate: &Gate, current: &StepRecord) -> bool {
+        let upto = &self.session.steps[..=self.session.current];
+        match gate {
+            Gate::Completed(id) => {
+                let mut matching = upto
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| &r.step_id == id)
+                    .peekable();
+                matching.peek().is_some()
+                    && matching.all(|(i, r)| {
+                        r.status == StepStatus::Done
+                            || (i == self.session.current && self.is_complete(i))
+                    })
+            }
+            Gate::AllChecked(id) => upto
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, r)| &r.step_id == id)
+                .is_some_and(|(i, r)| kinds::all_checked(self.step_def(i), r)),
+            Gate::Confirm(statement) => current
+                .confirmations
+                .iter()
+                .any(|c| &c.statement == statement),
+            Gate::BothScreened | Gate::JointWorkCleared => gate_holds_for_facts(gate, &self.facts),
+        }
+    }
+
+    /// Whether record `index` has what its step asks for.
+    pub fn is_complete(&self, index: usize) -> bool {
+        match (self.step_def(index), self.session.steps.get(index)) {
+            (Some(step), Some(record)) => kinds::is_complete(&step.kind, record),
+            _ => false,
+        }
+    }
+
+    /// Apply one action. On error nothing changes.
+    pub fn apply(&mut self, action: Action, now: DateTime<Utc>) -> Result<(), RunError> {
+        if self.is_ended() {
+            return Err(RunError::Ended);
+        }
+        match action {
+            Action::Next => self.next(now),
+            Action::Back => self.back(now),
+            Action::Skip { reason } => self.skip(reason, now),
+            Action::SwapRoles => self.swap_roles(now),
+            Action::ConfirmGate { statement } => self.confirm(statement, now),
+            Action::Note(text) => {
+                let index = self.session.current;
+                self.session.steps[index].clinician_note = text;
+                Ok(())
+            }
+            Action::End => {
+                self.leave(now, None);
+                self.session.ended_at = Some(now);
+                self.log(now, LogEvent::Ended);
+                Ok(())
+            }
+            other => {
+                let index = self.session.current;
+                let step = self
+                    .step_def(index)
+                    .ok_or(RunError::Refused("the current step is missing".into()))?
+                    .clone();
+                let record = &mut self.session.steps[index];
+                kinds::apply(&step.kind, record, other, now)
+            }
+        }
+    }
+
+    fn log(&mut self, at: DateTime<Utc>, event: LogEvent) {
+        self.session.log.push(LogEntry {
+            at,
+            step: self.session.current,
+            event,
+        });
+    }
+
+    fn check_gates(&mut self, now: DateTime<Utc>) -> Result<(), RunError> {
+        let blocking = self.blocking_gates();
+        if blocking.is_empty() {
+            Ok(())
+        } else {
+            self.log(now, LogEvent::GateBlocked);
+            Err(RunError::Gated(blocking))
+        }
+    }
+
+    fn next(&mut self, now: DateTime<Utc>) -> Result<(), RunError> {
+        if self.session.current + 1 >= self.session.steps.len() {
+            return Err(RunError::AtLastStep);
+        }
+        self.check_gates(now)?;
+        self.log(now, LogEvent::Next);
+        self.leave(now, None);
+        self.session.current += 1;
+        self.enter(now);
+        Ok(())
+    }
+
+    fn back(&mut self, now: DateTime<Utc>) -> Result<(), RunError> {
+        if self.session.current == 0 {
+            return Err(RunError::AtFirstStep);
+        }
+        self.log(now, LogEvent::Back);
+        self.leave(now, None);
+        self.session.current -= 1;
+        self.enter(now);
+        Ok(())
+    }
+
+    fn skip(&mut self, reason: String, now: DateTime<Utc>) -> Result<(), RunError> {
+        self.check_gates(now)?;
+        self.log(now, LogEvent::Skipped);
+        self.leave(now, Some(reason));
+        if self.session.current + 1 < self.session.steps.len() {
+            self.session.current += 1;
+            self.enter(now);
+        }
+        Ok(())
+    }
+
+    fn swap_roles(&mut self, now: DateTime<Utc>) -> Result<(), RunError> {
+        if !self.template.roles.contains(&Role::Speaker) {
+            return Err(RunError::Refused(
+                "this protocol has no speaker and listener to swap".into(),
+            ));
+        }
+        let current = self.session.current;
+        let (step, record) = self.current();
+        if !kinds::is_blank(&step.kind, record) {
+            return Err(RunError::Refused(
+                "this step already has entries: finish or skip it before swapping roles".into(),
+            ));
+        }
+        for index in current..self.session.steps.len() {
+            let Some(step) = self.step_def(index).cloned() else {
+                continue;
+            };
+            let record = &mut self.session.steps[index];
+            if index == current || record.status == StepStatus::Pending {
+                record.roles = record.roles.swapped();
+                let mut fresh = kinds::blank(&step.kind, record.roles);
+                if index == current {
+                    kinds::on_enter(&step.kind, &mut fresh, record.roles, now, None);
+                }
+                record.data = fresh;
+            }
+        }
+        self.log(now, LogEvent::RolesSwapped);
+        Ok(())
+    }
+
+    fn confirm(&mut self, statement: String, now: DateTime<Utc>) -> Result<(), RunError> {
+        let (step, record) = self.current();
+        let known = step
+            .gates
+            .iter()
+            .any(|g| matches!(g, Gate::Confirm(s) if *s == statement));
+        if !known {
+            return Err(RunError::Refused(
+                "this step has no such confirmation".into(),
+            ));
+        }
+        if record
+            .confirmations
+            .iter()
+            .any(|c| c.statement == statement)
+        {
+            return Ok(());
+        }
+        let index = self.session.current;
+        self.session.steps[index]
+            .confirmations
+            .push(crate::model::Confirmation { statement, at: now });
+        Ok(())
+    }
+
+    fn enter(&mut self, now: DateTime<Utc>) {
+        let index = self.session.current;
+        let carried = self.carried_questions_for(index);
+        let Some(step) = self.step_def(index).cloned() else {
+            return;
+        };
+        let record = &mut self.session.steps[index];
+        if record.first_entered_at.is_none() {
+            record.first_entered_at = Some(now);
+            kinds::on_enter(&step.kind, &mut record.data, record.roles, now, carried);
+        }
+        record.status = StepStatus::Active;
+        record.visit_started_at = Some(now);
+        self.log(now, LogEvent::Entered);
+    }
+
+    /// The question list a Questions step starts from: the latest earlier list in this
+    /// session with the same owner, else the one carried in at start.
+    fn carried_questions_for(&self, index: usize) -> Option<QuestionsRecord> {
+        let StepData::Questions(blank) = &self.session.steps.get(index)?.data else {
+            return None;
+        };
+        self.session.steps[..index]
+            .iter()
+            .rev()
+            .find_map(|r| match &r.data {
+                StepData::Questions(q) if q.owner == blank.owner && !q.items.is_empty() => {
+                    Some(q.clone())
+                }
+                _ => None,
+            })
+            .or_else(|| {
+                self.carried_questions
+                    .clone()
+                    .filter(|q| q.owner == blank.owner)
+            })
+    }
+
+    fn leave(&mut self, now: DateTime<Utc>, skip_reason: Option<String>) {
+        let index = self.session.current;
+        let complete = self.is_complete(index);
+        let record = &mut self.session.steps[index];
+        if let Some(start) = record.visit_started_at.take() {
+            record.active_secs += (now - start).num_seconds().max(0);
+        }
+        record.status = match skip_reason {
+            Some(reason) => {
+                record.skip_reason = Some(reason);
+                StepStatus::Skipped
+            }
+            None if complete => StepStatus::Done,
+            None => StepStatus::Incomplete,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests;

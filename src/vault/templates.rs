@@ -1,0 +1,58 @@
+//! Reading a folder of template files into a `Library`: every `.ron` file is read with a
+//! size cap and parsed on its own, so one bad file never stops the others.
+
+use crate::template::{Library, MAX_TEMPLATE_BYTES, Problem, TemplateError};
+use std::io::Read;
+use std::path::Path;
+
+/// Load every `*.ron` file in `dir` (not recursive), in file-name order.
+pub fn load_dir(dir: &Path) -> Result<Library, std::io::Error> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    paths.sort();
+    let mut sources = Vec::new();
+    let mut unreadable = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        match read_capped(&path) {
+            Ok(text) => sources.push((name, text)),
+            Err(message) => unreadable.push(TemplateError {
+                file: name.clone(),
+                problems: vec![Problem {
+                    file: name,
+                    line: 1,
+                    col: 1,
+                    message,
+                }],
+            }),
+        }
+    }
+    let mut library = Library::from_sources(sources);
+    for error in unreadable {
+        library.push_error(error);
+    }
+    Ok(library)
+}
+
+/// Read a file as UTF-8, refusing it without reading it whole when it is over the cap.
+fn read_capped(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TEMPLATE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() > MAX_TEMPLATE_BYTES {
+        return Err(format!(
+            "file is larger than the {MAX_TEMPLATE_BYTES} bytes a template may have"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (first bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
