@@ -1,1 +1,1213 @@
+//! Scenario tables for the session runner: actions in, expected record out. Every action
+//! happens one minute after the previous one, so expected records are exact.
 
+use super::*;
+use crate::model::*;
+use crate::template::parse;
+use chrono::{NaiveDate, TimeZone};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn at(minute: i64) -> DateTime<Utc> {
+    t0() + chrono::Duration::minutes(minute)
+}
+
+fn template(roles: &str, requires: &str, steps: &str) -> Template {
+    let text = format!(
+        "(format: 1, id: \"t\", title: \"T\", summary: \"S\", source: \"own\", roles: [{roles}], requires: [{requires}], steps: [{steps}])"
+    );
+    match parse("t.ron", &text) {
+        Ok(t) => t,
+        Err(e) => panic!("test template does not load: {:?}", e.problems),
+    }
+}
+
+fn start_with(
+    template: &Template,
+    facts: CoupleFacts,
+    bindings: Bindings,
+) -> Result<Runner, RunError> {
+    Runner::start(
+        template,
+        Start {
+            session: SessionId(uuid::Uuid::nil()),
+            couple: CoupleId(uuid::Uuid::nil()),
+            bindings,
+            facts,
+            questions: None,
+        },
+        t0(),
+    )
+}
+
+fn dialogue_bindings() -> Bindings {
+    Bindings {
+        speaker: Some(Partner::A),
+        hurt_partner: Some(Partner::B),
+    }
+}
+
+fn start(template: &Template) -> Runner {
+    start_with(template, CoupleFacts::default(), dialogue_bindings()).expect("session starts")
+}
+
+/// Apply actions one minute apart, starting at minute 1; every one must succeed.
+fn run(runner: &mut Runner, actions: Vec<Action>) {
+    for (i, action) in actions.into_iter().enumerate() {
+        let name = action.name();
+        if let Err(e) = runner.apply(action, at(i as i64 + 1)) {
+            panic!("action {i} ({name}) refused: {e}");
+        }
+    }
+}
+
+fn s(text: &str) -> String {
+    text.to_string()
+}
+
+const LOOP: &str = r#"(id: "mirror", title: "Mirror", kind: ParaphraseLoop(stages: [Summary, Validation, Empathy])),
+    (id: "end", title: "End", prompts: ["done"], kind: Script)"#;
+
+#[test]
+fn mirror_loop_is_confirmed_on_the_third_attempt() {
+    let t = template("Speaker, Listener", "", LOOP);
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![
+            Action::SpeakerSays(s("I feel alone in the evenings")),
+            Action::Mirror(s("You feel bored")),
+            Action::Verdict {
+                outcome: MirrorOutcome::Corrected,
+                reply: s("Not bored, alone"),
+            },
+            Action::Mirror(s("You feel alone in the evenings")),
+            Action::Verdict {
+                outcome: MirrorOutcome::More,
+                reply: s("And I miss our walks"),
+            },
+            Action::Mirror(s("You feel alone, and you miss our walks")),
+            Action::Verdict {
+                outcome: MirrorOutcome::Confirmed,
+                reply: s("ignored when confirmed"),
+            },
+        ],
+    );
+    let expected = LoopRecord {
+        speaker: Partner::A,
+        listener: Partner::B,
+        message: Some(Utterance {
+            text: s("I feel alone in the evenings"),
+            at: at(1),
+        }),
+        attempts: vec![
+            MirrorAttempt {
+                text: s("You feel bored"),
+                at: at(2),
+                outcome: Some(MirrorOutcome::Corrected),
+                reply: s("Not bored, alone"),
+            },
+            MirrorAttempt {
+                text: s("You feel alone in the evenings"),
+                at: at(4),
+                outcome: Some(MirrorOutcome::More),
+                reply: s("And I miss our walks"),
+            },
+            MirrorAttempt {
+                text: s("You feel alone, and you miss our walks"),
+                at: at(6),
+                outcome: Some(MirrorOutcome::Confirmed),
+                reply: String::new(),
+            },
+        ],
+        stages: Default::default(),
+    };
+    assert_eq!(r.session().steps[0].data, StepData::Loop(expected.clone()));
+    assert!(expected.is_confirmed());
+    assert_eq!(expected.corrections(), 1);
+    assert_eq!(expected.more_cycles(), 1);
+
+    r.apply(Action::Next, at(8)).expect("next");
+    assert_eq!(r.session().steps[0].status, StepStatus::Done);
+    assert_eq!(r.session().steps[0].active_secs, 8 * 60);
+    assert_eq!(r.session().current, 1);
+}
+
+#[test]
+fn mirror_loop_refuses_actions_out_of_order() {
+    let t = template("Speaker, Listener", "", LOOP);
+    // (actions that succeed first, the action then refused, a fragment of the refusal)
+    let cases: Vec<(Vec<Action>, Action, &str)> = vec![
+        (vec![], Action::Mirror(s("x")), "has not spoken"),
+        (
+            vec![],
+            Action::Verdict {
+                outcome: MirrorOutcome::Confirmed,
+                reply: s(""),
+            },
+            "no mirror waiting",
+        ),
+        (
+            vec![Action::SpeakerSays(s("a")), Action::Mirror(s("b"))],
+            Action::Mirror(s("c")),
+            "has not answered",
+        ),
+        (
+            vec![Action::SpeakerSays(s("a")), Action::Mirror(s("b"))],
+            Action::SpeakerSays(s("again")),
+            "started mirroring",
+        ),
+        (
+            vec![Action::SpeakerSays(s("a"))],
+            Action::StageAttempt {
+                stage: LoopStage::Summary,
+                text: s("sum"),
+                feelings: vec![],
+            },
+            "not confirmed",
+        ),
+        (
+            vec![
+                Action::SpeakerSays(s("a")),
+                Action::Mirror(s("b")),
+                Action::Verdict {
+                    outcome: MirrorOutcome::Confirmed,
+                    reply: s(""),
+                },
+            ],
+            Action::Mirror(s("c")),
+            "already confirmed",
+        ),
+        (
+            vec![
+                Action::SpeakerSays(s("a")),
+                Action::Mirror(s("b")),
+                Action::Verdict {
+                    outcome: MirrorOutcome::Confirmed,
+                    reply: s(""),
+                },
+            ],
+            Action::StageAttempt {
+                stage: LoopStage::Validation,
+                text: s("v"),
+                feelings: vec![s("sad")],
+            },
+            "empathy stage",
+        ),
+        (
+            vec![],
+            Action::Rate {
+                rater: Partner::A,
+                item: s("x"),
+                value: 1,
+            },
+            "does not apply to a ParaphraseLoop",
+        ),
+        (vec![], Action::SpeakerSays(s("   ")), "empty"),
+    ];
+    for (before, refused, fragment) in cases {
+        let mut r = start(&t);
+        run(&mut r, before);
+        let snapshot = r.session().clone();
+        match r.apply(refused.clone(), at(30)) {
+            Ok(()) => panic!("{refused:?} should be refused"),
+            Err(e) => assert!(e.to_string().contains(fragment), "{refused:?}: {e}"),
+        }
+        assert_eq!(r.session(), &snapshot, "a refused action changes nothing");
+    }
+}
+
+#[test]
+fn stages_after_the_loop_record_summary_validation_and_feelings() {
+    let t = template("Speaker, Listener", "", LOOP);
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![
+            Action::SpeakerSays(s("a")),
+            Action::Mirror(s("b")),
+            Action::Verdict {
+                outcome: MirrorOutcome::Confirmed,
+                reply: s(""),
+            },
+            Action::StageAttempt {
+                stage: LoopStage::Summary,
+                text: s("sum 1"),
+                feelings: vec![],
+            },
+            Action::StageVerdict {
+                stage: LoopStage::Summary,
+                accepted: false,
+            },
+            Action::StageAttempt {
+                stage: LoopStage::Summary,
+                text: s("sum 2"),
+                feelings: vec![],
+            },
+            Action::StageVerdict {
+                stage: LoopStage::Summary,
+                accepted: true,
+            },
+            Action::StageAttempt {
+                stage: LoopStage::Validation,
+                text: s("You make sense"),
+                feelings: vec![],
+            },
+            Action::StageVerdict {
+                stage: LoopStage::Validation,
+                accepted: true,
+            },
+            Action::StageAttempt {
+                stage: LoopStage::Empathy,
+                text: s("I imagine you feel"),
+                feelings: vec![s("lonely"), s("hurt")],
+            },
+            Action::StageVerdict {
+                stage: LoopStage::Empathy,
+                accepted: true,
+            },
+        ],
+    );
+    let StepData::Loop(l) = &r.session().steps[0].data else {
+        panic!("loop record expected");
+    };
+    assert_eq!(l.stages[&LoopStage::Summary].len(), 2);
+    assert_eq!(l.stage_accepted(LoopStage::Summary), Some(true));
+    assert_eq!(l.stages[&LoopStage::Summary][0].accepted, Some(false));
+    assert_eq!(l.stage_accepted(LoopStage::Validation), Some(true));
+    assert_eq!(
+        l.stages[&LoopStage::Empathy][0].feelings,
+        vec![s("lonely"), s("hurt")]
+    );
+}
+
+#[test]
+fn a_confirm_gate_blocks_until_the_therapist_confirms() {
+    let t = template(
+        "",
+        "",
+        r#"(id: "ready", title: "Ready?", prompts: ["x"], gates: [Confirm("Both consent")], kind: Script),
+           (id: "next", title: "Next", prompts: ["y"], kind: Script)"#,
+    );
+    let mut r = start(&t);
+    let blocked = r.apply(Action::Next, at(1));
+    assert_eq!(
+        blocked,
+        Err(RunError::Gated(vec![s(
+            "the therapist must confirm: Both consent"
+        )]))
+    );
+    assert_eq!(r.session().current, 0);
+    assert_eq!(
+        r.session().log.last().map(|l| &l.event),
+        Some(&LogEvent::GateBlocked)
+    );
+    assert!(
+        r.apply(
+            Action::Skip {
+                reason: s("no time")
+            },
+            at(2)
+        )
+        .is_err(),
+        "skip cannot bypass a gate"
+    );
+    assert!(
+        r.apply(
+            Action::ConfirmGate {
+                statement: s("Something else")
+            },
+            at(3)
+        )
+        .is_err()
+    );
+
+    r.apply(
+        Action::ConfirmGate {
+            statement: s("Both consent"),
+        },
+        at(4),
+    )
+    .expect("confirm");
+    r.apply(Action::Next, at(5)).expect("next after confirming");
+    assert_eq!(r.session().current, 1);
+    assert_eq!(
+        r.session().steps[0].confirmations,
+        vec![Confirmation {
+            statement: s("Both consent"),
+            at: at(4)
+        }]
+    );
+}
+
+#[test]
+fn a_completed_gate_blocks_until_the_loop_is_confirmed() {
+    let t = template(
+        "Speaker, Listener",
+        "",
+        r#"(id: "mirror", title: "Mirror", gates: [Completed("mirror")], kind: ParaphraseLoop()),
+           (id: "end", title: "End", prompts: ["y"], kind: Script)"#,
+    );
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![Action::SpeakerSays(s("a")), Action::Mirror(s("b"))],
+    );
+    assert!(matches!(
+        r.apply(Action::Next, at(5)),
+        Err(RunError::Gated(_))
+    ));
+    run(
+        &mut r,
+        vec![Action::Verdict {
+            outcome: MirrorOutcome::Confirmed,
+            reply: s(""),
+        }],
+    );
+    r.apply(Action::Next, at(6))
+        .expect("gate holds once confirmed");
+}
+
+#[test]
+fn an_all_checked_gate_needs_every_item_from_every_respondent() {
+    let t = template(
+        "",
+        "",
+        r#"(id: "ready", title: "Ready", gates: [AllChecked("ready")], kind: Checklist(respondents: Each, items: ["calm", "willing"])),
+           (id: "end", title: "End", prompts: ["y"], kind: Script)"#,
+    );
+    let mut r = start(&t);
+    let tick = |p, item: &str| Action::Check {
+        respondent: Respondent::Partner(p),
+        item: s(item),
+        checked: true,
+    };
+    run(
+        &mut r,
+        vec![
+            tick(Partner::A, "calm"),
+            tick(Partner::A, "willing"),
+            tick(Partner::B, "calm"),
+        ],
+    );
+    assert!(matches!(
+        r.apply(Action::Next, at(9)),
+        Err(RunError::Gated(_))
+    ));
+    run(&mut r, vec![tick(Partner::B, "willing")]);
+    r.apply(Action::Next, at(9)).expect("all ticked");
+}
+
+#[test]
+fn a_joint_protocol_is_locked_until_both_screens_and_a_decision() {
+    let t = template(
+        "",
+        "BothScreened, JointWorkCleared",
+        r#"(id: "a", title: "A", prompts: ["x"], kind: Script)"#,
+    );
+    let mut facts = CoupleFacts::default();
+    let locked = start_with(&t, facts.clone(), dialogue_bindings());
+    assert!(matches!(&locked, Err(RunError::Locked(why)) if why.len() == 2));
+
+    facts.screened.insert(Partner::A);
+    facts.screened.insert(Partner::B);
+    facts.safety_decision = Some(SafetyDecision::IndividualWorkOnly);
+    let locked = start_with(&t, facts.clone(), dialogue_bindings());
+    assert_eq!(
+        locked.err(),
+        Some(RunError::Locked(vec![s(
+            "the therapist must record a safety decision that allows joint work"
+        )]))
+    );
+
+    facts.safety_decision = Some(SafetyDecision::JointWorkWithSafetyProtocol);
+    assert!(start_with(&t, facts, dialogue_bindings()).is_ok());
+}
+
+#[test]
+fn roles_must_be_bound_before_start() {
+    let t = template(
+        "HurtPartner, DisclosingPartner",
+        "",
+        r#"(id: "a", title: "A", prompts: ["{hurt_partner}"], kind: Script)"#,
+    );
+    let unbound = start_with(&t, CoupleFacts::default(), Bindings::default());
+    assert_eq!(unbound.err(), Some(RunError::Unbound(Role::HurtPartner)));
+}
+
+#[test]
+fn a_repeat_runs_the_dialogue_once_per_partner_with_roles_swapped() {
+    let t = template(
+        "Speaker, Listener",
+        "",
+        r#"(id: "round", title: "Round", kind: Repeat(times: 2, swap_roles: true, steps: [
+              (id: "mirror", title: "Mirror {speaker}", kind: ParaphraseLoop()),
+              (id: "thanks", title: "Thanks", prompts: ["{listener} thanks {speaker}"], kind: Script),
+           ])),
+           (id: "after", title: "After", prompts: ["{speaker} again"], kind: Script)"#,
+    );
+    let r = start(&t);
+    let layout: Vec<(&str, u32, Option<Partner>)> = r
+        .session()
+        .steps
+        .iter()
+        .map(|st| (st.step_id.as_str(), st.pass, st.roles.speaker))
+        .collect();
+    assert_eq!(
+        layout,
+        vec![
+            ("mirror", 1, Some(Partner::A)),
+            ("thanks", 1, Some(Partner::A)),
+            ("mirror", 2, Some(Partner::B)),
+            ("thanks", 2, Some(Partner::B)),
+            ("after", 1, Some(Partner::A)),
+        ]
+    );
+    let StepData::Loop(second) = &r.session().steps[2].data else {
+        panic!("loop expected");
+    };
+    assert_eq!((second.speaker, second.listener), (Partner::B, Partner::A));
+    let names = PartnerNames {
+        a: s("Ana"),
+        b: s("Ben"),
+    };
+    assert_eq!(
+        r.fill(3, "{listener} thanks {speaker}", &names),
+        "Ana thanks Ben"
+    );
+    assert_eq!(
+        r.fill(1, "{listener} thanks {speaker}", &names),
+        "Ben thanks Ana"
+    );
+}
+
+#[test]
+fn a_swap_roles_step_swaps_what_follows_and_the_therapist_can_swap_by_hand() {
+    let t = template(
+        "Speaker, Listener",
+        "",
+        r#"(id: "one", title: "One", kind: ParaphraseLoop()),
+           (id: "swap", title: "Change places", prompts: ["Now {speaker} speaks"], kind: SwapRoles),
+           (id: "two", title: "Two", kind: ParaphraseLoop())"#,
+    );
+    let mut r = start(&t);
+    let speakers: Vec<_> = r
+        .session()
+        .steps
+        .iter()
+        .map(|st| st.roles.speaker)
+        .collect();
+    assert_eq!(
+        speakers,
+        vec![Some(Partner::A), Some(Partner::B), Some(Partner::B)]
+    );
+
+    // By hand, before anything is recorded: this step and every later one swap.
+    r.apply(Action::SwapRoles, at(1)).expect("swap");
+    let speakers: Vec<_> = r
+        .session()
+        .steps
+        .iter()
+        .map(|st| st.roles.speaker)
+        .collect();
+    assert_eq!(
+        speakers,
+        vec![Some(Partner::B), Some(Partner::A), Some(Partner::A)]
+    );
+    let StepData::Loop(l) = &r.session().steps[0].data else {
+        panic!("loop")
+    };
+    assert_eq!(l.speaker, Partner::B);
+    assert_eq!(
+        r.session().log.last().map(|e| &e.event),
+        Some(&LogEvent::RolesSwapped)
+    );
+
+    // Once something is recorded, swapping would misattribute it.
+    run(&mut r, vec![Action::SpeakerSays(s("hello"))]);
+    assert!(matches!(
+        r.apply(Action::SwapRoles, at(5)),
+        Err(RunError::Refused(_))
+    ));
+}
+
+const FLOOR: &str = r#"(id: "floor", title: "Floor", kind: Floor(rules: ["Rebuttal", "Mind-reading"], max_timeout_hours: 24)),
+    (id: "end", title: "End", prompts: ["done"], kind: Script)"#;
+
+#[test]
+fn the_floor_records_who_held_it_what_was_said_breaches_and_time_outs() {
+    let t = template("Speaker, Listener", "", FLOOR);
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![
+            Action::FloorChunk(s("I worry about money")),
+            Action::FloorParaphrase {
+                text: s("You worry about money"),
+                accuracy: Accuracy::Accurate,
+            },
+            Action::Breach {
+                rule: s("Rebuttal"),
+                by: Partner::B,
+            },
+            Action::PassFloor,
+            Action::FloorChunk(s("I worry too")),
+            Action::FloorParaphrase {
+                text: s("You are scared"),
+                accuracy: Accuracy::Partly,
+            },
+            Action::TimeOut {
+                by: Partner::A,
+                resume_at: at(60),
+            },
+        ],
+    );
+    let expected = FloorRecord {
+        holders: vec![
+            FloorChange {
+                holder: Partner::A,
+                at: at(0),
+            },
+            FloorChange {
+                holder: Partner::B,
+                at: at(4),
+            },
+        ],
+        exchanges: vec![
+            Exchange::Chunk {
+                by: Partner::A,
+                text: s("I worry about money"),
+                at: at(1),
+            },
+            Exchange::Paraphrase {
+                by: Partner::B,
+                text: s("You worry about money"),
+                accuracy: Accuracy::Accurate,
+                at: at(2),
+            },
+            Exchange::Chunk {
+                by: Partner::B,
+                text: s("I worry too"),
+                at: at(5),
+            },
+            Exchange::Paraphrase {
+                by: Partner::A,
+                text: s("You are scared"),
+                accuracy: Accuracy::Partly,
+                at: at(6),
+            },
+        ],
+        breaches: vec![Breach {
+            rule: s("Rebuttal"),
+            by: Partner::B,
+            at: at(3),
+        }],
+        timeouts: vec![TimeOut {
+            called_by: Partner::A,
+            at: at(7),
+            resume_at: at(60),
+            resumed_at: None,
+        }],
+    };
+    assert_eq!(r.session().steps[0].data, StepData::Floor(expected));
+
+    // During the time-out nobody talks; after resuming they do.
+    assert!(r.apply(Action::FloorChunk(s("more")), at(8)).is_err());
+    assert!(r.apply(Action::PassFloor, at(8)).is_err());
+    r.apply(Action::Resume, at(9)).expect("resume");
+    r.apply(Action::FloorChunk(s("more")), at(10))
+        .expect("talk again");
+    assert!(r.is_complete(0));
+}
+
+#[test]
+fn the_floor_refuses_what_its_rules_do_not_allow() {
+    let t = template("Speaker, Listener", "", FLOOR);
+    let cases: Vec<(Vec<Action>, Action, &str)> = vec![
+        (
+            vec![],
+            Action::FloorParaphrase {
+                text: s("x"),
+                accuracy: Accuracy::Accurate,
+            },
+            "has not spoken",
+        ),
+        (
+            vec![Action::FloorChunk(s("a")), Action::PassFloor],
+            Action::FloorParaphrase {
+                text: s("x"),
+                accuracy: Accuracy::Accurate,
+            },
+            "has not spoken since",
+        ),
+        (
+            vec![],
+            Action::Breach {
+                rule: s("Sulking"),
+                by: Partner::A,
+            },
+            "not one of this step's rules",
+        ),
+        (
+            vec![],
+            Action::TimeOut {
+                by: Partner::B,
+                resume_at: at(25 * 60),
+            },
+            "within 24 hours",
+        ),
+        (
+            vec![],
+            Action::TimeOut {
+                by: Partner::B,
+                resume_at: at(0),
+            },
+            "in the future",
+        ),
+        (vec![], Action::Resume, "no time-out"),
+    ];
+    for (before, refused, fragment) in cases {
+        let mut r = start(&t);
+        run(&mut r, before);
+        match r.apply(refused.clone(), at(20)) {
+            Ok(()) => panic!("{refused:?} should be refused"),
+            Err(e) => assert!(e.to_string().contains(fragment), "{refused:?}: {e}"),
+        }
+    }
+}
+
+const QUESTIONS: &str = r#"(id: "prepare", title: "Your questions", visibility: PartnerPrivate, kind: Questions(owner: HurtPartner, categories: ["Timeline", "Contact"])),
+    (id: "ask", title: "Asking", kind: Questions(owner: HurtPartner, answering: true)),
+    (id: "end", title: "End", prompts: ["done"], kind: Script)"#;
+
+fn add(text: &str, category: &str) -> Action {
+    Action::AddQuestion {
+        text: s(text),
+        category: s(category),
+        why: s("I need to know"),
+    }
+}
+
+#[test]
+fn a_question_list_is_ordered_by_its_owner_then_released_and_answered() {
+    let t = template("HurtPartner, DisclosingPartner", "", QUESTIONS);
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![
+            add("When did it start?", "Timeline"),
+            add("Are you still in touch?", "Contact"),
+            add("Where did you meet?", ""),
+            Action::MoveQuestion { id: 2, to: 0 },
+            Action::SetQuestionStatus {
+                id: 1,
+                status: QuestionStatus::Included,
+            },
+            Action::SetQuestionStatus {
+                id: 2,
+                status: QuestionStatus::Included,
+            },
+            Action::SetQuestionStatus {
+                id: 3,
+                status: QuestionStatus::Withdrawn,
+            },
+            Action::SetCaution {
+                id: 1,
+                caution: true,
+            },
+        ],
+    );
+    assert!(
+        r.apply(
+            Action::AnswerQuestion {
+                id: 1,
+                text: s("x")
+            },
+            at(10)
+        )
+        .is_err(),
+        "no answers while preparing"
+    );
+    let StepData::Questions(q) = &r.session().steps[0].data else {
+        panic!("questions")
+    };
+    assert_eq!(q.owner, Partner::B);
+    let order: Vec<u32> = q.items.iter().map(|i| i.id).collect();
+    assert_eq!(order, vec![2, 1, 3]);
+    assert!(q.items[1].caution);
+    assert_eq!(q.released_at, None);
+
+    r.apply(Action::Next, at(11))
+        .expect("to the disclosure step");
+    let StepData::Questions(carried) = &r.session().steps[1].data else {
+        panic!("questions")
+    };
+    assert_eq!(
+        carried.items.len(),
+        3,
+        "the list is carried into the asking step"
+    );
+    assert!(
+        r.apply(
+            Action::AnswerQuestion {
+                id: 2,
+                text: s("No")
+            },
+            at(12)
+        )
+        .is_err(),
+        "private until released"
+    );
+    r.apply(Action::ReleaseQuestions, at(13)).expect("release");
+    r.apply(
+        Action::AnswerQuestion {
+            id: 2,
+            text: s("No, not since May"),
+        },
+        at(14),
+    )
+    .expect("answer");
+    assert!(!r.is_complete(1), "question 1 is still open");
+    assert!(
+        r.apply(
+            Action::AnswerQuestion {
+                id: 3,
+                text: s("x")
+            },
+            at(15)
+        )
+        .is_err(),
+        "withdrawn"
+    );
+    r.apply(
+        Action::SetQuestionStatus {
+            id: 1,
+            status: QuestionStatus::Deferred,
+        },
+        at(16),
+    )
+    .expect("defer");
+    assert!(r.is_complete(1));
+
+    let StepData::Questions(q) = &r.session().steps[1].data else {
+        panic!("questions")
+    };
+    let statuses: Vec<_> = q.items.iter().map(|i| (i.id, i.status)).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            (2, QuestionStatus::Answered),
+            (1, QuestionStatus::Deferred),
+            (3, QuestionStatus::Withdrawn)
+        ]
+    );
+    assert_eq!(
+        q.items[0].answer,
+        Some(Utterance {
+            text: s("No, not since May"),
+            at: at(14)
+        })
+    );
+    assert_eq!(q.released_at, Some(at(13)));
+}
+
+#[test]
+fn questions_refuse_unknown_categories_and_ids() {
+    let t = template("HurtPartner, DisclosingPartner", "", QUESTIONS);
+    let mut r = start(&t);
+    assert!(r.apply(add("q", "Money"), at(1)).is_err());
+    assert!(
+        r.apply(
+            Action::SetCaution {
+                id: 9,
+                caution: true
+            },
+            at(1)
+        )
+        .is_err()
+    );
+    assert!(
+        r.apply(Action::MoveQuestion { id: 1, to: 0 }, at(1))
+            .is_err()
+    );
+}
+
+fn commitment(
+    owner: Partner,
+    behaviour: &str,
+    start: (u32, u32),
+    review: (u32, u32),
+) -> CommitmentDraft {
+    let date = |(m, d): (u32, u32)| NaiveDate::from_ymd_opt(2026, m, d).expect("date");
+    CommitmentDraft {
+        owner,
+        category: s("Contact during the day"),
+        behaviour: s(behaviour),
+        rhythm: s("every weekday at lunch"),
+        verification: Verification::PartnerConfirms,
+        starts_on: date(start),
+        review_on: date(review),
+    }
+}
+
+#[test]
+fn a_plan_holds_commitments_with_owner_rhythm_verification_and_dates() {
+    let t = template(
+        "",
+        "",
+        r#"(id: "plan", title: "Plan", kind: Plan(categories: ["Contact during the day"])),
+           (id: "end", title: "End", prompts: ["done"], kind: Script)"#,
+    );
+    let mut r = start(&t);
+    let first = commitment(Partner::A, "Send a text at lunch", (11, 23), (11, 30));
+    let second = commitment(Partner::B, "Ask how the day went", (11, 23), (11, 30));
+    run(
+        &mut r,
+        vec![
+            Action::AddCommitment(first.clone()),
+            Action::AddCommitment(second.clone()),
+            Action::AddCommitment(commitment(Partner::B, "temporary", (11, 23), (11, 30))),
+            Action::RemoveCommitment { id: 3 },
+        ],
+    );
+    let expected = PlanRecord {
+        commitments: vec![
+            Commitment {
+                id: 1,
+                draft: first,
+                added_at: at(1),
+            },
+            Commitment {
+                id: 2,
+                draft: second,
+                added_at: at(2),
+            },
+        ],
+        next_id: 4,
+    };
+    assert_eq!(r.session().steps[0].data, StepData::Plan(expected));
+
+    let backwards = commitment(Partner::A, "x", (11, 30), (11, 23));
+    assert!(r.apply(Action::AddCommitment(backwards), at(9)).is_err());
+    let mut wrong_category = commitment(Partner::A, "x", (11, 23), (11, 30));
+    wrong_category.category = s("Money");
+    assert!(
+        r.apply(Action::AddCommitment(wrong_category), at(9))
+            .is_err()
+    );
+    let empty = commitment(Partner::A, " ", (11, 23), (11, 30));
+    assert_eq!(
+        r.apply(Action::AddCommitment(empty), at(9)),
+        Err(RunError::EmptyText)
+    );
+}
+
+#[test]
+fn a_plan_only_takes_commitments_from_its_owners() {
+    let t = template(
+        "HurtPartner, DisclosingPartner",
+        "",
+        r#"(id: "plan", title: "Plan", kind: Plan(owners: [DisclosingPartner])),
+           (id: "end", title: "End", prompts: ["done"], kind: Script)"#,
+    );
+    let mut r = start(&t);
+    // The hurt partner is B, so the disclosing partner is A.
+    assert!(
+        r.apply(
+            Action::AddCommitment(commitment(Partner::B, "x", (11, 23), (11, 30))),
+            at(1)
+        )
+        .is_err()
+    );
+    r.apply(
+        Action::AddCommitment(commitment(Partner::A, "x", (11, 23), (11, 30))),
+        at(1),
+    )
+    .expect("owner");
+}
+
+const CSI4: &str = r#"(id: "csi", title: "CSI-4", kind: Rating(items: [
+        (id: "happy", label: "Happiness", max: 6),
+        (id: "warm", label: "Warm", max: 5),
+        (id: "rewarding", label: "Rewarding", max: 5),
+        (id: "satisfied", label: "Satisfied", max: 5),
+    ], scoring: Sum(cutoff: 13.5, flag: "distress range"))),
+    (id: "end", title: "End", prompts: ["done"], kind: Script)"#;
+
+#[test]
+fn a_sum_scored_scale_totals_each_rater_and_flags_the_cutoff() {
+    let t = template("", "", CSI4);
+    let mut r = start(&t);
+    let rate = |p, item: &str, value| Action::Rate {
+        rater: p,
+        item: s(item),
+        value,
+    };
+    run(
+        &mut r,
+        vec![
+            rate(Partner::A, "happy", 4),
+            rate(Partner::A, "warm", 4),
+            rate(Partner::A, "rewarding", 3),
+            rate(Partner::A, "satisfied", 4),
+            rate(Partner::B, "happy", 2),
+            rate(Partner::B, "warm", 3),
+            rate(Partner::B, "rewarding", 2),
+        ],
+    );
+    assert!(!r.is_complete(0), "B has one item left");
+    run(&mut r, vec![rate(Partner::B, "satisfied", 3)]);
+    let StepData::Rating(rating) = &r.session().steps[0].data else {
+        panic!("rating")
+    };
+    assert_eq!(
+        rating.scores[&Partner::A],
+        Score {
+            total: 15,
+            max: 21,
+            below_cutoff: false
+        }
+    );
+    assert_eq!(
+        rating.scores[&Partner::B],
+        Score {
+            total: 10,
+            max: 21,
+            below_cutoff: true
+        }
+    );
+    assert!(r.is_complete(0));
+
+    assert!(
+        r.apply(rate(Partner::A, "happy", 7), at(20)).is_err(),
+        "out of range"
+    );
+    assert!(
+        r.apply(rate(Partner::A, "joy", 1), at(20)).is_err(),
+        "unknown item"
+    );
+}
+
+#[test]
+fn text_choice_and_checklist_take_entries_only_from_their_respondents() {
+    let t = template(
+        "HurtPartner, DisclosingPartner",
+        "",
+        r#"(id: "letter", title: "Letter", kind: Text(respondents: Role(HurtPartner))),
+           (id: "pick", title: "Pick", kind: Choice(respondents: Each, options: ["Company", "Space"])),
+           (id: "many", title: "Many", kind: Choice(respondents: Joint, options: ["a", "b", "c"], multiple: true)),
+           (id: "list", title: "List", kind: Checklist(respondents: Clinician, items: ["one", "two"]))"#,
+    );
+    let mut r = start(&t);
+    let write = |who, text: &str| Action::WriteText {
+        respondent: who,
+        text: s(text),
+    };
+    assert!(
+        r.apply(write(Respondent::Partner(Partner::A), "x"), at(1))
+            .is_err(),
+        "A is not the hurt partner"
+    );
+    assert!(r.apply(write(Respondent::Joint, "x"), at(1)).is_err());
+    run(
+        &mut r,
+        vec![
+            write(Respondent::Partner(Partner::B), "Dear…"),
+            Action::Next,
+        ],
+    );
+
+    let choose = |who, option: &str, selected| Action::Choose {
+        respondent: who,
+        option: s(option),
+        selected,
+    };
+    run(
+        &mut r,
+        vec![
+            choose(Respondent::Partner(Partner::A), "Company", true),
+            choose(Respondent::Partner(Partner::A), "Space", true),
+            choose(Respondent::Partner(Partner::B), "Company", true),
+            Action::Next,
+            choose(Respondent::Joint, "c", true),
+            choose(Respondent::Joint, "a", true),
+            choose(Respondent::Joint, "b", true),
+            choose(Respondent::Joint, "b", false),
+            Action::Next,
+            Action::Check {
+                respondent: Respondent::Clinician,
+                item: s("two"),
+                checked: true,
+            },
+        ],
+    );
+    let steps = &r.session().steps;
+    let mut text = EntriesRecord::default();
+    text.entries
+        .insert(Respondent::Partner(Partner::B), s("Dear…"));
+    assert_eq!(steps[0].data, StepData::Text(text));
+    let mut single = EntriesRecord::default();
+    single
+        .entries
+        .insert(Respondent::Partner(Partner::A), vec![s("Space")]);
+    single
+        .entries
+        .insert(Respondent::Partner(Partner::B), vec![s("Company")]);
+    assert_eq!(steps[1].data, StepData::Choice(single));
+    let mut multiple = EntriesRecord::default();
+    multiple
+        .entries
+        .insert(Respondent::Joint, vec![s("a"), s("c")]);
+    assert_eq!(steps[2].data, StepData::Choice(multiple));
+    assert!(
+        matches!(&steps[3].data, StepData::Checklist(e) if e.entries[&Respondent::Clinician] == vec![s("two")])
+    );
+    assert!(
+        r.apply(choose(Respondent::Joint, "z", true), at(30))
+            .is_err()
+    );
+}
+
+#[test]
+fn navigation_records_status_time_skips_and_the_end() {
+    let t = template(
+        "",
+        "",
+        r#"(id: "a", title: "A", prompts: ["x"], timebox_mins: 2, kind: Script),
+           (id: "b", title: "B", kind: Text()),
+           (id: "c", title: "C", prompts: ["z"], kind: Script)"#,
+    );
+    let mut r = start(&t);
+    assert_eq!(r.apply(Action::Back, at(0)), Err(RunError::AtFirstStep));
+    assert_eq!(
+        r.timer(at(1)),
+        Timer {
+            elapsed_secs: 60,
+            limit_secs: Some(120)
+        }
+    );
+    assert!(!r.timer(at(1)).is_over());
+    assert!(r.timer(at(3)).is_over());
+    r.apply(Action::Next, at(3)).expect("next");
+    r.apply(Action::Back, at(4)).expect("back");
+    // Time on a step adds up over visits.
+    assert_eq!(r.timer(at(5)).elapsed_secs, 4 * 60);
+    r.apply(Action::Next, at(5)).expect("next");
+    r.apply(Action::Note(s("tense")), at(5)).expect("note");
+    r.apply(Action::Next, at(6))
+        .expect("next leaves B incomplete");
+    assert_eq!(r.apply(Action::Next, at(7)), Err(RunError::AtLastStep));
+    r.apply(Action::Back, at(7)).expect("back");
+    r.apply(
+        Action::Skip {
+            reason: s("ran out of time"),
+        },
+        at(8),
+    )
+    .expect("skip");
+    r.apply(Action::End, at(9)).expect("end");
+
+    let session = r.session();
+    let statuses: Vec<_> = session.steps.iter().map(|st| st.status).collect();
+    assert_eq!(
+        statuses,
+        vec![StepStatus::Done, StepStatus::Skipped, StepStatus::Done]
+    );
+    assert_eq!(
+        session.steps[1].skip_reason.as_deref(),
+        Some("ran out of time")
+    );
+    assert_eq!(session.steps[1].clinician_note, "tense");
+    assert_eq!(session.steps[0].active_secs, 4 * 60);
+    assert_eq!(session.ended_at, Some(at(9)));
+    let events: Vec<_> = session.log.iter().map(|l| l.event.clone()).collect();
+    assert_eq!(events.first(), Some(&LogEvent::Started));
+    assert_eq!(events.last(), Some(&LogEvent::Ended));
+    assert_eq!(r.apply(Action::Next, at(10)), Err(RunError::Ended));
+}
+
+#[test]
+fn the_end_is_always_allowed_even_at_a_gate() {
+    let t = template(
+        "",
+        "",
+        r#"(id: "a", title: "A", prompts: ["x"], gates: [Confirm("ok")], kind: Script)"#,
+    );
+    let mut r = start(&t);
+    r.apply(Action::End, at(1))
+        .expect("a therapist can always stop");
+    assert!(r.is_ended());
+}
+
+#[test]
+fn a_saved_session_resumes_where_it_stopped() {
+    let t = template("Speaker, Listener", "", LOOP);
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![Action::SpeakerSays(s("a")), Action::Mirror(s("b"))],
+    );
+    let text = ron::ser::to_string_pretty(r.session(), ron::ser::PrettyConfig::default())
+        .expect("serialize");
+    let saved: Session = ron::from_str(&text).expect("deserialize");
+    assert_eq!(&saved, r.session());
+
+    let mut resumed = Runner::resume(&t, saved, CoupleFacts::default()).expect("resume");
+    resumed
+        .apply(
+            Action::Verdict {
+                outcome: MirrorOutcome::Confirmed,
+                reply: s(""),
+            },
+            at(5),
+        )
+        .expect("continue");
+    assert!(resumed.is_complete(0));
+
+    let other = template("Speaker, Listener", "", FLOOR);
+    assert!(matches!(
+        Runner::resume(&other, r.session().clone(), CoupleFacts::default()),
+        Err(RunError::TemplateMismatch { .. })
+    ));
+}
+
+#[test]
+fn refusals_never_repeat_what_a_partner_said() {
+    let t = template("Speaker, Listener", "", LOOP);
+    let canary = "CANARY-4f1e secret words";
+    let attempts = vec![
+        Action::Mirror(s(canary)),
+        Action::StageAttempt {
+            stage: LoopStage::Summary,
+            text: s(canary),
+            feelings: vec![s(canary)],
+        },
+        Action::AddQuestion {
+            text: s(canary),
+            category: s(canary),
+            why: s(canary),
+        },
+        Action::Breach {
+            rule: s(canary),
+            by: Partner::A,
+        },
+        Action::WriteText {
+            respondent: Respondent::Joint,
+            text: s(canary),
+        },
+        Action::Choose {
+            respondent: Respondent::Joint,
+            option: s(canary),
+            selected: true,
+        },
+    ];
+    for action in attempts {
+        let mut r = start(&t);
+        let err = r.apply(action, at(1)).expect_err("refused");
+        assert!(!err.to_string().contains("CANARY"), "{err}");
+    }
+}

@@ -13,6 +13,21 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The parser reports some errors just after the word at fault (an unknown field or
+/// variant name): move such a position back to the start of that word.
+pub fn word_start(text: &str, line: usize, col: usize) -> (usize, usize) {
+    let Some(line_text) = text.split('\n').nth(line.saturating_sub(1)) else {
+        return (line, col);
+    };
+    let chars: Vec<char> = line_text.chars().collect();
+    let mut index = col.saturating_sub(1).min(chars.len());
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    while index > 0 && is_word(chars[index - 1]) {
+        index -= 1;
+    }
+    (line, index + 1)
+}
+
 /// The position of the first bracket that nests deeper than `max`, ignoring brackets in
 /// strings and comments. Checked before parsing so that a hostile file cannot exhaust the
 /// parser's stack.

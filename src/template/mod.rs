@@ -342,10 +342,11 @@ pub fn parse(file: &str, text: &str) -> Result<Template, TemplateError> {
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .with_recursion_limit(MAX_NESTING * 2);
     let template: Template = options.from_str(text).map_err(|e| {
+        let (line, col) = locate::word_start(text, e.span.start.line, e.span.start.col);
         fail(vec![Problem {
             file: file.to_string(),
-            line: e.span.start.line,
-            col: e.span.start.col,
+            line,
+            col,
             message: e.code.to_string(),
         }])
     })?;

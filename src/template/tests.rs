@@ -1,1 +1,346 @@
+//! Table tests of the loader and validator: each broken snippet must give one clear
+//! message at the right line and column.
 
+use super::*;
+
+/// A minimal valid template with `steps` spliced in and `roles` declared.
+fn doc(roles: &str, steps: &str) -> String {
+    format!(
+        "(\n    format: 1,\n    id: \"t\",\n    title: \"T\",\n    summary: \"S\",\n    source: \"own\",\n    roles: [{roles}],\n    steps: [\n{steps}\n    ],\n)\n"
+    )
+}
+
+fn problems(text: &str) -> Vec<Problem> {
+    match parse("t.ron", text) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.problems,
+    }
+}
+
+#[test]
+fn a_minimal_template_parses_and_implicit_some_works() {
+    let text = doc(
+        "",
+        r#"        (id: "a", title: "A", prompts: ["Hello {partner_a}"], timebox_mins: 5, kind: Script),"#,
+    );
+    let template = parse("t.ron", &text).expect("valid");
+    assert_eq!(template.steps[0].timebox_mins, Some(5));
+    assert_eq!(template.steps[0].visibility, Visibility::Joint);
+}
+
+#[test]
+fn broken_templates_name_line_column_and_what_is_wrong() {
+    // (snippet, roles, expected message fragment, expected line, expected column)
+    let cases: &[(&str, &str, &str, usize, usize)] = &[
+        (
+            r#"        (id: "a", title: "A", promts: ["x"], kind: Script),"#,
+            "",
+            "Unexpected field named `promts`",
+            9,
+            31,
+        ),
+        (
+            r#"        (id: "a", title: "A", prompts: ["x"], kind: Lecture),"#,
+            "",
+            "Lecture",
+            9,
+            53,
+        ),
+        (
+            "        (id: \"a\", title: \"A\", prompts: [\"x\"], kind: Script),\n        (id: \"a\", title: \"B\", prompts: [\"y\"], kind: Script),",
+            "",
+            "step id \"a\" is used more than once",
+            10,
+            14,
+        ),
+        (
+            r#"        (id: "a", title: "A", prompts: ["Now {speaker} talks"], kind: Script),"#,
+            "",
+            "placeholder {speaker} needs role Speaker",
+            9,
+            46,
+        ),
+        (
+            r#"        (id: "a", title: "A", prompts: ["Now {spekaer} talks"], kind: Script),"#,
+            "Speaker, Listener",
+            "unknown placeholder {spekaer}",
+            9,
+            46,
+        ),
+        (
+            r#"        (id: "a", title: "A", prompts: ["Now {speaker talks"], kind: Script),"#,
+            "Speaker, Listener",
+            "stray brace",
+            9,
+            46,
+        ),
+        (
+            r#"        (id: "a", title: "A", prompts: ["  "], kind: Script),"#,
+            "",
+            "empty prompt",
+            9,
+            31,
+        ),
+        (
+            r#"        (id: "a", title: "A", kind: ParaphraseLoop(speaker: HurtPartner, listener: DisclosingPartner)),"#,
+            "Speaker, Listener",
+            "role HurtPartner is not declared",
+            9,
+            61,
+        ),
+        (
+            r#"        (id: "a", title: "A", kind: Rating(items: [(id: "x", label: "X", min: 5, max: 5)])),"#,
+            "",
+            "min 5 must be below max 5",
+            9,
+            57,
+        ),
+        (
+            r#"        (id: "a", title: "A", kind: Rating(items: [(id: "x", label: "X", max: 2, anchors: ["no", "yes"])])),"#,
+            "",
+            "2 anchors for 3 points",
+            9,
+            57,
+        ),
+        (
+            r#"        (id: "a", title: "A", kind: Rating(items: [(id: "x", label: "X", max: 4)], scoring: Sum(cutoff: 13.5))),"#,
+            "",
+            "cutoff 13.5 is outside",
+            9,
+            97,
+        ),
+        (
+            r#"        (id: "a", title: "A", prompts: ["x"], gates: [Completed("later")], kind: Script),"#,
+            "",
+            "gate refers to step \"later\"",
+            9,
+            47,
+        ),
+        (
+            r#"        (id: "a", title: "A", kind: Choice(options: ["only one"])),"#,
+            "",
+            "at least two options",
+            9,
+            44,
+        ),
+        (
+            r#"        (id: "a", title: "A", kind: SwapRoles),"#,
+            "",
+            "swapping roles needs Speaker and Listener",
+            9,
+            37,
+        ),
+        (
+            r#"        (id: "a", title: "A", visibility: PartnerPrivate, kind: Text(respondents: Joint)),"#,
+            "",
+            "PartnerPrivate needs answers by partner",
+            9,
+            43,
+        ),
+        (
+            r#"        (id: "a", title: "A", prompts: ["x"], timebox_mins: 0, kind: Script),"#,
+            "",
+            "timebox of 0 minutes",
+            9,
+            47,
+        ),
+    ];
+    for (snippet, roles, message, line, col) in cases {
+        let text = doc(roles, snippet);
+        let found = problems(&text);
+        let hit = found.iter().find(|p| p.message.contains(message));
+        let Some(hit) = hit else {
+            panic!("expected {message:?} for {snippet}, got {found:?}");
+        };
+        assert_eq!(
+            (hit.line, hit.col),
+            (*line, *col),
+            "position of {message:?} in {snippet}"
+        );
+        assert_eq!(hit.file, "t.ron");
+    }
+}
+
+#[test]
+fn roles_must_come_in_pairs() {
+    let text = doc(
+        "Speaker",
+        r#"        (id: "a", title: "A", prompts: ["x"], kind: Script),"#,
+    );
+    let found = problems(&text);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("needs its counterpart Listener") && p.line == 7),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn requires_takes_only_couple_level_gates() {
+    let text = doc(
+        "",
+        r#"        (id: "a", title: "A", prompts: ["x"], kind: Script),"#,
+    )
+    .replace("roles: [],", "roles: [],\n    requires: [Confirm(\"ok\")],");
+    let found = problems(&text);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("requires may only hold")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn repeats_nest_at_most_two_deep() {
+    let leaf = r#"(id: "c", title: "C", prompts: ["x"], kind: Script)"#;
+    let wrap = |id: &str, inner: &str| {
+        format!(r#"(id: "{id}", title: "R", kind: Repeat(times: 2, steps: [{inner}]))"#)
+    };
+    let two = wrap("r1", &wrap("r2", leaf));
+    let text = doc("Speaker, Listener", &format!("        {two},"));
+    assert_eq!(problems(&text), vec![]);
+
+    let three = wrap("r1", &wrap("r2", &wrap("r3", leaf)));
+    let text = doc("Speaker, Listener", &format!("        {three},"));
+    let found = problems(&text);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("nest at most 2 deep") && p.col > 80),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_repeat_carries_no_text_or_gates_of_its_own() {
+    let step = r#"        (id: "r", title: "R", prompts: ["lost"], kind: Repeat(steps: [(id: "c", title: "C", prompts: ["x"], kind: Script)])),"#;
+    let found = problems(&doc("Speaker, Listener", step));
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("put them on its inner steps")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn oversized_and_overnested_files_are_refused_with_a_position() {
+    let big = format!("// {}\n", "x".repeat(MAX_TEMPLATE_BYTES));
+    let found = problems(&big);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("bytes"));
+
+    let deep = format!("{}{}", "(".repeat(10_000), ")".repeat(10_000));
+    let found = problems(&deep);
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].line, found[0].col), (1, MAX_NESTING + 1));
+}
+
+#[test]
+fn a_wrong_format_version_is_named() {
+    let text = doc(
+        "",
+        r#"        (id: "a", title: "A", prompts: ["x"], kind: Script),"#,
+    )
+    .replace("format: 1", "format: 7");
+    let found = problems(&text);
+    assert!(found[0].message.contains("format 7 is not supported"));
+    assert_eq!((found[0].line, found[0].col), (2, 5));
+}
+
+#[test]
+fn placeholders_are_listed_and_stray_braces_found() {
+    assert_eq!(
+        placeholders("Hi {speaker} and {listener}!"),
+        Ok(vec!["speaker", "listener"])
+    );
+    assert_eq!(placeholders("no braces"), Ok(vec![]));
+    assert_eq!(placeholders("open { here"), Err(5));
+    assert_eq!(placeholders("close } here"), Err(6));
+    assert_eq!(placeholders("{Speaker}"), Err(0));
+}
+
+#[test]
+fn fill_puts_names_in_and_leaves_unbound_placeholders() {
+    let filled = fill(
+        "{speaker}, tell {listener}; {hurt_partner} waits",
+        |role| match role {
+            Role::Speaker => Some("Sam".to_string()),
+            Role::Listener => Some("Alex".to_string()),
+            _ => None,
+        },
+    );
+    assert_eq!(filled, "Sam, tell Alex; {hurt_partner} waits");
+    assert_eq!(fill("a { b } c", |_| None), "a { b } c");
+}
+
+#[test]
+fn one_broken_file_does_not_stop_the_others() {
+    let good = doc(
+        "",
+        r#"        (id: "a", title: "A", prompts: ["x"], kind: Script),"#,
+    );
+    let other = good.replace("id: \"t\"", "id: \"u\"");
+    let library = Library::from_sources([
+        ("a.ron", good.as_str()),
+        ("b.ron", "(format: 1, id: \"broken\""),
+        ("c.ron", other.as_str()),
+        ("d.ron", good.as_str()),
+    ]);
+    let loaded: Vec<&str> = library.templates.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(loaded, ["a.ron", "c.ron"]);
+    let failed: Vec<&str> = library.errors.iter().map(|e| e.file.as_str()).collect();
+    assert_eq!(failed, ["b.ron", "d.ron"]);
+    assert!(
+        library.errors[1].problems[0]
+            .message
+            .contains("already used by a.ron")
+    );
+}
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_text_gives_errors_never_panics(text in ".{0,400}") {
+            let _ = parse("fuzz.ron", &text);
+        }
+
+        #[test]
+        fn arbitrary_bracket_soup_gives_errors_never_panics(text in "[()\\[\\]{}\",:a-zA-Z0-9 \n]{0,600}") {
+            let _ = parse("fuzz.ron", &text);
+        }
+
+        #[test]
+        fn mutated_valid_templates_give_errors_never_panics(
+            cut in 0usize..1000,
+            len in 0usize..40,
+            insert in ".{0,12}",
+        ) {
+            let base = doc(
+                "Speaker, Listener",
+                r#"        (id: "a", title: "A {speaker}", prompts: ["x"], kind: ParaphraseLoop(stages: [Summary])),
+        (id: "b", title: "B", kind: Rating(items: [(id: "x", label: "X", max: 3, anchors: ["a", "b", "c", "d"])], scoring: Sum(cutoff: 1.5))),"#,
+            );
+            let mut text = base.clone();
+            let mut start = cut.min(text.len());
+            while !text.is_char_boundary(start) { start -= 1; }
+            let mut end = (start + len).min(text.len());
+            while !text.is_char_boundary(end) { end -= 1; }
+            text.replace_range(start..end, &insert);
+            if let Err(e) = parse("fuzz.ron", &text) {
+                prop_assert!(!e.problems.is_empty());
+                for p in e.problems {
+                    prop_assert!(p.line >= 1 && p.col >= 1);
+                    prop_assert!(p.line <= text.lines().count().max(1) + 1);
+                }
+            }
+        }
+    }
+}

@@ -258,6 +258,16 @@ impl<'t> Validator<'t> {
                 if steps.is_empty() {
                     self.push(Self::in_step(step, "Repeat"), "a Repeat needs inner steps");
                 }
+                if !step.therapist.is_empty()
+                    || !step.prompts.is_empty()
+                    || step.timebox_mins.is_some()
+                    || !step.gates.is_empty()
+                {
+                    self.push(
+                        Self::in_step(step, "Repeat"),
+                        "a Repeat only groups steps: its therapist text, prompts, timebox and gates would never be shown; put them on its inner steps",
+                    );
+                }
                 if depth > MAX_REPEAT_DEPTH {
                     self.push(
                         Self::in_step(step, "Repeat"),

@@ -1,0 +1,260 @@
+//! Every shipped template loads, validates, and can be run from first step to last by the
+//! session runner, with every step completed.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use std::path::Path;
+use tandem::model::*;
+use tandem::runner::{Action, Runner, Start, respondents_of};
+use tandem::template::{Gate, Library, StepKind, Template};
+
+fn shipped() -> Library {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    tandem::vault::templates::load_dir(&dir).expect("templates folder is readable")
+}
+
+#[test]
+fn every_file_in_templates_loads_and_validates() {
+    let library = shipped();
+    for error in &library.errors {
+        for problem in &error.problems {
+            eprintln!("{problem}");
+        }
+    }
+    assert!(
+        library.errors.is_empty(),
+        "{} template file(s) failed",
+        library.errors.len()
+    );
+    assert!(
+        library.templates.len() >= 15,
+        "the shipped library has {} templates",
+        library.templates.len()
+    );
+}
+
+#[test]
+fn the_embedded_library_is_the_templates_folder() {
+    let from_disk: Vec<String> = shipped()
+        .templates
+        .iter()
+        .map(|(_, t)| t.id.clone())
+        .collect();
+    let embedded: Vec<String> = Library::builtin()
+        .templates
+        .iter()
+        .map(|(_, t)| t.id.clone())
+        .collect();
+    assert_eq!(from_disk, embedded);
+}
+
+#[test]
+fn every_shipped_template_names_its_source_and_expected_length() {
+    for (file, t) in &shipped().templates {
+        assert!(t.source.len() > 20, "{file}: source note too thin");
+        assert!(t.length_mins > 0, "{file}: no expected length");
+    }
+}
+
+fn at(minute: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0)
+        .single()
+        .expect("time")
+        + Duration::minutes(minute)
+}
+
+/// Actions that complete the step on screen, whatever its kind.
+fn completing_actions(runner: &Runner) -> Vec<Action> {
+    let (step, record) = runner.current();
+    let roles = record.roles;
+    let mut actions = Vec::new();
+    for gate in &step.gates {
+        if let Gate::Confirm(statement) = gate {
+            actions.push(Action::ConfirmGate {
+                statement: statement.clone(),
+            });
+        }
+    }
+    match &step.kind {
+        StepKind::Script | StepKind::SwapRoles | StepKind::Repeat { .. } => {}
+        StepKind::ParaphraseLoop { .. } => actions.extend([
+            Action::SpeakerSays("message".into()),
+            Action::Mirror("mirror".into()),
+            Action::Verdict {
+                outcome: MirrorOutcome::Confirmed,
+                reply: String::new(),
+            },
+        ]),
+        StepKind::Floor { .. } => actions.extend([
+            Action::FloorChunk("chunk".into()),
+            Action::FloorParaphrase {
+                text: "paraphrase".into(),
+                accuracy: Accuracy::Accurate,
+            },
+        ]),
+        StepKind::Questions {
+            categories,
+            answering,
+            ..
+        } => {
+            let StepData::Questions(list) = &record.data else {
+                panic!("questions record")
+            };
+            let mut ids: Vec<u32> = list.items.iter().map(|q| q.id).collect();
+            if ids.is_empty() {
+                actions.push(Action::AddQuestion {
+                    text: "question".into(),
+                    category: categories.first().cloned().unwrap_or_default(),
+                    why: "why".into(),
+                });
+                ids.push(list.next_id.max(1));
+            }
+            for id in &ids {
+                actions.push(Action::SetQuestionStatus {
+                    id: *id,
+                    status: QuestionStatus::Included,
+                });
+            }
+            if *answering {
+                actions.push(Action::ReleaseQuestions);
+                for id in ids {
+                    actions.push(Action::AnswerQuestion {
+                        id,
+                        text: "answer".into(),
+                    });
+                }
+            }
+        }
+        StepKind::Plan {
+            owners, categories, ..
+        } => {
+            let owner = owners
+                .iter()
+                .find_map(|r| roles.partner(*r))
+                .expect("plan owner bound");
+            let day = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+            actions.push(Action::AddCommitment(CommitmentDraft {
+                owner,
+                category: categories.first().cloned().unwrap_or_default(),
+                behaviour: "behaviour".into(),
+                rhythm: "daily".into(),
+                verification: Verification::SelfReport,
+                starts_on: day,
+                review_on: day + Duration::days(7),
+            }));
+        }
+        StepKind::Rating { raters, items, .. } => {
+            for rater in raters.iter().filter_map(|r| roles.partner(*r)) {
+                for item in items {
+                    actions.push(Action::Rate {
+                        rater,
+                        item: item.id.clone(),
+                        value: item.max,
+                    });
+                }
+            }
+        }
+        StepKind::Text { respondents, .. } => {
+            for respondent in respondents_of(*respondents, roles) {
+                actions.push(Action::WriteText {
+                    respondent,
+                    text: "text".into(),
+                });
+            }
+        }
+        StepKind::Choice {
+            respondents,
+            options,
+            ..
+        } => {
+            for respondent in respondents_of(*respondents, roles) {
+                actions.push(Action::Choose {
+                    respondent,
+                    option: options[0].clone(),
+                    selected: true,
+                });
+            }
+        }
+        StepKind::Checklist { respondents, items } => {
+            for respondent in respondents_of(*respondents, roles) {
+                for item in items {
+                    actions.push(Action::Check {
+                        respondent,
+                        item: item.clone(),
+                        checked: true,
+                    });
+                }
+            }
+        }
+    }
+    actions
+}
+
+fn run_to_the_end(template: &Template) -> Session {
+    let facts = CoupleFacts {
+        screened: Partner::BOTH.into_iter().collect(),
+        safety_decision: Some(SafetyDecision::JointWork),
+    };
+    let start = Start {
+        session: SessionId(uuid::Uuid::nil()),
+        couple: CoupleId(uuid::Uuid::nil()),
+        bindings: Bindings {
+            speaker: Some(Partner::A),
+            hurt_partner: Some(Partner::B),
+        },
+        facts,
+        questions: None,
+    };
+    let mut runner = Runner::start(template, start, at(0)).expect("starts");
+    let mut minute = 1;
+    loop {
+        for action in completing_actions(&runner) {
+            let name = action.name();
+            if let Err(e) = runner.apply(action, at(minute)) {
+                panic!(
+                    "{}: step {} refused {name}: {e}",
+                    template.id,
+                    runner.current().1.step_id
+                );
+            }
+            minute += 1;
+        }
+        let index = runner.session().current;
+        assert!(
+            runner.is_complete(index),
+            "{}: step {index} not complete",
+            template.id
+        );
+        if index + 1 == runner.session().steps.len() {
+            runner.apply(Action::End, at(minute)).expect("end");
+            break;
+        }
+        if let Err(e) = runner.apply(Action::Next, at(minute)) {
+            panic!(
+                "{}: cannot leave step {}: {e}",
+                template.id,
+                runner.current().1.step_id
+            );
+        }
+        minute += 1;
+    }
+    runner.into_session()
+}
+
+#[test]
+fn every_shipped_template_runs_from_first_step_to_last() {
+    for (file, template) in &shipped().templates {
+        let session = run_to_the_end(template);
+        for step in &session.steps {
+            assert_eq!(
+                step.status,
+                StepStatus::Done,
+                "{file}: step {}",
+                step.step_id
+            );
+        }
+        // The record survives a RON round trip.
+        let text = ron::to_string(&session).expect("serialize");
+        let back: Session = ron::from_str(&text).expect("deserialize");
+        assert_eq!(back, session, "{file}");
+    }
+}
