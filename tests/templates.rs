@@ -258,3 +258,45 @@ fn every_shipped_template_runs_from_first_step_to_last() {
         assert_eq!(back, session, "{file}");
     }
 }
+
+/// Templates a partner may complete alone, before any joint work: the screen itself and
+/// the individual measures.
+const INDIVIDUAL: [&str; 3] = ["safety-screen", "csi-4", "session-measures"];
+
+#[test]
+fn every_joint_protocol_is_locked_until_both_screens_and_a_decision() {
+    for (file, t) in &shipped().templates {
+        let individual = INDIVIDUAL.contains(&t.id.as_str());
+        let locked = t.requires.contains(&Gate::BothScreened)
+            && t.requires.contains(&Gate::JointWorkCleared);
+        assert!(
+            individual || locked,
+            "{file}: joint protocol without the safety lock"
+        );
+        if individual {
+            assert!(
+                t.requires.is_empty(),
+                "{file}: the screen must be reachable first"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_shipped_template_speaks_of_partners_as_he_or_she() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let gendered = [
+        "he", "she", "him", "her", "his", "hers", "himself", "herself",
+    ];
+    for entry in std::fs::read_dir(dir).expect("templates folder") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("read");
+        for word in text.split(|c: char| !c.is_alphabetic()) {
+            assert!(
+                !gendered.contains(&word.to_lowercase().as_str()),
+                "{}: uses {word:?}; use a role placeholder",
+                path.display()
+            );
+        }
+    }
+}
