@@ -4,11 +4,13 @@
 //! Must not depend on egui, printpdf, the file system or the clock: time always comes in
 //! as an argument.
 
+pub mod couple;
 pub mod session;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use couple::*;
 pub use session::*;
 
 /// One of the two partners of a couple. Names live in the couple's record; sessions

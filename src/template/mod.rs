@@ -15,6 +15,40 @@ use std::fmt;
 pub use library::Library;
 pub use validate::validate;
 
+/// Feeling words offered in the empathy stage when a loop names none of its own.
+pub const DEFAULT_FEELINGS: &[&str] = &[
+    "afraid",
+    "alone",
+    "angry",
+    "anxious",
+    "ashamed",
+    "betrayed",
+    "confused",
+    "disappointed",
+    "embarrassed",
+    "exhausted",
+    "frustrated",
+    "guilty",
+    "helpless",
+    "hopeful",
+    "hurt",
+    "insecure",
+    "jealous",
+    "lonely",
+    "numb",
+    "overwhelmed",
+    "rejected",
+    "relieved",
+    "sad",
+    "scared",
+    "shocked",
+    "tender",
+    "tense",
+    "unimportant",
+    "unsafe",
+    "worried",
+];
+
 /// The template format this build reads.
 pub const TEMPLATE_FORMAT: u32 = 1;
 /// Largest template file accepted, in bytes.
@@ -131,10 +165,10 @@ pub enum StepKind {
         /// Sentence starters offered to the speaker.
         #[serde(default)]
         stems: Vec<String>,
-        /// Stages after the loop, in order.
+        /// Stages offered after the loop, in this order (none is required).
         #[serde(default)]
         stages: Vec<LoopStage>,
-        /// Feeling words for the empathy stage; a built-in list when empty.
+        /// Feeling words for the empathy stage; `DEFAULT_FEELINGS` when empty.
         #[serde(default)]
         feelings: Vec<String>,
     },
@@ -143,6 +177,7 @@ pub enum StepKind {
         /// Who holds the floor first.
         #[serde(default = "speaker")]
         first: Role,
+        /// The other partner; must be `first`'s counterpart (checked, for readability).
         #[serde(default = "listener")]
         second: Role,
         /// The rules the therapist can tap a breach of.
@@ -168,7 +203,7 @@ pub enum StepKind {
         owners: Vec<Role>,
         #[serde(default)]
         categories: Vec<String>,
-        /// Default days from start to review.
+        /// Days from start to review that a new commitment is offered.
         #[serde(default = "seven")]
         review_after_days: u32,
     },

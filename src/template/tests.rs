@@ -344,3 +344,39 @@ mod property {
         }
     }
 }
+
+#[test]
+fn a_gate_cannot_name_a_repeat_which_is_never_completed_itself() {
+    let steps = r#"        (id: "r", title: "R", kind: Repeat(steps: [(id: "c", title: "C", prompts: ["x"], kind: Script)])),
+        (id: "d", title: "D", prompts: ["y"], gates: [Completed("r")], kind: Script),"#;
+    let found = problems(&doc("Speaker, Listener", steps));
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("a Repeat, which is never completed")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn placeholders_are_checked_in_every_text_field() {
+    let steps = r#"        (id: "a", title: "A", kind: Rating(items: [(id: "x", label: "X", max: 1, anchors: ["no", "yes, {hurt_partner}"])])),"#;
+    let found = problems(&doc("", steps));
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("{hurt_partner} needs role")),
+        "{found:?}"
+    );
+    let text = doc(
+        "",
+        r#"        (id: "a", title: "A", prompts: ["x"], kind: Script),"#,
+    )
+    .replace("title: \"T\"", "title: \"T with {speaker}\"");
+    let found = problems(&text);
+    assert_eq!(
+        found.iter().map(|p| (p.line, p.col)).collect::<Vec<_>>(),
+        vec![(4, 5)],
+        "{found:?}"
+    );
+}

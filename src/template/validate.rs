@@ -124,9 +124,8 @@ impl<'t> Validator<'t> {
         if t.steps.is_empty() {
             self.push(At::Field("steps"), "a template needs at least one step");
         }
-        for text in [&t.title, &t.summary] {
-            self.placeholders_in(None, text);
-        }
+        self.placeholders_at(At::Field("title"), &t.title);
+        self.placeholders_at(At::Field("summary"), &t.summary);
     }
 
     fn steps(&mut self, steps: &'t [Step], depth: usize) {
@@ -212,6 +211,12 @@ impl<'t> Validator<'t> {
                             Self::in_step(step, "gates"),
                             format!(
                                 "gate refers to step {id:?}, which is not this step or one before it"
+                            ),
+                        ),
+                        Some("Repeat") => self.push(
+                            Self::in_step(step, "gates"),
+                            format!(
+                                "gate refers to {id:?}, a Repeat, which is never completed itself: name a step inside it"
                             ),
                         ),
                         Some(kind) if matches!(gate, Gate::AllChecked(_)) && kind != "Checklist" => {
@@ -488,7 +493,12 @@ impl<'t> Validator<'t> {
             if item.label.trim().is_empty() {
                 self.push(at(), format!("item {:?} has an empty label", item.id));
             }
-            self.placeholders_in(Some(step), &item.label);
+            for text in [&item.label, &item.low, &item.high]
+                .into_iter()
+                .chain(&item.anchors)
+            {
+                self.placeholders_in(Some(step), text);
+            }
             if item.min >= item.max {
                 self.push(
                     at(),
@@ -523,6 +533,9 @@ impl<'t> Validator<'t> {
             sum_min += u32::from(item.min);
             sum_max += u32::from(item.max.max(item.min));
         }
+        if let Scoring::Sum { flag, .. } = scoring {
+            self.placeholders_in(Some(step), flag);
+        }
         if let Scoring::Sum {
             cutoff: Some(cutoff),
             ..
@@ -538,11 +551,25 @@ impl<'t> Validator<'t> {
         }
     }
 
+    fn placeholders_at(&mut self, at: At, text: &str) {
+        self.placeholders_with(|_| at.clone(), text);
+    }
+
     fn placeholders_in(&mut self, step: Option<&Step>, text: &str) {
-        let at = |needle: &str| match step {
-            Some(step) => Self::in_step(step, needle),
-            None => At::Top,
-        };
+        let step = step.map(|s| s.id.clone());
+        self.placeholders_with(
+            |needle| match &step {
+                Some(step) => At::InStep {
+                    step: step.clone(),
+                    needle: needle.to_string(),
+                },
+                None => At::Top,
+            },
+            text,
+        );
+    }
+
+    fn placeholders_with(&mut self, at: impl Fn(&str) -> At, text: &str) {
         match placeholders(text) {
             Err(offset) => {
                 let snippet: String = text[offset..].chars().take(20).collect();
