@@ -1,11 +1,15 @@
 //! The command line: argument definitions and the commands they run. The edge of the
-//! program, so errors here are `anyhow`.
+//! program, so errors here are `anyhow`, and this is where the clock is read.
 
 use crate::template::Library;
-use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use crate::vault::crypto::PINNED_LOG_N;
+use crate::vault::{Access, Protection, RecordBody, RecordKind, Vault, VaultError};
+use anyhow::{Context as _, bail};
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Tandem: a local-first companion for couples therapists.
 #[derive(Debug, Parser)]
@@ -26,6 +30,67 @@ pub enum Command {
         #[command(subcommand)]
         command: TemplatesCommand,
     },
+    /// Create a new encrypted vault (passphrase from a prompt or TANDEM_PASSPHRASE).
+    Init {
+        /// Fill it with the demo practice: fictional couples with sessions, plans, ratings.
+        #[arg(long)]
+        demo: bool,
+        /// Store records unencrypted. Only for testing; never for real clients.
+        #[arg(long)]
+        insecure_plaintext: bool,
+        /// scrypt work factor (log2 N) for the passphrase; tests use a low one.
+        #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
+        kdf_log_n: u8,
+    },
+    /// List couples or sessions.
+    List {
+        #[arg(value_enum)]
+        what: ListWhat,
+    },
+    /// Add a record from a plaintext RON file (as `tandem dump` prints it); never overwrites.
+    Import { file: PathBuf },
+    /// Print one record as RON.
+    Dump {
+        /// couple or session
+        kind: String,
+        id: uuid::Uuid,
+    },
+    /// Open every record; report damage and sync conflicts; non-zero exit if any.
+    Verify,
+    /// Write the whole vault to one encrypted file (encrypted with the vault passphrase).
+    Backup {
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
+        kdf_log_n: u8,
+    },
+    /// Restore a backup into a new folder given with --vault.
+    Restore { file: PathBuf },
+    /// Change the vault passphrase (new one from a prompt or TANDEM_NEW_PASSPHRASE).
+    Passphrase {
+        #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
+        kdf_log_n: u8,
+    },
+    /// Sample data.
+    Demo {
+        /// Add N synthetic sessions of realistic size (for benchmarks).
+        #[arg(long, value_name = "N")]
+        generate: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Test hook: save records in a loop, printing each acknowledged save.
+    #[command(hide = true)]
+    StressSave {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListWhat {
+    Couples,
+    Sessions,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,20 +109,328 @@ pub enum TemplatesCommand {
 
 /// Run the parsed command line. Returns the process exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let root = cli.vault.clone();
     match cli.command {
         None => {
             writeln!(
                 out,
-                "Tandem {}: the desktop app is not built yet. Try `tandem templates list`.",
+                "Tandem {}: the desktop app is not built yet. Try `tandem templates list` or `tandem init --demo`.",
                 env!("CARGO_PKG_VERSION")
             )?;
             Ok(0)
         }
         Some(Command::Templates { command }) => match command {
             TemplatesCommand::Check { dir } => check(&load(dir)?, out),
-            TemplatesCommand::List { dir } => list(&load(dir)?, out),
+            TemplatesCommand::List { dir } => list_templates(&load(dir)?, out),
         },
+        Some(Command::Init {
+            demo,
+            insecure_plaintext,
+            kdf_log_n,
+        }) => init(&vault_root(root)?, demo, insecure_plaintext, kdf_log_n, out),
+        Some(Command::List { what }) => list(&open(root, Access::ReadOnly)?, what, out),
+        Some(Command::Import { file }) => import(&open(root, Access::ReadWrite)?, &file, out),
+        Some(Command::Dump { kind, id }) => {
+            let kind = RecordKind::from_name(&kind)
+                .with_context(|| format!("unknown record kind {kind:?}: use couple or session"))?;
+            let vault = open(root, Access::ReadOnly)?;
+            let body = vault.load(kind, id)?;
+            writeln!(out, "{}", pretty(&body)?)?;
+            Ok(0)
+        }
+        Some(Command::Verify) => verify(&open(root, Access::ReadWrite)?, out),
+        Some(Command::Backup { output, kdf_log_n }) => {
+            let vault = open(root, Access::ReadOnly)?;
+            let passphrase = passphrase(
+                "TANDEM_PASSPHRASE",
+                "Backup passphrase (the vault's): ",
+                false,
+            )?;
+            let report = crate::vault::backup::backup(&vault, &output, &passphrase, kdf_log_n)?;
+            writeln!(
+                out,
+                "backed up {} files ({} bytes) to {}",
+                report.files,
+                report.bytes,
+                output.display()
+            )?;
+            Ok(0)
+        }
+        Some(Command::Restore { file }) => {
+            let target = root.context("restore needs the new vault folder: --vault NEWDIR")?;
+            let passphrase = passphrase("TANDEM_PASSPHRASE", "Backup passphrase: ", false)?;
+            let verified = crate::vault::backup::restore(&file, &target, &passphrase)?;
+            writeln!(
+                out,
+                "restored {} records into {}",
+                verified.records.len(),
+                target.display()
+            )?;
+            for problem in &verified.problems {
+                writeln!(out, "{problem}")?;
+            }
+            Ok(if verified.problems.is_empty() { 0 } else { 1 })
+        }
+        Some(Command::Passphrase { kdf_log_n }) => {
+            let root = vault_root(root)?;
+            let old = passphrase("TANDEM_PASSPHRASE", "Current passphrase: ", false)?;
+            let vault = Vault::open(&root, Some(&old), Access::ReadWrite)?;
+            let new = passphrase("TANDEM_NEW_PASSPHRASE", "New passphrase: ", true)?;
+            vault.change_passphrase(&old, &new, kdf_log_n)?;
+            writeln!(out, "passphrase changed")?;
+            Ok(0)
+        }
+        Some(Command::Demo { generate, seed }) => {
+            let vault = open(root, Access::ReadWrite)?;
+            let library = Library::builtin();
+            let now = Utc::now();
+            let mut count = 0;
+            for body in crate::demo::generate(&library, generate, seed, now) {
+                vault.save(&body, now)?;
+                count += 1;
+            }
+            writeln!(out, "added {count} records ({generate} sessions requested)")?;
+            Ok(0)
+        }
+        Some(Command::StressSave { seed }) => {
+            stress_save(&open(root, Access::ReadWrite)?, seed, out)
+        }
     }
+}
+
+fn vault_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match root {
+        Some(root) => Ok(root),
+        None => {
+            crate::vault::default_root().context("no data folder on this system: pass --vault DIR")
+        }
+    }
+}
+
+/// A passphrase from `env`, else from a terminal prompt (twice when `confirm`).
+fn passphrase(env: &str, prompt: &str, confirm: bool) -> anyhow::Result<SecretString> {
+    if let Ok(value) = std::env::var(env) {
+        return Ok(SecretString::from(value));
+    }
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        bail!("no passphrase: set {env} or run in a terminal");
+    }
+    let first = rpassword::prompt_password(prompt).context("cannot read the passphrase")?;
+    if confirm {
+        let again = rpassword::prompt_password("Again: ").context("cannot read the passphrase")?;
+        if again != first {
+            bail!("the two passphrases differ");
+        }
+    }
+    Ok(SecretString::from(first))
+}
+
+fn open(root: Option<PathBuf>, access: Access) -> anyhow::Result<Vault> {
+    let root = vault_root(root)?;
+    let header = crate::vault::read_header(&root)?;
+    let secret = if header.encryption == crate::vault::Encryption::Age {
+        Some(passphrase(
+            "TANDEM_PASSPHRASE",
+            "Vault passphrase: ",
+            false,
+        )?)
+    } else {
+        None
+    };
+    Ok(Vault::open(&root, secret.as_ref(), access)?)
+}
+
+fn init(
+    root: &Path,
+    demo: bool,
+    insecure: bool,
+    log_n: u8,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let protection = if insecure {
+        writeln!(
+            out,
+            "warning: this vault stores records UNENCRYPTED; never use it for real clients"
+        )?;
+        Protection::InsecurePlaintext
+    } else {
+        Protection::Passphrase {
+            passphrase: passphrase("TANDEM_PASSPHRASE", "New vault passphrase: ", true)?,
+            log_n,
+        }
+    };
+    let now = Utc::now();
+    let vault = Vault::init(root, protection, now)?;
+    writeln!(out, "created a vault in {}", root.display())?;
+    if demo {
+        let records = crate::demo::practice(&Library::builtin(), now);
+        for body in &records {
+            vault.save(body, now)?;
+        }
+        writeln!(out, "added the demo practice ({} records)", records.len())?;
+    }
+    Ok(0)
+}
+
+fn list(vault: &Vault, what: ListWhat, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let scan = vault.scan()?;
+    match what {
+        ListWhat::Couples => {
+            for c in &scan.couples {
+                let sessions = scan.sessions.iter().filter(|s| s.couple == c.id).count();
+                writeln!(
+                    out,
+                    "{}  {}  {} & {}  ({sessions} sessions)",
+                    c.code, c.id.0, c.partner_a.name, c.partner_b.name
+                )?;
+            }
+        }
+        ListWhat::Sessions => {
+            for s in &scan.sessions {
+                let code = scan
+                    .couples
+                    .iter()
+                    .find(|c| c.id == s.couple)
+                    .map_or("?", |c| c.code.as_str());
+                writeln!(
+                    out,
+                    "{}  {code}  {}  {}/{} steps done  {}",
+                    s.started_at.format("%Y-%m-%d %H:%M"),
+                    s.template_title,
+                    s.steps_done,
+                    s.steps_total,
+                    s.id.0
+                )?;
+            }
+        }
+    }
+    for problem in &scan.problems {
+        writeln!(out, "problem: {problem}")?;
+    }
+    Ok(0)
+}
+
+fn pretty(body: &RecordBody) -> anyhow::Result<String> {
+    Ok(ron::ser::to_string_pretty(
+        body,
+        ron::ser::PrettyConfig::default(),
+    )?)
+}
+
+/// Describe a RON error without quoting values (which may be clinical text).
+fn describe(e: &ron::error::SpannedError) -> String {
+    use ron::Error as E;
+    let what = match &e.code {
+        E::Message(_) | E::InvalidValueForType { .. } | E::Io(_) => {
+            "a value has the wrong form".to_string()
+        }
+        other => other.to_string(),
+    };
+    format!("{}:{}: {what}", e.span.start.line, e.span.start.col)
+}
+
+fn import(vault: &Vault, file: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let meta =
+        std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if meta.len() > crate::vault::MAX_RECORD_BYTES {
+        bail!("{} is larger than a record may be", file.display());
+    }
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let body: RecordBody =
+        ron::from_str(&text).map_err(|e| anyhow::anyhow!("{}:{}", file.display(), describe(&e)))?;
+    body.check_format()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let (kind, id) = (body.kind(), body.id());
+    match vault.load(kind, id) {
+        Err(VaultError::NotFound { .. }) => {}
+        Ok(_) => bail!(
+            "a {} record with id {id} already exists; import never overwrites",
+            kind.name()
+        ),
+        Err(e) => return Err(e.into()),
+    }
+    if let RecordBody::Session(session) = &body {
+        match vault.load(RecordKind::Couple, session.couple.0) {
+            Ok(_) => {}
+            Err(VaultError::NotFound { .. }) => bail!(
+                "the session's couple {} is not in this vault",
+                session.couple.0
+            ),
+            Err(e) => return Err(e.into()),
+        }
+        let library = Library::builtin();
+        let template = library.get(&session.template_id).with_context(|| {
+            format!(
+                "the session uses template {:?}, which this Tandem does not have",
+                session.template_id
+            )
+        })?;
+        crate::runner::Runner::resume(template, session.clone(), Default::default())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    }
+    vault.save(&body, Utc::now())?;
+    writeln!(out, "imported {} {id}", kind.name())?;
+    Ok(0)
+}
+
+fn verify(vault: &Vault, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let verified = vault.verify()?;
+    let couples = verified
+        .records
+        .iter()
+        .filter(|r| r.kind() == RecordKind::Couple)
+        .count();
+    let sessions = verified.records.len() - couples;
+    writeln!(
+        out,
+        "{couples} couples and {sessions} sessions open and match their file names"
+    )?;
+    let mut serious = 0;
+    for problem in &verified.problems {
+        writeln!(out, "{problem}")?;
+        if !matches!(problem, crate::vault::FileProblem::Unexpected { .. }) {
+            serious += 1;
+        }
+    }
+    if serious > 0 {
+        writeln!(out, "{serious} problem(s) need attention")?;
+    }
+    Ok(if serious == 0 { 0 } else { 1 })
+}
+
+/// Save records as fast as possible and print `ack <id> <version>` after each save has
+/// returned (renamed into place, folder synced). The crash test kills this at random.
+fn stress_save(vault: &Vault, seed: u64, out: &mut dyn Write) -> anyhow::Result<i32> {
+    use crate::model::{COUPLE_FORMAT, Couple, CoupleId, PartnerInfo};
+    let mut rng = crate::demo::Rng::new(seed);
+    let now = Utc::now();
+    let fixed = CoupleId(rng.uuid_v7(now));
+    for version in 0u64.. {
+        // Alternate: a new record, then a new version of one long-lived record.
+        let (id, code) = if version % 2 == 0 {
+            (CoupleId(rng.uuid_v7(now)), format!("NEW-{version}"))
+        } else {
+            (fixed, format!("FIXED-{version}"))
+        };
+        let body = RecordBody::Couple(Couple {
+            format: COUPLE_FORMAT,
+            id,
+            code,
+            partner_a: PartnerInfo {
+                name: "x".repeat(200 + (version % 3000) as usize),
+                pronouns: String::new(),
+            },
+            partner_b: PartnerInfo::default(),
+            created_on: now.date_naive(),
+            archived: false,
+        });
+        vault.save(&body, now)?;
+        writeln!(out, "ack {} {version}", id.0)?;
+        out.flush()?;
+    }
+    Ok(0)
 }
 
 fn load(dir: Option<PathBuf>) -> anyhow::Result<Library> {
@@ -95,12 +468,12 @@ pub fn check(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32> {
     Ok(if library.errors.is_empty() { 0 } else { 1 })
 }
 
-fn list(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32> {
+fn list_templates(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32> {
     for (_, t) in &library.templates {
         let tags: Vec<&str> = t.trust.iter().map(|tag| tag.label()).collect();
         writeln!(
             out,
-            "{:<28} {:>3} min  {}  [{}]",
+            "{:<32} {:>3} min  {}  [{}]",
             t.id,
             t.length_mins,
             t.title,

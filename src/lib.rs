@@ -1,10 +1,11 @@
 //! Tandem: a local-first companion for couples therapists.
 //!
 //! Layers, each importing only those below it:
-//! `cli` → `runner`, `vault`, `template` → `model`.
+//! `cli` → `demo` → `runner`, `vault`, `template` → `model`.
 //! See ARCHITECTURE.md.
 
 pub mod cli;
+pub mod demo;
 pub mod model;
 pub mod runner;
 pub mod template;

@@ -1,4 +1,635 @@
-//! Everything that touches the disk. For now: reading a folder of template files; the
-//! encrypted record store joins it later.
+//! Everything that touches the disk: the encrypted record store (one age file per
+//! record, atomic saves, quarantine of damaged files, a derived index, backup and
+//! restore), plus reading folders of template files.
+//!
+//! Layout and recovery are documented in docs/vault.md.
 
+pub mod backup;
+pub mod crypto;
+pub mod error;
+pub mod fsutil;
+pub mod idle;
+mod index;
+pub mod record;
+pub mod saver;
 pub mod templates;
+
+pub use error::{Result, VaultError};
+pub use record::{RecordBody, RecordKind, SessionSummary};
+
+use crate::model::Couple;
+use chrono::{DateTime, Utc};
+use crypto::{Cipher, Sealer};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// Format version of the vault layout (`vault.ron`).
+pub const VAULT_FORMAT: u32 = 1;
+pub const HEADER_FILE: &str = "vault.ron";
+pub const IDENTITY_FILE: &str = "identity.age";
+pub const LOCK_FILE: &str = ".lock";
+pub const RECORDS_DIR: &str = "records";
+pub const QUARANTINE_DIR: &str = "quarantine";
+/// Largest record file Tandem will read.
+pub const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How records are protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Encryption {
+    /// Every record age-encrypted to the vault's identity.
+    Age,
+    /// Plain RON files. Only with `--insecure-plaintext`.
+    None,
+}
+
+/// `vault.ron`: the only plaintext file, holding no clinical data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub format: u32,
+    pub created_at: DateTime<Utc>,
+    pub encryption: Encryption,
+    /// Lock after this many idle minutes.
+    #[serde(default = "ten")]
+    pub auto_lock_mins: u32,
+}
+
+fn ten() -> u32 {
+    10
+}
+
+/// How to protect a new vault.
+pub enum Protection {
+    Passphrase { passphrase: SecretString, log_n: u8 },
+    InsecurePlaintext,
+}
+
+/// Whether this process may write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    ReadWrite,
+    ReadOnly,
+}
+
+/// A file that did not load as a record, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileProblem {
+    /// Moved to `quarantine/` (read-write) with the reason beside it.
+    Quarantined { file: String, reason: String },
+    /// Damaged but left in place (read-only access).
+    Damaged { file: String, reason: String },
+    /// A copy a sync tool made of a conflicting change; never parsed, left for the user.
+    Conflict { file: String },
+    /// Something else in a records folder; never parsed, left alone.
+    Unexpected { file: String },
+}
+
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileProblem::Quarantined { file, reason } => {
+                write!(f, "{file}: damaged, moved to quarantine: {reason}")
+            }
+            FileProblem::Damaged { file, reason } => write!(f, "{file}: damaged: {reason}"),
+            FileProblem::Conflict { file } => {
+                write!(
+                    f,
+                    "{file}: a sync conflict copy; compare it with the record by hand"
+                )
+            }
+            FileProblem::Unexpected { file } => write!(f, "{file}: not a Tandem record, ignored"),
+        }
+    }
+}
+
+/// What opening the vault found: enough to show lists, and every problem by file.
+#[derive(Clone, Debug, Default)]
+pub struct Scan {
+    pub couples: Vec<Couple>,
+    pub sessions: Vec<SessionSummary>,
+    pub problems: Vec<FileProblem>,
+}
+
+/// How a file in a records folder is treated.
+#[derive(Debug, PartialEq, Eq)]
+enum Entry {
+    Record(Uuid),
+    Temp,
+    Conflict,
+    Ignored,
+    Unexpected,
+}
+
+fn classify(name: &str, extension: &str) -> Entry {
+    if fsutil::is_temp(name) {
+        return Entry::Temp;
+    }
+    let lower = name.to_lowercase();
+    if lower.contains(".sync-conflict-")
+        || lower.contains("conflicted copy")
+        || lower.contains("(conflict")
+    {
+        return Entry::Conflict;
+    }
+    if lower.starts_with(".syncthing.")
+        || lower.starts_with(".~")
+        || lower.starts_with("~$")
+        || lower.ends_with(".tmp")
+        || lower.ends_with('~')
+        || lower == ".ds_store"
+        || lower == "desktop.ini"
+        || lower == "thumbs.db"
+        || lower.starts_with(".dropbox")
+    {
+        return Entry::Ignored;
+    }
+    match name.strip_suffix(extension).map(Uuid::parse_str) {
+        Some(Ok(id)) if name == format!("{id}{extension}") => Entry::Record(id),
+        _ => Entry::Unexpected,
+    }
+}
+
+/// The result of reading one record file.
+enum ReadOutcome {
+    Ok(Box<record::Envelope>),
+    Missing,
+    /// Does not decrypt, parse, or match its name: set aside.
+    Damaged(String),
+    /// The file system refused (permissions, I/O): reported, left in place.
+    Unreadable(String),
+}
+
+/// An unlocked vault.
+pub struct Vault {
+    root: PathBuf,
+    header: Header,
+    cipher: Cipher,
+    access: Access,
+    /// Held for as long as the vault is open read-write.
+    _lock: Option<File>,
+}
+
+/// Read and check `vault.ron`.
+pub fn read_header(root: &Path) -> Result<Header> {
+    let path = root.join(HEADER_FILE);
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(VaultError::NotAVault(root.to_path_buf()));
+        }
+        Err(e) => return Err(VaultError::io(format!("cannot read {}", path.display()), e)),
+    };
+    let header: Header =
+        ron::from_str(&text).map_err(|e| VaultError::Header(format!("{HEADER_FILE}: {e}")))?;
+    if header.format != VAULT_FORMAT {
+        return Err(VaultError::Format {
+            found: header.format,
+            supported: VAULT_FORMAT,
+        });
+    }
+    Ok(header)
+}
+
+fn take_lock(root: &Path) -> Result<File> {
+    let path = root.join(LOCK_FILE);
+    let mut options = fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(&path)
+        .map_err(|e| VaultError::io(format!("cannot open {}", path.display()), e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(VaultError::InUse),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(VaultError::io(format!("cannot lock {}", path.display()), e))
+        }
+    }
+}
+
+fn io_at(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> VaultError {
+    let what = format!("{what} {}", path.display());
+    move |e| VaultError::io(what, e)
+}
+
+impl Vault {
+    /// Create a new vault in `root` (which must not hold one yet).
+    pub fn init(root: &Path, protection: Protection, now: DateTime<Utc>) -> Result<Vault> {
+        if root.join(HEADER_FILE).exists() {
+            return Err(VaultError::AlreadyExists(root.to_path_buf()));
+        }
+        fsutil::create_private_dir(root).map_err(io_at("cannot create", root))?;
+        let lock = take_lock(root)?;
+        for kind in RecordKind::ALL {
+            let dir = root.join(RECORDS_DIR).join(kind.folder());
+            fsutil::create_private_dir(&dir).map_err(io_at("cannot create", &dir))?;
+        }
+        let (encryption, cipher) = match protection {
+            Protection::Passphrase { passphrase, log_n } => {
+                crypto::check_strength(&passphrase)?;
+                let identity = crypto::generate_identity();
+                let wrapped = crypto::wrap_identity(&identity, &passphrase, log_n)?;
+                fsutil::write_atomic(root, IDENTITY_FILE, &wrapped)
+                    .map_err(io_at("cannot write", &root.join(IDENTITY_FILE)))?;
+                (Encryption::Age, Cipher::Age(Box::new(identity)))
+            }
+            Protection::InsecurePlaintext => (Encryption::None, Cipher::Plain),
+        };
+        let header = Header {
+            format: VAULT_FORMAT,
+            created_at: now,
+            encryption,
+            auto_lock_mins: 10,
+        };
+        let text = ron::ser::to_string_pretty(&header, ron::ser::PrettyConfig::default())
+            .map_err(|e| VaultError::Header(e.to_string()))?;
+        // The header goes last: a folder without it is not a vault, so a crash during
+        // init never leaves a half-made vault that looks whole.
+        fsutil::write_atomic(root, HEADER_FILE, text.as_bytes())
+            .map_err(io_at("cannot write", &root.join(HEADER_FILE)))?;
+        Ok(Vault {
+            root: root.to_path_buf(),
+            header,
+            cipher,
+            access: Access::ReadWrite,
+            _lock: Some(lock),
+        })
+    }
+
+    /// Unlock an existing vault. `passphrase` is ignored for a plaintext vault.
+    /// Read-write access takes the vault's lock and fails with `InUse` if another
+    /// process holds it; read-only access never writes.
+    pub fn open(root: &Path, passphrase: Option<&SecretString>, access: Access) -> Result<Vault> {
+        let header = read_header(root)?;
+        let lock = match access {
+            Access::ReadWrite => Some(take_lock(root)?),
+            Access::ReadOnly => None,
+        };
+        let cipher = match header.encryption {
+            Encryption::Age => {
+                let passphrase = passphrase.ok_or(VaultError::WrongPassphrase)?;
+                let path = root.join(IDENTITY_FILE);
+                let wrapped = fs::read(&path).map_err(io_at("cannot read", &path))?;
+                Cipher::Age(Box::new(crypto::unwrap_identity(&wrapped, passphrase)?))
+            }
+            Encryption::None => Cipher::Plain,
+        };
+        let vault = Vault {
+            root: root.to_path_buf(),
+            header,
+            cipher,
+            access,
+            _lock: lock,
+        };
+        if access == Access::ReadWrite {
+            vault.remove_leftover_temp_files();
+        }
+        Ok(vault)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// The public half of the key, for a save thread.
+    pub fn sealer(&self) -> Sealer {
+        self.cipher.sealer()
+    }
+
+    pub(crate) fn extension(&self) -> &'static str {
+        match self.header.encryption {
+            Encryption::Age => ".age",
+            Encryption::None => ".ron",
+        }
+    }
+
+    fn kind_dir(&self, kind: RecordKind) -> PathBuf {
+        self.root.join(RECORDS_DIR).join(kind.folder())
+    }
+
+    fn file_name(&self, id: Uuid) -> String {
+        format!("{id}{}", self.extension())
+    }
+
+    /// Temp files left by a save that never finished were never acknowledged: remove them.
+    fn remove_leftover_temp_files(&self) {
+        let mut dirs = vec![self.root.clone()];
+        dirs.extend(RecordKind::ALL.map(|k| self.kind_dir(k)));
+        for dir in dirs {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if fsutil::is_temp(&entry.file_name().to_string_lossy()) {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        match self.access {
+            Access::ReadWrite => Ok(()),
+            Access::ReadOnly => Err(VaultError::ReadOnly),
+        }
+    }
+
+    /// Save a record: returns once it is on disk (renamed into place, folder synced).
+    pub fn save(&self, body: &RecordBody, now: DateTime<Utc>) -> Result<()> {
+        self.check_writable()?;
+        write_record(&self.root, &self.sealer(), self.extension(), body, now)
+    }
+
+    /// Read and check one record file.
+    fn read_one(&self, kind: RecordKind, id: Uuid, name: &str) -> ReadOutcome {
+        let path = self.kind_dir(kind).join(name);
+        match read_capped(&path) {
+            Ok(sealed) => match self
+                .cipher
+                .open(&sealed)
+                .and_then(|plain| record::decode(&plain, kind, id))
+            {
+                Ok(envelope) => ReadOutcome::Ok(Box::new(envelope)),
+                Err(reason) => ReadOutcome::Damaged(reason),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ReadOutcome::Missing,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                ReadOutcome::Damaged(format!("it is {e}"))
+            }
+            Err(e) => ReadOutcome::Unreadable(format!("cannot be read: {e}")),
+        }
+    }
+
+    /// Turn a failed read into a reported problem, setting damaged files aside.
+    fn problem(&self, kind: RecordKind, name: &str, outcome: ReadOutcome) -> Option<FileProblem> {
+        match outcome {
+            ReadOutcome::Ok(_) | ReadOutcome::Missing => None,
+            ReadOutcome::Damaged(reason) => Some(self.set_aside(kind, name, &reason)),
+            ReadOutcome::Unreadable(reason) => Some(FileProblem::Damaged {
+                file: format!("{}/{name}", kind.folder()),
+                reason,
+            }),
+        }
+    }
+
+    /// Load one record. A damaged file is set aside (see `set_aside`) and reported.
+    pub fn load(&self, kind: RecordKind, id: Uuid) -> Result<RecordBody> {
+        let name = self.file_name(id);
+        match self.read_one(kind, id, &name) {
+            ReadOutcome::Ok(envelope) => Ok(envelope.body),
+            ReadOutcome::Missing => Err(VaultError::NotFound {
+                kind: kind.name(),
+                id,
+            }),
+            other => {
+                let problem = self.problem(kind, &name, other);
+                Err(VaultError::Damaged {
+                    file: format!("{}/{name}", kind.folder()),
+                    reason: problem.map_or_else(String::new, |p| p.to_string()),
+                })
+            }
+        }
+    }
+
+    /// Move a damaged file to `quarantine/` with its reason (read-write), or leave it and
+    /// report it (read-only). Never deletes.
+    fn set_aside(&self, kind: RecordKind, name: &str, reason: &str) -> FileProblem {
+        let file = format!("{}/{name}", kind.folder());
+        let quarantine = self.root.join(QUARANTINE_DIR);
+        if self.access == Access::ReadOnly || fsutil::create_private_dir(&quarantine).is_err() {
+            return FileProblem::Damaged {
+                file,
+                reason: reason.to_string(),
+            };
+        }
+        let mut target = format!("{}-{name}", kind.name());
+        let mut n = 1;
+        while quarantine.join(&target).exists() {
+            n += 1;
+            target = format!("{}-{n}-{name}", kind.name());
+        }
+        let note = format!("{file}\n{reason}\n");
+        let moved = fs::rename(self.kind_dir(kind).join(name), quarantine.join(&target)).is_ok()
+            && fsutil::write_atomic(
+                &quarantine,
+                &format!("{target}.reason.txt"),
+                note.as_bytes(),
+            )
+            .is_ok()
+            && fsutil::sync_dir(&self.kind_dir(kind)).is_ok();
+        if moved {
+            FileProblem::Quarantined {
+                file,
+                reason: reason.to_string(),
+            }
+        } else {
+            FileProblem::Damaged {
+                file,
+                reason: reason.to_string(),
+            }
+        }
+    }
+
+    /// List the records folder of one kind: records by id (with size and mtime), and
+    /// problems for conflict copies and foreign files.
+    fn list_kind(
+        &self,
+        kind: RecordKind,
+        problems: &mut Vec<FileProblem>,
+    ) -> Result<Vec<(Uuid, String, index::Stamp)>> {
+        let dir = self.kind_dir(kind);
+        let entries = fs::read_dir(&dir).map_err(io_at("cannot list", &dir))?;
+        let mut found = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let file = format!("{}/{name}", kind.folder());
+            match classify(&name, self.extension()) {
+                Entry::Record(id) => match entry.metadata() {
+                    Ok(meta) if meta.is_file() => found.push((id, name, index::Stamp::of(&meta))),
+                    _ => problems.push(FileProblem::Unexpected { file }),
+                },
+                Entry::Conflict => problems.push(FileProblem::Conflict { file }),
+                Entry::Unexpected => problems.push(FileProblem::Unexpected { file }),
+                Entry::Temp | Entry::Ignored => {}
+            }
+        }
+        found.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(found)
+    }
+
+    /// What the lists need, fast: summaries come from the derived index where a file is
+    /// unchanged since it was indexed, and from the file itself otherwise. Damaged files
+    /// are set aside and reported; everything else loads.
+    pub fn scan(&self) -> Result<Scan> {
+        let mut scan = Scan::default();
+        let mut old = index::read(&self.root, &self.cipher);
+        let mut fresh = index::Index::default();
+        let mut changed = old.is_none();
+        let old_entries = old
+            .as_mut()
+            .map(|i| std::mem::take(&mut i.entries))
+            .unwrap_or_default();
+        for kind in RecordKind::ALL {
+            for (id, name, stamp) in self.list_kind(kind, &mut scan.problems)? {
+                let key = format!("{}/{name}", kind.folder());
+                let summary = match old_entries.get(&key) {
+                    Some(entry) if entry.stamp == stamp => entry.summary.clone(),
+                    _ => {
+                        changed = true;
+                        match self.read_one(kind, id, &name) {
+                            ReadOutcome::Ok(envelope) => index::Summary::of(&envelope.body),
+                            other => {
+                                scan.problems.extend(self.problem(kind, &name, other));
+                                continue;
+                            }
+                        }
+                    }
+                };
+                match &summary {
+                    index::Summary::Couple(c) => scan.couples.push(c.clone()),
+                    index::Summary::Session(s) => scan.sessions.push(s.clone()),
+                }
+                fresh.entries.insert(key, index::Entry { stamp, summary });
+            }
+        }
+        changed |= fresh.entries.len() != old_entries.len();
+        if changed && self.access == Access::ReadWrite {
+            // Derived data: a failure to write it only costs speed next time.
+            let _ = index::write(&self.root, &self.sealer(), &fresh);
+        }
+        scan.couples
+            .sort_by(|a, b| a.code.cmp(&b.code).then(a.id.cmp(&b.id)));
+        scan.sessions
+            .sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+        Ok(scan)
+    }
+
+    /// Open every record file (ignoring the index) and report every problem. Damaged
+    /// files are set aside as in `scan`.
+    pub fn verify(&self) -> Result<Verified> {
+        let mut verified = Verified::default();
+        for kind in RecordKind::ALL {
+            for (id, name, _) in self.list_kind(kind, &mut verified.problems)? {
+                match self.read_one(kind, id, &name) {
+                    ReadOutcome::Ok(envelope) => verified.records.push(envelope.body),
+                    other => verified.problems.extend(self.problem(kind, &name, other)),
+                }
+            }
+        }
+        Ok(verified)
+    }
+
+    /// Change the passphrase. The identity file is replaced atomically, so the old
+    /// passphrase works until the instant the new one does; records are untouched.
+    pub fn change_passphrase(
+        &self,
+        old: &SecretString,
+        new: &SecretString,
+        log_n: u8,
+    ) -> Result<()> {
+        self.check_writable()?;
+        if self.header.encryption != Encryption::Age {
+            return Err(VaultError::Crypto("this vault is not encrypted".into()));
+        }
+        crypto::check_strength(new)?;
+        let path = self.root.join(IDENTITY_FILE);
+        let wrapped = fs::read(&path).map_err(io_at("cannot read", &path))?;
+        let identity = crypto::unwrap_identity(&wrapped, old)?;
+        let rewrapped = crypto::wrap_identity(&identity, new, log_n)?;
+        fsutil::write_atomic(&self.root, IDENTITY_FILE, &rewrapped)
+            .map_err(io_at("cannot write", &path))
+    }
+
+    /// Lock: forget the key and everything decrypted with it.
+    pub fn lock(self) -> LockedVault {
+        LockedVault {
+            root: self.root,
+            access: self.access,
+        }
+    }
+}
+
+/// A vault whose key has been dropped from memory.
+pub struct LockedVault {
+    root: PathBuf,
+    access: Access,
+}
+
+impl LockedVault {
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Unlock again; a wrong passphrase leaves it locked.
+    pub fn unlock(
+        self,
+        passphrase: &SecretString,
+    ) -> std::result::Result<Vault, (LockedVault, VaultError)> {
+        // The lock file handle was dropped with the vault; retake it.
+        match Vault::open(&self.root, Some(passphrase), self.access) {
+            Ok(vault) => Ok(vault),
+            Err(e) => Err((self, e)),
+        }
+    }
+}
+
+/// Every record that opened, and every problem.
+#[derive(Debug, Default)]
+pub struct Verified {
+    pub records: Vec<RecordBody>,
+    pub problems: Vec<FileProblem>,
+}
+
+/// Read a file, refusing one over the record size cap.
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RECORD_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_RECORD_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "larger than a record may be",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Encrypt and write one record atomically. Shared by `Vault::save` and the save thread,
+/// which holds only the public key.
+pub fn write_record(
+    root: &Path,
+    sealer: &Sealer,
+    extension: &str,
+    body: &RecordBody,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let plain = record::encode(body, now).map_err(VaultError::Invalid)?;
+    let sealed = sealer.seal(&plain)?;
+    let dir = root.join(RECORDS_DIR).join(body.kind().folder());
+    let name = format!("{}{extension}", body.id());
+    fsutil::write_atomic(&dir, &name, &sealed)
+        .map_err(|e| VaultError::io(format!("cannot save {}/{name}", body.kind().folder()), e))
+}
+
+/// The default vault folder: the platform's data folder for Tandem.
+pub fn default_root() -> Option<PathBuf> {
+    directories::ProjectDirs::from("org", "Tandem", "Tandem").map(|d| d.data_dir().join("vault"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! The derived index: list summaries of every record, keyed by file and stamped with the
+//! file's size and modification time. Purely a cache: rebuilt from the records whenever
+//! it is missing, damaged or stale, and rewritten only when a scan found it stale (never
+//! on every save).
+
+use super::crypto::{Cipher, Sealer};
+use super::record::{RecordBody, SessionSummary};
+use super::{RECORDS_DIR, fsutil};
+use crate::model::Couple;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const INDEX_FORMAT: u32 = 1;
+
+fn file_name(cipher_is_age: bool) -> &'static str {
+    if cipher_is_age {
+        "index.age"
+    } else {
+        "index.ron"
+    }
+}
+
+/// Size and modification time of a record file when it was indexed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub len: u64,
+    pub modified_secs: u64,
+    pub modified_nanos: u32,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        let since_epoch = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .unwrap_or_default();
+        Stamp {
+            len: meta.len(),
+            modified_secs: since_epoch.as_secs(),
+            modified_nanos: since_epoch.subsec_nanos(),
+        }
+    }
+}
+
+/// What a list shows of a record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Summary {
+    Couple(Couple),
+    Session(SessionSummary),
+}
+
+impl Summary {
+    pub fn of(body: &RecordBody) -> Summary {
+        match body {
+            RecordBody::Couple(c) => Summary::Couple(c.clone()),
+            RecordBody::Session(s) => Summary::Session(SessionSummary::of(s)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub stamp: Stamp,
+    pub summary: Summary,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    pub format: u32,
+    pub entries: BTreeMap<String, Entry>,
+}
+
+/// The index, if there is a readable one.
+pub fn read(root: &Path, cipher: &Cipher) -> Option<Index> {
+    let is_age = matches!(cipher, Cipher::Age(_));
+    let sealed = std::fs::read(root.join(RECORDS_DIR).join(file_name(is_age))).ok()?;
+    let plain = cipher.open(&sealed).ok()?;
+    let index: Index = ron::from_str(std::str::from_utf8(&plain).ok()?).ok()?;
+    (index.format == INDEX_FORMAT).then_some(index)
+}
+
+/// Write the index atomically.
+pub fn write(root: &Path, sealer: &Sealer, index: &Index) -> std::io::Result<()> {
+    let mut index = index.clone();
+    index.format = INDEX_FORMAT;
+    let text = ron::to_string(&index).map_err(std::io::Error::other)?;
+    let sealed = sealer
+        .seal(text.as_bytes())
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let is_age = matches!(sealer, Sealer::Age(_));
+    fsutil::write_atomic(&root.join(RECORDS_DIR), file_name(is_age), &sealed)
+}

@@ -1,0 +1,758 @@
+//! Vault behaviour: round trips, privacy on disk, damage, conflicts, locking, passphrase
+//! changes, the save thread, and backup/restore including hostile archives.
+
+use super::*;
+use crate::model::*;
+use crate::template::Library;
+use chrono::TimeZone;
+use std::collections::BTreeMap;
+
+const LOG_N: u8 = 10;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn secret(text: &str) -> SecretString {
+    SecretString::from(text.to_string())
+}
+
+fn pass() -> SecretString {
+    secret("correct horse battery")
+}
+
+fn new_vault(dir: &Path) -> Vault {
+    Vault::init(
+        dir,
+        Protection::Passphrase {
+            passphrase: pass(),
+            log_n: LOG_N,
+        },
+        now(),
+    )
+    .expect("init")
+}
+
+fn demo_records() -> Vec<RecordBody> {
+    crate::demo::practice(&Library::builtin(), now())
+}
+
+fn filled(dir: &Path) -> (Vault, Vec<RecordBody>) {
+    let vault = new_vault(dir);
+    let records = demo_records();
+    for r in &records {
+        vault.save(r, now()).expect("save");
+    }
+    (vault, records)
+}
+
+fn by_id(records: &[RecordBody]) -> BTreeMap<Uuid, RecordBody> {
+    records.iter().map(|r| (r.id(), r.clone())).collect()
+}
+
+/// Every file under a folder with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).expect("list").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), fs::read(&path).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+fn session_files(vault: &Vault) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(vault.kind_dir(RecordKind::Session))
+        .expect("list")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_record_kind_round_trips() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    assert!(records.iter().any(|r| r.kind() == RecordKind::Couple));
+    assert!(records.iter().any(|r| r.kind() == RecordKind::Session));
+    for record in &records {
+        assert_eq!(
+            &vault.load(record.kind(), record.id()).expect("load"),
+            record
+        );
+    }
+    drop(vault);
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open");
+    let verified = vault.verify().expect("verify");
+    assert!(verified.problems.is_empty(), "{:?}", verified.problems);
+    assert_eq!(by_id(&verified.records), by_id(&records));
+    let scan = vault.scan().expect("scan");
+    assert_eq!(scan.couples.len(), 4);
+    assert_eq!(scan.sessions.len(), records.len() - 4);
+}
+
+#[cfg(unix)]
+#[test]
+fn folders_are_0700_and_files_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, _) = filled(&root);
+    vault.scan().expect("scan writes the index");
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        assert_eq!(
+            fs::metadata(&d).expect("meta").permissions().mode() & 0o777,
+            0o700,
+            "{}",
+            d.display()
+        );
+        for entry in fs::read_dir(&d).expect("list").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let mode = fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn no_file_under_the_vault_holds_session_text_or_names_in_plaintext() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let vault = new_vault(&root);
+    let library = Library::builtin();
+    let template = library.get("intentional-dialogue").expect("template");
+    let mut couple = match &demo_records()[0] {
+        RecordBody::Couple(c) => c.clone(),
+        _ => panic!("couple first"),
+    };
+    couple.partner_a.name = "Canaryname Zqx".into();
+    let facts = CoupleFacts {
+        screened: Partner::BOTH.into_iter().collect(),
+        safety_decision: Some(SafetyDecision::JointWork),
+    };
+    let mut runner = crate::runner::Runner::start(
+        template,
+        crate::runner::Start {
+            session: SessionId(Uuid::now_v7()),
+            couple: couple.id,
+            bindings: Bindings {
+                speaker: Some(Partner::A),
+                hurt_partner: None,
+            },
+            facts,
+            questions: None,
+        },
+        now(),
+    )
+    .expect("start");
+    use crate::runner::Action;
+    runner
+        .apply(
+            Action::WriteText {
+                respondent: Respondent::Partner(Partner::A),
+                text: "CANARY-topic-7731".into(),
+            },
+            now(),
+        )
+        .expect("topic");
+    runner
+        .apply(Action::Note("CANARY-note-7732".into()), now())
+        .expect("note");
+    runner.apply(Action::Next, now()).expect("next");
+    runner
+        .apply(Action::SpeakerSays("CANARY-message-7733".into()), now())
+        .expect("say");
+    runner
+        .apply(Action::Mirror("CANARY-mirror-7734".into()), now())
+        .expect("mirror");
+    vault
+        .save(&RecordBody::Couple(couple), now())
+        .expect("save couple");
+    vault
+        .save(&RecordBody::Session(runner.session().clone()), now())
+        .expect("save session");
+    vault.scan().expect("scan writes the index");
+    let backup_file = dir.path().join("backup.age");
+    backup::backup(&vault, &backup_file, &pass(), LOG_N).expect("backup");
+
+    let mut files = snapshot(&root);
+    files.insert(backup_file.clone(), fs::read(&backup_file).expect("read"));
+    assert!(files.len() >= 5);
+    for (path, bytes) in files {
+        let text = String::from_utf8_lossy(&bytes);
+        for canary in ["CANARY", "Canaryname", "correct horse"] {
+            assert!(
+                !text.contains(canary),
+                "{} holds {canary} in plaintext",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_wrong_passphrase_is_refused_clearly_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, _) = filled(&root);
+    drop(vault);
+    let before = snapshot(&root);
+    for access in [Access::ReadWrite, Access::ReadOnly] {
+        let error = Vault::open(&root, Some(&secret("wrong one")), access)
+            .err()
+            .expect("refused");
+        assert!(matches!(error, VaultError::WrongPassphrase));
+        assert_eq!(error.to_string(), "wrong passphrase");
+    }
+    assert_eq!(snapshot(&root), before);
+}
+
+#[test]
+fn swapped_files_are_set_aside_and_the_rest_loads() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    let files = session_files(&vault);
+    let (a, b) = (&files[0], &files[1]);
+    let temp = root.join("swap");
+    fs::rename(a, &temp).expect("swap");
+    fs::rename(b, a).expect("swap");
+    fs::rename(&temp, b).expect("swap");
+
+    let scan = vault.scan().expect("scan");
+    let quarantined: Vec<&FileProblem> = scan
+        .problems
+        .iter()
+        .filter(|p| matches!(p, FileProblem::Quarantined { reason, .. } if reason.contains("does not match the file name")))
+        .collect();
+    assert_eq!(quarantined.len(), 2, "{:?}", scan.problems);
+    assert_eq!(scan.sessions.len(), records.len() - 4 - 2);
+    assert!(!a.exists() && !b.exists());
+    let kept = fs::read_dir(root.join(QUARANTINE_DIR))
+        .expect("quarantine")
+        .count();
+    assert_eq!(kept, 4, "two files and two reasons");
+}
+
+#[test]
+fn a_damaged_file_is_quarantined_with_its_reason_and_everything_else_loads() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    let victim = session_files(&vault)[3].clone();
+    let mut bytes = fs::read(&victim).expect("read");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    fs::write(&victim, &bytes).expect("damage");
+    let name = victim
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+
+    let scan = vault.scan().expect("scan");
+    assert_eq!(scan.sessions.len(), records.len() - 4 - 1);
+    assert_eq!(scan.couples.len(), 4);
+    assert_eq!(
+        scan.problems,
+        vec![FileProblem::Quarantined {
+            file: format!("sessions/{name}"),
+            reason: "it does not decrypt (truncated or altered)".into()
+        }]
+    );
+    let quarantined = root.join(QUARANTINE_DIR).join(format!("session-{name}"));
+    assert_eq!(fs::read(&quarantined).expect("kept, not deleted"), bytes);
+    let reason = fs::read_to_string(
+        root.join(QUARANTINE_DIR)
+            .join(format!("session-{name}.reason.txt")),
+    )
+    .expect("reason");
+    assert!(reason.contains("does not decrypt"));
+    // The problem is reported once; the next scan is clean.
+    assert!(vault.scan().expect("scan").problems.is_empty());
+}
+
+#[test]
+fn read_only_access_reports_damage_without_moving_anything() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, _) = filled(&root);
+    let victim = session_files(&vault)[0].clone();
+    fs::write(&victim, b"not an age file").expect("damage");
+    drop(vault);
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    let scan = vault.scan().expect("scan");
+    assert!(
+        matches!(&scan.problems[..], [FileProblem::Damaged { reason, .. }] if reason == "it is not an age file")
+    );
+    assert!(victim.exists());
+    assert!(!root.join(QUARANTINE_DIR).exists());
+    assert!(matches!(
+        vault.save(&demo_records()[0], now()),
+        Err(VaultError::ReadOnly)
+    ));
+}
+
+#[test]
+fn sync_tool_files_are_never_parsed_and_conflict_copies_are_reported() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    let sessions = vault.kind_dir(RecordKind::Session);
+    let first = session_files(&vault)[0].clone();
+    let stem = first
+        .file_stem()
+        .expect("stem")
+        .to_string_lossy()
+        .into_owned();
+    let conflict = format!("{stem}.sync-conflict-20261122-101010-ABCDEFG.age");
+    fs::copy(&first, sessions.join(&conflict)).expect("conflict copy");
+    fs::write(sessions.join(".syncthing.x.age.tmp"), b"partial").expect("sync temp");
+    fs::write(
+        sessions.join(format!("{}partial.tmp", fsutil::TEMP_PREFIX)),
+        b"partial",
+    )
+    .expect("our temp");
+    fs::write(sessions.join("notes.txt"), b"hello").expect("foreign");
+    drop(vault);
+
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open");
+    assert!(
+        !sessions
+            .join(format!("{}partial.tmp", fsutil::TEMP_PREFIX))
+            .exists(),
+        "our leftover temp file is removed"
+    );
+    let scan = vault.scan().expect("scan");
+    assert_eq!(scan.sessions.len(), records.len() - 4);
+    assert!(scan.problems.contains(&FileProblem::Conflict {
+        file: format!("sessions/{conflict}")
+    }));
+    assert!(scan.problems.contains(&FileProblem::Unexpected {
+        file: "sessions/notes.txt".into()
+    }));
+    assert_eq!(scan.problems.len(), 2, "{:?}", scan.problems);
+    assert!(
+        sessions.join(&conflict).exists(),
+        "conflict copies are left for the user"
+    );
+}
+
+#[test]
+fn a_second_writer_is_refused_and_read_only_still_opens() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let first = new_vault(&root);
+    assert!(matches!(
+        Vault::open(&root, Some(&pass()), Access::ReadWrite),
+        Err(VaultError::InUse)
+    ));
+    let reader = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("read-only");
+    assert_eq!(reader.access(), Access::ReadOnly);
+    drop(first);
+    Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("free again");
+}
+
+#[test]
+fn the_passphrase_changes_and_a_wrong_old_one_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    let new = secret("a much better passphrase");
+    let before = fs::read(root.join(IDENTITY_FILE)).expect("read");
+    assert!(matches!(
+        vault.change_passphrase(&secret("nope nope"), &new, LOG_N),
+        Err(VaultError::WrongPassphrase)
+    ));
+    assert!(matches!(
+        vault.change_passphrase(&pass(), &secret("short"), LOG_N),
+        Err(VaultError::WeakPassphrase(8))
+    ));
+    assert_eq!(fs::read(root.join(IDENTITY_FILE)).expect("read"), before);
+
+    vault
+        .change_passphrase(&pass(), &new, LOG_N)
+        .expect("change");
+    drop(vault);
+    assert!(matches!(
+        Vault::open(&root, Some(&pass()), Access::ReadOnly),
+        Err(VaultError::WrongPassphrase)
+    ));
+    let vault = Vault::open(&root, Some(&new), Access::ReadOnly).expect("new passphrase");
+    assert_eq!(
+        by_id(&vault.verify().expect("verify").records),
+        by_id(&records)
+    );
+}
+
+#[test]
+fn locking_forgets_the_key_and_only_the_right_passphrase_unlocks() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    let locked = vault.lock();
+    let locked = match locked.unlock(&secret("wrong passphrase")) {
+        Err((locked, VaultError::WrongPassphrase)) => locked,
+        _ => panic!("a wrong passphrase must leave it locked"),
+    };
+    let vault = locked.unlock(&pass()).map_err(|(_, e)| e).expect("unlock");
+    assert_eq!(
+        vault
+            .load(records[0].kind(), records[0].id())
+            .expect("load"),
+        records[0]
+    );
+}
+
+#[test]
+fn the_index_follows_changes_and_is_rebuilt_when_damaged() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    vault.scan().expect("first scan builds the index");
+    let index_file = root.join(RECORDS_DIR).join("index.age");
+    assert!(index_file.exists());
+
+    let RecordBody::Couple(mut couple) = records[0].clone() else {
+        panic!("couple first")
+    };
+    couple.code = "C-9999".into();
+    vault
+        .save(&RecordBody::Couple(couple.clone()), now())
+        .expect("save");
+    let scan = vault.scan().expect("scan");
+    assert!(
+        scan.couples
+            .iter()
+            .any(|c| c.code == "C-9999" && c.id == couple.id)
+    );
+
+    fs::write(&index_file, b"garbage").expect("damage the index");
+    let scan = vault.scan().expect("scan");
+    assert_eq!(scan.couples.len(), 4);
+    assert!(
+        scan.problems.is_empty(),
+        "a damaged index is rebuilt, not reported"
+    );
+
+    // Removing a record removes it from the lists.
+    fs::remove_file(session_files(&vault)[0].clone()).expect("remove");
+    assert_eq!(
+        vault.scan().expect("scan").sessions.len(),
+        records.len() - 4 - 1
+    );
+}
+
+#[test]
+fn the_save_thread_acknowledges_only_what_is_on_disk() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let vault = new_vault(&root);
+    let records = demo_records();
+    let mut queue = saver::SaveQueue::start(&vault).expect("start");
+    let tickets: Vec<_> = records
+        .iter()
+        .map(|r| queue.submit(r.clone(), now()))
+        .collect();
+    let outcomes = queue.flush(std::time::Duration::from_secs(30));
+    assert_eq!(outcomes.len(), records.len());
+    assert_eq!(queue.pending(), 0);
+    for (ticket, record) in tickets.iter().zip(&records) {
+        assert!(outcomes.contains(&saver::SaveOutcome::Saved {
+            ticket: *ticket,
+            kind: record.kind(),
+            id: record.id()
+        }));
+        assert_eq!(
+            &vault.load(record.kind(), record.id()).expect("on disk"),
+            record
+        );
+    }
+
+    // A save that cannot be written comes back as a failure, naming no content.
+    fs::remove_dir_all(vault.kind_dir(RecordKind::Session)).expect("break the folder");
+    let session = records
+        .iter()
+        .find(|r| r.kind() == RecordKind::Session)
+        .expect("session")
+        .clone();
+    let ticket = queue.submit(session.clone(), now());
+    let outcomes = queue.flush(std::time::Duration::from_secs(30));
+    match &outcomes[..] {
+        [
+            saver::SaveOutcome::Failed {
+                ticket: t,
+                id,
+                error,
+                ..
+            },
+        ] => {
+            assert_eq!((*t, *id), (ticket, session.id()));
+            assert!(error.starts_with("cannot save sessions/"), "{error}");
+        }
+        other => panic!("expected one failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_save_thread_refuses_a_read_only_vault() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    drop(new_vault(&root));
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    assert!(matches!(
+        saver::SaveQueue::start(&vault),
+        Err(VaultError::ReadOnly)
+    ));
+}
+
+#[test]
+fn backup_then_wipe_then_restore_gives_identical_records() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    let file = dir.path().join("practice.backup");
+    let report = backup::backup(&vault, &file, &pass(), LOG_N).expect("backup");
+    assert_eq!(report.files, records.len() + 2);
+    drop(vault);
+    fs::remove_dir_all(&root).expect("wipe");
+
+    assert!(matches!(
+        backup::restore(&file, &root, &secret("not the one")),
+        Err(VaultError::WrongPassphrase)
+    ));
+    assert!(!root.exists(), "a refused restore leaves nothing behind");
+    let verified = backup::restore(&file, &root, &pass()).expect("restore");
+    assert!(verified.problems.is_empty());
+    assert_eq!(by_id(&verified.records), by_id(&records));
+
+    // Restore never overwrites a vault.
+    assert!(matches!(
+        backup::restore(&file, &root, &pass()),
+        Err(VaultError::NotEmpty(_))
+    ));
+}
+
+/// A backup file holding a crafted archive.
+fn hostile(dir: &Path, build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> PathBuf {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    let content = b"(format: 1)";
+    header.set_size(content.len() as u64);
+    header.set_mode(0o600);
+    header.set_entry_type(tar::EntryType::Regular);
+    builder
+        .append_data(&mut header, HEADER_FILE, &content[..])
+        .expect("append");
+    build(&mut builder);
+    let archive = builder.into_inner().expect("tar");
+    let sealed = crypto::seal_with_passphrase(&archive, &pass(), LOG_N).expect("seal");
+    let file = dir.join(format!("hostile-{}.age", Uuid::now_v7()));
+    fs::write(&file, sealed).expect("write");
+    file
+}
+
+/// Write a raw tar header with any path (tar's own API refuses `..`).
+fn raw_entry(
+    builder: &mut tar::Builder<Vec<u8>>,
+    path: &str,
+    kind: tar::EntryType,
+    size: u64,
+    link: Option<&str>,
+) {
+    let mut header = tar::Header::new_old();
+    {
+        let bytes = header.as_old_mut();
+        bytes.name[..path.len()].copy_from_slice(path.as_bytes());
+        if let Some(link) = link {
+            bytes.linkname[..link.len()].copy_from_slice(link.as_bytes());
+        }
+    }
+    header.set_size(size);
+    header.set_mode(0o600);
+    header.set_entry_type(kind);
+    header.set_cksum();
+    let data = vec![b'x'; size.min(1024) as usize];
+    builder.append(&header, &data[..]).expect("append");
+}
+
+#[test]
+fn hostile_backups_are_refused_whole() {
+    let dir = tempfile::tempdir().expect("temp");
+    let id = Uuid::now_v7();
+    let record = format!("records/sessions/{id}.age");
+    let cases: Vec<(&str, PathBuf)> = vec![
+        (
+            "traversal",
+            hostile(dir.path(), |b| {
+                raw_entry(b, "../escaped.age", tar::EntryType::Regular, 4, None)
+            }),
+        ),
+        (
+            "nested traversal",
+            hostile(dir.path(), |b| {
+                raw_entry(b, "records/../../escaped", tar::EntryType::Regular, 4, None)
+            }),
+        ),
+        (
+            "absolute",
+            hostile(dir.path(), |b| {
+                raw_entry(b, "/tmp/tandem-escaped", tar::EntryType::Regular, 4, None)
+            }),
+        ),
+        (
+            "symlink",
+            hostile(dir.path(), |b| {
+                raw_entry(b, &record, tar::EntryType::Symlink, 0, Some("/etc/passwd"))
+            }),
+        ),
+        (
+            "hard link",
+            hostile(dir.path(), |b| {
+                raw_entry(b, &record, tar::EntryType::Link, 0, Some("vault.ron"))
+            }),
+        ),
+        (
+            "device",
+            hostile(dir.path(), |b| {
+                raw_entry(b, &record, tar::EntryType::Char, 0, None)
+            }),
+        ),
+        (
+            "unknown path",
+            hostile(dir.path(), |b| {
+                raw_entry(
+                    b,
+                    "records/sessions/evil.sh",
+                    tar::EntryType::Regular,
+                    4,
+                    None,
+                )
+            }),
+        ),
+        (
+            "oversize",
+            hostile(dir.path(), |b| {
+                let mut header = tar::Header::new_gnu();
+                header.set_size(MAX_RECORD_BYTES + 1);
+                header.set_path(&record).expect("path");
+                header.set_entry_type(tar::EntryType::Regular);
+                header.set_cksum();
+                let _ = b.append(&header, std::io::repeat(0).take(MAX_RECORD_BYTES + 1));
+            }),
+        ),
+    ];
+    use std::io::Read;
+    for (name, file) in cases {
+        let target = dir
+            .path()
+            .join(format!("restored-{}", name.replace(' ', "-")));
+        let result = backup::restore(&file, &target, &pass());
+        assert!(
+            matches!(result, Err(VaultError::Backup(_))),
+            "{name}: {:?}",
+            result.map(|v| v.records.len())
+        );
+        assert!(!target.exists(), "{name}: nothing is left behind");
+    }
+    assert!(!dir.path().join("escaped.age").exists());
+    assert!(!Path::new("/tmp/tandem-escaped").exists());
+}
+
+#[test]
+fn a_plaintext_vault_exists_only_when_asked_for() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let vault = Vault::init(&root, Protection::InsecurePlaintext, now()).expect("init");
+    assert_eq!(vault.header().encryption, Encryption::None);
+    let record = demo_records().remove(0);
+    let RecordBody::Couple(couple) = &record else {
+        panic!("couple first")
+    };
+    vault.save(&record, now()).expect("save");
+    let file = root
+        .join(RECORDS_DIR)
+        .join("couples")
+        .join(format!("{}.ron", record.id()));
+    assert!(
+        fs::read_to_string(file)
+            .expect("plain")
+            .contains(&couple.partner_a.name)
+    );
+    drop(vault);
+    let vault = Vault::open(&root, None, Access::ReadOnly).expect("open without passphrase");
+    assert_eq!(
+        vault.load(RecordKind::Couple, record.id()).expect("load"),
+        record
+    );
+}
+
+#[test]
+fn init_and_open_refuse_what_they_should() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let weak = Vault::init(
+        &root,
+        Protection::Passphrase {
+            passphrase: secret("short"),
+            log_n: LOG_N,
+        },
+        now(),
+    );
+    assert!(matches!(weak, Err(VaultError::WeakPassphrase(8))));
+    assert!(!root.join(HEADER_FILE).exists(), "no half-made vault");
+    drop(new_vault(&root));
+    assert!(matches!(
+        Vault::init(&root, Protection::InsecurePlaintext, now()),
+        Err(VaultError::AlreadyExists(_))
+    ));
+    let elsewhere = dir.path().join("nothing-here");
+    assert!(matches!(
+        Vault::open(&elsewhere, Some(&pass()), Access::ReadOnly),
+        Err(VaultError::NotAVault(_))
+    ));
+    assert!(matches!(
+        Vault::open(&root, None, Access::ReadOnly),
+        Err(VaultError::WrongPassphrase)
+    ));
+}
+
+#[test]
+fn a_record_in_the_wrong_folder_is_caught() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    let couple = records
+        .iter()
+        .find(|r| r.kind() == RecordKind::Couple)
+        .expect("couple");
+    let from = vault
+        .kind_dir(RecordKind::Couple)
+        .join(format!("{}.age", couple.id()));
+    let to = vault
+        .kind_dir(RecordKind::Session)
+        .join(format!("{}.age", couple.id()));
+    fs::rename(from, to).expect("move");
+    let scan = vault.scan().expect("scan");
+    assert!(
+        matches!(&scan.problems[..], [FileProblem::Quarantined { reason, .. }] if reason.contains("holds a couple record but sits in the sessions folder")),
+        "{:?}",
+        scan.problems
+    );
+}

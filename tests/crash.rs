@@ -1,0 +1,188 @@
+//! Crash safety: a child process saves records as fast as it can and prints each save it
+//! was told is on disk; we kill it (SIGKILL) at random moments, over and over, then check
+//! that every file is readable and every acknowledged save is intact.
+//!
+//! `TANDEM_CRASH_KILLS` sets the number of kills (200 by default; use 1000+ locally).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const PASS: &str = "correct horse battery";
+const OTHER: &str = "another good passphrase";
+
+fn tandem(vault: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    command
+        .arg("--vault")
+        .arg(vault)
+        .env("TANDEM_PASSPHRASE", PASS);
+    command
+}
+
+/// xorshift for kill timings, so a failing run can be repeated.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+fn kills() -> usize {
+    std::env::var("TANDEM_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
+
+#[test]
+fn killing_a_saving_process_never_loses_an_acknowledged_save() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = dir.path().join("vault");
+    let status = tandem(&vault)
+        .args(["init", "--kdf-log-n", "10"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("init");
+    assert!(status.success());
+
+    // id -> highest version acknowledged
+    let mut acked: BTreeMap<String, u64> = BTreeMap::new();
+    let mut state = 0x5eed_u64;
+    let rounds = kills();
+    let mut killed_mid_run = 0;
+    for round in 0..rounds {
+        let mut child = tandem(&vault)
+            .args(["stress-save", "--seed", &(round + 1).to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<String>>()
+        });
+        std::thread::sleep(Duration::from_micros(2_000 + next(&mut state) % 40_000));
+        if child.try_wait().expect("poll").is_none() {
+            killed_mid_run += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        for line in reader.join().expect("reader") {
+            let mut parts = line.split_whitespace();
+            if let (Some("ack"), Some(id), Some(version)) =
+                (parts.next(), parts.next(), parts.next())
+            {
+                let version: u64 = version.parse().expect("version");
+                let entry = acked.entry(id.to_string()).or_insert(version);
+                *entry = (*entry).max(version);
+            }
+        }
+    }
+    assert!(
+        killed_mid_run * 10 >= rounds * 9,
+        "most kills must land while saving ({killed_mid_run}/{rounds})"
+    );
+    assert!(
+        acked.len() > rounds,
+        "the children acknowledged saves ({} ids)",
+        acked.len()
+    );
+
+    // Every file opens, nothing is quarantined, every acknowledged save is there.
+    let out = tandem(&vault).arg("verify").output().expect("verify");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "verify found problems after {rounds} kills:\n{report}"
+    );
+    for (id, version) in &acked {
+        let out = tandem(&vault)
+            .args(["dump", "couple", id])
+            .output()
+            .expect("dump");
+        assert!(out.status.success(), "acknowledged record {id} is missing");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let code = text
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("code: \"")
+                    .and_then(|r| r.strip_suffix("\","))
+            })
+            .expect("code line");
+        let on_disk: u64 = code
+            .rsplit('-')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .expect("version in code");
+        assert!(
+            on_disk >= *version,
+            "{id}: version {on_disk} on disk, {version} acknowledged"
+        );
+    }
+    // No temp file is left once the vault has been opened read-write.
+    let leftovers = std::fs::read_dir(vault.join("records/couples"))
+        .expect("list")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tandem-tmp-"))
+        .count();
+    assert_eq!(leftovers, 0);
+}
+
+#[test]
+fn killing_a_passphrase_change_leaves_the_old_or_the_new_passphrase_working() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = dir.path().join("vault");
+    let status = tandem(&vault)
+        .args(["init", "--kdf-log-n", "10"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("init");
+    assert!(status.success());
+    let works = |passphrase: &str| {
+        tandem(&vault)
+            .env("TANDEM_PASSPHRASE", passphrase)
+            .args(["list", "couples"])
+            .output()
+            .expect("list")
+            .status
+            .success()
+    };
+    let mut current = PASS;
+    let mut state = 0xC0FFEE_u64;
+    let mut changed = 0;
+    let rounds = (kills() / 4).max(20);
+    for _ in 0..rounds {
+        let other = if current == PASS { OTHER } else { PASS };
+        let mut child = tandem(&vault)
+            .env("TANDEM_PASSPHRASE", current)
+            .env("TANDEM_NEW_PASSPHRASE", other)
+            .args(["passphrase", "--kdf-log-n", "10"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_micros(next(&mut state) % 80_000));
+        let _ = child.kill();
+        let _ = child.wait();
+        let (old_ok, new_ok) = (works(current), works(other));
+        assert!(
+            old_ok ^ new_ok,
+            "exactly one passphrase must open the vault (old {old_ok}, new {new_ok})"
+        );
+        if new_ok {
+            current = other;
+            changed += 1;
+        }
+    }
+    assert!(
+        changed > 0 && changed < rounds,
+        "kills must land both before and after the change ({changed}/{rounds})"
+    );
+}
