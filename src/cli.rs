@@ -71,6 +71,12 @@ pub enum Command {
         #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
         kdf_log_n: u8,
     },
+    /// Vault settings.
+    Settings {
+        /// Lock the app after this many idle minutes (1 to 240).
+        #[arg(long, value_name = "MINUTES")]
+        auto_lock_mins: Option<u32>,
+    },
     /// Sample data.
     Demo {
         /// Add N synthetic sessions of realistic size (for benchmarks).
@@ -128,7 +134,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             insecure_plaintext,
             kdf_log_n,
         }) => init(&vault_root(root)?, demo, insecure_plaintext, kdf_log_n, out),
-        Some(Command::List { what }) => list(&open(root, Access::ReadOnly)?, what, out),
+        Some(Command::List { what }) => {
+            // Read-write keeps the derived index fresh; another open Tandem holds the
+            // lock, so fall back to read-only then.
+            let vault = match open(root.clone(), Access::ReadWrite) {
+                Err(e) if matches!(e.downcast_ref::<VaultError>(), Some(VaultError::InUse)) => {
+                    open(root, Access::ReadOnly)?
+                }
+                other => other?,
+            };
+            list(&vault, what, out)
+        }
         Some(Command::Import { file }) => import(&open(root, Access::ReadWrite)?, &file, out),
         Some(Command::Dump { kind, id }) => {
             let kind = RecordKind::from_name(&kind)
@@ -178,6 +194,18 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             let new = passphrase("TANDEM_NEW_PASSPHRASE", "New passphrase: ", true)?;
             vault.change_passphrase(&old, &new, kdf_log_n)?;
             writeln!(out, "passphrase changed")?;
+            Ok(0)
+        }
+        Some(Command::Settings { auto_lock_mins }) => {
+            let mut vault = open(root, Access::ReadWrite)?;
+            if let Some(mins) = auto_lock_mins {
+                vault.set_auto_lock_mins(mins)?;
+            }
+            writeln!(
+                out,
+                "auto-lock after {} idle minutes",
+                vault.header().auto_lock_mins
+            )?;
             Ok(0)
         }
         Some(Command::Demo { generate, seed }) => {

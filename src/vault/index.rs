@@ -1,7 +1,8 @@
 //! The derived index: list summaries of every record, keyed by file and stamped with the
 //! file's size and modification time. Purely a cache: rebuilt from the records whenever
 //! it is missing, damaged or stale, and rewritten only when a scan found it stale (never
-//! on every save).
+//! on every save). Encoded with postcard, a compact binary serde format, because the
+//! index is read on every unlock and RON parsing dominated that time.
 
 use super::crypto::{Cipher, Sealer};
 use super::record::{RecordBody, SessionSummary};
@@ -11,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const INDEX_FORMAT: u32 = 1;
+/// Format of the index; bumped whenever its encoding changes (an old index is then
+/// simply rebuilt).
+const INDEX_FORMAT: u32 = 2;
 
 fn file_name(cipher_is_age: bool) -> &'static str {
     if cipher_is_age {
@@ -77,7 +80,7 @@ pub fn read(root: &Path, cipher: &Cipher) -> Option<Index> {
     let is_age = matches!(cipher, Cipher::Age(_));
     let sealed = std::fs::read(root.join(RECORDS_DIR).join(file_name(is_age))).ok()?;
     let plain = cipher.open(&sealed).ok()?;
-    let index: Index = ron::from_str(std::str::from_utf8(&plain).ok()?).ok()?;
+    let index: Index = postcard::from_bytes(&plain).ok()?;
     (index.format == INDEX_FORMAT).then_some(index)
 }
 
@@ -85,9 +88,9 @@ pub fn read(root: &Path, cipher: &Cipher) -> Option<Index> {
 pub fn write(root: &Path, sealer: &Sealer, index: &Index) -> std::io::Result<()> {
     let mut index = index.clone();
     index.format = INDEX_FORMAT;
-    let text = ron::to_string(&index).map_err(std::io::Error::other)?;
+    let bytes = postcard::to_stdvec(&index).map_err(std::io::Error::other)?;
     let sealed = sealer
-        .seal(text.as_bytes())
+        .seal(&bytes)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let is_age = matches!(sealer, Sealer::Age(_));
     fsutil::write_atomic(&root.join(RECORDS_DIR), file_name(is_age), &sealed)

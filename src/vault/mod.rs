@@ -192,6 +192,13 @@ pub fn read_header(root: &Path) -> Result<Header> {
     Ok(header)
 }
 
+fn write_header(root: &Path, header: &Header) -> Result<()> {
+    let text = ron::ser::to_string_pretty(header, ron::ser::PrettyConfig::default())
+        .map_err(|e| VaultError::Header(e.to_string()))?;
+    fsutil::write_atomic(root, HEADER_FILE, text.as_bytes())
+        .map_err(io_at("cannot write", &root.join(HEADER_FILE)))
+}
+
 fn take_lock(root: &Path) -> Result<File> {
     let path = root.join(LOCK_FILE);
     let mut options = fs::OpenOptions::new();
@@ -247,12 +254,9 @@ impl Vault {
             encryption,
             auto_lock_mins: 10,
         };
-        let text = ron::ser::to_string_pretty(&header, ron::ser::PrettyConfig::default())
-            .map_err(|e| VaultError::Header(e.to_string()))?;
         // The header goes last: a folder without it is not a vault, so a crash during
         // init never leaves a half-made vault that looks whole.
-        fsutil::write_atomic(root, HEADER_FILE, text.as_bytes())
-            .map_err(io_at("cannot write", &root.join(HEADER_FILE)))?;
+        write_header(root, &header)?;
         Ok(Vault {
             root: root.to_path_buf(),
             header,
@@ -311,10 +315,7 @@ impl Vault {
     }
 
     pub(crate) fn extension(&self) -> &'static str {
-        match self.header.encryption {
-            Encryption::Age => ".age",
-            Encryption::None => ".ron",
-        }
+        extension_for(self.header.encryption)
     }
 
     fn kind_dir(&self, kind: RecordKind) -> PathBuf {
@@ -444,69 +445,69 @@ impl Vault {
         }
     }
 
-    /// List the records folder of one kind: records by id (with size and mtime), and
-    /// problems for conflict copies and foreign files.
-    fn list_kind(
-        &self,
-        kind: RecordKind,
-        problems: &mut Vec<FileProblem>,
-    ) -> Result<Vec<(Uuid, String, index::Stamp)>> {
-        let dir = self.kind_dir(kind);
-        let entries = fs::read_dir(&dir).map_err(io_at("cannot list", &dir))?;
-        let mut found = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let file = format!("{}/{name}", kind.folder());
-            match classify(&name, self.extension()) {
-                Entry::Record(id) => match entry.metadata() {
-                    Ok(meta) if meta.is_file() => found.push((id, name, index::Stamp::of(&meta))),
-                    _ => problems.push(FileProblem::Unexpected { file }),
-                },
-                Entry::Conflict => problems.push(FileProblem::Conflict { file }),
-                Entry::Unexpected => problems.push(FileProblem::Unexpected { file }),
-                Entry::Temp | Entry::Ignored => {}
-            }
-        }
-        found.sort_by(|a, b| a.1.cmp(&b.1));
-        Ok(found)
-    }
-
     /// What the lists need, fast: summaries come from the derived index where a file is
     /// unchanged since it was indexed, and from the file itself otherwise. Damaged files
     /// are set aside and reported; everything else loads.
     pub fn scan(&self) -> Result<Scan> {
-        let mut scan = Scan::default();
-        let mut old = index::read(&self.root, &self.cipher);
-        let mut fresh = index::Index::default();
+        let listing = list_files(&self.root, self.extension())?;
+        self.scan_listing(listing)
+    }
+
+    /// Unlock and scan, listing the folders on a second thread while the passphrase is
+    /// being checked (listing needs no key). What the app calls to show its lists.
+    pub fn open_and_scan(
+        root: &Path,
+        passphrase: Option<&SecretString>,
+        access: Access,
+    ) -> Result<(Vault, Scan)> {
+        let header = read_header(root)?;
+        let extension = extension_for(header.encryption);
+        let list_root = root.to_path_buf();
+        let lister = std::thread::spawn(move || list_files(&list_root, extension));
+        let vault = Vault::open(root, passphrase, access);
+        let listing = lister.join().map_err(|_| {
+            VaultError::io(
+                "cannot list the vault",
+                std::io::Error::other("the listing thread failed"),
+            )
+        })?;
+        let vault = vault?;
+        let scan = vault.scan_listing(listing?)?;
+        Ok((vault, scan))
+    }
+
+    fn scan_listing(&self, listing: Listing) -> Result<Scan> {
+        let mut scan = Scan {
+            problems: listing.problems,
+            ..Scan::default()
+        };
+        let old = index::read(&self.root, &self.cipher);
         let mut changed = old.is_none();
-        let old_entries = old
-            .as_mut()
-            .map(|i| std::mem::take(&mut i.entries))
-            .unwrap_or_default();
-        for kind in RecordKind::ALL {
-            for (id, name, stamp) in self.list_kind(kind, &mut scan.problems)? {
-                let key = format!("{}/{name}", kind.folder());
-                let summary = match old_entries.get(&key) {
-                    Some(entry) if entry.stamp == stamp => entry.summary.clone(),
-                    _ => {
-                        changed = true;
-                        match self.read_one(kind, id, &name) {
-                            ReadOutcome::Ok(envelope) => index::Summary::of(&envelope.body),
-                            other => {
-                                scan.problems.extend(self.problem(kind, &name, other));
-                                continue;
-                            }
+        let mut old_entries = old.map(|i| i.entries).unwrap_or_default();
+        let old_count = old_entries.len();
+        let mut fresh = index::Index::default();
+        for (kind, id, name, stamp) in listing.files {
+            let key = format!("{}/{name}", kind.folder());
+            let summary = match old_entries.remove(&key) {
+                Some(entry) if entry.stamp == stamp => entry.summary,
+                _ => {
+                    changed = true;
+                    match self.read_one(kind, id, &name) {
+                        ReadOutcome::Ok(envelope) => index::Summary::of(&envelope.body),
+                        other => {
+                            scan.problems.extend(self.problem(kind, &name, other));
+                            continue;
                         }
                     }
-                };
-                match &summary {
-                    index::Summary::Couple(c) => scan.couples.push(c.clone()),
-                    index::Summary::Session(s) => scan.sessions.push(s.clone()),
                 }
-                fresh.entries.insert(key, index::Entry { stamp, summary });
+            };
+            match &summary {
+                index::Summary::Couple(c) => scan.couples.push(c.clone()),
+                index::Summary::Session(s) => scan.sessions.push(s.clone()),
             }
+            fresh.entries.insert(key, index::Entry { stamp, summary });
         }
-        changed |= fresh.entries.len() != old_entries.len();
+        changed |= fresh.entries.len() != old_count;
         if changed && self.access == Access::ReadWrite {
             // Derived data: a failure to write it only costs speed next time.
             let _ = index::write(&self.root, &self.sealer(), &fresh);
@@ -521,13 +522,15 @@ impl Vault {
     /// Open every record file (ignoring the index) and report every problem. Damaged
     /// files are set aside as in `scan`.
     pub fn verify(&self) -> Result<Verified> {
-        let mut verified = Verified::default();
-        for kind in RecordKind::ALL {
-            for (id, name, _) in self.list_kind(kind, &mut verified.problems)? {
-                match self.read_one(kind, id, &name) {
-                    ReadOutcome::Ok(envelope) => verified.records.push(envelope.body),
-                    other => verified.problems.extend(self.problem(kind, &name, other)),
-                }
+        let listing = list_files(&self.root, self.extension())?;
+        let mut verified = Verified {
+            records: Vec::new(),
+            problems: listing.problems,
+        };
+        for (kind, id, name, _) in listing.files {
+            match self.read_one(kind, id, &name) {
+                ReadOutcome::Ok(envelope) => verified.records.push(envelope.body),
+                other => verified.problems.extend(self.problem(kind, &name, other)),
             }
         }
         Ok(verified)
@@ -552,6 +555,22 @@ impl Vault {
         let rewrapped = crypto::wrap_identity(&identity, new, log_n)?;
         fsutil::write_atomic(&self.root, IDENTITY_FILE, &rewrapped)
             .map_err(io_at("cannot write", &path))
+    }
+
+    /// Set the idle time after which the app locks (1 to 240 minutes), saved in
+    /// `vault.ron`.
+    pub fn set_auto_lock_mins(&mut self, mins: u32) -> Result<()> {
+        self.check_writable()?;
+        if !(1..=240).contains(&mins) {
+            return Err(VaultError::Invalid(format!(
+                "auto-lock after {mins} minutes: choose between 1 and 240"
+            )));
+        }
+        let mut header = self.header.clone();
+        header.auto_lock_mins = mins;
+        write_header(&self.root, &header)?;
+        self.header = header;
+        Ok(())
     }
 
     /// Lock: forget the key and everything decrypted with it.
@@ -592,6 +611,50 @@ impl LockedVault {
 pub struct Verified {
     pub records: Vec<RecordBody>,
     pub problems: Vec<FileProblem>,
+}
+
+fn extension_for(encryption: Encryption) -> &'static str {
+    match encryption {
+        Encryption::Age => ".age",
+        Encryption::None => ".ron",
+    }
+}
+
+/// The record files in a vault's folders, and problems for what is not a record.
+struct Listing {
+    files: Vec<(RecordKind, Uuid, String, index::Stamp)>,
+    problems: Vec<FileProblem>,
+}
+
+/// List every records folder: needs no key, so it can run while the vault unlocks.
+fn list_files(root: &Path, extension: &str) -> Result<Listing> {
+    let mut listing = Listing {
+        files: Vec::new(),
+        problems: Vec::new(),
+    };
+    for kind in RecordKind::ALL {
+        let dir = root.join(RECORDS_DIR).join(kind.folder());
+        let entries = fs::read_dir(&dir).map_err(io_at("cannot list", &dir))?;
+        let mut found = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let file = format!("{}/{name}", kind.folder());
+            match classify(&name, extension) {
+                Entry::Record(id) => match entry.metadata() {
+                    Ok(meta) if meta.is_file() => {
+                        found.push((kind, id, name, index::Stamp::of(&meta)))
+                    }
+                    _ => listing.problems.push(FileProblem::Unexpected { file }),
+                },
+                Entry::Conflict => listing.problems.push(FileProblem::Conflict { file }),
+                Entry::Unexpected => listing.problems.push(FileProblem::Unexpected { file }),
+                Entry::Temp | Entry::Ignored => {}
+            }
+        }
+        found.sort_by(|a, b| a.2.cmp(&b.2));
+        listing.files.extend(found);
+    }
+    Ok(listing)
 }
 
 /// Read a file, refusing one over the record size cap.

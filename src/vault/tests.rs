@@ -756,3 +756,35 @@ fn a_record_in_the_wrong_folder_is_caught() {
         scan.problems
     );
 }
+
+#[test]
+fn open_and_scan_lists_what_open_then_scan_lists() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, _) = filled(&root);
+    let expected = vault.scan().expect("scan");
+    drop(vault);
+    let (vault, scan) =
+        Vault::open_and_scan(&root, Some(&pass()), Access::ReadWrite).expect("open");
+    assert_eq!(scan.couples, expected.couples);
+    assert_eq!(scan.sessions, expected.sessions);
+    assert_eq!(vault.access(), Access::ReadWrite);
+    drop(vault);
+    assert!(matches!(
+        Vault::open_and_scan(&root, Some(&secret("wrong passphrase")), Access::ReadOnly),
+        Err(VaultError::WrongPassphrase)
+    ));
+}
+
+#[test]
+fn the_auto_lock_time_is_a_vault_setting() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let mut vault = new_vault(&root);
+    assert_eq!(vault.header().auto_lock_mins, 10);
+    assert!(vault.set_auto_lock_mins(0).is_err());
+    vault.set_auto_lock_mins(25).expect("set");
+    drop(vault);
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    assert_eq!(vault.header().auto_lock_mins, 25);
+}
