@@ -22,6 +22,18 @@ fn tandem(vault: &Path) -> Command {
     command
 }
 
+/// A new vault with a fast test work factor.
+fn new_vault(dir: &Path) -> std::path::PathBuf {
+    let vault = dir.join("vault");
+    let status = tandem(&vault)
+        .args(["init", "--kdf-log-n", "10"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("init");
+    assert!(status.success());
+    vault
+}
+
 /// xorshift for kill timings, so a failing run can be repeated.
 fn next(state: &mut u64) -> u64 {
     *state ^= *state << 13;
@@ -40,13 +52,7 @@ fn kills() -> usize {
 #[test]
 fn killing_a_saving_process_never_loses_an_acknowledged_save() {
     let dir = tempfile::tempdir().expect("temp");
-    let vault = dir.path().join("vault");
-    let status = tandem(&vault)
-        .args(["init", "--kdf-log-n", "10"])
-        .stdout(Stdio::null())
-        .status()
-        .expect("init");
-    assert!(status.success());
+    let vault = new_vault(dir.path());
 
     // id -> highest version acknowledged
     let mut acked: BTreeMap<String, u64> = BTreeMap::new();
@@ -138,13 +144,7 @@ fn killing_a_saving_process_never_loses_an_acknowledged_save() {
 #[test]
 fn killing_a_passphrase_change_leaves_the_old_or_the_new_passphrase_working() {
     let dir = tempfile::tempdir().expect("temp");
-    let vault = dir.path().join("vault");
-    let status = tandem(&vault)
-        .args(["init", "--kdf-log-n", "10"])
-        .stdout(Stdio::null())
-        .status()
-        .expect("init");
-    assert!(status.success());
+    let vault = new_vault(dir.path());
     let works = |passphrase: &str| {
         tandem(&vault)
             .env("TANDEM_PASSPHRASE", passphrase)

@@ -257,19 +257,7 @@ pub fn apply(
                 if !options.contains(&option) {
                     return Err(refused("that option is not in this step's list"));
                 }
-                let chosen = e.entries.entry(respondent).or_default();
-                chosen.retain(|o| *o != option);
-                if selected {
-                    if !*multiple {
-                        chosen.clear();
-                    }
-                    chosen.push(option);
-                    // Keep the template's order so records diff cleanly.
-                    chosen.sort_by_key(|o| options.iter().position(|x| x == o));
-                }
-                if chosen.is_empty() {
-                    e.entries.remove(&respondent);
-                }
+                toggle(e, respondent, option, selected, !*multiple, options);
                 Ok(())
             }
             other => Err(wrong(&other, kind)),
@@ -284,17 +272,37 @@ pub fn apply(
                 if !items.contains(&item) {
                     return Err(refused("that item is not in this checklist"));
                 }
-                let ticked = e.entries.entry(respondent).or_default();
-                ticked.retain(|i| *i != item);
-                if checked {
-                    ticked.push(item);
-                    ticked.sort_by_key(|i| items.iter().position(|x| x == i));
-                }
+                toggle(e, respondent, item, checked, false, items);
                 Ok(())
             }
             other => Err(wrong(&other, kind)),
         },
         _ => Err(wrong(&action, kind)),
+    }
+}
+
+/// Add or remove one label from a respondent's selection, keeping the template's order
+/// (so records diff cleanly); `exclusive` keeps at most one. An empty selection is
+/// removed, so "nothing chosen" has one form.
+fn toggle(
+    entries: &mut crate::model::EntriesRecord<Vec<String>>,
+    respondent: Respondent,
+    label: String,
+    on: bool,
+    exclusive: bool,
+    order: &[String],
+) {
+    let selection = entries.entries.entry(respondent).or_default();
+    selection.retain(|l| *l != label);
+    if on {
+        if exclusive {
+            selection.clear();
+        }
+        selection.push(label);
+        selection.sort_by_key(|l| order.iter().position(|x| x == l));
+    }
+    if selection.is_empty() {
+        entries.entries.remove(&respondent);
     }
 }
 
