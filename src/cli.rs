@@ -19,6 +19,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "TANDEM_VAULT", value_name = "DIR")]
     pub vault: Option<PathBuf>,
 
+    /// Open the app on the demo practice: fictional couples in a throwaway vault.
+    #[arg(long)]
+    pub demo: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -118,11 +122,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
     let root = cli.vault.clone();
     match cli.command {
         None => {
-            writeln!(
-                out,
-                "Tandem {}: the desktop app is not built yet. Try `tandem templates list` or `tandem init --demo`.",
-                env!("CARGO_PKG_VERSION")
-            )?;
+            let config = crate::app::AppConfig {
+                vault_root: root,
+                demo: cli.demo,
+                ..Default::default()
+            };
+            crate::app::run(config)
+                .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
             Ok(0)
         }
         Some(Command::Templates { command }) => match command {

@@ -1,9 +1,10 @@
 //! Tandem: a local-first companion for couples therapists.
 //!
 //! Layers, each importing only those below it:
-//! `cli` → `demo` → `runner`, `vault`, `template` → `model`.
+//! `app`, `cli` → `demo` → `runner`, `vault`, `template` → `model`.
 //! See ARCHITECTURE.md.
 
+pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod model;

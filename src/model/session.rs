@@ -31,6 +31,10 @@ pub struct Session {
     /// Navigation and role changes, in order.
     #[serde(default)]
     pub log: Vec<LogEntry>,
+    /// Text typed into the session's fields but not yet submitted (a mirror being
+    /// written, say), by field key, so that a crash loses no typed word.
+    #[serde(default)]
+    pub drafts: BTreeMap<String, String>,
 }
 
 /// Where a step stands.

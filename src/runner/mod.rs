@@ -5,6 +5,7 @@
 //! record. Actions that cannot apply return a `RunError` and change nothing.
 
 mod action;
+pub mod facts;
 mod kinds;
 
 use crate::model::{
@@ -248,6 +249,7 @@ impl Runner {
                 step: 0,
                 event: LogEvent::Started,
             }],
+            drafts: Default::default(),
         };
         let mut runner = Runner {
             template: template.clone(),
@@ -314,6 +316,20 @@ impl Runner {
 
     pub fn is_ended(&self) -> bool {
         self.session.ended_at.is_some()
+    }
+
+    /// Keep text typed but not yet submitted; an empty text removes the draft.
+    pub fn set_draft(&mut self, key: &str, text: String) {
+        if text.is_empty() {
+            self.session.drafts.remove(key);
+        } else {
+            self.session.drafts.insert(key.to_string(), text);
+        }
+    }
+
+    /// A draft typed earlier, or empty.
+    pub fn draft(&self, key: &str) -> &str {
+        self.session.drafts.get(key).map_or("", String::as_str)
     }
 
     /// Update what is known about the couple (e.g. a safety decision recorded meanwhile).

@@ -1,0 +1,177 @@
+//! Everything the app can be asked to do, as data. A command knows its label, tooltip and
+//! shortcut, so buttons, shortcuts and tests share one string.
+
+use crate::model::{Bindings, CoupleId, MirrorOutcome, SessionId};
+use crate::runner::Action;
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+/// A couple as edited in the form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CoupleDraft {
+    pub id: Option<CoupleId>,
+    pub code: String,
+    pub name_a: String,
+    pub pronouns_a: String,
+    pub name_b: String,
+    pub pronouns_b: String,
+    pub archived: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    // Vault
+    CreateVault,
+    OpenDemo,
+    Unlock,
+    Lock,
+    QuickHide,
+    // Practice
+    SelectCouple(Option<CoupleId>),
+    EditCouple(Option<CoupleId>),
+    SaveCouple(CoupleDraft),
+    CancelEdit,
+    ChooseTemplate(CoupleId),
+    StartSession {
+        couple: CoupleId,
+        template_id: String,
+        bindings: Bindings,
+    },
+    ResumeSession(SessionId),
+    // Session
+    Act(Action),
+    SetDraft {
+        key: String,
+        text: String,
+    },
+    CloseSession,
+    TogglePresent,
+    ShowSafetyCard(bool),
+    DismissStatus,
+}
+
+/// The mirror answers, in button order.
+pub const VERDICTS: [MirrorOutcome; 3] = [
+    MirrorOutcome::Confirmed,
+    MirrorOutcome::Corrected,
+    MirrorOutcome::More,
+];
+
+impl Command {
+    /// The text on the button or menu entry.
+    pub fn label(&self) -> String {
+        match self {
+            Command::CreateVault => "Create vault".into(),
+            Command::OpenDemo => "Open the demo practice".into(),
+            Command::Unlock => "Unlock".into(),
+            Command::Lock => "Lock".into(),
+            Command::QuickHide => "Hide".into(),
+            Command::SelectCouple(_) => "Open".into(),
+            Command::EditCouple(None) => "Add couple".into(),
+            Command::EditCouple(Some(_)) => "Edit couple".into(),
+            Command::SaveCouple(_) => "Save couple".into(),
+            Command::CancelEdit => "Cancel".into(),
+            Command::ChooseTemplate(_) => "New session".into(),
+            Command::StartSession { .. } => "Start session".into(),
+            Command::ResumeSession(_) => "Continue".into(),
+            Command::Act(action) => action_label(action).into(),
+            Command::SetDraft { .. } => "Edit".into(),
+            Command::CloseSession => "Close session".into(),
+            Command::TogglePresent => "Present".into(),
+            Command::ShowSafetyCard(true) => "Safety".into(),
+            Command::ShowSafetyCard(false) => "Close card".into(),
+            Command::DismissStatus => "Dismiss".into(),
+        }
+    }
+
+    /// The keyboard shortcut, if the command has one.
+    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
+        let key = |modifiers, key| Some(KeyboardShortcut::new(modifiers, key));
+        match self {
+            Command::QuickHide => key(Modifiers::NONE, Key::F12),
+            Command::TogglePresent => key(Modifiers::NONE, Key::F5),
+            Command::Lock => key(Modifiers::COMMAND, Key::L),
+            Command::Act(Action::Next) => key(Modifiers::ALT, Key::ArrowRight),
+            Command::Act(Action::Back) => key(Modifiers::ALT, Key::ArrowLeft),
+            Command::Act(Action::PassFloor) => key(Modifiers::COMMAND, Key::P),
+            Command::Act(Action::Verdict { outcome, .. }) => match outcome {
+                MirrorOutcome::Confirmed => key(Modifiers::COMMAND, Key::Num1),
+                MirrorOutcome::Corrected => key(Modifiers::COMMAND, Key::Num2),
+                MirrorOutcome::More => key(Modifiers::COMMAND, Key::Num3),
+            },
+            _ => None,
+        }
+    }
+
+    /// The tooltip: what it does, and its shortcut.
+    pub fn tooltip(&self) -> String {
+        let what = match self {
+            Command::QuickHide => {
+                "Blank every Tandem window at once; the passphrase brings it back"
+            }
+            Command::TogglePresent => {
+                "Open or close the couple's screen: large prompts, nothing private"
+            }
+            Command::Lock => "Lock the vault; the passphrase unlocks it",
+            Command::Act(Action::Next) => "Go to the next step",
+            Command::Act(Action::Back) => "Go back one step",
+            Command::Act(Action::Skip { .. }) => "Skip this step (recorded as skipped)",
+            Command::Act(Action::SwapRoles) => "Exchange speaker and listener from this step on",
+            Command::Act(Action::End) => "End the session now; everything is saved",
+            Command::Act(Action::PassFloor) => "Give the floor to the other partner",
+            Command::Act(Action::Verdict { outcome, .. }) => match outcome {
+                MirrorOutcome::Confirmed => {
+                    "The speaker says: yes, that's it, and there is no more"
+                }
+                MirrorOutcome::Corrected => "The speaker corrects the mirror",
+                MirrorOutcome::More => "The mirror was right, and there is more",
+            },
+            Command::ShowSafetyCard(_) => "What to do if a partner becomes abusive or threatening",
+            _ => "",
+        };
+        match self.shortcut() {
+            Some(shortcut) => format!("{what} ({})", shortcut_text(&shortcut)),
+            None => what.to_string(),
+        }
+    }
+}
+
+/// A shortcut as a person reads it.
+pub fn shortcut_text(shortcut: &KeyboardShortcut) -> String {
+    let mut parts = Vec::new();
+    if shortcut.modifiers.command || shortcut.modifiers.ctrl {
+        parts.push("Ctrl");
+    }
+    if shortcut.modifiers.alt {
+        parts.push("Alt");
+    }
+    if shortcut.modifiers.shift {
+        parts.push("Shift");
+    }
+    let key = match shortcut.logical_key {
+        Key::ArrowRight => "→",
+        Key::ArrowLeft => "←",
+        other => other.name(),
+    };
+    parts.push(key);
+    parts.join("+")
+}
+
+/// The button text for a session action.
+pub fn action_label(action: &Action) -> &'static str {
+    match action {
+        Action::Next => "Next",
+        Action::Back => "Back",
+        Action::Skip { .. } => "Skip",
+        Action::SwapRoles => "Swap roles",
+        Action::End => "End session",
+        Action::Verdict { outcome, .. } => match outcome {
+            MirrorOutcome::Confirmed => "That's it",
+            MirrorOutcome::Corrected => "Not quite",
+            MirrorOutcome::More => "There's more",
+        },
+        Action::PassFloor => "Pass the floor",
+        Action::Resume => "Resume after time-out",
+        Action::ReleaseQuestions => "Release the list",
+        other => other.name(),
+    }
+}

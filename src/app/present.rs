@@ -1,0 +1,110 @@
+//! Present mode: the couple's screen. Built from a `PresentModel` that only ever holds
+//! couple-facing text, so clinician notes, therapist instructions and private items are
+//! left out by construction, not hidden.
+
+use super::state::Live;
+use crate::model::{QuestionStatus, StepData, Visibility};
+use crate::template::StepKind;
+use chrono::{DateTime, Utc};
+use egui::{RichText, Ui};
+
+/// Everything the couple's screen shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PresentModel {
+    pub title: String,
+    pub prompts: Vec<String>,
+    /// Lines specific to the step kind: who has the floor, sentence starters, the
+    /// released questions in their owner's order.
+    pub lines: Vec<String>,
+    pub timer: Option<String>,
+    /// True when the step is private: nothing of it is shown.
+    pub private: bool,
+}
+
+/// What the couple may see of the step on screen.
+pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
+    let runner = &live.runner;
+    let index = runner.session().current;
+    let (step, record) = runner.current();
+    let names = live.couple.names();
+    let fill = |text: &str| runner.fill(index, text, &names);
+    if record.visibility != Visibility::Joint {
+        return PresentModel {
+            title: "A private moment".into(),
+            private: true,
+            ..PresentModel::default()
+        };
+    }
+    let mut lines = Vec::new();
+    match (&step.kind, &record.data) {
+        (StepKind::ParaphraseLoop { stems, .. }, StepData::Loop(l)) => {
+            lines.push(format!(
+                "{} speaks · {} mirrors",
+                live.couple.partner(l.speaker).name,
+                live.couple.partner(l.listener).name
+            ));
+            lines.extend(stems.iter().map(|s| fill(s)));
+            if l.attempts.last().is_some_and(|a| a.outcome.is_none()) {
+                lines.push("Did I get it? Is there more?".into());
+            }
+        }
+        (StepKind::Floor { .. }, StepData::Floor(f)) => {
+            if let Some(holder) = f.holder() {
+                lines.push(format!(
+                    "{} has the floor",
+                    live.couple.partner(holder).name
+                ));
+            }
+            if f.active_timeout().is_some() {
+                lines.push("Time-out".into());
+            }
+        }
+        (StepKind::Questions { .. }, StepData::Questions(q)) if q.released_at.is_some() => {
+            let visible = q.items.iter().filter(|i| {
+                matches!(
+                    i.status,
+                    QuestionStatus::Included | QuestionStatus::Answered | QuestionStatus::Deferred
+                )
+            });
+            lines.extend(
+                visible
+                    .enumerate()
+                    .map(|(n, i)| format!("{}. {}", n + 1, i.text)),
+            );
+        }
+        (StepKind::Text { stems, .. }, _) => lines.extend(stems.iter().map(|s| fill(s))),
+        _ => {}
+    }
+    let timer = runner.timer(now);
+    PresentModel {
+        title: fill(&step.title),
+        prompts: step.prompts.iter().map(|p| fill(p)).collect(),
+        lines,
+        timer: timer
+            .remaining_secs()
+            .map(|left| super::session_view::format_secs(left.max(0))),
+        private: false,
+    }
+}
+
+/// Draw the couple's screen: large, calm, nothing private.
+pub fn present_ui(ui: &mut Ui, model: &PresentModel) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(30.0);
+        ui.label(RichText::new(&model.title).size(34.0).strong());
+        if let Some(timer) = &model.timer {
+            ui.label(RichText::new(timer).size(22.0).weak());
+        }
+        ui.add_space(20.0);
+        for prompt in &model.prompts {
+            ui.label(RichText::new(prompt).size(26.0));
+            ui.add_space(10.0);
+        }
+        for line in &model.lines {
+            ui.label(RichText::new(line).size(24.0));
+        }
+        if model.private {
+            ui.label(RichText::new("This part is private.").size(26.0));
+        }
+    });
+}

@@ -1,0 +1,733 @@
+//! The app's state and the one place that changes it: `AppState::apply(Command)`. Also the
+//! per-frame logic that runs without drawing: save acknowledgements, autosave, auto-lock.
+
+use super::command::{Command, CoupleDraft};
+use crate::model::{COUPLE_FORMAT, Couple, CoupleFacts, CoupleId, PartnerInfo, Session, SessionId};
+use crate::runner::{Action, Runner, Start, facts::couple_facts};
+use crate::template::Library;
+use crate::vault::idle::IdleLock;
+use crate::vault::saver::{SaveOutcome, SaveQueue, Ticket};
+use crate::vault::{
+    Access, FileProblem, Protection, RecordBody, RecordKind, SessionSummary, Vault, VaultError,
+};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use std::path::PathBuf;
+use std::time::Duration;
+use zeroize::Zeroize;
+
+/// The passphrase of the throwaway demo vault (shown on its unlock screen).
+pub const DEMO_PASSPHRASE: &str = "demo practice";
+
+/// How the app was started.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// The vault folder; `None` for the platform default.
+    pub vault_root: Option<PathBuf>,
+    /// Open the demo practice at once.
+    pub demo: bool,
+    /// scrypt work factor for a vault created here (tests use a low one).
+    pub kdf_log_n: u8,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            vault_root: None,
+            demo: false,
+            kdf_log_n: crate::vault::crypto::PINNED_LOG_N,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// No vault yet: create one or open the demo.
+    Welcome,
+    /// A vault exists and is locked.
+    Unlock,
+    Practice,
+    ChooseTemplate(CoupleId),
+    Session,
+}
+
+/// A message in the status line, shown until dismissed or replaced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub is_error: bool,
+}
+
+/// Form fields outside a session.
+#[derive(Default)]
+pub struct Forms {
+    pub passphrase: String,
+    pub passphrase_again: String,
+    pub search: String,
+    pub show_archived: bool,
+    pub couple: Option<CoupleDraft>,
+    /// Template chosen on the New session screen, and who holds the first role of each pair.
+    pub template: Option<String>,
+    pub speaker_is_b: bool,
+    pub hurt_is_b: bool,
+    pub skip_reason: String,
+}
+
+impl Forms {
+    fn clear_secrets(&mut self) {
+        self.passphrase.zeroize();
+        self.passphrase_again.zeroize();
+    }
+}
+
+/// An unlocked vault and what its lists show.
+pub struct Open {
+    pub vault: Vault,
+    pub queue: SaveQueue,
+    pub couples: Vec<Couple>,
+    pub sessions: Vec<SessionSummary>,
+    pub problems: Vec<FileProblem>,
+    /// Full sessions of the selected couple, loaded on selection.
+    pub selected: Option<CoupleView>,
+    /// Saves not acknowledged yet, by ticket, with what they were.
+    pub in_flight: Vec<(Ticket, RecordKind, uuid::Uuid)>,
+}
+
+/// The selected couple's page.
+pub struct CoupleView {
+    pub couple: Couple,
+    pub sessions: Vec<Session>,
+    pub facts: CoupleFacts,
+}
+
+/// The session being run.
+pub struct Live {
+    pub runner: Runner,
+    pub couple: Couple,
+    /// Changed since the last save was submitted.
+    pub dirty: bool,
+    /// The last save submitted, and whether it was acknowledged.
+    pub submitted: Option<Ticket>,
+    pub saved_at: Option<DateTime<Utc>>,
+    pub save_error: Option<String>,
+}
+
+impl Live {
+    pub fn is_saved(&self) -> bool {
+        !self.dirty && self.submitted.is_none() && self.save_error.is_none()
+    }
+}
+
+pub struct AppState {
+    pub config: AppConfig,
+    pub library: Library,
+    pub screen: Screen,
+    pub open: Option<Open>,
+    pub live: Option<Live>,
+    /// A session to take up again after unlocking (ids only: nothing clinical).
+    pub resume_after_unlock: Option<SessionId>,
+    pub forms: Forms,
+    pub status: Option<Status>,
+    /// Quick hide: every window blank until the passphrase is given.
+    pub hidden: bool,
+    pub present: bool,
+    pub safety_card: bool,
+    pub idle: IdleLock,
+    /// The demo vault's folder, removed when the app closes.
+    pub demo_dir: Option<tempfile::TempDir>,
+}
+
+/// Why a command failed; shown once in the status line.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Run(#[from] crate::runner::RunError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn refused(text: &str) -> AppError {
+    AppError::Refused(text.to_string())
+}
+
+impl AppState {
+    pub fn new(config: AppConfig, now: DateTime<Utc>) -> AppState {
+        let root = config
+            .vault_root
+            .clone()
+            .or_else(crate::vault::default_root);
+        let exists = root
+            .as_ref()
+            .is_some_and(|r| r.join(crate::vault::HEADER_FILE).exists());
+        let mut state = AppState {
+            library: Library::builtin(),
+            screen: if exists {
+                Screen::Unlock
+            } else {
+                Screen::Welcome
+            },
+            open: None,
+            live: None,
+            resume_after_unlock: None,
+            forms: Forms::default(),
+            status: None,
+            hidden: false,
+            present: false,
+            safety_card: false,
+            idle: IdleLock::new(10, now),
+            demo_dir: None,
+            config,
+        };
+        if state.config.demo
+            && let Err(e) = state.apply(Command::OpenDemo, now)
+        {
+            state.report(&e);
+        }
+        state
+    }
+
+    pub fn root(&self) -> Option<PathBuf> {
+        match &self.demo_dir {
+            Some(dir) => Some(dir.path().join("vault")),
+            None => self
+                .config
+                .vault_root
+                .clone()
+                .or_else(crate::vault::default_root),
+        }
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.demo_dir.is_some()
+    }
+
+    /// Show an error once in the status line. Never holds clinical text: errors don't.
+    pub fn report(&mut self, error: &AppError) {
+        self.status = Some(Status {
+            text: error.to_string(),
+            is_error: true,
+        });
+    }
+
+    fn tell(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            is_error: false,
+        });
+    }
+
+    /// Apply one command. On error the state is as before (apart from the status line).
+    pub fn apply(&mut self, command: Command, now: DateTime<Utc>) -> Result<(), AppError> {
+        self.idle.touch(now);
+        match command {
+            Command::CreateVault => self.create_vault(now),
+            Command::OpenDemo => self.open_demo(now),
+            Command::Unlock => self.unlock(now),
+            Command::Lock => self.lock(false),
+            Command::QuickHide => self.lock(true),
+            Command::SelectCouple(id) => self.select_couple(id),
+            Command::EditCouple(id) => {
+                let draft = match id.and_then(|id| self.couple(id)) {
+                    Some(c) => CoupleDraft {
+                        id: Some(c.id),
+                        code: c.code.clone(),
+                        name_a: c.partner_a.name.clone(),
+                        pronouns_a: c.partner_a.pronouns.clone(),
+                        name_b: c.partner_b.name.clone(),
+                        pronouns_b: c.partner_b.pronouns.clone(),
+                        archived: c.archived,
+                    },
+                    None => CoupleDraft {
+                        code: self.next_code(),
+                        ..CoupleDraft::default()
+                    },
+                };
+                self.forms.couple = Some(draft);
+                Ok(())
+            }
+            Command::CancelEdit => {
+                self.forms.couple = None;
+                Ok(())
+            }
+            Command::SaveCouple(draft) => self.save_couple(draft, now),
+            Command::ChooseTemplate(couple) => {
+                self.select_couple(Some(couple))?;
+                self.forms.template = None;
+                self.screen = Screen::ChooseTemplate(couple);
+                Ok(())
+            }
+            Command::StartSession {
+                couple,
+                template_id,
+                bindings,
+            } => self.start_session(couple, &template_id, bindings, now),
+            Command::ResumeSession(id) => self.resume_session(id),
+            Command::Act(action) => {
+                let live = self
+                    .live
+                    .as_mut()
+                    .ok_or_else(|| refused("no session is running"))?;
+                let is_nav = matches!(action, Action::Next | Action::Back | Action::Skip { .. });
+                live.runner.apply(action, now)?;
+                live.dirty = true;
+                if is_nav {
+                    self.forms.skip_reason.clear();
+                }
+                Ok(())
+            }
+            Command::SetDraft { key, text } => {
+                let live = self
+                    .live
+                    .as_mut()
+                    .ok_or_else(|| refused("no session is running"))?;
+                live.runner.set_draft(&key, text);
+                live.dirty = true;
+                Ok(())
+            }
+            Command::CloseSession => self.close_session(now),
+            Command::TogglePresent => {
+                self.present = !self.present && self.live.is_some();
+                Ok(())
+            }
+            Command::ShowSafetyCard(show) => {
+                self.safety_card = show;
+                Ok(())
+            }
+            Command::DismissStatus => {
+                self.status = None;
+                Ok(())
+            }
+        }
+    }
+
+    fn couple(&self, id: CoupleId) -> Option<&Couple> {
+        self.open.as_ref()?.couples.iter().find(|c| c.id == id)
+    }
+
+    fn next_code(&self) -> String {
+        let highest = self
+            .open
+            .as_ref()
+            .map(|o| {
+                o.couples
+                    .iter()
+                    .filter_map(|c| {
+                        c.code
+                            .strip_prefix("C-")
+                            .and_then(|n| n.parse::<u32>().ok())
+                    })
+                    .max()
+                    .unwrap_or(100)
+            })
+            .unwrap_or(100);
+        format!("C-{:04}", highest + 1)
+    }
+
+    fn open_vault(
+        &mut self,
+        vault: Vault,
+        scan: crate::vault::Scan,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let queue = SaveQueue::start(&vault)?;
+        self.idle = IdleLock::new(vault.header().auto_lock_mins, now);
+        let problems = scan.problems.len();
+        self.open = Some(Open {
+            vault,
+            queue,
+            couples: scan.couples,
+            sessions: scan.sessions,
+            problems: scan.problems,
+            selected: None,
+            in_flight: Vec::new(),
+        });
+        self.screen = Screen::Practice;
+        self.hidden = false;
+        if problems > 0 {
+            self.tell(format!(
+                "{problems} file(s) in the vault need attention: see the practice page"
+            ));
+        }
+        if let Some(id) = self.resume_after_unlock.take() {
+            self.resume_session(id)?;
+        }
+        Ok(())
+    }
+
+    fn create_vault(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        let root = self.root().ok_or_else(|| {
+            refused("this system has no data folder: start Tandem with --vault DIR")
+        })?;
+        if self.forms.passphrase != self.forms.passphrase_again {
+            return Err(refused("the two passphrases differ"));
+        }
+        let passphrase = SecretString::from(self.forms.passphrase.clone());
+        let vault = Vault::init(
+            &root,
+            Protection::Passphrase {
+                passphrase,
+                log_n: self.config.kdf_log_n,
+            },
+            now,
+        )?;
+        self.forms.clear_secrets();
+        let scan = vault.scan()?;
+        self.open_vault(vault, scan, now)?;
+        self.tell("Your vault is ready. Everything you record stays on this computer, encrypted.");
+        Ok(())
+    }
+
+    fn open_demo(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        let dir = tempfile::Builder::new()
+            .prefix("tandem-demo-")
+            .tempdir()
+            .map_err(|e| VaultError::io("cannot create the demo folder", e))?;
+        let root = dir.path().join("vault");
+        let vault = Vault::init(
+            &root,
+            Protection::Passphrase {
+                passphrase: SecretString::from(DEMO_PASSPHRASE.to_string()),
+                log_n: 10,
+            },
+            now,
+        )?;
+        for record in crate::demo::practice(&self.library, now) {
+            vault.save(&record, now)?;
+        }
+        let scan = vault.scan()?;
+        self.demo_dir = Some(dir);
+        self.open_vault(vault, scan, now)
+    }
+
+    fn unlock(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        let root = self.root().ok_or_else(|| refused("no vault folder"))?;
+        let passphrase = SecretString::from(self.forms.passphrase.clone());
+        self.forms.clear_secrets();
+        let (vault, scan) = match Vault::open_and_scan(&root, Some(&passphrase), Access::ReadWrite) {
+            Err(VaultError::InUse) => Vault::open_and_scan(&root, Some(&passphrase), Access::ReadOnly)
+                .map(|(v, s)| {
+                    self.tell("Another Tandem has this vault open: opened read-only, nothing can be saved here");
+                    (v, s)
+                })?,
+            other => other?,
+        };
+        if self.live.is_some() {
+            // The session stayed in memory because its last save had failed: keep it.
+            self.screen = Screen::Session;
+        }
+        self.open_vault(vault, scan, now)?;
+        if self.live.is_some() {
+            self.screen = Screen::Session;
+        }
+        Ok(())
+    }
+
+    /// Lock (and for quick hide, blank every window). Unsaved work is saved first; if that
+    /// fails, the session stays in memory (hidden) rather than be lost.
+    fn lock(&mut self, hide: bool) -> Result<(), AppError> {
+        self.flush_saves(Duration::from_secs(5));
+        self.present = false;
+        self.safety_card = false;
+        self.forms.clear_secrets();
+        self.forms.couple = None;
+        let keep_live = self.live.as_ref().is_some_and(|l| !l.is_saved());
+        if !keep_live {
+            self.resume_after_unlock = self.live.take().map(|l| l.runner.session().id);
+        }
+        self.open = None;
+        self.hidden = hide;
+        self.screen = Screen::Unlock;
+        if keep_live {
+            self.tell("The session could not be saved; it is kept in memory until you unlock");
+        } else {
+            self.status = None;
+        }
+        Ok(())
+    }
+
+    fn open_mut(&mut self) -> Result<&mut Open, AppError> {
+        self.open
+            .as_mut()
+            .ok_or_else(|| refused("the vault is locked"))
+    }
+
+    fn select_couple(&mut self, id: Option<CoupleId>) -> Result<(), AppError> {
+        let open = self.open_mut()?;
+        let Some(id) = id else {
+            open.selected = None;
+            return Ok(());
+        };
+        let couple = open
+            .couples
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+            .ok_or_else(|| refused("that couple is not in this vault"))?;
+        let mut sessions = Vec::new();
+        let mut damaged = 0;
+        for summary in open.sessions.iter().filter(|s| s.couple == id) {
+            match open.vault.load(RecordKind::Session, summary.id.0) {
+                Ok(RecordBody::Session(s)) => sessions.push(s),
+                Ok(_) => {}
+                Err(_) => damaged += 1,
+            }
+        }
+        sessions.sort_by_key(|s| s.started_at);
+        let facts = couple_facts(&sessions);
+        open.selected = Some(CoupleView {
+            couple,
+            sessions,
+            facts,
+        });
+        if damaged > 0 {
+            self.tell(format!(
+                "{damaged} of this couple's sessions could not be opened and were set aside"
+            ));
+        }
+        Ok(())
+    }
+
+    fn submit(&mut self, body: RecordBody, now: DateTime<Utc>) -> Result<Ticket, AppError> {
+        let open = self.open_mut()?;
+        let (kind, id) = (body.kind(), body.id());
+        let ticket = open.queue.submit(body, now);
+        open.in_flight.push((ticket, kind, id));
+        Ok(ticket)
+    }
+
+    fn save_couple(&mut self, draft: CoupleDraft, now: DateTime<Utc>) -> Result<(), AppError> {
+        if draft.name_a.trim().is_empty() || draft.name_b.trim().is_empty() {
+            return Err(refused("both partners need a name"));
+        }
+        if draft.code.trim().is_empty() {
+            return Err(refused("the couple needs a code"));
+        }
+        let existing = draft.id.and_then(|id| self.couple(id).cloned());
+        let couple = Couple {
+            format: COUPLE_FORMAT,
+            id: draft.id.unwrap_or_else(|| CoupleId(uuid::Uuid::now_v7())),
+            code: draft.code.trim().to_string(),
+            partner_a: PartnerInfo {
+                name: draft.name_a.trim().to_string(),
+                pronouns: draft.pronouns_a.trim().to_string(),
+            },
+            partner_b: PartnerInfo {
+                name: draft.name_b.trim().to_string(),
+                pronouns: draft.pronouns_b.trim().to_string(),
+            },
+            created_on: existing.map_or(now.date_naive(), |c| c.created_on),
+            archived: draft.archived,
+        };
+        self.submit(RecordBody::Couple(couple.clone()), now)?;
+        let open = self.open_mut()?;
+        match open.couples.iter_mut().find(|c| c.id == couple.id) {
+            Some(slot) => *slot = couple.clone(),
+            None => open.couples.push(couple.clone()),
+        }
+        open.couples.sort_by(|a, b| a.code.cmp(&b.code));
+        self.forms.couple = None;
+        self.select_couple(Some(couple.id))
+    }
+
+    fn start_session(
+        &mut self,
+        couple_id: CoupleId,
+        template_id: &str,
+        bindings: crate::model::Bindings,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        self.select_couple(Some(couple_id))?;
+        let template = self
+            .library
+            .get(template_id)
+            .cloned()
+            .ok_or_else(|| refused("that protocol is not in the library"))?;
+        let view = self
+            .open
+            .as_ref()
+            .and_then(|o| o.selected.as_ref())
+            .ok_or_else(|| refused("no couple selected"))?;
+        let questions = view
+            .sessions
+            .iter()
+            .rev()
+            .flat_map(|s| s.steps.iter().rev())
+            .find_map(|step| match &step.data {
+                crate::model::StepData::Questions(q) if !q.items.is_empty() => Some(q.clone()),
+                _ => None,
+            });
+        let runner = Runner::start(
+            &template,
+            Start {
+                session: SessionId(uuid::Uuid::now_v7()),
+                couple: couple_id,
+                bindings,
+                facts: view.facts.clone(),
+                questions,
+            },
+            now,
+        )?;
+        self.live = Some(Live {
+            runner,
+            couple: view.couple.clone(),
+            dirty: true,
+            submitted: None,
+            saved_at: None,
+            save_error: None,
+        });
+        self.screen = Screen::Session;
+        self.forms.template = None;
+        self.autosave(now);
+        Ok(())
+    }
+
+    fn resume_session(&mut self, id: SessionId) -> Result<(), AppError> {
+        let open = self
+            .open
+            .as_ref()
+            .ok_or_else(|| refused("the vault is locked"))?;
+        let RecordBody::Session(session) = open.vault.load(RecordKind::Session, id.0)? else {
+            return Err(refused("that record is not a session"));
+        };
+        let couple = open
+            .couples
+            .iter()
+            .find(|c| c.id == session.couple)
+            .cloned()
+            .ok_or_else(|| refused("the session's couple is missing"))?;
+        let template = self
+            .library
+            .get(&session.template_id)
+            .cloned()
+            .ok_or_else(|| refused("the session's protocol is not in the library"))?;
+        let facts = open
+            .selected
+            .as_ref()
+            .filter(|v| v.couple.id == couple.id)
+            .map(|v| v.facts.clone())
+            .unwrap_or_default();
+        let runner = Runner::resume(&template, session, facts)?;
+        self.live = Some(Live {
+            runner,
+            couple,
+            dirty: false,
+            submitted: None,
+            saved_at: None,
+            save_error: None,
+        });
+        self.screen = Screen::Session;
+        Ok(())
+    }
+
+    fn close_session(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        self.autosave(now);
+        self.flush_saves(Duration::from_secs(5));
+        if self.live.as_ref().is_some_and(|l| !l.is_saved()) {
+            return Err(refused(
+                "the session is not saved yet, so it stays open; see the status line",
+            ));
+        }
+        let couple = self.live.take().map(|l| l.couple.id);
+        self.present = false;
+        self.screen = Screen::Practice;
+        self.refresh_lists()?;
+        self.select_couple(couple)
+    }
+
+    fn refresh_lists(&mut self) -> Result<(), AppError> {
+        let open = self.open_mut()?;
+        let scan = open.vault.scan()?;
+        open.couples = scan.couples;
+        open.sessions = scan.sessions;
+        open.problems = scan.problems;
+        Ok(())
+    }
+
+    /// Submit the live session if it changed and no save of it is under way (each save
+    /// holds the whole session, so later changes ride on the next one).
+    pub fn autosave(&mut self, now: DateTime<Utc>) {
+        let Some(live) = self.live.as_ref() else {
+            return;
+        };
+        if !live.dirty || live.submitted.is_some() || self.open.is_none() {
+            return;
+        }
+        let body = RecordBody::Session(live.runner.session().clone());
+        match self.submit(body, now) {
+            Ok(ticket) => {
+                if let Some(live) = self.live.as_mut() {
+                    live.dirty = false;
+                    live.submitted = Some(ticket);
+                }
+            }
+            Err(e) => self.report(&e),
+        }
+    }
+
+    fn flush_saves(&mut self, timeout: Duration) {
+        let outcomes = match self.open.as_mut() {
+            Some(open) => open.queue.flush(timeout),
+            None => return,
+        };
+        self.take_outcomes(outcomes);
+    }
+
+    fn take_outcomes(&mut self, outcomes: Vec<SaveOutcome>) {
+        for outcome in outcomes {
+            if let Some(open) = self.open.as_mut() {
+                open.in_flight.retain(|(t, _, _)| *t != outcome.ticket());
+            }
+            let Some(live) = self.live.as_mut() else {
+                continue;
+            };
+            if live.submitted != Some(outcome.ticket()) {
+                if let SaveOutcome::Failed { error, .. } = &outcome {
+                    self.status = Some(Status {
+                        text: format!("Not saved: {error}"),
+                        is_error: true,
+                    });
+                }
+                continue;
+            }
+            live.submitted = None;
+            match outcome {
+                SaveOutcome::Saved { .. } => {
+                    live.save_error = None;
+                    live.saved_at = Some(Utc::now());
+                }
+                SaveOutcome::Failed { error, .. } => {
+                    // Keep the session in memory and try again on the next change.
+                    live.dirty = true;
+                    live.save_error = Some(error.clone());
+                    self.status = Some(Status {
+                        text: format!("Not saved: {error}. The session is kept in memory."),
+                        is_error: true,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Work done every frame, drawn or not: save acknowledgements, autosave, auto-lock.
+    pub fn logic(&mut self, now: DateTime<Utc>) {
+        let outcomes = self
+            .open
+            .as_mut()
+            .map(|o| o.queue.poll())
+            .unwrap_or_default();
+        self.take_outcomes(outcomes);
+        self.autosave(now);
+        if self.open.is_some() && self.idle.is_due(now) && !self.is_demo() {
+            let _ = self.lock(false);
+            self.tell("Locked after a quiet spell. Enter the passphrase to go on.");
+        }
+    }
+
+    /// Before the window closes: save what is unsaved.
+    pub fn shutdown(&mut self) {
+        self.autosave(Utc::now());
+        self.flush_saves(Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,420 @@
+//! Screens outside a running session: welcome, unlock, the practice (couples list and a
+//! couple's page), and choosing a protocol. Each draws from state and pushes commands.
+
+use super::command::{Command, CoupleDraft};
+use super::state::{AppState, DEMO_PASSPHRASE, Forms, Open, Screen};
+use crate::model::{Bindings, Partner, Role, StepData};
+use crate::runner::locked_because;
+use egui::{RichText, Ui};
+
+/// A button for a command, with its tooltip; pushes the command when clicked.
+pub fn command_button(
+    ui: &mut Ui,
+    command: Command,
+    enabled: bool,
+    out: &mut Vec<Command>,
+) -> egui::Response {
+    let response = ui.add_enabled(enabled, egui::Button::new(command.label()));
+    let tooltip = command.tooltip();
+    let response = if tooltip.is_empty() {
+        response
+    } else {
+        response.on_hover_text(tooltip)
+    };
+    if response.clicked() {
+        out.push(command);
+    }
+    response
+}
+
+/// A single-line text field with a visible label that names it for assistive tech.
+pub fn labelled_field(
+    ui: &mut Ui,
+    label: &str,
+    text: &mut String,
+    password: bool,
+) -> egui::Response {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(
+            egui::TextEdit::singleline(text)
+                .password(password)
+                .desired_width(260.0),
+        )
+        .labelled_by(l.id)
+    })
+    .inner
+}
+
+pub fn welcome_ui(ui: &mut Ui, forms: &mut Forms, out: &mut Vec<Command>) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(40.0);
+        ui.heading("Welcome to Tandem");
+        ui.label("A companion for couples sessions. Everything stays on this computer, encrypted.");
+        ui.add_space(20.0);
+    });
+    ui.group(|ui| {
+        ui.heading("Create your vault");
+        ui.label("Choose a passphrase. It protects every note; without it nothing can be read, by anyone, including you.");
+        labelled_field(ui, "Passphrase", &mut forms.passphrase, true);
+        labelled_field(ui, "Passphrase again", &mut forms.passphrase_again, true);
+        ui.label(strength_hint(&forms.passphrase));
+        let ready = forms.passphrase.chars().count() >= crate::vault::crypto::MIN_PASSPHRASE_CHARS
+            && forms.passphrase == forms.passphrase_again;
+        command_button(ui, Command::CreateVault, ready, out);
+    });
+    ui.add_space(12.0);
+    ui.group(|ui| {
+        ui.heading("Just looking?");
+        ui.label("The demo practice has four fictional couples with sessions, plans and ratings. It is deleted when you close Tandem.");
+        command_button(ui, Command::OpenDemo, true, out);
+    });
+}
+
+/// A plain-words hint on passphrase strength.
+pub fn strength_hint(passphrase: &str) -> &'static str {
+    let chars = passphrase.chars().count();
+    let words = passphrase.split_whitespace().count();
+    if chars == 0 {
+        "Tip: four or more unrelated words are strong and easy to remember."
+    } else if chars < crate::vault::crypto::MIN_PASSPHRASE_CHARS {
+        "Too short: at least 8 characters."
+    } else if words >= 4 || chars >= 20 {
+        "Strong."
+    } else if words >= 3 || chars >= 14 {
+        "Good. A few more words make it stronger."
+    } else {
+        "Weak: add words."
+    }
+}
+
+pub fn unlock_ui(ui: &mut Ui, forms: &mut Forms, hidden: bool, demo: bool, out: &mut Vec<Command>) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(if hidden { 160.0 } else { 80.0 });
+        if !hidden {
+            ui.heading("Tandem is locked");
+        }
+        let response = labelled_field(ui, "Passphrase", &mut forms.passphrase, true);
+        if demo {
+            ui.label(format!("Demo practice passphrase: {DEMO_PASSPHRASE}"));
+        }
+        let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let clicked =
+            command_button(ui, Command::Unlock, !forms.passphrase.is_empty(), out).clicked();
+        if enter && !clicked && !forms.passphrase.is_empty() {
+            out.push(Command::Unlock);
+        }
+    });
+}
+
+fn matches_search(couple: &crate::model::Couple, search: &str) -> bool {
+    let search = search.trim().to_lowercase();
+    search.is_empty()
+        || couple.code.to_lowercase().contains(&search)
+        || couple.partner_a.name.to_lowercase().contains(&search)
+        || couple.partner_b.name.to_lowercase().contains(&search)
+}
+
+pub fn couples_list_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Command>) {
+    ui.heading("Couples");
+    labelled_field(ui, "Search", &mut forms.search, false);
+    ui.checkbox(&mut forms.show_archived, "Show archived");
+    command_button(ui, Command::EditCouple(None), true, out);
+    ui.separator();
+    let selected = open.selected.as_ref().map(|v| v.couple.id);
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        let visible = open
+            .couples
+            .iter()
+            .filter(|c| forms.show_archived || !c.archived)
+            .filter(|c| matches_search(c, &forms.search));
+        for couple in visible {
+            let text = format!(
+                "{}  {} & {}",
+                couple.code, couple.partner_a.name, couple.partner_b.name
+            );
+            if ui
+                .selectable_label(selected == Some(couple.id), text)
+                .clicked()
+            {
+                out.push(Command::SelectCouple(Some(couple.id)));
+            }
+        }
+    });
+}
+
+pub fn couple_editor_ui(ui: &mut Ui, draft: &mut CoupleDraft, out: &mut Vec<Command>) {
+    ui.heading(if draft.id.is_some() {
+        "Edit couple"
+    } else {
+        "New couple"
+    });
+    labelled_field(ui, "Code", &mut draft.code, false);
+    labelled_field(ui, "Partner A name", &mut draft.name_a, false);
+    labelled_field(ui, "Partner A pronouns", &mut draft.pronouns_a, false);
+    labelled_field(ui, "Partner B name", &mut draft.name_b, false);
+    labelled_field(ui, "Partner B pronouns", &mut draft.pronouns_b, false);
+    ui.checkbox(&mut draft.archived, "Archived");
+    ui.horizontal(|ui| {
+        command_button(ui, Command::SaveCouple(draft.clone()), true, out);
+        command_button(ui, Command::CancelEdit, true, out);
+    });
+}
+
+pub fn couple_page_ui(ui: &mut Ui, open: &Open, out: &mut Vec<Command>) {
+    let Some(view) = &open.selected else {
+        ui.vertical_centered(|ui| {
+            ui.add_space(60.0);
+            ui.label("Choose a couple on the left, or add one.");
+        });
+        return;
+    };
+    let c = &view.couple;
+    ui.horizontal(|ui| {
+        ui.heading(format!("{} & {}", c.partner_a.name, c.partner_b.name));
+        ui.label(RichText::new(&c.code).weak());
+    });
+    ui.label(format!(
+        "{} ({})  ·  {} ({})",
+        c.partner_a.name,
+        if c.partner_a.pronouns.is_empty() {
+            "pronouns not given"
+        } else {
+            &c.partner_a.pronouns
+        },
+        c.partner_b.name,
+        if c.partner_b.pronouns.is_empty() {
+            "pronouns not given"
+        } else {
+            &c.partner_b.pronouns
+        },
+    ));
+    ui.horizontal(|ui| {
+        command_button(ui, Command::ChooseTemplate(c.id), true, out);
+        command_button(ui, Command::EditCouple(Some(c.id)), true, out);
+    });
+    let screened = view.facts.screened.len();
+    ui.label(match (screened, view.facts.safety_decision) {
+        (2, Some(d)) => format!("Safety: both partners screened; decision: {d:?}"),
+        (n, _) => format!("Safety: {n} of 2 private screens recorded; joint protocols stay locked until both are, and a decision allows joint work"),
+    });
+    ui.separator();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.heading("Sessions");
+        egui::Grid::new("sessions").striped(true).show(ui, |ui| {
+            for s in view.sessions.iter().rev() {
+                ui.label(s.started_at.format("%Y-%m-%d").to_string());
+                ui.label(&s.template_title);
+                let done = s
+                    .steps
+                    .iter()
+                    .filter(|st| st.status == crate::model::StepStatus::Done)
+                    .count();
+                ui.label(format!("{done}/{} steps", s.steps.len()));
+                if s.ended_at.is_none() {
+                    command_button(ui, Command::ResumeSession(s.id), true, out);
+                } else {
+                    ui.label("ended");
+                }
+                ui.end_row();
+            }
+        });
+        ui.add_space(8.0);
+        ui.heading("Open commitments");
+        let mut any = false;
+        for s in &view.sessions {
+            for step in &s.steps {
+                if let StepData::Plan(plan) = &step.data {
+                    for commitment in &plan.commitments {
+                        any = true;
+                        let d = &commitment.draft;
+                        let who = c.partner(d.owner).name.as_str();
+                        ui.label(format!(
+                            "{who}: {} ({}); review {}",
+                            d.behaviour, d.rhythm, d.review_on
+                        ));
+                    }
+                }
+            }
+        }
+        if !any {
+            ui.label(RichText::new("None yet.").weak());
+        }
+        ui.add_space(8.0);
+        ui.heading("Latest ratings");
+        let mut latest: std::collections::BTreeMap<(String, Partner), (u8, String)> =
+            Default::default();
+        for s in &view.sessions {
+            for step in &s.steps {
+                if let StepData::Rating(r) = &step.data {
+                    for (partner, values) in &r.values {
+                        for (item, value) in values {
+                            latest.insert(
+                                (item.clone(), *partner),
+                                (*value, s.started_at.format("%Y-%m-%d").to_string()),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        egui::Grid::new("ratings").striped(true).show(ui, |ui| {
+            for ((item, partner), (value, date)) in &latest {
+                ui.label(item);
+                ui.label(&c.partner(*partner).name);
+                ui.label(value.to_string());
+                ui.label(date);
+                ui.end_row();
+            }
+        });
+    });
+}
+
+pub fn problems_ui(ui: &mut Ui, open: &Open) {
+    if open.problems.is_empty() {
+        return;
+    }
+    ui.collapsing(
+        format!("{} file(s) need attention", open.problems.len()),
+        |ui| {
+            for problem in &open.problems {
+                ui.label(problem.to_string());
+            }
+        },
+    );
+}
+
+pub fn choose_template_ui(
+    ui: &mut Ui,
+    state_open: &Open,
+    couple: crate::model::CoupleId,
+    library: &crate::template::Library,
+    forms: &mut Forms,
+    out: &mut Vec<Command>,
+) {
+    let Some(view) = state_open
+        .selected
+        .as_ref()
+        .filter(|v| v.couple.id == couple)
+    else {
+        return;
+    };
+    let names = &view.couple;
+    ui.horizontal(|ui| {
+        ui.heading(format!(
+            "New session with {} & {}",
+            names.partner_a.name, names.partner_b.name
+        ));
+        if ui.button("Back to the practice").clicked() {
+            out.push(Command::SelectCouple(Some(couple)));
+        }
+    });
+    ui.separator();
+    egui::Panel::left("template-list")
+        .resizable(true)
+        .default_size(340.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                for (_, t) in &library.templates {
+                    let locked = locked_because(t, &view.facts);
+                    let mut text = RichText::new(format!("{}  ·  {} min", t.title, t.length_mins));
+                    if !locked.is_empty() {
+                        text = text.weak();
+                    }
+                    let chosen = forms.template.as_deref() == Some(t.id.as_str());
+                    if ui.selectable_label(chosen, text).clicked() {
+                        forms.template = Some(t.id.clone());
+                    }
+                }
+            });
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        let Some(t) = forms.template.as_deref().and_then(|id| library.get(id)) else {
+            ui.label("Choose a protocol on the left.");
+            return;
+        };
+        ui.heading(&t.title);
+        ui.label(&t.summary);
+        let tags: Vec<&str> = t.trust.iter().map(|tag| tag.label()).collect();
+        if !tags.is_empty() {
+            ui.label(format!("TRUST: {}", tags.join(", ")));
+        }
+        ui.label(format!(
+            "About {} minutes, {} steps.",
+            t.length_mins,
+            t.steps.len()
+        ));
+        let locked = locked_because(t, &view.facts);
+        if !locked.is_empty() {
+            ui.colored_label(ui.visuals().warn_fg_color, "Locked:");
+            for why in &locked {
+                ui.label(format!("• {why}"));
+            }
+            return;
+        }
+        let name = |p: Partner| view.couple.partner(p).name.clone();
+        let mut bindings = Bindings::default();
+        if t.roles.contains(&Role::Speaker) {
+            ui.horizontal(|ui| {
+                ui.label("Speaks first:");
+                ui.radio_value(&mut forms.speaker_is_b, false, name(Partner::A));
+                ui.radio_value(&mut forms.speaker_is_b, true, name(Partner::B));
+            });
+            bindings.speaker = Some(if forms.speaker_is_b {
+                Partner::B
+            } else {
+                Partner::A
+            });
+        }
+        if t.roles.contains(&Role::HurtPartner) {
+            ui.horizontal(|ui| {
+                ui.label("Hurt partner:");
+                ui.radio_value(&mut forms.hurt_is_b, false, name(Partner::A));
+                ui.radio_value(&mut forms.hurt_is_b, true, name(Partner::B));
+            });
+            bindings.hurt_partner = Some(if forms.hurt_is_b {
+                Partner::B
+            } else {
+                Partner::A
+            });
+        }
+        command_button(
+            ui,
+            Command::StartSession {
+                couple,
+                template_id: t.id.clone(),
+                bindings,
+            },
+            true,
+            out,
+        );
+    });
+}
+
+/// The practice screen: couples on the left, the selected couple (or the editor) in the
+/// middle.
+pub fn practice_ui(ui: &mut Ui, state: &mut AppState, out: &mut Vec<Command>) {
+    let AppState { open, forms, .. } = state;
+    let Some(open) = open.as_ref() else { return };
+    egui::Panel::left("couples")
+        .resizable(true)
+        .default_size(300.0)
+        .show(ui, |ui| {
+            couples_list_ui(ui, open, forms, out);
+            problems_ui(ui, open);
+        });
+    egui::CentralPanel::default().show(ui, |ui| match forms.couple.as_mut() {
+        Some(draft) => couple_editor_ui(ui, draft, out),
+        None => couple_page_ui(ui, open, out),
+    });
+}
+
+pub fn screen_title(screen: Screen) -> &'static str {
+    match screen {
+        Screen::Welcome => "Welcome",
+        Screen::Unlock => "Locked",
+        Screen::Practice => "Practice",
+        Screen::ChooseTemplate(_) => "New session",
+        Screen::Session => "Session",
+    }
+}
