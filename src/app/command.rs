@@ -148,8 +148,8 @@ pub fn shortcut_text(shortcut: &KeyboardShortcut) -> String {
         parts.push("Shift");
     }
     let key = match shortcut.logical_key {
-        Key::ArrowRight => "→",
-        Key::ArrowLeft => "←",
+        Key::ArrowRight => "Right",
+        Key::ArrowLeft => "Left",
         other => other.name(),
     };
     parts.push(key);

@@ -104,7 +104,7 @@ pub fn session_ui(
             } else {
                 ui.visuals().text_color()
             };
-            ui.label(RichText::new(format!("⏱ {text}")).color(colour))
+            ui.label(RichText::new(format!("Time {text}")).color(colour))
                 .on_hover_text("Time on this step");
             ui.separator();
             let saved = if let Some(error) = &live.save_error {
@@ -149,11 +149,11 @@ pub fn session_ui(
                         .step_def(i)
                         .map_or(st.step_id.clone(), |s| runner.fill(i, &s.title, &names));
                     let mark = match st.status {
-                        StepStatus::Done => "✔",
-                        StepStatus::Skipped => "↷",
-                        StepStatus::Incomplete => "…",
-                        StepStatus::Active => "▶",
-                        StepStatus::Pending => " ",
+                        StepStatus::Done => "done ·",
+                        StepStatus::Skipped => "skipped ·",
+                        StepStatus::Incomplete => "unfinished ·",
+                        StepStatus::Active => ">",
+                        StepStatus::Pending => "",
                     };
                     let pass = if st.pass > 1 {
                         format!(" ({})", st.pass)
@@ -698,7 +698,7 @@ fn floor_ui(
     let holder = f.holder().unwrap_or(Partner::A);
     let (speaker, other) = (name(live, holder), name(live, holder.other()));
     ui.label(
-        RichText::new(format!("🎤 {speaker} has the floor"))
+        RichText::new(format!("{speaker} has the floor"))
             .size(22.0)
             .strong(),
     );

@@ -1,0 +1,628 @@
+//! The app driven like a therapist drives it: find widgets by label and role, click and
+//! type, then check the app state and what the vault holds.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tandem::app::{AppConfig, TandemApp};
+use tandem::model::{MirrorOutcome, QuestionStatus, Session, StepData};
+use tandem::vault::{RecordBody, RecordKind};
+
+fn demo_app() -> Harness<'static, TandemApp> {
+    let config = AppConfig {
+        vault_root: None,
+        demo: true,
+        kdf_log_n: 10,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1300.0))
+        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
+    harness.run();
+    harness
+}
+
+fn click(harness: &mut Harness<'_, TandemApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+}
+
+fn type_into(harness: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, label)
+        .focus();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, label)
+        .type_text(text);
+    harness.run();
+}
+
+/// Open the first demo couple and start a protocol by its title.
+fn start(harness: &mut Harness<'_, TandemApp>, template_id: &str) {
+    click(harness, "C-0101  Maya Okafor & Daniel Reyes");
+    click(harness, "New session");
+    let t = harness
+        .state()
+        .state
+        .library
+        .get(template_id)
+        .expect("template")
+        .clone();
+    click(harness, &format!("{}  ·  {} min", t.title, t.length_mins));
+    click(harness, "Start session");
+    assert!(
+        harness.state().state.live.is_some(),
+        "{:?}",
+        harness.state().state.status
+    );
+}
+
+fn live_session(harness: &Harness<'_, TandemApp>) -> Session {
+    harness
+        .state()
+        .state
+        .live
+        .as_ref()
+        .expect("live")
+        .runner
+        .session()
+        .clone()
+}
+
+/// Close the session (which waits for the save) and read it back from the vault.
+fn saved(harness: &mut Harness<'_, TandemApp>, id: uuid::Uuid) -> Session {
+    click(harness, "Close session");
+    let open = harness.state().state.open.as_ref().expect("open");
+    match open
+        .vault
+        .load(RecordKind::Session, id)
+        .expect("saved session")
+    {
+        RecordBody::Session(s) => s,
+        _ => panic!("not a session"),
+    }
+}
+
+#[test]
+fn a_paraphrase_loop_is_confirmed_after_a_correction_and_saved() {
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    // Step 1: the topic, written by the speaker (Maya speaks first).
+    type_into(&mut h, "Maya Okafor", "The evenings");
+    click(&mut h, "Next");
+    type_into(
+        &mut h,
+        "What Maya Okafor says",
+        "I feel alone when you stay late without a word",
+    );
+    click(&mut h, "Record message");
+    type_into(
+        &mut h,
+        "Daniel Reyes's mirror",
+        "You feel bored in the evenings",
+    );
+    click(&mut h, "Record mirror");
+    type_into(
+        &mut h,
+        "Maya Okafor's correction or addition",
+        "Not bored: alone",
+    );
+    click(&mut h, "Not quite");
+    type_into(
+        &mut h,
+        "Daniel Reyes's mirror",
+        "You feel alone when I stay late and don't tell you",
+    );
+    click(&mut h, "Record mirror");
+    // The shortcut for "That's it" works like the button.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num1);
+    h.run();
+
+    let session = live_session(&h);
+    let StepData::Loop(l) = &session.steps[1].data else {
+        panic!("loop expected")
+    };
+    assert_eq!(
+        l.message.as_ref().map(|m| m.text.as_str()),
+        Some("I feel alone when you stay late without a word")
+    );
+    let outcomes: Vec<_> = l.attempts.iter().map(|a| a.outcome).collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            Some(MirrorOutcome::Corrected),
+            Some(MirrorOutcome::Confirmed)
+        ]
+    );
+    assert_eq!(l.attempts[0].reply, "Not bored: alone");
+    assert!(
+        session.drafts.is_empty(),
+        "submitted drafts are cleared: {:?}",
+        session.drafts
+    );
+
+    let id = session.id.0;
+    let on_disk = saved(&mut h, id);
+    assert_eq!(on_disk.steps[1].data, session.steps[1].data);
+    assert_eq!(h.state().state.screen, tandem::app::Screen::Practice);
+}
+
+#[test]
+fn a_question_list_is_reordered_released_and_answered() {
+    let mut h = demo_app();
+    start(&mut h, "disclosure-session");
+    // Readiness: the therapist ticks every condition and confirms.
+    let session = live_session(&h);
+    let t = h
+        .state()
+        .state
+        .library
+        .get("disclosure-session")
+        .expect("template")
+        .clone();
+    let questions_at = session
+        .steps
+        .iter()
+        .position(|s| matches!(s.data, StepData::Questions(_)))
+        .expect("questions step");
+    for index in 0..questions_at {
+        let step = h
+            .state()
+            .state
+            .live
+            .as_ref()
+            .expect("live")
+            .runner
+            .step_def(index)
+            .expect("step")
+            .clone();
+        if let tandem::template::StepKind::Checklist { items, .. } = &step.kind {
+            for item in items {
+                click(&mut h, item);
+            }
+        }
+        for gate in &step.gates {
+            if let tandem::template::Gate::Confirm(statement) = gate {
+                click(&mut h, &format!("I confirm: {statement}"));
+            }
+        }
+        click(&mut h, "Next");
+        assert!(
+            h.state().state.status.is_none(),
+            "{:?}",
+            h.state().state.status
+        );
+    }
+    assert_eq!(live_session(&h).current, questions_at, "{}", t.id);
+
+    for (text, why) in [
+        ("When did it start?", "I need the timeline"),
+        ("Is there still contact?", "I need to feel safe now"),
+    ] {
+        type_into(&mut h, "Question", text);
+        type_into(&mut h, "Why I need to know", why);
+        click(&mut h, "Add question");
+    }
+    // The hurt partner wants the second question first.
+    h.get_all_by_label("Up")
+        .nth(1)
+        .expect("the second question's Up")
+        .click();
+    h.run();
+    for n in 0..2 {
+        // Include each question: open its status menu, pick "included".
+        h.get_all_by_role_and_label(Role::ComboBox, "Status")
+            .nth(n)
+            .expect("status menu")
+            .click();
+        h.run();
+        click(&mut h, "included");
+    }
+    click(&mut h, "Release the list");
+    type_into(&mut h, "Answer to question 1", "No contact since May");
+    click(&mut h, "Record answer 1");
+
+    let session = live_session(&h);
+    let StepData::Questions(q) = &session.steps[questions_at].data else {
+        panic!("questions")
+    };
+    let order: Vec<&str> = q.items.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(order, ["Is there still contact?", "When did it start?"]);
+    assert_eq!(q.items[0].status, QuestionStatus::Answered);
+    assert_eq!(
+        q.items[0].answer.as_ref().map(|a| a.text.as_str()),
+        Some("No contact since May")
+    );
+    assert_eq!(q.items[1].status, QuestionStatus::Included);
+    assert!(q.released_at.is_some());
+
+    let on_disk = saved(&mut h, session.id.0);
+    assert_eq!(
+        on_disk.steps[questions_at].data,
+        session.steps[questions_at].data
+    );
+}
+
+#[test]
+fn a_plan_with_two_commitments_is_made_and_saved() {
+    let mut h = demo_app();
+    start(&mut h, "communication-plan");
+    let plan_at = live_session(&h)
+        .steps
+        .iter()
+        .position(|s| matches!(s.data, StepData::Plan(_)))
+        .expect("plan step");
+    while live_session(&h).current < plan_at {
+        click(&mut h, "Next");
+    }
+    for (owner, behaviour, rhythm) in [
+        (
+            "Maya Okafor",
+            "Text at lunch to say how the morning went",
+            "every weekday at 12:30",
+        ),
+        (
+            "Daniel Reyes",
+            "Ask about the day before logistics",
+            "every evening",
+        ),
+    ] {
+        h.get_by_role_and_label(Role::RadioButton, owner).click();
+        h.run();
+        type_into(
+            &mut h,
+            "What exactly will be done (something anyone could see)",
+            behaviour,
+        );
+        type_into(&mut h, "How often and when", rhythm);
+        click(&mut h, "Add commitment");
+    }
+    let session = live_session(&h);
+    let StepData::Plan(plan) = &session.steps[plan_at].data else {
+        panic!("plan")
+    };
+    let made: Vec<(tandem::model::Partner, &str)> = plan
+        .commitments
+        .iter()
+        .map(|c| (c.draft.owner, c.draft.behaviour.as_str()))
+        .collect();
+    assert_eq!(
+        made,
+        vec![
+            (
+                tandem::model::Partner::A,
+                "Text at lunch to say how the morning went"
+            ),
+            (
+                tandem::model::Partner::B,
+                "Ask about the day before logistics"
+            ),
+        ]
+    );
+    assert!(
+        plan.commitments
+            .iter()
+            .all(|c| c.draft.review_on > c.draft.starts_on)
+    );
+    let on_disk = saved(&mut h, session.id.0);
+    assert_eq!(on_disk.steps[plan_at].data, session.steps[plan_at].data);
+    // The couple's page now lists the open commitments.
+    assert!(
+        h.get_all_by_label_contains("Text at lunch to say how the morning went")
+            .count()
+            >= 1
+    );
+}
+
+/// Every text the couple's screen shows for this model, as rendered.
+fn rendered_present_texts(model: &tandem::app::present::PresentModel) -> String {
+    let model = model.clone();
+    let mut harness = Harness::new_ui(move |ui| tandem::app::present::present_ui(ui, &model));
+    harness.run();
+    let labels: Vec<String> = harness
+        .get_all_by_role(Role::Label)
+        .map(|n| format!("{n:?}"))
+        .collect();
+    labels.join("\n")
+}
+
+fn present_now(h: &Harness<'_, TandemApp>) -> tandem::app::present::PresentModel {
+    tandem::app::present::present_model(
+        h.state().state.live.as_ref().expect("live"),
+        chrono::Utc::now(),
+    )
+}
+
+#[test]
+fn present_mode_never_shows_clinician_notes_therapist_text_or_private_items() {
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    h.key_press(egui::Key::F5);
+    h.run();
+    assert!(h.state().state.present, "F5 opens present mode");
+    type_into(
+        &mut h,
+        "Clinician notes (never shown to the couple)",
+        "CANARY-NOTE-551",
+    );
+    click(&mut h, "Next");
+    type_into(
+        &mut h,
+        "Clinician notes (never shown to the couple)",
+        "CANARY-NOTE-552",
+    );
+    let model = present_now(&h);
+    let shown = rendered_present_texts(&model);
+    assert!(
+        shown.contains("Maya Okafor speaks"),
+        "the couple sees who speaks: {shown}"
+    );
+    assert!(!shown.contains("CANARY"), "{shown}");
+    assert!(
+        !shown.contains("Keep the speaker's pieces short"),
+        "therapist instructions stay with the therapist"
+    );
+    click(&mut h, "Close session");
+}
+
+fn live_for(template_text: &str) -> tandem::app::state::Live {
+    use tandem::model::*;
+    let template = tandem::template::parse("t.ron", template_text).expect("template");
+    let couple = Couple {
+        format: COUPLE_FORMAT,
+        id: CoupleId(uuid::Uuid::now_v7()),
+        code: "C-1".into(),
+        partner_a: PartnerInfo {
+            name: "Ana".into(),
+            pronouns: String::new(),
+        },
+        partner_b: PartnerInfo {
+            name: "Ben".into(),
+            pronouns: String::new(),
+        },
+        created_on: chrono::Utc::now().date_naive(),
+        archived: false,
+    };
+    let runner = tandem::runner::Runner::start(
+        &template,
+        tandem::runner::Start {
+            session: SessionId(uuid::Uuid::now_v7()),
+            couple: couple.id,
+            bindings: Bindings {
+                speaker: Some(Partner::A),
+                hurt_partner: Some(Partner::B),
+            },
+            facts: CoupleFacts::default(),
+            questions: None,
+        },
+        chrono::Utc::now(),
+    )
+    .expect("start");
+    tandem::app::state::Live {
+        runner,
+        couple,
+        dirty: false,
+        submitted: None,
+        saved_at: None,
+        save_error: None,
+    }
+}
+
+#[test]
+fn questions_reach_the_couples_screen_only_once_released_and_only_included_ones() {
+    use tandem::runner::Action;
+    let mut live = live_for(
+        r#"(format: 1, id: "q", title: "Q", summary: "S", source: "test", roles: [HurtPartner, DisclosingPartner],
+            steps: [(id: "ask", title: "Asking", kind: Questions(owner: HurtPartner, answering: true))])"#,
+    );
+    let now = chrono::Utc::now();
+    for text in ["CANARY-INCLUDED-555", "CANARY-DRAFT-556"] {
+        live.runner
+            .apply(
+                Action::AddQuestion {
+                    text: text.into(),
+                    category: String::new(),
+                    why: "CANARY-WHY-557".into(),
+                },
+                now,
+            )
+            .expect("add");
+    }
+    live.runner
+        .apply(
+            Action::SetQuestionStatus {
+                id: 1,
+                status: QuestionStatus::Included,
+            },
+            now,
+        )
+        .expect("include");
+    live.runner
+        .apply(Action::Note("CANARY-NOTE-558".into()), now)
+        .expect("note");
+    let before = rendered_present_texts(&tandem::app::present::present_model(&live, now));
+    assert!(!before.contains("CANARY"), "unreleased list: {before}");
+    live.runner
+        .apply(Action::ReleaseQuestions, now)
+        .expect("release");
+    let after = rendered_present_texts(&tandem::app::present::present_model(&live, now));
+    assert!(
+        after.contains("CANARY-INCLUDED-555"),
+        "released and included: {after}"
+    );
+    assert!(
+        !after.contains("CANARY-DRAFT-556"),
+        "a draft question stays off the screen: {after}"
+    );
+    assert!(
+        !after.contains("CANARY-WHY") && !after.contains("CANARY-NOTE"),
+        "{after}"
+    );
+}
+
+#[test]
+fn the_shipped_disclosure_list_stays_off_the_couples_screen() {
+    let mut h = demo_app();
+    start(&mut h, "disclosure-session");
+    let index = live_session(&h)
+        .steps
+        .iter()
+        .position(|s| matches!(s.data, StepData::Questions(_)))
+        .expect("questions");
+    assert_ne!(
+        live_session(&h).steps[index].visibility,
+        tandem::model::Visibility::Joint
+    );
+    let live = h.state_mut().state.live.as_mut().expect("live");
+    let now = chrono::Utc::now();
+    while live.runner.session().current < index {
+        let step = live.runner.current().0.clone();
+        for gate in &step.gates {
+            if let tandem::template::Gate::Confirm(statement) = gate {
+                live.runner
+                    .apply(
+                        tandem::runner::Action::ConfirmGate {
+                            statement: statement.clone(),
+                        },
+                        now,
+                    )
+                    .expect("confirm");
+            }
+        }
+        if let tandem::template::StepKind::Checklist { items, .. } = &step.kind {
+            for item in items {
+                let tick = tandem::runner::Action::Check {
+                    respondent: tandem::model::Respondent::Clinician,
+                    item: item.clone(),
+                    checked: true,
+                };
+                live.runner.apply(tick, now).expect("tick");
+            }
+        }
+        live.runner
+            .apply(tandem::runner::Action::Next, now)
+            .expect("next");
+    }
+    h.run();
+    type_into(&mut h, "Question", "CANARY-QUESTION-553");
+    click(&mut h, "Add question");
+    click(&mut h, "Release the list");
+    let model = present_now(&h);
+    assert!(model.private);
+    let shown = rendered_present_texts(&model);
+    assert!(!shown.contains("CANARY"), "{shown}");
+}
+
+#[test]
+fn a_partner_private_step_shows_nothing_of_itself_on_the_couples_screen() {
+    let mut h = demo_app();
+    start(&mut h, "csi-4");
+    let model = present_now(&h);
+    assert!(model.private);
+    assert!(model.prompts.is_empty() && model.lines.is_empty());
+    let shown = rendered_present_texts(&model);
+    assert!(shown.contains("This part is private."), "{shown}");
+    assert!(!shown.contains("happiness"), "{shown}");
+}
+
+#[test]
+fn quick_hide_blanks_the_app_and_drops_the_key_until_the_passphrase() {
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    type_into(&mut h, "Maya Okafor", "CANARY-HIDE-554");
+    h.key_press(egui::Key::F12);
+    h.run();
+    assert!(h.state().state.hidden);
+    assert!(h.state().state.open.is_none(), "the key is dropped");
+    assert!(
+        h.state().state.live.is_none(),
+        "decrypted data is dropped once saved"
+    );
+    assert!(h.query_by_label_contains("Maya").is_none());
+    assert!(h.query_by_label_contains("CANARY").is_none());
+
+    h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
+        .focus();
+    h.run();
+    h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
+        .type_text("wrong words here");
+    h.run();
+    click(&mut h, "Unlock");
+    assert!(h.state().state.hidden, "a wrong passphrase keeps it hidden");
+    assert!(
+        h.state()
+            .state
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text == "wrong passphrase")
+    );
+
+    h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
+        .focus();
+    h.run();
+    h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
+        .type_text(tandem::app::state::DEMO_PASSPHRASE);
+    h.run();
+    click(&mut h, "Unlock");
+    assert!(!h.state().state.hidden);
+    let session = live_session(&h);
+    let StepData::Text(entries) = &session.steps[0].data else {
+        panic!("text")
+    };
+    assert!(
+        entries.entries.values().any(|t| t == "CANARY-HIDE-554"),
+        "the session comes back as it was"
+    );
+}
+
+#[test]
+fn a_new_couple_sees_joint_protocols_locked_with_the_reason() {
+    let mut h = demo_app();
+    click(&mut h, "Add couple");
+    for (label, text) in [
+        ("Partner A name", "Robin Vale"),
+        ("Partner B name", "Kai Moss"),
+    ] {
+        h.get_by_role_and_label(Role::TextInput, label).focus();
+        h.run();
+        h.get_by_role_and_label(Role::TextInput, label)
+            .type_text(text);
+        h.run();
+    }
+    click(&mut h, "Save couple");
+    assert!(
+        h.state().state.status.is_none(),
+        "{:?}",
+        h.state().state.status
+    );
+    click(&mut h, "New session");
+    let t = h
+        .state()
+        .state
+        .library
+        .get("intentional-dialogue")
+        .expect("template")
+        .clone();
+    click(&mut h, &format!("{}  ·  {} min", t.title, t.length_mins));
+    assert!(h.query_by_label("Locked:").is_some());
+    assert!(
+        h.query_by_label("• both partners' safety screens must be recorded")
+            .is_some()
+    );
+    assert!(h.query_by_label("Start session").is_none());
+    let screen = h
+        .state()
+        .state
+        .library
+        .get("safety-screen")
+        .expect("template")
+        .clone();
+    click(
+        &mut h,
+        &format!("{}  ·  {} min", screen.title, screen.length_mins),
+    );
+    assert!(
+        h.query_by_label("Start session").is_some(),
+        "the screen itself is never locked"
+    );
+}
