@@ -501,7 +501,7 @@ fn loop_ui(
             ui.label(format!("{speaker}: {}", message.text));
         }
     }
-    for (i, attempt) in l.attempts.iter().enumerate() {
+    let attempt_ui = |ui: &mut Ui, i: usize, attempt: &crate::model::MirrorAttempt| {
         ui.label(format!(
             "Mirror {}: {} — {}",
             i + 1,
@@ -511,6 +511,19 @@ fn loop_ui(
         if !attempt.reply.is_empty() {
             ui.label(RichText::new(format!("    {speaker}: {}", attempt.reply)).italics());
         }
+    };
+    // The latest attempts stay in view; earlier ones fold away (and are not laid out).
+    const SHOWN: usize = 10;
+    let earlier = l.attempts.len().saturating_sub(SHOWN);
+    if earlier > 0 {
+        egui::CollapsingHeader::new(format!("{earlier} earlier attempts")).show(ui, |ui| {
+            for (i, attempt) in l.attempts.iter().enumerate().take(earlier) {
+                attempt_ui(ui, i, attempt);
+            }
+        });
+    }
+    for (i, attempt) in l.attempts.iter().enumerate().skip(earlier) {
+        attempt_ui(ui, i, attempt);
     }
     let pending = l.attempts.last().is_some_and(|a| a.outcome.is_none());
     if l.is_confirmed() {

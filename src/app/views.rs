@@ -108,9 +108,12 @@ pub fn unlock_ui(ui: &mut Ui, forms: &mut Forms, hidden: bool, demo: bool, out: 
 }
 
 fn matches_search(couple: &crate::model::Couple, search: &str) -> bool {
-    let search = search.trim().to_lowercase();
-    search.is_empty()
-        || couple.code.to_lowercase().contains(&search)
+    let search = search.trim();
+    if search.is_empty() {
+        return true;
+    }
+    let search = search.to_lowercase();
+    couple.code.to_lowercase().contains(&search)
         || couple.partner_a.name.to_lowercase().contains(&search)
         || couple.partner_b.name.to_lowercase().contains(&search)
 }
@@ -122,13 +125,16 @@ pub fn couples_list_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Ve
     command_button(ui, Command::EditCouple(None), true, out);
     ui.separator();
     let selected = open.selected.as_ref().map(|v| v.couple.id);
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        let visible = open
-            .couples
-            .iter()
-            .filter(|c| forms.show_archived || !c.archived)
-            .filter(|c| matches_search(c, &forms.search));
-        for couple in visible {
+    let visible: Vec<&crate::model::Couple> = open
+        .couples
+        .iter()
+        .filter(|c| forms.show_archived || !c.archived)
+        .filter(|c| matches_search(c, &forms.search))
+        .collect();
+    // Only the rows on screen are laid out, so a practice of thousands stays fast.
+    let row_height = ui.spacing().interact_size.y;
+    egui::ScrollArea::vertical().show_rows(ui, row_height, visible.len(), |ui, rows| {
+        for couple in &visible[rows] {
             let text = format!(
                 "{}  {} & {}",
                 couple.code, couple.partner_a.name, couple.partner_b.name
