@@ -201,7 +201,14 @@ pub fn couple_page_ui(ui: &mut Ui, open: &Open, out: &mut Vec<Command>) {
     });
     let screened = view.facts.screened.len();
     ui.label(match (screened, view.facts.safety_decision) {
-        (2, Some(d)) => format!("Safety: both partners screened; decision: {d:?}"),
+        (2, Some(d)) => format!(
+            "Safety: both partners screened; decision: {}",
+            match d {
+                crate::model::SafetyDecision::JointWork => "joint work",
+                crate::model::SafetyDecision::JointWorkWithSafetyProtocol => "joint work with a safety protocol",
+                crate::model::SafetyDecision::IndividualWorkOnly => "individual work only",
+            }
+        ),
         (n, _) => format!("Safety: {n} of 2 private screens recorded; joint protocols stay locked until both are, and a decision allows joint work"),
     });
     ui.separator();
