@@ -103,7 +103,12 @@ impl TandemApp {
                         views::unlock_ui(ui, &mut self.state.forms, false, demo, &mut commands);
                     });
                 }
-                Screen::Practice => views::practice_ui(ui, &mut self.state, &mut commands),
+                Screen::Practice => {
+                    let AppState { open, forms, .. } = &mut self.state;
+                    if let Some(open) = open.as_ref() {
+                        views::practice_ui(ui, open, forms, &mut commands);
+                    }
+                }
                 Screen::ChooseTemplate(couple) => {
                     let AppState {
                         open,

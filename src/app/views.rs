@@ -2,7 +2,7 @@
 //! couple's page), and choosing a protocol. Each draws from state and pushes commands.
 
 use super::command::{Command, CoupleDraft};
-use super::state::{AppState, DEMO_PASSPHRASE, Forms, Open, Screen};
+use super::state::{DEMO_PASSPHRASE, Forms, Open, Screen};
 use crate::model::{Bindings, Partner, Role, StepData};
 use crate::runner::locked_because;
 use egui::{RichText, Ui};
@@ -406,9 +406,7 @@ pub fn choose_template_ui(
 
 /// The practice screen: couples on the left, the selected couple (or the editor) in the
 /// middle.
-pub fn practice_ui(ui: &mut Ui, state: &mut AppState, out: &mut Vec<Command>) {
-    let AppState { open, forms, .. } = state;
-    let Some(open) = open.as_ref() else { return };
+pub fn practice_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Command>) {
     egui::Panel::left("couples")
         .resizable(true)
         .default_size(300.0)
