@@ -427,7 +427,7 @@ impl AppState {
     /// Lock (and for quick hide, blank every window). Unsaved work is saved first; if that
     /// fails, the session stays in memory (hidden) rather than be lost.
     fn lock(&mut self, hide: bool) -> Result<(), AppError> {
-        self.flush_saves(Duration::from_secs(5));
+        self.save_all(Duration::from_secs(5));
         self.present = false;
         self.safety_card = false;
         self.forms.clear_secrets();
@@ -621,9 +621,8 @@ impl AppState {
         Ok(())
     }
 
-    fn close_session(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
-        self.autosave(now);
-        self.flush_saves(Duration::from_secs(5));
+    fn close_session(&mut self, _now: DateTime<Utc>) -> Result<(), AppError> {
+        self.save_all(Duration::from_secs(5));
         if self.live.as_ref().is_some_and(|l| !l.is_saved()) {
             return Err(refused(
                 "the session is not saved yet, so it stays open; see the status line",
@@ -663,6 +662,23 @@ impl AppState {
                 }
             }
             Err(e) => self.report(&e),
+        }
+    }
+
+    /// Save until the live session has no unsaved change (a change made while an
+    /// earlier save was in flight needs a second save), a save fails, or time runs out.
+    fn save_all(&mut self, timeout: Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            self.autosave(Utc::now());
+            self.flush_saves(deadline.saturating_duration_since(std::time::Instant::now()));
+            let settled = self
+                .live
+                .as_ref()
+                .is_none_or(|l| (!l.dirty && l.submitted.is_none()) || l.save_error.is_some());
+            if settled || std::time::Instant::now() >= deadline {
+                break;
+            }
         }
     }
 
@@ -727,7 +743,6 @@ impl AppState {
 
     /// Before the window closes: save what is unsaved.
     pub fn shutdown(&mut self) {
-        self.autosave(Utc::now());
-        self.flush_saves(Duration::from_secs(10));
+        self.save_all(Duration::from_secs(10));
     }
 }
