@@ -53,6 +53,42 @@ fn draft_field(
     text
 }
 
+/// A pick-one list whose choice is kept in the session's drafts; empty when none.
+fn draft_choice(
+    ui: &mut Ui,
+    live: &Live,
+    key: &str,
+    label: &str,
+    options: &[String],
+    out: &mut Vec<Command>,
+) -> String {
+    let mut chosen = live.runner.draft(key).to_string();
+    if options.is_empty() {
+        return chosen;
+    }
+    let l = ui.label(label);
+    egui::ComboBox::from_id_salt(key)
+        .selected_text(if chosen.is_empty() {
+            "none"
+        } else {
+            chosen.as_str()
+        })
+        .show_ui(ui, |ui| {
+            for option in options {
+                if ui.selectable_label(&chosen == option, option).clicked() {
+                    chosen = option.clone();
+                    out.push(Command::SetDraft {
+                        key: key.to_string(),
+                        text: option.clone(),
+                    });
+                }
+            }
+        })
+        .response
+        .labelled_by(l.id);
+    chosen
+}
+
 /// Push an action made from a draft, then clear the draft.
 fn submit(out: &mut Vec<Command>, action: Action, key: &str) {
     out.push(act(action));
@@ -967,29 +1003,7 @@ fn questions_ui(
     ui.label(RichText::new(format!("Add a question for {owner}")).strong());
     let text = draft_field(ui, live, "q-text", "Question", 2, out);
     let why = draft_field(ui, live, "q-why", "Why I need to know", 2, out);
-    let mut category = live.runner.draft("q-category").to_string();
-    if !categories.is_empty() {
-        let l = ui.label("Category");
-        egui::ComboBox::from_id_salt("q-category")
-            .selected_text(if category.is_empty() {
-                "none"
-            } else {
-                category.as_str()
-            })
-            .show_ui(ui, |ui| {
-                for c in categories {
-                    if ui.selectable_label(&category == c, c).clicked() {
-                        category = c.clone();
-                        out.push(Command::SetDraft {
-                            key: "q-category".into(),
-                            text: c.clone(),
-                        });
-                    }
-                }
-            })
-            .response
-            .labelled_by(l.id);
-    }
+    let category = draft_choice(ui, live, "q-category", "Category", categories, out);
     if ui
         .add_enabled(!text.trim().is_empty(), egui::Button::new("Add question"))
         .clicked()
@@ -1062,29 +1076,14 @@ fn plan_ui(
             }
         }
     });
-    let mut category = live.runner.draft("plan-category").to_string();
-    if !categories.is_empty() {
-        let l = ui.label("Kind of commitment");
-        egui::ComboBox::from_id_salt("plan-category")
-            .selected_text(if category.is_empty() {
-                "none"
-            } else {
-                category.as_str()
-            })
-            .show_ui(ui, |ui| {
-                for c in categories {
-                    if ui.selectable_label(&category == c, c).clicked() {
-                        category = c.clone();
-                        out.push(Command::SetDraft {
-                            key: "plan-category".into(),
-                            text: c.clone(),
-                        });
-                    }
-                }
-            })
-            .response
-            .labelled_by(l.id);
-    }
+    let category = draft_choice(
+        ui,
+        live,
+        "plan-category",
+        "Kind of commitment",
+        categories,
+        out,
+    );
     let behaviour = draft_field(
         ui,
         live,
