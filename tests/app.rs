@@ -398,14 +398,7 @@ fn live_for(template_text: &str) -> tandem::app::state::Live {
         chrono::Utc::now(),
     )
     .expect("start");
-    tandem::app::state::Live {
-        runner,
-        couple,
-        dirty: false,
-        submitted: None,
-        saved_at: None,
-        save_error: None,
-    }
+    tandem::app::state::Live::new(runner, couple, false)
 }
 
 #[test]

@@ -21,7 +21,6 @@ pub struct TandemApp {
 
 /// Commands with a global shortcut, checked before widgets see the keys.
 fn shortcut_commands(state: &AppState) -> Vec<Command> {
-    use crate::model::MirrorOutcome;
     use crate::runner::Action;
     let mut commands = vec![Command::QuickHide];
     if state.open.is_some() {
@@ -41,11 +40,7 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
                 if l.attempts.last().is_some_and(|a| a.outcome.is_none()) =>
             {
                 let reply = live.runner.draft("loop-reply").to_string();
-                for outcome in [
-                    MirrorOutcome::Confirmed,
-                    MirrorOutcome::Corrected,
-                    MirrorOutcome::More,
-                ] {
+                for outcome in command::VERDICTS {
                     commands.push(Command::Act(Action::Verdict {
                         outcome,
                         reply: reply.clone(),

@@ -319,14 +319,9 @@ fn kind_ui(
             },
             StepData::Loop(l),
         ) => loop_ui(ui, live, l, stems, stages, feelings, out),
-        (
-            StepKind::Floor {
-                rules,
-                max_timeout_hours,
-                ..
-            },
-            StepData::Floor(f),
-        ) => floor_ui(ui, live, f, rules, *max_timeout_hours, now, out),
+        (StepKind::Floor { rules, .. }, StepData::Floor(f)) => {
+            floor_ui(ui, live, f, rules, now, out)
+        }
         (
             StepKind::Questions {
                 categories,
@@ -734,13 +729,11 @@ fn stage_ui(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn floor_ui(
     ui: &mut Ui,
     live: &Live,
     f: &crate::model::FloorRecord,
     rules: &[String],
-    _max_timeout_hours: u32,
     now: DateTime<Utc>,
     out: &mut Vec<Command>,
 ) {

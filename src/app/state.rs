@@ -89,8 +89,6 @@ pub struct Open {
     pub problems: Vec<FileProblem>,
     /// Full sessions of the selected couple, loaded on selection.
     pub selected: Option<CoupleView>,
-    /// Saves not acknowledged yet, by ticket, with what they were.
-    pub in_flight: Vec<(Ticket, RecordKind, uuid::Uuid)>,
 }
 
 /// The selected couple's page.
@@ -113,6 +111,18 @@ pub struct Live {
 }
 
 impl Live {
+    /// A session just started (`dirty`: not saved yet) or just loaded from the vault.
+    pub fn new(runner: Runner, couple: Couple, dirty: bool) -> Live {
+        Live {
+            runner,
+            couple,
+            dirty,
+            submitted: None,
+            saved_at: None,
+            save_error: None,
+        }
+    }
+
     pub fn is_saved(&self) -> bool {
         !self.dirty && self.submitted.is_none() && self.save_error.is_none()
     }
@@ -341,7 +351,6 @@ impl AppState {
             sessions: scan.sessions,
             problems: scan.problems,
             selected: None,
-            in_flight: Vec::new(),
         });
         self.screen = Screen::Practice;
         self.hidden = false;
@@ -413,12 +422,9 @@ impl AppState {
                 })?,
             other => other?,
         };
-        if self.live.is_some() {
-            // The session stayed in memory because its last save had failed: keep it.
-            self.screen = Screen::Session;
-        }
         self.open_vault(vault, scan, now)?;
         if self.live.is_some() {
+            // The session stayed in memory because its last save had failed: back to it.
             self.screen = Screen::Session;
         }
         Ok(())
@@ -490,11 +496,7 @@ impl AppState {
     }
 
     fn submit(&mut self, body: RecordBody, now: DateTime<Utc>) -> Result<Ticket, AppError> {
-        let open = self.open_mut()?;
-        let (kind, id) = (body.kind(), body.id());
-        let ticket = open.queue.submit(body, now);
-        open.in_flight.push((ticket, kind, id));
-        Ok(ticket)
+        Ok(self.open_mut()?.queue.submit(body, now))
     }
 
     fn save_couple(&mut self, draft: CoupleDraft, now: DateTime<Utc>) -> Result<(), AppError> {
@@ -569,14 +571,7 @@ impl AppState {
             },
             now,
         )?;
-        self.live = Some(Live {
-            runner,
-            couple: view.couple.clone(),
-            dirty: true,
-            submitted: None,
-            saved_at: None,
-            save_error: None,
-        });
+        self.live = Some(Live::new(runner, view.couple.clone(), true));
         self.screen = Screen::Session;
         self.forms.template = None;
         self.autosave(now);
@@ -591,32 +586,20 @@ impl AppState {
         let RecordBody::Session(session) = open.vault.load(RecordKind::Session, id.0)? else {
             return Err(refused("that record is not a session"));
         };
-        let couple = open
-            .couples
-            .iter()
-            .find(|c| c.id == session.couple)
-            .cloned()
-            .ok_or_else(|| refused("the session's couple is missing"))?;
         let template = self
             .library
             .get(&session.template_id)
             .cloned()
             .ok_or_else(|| refused("the session's protocol is not in the library"))?;
-        let facts = open
-            .selected
+        // The couple's page holds the couple and its safety facts, also after an unlock.
+        self.select_couple(Some(session.couple))?;
+        let view = self
+            .open
             .as_ref()
-            .filter(|v| v.couple.id == couple.id)
-            .map(|v| v.facts.clone())
-            .unwrap_or_default();
-        let runner = Runner::resume(&template, session, facts)?;
-        self.live = Some(Live {
-            runner,
-            couple,
-            dirty: false,
-            submitted: None,
-            saved_at: None,
-            save_error: None,
-        });
+            .and_then(|o| o.selected.as_ref())
+            .ok_or_else(|| refused("the session's couple is missing"))?;
+        let runner = Runner::resume(&template, session, view.facts.clone())?;
+        self.live = Some(Live::new(runner, view.couple.clone(), false));
         self.screen = Screen::Session;
         Ok(())
     }
@@ -692,9 +675,6 @@ impl AppState {
 
     fn take_outcomes(&mut self, outcomes: Vec<SaveOutcome>) {
         for outcome in outcomes {
-            if let Some(open) = self.open.as_mut() {
-                open.in_flight.retain(|(t, _, _)| *t != outcome.ticket());
-            }
             let Some(live) = self.live.as_mut() else {
                 continue;
             };
