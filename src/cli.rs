@@ -1,6 +1,8 @@
 //! The command line: argument definitions and the commands they run. The edge of the
 //! program, so errors here are `anyhow`, and this is where the clock is read.
 
+use crate::export::{self, SessionDocument};
+use crate::model::{Audience, Couple};
 use crate::template::Library;
 use crate::vault::crypto::PINNED_LOG_N;
 use crate::vault::{Access, Protection, RecordBody, RecordKind, Vault, VaultError};
@@ -80,6 +82,31 @@ pub enum Command {
         /// Lock the app after this many idle minutes (1 to 240).
         #[arg(long, value_name = "MINUTES")]
         auto_lock_mins: Option<u32>,
+        /// The practice name printed at the top of every exported page.
+        #[arg(long, value_name = "NAME")]
+        practice_name: Option<String>,
+    },
+    /// Export a session or a progress report as a PDF.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+    /// A blank worksheet for a protocol, to fill in on paper (needs no vault).
+    Worksheet {
+        /// The protocol's id (see `tandem templates list`).
+        template_id: String,
+        /// Who the sheet is for: couple (the shared steps), partner-a or partner-b (also
+        /// their own private steps), clinician (every step, with instructions).
+        #[arg(long, default_value = "couple", value_parser = parse_audience)]
+        audience: Audience,
+        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
+        output: PathBuf,
+        /// The practice name for the page header (default: the vault's, if there is one).
+        #[arg(long)]
+        practice: Option<String>,
+        /// A folder of templates to take the protocol from (default: the shipped ones).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Sample data.
     Demo {
@@ -95,6 +122,45 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A document made from one session.
+    Session {
+        /// The session's id (see `tandem list sessions`).
+        id: uuid::Uuid,
+        /// Who it is for: clinician, couple, partner-a or partner-b. Private items reach
+        /// only their own partner and the clinician.
+        #[arg(long, value_parser = parse_audience)]
+        audience: Audience,
+        /// note (the clinical record), worksheet (prompts and answers), plan
+        /// (commitments) or letters.
+        #[arg(long, default_value = "note", value_parser = parse_document)]
+        document: SessionDocument,
+        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
+        output: PathBuf,
+    },
+    /// Each partner's ratings over a couple's sessions, as charts and tables.
+    Progress {
+        /// The couple's id (see `tandem list couples`).
+        couple: uuid::Uuid,
+        /// Who it is for: clinician, couple, partner-a or partner-b.
+        #[arg(long, value_parser = parse_audience)]
+        audience: Audience,
+        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
+        output: PathBuf,
+    },
+}
+
+fn parse_audience(name: &str) -> Result<Audience, String> {
+    Audience::from_name(name)
+        .ok_or_else(|| "use clinician, couple, partner-a or partner-b".to_string())
+}
+
+fn parse_document(name: &str) -> Result<SessionDocument, String> {
+    SessionDocument::from_name(name)
+        .ok_or_else(|| "use note, worksheet, plan or letters".to_string())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -202,17 +268,47 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             writeln!(out, "passphrase changed")?;
             Ok(0)
         }
-        Some(Command::Settings { auto_lock_mins }) => {
+        Some(Command::Settings {
+            auto_lock_mins,
+            practice_name,
+        }) => {
             let mut vault = open(root, Access::ReadWrite)?;
             if let Some(mins) = auto_lock_mins {
                 vault.set_auto_lock_mins(mins)?;
+            }
+            if let Some(name) = practice_name {
+                vault.set_practice_name(&name)?;
             }
             writeln!(
                 out,
                 "auto-lock after {} idle minutes",
                 vault.header().auto_lock_mins
             )?;
+            writeln!(out, "practice name: {:?}", vault.header().practice_name)?;
             Ok(0)
+        }
+        Some(Command::Export { what }) => export(root, what, out),
+        Some(Command::Worksheet {
+            template_id,
+            audience,
+            output,
+            practice,
+            templates,
+        }) => {
+            let library = load(templates)?;
+            let template = library.get(&template_id).with_context(|| {
+                format!("no protocol {template_id:?}: see `tandem templates list`")
+            })?;
+            let practice = match practice {
+                Some(p) => p,
+                None => vault_root(root)
+                    .ok()
+                    .and_then(|r| crate::vault::read_header(&r).ok())
+                    .map(|h| h.practice_name)
+                    .unwrap_or_default(),
+            };
+            let report = export::blank_worksheet(template, audience, &context(practice));
+            write_pdf(&report, &output, out)
         }
         Some(Command::Demo { generate, seed }) => {
             let vault = open(root, Access::ReadWrite)?;
@@ -230,6 +326,90 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             stress_save(&open(root, Access::ReadWrite)?, seed, out)
         }
     }
+}
+
+/// What every export needs: the practice, the clock and the local time zone (read here,
+/// at the edge).
+fn context(practice: String) -> export::Context {
+    let now = Utc::now();
+    export::Context {
+        practice,
+        now,
+        offset: *now.with_timezone(&chrono::Local).offset(),
+    }
+}
+
+fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let vault = open(root, Access::ReadOnly)?;
+    let ctx = context(vault.header().practice_name.clone());
+    let library = Library::builtin();
+    let load_couple = |id: uuid::Uuid| -> anyhow::Result<Couple> {
+        match vault.load(RecordKind::Couple, id)? {
+            RecordBody::Couple(c) => Ok(c),
+            RecordBody::Session(_) => bail!("record {id} is not a couple"),
+        }
+    };
+    match what {
+        ExportCommand::Session {
+            id,
+            audience,
+            document,
+            output,
+        } => {
+            let RecordBody::Session(session) = vault.load(RecordKind::Session, id)? else {
+                bail!("record {id} is not a session");
+            };
+            let couple = load_couple(session.couple.0)?;
+            let template = library.get(&session.template_id);
+            let report =
+                export::session_report(document, &session, &couple, template, audience, &ctx)?;
+            write_pdf(&report, &output, out)
+        }
+        ExportCommand::Progress {
+            couple,
+            audience,
+            output,
+        } => {
+            let couple = load_couple(couple)?;
+            let scan = vault.scan()?;
+            let mut sessions = Vec::new();
+            let mut unreadable = 0;
+            for summary in scan.sessions.iter().filter(|s| s.couple == couple.id) {
+                match vault.load(RecordKind::Session, summary.id.0) {
+                    Ok(RecordBody::Session(s)) => sessions.push(s),
+                    _ => unreadable += 1,
+                }
+            }
+            let report = export::progress_report(&couple, &sessions, &library, audience, &ctx);
+            let code = write_pdf(&report, &output, out)?;
+            if unreadable > 0 {
+                writeln!(
+                    out,
+                    "warning: {unreadable} of this couple's sessions could not be opened and are not in the report (run `tandem verify`)"
+                )?;
+                return Ok(1);
+            }
+            Ok(code)
+        }
+    }
+}
+
+fn write_pdf(report: &export::Report, output: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let mut pages = 0;
+    let bytes = export::render(report, &mut |p| {
+        if let export::Progress::Writing { of, .. } = p {
+            pages = of;
+        }
+    })?;
+    crate::vault::exports::write_export(output, &bytes)?;
+    writeln!(
+        out,
+        "wrote {} ({pages} pages, {} bytes) for the {}",
+        output.display(),
+        bytes.len(),
+        report.audience
+    )?;
+    Ok(0)
 }
 
 fn vault_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {

@@ -1,12 +1,13 @@
 //! Tandem: a local-first companion for couples therapists.
 //!
 //! Layers, each importing only those below it:
-//! `app`, `cli` → `demo` → `runner`, `vault`, `template` → `model`.
+//! `app`, `cli` → `demo` → `runner`, `vault`, `export`, `template` → `model`.
 //! See ARCHITECTURE.md.
 
 pub mod app;
 pub mod cli;
 pub mod demo;
+pub mod export;
 pub mod model;
 pub mod runner;
 pub mod template;

@@ -4,12 +4,14 @@
 //! Must not depend on egui, printpdf, the file system or the clock: time always comes in
 //! as an argument.
 
+pub mod audience;
 pub mod couple;
 pub mod session;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use audience::*;
 pub use couple::*;
 pub use session::*;
 

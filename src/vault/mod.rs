@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod crypto;
 pub mod error;
+pub mod exports;
 pub mod fsutil;
 pub mod idle;
 mod index;
@@ -54,6 +55,10 @@ pub struct Header {
     /// Lock after this many idle minutes.
     #[serde(default = "ten")]
     pub auto_lock_mins: u32,
+    /// The practice's name, printed at the top of every exported page. Not clinical: the
+    /// header stays plaintext.
+    #[serde(default)]
+    pub practice_name: String,
 }
 
 fn ten() -> u32 {
@@ -253,6 +258,7 @@ impl Vault {
             created_at: now,
             encryption,
             auto_lock_mins: 10,
+            practice_name: String::new(),
         };
         // The header goes last: a folder without it is not a vault, so a crash during
         // init never leaves a half-made vault that looks whole.
@@ -568,6 +574,22 @@ impl Vault {
         }
         let mut header = self.header.clone();
         header.auto_lock_mins = mins;
+        write_header(&self.root, &header)?;
+        self.header = header;
+        Ok(())
+    }
+
+    /// Set the practice name printed on exported documents, saved in `vault.ron`.
+    pub fn set_practice_name(&mut self, name: &str) -> Result<()> {
+        self.check_writable()?;
+        let name = name.trim();
+        if name.chars().count() > 120 || name.chars().any(char::is_control) {
+            return Err(VaultError::Invalid(
+                "the practice name must be one line of at most 120 characters".into(),
+            ));
+        }
+        let mut header = self.header.clone();
+        header.practice_name = name.to_string();
         write_header(&self.root, &header)?;
         self.header = header;
         Ok(())

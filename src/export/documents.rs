@@ -1,0 +1,1948 @@
+//! The documents Tandem exports, built as `Report`s from records: session notes, blank and
+//! filled worksheets, communication plans, letters and progress reports.
+//!
+//! Every document built from a session starts from `model::redact`, so it can only
+//! contain what its audience may see. Pure: the clock and time zone come in through
+//! `Context`.
+
+use super::ExportError;
+use super::layout::format_value;
+use super::report::{Block, Chart, DocumentKind, Report, Section, Series, Table, check_mark};
+use crate::model::{
+    Audience, Bindings, Couple, Exchange, LoopRecord, LoopStage, MirrorOutcome, Partner,
+    QuestionStatus, Respondent, Respondents, Role, Session, SessionView, Shown, StepData,
+    StepRecord, StepStatus, Verification, Visibility, redact,
+};
+use crate::template::{DEFAULT_FEELINGS, Library, Scoring, Step, StepKind, Template, fill};
+use chrono::{DateTime, FixedOffset, Utc};
+use std::collections::BTreeMap;
+
+/// What a document needs besides records: the practice, the time it is made, and the
+/// time zone dates are shown in.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub practice: String,
+    pub now: DateTime<Utc>,
+    pub offset: FixedOffset,
+}
+
+impl Context {
+    fn local(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+        at.with_timezone(&self.offset)
+    }
+
+    fn date(&self, at: DateTime<Utc>) -> String {
+        self.local(at).format("%a %-d %b %Y").to_string()
+    }
+
+    fn time(&self, at: DateTime<Utc>) -> String {
+        self.local(at).format("%H:%M").to_string()
+    }
+
+    fn made_on(&self) -> String {
+        self.local(self.now).format("%-d %b %Y, %H:%M").to_string()
+    }
+}
+
+/// The documents made from one session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionDocument {
+    /// The clinical record of what happened, step by step.
+    Note,
+    /// The prompts with what each partner wrote, chose or rated.
+    Worksheet,
+    /// The commitments, with a place to mark each at the review.
+    Plan,
+    /// What one partner wrote as a letter (impact, restitution, disclosure).
+    Letters,
+}
+
+impl SessionDocument {
+    pub const ALL: [SessionDocument; 4] = [
+        SessionDocument::Note,
+        SessionDocument::Worksheet,
+        SessionDocument::Plan,
+        SessionDocument::Letters,
+    ];
+
+    pub fn kind(self) -> DocumentKind {
+        match self {
+            SessionDocument::Note => DocumentKind::SessionNote,
+            SessionDocument::Worksheet => DocumentKind::FilledWorksheet,
+            SessionDocument::Plan => DocumentKind::Plan,
+            SessionDocument::Letters => DocumentKind::Letters,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.kind().name()
+    }
+
+    pub fn from_name(name: &str) -> Option<SessionDocument> {
+        SessionDocument::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    /// The document's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionDocument::Note => "Session note",
+            SessionDocument::Worksheet => "Filled worksheet",
+            SessionDocument::Plan => "Communication plan",
+            SessionDocument::Letters => "Letters",
+        }
+    }
+}
+
+/// Build a document from one session for one audience. `template` is the session's
+/// protocol if the library still has it (titles and labels come from it; without it, step
+/// ids stand in).
+pub fn session_report(
+    document: SessionDocument,
+    session: &Session,
+    couple: &Couple,
+    template: Option<&Template>,
+    audience: Audience,
+    ctx: &Context,
+) -> Result<Report, ExportError> {
+    let view = redact(session, audience);
+    let doc = Doc {
+        view: &view,
+        template,
+        couple,
+        ctx,
+        rounds: rounds(session),
+    };
+    match document {
+        SessionDocument::Note => Ok(doc.note()),
+        SessionDocument::Worksheet => Ok(doc.worksheet()),
+        SessionDocument::Plan => doc.plan(),
+        SessionDocument::Letters => doc.letters(),
+    }
+}
+
+/// How many records each step id has (steps inside a repeat have several).
+fn rounds(session: &Session) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for record in &session.steps {
+        *counts.entry(record.step_id.clone()).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// A step of a template by id, wherever it is nested.
+pub fn find_step<'t>(steps: &'t [Step], id: &str) -> Option<&'t Step> {
+    steps.iter().find_map(|step| {
+        if step.id == id {
+            return Some(step);
+        }
+        match &step.kind {
+            StepKind::Repeat { steps, .. } => find_step(steps, id),
+            _ => None,
+        }
+    })
+}
+
+/// A partner's name, or "Partner A" when the record has none.
+fn name(couple: &Couple, partner: Partner) -> String {
+    let name = couple.partner(partner).name.trim();
+    if name.is_empty() {
+        match partner {
+            Partner::A => "Partner A".into(),
+            Partner::B => "Partner B".into(),
+        }
+    } else {
+        name.to_string()
+    }
+}
+
+fn respondent_name(couple: &Couple, respondent: Respondent) -> String {
+    match respondent {
+        Respondent::Joint => "Together".into(),
+        Respondent::Partner(p) => name(couple, p),
+        Respondent::Clinician => "Therapist".into(),
+    }
+}
+
+fn duration(secs: i64) -> String {
+    let mins = (secs.max(0) + 30) / 60;
+    match mins {
+        0 => "under a minute".into(),
+        m if m < 60 => format!("{m} min"),
+        m => format!("{} h {:02} min", m / 60, m % 60),
+    }
+}
+
+fn status_label(status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Pending => "not reached",
+        StepStatus::Active => "on screen when saved",
+        StepStatus::Done => "done",
+        StepStatus::Incomplete => "left unfinished",
+        StepStatus::Skipped => "skipped",
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn audience_line(audience: Audience, couple: &Couple) -> String {
+    match audience {
+        Audience::Clinician => "The clinician: everything recorded, private items included".into(),
+        Audience::Couple => "The couple: shared items only, nothing private".into(),
+        Audience::Partner(p) => format!(
+            "{} ({p}) only: shared items and their own private items",
+            name(couple, p)
+        ),
+    }
+}
+
+fn stage_label(stage: LoopStage) -> &'static str {
+    match stage {
+        LoopStage::Summary => "Summary",
+        LoopStage::Validation => "Validation",
+        LoopStage::Empathy => "Empathy",
+    }
+}
+
+fn verification_label(v: Verification) -> &'static str {
+    match v {
+        Verification::SelfReport => "the owner says whether it happened",
+        Verification::PartnerConfirms => "the partner confirms it happened",
+    }
+}
+
+/// Building documents from one audience's view of a session.
+struct Doc<'a> {
+    view: &'a SessionView,
+    template: Option<&'a Template>,
+    couple: &'a Couple,
+    ctx: &'a Context,
+    rounds: BTreeMap<String, usize>,
+}
+
+impl Doc<'_> {
+    fn session(&self) -> &Session {
+        &self.view.session
+    }
+
+    fn step(&self, id: &str) -> Option<&Step> {
+        self.template.and_then(|t| find_step(&t.steps, id))
+    }
+
+    fn fill(&self, text: &str, roles: Bindings) -> String {
+        fill(text, |role| {
+            roles.partner(role).map(|p| name(self.couple, p))
+        })
+    }
+
+    fn title_of(&self, step_id: &str, pass: u32, roles: Bindings) -> String {
+        let base = match self.step(step_id) {
+            Some(step) => self.fill(&step.title, roles),
+            None => step_id.to_string(),
+        };
+        if self.rounds.get(step_id).is_some_and(|n| *n > 1) {
+            format!("{base} (round {pass})")
+        } else {
+            base
+        }
+    }
+
+    fn shown_title(&self, shown: &Shown) -> String {
+        match shown {
+            Shown::Step(record) => self.title_of(&record.step_id, record.pass, record.roles),
+            Shown::Withheld { step_id, pass, .. } => {
+                self.title_of(step_id, *pass, self.session().bindings)
+            }
+        }
+    }
+
+    fn report(&self, kind: DocumentKind, title: String, facts: Vec<(String, String)>) -> Report {
+        let session = self.session();
+        Report {
+            kind,
+            title,
+            subtitle: format!(
+                "{} · {}",
+                session.template_title,
+                self.ctx.date(session.started_at)
+            ),
+            practice: self.ctx.practice.clone(),
+            couple_code: Some(self.couple.code.clone()),
+            date: self.ctx.local(session.started_at).date_naive(),
+            made_at: self.ctx.now,
+            audience: self.view.audience,
+            facts,
+            sections: Vec::new(),
+        }
+    }
+
+    fn couple_fact(&self) -> (String, String) {
+        (
+            "Couple".into(),
+            format!(
+                "{}: {} (A) and {} (B)",
+                self.couple.code,
+                name(self.couple, Partner::A),
+                name(self.couple, Partner::B)
+            ),
+        )
+    }
+
+    fn made_facts(&self) -> [(String, String); 2] {
+        [
+            (
+                "Made for".into(),
+                audience_line(self.view.audience, self.couple),
+            ),
+            ("Made on".into(), self.ctx.made_on()),
+        ]
+    }
+
+    fn withheld_count(&self) -> usize {
+        self.view
+            .shown
+            .iter()
+            .filter(|s| matches!(s, Shown::Withheld { .. }))
+            .count()
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Session note
+
+    fn note(&self) -> Report {
+        let session = self.session();
+        let mut facts = vec![
+            self.couple_fact(),
+            ("Protocol".into(), session.template_title.clone()),
+            ("Date".into(), self.ctx.date(session.started_at)),
+        ];
+        let time = match session.ended_at {
+            Some(end) => format!(
+                "{} to {} ({})",
+                self.ctx.time(session.started_at),
+                self.ctx.time(end),
+                duration((end - session.started_at).num_seconds())
+            ),
+            None => format!(
+                "started {}; the session was not ended",
+                self.ctx.time(session.started_at)
+            ),
+        };
+        facts.push(("Time".into(), time));
+        let b = session.bindings;
+        let uses = |role: Role| self.template.is_some_and(|t| t.roles.contains(&role));
+        if let Some(speaker) = b.speaker.filter(|_| uses(Role::Speaker)) {
+            facts.push((
+                "Roles".into(),
+                format!(
+                    "{} spoke first, {} listened first",
+                    name(self.couple, speaker),
+                    name(self.couple, speaker.other())
+                ),
+            ));
+        }
+        if let Some(hurt) = b.hurt_partner.filter(|_| uses(Role::HurtPartner)) {
+            facts.push((
+                "Roles".into(),
+                format!(
+                    "{} is the hurt partner, {} the disclosing partner",
+                    name(self.couple, hurt),
+                    name(self.couple, hurt.other())
+                ),
+            ));
+        }
+        facts.extend(self.made_facts());
+        let mut report = self.report(DocumentKind::SessionNote, "Session note".into(), facts);
+
+        let mut summary = Section::new("Summary");
+        let outcomes = self.outcomes();
+        if outcomes.is_empty() {
+            summary.blocks.push(Block::Note(
+                "Nothing was recorded in the steps shown here.".into(),
+            ));
+        } else {
+            summary.blocks.push(Block::Bullets(outcomes));
+        }
+        let withheld = self.withheld_count();
+        if withheld > 0 {
+            summary.blocks.push(Block::Note(format!(
+                "{} not part of this document: private to a partner, or for the therapist only.",
+                plural(withheld, "step is", "steps are")
+            )));
+        }
+        report.sections.push(summary);
+
+        let mut steps = Section::new("Steps");
+        let mut table = Table::new(&[("#", 0.35), ("Step", 4.0), ("Status", 1.5), ("Time", 1.0)]);
+        for (i, shown) in self.view.shown.iter().enumerate() {
+            let (status, time) = match shown {
+                Shown::Step(r) => (
+                    status_label(r.status).to_string(),
+                    if r.first_entered_at.is_some() {
+                        duration(r.active_secs)
+                    } else {
+                        String::new()
+                    },
+                ),
+                Shown::Withheld { why, .. } => (
+                    match why {
+                        crate::model::Withheld::ClinicianOnly => "therapist only".into(),
+                        crate::model::Withheld::Private => "private".into(),
+                    },
+                    String::new(),
+                ),
+            };
+            table.rows.push(vec![
+                (i + 1).to_string(),
+                self.shown_title(shown),
+                status,
+                time,
+            ]);
+        }
+        steps.blocks.push(Block::Table(table));
+        report.sections.push(steps);
+
+        for (_, record) in self.view.visible() {
+            let step = self.step(&record.step_id);
+            let mut blocks = self.step_blocks(record, step);
+            blocks.extend(self.clinician_blocks(record));
+            if blocks.is_empty() {
+                continue;
+            }
+            let mut section =
+                Section::new(self.title_of(&record.step_id, record.pass, record.roles));
+            let mut status = status_label(record.status).to_string();
+            if let Some(first) = record.first_entered_at {
+                status = format!(
+                    "{status} · {} · from {}",
+                    duration(record.active_secs),
+                    self.ctx.time(first)
+                );
+            }
+            section.blocks.push(Block::Note(capitalize(&status)));
+            section.blocks.extend(blocks);
+            report.sections.push(section);
+        }
+        report
+    }
+
+    /// One line per step that recorded something worth a glance.
+    fn outcomes(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let shown: Vec<&StepRecord> = self.view.visible().map(|(_, r)| r).collect();
+        let done = shown
+            .iter()
+            .filter(|r| r.status == StepStatus::Done)
+            .count();
+        let skipped = shown
+            .iter()
+            .filter(|r| r.status == StepStatus::Skipped)
+            .count();
+        let mut steps = format!("{done} of {} steps shown here done", shown.len());
+        if skipped > 0 {
+            steps.push_str(&format!(", {skipped} skipped"));
+        }
+        steps.push('.');
+        for record in shown {
+            let title = self.title_of(&record.step_id, record.pass, record.roles);
+            let step = self.step(&record.step_id);
+            match &record.data {
+                StepData::Loop(l) if !l.attempts.is_empty() => {
+                    lines.push(format!("{title}: {}", self.loop_outcome(l)));
+                }
+                StepData::Floor(f) if !f.exchanges.is_empty() || !f.breaches.is_empty() => {
+                    let said = f
+                        .exchanges
+                        .iter()
+                        .filter(|e| matches!(e, Exchange::Chunk { .. }))
+                        .count();
+                    let paraphrases: Vec<_> = f
+                        .exchanges
+                        .iter()
+                        .filter_map(|e| match e {
+                            Exchange::Paraphrase { accuracy, .. } => Some(*accuracy),
+                            _ => None,
+                        })
+                        .collect();
+                    let accurate = paraphrases
+                        .iter()
+                        .filter(|a| **a == crate::model::Accuracy::Accurate)
+                        .count();
+                    lines.push(format!(
+                        "{title}: {}, {} ({accurate} accurate), {}, {}.",
+                        plural(said, "turn speaking", "turns speaking"),
+                        plural(paraphrases.len(), "paraphrase", "paraphrases"),
+                        plural(f.breaches.len(), "rule breach", "rule breaches"),
+                        plural(f.timeouts.len(), "time-out", "time-outs")
+                    ));
+                }
+                StepData::Questions(q) if !q.items.is_empty() => {
+                    let count =
+                        |s: QuestionStatus| q.items.iter().filter(|i| i.status == s).count();
+                    let answering = matches!(
+                        step.map(|s| &s.kind),
+                        Some(StepKind::Questions {
+                            answering: true,
+                            ..
+                        })
+                    );
+                    if answering {
+                        lines.push(format!(
+                            "{title}: {} answered, {} deferred, {} still open.",
+                            plural(count(QuestionStatus::Answered), "question", "questions"),
+                            count(QuestionStatus::Deferred),
+                            count(QuestionStatus::Included)
+                        ));
+                    } else {
+                        lines.push(format!(
+                            "{title}: {} on {}'s list, {} included for the session.",
+                            plural(q.items.len(), "question", "questions"),
+                            name(self.couple, q.owner),
+                            count(QuestionStatus::Included)
+                        ));
+                    }
+                }
+                StepData::Plan(p) if !p.commitments.is_empty() => {
+                    let by = |partner: Partner| {
+                        p.commitments
+                            .iter()
+                            .filter(|c| c.draft.owner == partner)
+                            .count()
+                    };
+                    lines.push(format!(
+                        "{title}: {} ({} {}, {} {}).",
+                        plural(p.commitments.len(), "commitment", "commitments"),
+                        name(self.couple, Partner::A),
+                        by(Partner::A),
+                        name(self.couple, Partner::B),
+                        by(Partner::B)
+                    ));
+                }
+                StepData::Rating(r) if !r.values.is_empty() => {
+                    lines.push(format!("{title}: {}.", self.rating_summary(r, step)));
+                }
+                _ => {}
+            }
+        }
+        lines.push(steps);
+        lines
+    }
+
+    fn loop_outcome(&self, l: &LoopRecord) -> String {
+        let speaker = name(self.couple, l.speaker);
+        let n = l.attempts.len();
+        let detail = format!(
+            "{}, {} \"there is more\"",
+            plural(l.corrections(), "correction", "corrections"),
+            l.more_cycles()
+        );
+        if l.is_confirmed() {
+            format!(
+                "{speaker} felt understood after {} ({detail}).",
+                plural(n, "mirror", "mirrors")
+            )
+        } else {
+            format!(
+                "{speaker} had not yet said \"that's it\" after {} ({detail}).",
+                plural(n, "mirror", "mirrors")
+            )
+        }
+    }
+
+    fn rating_summary(&self, r: &crate::model::RatingRecord, step: Option<&Step>) -> String {
+        let items = match step.map(|s| &s.kind) {
+            Some(StepKind::Rating { items, scoring, .. }) => Some((items, scoring)),
+            _ => None,
+        };
+        let mut parts = Vec::new();
+        match items {
+            Some((_, Scoring::Sum { flag, .. })) => {
+                for (partner, score) in &r.scores {
+                    let mut part = format!(
+                        "{} {} of {}",
+                        name(self.couple, *partner),
+                        score.total,
+                        score.max
+                    );
+                    if score.below_cutoff {
+                        part.push_str(&format!(
+                            " ({})",
+                            if flag.is_empty() {
+                                "below the cutoff"
+                            } else {
+                                flag
+                            }
+                        ));
+                    }
+                    parts.push(part);
+                }
+                if parts.is_empty() {
+                    parts.push("not every item answered".into());
+                }
+                format!("total {}", parts.join(", "))
+            }
+            Some((items, Scoring::None)) => {
+                for item in items {
+                    let values: Vec<String> = r
+                        .values
+                        .iter()
+                        .filter_map(|(p, v)| {
+                            v.get(&item.id)
+                                .map(|v| format!("{} {v} of {}", name(self.couple, *p), item.max))
+                        })
+                        .collect();
+                    if values.is_empty() {
+                        continue;
+                    }
+                    if items.len() == 1 {
+                        parts.push(values.join(", "));
+                    } else {
+                        parts.push(format!("{}: {}", humanize(&item.id), values.join(", ")));
+                    }
+                }
+                parts.join("; ")
+            }
+            None => format!("{} rated", plural(r.values.len(), "partner", "partners")),
+        }
+    }
+
+    fn clinician_blocks(&self, record: &StepRecord) -> Vec<Block> {
+        let mut blocks = Vec::new();
+        if let Some(reason) = &record.skip_reason {
+            blocks.push(Block::Fields(vec![(
+                "Skipped because".into(),
+                reason.clone(),
+            )]));
+        }
+        if !record.confirmations.is_empty() {
+            blocks.push(Block::Bullets(
+                record
+                    .confirmations
+                    .iter()
+                    .map(|c| format!("Confirmed at {}: {}", self.ctx.time(c.at), c.statement))
+                    .collect(),
+            ));
+        }
+        if !record.clinician_note.trim().is_empty() {
+            blocks.push(Block::Said {
+                who: "Clinician's note".into(),
+                text: record.clinician_note.clone(),
+            });
+        }
+        blocks
+    }
+
+    /// What a step recorded, as blocks (the same in notes and worksheets).
+    fn step_blocks(&self, record: &StepRecord, step: Option<&Step>) -> Vec<Block> {
+        let couple = self.couple;
+        let mut blocks = Vec::new();
+        match &record.data {
+            StepData::Script | StepData::SwapRoles => {}
+            StepData::Loop(l) => {
+                let speaker = name(couple, l.speaker);
+                let listener = name(couple, l.listener);
+                blocks.push(Block::Fields(vec![
+                    ("Speaker".into(), speaker.clone()),
+                    ("Listener".into(), listener.clone()),
+                ]));
+                if let Some(message) = &l.message {
+                    blocks.push(Block::Said {
+                        who: format!("{speaker} said ({})", self.ctx.time(message.at)),
+                        text: message.text.clone(),
+                    });
+                }
+                for (i, attempt) in l.attempts.iter().enumerate() {
+                    let answer = match attempt.outcome {
+                        Some(MirrorOutcome::Confirmed) => "\"that's it\"",
+                        Some(MirrorOutcome::Corrected) => "\"not quite\"",
+                        Some(MirrorOutcome::More) => "\"yes, and there is more\"",
+                        None => "no answer yet",
+                    };
+                    blocks.push(Block::Said {
+                        who: format!("Mirror {} by {listener} · {speaker}: {answer}", i + 1),
+                        text: attempt.text.clone(),
+                    });
+                    if !attempt.reply.trim().is_empty() {
+                        let what = match attempt.outcome {
+                            Some(MirrorOutcome::More) => "added",
+                            _ => "corrected",
+                        };
+                        blocks.push(Block::Said {
+                            who: format!("{speaker} {what}"),
+                            text: attempt.reply.clone(),
+                        });
+                    }
+                }
+                if !l.attempts.is_empty() {
+                    blocks.push(Block::Paragraph(self.loop_outcome(l)));
+                }
+                for (stage, attempts) in &l.stages {
+                    for attempt in attempts {
+                        let verdict = match attempt.accepted {
+                            Some(true) => "accepted",
+                            Some(false) => "not accepted",
+                            None => "no answer yet",
+                        };
+                        let mut text = attempt.text.clone();
+                        if !attempt.feelings.is_empty() {
+                            text.push_str(&format!(
+                                "\nFeelings offered: {}",
+                                attempt.feelings.join(", ")
+                            ));
+                        }
+                        blocks.push(Block::Said {
+                            who: format!("{} by {listener} · {verdict}", stage_label(*stage)),
+                            text,
+                        });
+                    }
+                }
+            }
+            StepData::Floor(f) => {
+                if !f.holders.is_empty() {
+                    blocks.push(Block::Bullets(
+                        f.holders
+                            .iter()
+                            .map(|h| {
+                                format!(
+                                    "{} · {} has the floor",
+                                    self.ctx.time(h.at),
+                                    name(couple, h.holder)
+                                )
+                            })
+                            .collect(),
+                    ));
+                }
+                if !f.exchanges.is_empty() {
+                    let mut table =
+                        Table::new(&[("Time", 0.8), ("Who", 1.2), ("Turn", 1.3), ("Words", 4.5)]);
+                    for e in &f.exchanges {
+                        table.rows.push(match e {
+                            Exchange::Chunk { by, text, at } => vec![
+                                self.ctx.time(*at),
+                                name(couple, *by),
+                                "speaks".into(),
+                                text.clone(),
+                            ],
+                            Exchange::Paraphrase {
+                                by,
+                                text,
+                                accuracy,
+                                at,
+                            } => vec![
+                                self.ctx.time(*at),
+                                name(couple, *by),
+                                format!(
+                                    "paraphrase, {}",
+                                    match accuracy {
+                                        crate::model::Accuracy::Accurate => "accurate",
+                                        crate::model::Accuracy::Partly => "partly right",
+                                        crate::model::Accuracy::Missed => "missed",
+                                    }
+                                ),
+                                text.clone(),
+                            ],
+                        });
+                    }
+                    blocks.push(Block::Table(table));
+                }
+                if !f.breaches.is_empty() {
+                    blocks.push(Block::Heading("Rule breaches".into()));
+                    blocks.push(Block::Bullets(
+                        f.breaches
+                            .iter()
+                            .map(|b| {
+                                format!(
+                                    "{} · {}: {}",
+                                    self.ctx.time(b.at),
+                                    name(couple, b.by),
+                                    b.rule
+                                )
+                            })
+                            .collect(),
+                    ));
+                }
+                if !f.timeouts.is_empty() {
+                    blocks.push(Block::Heading("Time-outs".into()));
+                    blocks.push(Block::Bullets(
+                        f.timeouts
+                            .iter()
+                            .map(|t| {
+                                let resumed = t
+                                    .resumed_at
+                                    .map_or("not resumed in this session".to_string(), |r| {
+                                        format!("resumed {}", self.ctx.time(r))
+                                    });
+                                format!(
+                                    "{} called a time-out at {}, to resume by {} {}; {resumed}",
+                                    name(couple, t.called_by),
+                                    self.ctx.time(t.at),
+                                    self.ctx.date(t.resume_at),
+                                    self.ctx.time(t.resume_at)
+                                )
+                            })
+                            .collect(),
+                    ));
+                }
+            }
+            StepData::Questions(q) => {
+                let owner = name(couple, q.owner);
+                blocks.push(Block::Fields(vec![
+                    ("Whose questions".into(), owner.clone()),
+                    (
+                        "Released".into(),
+                        q.released_at
+                            .map_or("not released: private to its owner".into(), |at| {
+                                format!("{} {}", self.ctx.date(at), self.ctx.time(at))
+                            }),
+                    ),
+                ]));
+                for (n, item) in q.items.iter().enumerate() {
+                    let mut who = format!("Question {}", n + 1);
+                    if !item.category.is_empty() {
+                        who.push_str(&format!(" · {}", item.category));
+                    }
+                    who.push_str(&format!(" · {}", question_status(item.status)));
+                    if item.caution {
+                        who.push_str(" · caution: asks for graphic detail");
+                    }
+                    blocks.push(Block::Said {
+                        who,
+                        text: item.text.clone(),
+                    });
+                    if !item.why.trim().is_empty() {
+                        blocks.push(Block::Said {
+                            who: "Why I need to know".into(),
+                            text: item.why.clone(),
+                        });
+                    }
+                    if let Some(answer) = &item.answer {
+                        blocks.push(Block::Said {
+                            who: format!(
+                                "Answer from {} ({})",
+                                name(couple, q.owner.other()),
+                                self.ctx.time(answer.at)
+                            ),
+                            text: answer.text.clone(),
+                        });
+                    }
+                }
+            }
+            StepData::Plan(p) => {
+                if !p.commitments.is_empty() {
+                    blocks.push(Block::Table(
+                        self.commitments_table(p.commitments.iter().map(|c| &c.draft)),
+                    ));
+                }
+            }
+            StepData::Rating(r) => {
+                if !r.values.is_empty() {
+                    blocks.push(Block::Table(self.rating_table(r, step)));
+                }
+            }
+            StepData::Text(e) => {
+                for (respondent, text) in &e.entries {
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    blocks.push(Block::Said {
+                        who: respondent_name(couple, *respondent),
+                        text: text.clone(),
+                    });
+                }
+            }
+            StepData::Choice(e) | StepData::Checklist(e) => {
+                let options: Vec<String> = match step.map(|s| &s.kind) {
+                    Some(StepKind::Choice { options, .. }) => options.clone(),
+                    Some(StepKind::Checklist { items, .. }) => items.clone(),
+                    _ => Vec::new(),
+                };
+                for (respondent, chosen) in &e.entries {
+                    blocks.push(Block::Heading(respondent_name(couple, *respondent)));
+                    let mut checks: Vec<(bool, String)> = options
+                        .iter()
+                        .map(|o| (chosen.contains(o), self.fill(o, record.roles)))
+                        .collect();
+                    // Anything recorded that the template no longer lists still shows.
+                    checks.extend(
+                        chosen
+                            .iter()
+                            .filter(|c| !options.contains(c))
+                            .map(|c| (true, c.clone())),
+                    );
+                    if checks.is_empty() {
+                        blocks.push(Block::Note("Nothing ticked.".into()));
+                    } else {
+                        blocks.push(Block::Checks(checks));
+                    }
+                }
+            }
+        }
+        blocks
+    }
+
+    fn commitments_table<'c>(
+        &self,
+        commitments: impl Iterator<Item = &'c crate::model::CommitmentDraft>,
+    ) -> Table {
+        let mut table = Table::new(&[
+            ("Who", 1.1),
+            ("What exactly", 3.0),
+            ("How often, when", 1.8),
+            ("How we will know", 1.6),
+            ("From", 1.05),
+            ("Review", 1.05),
+        ]);
+        for c in commitments {
+            let mut what = c.behaviour.clone();
+            if !c.category.is_empty() {
+                what.push_str(&format!("\n({})", c.category));
+            }
+            table.rows.push(vec![
+                name(self.couple, c.owner),
+                what,
+                c.rhythm.clone(),
+                verification_label(c.verification).into(),
+                c.starts_on.format("%-d %b %Y").to_string(),
+                c.review_on.format("%-d %b %Y").to_string(),
+            ]);
+        }
+        table
+    }
+
+    fn rating_table(&self, r: &crate::model::RatingRecord, step: Option<&Step>) -> Table {
+        let raters: Vec<Partner> = r.values.keys().copied().collect();
+        let mut columns: Vec<(String, f32)> = vec![("Question".into(), 4.0)];
+        columns.extend(raters.iter().map(|p| (name(self.couple, *p), 1.6)));
+        let titles: Vec<(&str, f32)> = columns.iter().map(|(t, w)| (t.as_str(), *w)).collect();
+        let mut table = Table::new(&titles);
+        let (items, scoring) = match step.map(|s| &s.kind) {
+            Some(StepKind::Rating { items, scoring, .. }) => (Some(items), Some(scoring)),
+            _ => (None, None),
+        };
+        let ids: Vec<String> = match items {
+            Some(items) => items.iter().map(|i| i.id.clone()).collect(),
+            None => {
+                let mut ids: Vec<String> =
+                    r.values.values().flat_map(|v| v.keys().cloned()).collect();
+                ids.sort();
+                ids.dedup();
+                ids
+            }
+        };
+        for id in ids {
+            let item = items.and_then(|items| items.iter().find(|i| i.id == id));
+            let mut row = vec![item.map_or(id.clone(), |i| i.label.clone())];
+            for p in &raters {
+                let cell =
+                    r.values
+                        .get(p)
+                        .and_then(|v| v.get(&id))
+                        .map_or("no answer".to_string(), |v| match item {
+                            Some(item) => {
+                                let anchor = item
+                                    .anchors
+                                    .get(usize::from(v.saturating_sub(item.min)))
+                                    .filter(|a| !a.is_empty());
+                                match anchor {
+                                    Some(a) => format!("{v} ({a})"),
+                                    None => format!("{v} of {}", item.max),
+                                }
+                            }
+                            None => v.to_string(),
+                        });
+                row.push(cell);
+            }
+            table.rows.push(row);
+        }
+        if let Some(Scoring::Sum { flag, .. }) = scoring {
+            let mut row = vec!["Total".to_string()];
+            for p in &raters {
+                row.push(match r.scores.get(p) {
+                    Some(score) if score.below_cutoff => format!(
+                        "{} of {} ({})",
+                        score.total,
+                        score.max,
+                        if flag.is_empty() {
+                            "below the cutoff"
+                        } else {
+                            flag
+                        }
+                    ),
+                    Some(score) => format!("{} of {}", score.total, score.max),
+                    None => "not every item answered".into(),
+                });
+            }
+            table.rows.push(row);
+        }
+        table
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Filled worksheet
+
+    fn worksheet(&self) -> Report {
+        let session = self.session();
+        let mut facts = vec![
+            self.couple_fact(),
+            ("Date".into(), self.ctx.date(session.started_at)),
+        ];
+        facts.extend(self.made_facts());
+        let title = format!(
+            "Worksheet: {}",
+            self.template
+                .map_or(session.template_title.as_str(), |t| t.title.as_str())
+        );
+        let mut report = self.report(DocumentKind::FilledWorksheet, title, facts);
+        report.subtitle = format!("As filled in on {}", self.ctx.date(session.started_at));
+        for (_, record) in self.view.visible() {
+            if matches!(record.data, StepData::SwapRoles) {
+                continue;
+            }
+            let step = self.step(&record.step_id);
+            let mut section =
+                Section::new(self.title_of(&record.step_id, record.pass, record.roles));
+            if let Some(step) = step {
+                section.blocks.extend(
+                    step.prompts
+                        .iter()
+                        .map(|p| Block::Paragraph(self.fill(p, record.roles))),
+                );
+            }
+            let answers = self.step_blocks(record, step);
+            let asks = !matches!(record.data, StepData::Script);
+            if answers.is_empty() && asks {
+                section
+                    .blocks
+                    .push(Block::Note("Nothing recorded here.".into()));
+            }
+            section.blocks.extend(answers);
+            if section.blocks.is_empty() {
+                continue;
+            }
+            report.sections.push(section);
+        }
+        let withheld = self.withheld_count();
+        if withheld > 0 {
+            let mut section = Section::new("Not in this worksheet");
+            section.blocks.push(Block::Note(format!(
+                "{} private to a partner or for the therapist only, and not part of this document.",
+                plural(withheld, "step is", "steps are")
+            )));
+            report.sections.push(section);
+        }
+        report
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Communication plan
+
+    fn plan(&self) -> Result<Report, ExportError> {
+        let session = self.session();
+        let mut facts = vec![
+            self.couple_fact(),
+            ("Agreed on".into(), self.ctx.date(session.started_at)),
+        ];
+        facts.extend(self.made_facts());
+        let mut report = self.report(DocumentKind::Plan, "Communication plan".into(), facts);
+        let mut any = false;
+        for (_, record) in self.view.visible() {
+            let StepData::Plan(plan) = &record.data else {
+                continue;
+            };
+            if plan.commitments.is_empty() {
+                continue;
+            }
+            any = true;
+            let mut section =
+                Section::new(self.title_of(&record.step_id, record.pass, record.roles));
+            section.blocks.push(Block::Table(
+                self.commitments_table(plan.commitments.iter().map(|c| &c.draft)),
+            ));
+            report.sections.push(section);
+            for partner in Partner::BOTH {
+                let own: Vec<_> = plan
+                    .commitments
+                    .iter()
+                    .filter(|c| c.draft.owner == partner)
+                    .collect();
+                if own.is_empty() {
+                    continue;
+                }
+                let mut section = Section::new(format!(
+                    "{}'s commitments, for the review",
+                    name(self.couple, partner)
+                ));
+                for (n, c) in own.iter().enumerate() {
+                    let d = &c.draft;
+                    section
+                        .blocks
+                        .push(Block::Heading(format!("{}. {}", n + 1, d.behaviour)));
+                    section.blocks.push(Block::Fields(vec![
+                        ("How often, when".into(), d.rhythm.clone()),
+                        (
+                            "How we will know".into(),
+                            verification_label(d.verification).into(),
+                        ),
+                        (
+                            "From / review on".into(),
+                            format!(
+                                "{} / {}",
+                                d.starts_on.format("%-d %b %Y"),
+                                d.review_on.format("%-d %b %Y")
+                            ),
+                        ),
+                    ]));
+                    section.blocks.push(Block::Paragraph(format!(
+                        "At the review:   {} kept    {} partly kept    {} missed",
+                        check_mark(false),
+                        check_mark(false),
+                        check_mark(false)
+                    )));
+                    section.blocks.push(Block::WriteIn {
+                        label: "What helped, or what got in the way".into(),
+                        lines: 2,
+                    });
+                }
+                report.sections.push(section);
+            }
+        }
+        if !any {
+            return Err(ExportError::Nothing {
+                what: "commitments",
+                audience: self.view.audience,
+            });
+        }
+        // What was said around the plan (needs, situations to avoid), as recorded.
+        for (_, record) in self.view.visible() {
+            if !matches!(record.data, StepData::Text(ref e) if !e.entries.is_empty()) {
+                continue;
+            }
+            let mut section =
+                Section::new(self.title_of(&record.step_id, record.pass, record.roles));
+            section
+                .blocks
+                .extend(self.step_blocks(record, self.step(&record.step_id)));
+            report.sections.push(section);
+        }
+        Ok(report)
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Letters
+
+    fn letters(&self) -> Result<Report, ExportError> {
+        let session = self.session();
+        let mut facts = vec![
+            self.couple_fact(),
+            ("Written on".into(), self.ctx.date(session.started_at)),
+        ];
+        facts.extend(self.made_facts());
+        let mut report = self.report(DocumentKind::Letters, "Letters".into(), facts);
+        for (_, record) in self.view.visible() {
+            let step = self.step(&record.step_id);
+            let is_letter = matches!(
+                step.map(|s| &s.kind),
+                Some(StepKind::Text {
+                    respondents: Respondents::Role(_),
+                    ..
+                })
+            );
+            let StepData::Text(entries) = &record.data else {
+                continue;
+            };
+            if !is_letter {
+                continue;
+            }
+            for (respondent, text) in &entries.entries {
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let mut section =
+                    Section::new(self.title_of(&record.step_id, record.pass, record.roles));
+                section.blocks.push(Block::Note(format!(
+                    "From {}",
+                    respondent_name(self.couple, *respondent)
+                )));
+                section.blocks.push(Block::Paragraph(text.clone()));
+                report.sections.push(section);
+            }
+        }
+        if report.sections.is_empty() {
+            return Err(ExportError::Nothing {
+                what: "letters",
+                audience: self.view.audience,
+            });
+        }
+        Ok(report)
+    }
+}
+
+fn question_status(status: QuestionStatus) -> &'static str {
+    match status {
+        QuestionStatus::Draft => "draft",
+        QuestionStatus::Vetted => "vetted",
+        QuestionStatus::Included => "included, not yet answered",
+        QuestionStatus::Answered => "answered",
+        QuestionStatus::Deferred => "deferred",
+        QuestionStatus::Withdrawn => "withdrawn",
+    }
+}
+
+/// An item id as a short title: "felt_heard" reads "Felt heard".
+fn humanize(id: &str) -> String {
+    capitalize(&id.replace(['_', '-'], " "))
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Progress report
+
+/// One measure followed over sessions.
+struct Measure {
+    title: String,
+    /// The question as first asked (protocols word it slightly differently).
+    question: String,
+    scale: String,
+    y_min: f32,
+    y_max: f32,
+    cutoff: Option<(f32, String)>,
+    /// Per session (date, protocol): each partner's value.
+    points: Vec<(DateTime<Utc>, String, BTreeMap<Partner, f32>)>,
+}
+
+/// Each partner's ratings over a couple's sessions, as charts and tables, for one
+/// audience (each session is redacted first, so private ratings reach only their owner).
+pub fn progress_report(
+    couple: &Couple,
+    sessions: &[Session],
+    library: &Library,
+    audience: Audience,
+    ctx: &Context,
+) -> Report {
+    let mut sessions: Vec<&Session> = sessions.iter().filter(|s| s.couple == couple.id).collect();
+    sessions.sort_by_key(|s| s.started_at);
+    let mut measures: Vec<(String, Measure)> = Vec::new();
+    for session in &sessions {
+        let view = redact(session, audience);
+        let template = library.get(&session.template_id);
+        for (_, record) in view.visible() {
+            let StepData::Rating(r) = &record.data else {
+                continue;
+            };
+            let Some(Step {
+                kind: StepKind::Rating { items, scoring, .. },
+                title,
+                ..
+            }) = template.and_then(|t| find_step(&t.steps, &record.step_id))
+            else {
+                continue;
+            };
+            let mut found: Vec<(String, Measure, BTreeMap<Partner, f32>)> = Vec::new();
+            match scoring {
+                Scoring::Sum { cutoff, flag } => {
+                    let max: u32 = items.iter().map(|i| u32::from(i.max)).sum();
+                    let min: u32 = items.iter().map(|i| u32::from(i.min)).sum();
+                    let values: BTreeMap<Partner, f32> =
+                        r.scores.iter().map(|(p, s)| (*p, s.total as f32)).collect();
+                    let label = template.map_or(title.as_str(), |t| t.title.as_str());
+                    found.push((
+                        format!("{}/{}/total", session.template_id, record.step_id),
+                        Measure {
+                            title: format!("{label}: total score"),
+                            question: format!("{label}: total score"),
+                            scale: format!("Sum of the items, {min} to {max}."),
+                            y_min: min as f32,
+                            y_max: max as f32,
+                            cutoff: cutoff.map(|c| {
+                                (
+                                    c as f32,
+                                    if flag.is_empty() {
+                                        format!("cutoff {}", format_value(c as f32))
+                                    } else {
+                                        flag.clone()
+                                    },
+                                )
+                            }),
+                            points: Vec::new(),
+                        },
+                        values,
+                    ));
+                }
+                Scoring::None => {
+                    for item in items {
+                        let values: BTreeMap<Partner, f32> = r
+                            .values
+                            .iter()
+                            .filter_map(|(p, v)| v.get(&item.id).map(|v| (*p, f32::from(*v))))
+                            .collect();
+                        let ends = if item.low.is_empty() && item.high.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " ({} = {}, {} = {})",
+                                item.min, item.low, item.max, item.high
+                            )
+                        };
+                        // Protocols share item ids for the same measure (trust,
+                        // felt_heard), so one chart follows it through all of them.
+                        found.push((
+                            format!("item/{}/{}-{}", item.id, item.min, item.max),
+                            Measure {
+                                title: humanize(&item.id),
+                                question: item.label.clone(),
+                                scale: format!("{} to {}{ends}.", item.min, item.max),
+                                y_min: f32::from(item.min),
+                                y_max: f32::from(item.max),
+                                cutoff: None,
+                                points: Vec::new(),
+                            },
+                            values,
+                        ));
+                    }
+                }
+            }
+            for (key, measure, values) in found {
+                if values.is_empty() {
+                    continue;
+                }
+                let slot = match measures.iter().position(|(k, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        measures.push((key, measure));
+                        measures.len() - 1
+                    }
+                };
+                measures[slot].1.points.push((
+                    session.started_at,
+                    session.template_title.clone(),
+                    values,
+                ));
+            }
+        }
+    }
+
+    let first = sessions.first().map(|s| s.started_at);
+    let last = sessions.last().map(|s| s.started_at);
+    let period = match (first, last) {
+        (Some(a), Some(b)) => format!("{} to {}", ctx.date(a), ctx.date(b)),
+        _ => "no sessions yet".into(),
+    };
+    let mut report = Report {
+        kind: DocumentKind::Progress,
+        title: "Progress report".into(),
+        subtitle: format!(
+            "Ratings over {}",
+            plural(sessions.len(), "session", "sessions")
+        ),
+        practice: ctx.practice.clone(),
+        couple_code: Some(couple.code.clone()),
+        date: ctx.local(ctx.now).date_naive(),
+        made_at: ctx.now,
+        audience,
+        facts: vec![
+            (
+                "Couple".into(),
+                format!(
+                    "{}: {} (A) and {} (B)",
+                    couple.code,
+                    name(couple, Partner::A),
+                    name(couple, Partner::B)
+                ),
+            ),
+            ("Period".into(), period),
+            ("Made for".into(), audience_line(audience, couple)),
+            ("Made on".into(), ctx.made_on()),
+        ],
+        sections: Vec::new(),
+    };
+    if measures.is_empty() {
+        let mut section = Section::new("No ratings yet");
+        section.blocks.push(Block::Note(
+            "No ratings this document may show have been recorded for this couple yet.".into(),
+        ));
+        report.sections.push(section);
+        return report;
+    }
+    let same_year = match (first, last) {
+        (Some(a), Some(b)) => {
+            ctx.local(a).format("%Y").to_string() == ctx.local(b).format("%Y").to_string()
+        }
+        _ => true,
+    };
+    let label_format = if same_year { "%-d %b" } else { "%-d %b %y" };
+    for (_, measure) in measures {
+        let mut section = Section::new(measure.title.clone());
+        let partners: Vec<Partner> = Partner::BOTH
+            .into_iter()
+            .filter(|p| measure.points.iter().any(|(_, _, v)| v.contains_key(p)))
+            .collect();
+        section.blocks.push(Block::Chart(Chart {
+            title: measure.question.clone(),
+            y_min: measure.y_min,
+            y_max: measure.y_max,
+            x_labels: measure
+                .points
+                .iter()
+                .map(|(at, _, _)| ctx.local(*at).format(label_format).to_string())
+                .collect(),
+            series: partners
+                .iter()
+                .map(|p| Series {
+                    name: format!("{} ({p})", name(couple, *p)),
+                    values: measure
+                        .points
+                        .iter()
+                        .map(|(_, _, v)| v.get(p).copied())
+                        .collect(),
+                })
+                .collect(),
+            cutoff: measure.cutoff.clone(),
+        }));
+        section
+            .blocks
+            .push(Block::Paragraph(latest_change(&measure, &partners, couple)));
+        section
+            .blocks
+            .push(Block::Note(format!("Scale: {}", measure.scale)));
+        let mut columns: Vec<(String, f32)> = vec![("Date".into(), 1.6), ("Session".into(), 3.2)];
+        columns.extend(partners.iter().map(|p| (name(couple, *p), 1.2)));
+        let titles: Vec<(&str, f32)> = columns.iter().map(|(t, w)| (t.as_str(), *w)).collect();
+        let mut table = Table::new(&titles);
+        for (at, protocol, values) in &measure.points {
+            let mut row = vec![ctx.date(*at), protocol.clone()];
+            row.extend(
+                partners
+                    .iter()
+                    .map(|p| values.get(p).map_or(String::new(), |v| format_value(*v))),
+            );
+            table.rows.push(row);
+        }
+        section.blocks.push(Block::Table(table));
+        report.sections.push(section);
+    }
+    report
+}
+
+/// "Latest: Alex 6 (up 1 since the session before), Sam 4 (down 2)."
+fn latest_change(measure: &Measure, partners: &[Partner], couple: &Couple) -> String {
+    let parts: Vec<String> = partners
+        .iter()
+        .filter_map(|p| {
+            let values: Vec<f32> = measure
+                .points
+                .iter()
+                .filter_map(|(_, _, v)| v.get(p).copied())
+                .collect();
+            let last = *values.last()?;
+            let change = values
+                .len()
+                .checked_sub(2)
+                .and_then(|i| values.get(i))
+                .map(|before| last - before);
+            let trend = match change {
+                Some(d) if d > 0.0 => format!(" (up {} since the time before)", format_value(d)),
+                Some(d) if d < 0.0 => format!(" (down {} since the time before)", format_value(-d)),
+                Some(_) => " (the same as the time before)".into(),
+                None => " (the first rating)".into(),
+            };
+            Some(format!(
+                "{} {}{trend}",
+                name(couple, *p),
+                format_value(last)
+            ))
+        })
+        .collect();
+    format!("Latest: {}.", parts.join("; "))
+}
+
+// ---------------------------------------------------------------------------------------
+// Blank worksheet
+
+/// How roles read on a blank worksheet, where no names are known yet.
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::PartnerA => "Partner A",
+        Role::PartnerB => "Partner B",
+        Role::Speaker => "the speaker",
+        Role::Listener => "the listener",
+        Role::HurtPartner => "the hurt partner",
+        Role::DisclosingPartner => "the disclosing partner",
+    }
+}
+
+/// Template text with generic role names, sentences starting with a capital.
+fn fill_generic(text: &str) -> String {
+    let filled = fill(text, |role| Some(role_label(role).to_string()));
+    let mut out = String::with_capacity(filled.len());
+    let mut capital = true;
+    for c in filled.chars() {
+        if capital && c.is_alphabetic() {
+            out.extend(c.to_uppercase());
+            capital = false;
+            continue;
+        }
+        if !c.is_whitespace() {
+            capital = matches!(c, '.' | '!' | '?');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether `audience` fills in a step with these respondents on paper.
+fn fills_in(audience: Audience, respondents: Respondents) -> bool {
+    match (audience, respondents) {
+        (Audience::Clinician, _) => true,
+        (_, Respondents::Clinician) => false,
+        (Audience::Partner(Partner::A), Respondents::Role(Role::PartnerB))
+        | (Audience::Partner(Partner::B), Respondents::Role(Role::PartnerA)) => false,
+        _ => true,
+    }
+}
+
+/// Who fills in a step on a blank worksheet, as labels.
+fn blank_respondents(audience: Audience, respondents: Respondents, private: bool) -> Vec<String> {
+    match respondents {
+        Respondents::Joint => vec!["Together".into()],
+        Respondents::Each => match (audience, private) {
+            (Audience::Partner(Partner::A), true) => vec!["Partner A".into()],
+            (Audience::Partner(Partner::B), true) => vec!["Partner B".into()],
+            _ => vec!["Partner A".into(), "Partner B".into()],
+        },
+        Respondents::Role(role) => vec![capitalize(role_label(role))],
+        Respondents::Clinician => vec!["Therapist".into()],
+    }
+}
+
+/// Whether a step of a blank worksheet is for this audience.
+fn blank_step_shown(step: &Step, audience: Audience) -> bool {
+    match (step.visibility, audience) {
+        (_, Audience::Clinician) | (Visibility::Joint, _) => true,
+        (Visibility::ClinicianOnly, _) | (Visibility::PartnerPrivate, Audience::Couple) => false,
+        (Visibility::PartnerPrivate, Audience::Partner(p)) => {
+            let other = match p {
+                Partner::A => Role::PartnerB,
+                Partner::B => Role::PartnerA,
+            };
+            match &step.kind {
+                StepKind::Text { respondents, .. }
+                | StepKind::Choice { respondents, .. }
+                | StepKind::Checklist { respondents, .. } => {
+                    fills_in(audience, *respondents) && *respondents != Respondents::Role(other)
+                }
+                StepKind::Questions { owner, .. } => *owner != other,
+                StepKind::Rating { raters, .. } | StepKind::Plan { owners: raters, .. } => {
+                    raters.iter().any(|r| *r != other)
+                }
+                StepKind::ParaphraseLoop { .. } | StepKind::Floor { .. } => false,
+                StepKind::Script | StepKind::SwapRoles | StepKind::Repeat { .. } => true,
+            }
+        }
+    }
+}
+
+/// A worksheet to fill in on paper, for any template, with no names or records.
+pub fn blank_worksheet(template: &Template, audience: Audience, ctx: &Context) -> Report {
+    let mut report = Report {
+        kind: DocumentKind::BlankWorksheet,
+        title: format!("Worksheet: {}", fill_generic(&template.title)),
+        subtitle: if template.length_mins > 0 {
+            format!("About {} minutes", template.length_mins)
+        } else {
+            String::new()
+        },
+        practice: ctx.practice.clone(),
+        couple_code: None,
+        date: ctx.local(ctx.now).date_naive(),
+        made_at: ctx.now,
+        audience,
+        facts: vec![(
+            "For".into(),
+            match audience {
+                Audience::Clinician => "The therapist: every step, with instructions".into(),
+                Audience::Couple => "Both partners together: the shared steps".into(),
+                Audience::Partner(p) => format!("{p}: the shared steps and their own private ones"),
+            },
+        )],
+        sections: Vec::new(),
+    };
+    let mut intro = Section::new("Before you start");
+    intro
+        .blocks
+        .push(Block::Paragraph(fill_generic(&template.summary)));
+    intro.blocks.push(Block::WriteIn {
+        label: "Names".into(),
+        lines: 1,
+    });
+    intro.blocks.push(Block::WriteIn {
+        label: "Date".into(),
+        lines: 1,
+    });
+    report.sections.push(intro);
+    blank_steps(&template.steps, audience, None, &mut report.sections);
+    let hidden = count_hidden(&template.steps, audience);
+    if hidden > 0 {
+        let mut section = Section::new("Not on this sheet");
+        section.blocks.push(Block::Note(format!(
+            "{} done privately or by the therapist, on a separate sheet.",
+            plural(hidden, "step is", "steps are")
+        )));
+        report.sections.push(section);
+    }
+    report
+}
+
+fn count_hidden(steps: &[Step], audience: Audience) -> usize {
+    steps
+        .iter()
+        .map(|step| match &step.kind {
+            StepKind::Repeat { steps, .. } => count_hidden(steps, audience),
+            StepKind::SwapRoles => 0,
+            _ => usize::from(!blank_step_shown(step, audience)),
+        })
+        .sum()
+}
+
+fn blank_steps(
+    steps: &[Step],
+    audience: Audience,
+    repeat: Option<(u32, bool)>,
+    sections: &mut Vec<Section>,
+) {
+    for step in steps {
+        if let StepKind::Repeat {
+            times,
+            swap_roles,
+            steps: inner,
+        } = &step.kind
+        {
+            blank_steps(inner, audience, Some((*times, *swap_roles)), sections);
+            continue;
+        }
+        if matches!(step.kind, StepKind::SwapRoles) {
+            if let Some(last) = sections.last_mut() {
+                last.blocks.push(Block::Note(
+                    "Now swap: the speaker becomes the listener, and the listener speaks.".into(),
+                ));
+            }
+            continue;
+        }
+        if !blank_step_shown(step, audience) {
+            continue;
+        }
+        let mut section = Section::new(fill_generic(&step.title));
+        if let Some((times, swap)) = repeat {
+            section.blocks.push(Block::Note(if swap {
+                format!("Done {times} times, swapping speaker and listener each time.")
+            } else {
+                format!("Done {times} times.")
+            }));
+        }
+        if let Some(mins) = step.timebox_mins {
+            section
+                .blocks
+                .push(Block::Note(format!("About {} min.", mins)));
+        }
+        section.blocks.extend(
+            step.prompts
+                .iter()
+                .map(|p| Block::Paragraph(fill_generic(p))),
+        );
+        if audience == Audience::Clinician && !step.therapist.is_empty() {
+            section.blocks.push(Block::Said {
+                who: "For the therapist".into(),
+                text: fill_generic(&step.therapist),
+            });
+        }
+        section.blocks.extend(blank_form(step, audience));
+        sections.push(section);
+    }
+}
+
+fn ticks_inline(options: &[String]) -> String {
+    options
+        .iter()
+        .map(|o| format!("{} {}", check_mark(false), fill_generic(o)))
+        .collect::<Vec<_>>()
+        .join("    ")
+}
+
+/// The places to write, tick or rate for one step.
+fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
+    let private = step.visibility == Visibility::PartnerPrivate;
+    let mut blocks = Vec::new();
+    match &step.kind {
+        StepKind::Script | StepKind::SwapRoles | StepKind::Repeat { .. } => {}
+        StepKind::ParaphraseLoop {
+            stems,
+            stages,
+            feelings,
+            ..
+        } => {
+            if !stems.is_empty() {
+                blocks.push(Block::Note("Ways to begin:".into()));
+                blocks.push(Block::Bullets(
+                    stems.iter().map(|s| fill_generic(s)).collect(),
+                ));
+            }
+            blocks.push(Block::WriteIn {
+                label: "What the speaker says".into(),
+                lines: 4,
+            });
+            for n in 1..=2 {
+                blocks.push(Block::WriteIn {
+                    label: format!("Mirror {n}: what the listener heard, in their own words"),
+                    lines: 3,
+                });
+                blocks.push(Block::Paragraph(ticks_inline(&[
+                    "That's it".into(),
+                    "Not quite".into(),
+                    "Yes, and there is more".into(),
+                ])));
+            }
+            for stage in stages {
+                match stage {
+                    LoopStage::Summary => blocks.push(Block::WriteIn {
+                        label: "Summary: all of it, in a few sentences".into(),
+                        lines: 3,
+                    }),
+                    LoopStage::Validation => blocks.push(Block::WriteIn {
+                        label: "Validation: what makes sense about it".into(),
+                        lines: 2,
+                    }),
+                    LoopStage::Empathy => {
+                        blocks.push(Block::WriteIn {
+                            label: "Empathy: what the speaker may be feeling".into(),
+                            lines: 2,
+                        });
+                        let words: Vec<String> = if feelings.is_empty() {
+                            DEFAULT_FEELINGS.iter().map(|f| f.to_string()).collect()
+                        } else {
+                            feelings.clone()
+                        };
+                        blocks.push(Block::Paragraph(ticks_inline(&words)));
+                    }
+                }
+            }
+        }
+        StepKind::Floor { rules, .. } => {
+            if !rules.is_empty() {
+                blocks.push(Block::Note("The rules:".into()));
+                blocks.push(Block::Bullets(
+                    rules.iter().map(|r| fill_generic(r)).collect(),
+                ));
+            }
+            let mut table = Table::new(&[
+                ("Who speaks", 1.0),
+                ("What was said", 3.0),
+                ("What the listener heard", 3.0),
+                ("Right?", 0.9),
+            ]);
+            table.rows = vec![vec![String::new(); 4]; 6];
+            table.min_row_lines = 3;
+            blocks.push(Block::Table(table));
+        }
+        StepKind::Questions {
+            categories,
+            answering,
+            ..
+        } => {
+            if *answering {
+                let mut table = Table::new(&[("#", 0.4), ("Question", 3.0), ("Answer", 3.0)]);
+                table.rows = (1..=8)
+                    .map(|n| vec![n.to_string(), String::new(), String::new()])
+                    .collect();
+                table.min_row_lines = 3;
+                blocks.push(Block::Table(table));
+            } else {
+                for n in 1..=8 {
+                    blocks.push(Block::WriteIn {
+                        label: format!("Question {n}"),
+                        lines: 2,
+                    });
+                    blocks.push(Block::WriteIn {
+                        label: "Why I need to know".into(),
+                        lines: 1,
+                    });
+                    if !categories.is_empty() {
+                        blocks.push(Block::Paragraph(ticks_inline(categories)));
+                    }
+                }
+            }
+        }
+        StepKind::Plan {
+            owners, categories, ..
+        } => {
+            for owner in owners {
+                if !fills_in(audience, Respondents::Role(*owner))
+                    || (private && !blank_step_owner(audience, *owner))
+                {
+                    continue;
+                }
+                blocks.push(Block::Heading(format!(
+                    "{}'s commitments",
+                    capitalize(role_label(*owner))
+                )));
+                let mut table = Table::new(&[
+                    ("What exactly", 3.0),
+                    ("How often, when", 1.8),
+                    ("How we will know", 1.6),
+                    ("From", 0.9),
+                    ("Review", 0.9),
+                ]);
+                table.rows = vec![vec![String::new(); 5]; 3];
+                table.min_row_lines = 3;
+                blocks.push(Block::Table(table));
+            }
+            if !categories.is_empty() {
+                blocks.push(Block::Note(format!(
+                    "Kinds of commitment: {}.",
+                    categories.join(" · ")
+                )));
+            }
+        }
+        StepKind::Rating {
+            raters,
+            items,
+            scoring,
+        } => {
+            for rater in raters {
+                if !fills_in(audience, Respondents::Role(*rater))
+                    || (private && !blank_step_owner(audience, *rater))
+                {
+                    continue;
+                }
+                blocks.push(Block::Heading(capitalize(role_label(*rater))));
+                for item in items {
+                    blocks.push(Block::Paragraph(fill_generic(&item.label)));
+                    let scale = if item.anchors.is_empty() {
+                        let points: Vec<String> = (item.min..=item.max)
+                            .map(|v| format!("{} {v}", check_mark(false)))
+                            .collect();
+                        let mut line = points.join("  ");
+                        if !item.low.is_empty() || !item.high.is_empty() {
+                            line = format!("{}   {line}   {}", item.low, item.high);
+                        }
+                        line
+                    } else {
+                        ticks_inline(&item.anchors)
+                    };
+                    blocks.push(Block::Paragraph(scale));
+                }
+            }
+            if audience == Audience::Clinician
+                && let Scoring::Sum { cutoff, flag } = scoring
+            {
+                blocks.push(Block::Note(match cutoff {
+                    Some(c) => format!(
+                        "Scoring: add up the items; a total below {} is flagged{}.",
+                        format_value(*c as f32),
+                        if flag.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({flag})")
+                        }
+                    ),
+                    None => "Scoring: add up the items.".into(),
+                }));
+            }
+        }
+        StepKind::Text { respondents, stems } => {
+            if !fills_in(audience, *respondents) {
+                return blocks;
+            }
+            for who in blank_respondents(audience, *respondents, private) {
+                blocks.push(Block::Heading(who));
+                if stems.is_empty() {
+                    blocks.push(Block::WriteIn {
+                        label: String::new(),
+                        lines: 6,
+                    });
+                }
+                for stem in stems {
+                    blocks.push(Block::WriteIn {
+                        label: fill_generic(stem),
+                        lines: 3,
+                    });
+                }
+            }
+        }
+        StepKind::Choice {
+            respondents,
+            options,
+            multiple,
+        } => {
+            if !fills_in(audience, *respondents) {
+                return blocks;
+            }
+            for who in blank_respondents(audience, *respondents, private) {
+                blocks.push(Block::Heading(who));
+                blocks.push(Block::Note(
+                    if *multiple {
+                        "Tick any that apply."
+                    } else {
+                        "Tick one."
+                    }
+                    .into(),
+                ));
+                blocks.push(Block::Checks(
+                    options.iter().map(|o| (false, fill_generic(o))).collect(),
+                ));
+            }
+        }
+        StepKind::Checklist { respondents, items } => {
+            if !fills_in(audience, *respondents) {
+                return blocks;
+            }
+            for who in blank_respondents(audience, *respondents, private) {
+                blocks.push(Block::Heading(who));
+                blocks.push(Block::Checks(
+                    items.iter().map(|i| (false, fill_generic(i))).collect(),
+                ));
+            }
+        }
+    }
+    blocks
+}
+
+/// In a private step, whether `role`'s part is this partner's to fill in.
+fn blank_step_owner(audience: Audience, role: Role) -> bool {
+    match audience {
+        Audience::Partner(Partner::A) => role != Role::PartnerB,
+        Audience::Partner(Partner::B) => role != Role::PartnerA,
+        _ => true,
+    }
+}
+
+/// The file name a document is saved under by default: couple code, date, document and
+/// audience (never names).
+pub fn file_name(report: &Report) -> String {
+    let code: String = report
+        .couple_code
+        .as_deref()
+        .unwrap_or("tandem")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    format!(
+        "{code}-{}-{}-{}.pdf",
+        report.date,
+        report.kind.name(),
+        report.audience.name()
+    )
+}

@@ -1,0 +1,1101 @@
+//! Our layout layer: a `Report` laid out on A4 pages as positioned text, lines and boxes.
+//! Word wrap from the font's advances, hard breaks inside words longer than a line, page
+//! breaks, headings kept with what follows, tables whose rows never split and whose
+//! header repeats, tick boxes, write-in lines, charts, and a header and "Page i of N"
+//! footer on every page once the page count is known.
+//!
+//! Pure: fonts are reached only through `Metrics`, so tests can lay out with made-up
+//! metrics. Knows nothing of printpdf (see `pdf`).
+
+use super::report::{Block, Chart, Report, Table, check_mark};
+use super::text::{visible, visual_order};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Most pages one document may have; longer ones are refused with a clear message.
+pub const MAX_PAGES: usize = 1_000;
+
+/// A4 in points.
+pub const PAGE_WIDTH: f32 = 595.28;
+pub const PAGE_HEIGHT: f32 = 841.89;
+const MARGIN_X: f32 = 56.7;
+const BODY_TOP: f32 = PAGE_HEIGHT - 66.0;
+const BODY_BOTTOM: f32 = 64.0;
+const BODY_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN_X;
+const RIGHT: f32 = PAGE_WIDTH - MARGIN_X;
+
+const BODY_SIZE: f32 = 10.0;
+const BODY_LEADING: f32 = 14.0;
+const SMALL_SIZE: f32 = 9.0;
+const SMALL_LEADING: f32 = 12.6;
+const TABLE_SIZE: f32 = 9.0;
+const TABLE_LEADING: f32 = 12.4;
+const CELL_PAD: f32 = 3.5;
+const CHART_PLOT: f32 = 140.0;
+/// Title, plot, axis labels, legend and spacing.
+const CHART_HEIGHT: f32 = 16.0 + CHART_PLOT + 16.0 + 16.0 + 14.0;
+
+/// The three faces of the bundled font.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Face {
+    Regular,
+    Bold,
+    Italic,
+}
+
+/// What layout needs to know of a font.
+pub trait Metrics {
+    /// Advance width of `c` in `face` as a fraction of the font size (the em), or `None`
+    /// when the face has no glyph for it.
+    fn advance(&self, face: Face, c: char) -> Option<f32>;
+}
+
+/// An RGB colour, each part 0 to 1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Color(pub f32, pub f32, pub f32);
+
+pub const INK: Color = Color(0.1, 0.1, 0.12);
+pub const MUTED: Color = Color(0.38, 0.38, 0.42);
+pub const RULE: Color = Color(0.72, 0.72, 0.75);
+pub const SHADE: Color = Color(0.93, 0.93, 0.95);
+pub const ACCENT: Color = Color(0.16, 0.33, 0.52);
+/// Line colours for chart series, one per partner; the second is also dashed, so the
+/// lines stay apart in grey print.
+pub const SERIES: [Color; 2] = [Color(0.13, 0.36, 0.66), Color(0.80, 0.36, 0.10)];
+
+/// Something drawn on a page. Coordinates in points from the bottom-left corner; text at
+/// its baseline, already in visual order and drawable with its face.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        face: Face,
+        color: Color,
+        text: String,
+    },
+    Line {
+        points: Vec<(f32, f32)>,
+        width: f32,
+        color: Color,
+        dashed: bool,
+    },
+    Fill {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        color: Color,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Page {
+    pub items: Vec<Item>,
+}
+
+/// A laid-out document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Laid {
+    pub pages: Vec<Page>,
+    /// One bookmark per section: its title and 1-based page.
+    pub outline: Vec<(String, usize)>,
+}
+
+/// Why a report could not be laid out.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    #[error(
+        "the document would run past {limit} pages; export fewer sessions, or shorten the longest entries"
+    )]
+    TooManyPages { limit: usize },
+}
+
+/// Lay out a report. `on_page` hears the page count as pages fill.
+pub fn layout(
+    report: &Report,
+    metrics: &dyn Metrics,
+    on_page: &mut dyn FnMut(usize),
+) -> Result<Laid, LayoutError> {
+    let mut w = Writer {
+        m: metrics,
+        pages: vec![Page::default()],
+        y: BODY_TOP,
+        outline: Vec::new(),
+        on_page,
+    };
+    w.title_block(report)?;
+    let count = report.sections.len();
+    let digits = count.to_string().len();
+    for (n, section) in report.sections.iter().enumerate() {
+        // Zero-padded numbers keep the outline in order (viewers sort a page's bookmarks).
+        let title = format!("{:0digits$}. {}", n + 1, section.title);
+        // Keep the heading with the start of what follows: a whole chart, or three lines.
+        let keep = match section.blocks.first() {
+            Some(Block::Chart(_)) => CHART_HEIGHT,
+            _ => 3.0 * BODY_LEADING,
+        };
+        w.section_heading(&title, keep)?;
+        for block in &section.blocks {
+            w.block(block)?;
+        }
+    }
+    let mut laid = Laid {
+        pages: w.pages,
+        outline: w.outline,
+    };
+    decorate(&mut laid, report, metrics);
+    Ok(laid)
+}
+
+struct Writer<'a> {
+    m: &'a dyn Metrics,
+    pages: Vec<Page>,
+    /// Top of the free space on the current page.
+    y: f32,
+    outline: Vec<(String, usize)>,
+    on_page: &'a mut dyn FnMut(usize),
+}
+
+/// Width of already-visible text.
+fn width_of(m: &dyn Metrics, face: Face, size: f32, text: &str) -> f32 {
+    text.chars()
+        .map(|c| m.advance(face, c).unwrap_or(0.6))
+        .sum::<f32>()
+        * size
+}
+
+/// Split visible text into lines at most `max` wide: greedy at spaces, words longer than
+/// a line broken between characters. Every line holds at least one character, so this
+/// always ends.
+pub fn wrap(m: &dyn Metrics, face: Face, size: f32, text: &str, max: f32) -> Vec<String> {
+    let space = m.advance(face, ' ').unwrap_or(0.3) * size;
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        let mut line_w = 0.0;
+        // Spaces between words count as typed (so "☐ kept   ☐ missed" keeps its gaps),
+        // except where a line breaks.
+        let mut gap = 0;
+        for word in paragraph.split(' ') {
+            if word.is_empty() {
+                gap += 1;
+                continue;
+            }
+            let spaces = gap + 1;
+            gap = 0;
+            let word_w = width_of(m, face, size, word);
+            let gap_w = space * spaces as f32;
+            if !line.is_empty() && line_w + gap_w + word_w <= max {
+                line.extend(std::iter::repeat_n(' ', spaces));
+                line.push_str(word);
+                line_w += gap_w + word_w;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                line_w = 0.0;
+            }
+            if word_w <= max {
+                line.push_str(word);
+                line_w = word_w;
+                continue;
+            }
+            // Longer than a line: break between characters.
+            for grapheme in word.graphemes(true) {
+                let g_w = width_of(m, face, size, grapheme);
+                if !line.is_empty() && line_w + g_w > max {
+                    lines.push(std::mem::take(&mut line));
+                    line_w = 0.0;
+                }
+                line.push_str(grapheme);
+                line_w += g_w;
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Cut visible text to `max` wide, ending in "…" when cut.
+fn fit(m: &dyn Metrics, face: Face, size: f32, text: &str, max: f32) -> String {
+    if width_of(m, face, size, text) <= max {
+        return text.to_string();
+    }
+    let ellipsis = width_of(m, face, size, "…");
+    let mut out = String::new();
+    let mut w = 0.0;
+    for g in text.graphemes(true) {
+        let g_w = width_of(m, face, size, g);
+        if w + g_w + ellipsis > max {
+            break;
+        }
+        out.push_str(g);
+        w += g_w;
+    }
+    out.push('…');
+    out
+}
+
+impl Writer<'_> {
+    fn prepare(&self, face: Face, text: &str) -> String {
+        visible(text, |c| self.m.advance(face, c).is_some())
+    }
+
+    fn lines(&self, face: Face, size: f32, text: &str, max: f32) -> Vec<String> {
+        wrap(self.m, face, size, &self.prepare(face, text), max)
+    }
+
+    fn page(&mut self) -> &mut Page {
+        // `pages` always holds the current page.
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn new_page(&mut self) -> Result<(), LayoutError> {
+        if self.pages.len() >= MAX_PAGES {
+            return Err(LayoutError::TooManyPages { limit: MAX_PAGES });
+        }
+        self.pages.push(Page::default());
+        self.y = BODY_TOP;
+        (self.on_page)(self.pages.len());
+        Ok(())
+    }
+
+    /// Make room for `h` points, starting a new page if they do not fit here.
+    fn need(&mut self, h: f32) -> Result<(), LayoutError> {
+        if self.y - h < BODY_BOTTOM && self.y < BODY_TOP {
+            self.new_page()?;
+        }
+        Ok(())
+    }
+
+    fn gap(&mut self, h: f32) {
+        if self.y < BODY_TOP {
+            self.y -= h;
+        }
+    }
+
+    /// One line of already-visible text, reordered for display, its glyphs hanging from
+    /// `top`.
+    fn text(&mut self, x: f32, top: f32, size: f32, face: Face, color: Color, line: &str) {
+        if line.is_empty() {
+            return;
+        }
+        let text = visual_order(line).into_owned();
+        self.page().items.push(Item::Text {
+            x,
+            y: top - size * 1.02,
+            size,
+            face,
+            color,
+            text,
+        });
+    }
+
+    fn rule(&mut self, x0: f32, x1: f32, y: f32, width: f32, color: Color) {
+        self.page().items.push(Item::Line {
+            points: vec![(x0, y), (x1, y)],
+            width,
+            color,
+            dashed: false,
+        });
+    }
+
+    /// Wrapped lines at `x`, `width` wide, breaking pages between lines.
+    #[allow(clippy::too_many_arguments)]
+    fn flow(
+        &mut self,
+        x: f32,
+        width: f32,
+        size: f32,
+        leading: f32,
+        face: Face,
+        color: Color,
+        text: &str,
+        bar: bool,
+    ) -> Result<(), LayoutError> {
+        for line in self.lines(face, size, text, width) {
+            self.need(leading)?;
+            let top = self.y;
+            if bar {
+                let bar_x = x - 8.0;
+                self.page().items.push(Item::Line {
+                    points: vec![(bar_x, top), (bar_x, top - leading)],
+                    width: 1.2,
+                    color: RULE,
+                    dashed: false,
+                });
+            }
+            self.text(x, top - (leading - size) / 2.0, size, face, color, &line);
+            self.y -= leading;
+        }
+        Ok(())
+    }
+
+    fn title_block(&mut self, report: &Report) -> Result<(), LayoutError> {
+        self.flow(
+            MARGIN_X,
+            BODY_WIDTH,
+            19.0,
+            24.0,
+            Face::Bold,
+            INK,
+            &report.title,
+            false,
+        )?;
+        if !report.subtitle.is_empty() {
+            self.flow(
+                MARGIN_X,
+                BODY_WIDTH,
+                12.0,
+                17.0,
+                Face::Regular,
+                ACCENT,
+                &report.subtitle,
+                false,
+            )?;
+        }
+        self.y -= 8.0;
+        self.fields(&report.facts)?;
+        self.y -= 6.0;
+        let y = self.y;
+        self.rule(MARGIN_X, RIGHT, y, 0.8, ACCENT);
+        self.y -= 4.0;
+        Ok(())
+    }
+
+    fn section_heading(&mut self, title: &str, keep: f32) -> Result<(), LayoutError> {
+        let lines = self.lines(Face::Bold, 13.0, title, BODY_WIDTH);
+        let h = lines.len() as f32 * 18.0 + 12.0;
+        self.need(h + keep)?;
+        self.gap(12.0);
+        self.outline.push((title.to_string(), self.pages.len()));
+        for line in lines {
+            let top = self.y;
+            self.text(MARGIN_X, top - 2.0, 13.0, Face::Bold, ACCENT, &line);
+            self.y -= 18.0;
+        }
+        let y = self.y - 2.0;
+        self.rule(MARGIN_X, RIGHT, y, 0.5, RULE);
+        self.y -= 8.0;
+        Ok(())
+    }
+
+    fn block(&mut self, block: &Block) -> Result<(), LayoutError> {
+        match block {
+            Block::Heading(text) => {
+                let lines = self.lines(Face::Bold, 10.5, text, BODY_WIDTH);
+                self.need(lines.len() as f32 * 15.0 + 6.0 + 2.0 * BODY_LEADING)?;
+                self.gap(6.0);
+                for line in lines {
+                    let top = self.y;
+                    self.text(MARGIN_X, top - 1.5, 10.5, Face::Bold, INK, &line);
+                    self.y -= 15.0;
+                }
+                Ok(())
+            }
+            Block::Paragraph(text) => {
+                self.flow(
+                    MARGIN_X,
+                    BODY_WIDTH,
+                    BODY_SIZE,
+                    BODY_LEADING,
+                    Face::Regular,
+                    INK,
+                    text,
+                    false,
+                )?;
+                self.y -= 4.0;
+                Ok(())
+            }
+            Block::Note(text) => {
+                self.flow(
+                    MARGIN_X,
+                    BODY_WIDTH,
+                    SMALL_SIZE,
+                    SMALL_LEADING,
+                    Face::Italic,
+                    MUTED,
+                    text,
+                    false,
+                )?;
+                self.y -= 3.0;
+                Ok(())
+            }
+            Block::Fields(fields) => {
+                self.fields(fields)?;
+                self.y -= 4.0;
+                Ok(())
+            }
+            Block::Said { who, text } => {
+                let who_lines = self.lines(Face::Bold, SMALL_SIZE, who, BODY_WIDTH);
+                self.need(who_lines.len() as f32 * SMALL_LEADING + BODY_LEADING)?;
+                for line in who_lines {
+                    let top = self.y;
+                    self.text(MARGIN_X, top - 1.5, SMALL_SIZE, Face::Bold, MUTED, &line);
+                    self.y -= SMALL_LEADING;
+                }
+                self.flow(
+                    MARGIN_X + 12.0,
+                    BODY_WIDTH - 12.0,
+                    BODY_SIZE,
+                    BODY_LEADING,
+                    Face::Regular,
+                    INK,
+                    text,
+                    true,
+                )?;
+                self.y -= 5.0;
+                Ok(())
+            }
+            Block::Bullets(items) => {
+                for item in items {
+                    self.hanging("•", item)?;
+                }
+                self.y -= 4.0;
+                Ok(())
+            }
+            Block::Checks(items) => {
+                for (ticked, item) in items {
+                    self.hanging(&check_mark(*ticked).to_string(), item)?;
+                }
+                self.y -= 4.0;
+                Ok(())
+            }
+            Block::WriteIn { label, lines } => self.write_in(label, *lines),
+            Block::Table(table) => self.table(table),
+            Block::Chart(chart) => self.chart(chart),
+        }
+    }
+
+    /// A marker (bullet, tick box) with the text hanging beside it.
+    fn hanging(&mut self, marker: &str, text: &str) -> Result<(), LayoutError> {
+        let indent = 15.0;
+        let lines = self.lines(Face::Regular, BODY_SIZE, text, BODY_WIDTH - indent);
+        for (i, line) in lines.iter().enumerate() {
+            self.need(BODY_LEADING)?;
+            let top = self.y - (BODY_LEADING - BODY_SIZE) / 2.0;
+            if i == 0 {
+                self.text(MARGIN_X + 2.0, top, BODY_SIZE, Face::Regular, INK, marker);
+            }
+            self.text(MARGIN_X + indent, top, BODY_SIZE, Face::Regular, INK, line);
+            self.y -= BODY_LEADING;
+        }
+        Ok(())
+    }
+
+    fn write_in(&mut self, label: &str, count: u32) -> Result<(), LayoutError> {
+        let spacing = 22.0;
+        let label_lines = if label.is_empty() {
+            Vec::new()
+        } else {
+            self.lines(Face::Regular, SMALL_SIZE, label, BODY_WIDTH)
+        };
+        self.need(label_lines.len() as f32 * SMALL_LEADING + spacing * count.min(2) as f32)?;
+        for line in label_lines {
+            let top = self.y;
+            self.text(MARGIN_X, top - 1.5, SMALL_SIZE, Face::Regular, MUTED, &line);
+            self.y -= SMALL_LEADING;
+        }
+        for _ in 0..count {
+            self.need(spacing)?;
+            let y = self.y - spacing + 3.0;
+            self.rule(MARGIN_X, RIGHT, y, 0.5, RULE);
+            self.y -= spacing;
+        }
+        self.y -= 6.0;
+        Ok(())
+    }
+
+    /// Label and value rows, labels bold in a column of their own; a row moves to the
+    /// next page whole unless it is taller than a page.
+    fn fields(&mut self, fields: &[(String, String)]) -> Result<(), LayoutError> {
+        let label_w = BODY_WIDTH * 0.26;
+        let value_x = MARGIN_X + label_w + 8.0;
+        let value_w = BODY_WIDTH - label_w - 8.0;
+        for (label, value) in fields {
+            let labels = self.lines(Face::Bold, SMALL_SIZE, label, label_w);
+            let values = self.lines(Face::Regular, BODY_SIZE, value, value_w);
+            let rows = labels.len().max(values.len());
+            let h = rows as f32 * BODY_LEADING;
+            if h <= BODY_TOP - BODY_BOTTOM {
+                self.need(h)?;
+            }
+            for i in 0..rows {
+                self.need(BODY_LEADING)?;
+                let top = self.y - (BODY_LEADING - BODY_SIZE) / 2.0;
+                if let Some(l) = labels.get(i) {
+                    self.text(MARGIN_X, top - 0.5, SMALL_SIZE, Face::Bold, MUTED, l);
+                }
+                if let Some(v) = values.get(i) {
+                    self.text(value_x, top, BODY_SIZE, Face::Regular, INK, v);
+                }
+                self.y -= BODY_LEADING;
+            }
+        }
+        Ok(())
+    }
+
+    fn table(&mut self, table: &Table) -> Result<(), LayoutError> {
+        if table.columns.is_empty() {
+            return Ok(());
+        }
+        let total: f32 = table.columns.iter().map(|c| c.width.max(0.01)).sum();
+        let widths: Vec<f32> = table
+            .columns
+            .iter()
+            .map(|c| BODY_WIDTH * c.width.max(0.01) / total)
+            .collect();
+        let xs: Vec<f32> = widths
+            .iter()
+            .scan(MARGIN_X, |x, w| {
+                let here = *x;
+                *x += w;
+                Some(here)
+            })
+            .collect();
+        let cell_lines = |w: &Self, face: Face, text: &str, col: usize| {
+            w.lines(face, TABLE_SIZE, text, widths[col] - 2.0 * CELL_PAD)
+        };
+        let header: Vec<Vec<String>> = table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| cell_lines(self, Face::Bold, &c.title, i))
+            .collect();
+        let header_h = rows_height(&header, 1);
+        let body_h = BODY_TOP - BODY_BOTTOM;
+        let first_row_h = table.rows.first().map_or(0.0, |row| {
+            let cells: Vec<Vec<String>> = row
+                .iter()
+                .take(widths.len())
+                .enumerate()
+                .map(|(i, t)| cell_lines(self, Face::Regular, t, i))
+                .collect();
+            rows_height(&cells, table.min_row_lines)
+        });
+        self.need(header_h + first_row_h.min(body_h / 2.0))?;
+        self.gap(2.0);
+        self.table_row(&xs, &header, 0, usize::MAX, true);
+        for row in &table.rows {
+            let cells: Vec<Vec<String>> = (0..widths.len())
+                .map(|i| {
+                    cell_lines(
+                        self,
+                        Face::Regular,
+                        row.get(i).map_or("", String::as_str),
+                        i,
+                    )
+                })
+                .collect();
+            let lines = cells
+                .iter()
+                .map(Vec::len)
+                .max()
+                .unwrap_or(1)
+                .max(table.min_row_lines as usize);
+            let row_h = lines as f32 * TABLE_LEADING + 2.0 * CELL_PAD;
+            if self.y - row_h < BODY_BOTTOM && row_h <= body_h - header_h {
+                // The row moves whole to the next page, under a repeated header.
+                self.new_page()?;
+                self.table_row(&xs, &header, 0, usize::MAX, true);
+            }
+            // Only a row taller than a page is split, between its lines.
+            let mut start = 0;
+            let mut fresh_page = false;
+            while start < lines {
+                let room = ((self.y - BODY_BOTTOM - 2.0 * CELL_PAD) / TABLE_LEADING).floor();
+                let mut fit = (room.max(0.0) as usize).min(lines - start);
+                if fit == 0 && !fresh_page {
+                    self.new_page()?;
+                    self.table_row(&xs, &header, 0, usize::MAX, true);
+                    fresh_page = true;
+                    continue;
+                }
+                // Even a page too small for one line gets one, so this always ends.
+                fit = fit.max(1);
+                self.table_row(&xs, &cells, start, fit, false);
+                start += fit;
+                fresh_page = false;
+            }
+        }
+        self.y -= 8.0;
+        Ok(())
+    }
+
+    /// Lines `start..start + count` of a row's cells, with a rule under them.
+    fn table_row(
+        &mut self,
+        xs: &[f32],
+        cells: &[Vec<String>],
+        start: usize,
+        count: usize,
+        is_header: bool,
+    ) {
+        let lines = cells
+            .iter()
+            .map(|c| c.len().saturating_sub(start))
+            .max()
+            .unwrap_or(0)
+            .max(1)
+            .min(count);
+        let h = lines as f32 * TABLE_LEADING + 2.0 * CELL_PAD;
+        let top = self.y;
+        if is_header {
+            self.page().items.push(Item::Fill {
+                x: MARGIN_X,
+                y: top - h,
+                w: BODY_WIDTH,
+                h,
+                color: SHADE,
+            });
+        }
+        let face = if is_header { Face::Bold } else { Face::Regular };
+        let color = if is_header { MUTED } else { INK };
+        for (col, cell) in cells.iter().enumerate() {
+            for (i, line) in cell.iter().skip(start).take(lines).enumerate() {
+                let line_top = top - CELL_PAD - i as f32 * TABLE_LEADING;
+                self.text(
+                    xs[col] + CELL_PAD,
+                    line_top - (TABLE_LEADING - TABLE_SIZE) / 2.0,
+                    TABLE_SIZE,
+                    face,
+                    color,
+                    line,
+                );
+            }
+        }
+        self.rule(MARGIN_X, RIGHT, top - h, 0.4, RULE);
+        self.y -= h;
+    }
+
+    fn chart(&mut self, chart: &Chart) -> Result<(), LayoutError> {
+        let plot_h = CHART_PLOT;
+        let title_h = 16.0;
+        let axis_h = 16.0;
+        let legend_h = 16.0;
+        self.need(CHART_HEIGHT)?;
+        self.gap(4.0);
+        let title = fit(
+            self.m,
+            Face::Bold,
+            10.0,
+            &self.prepare(Face::Bold, &chart.title),
+            BODY_WIDTH,
+        );
+        let top = self.y;
+        self.text(MARGIN_X, top, 10.0, Face::Bold, INK, &title);
+        let plot_top = top - title_h - 4.0;
+        let plot_bottom = plot_top - plot_h;
+        let x0 = MARGIN_X + 30.0;
+        let x1 = RIGHT - 8.0;
+        let (lo, hi) = if chart.y_max > chart.y_min {
+            (chart.y_min, chart.y_max)
+        } else {
+            (chart.y_min, chart.y_min + 1.0)
+        };
+        let y_of = |v: f32| plot_bottom + (v.clamp(lo, hi) - lo) / (hi - lo) * plot_h;
+        // Grid and y labels.
+        let step = nice_step(hi - lo);
+        let mut tick = (lo / step).ceil() * step;
+        while tick <= hi + 1e-3 {
+            let y = y_of(tick);
+            self.rule(x0, x1, y, 0.3, SHADE);
+            let label = format_value(tick);
+            let w = width_of(self.m, Face::Regular, 7.5, &label);
+            self.page().items.push(Item::Text {
+                x: x0 - 5.0 - w,
+                y: y - 2.5,
+                size: 7.5,
+                face: Face::Regular,
+                color: MUTED,
+                text: label,
+            });
+            tick += step;
+        }
+        // Axes.
+        self.page().items.push(Item::Line {
+            points: vec![(x0, plot_top), (x0, plot_bottom), (x1, plot_bottom)],
+            width: 0.6,
+            color: MUTED,
+            dashed: false,
+        });
+        let n = chart.x_labels.len();
+        let x_of = |i: usize| {
+            if n <= 1 {
+                (x0 + x1) / 2.0
+            } else {
+                x0 + 12.0 + (x1 - x0 - 24.0) * i as f32 / (n - 1) as f32
+            }
+        };
+        // X labels, thinned so they never overlap.
+        let label_w = chart
+            .x_labels
+            .iter()
+            .map(|l| width_of(self.m, Face::Regular, 7.0, l))
+            .fold(0.0, f32::max)
+            + 6.0;
+        let every = if n <= 1 {
+            1
+        } else {
+            let spacing = (x1 - x0 - 24.0) / (n - 1) as f32;
+            ((label_w / spacing).ceil() as usize).max(1)
+        };
+        for (i, label) in chart.x_labels.iter().enumerate().step_by(every) {
+            let label = self.prepare(Face::Regular, label);
+            let w = width_of(self.m, Face::Regular, 7.0, &label);
+            let x = x_of(i);
+            self.page().items.push(Item::Line {
+                points: vec![(x, plot_bottom), (x, plot_bottom - 3.0)],
+                width: 0.5,
+                color: MUTED,
+                dashed: false,
+            });
+            self.page().items.push(Item::Text {
+                x: x - w / 2.0,
+                y: plot_bottom - 12.0,
+                size: 7.0,
+                face: Face::Regular,
+                color: MUTED,
+                text: label,
+            });
+        }
+        if let Some((value, label)) = &chart.cutoff {
+            let y = y_of(*value);
+            self.page().items.push(Item::Line {
+                points: vec![(x0, y), (x1, y)],
+                width: 0.8,
+                color: MUTED,
+                dashed: true,
+            });
+            let label = fit(
+                self.m,
+                Face::Italic,
+                7.0,
+                &self.prepare(Face::Italic, label),
+                x1 - x0 - 8.0,
+            );
+            // Under the line at the left, where the first points rarely sit.
+            self.page().items.push(Item::Text {
+                x: x0 + 4.0,
+                y: y - 8.5,
+                size: 7.0,
+                face: Face::Italic,
+                color: MUTED,
+                text: label,
+            });
+        }
+        for (s, series) in chart.series.iter().enumerate() {
+            let color = SERIES[s % SERIES.len()];
+            let dashed = s % 2 == 1;
+            let mut run: Vec<(f32, f32)> = Vec::new();
+            let mut runs = Vec::new();
+            for (i, value) in series.values.iter().enumerate().take(n.max(1)) {
+                match value {
+                    Some(v) => run.push((x_of(i), y_of(*v))),
+                    None => runs.push(std::mem::take(&mut run)),
+                }
+            }
+            runs.push(run);
+            for run in runs {
+                if run.len() > 1 {
+                    self.page().items.push(Item::Line {
+                        points: run.clone(),
+                        width: 1.6,
+                        color,
+                        dashed,
+                    });
+                }
+                for (x, y) in run {
+                    let size = if s % 2 == 0 { 4.4 } else { 4.0 };
+                    self.page().items.push(Item::Fill {
+                        x: x - size / 2.0,
+                        y: y - size / 2.0,
+                        w: size,
+                        h: size,
+                        color,
+                    });
+                }
+            }
+        }
+        // Legend.
+        let legend_y = plot_bottom - axis_h - 8.0;
+        let mut x = x0;
+        for (s, series) in chart.series.iter().enumerate() {
+            let color = SERIES[s % SERIES.len()];
+            self.page().items.push(Item::Line {
+                points: vec![(x, legend_y + 3.0), (x + 18.0, legend_y + 3.0)],
+                width: 1.6,
+                color,
+                dashed: s % 2 == 1,
+            });
+            let name = fit(
+                self.m,
+                Face::Regular,
+                8.0,
+                &self.prepare(Face::Regular, &series.name),
+                BODY_WIDTH / 2.5,
+            );
+            let w = width_of(self.m, Face::Regular, 8.0, &name);
+            self.page().items.push(Item::Text {
+                x: x + 23.0,
+                y: legend_y,
+                size: 8.0,
+                face: Face::Regular,
+                color: INK,
+                text: visual_order(&name).into_owned(),
+            });
+            x += 23.0 + w + 18.0;
+        }
+        self.y = legend_y - legend_h;
+        Ok(())
+    }
+}
+
+fn rows_height(cells: &[Vec<String>], min_lines: u32) -> f32 {
+    let lines = cells
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(1)
+        .max(min_lines as usize);
+    lines as f32 * TABLE_LEADING + 2.0 * CELL_PAD
+}
+
+/// A grid step giving at most six lines over `range`.
+fn nice_step(range: f32) -> f32 {
+    [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]
+        .into_iter()
+        .find(|s| range / s <= 6.0)
+        .unwrap_or(range / 5.0)
+}
+
+/// A value as a label: no decimals when whole.
+pub fn format_value(v: f32) -> String {
+    if (v - v.round()).abs() < 1e-4 {
+        format!("{}", v.round() as i64)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// The header and footer of every page, once the page count is known.
+fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
+    let total = laid.pages.len();
+    let prepare = |face: Face, text: &str| visible(text, |c| m.advance(face, c).is_some());
+    let practice = fit(
+        m,
+        Face::Bold,
+        8.0,
+        &prepare(Face::Bold, &report.practice),
+        BODY_WIDTH * 0.55,
+    );
+    let right = match &report.couple_code {
+        Some(code) => format!(
+            "Couple {} · {}",
+            prepare(Face::Regular, code),
+            report.date.format("%-d %B %Y")
+        ),
+        None => report.date.format("%-d %B %Y").to_string(),
+    };
+    let right = fit(m, Face::Regular, 8.0, &right, BODY_WIDTH * 0.42);
+    let right_w = width_of(m, Face::Regular, 8.0, &right);
+    let confidential = format!(
+        "Confidential therapy record, made for the {}. Do not share without consent.",
+        report.audience
+    );
+    let confidential = fit(m, Face::Italic, 7.5, &confidential, BODY_WIDTH * 0.78);
+    for (i, page) in laid.pages.iter_mut().enumerate() {
+        let header_y = PAGE_HEIGHT - 40.0;
+        page.items.push(Item::Text {
+            x: MARGIN_X,
+            y: header_y,
+            size: 8.0,
+            face: Face::Bold,
+            color: MUTED,
+            text: visual_order(&practice).into_owned(),
+        });
+        page.items.push(Item::Text {
+            x: RIGHT - right_w,
+            y: header_y,
+            size: 8.0,
+            face: Face::Regular,
+            color: MUTED,
+            text: visual_order(&right).into_owned(),
+        });
+        page.items.push(Item::Line {
+            points: vec![(MARGIN_X, header_y - 6.0), (RIGHT, header_y - 6.0)],
+            width: 0.5,
+            color: RULE,
+            dashed: false,
+        });
+        let footer_y = 38.0;
+        page.items.push(Item::Line {
+            points: vec![(MARGIN_X, footer_y + 11.0), (RIGHT, footer_y + 11.0)],
+            width: 0.5,
+            color: RULE,
+            dashed: false,
+        });
+        page.items.push(Item::Text {
+            x: MARGIN_X,
+            y: footer_y,
+            size: 7.5,
+            face: Face::Italic,
+            color: MUTED,
+            text: confidential.clone(),
+        });
+        let number = format!("Page {} of {total}", i + 1);
+        let w = width_of(m, Face::Regular, 7.5, &number);
+        page.items.push(Item::Text {
+            x: RIGHT - w,
+            y: footer_y,
+            size: 7.5,
+            face: Face::Regular,
+            color: MUTED,
+            text: number,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::report::{DocumentKind, Section};
+    use crate::model::Audience;
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    /// Every character half an em wide; no glyphs outside Latin-1 and a few symbols.
+    struct Fixed;
+    impl Metrics for Fixed {
+        fn advance(&self, _: Face, c: char) -> Option<f32> {
+            ((c as u32) < 0x250 || "☐☑•…·".contains(c)).then_some(0.5)
+        }
+    }
+
+    fn report(sections: Vec<Section>) -> Report {
+        Report {
+            kind: DocumentKind::SessionNote,
+            title: "Title".into(),
+            subtitle: String::new(),
+            practice: "Practice".into(),
+            couple_code: Some("C-1".into()),
+            date: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+            made_at: Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap(),
+            audience: Audience::Couple,
+            facts: vec![],
+            sections,
+        }
+    }
+
+    fn texts(laid: &Laid) -> Vec<String> {
+        laid.pages
+            .iter()
+            .flat_map(|p| &p.items)
+            .filter_map(|i| match i {
+                Item::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_inside_overlong_words() {
+        // 10 points per character at size 20, 100 points wide: ten characters a line.
+        let lines = wrap(
+            &Fixed,
+            Face::Regular,
+            20.0,
+            "aaa bbb ccc dddddddddddddddddddddd e",
+            100.0,
+        );
+        assert_eq!(
+            lines,
+            vec!["aaa bbb", "ccc", "dddddddddd", "dddddddddd", "dd e"]
+        );
+        assert_eq!(
+            wrap(&Fixed, Face::Regular, 20.0, "one\n\ntwo", 100.0),
+            vec!["one", "", "two"]
+        );
+    }
+
+    #[test]
+    fn every_item_stays_inside_the_page() {
+        let mut section = Section::new("Long");
+        section.blocks.push(Block::Paragraph("word ".repeat(5_000)));
+        section.blocks.push(Block::Paragraph("x".repeat(20_000)));
+        let laid = layout(&report(vec![section]), &Fixed, &mut |_| {}).unwrap();
+        assert!(laid.pages.len() > 5);
+        for page in &laid.pages {
+            for item in &page.items {
+                if let Item::Text { x, y, .. } = item {
+                    assert!((0.0..PAGE_WIDTH).contains(x) && (0.0..PAGE_HEIGHT).contains(y));
+                }
+            }
+        }
+        let last = texts(&laid);
+        assert!(last.contains(&format!("Page {n} of {n}", n = laid.pages.len())));
+    }
+
+    #[test]
+    fn table_header_repeats_on_every_page_and_rows_stay_whole() {
+        let mut table = Table::new(&[("Left", 1.0), ("Right", 2.0)]);
+        for i in 0..200 {
+            table.rows.push(vec![
+                format!("row {i}"),
+                format!("first line {i}\nsecond line {i}"),
+            ]);
+        }
+        let mut section = Section::new("Table");
+        section.blocks.push(Block::Table(table));
+        let laid = layout(&report(vec![section]), &Fixed, &mut |_| {}).unwrap();
+        assert!(laid.pages.len() > 2);
+        for (n, page) in laid.pages.iter().enumerate() {
+            let on_page: Vec<&str> = page
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Text { text, .. } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert!(
+                on_page.contains(&"Left"),
+                "header missing on page {}",
+                n + 1
+            );
+            for i in 0..200 {
+                let first = format!("first line {i}");
+                let second = format!("second line {i}");
+                assert_eq!(
+                    on_page.contains(&first.as_str()),
+                    on_page.contains(&second.as_str()),
+                    "row {i} split on page {}",
+                    n + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_document_past_the_page_cap_is_refused() {
+        let mut section = Section::new("Huge");
+        section
+            .blocks
+            .push(Block::Paragraph("word\n".repeat(60 * MAX_PAGES)));
+        let err = layout(&report(vec![section]), &Fixed, &mut |_| {}).unwrap_err();
+        assert_eq!(err, LayoutError::TooManyPages { limit: MAX_PAGES });
+    }
+
+    #[test]
+    fn sections_get_bookmarks_in_order() {
+        let sections = (1..=12).map(|i| Section::new(format!("S{i}"))).collect();
+        let laid = layout(&report(sections), &Fixed, &mut |_| {}).unwrap();
+        let names: Vec<&str> = laid.outline.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names[0], "01. S1");
+        assert_eq!(names[11], "12. S12");
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, names);
+    }
+}

@@ -1,0 +1,54 @@
+//! Export: what leaves Tandem leaves as a PDF a therapist would put in a chart or hand
+//! to a couple.
+//!
+//! `documents` builds a layout-free `Report` from records for one audience (redacted
+//! first, so private items are left out by construction); `layout` places it on pages;
+//! `pdf` (the only code that imports printpdf) writes the file. Pure: nothing here reads
+//! the clock or touches the disk; `vault::exports` writes the bytes.
+
+pub mod documents;
+pub mod layout;
+pub mod pdf;
+pub mod report;
+pub mod text;
+
+use crate::model::Audience;
+
+pub use documents::{
+    Context, SessionDocument, blank_worksheet, file_name, progress_report, session_report,
+};
+pub use report::{DocumentKind, Report};
+
+/// Why an export could not be made. Messages carry no clinical text and no names.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Layout(#[from] layout::LayoutError),
+    #[error("the bundled font could not be read; this copy of Tandem is damaged")]
+    Font,
+    #[error("this session has no {what} the {audience} may see")]
+    Nothing {
+        what: &'static str,
+        audience: Audience,
+    },
+}
+
+/// How far an export has come, for a progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Pages laid out so far (the total is not known yet).
+    LaidOut { pages: usize },
+    /// Writing page `page` of `of`.
+    Writing { page: usize, of: usize },
+    /// Compressing and embedding the fonts.
+    Saving,
+}
+
+/// A report as PDF bytes. The same report always gives the same text.
+pub fn render(report: &Report, progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>, ExportError> {
+    let fonts = pdf::Fonts::bundled()?;
+    let laid = layout::layout(report, fonts, &mut |pages| {
+        progress(Progress::LaidOut { pages })
+    })?;
+    pdf::write(report, &laid, fonts, progress)
+}

@@ -1,0 +1,212 @@
+//! Recorded text made safe to draw: what a PDF shows for every character, so that hostile
+//! or accidental input (control characters, bidi overrides, floods of combining marks,
+//! characters the font lacks) can neither break the document nor make it read
+//! differently from the record.
+//!
+//! Pure functions over strings; the font is asked only "do you have this character?".
+
+use std::borrow::Cow;
+use unicode_bidi::{BidiClass, ParagraphBidiInfo, bidi_class};
+use unicode_general_category::{GeneralCategory, get_general_category};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Combining marks kept on one character; the rest are counted in a visible note.
+pub const MAX_MARKS_PER_CHARACTER: usize = 4;
+
+/// Short names for the bidi formatting characters, which are shown rather than obeyed.
+fn bidi_name(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{061C}' => "ALM",
+        '\u{200E}' => "LRM",
+        '\u{200F}' => "RLM",
+        '\u{202A}' => "LRE",
+        '\u{202B}' => "RLE",
+        '\u{202C}' => "PDF",
+        '\u{202D}' => "LRO",
+        '\u{202E}' => "RLO",
+        '\u{2066}' => "LRI",
+        '\u{2067}' => "RLI",
+        '\u{2068}' => "FSI",
+        '\u{2069}' => "PDI",
+        _ => return None,
+    })
+}
+
+/// Selects a glyph variant only; dropping it changes no meaning.
+fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// How one character is drawn.
+fn push_char(out: &mut String, c: char, has_glyph: &impl Fn(char) -> bool) {
+    match c {
+        '\n' => out.push('\n'),
+        '\t' => out.push_str("    "),
+        // A soft hyphen is invisible in the record too.
+        '\u{00AD}' => {}
+        c if is_variation_selector(c) => {}
+        c => {
+            if let Some(name) = bidi_name(c) {
+                out.push_str(&format!("[{name} U+{:04X}]", c as u32));
+                return;
+            }
+            let category = get_general_category(c);
+            let invisible = matches!(
+                category,
+                GeneralCategory::Control
+                    | GeneralCategory::Format
+                    | GeneralCategory::Surrogate
+                    | GeneralCategory::PrivateUse
+                    | GeneralCategory::Unassigned
+            );
+            if invisible || !has_glyph(c) {
+                out.push_str(&format!("[U+{:04X}]", c as u32));
+            } else {
+                out.push(c);
+            }
+        }
+    }
+}
+
+/// The text as it is drawn with a font that has the characters `has_glyph` accepts:
+/// - line breaks of every kind become `\n`, tabs four spaces;
+/// - control and invisible formatting characters, bidi overrides and isolates included,
+///   become visible tags like `[RLO U+202E]` (so they cannot reorder what follows);
+/// - a character carrying more than `MAX_MARKS_PER_CHARACTER` combining marks keeps the
+///   first ones and shows how many more there were;
+/// - characters the font lacks become `[U+1F9E1]`.
+pub fn visible(text: &str, has_glyph: impl Fn(char) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let normalized: Cow<str> = if text.contains(['\r', '\u{2028}', '\u{2029}', '\u{85}']) {
+        Cow::Owned(
+            text.replace("\r\n", "\n")
+                .replace(['\r', '\u{2028}', '\u{2029}', '\u{85}'], "\n"),
+        )
+    } else {
+        Cow::Borrowed(text)
+    };
+    for grapheme in normalized.graphemes(true) {
+        let mut chars = grapheme.chars();
+        let mut kept = 0;
+        for c in chars.by_ref() {
+            push_char(&mut out, c, &has_glyph);
+            kept += 1;
+            if kept > MAX_MARKS_PER_CHARACTER {
+                break;
+            }
+        }
+        let dropped = chars.count();
+        if dropped > 0 {
+            out.push_str(&format!("[+{dropped} marks]"));
+        }
+    }
+    out
+}
+
+/// Whether a line holds right-to-left letters (and so needs reordering for display).
+pub fn has_rtl(line: &str) -> bool {
+    line.chars()
+        .any(|c| matches!(bidi_class(c), BidiClass::R | BidiClass::AL))
+}
+
+fn mirrored(c: char) -> char {
+    match c {
+        '(' => ')',
+        ')' => '(',
+        '[' => ']',
+        ']' => '[',
+        '{' => '}',
+        '}' => '{',
+        '<' => '>',
+        '>' => '<',
+        '«' => '»',
+        '»' => '«',
+        '‹' => '›',
+        '›' => '‹',
+        '⟨' => '⟩',
+        '⟩' => '⟨',
+        other => other,
+    }
+}
+
+/// One line of already-visible text in the order it is drawn left to right: runs of
+/// right-to-left text reversed (by whole characters with their marks, brackets mirrored),
+/// following the Unicode bidi algorithm's implicit rules. There is no shaping: Arabic
+/// letters appear in their isolated forms.
+pub fn visual_order(line: &str) -> Cow<'_, str> {
+    if !has_rtl(line) {
+        return Cow::Borrowed(line);
+    }
+    let info = ParagraphBidiInfo::new(line, None);
+    let (levels, runs) = info.visual_runs(0..line.len());
+    let mut out = String::with_capacity(line.len());
+    for run in runs {
+        let text = &line[run.clone()];
+        if levels.get(run.start).is_some_and(|l| l.is_rtl()) {
+            for grapheme in text.graphemes(true).rev() {
+                let mut chars = grapheme.chars();
+                if let Some(first) = chars.next() {
+                    out.push(mirrored(first));
+                    out.extend(chars);
+                }
+            }
+        } else {
+            out.push_str(text);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(_: char) -> bool {
+        true
+    }
+
+    #[test]
+    fn controls_and_bidi_overrides_are_shown_not_obeyed() {
+        let shown = visible("pay \u{202E}0001\u{202C} now\u{7}\u{0}", all);
+        assert_eq!(
+            shown,
+            "pay [RLO U+202E]0001[PDF U+202C] now[U+0007][U+0000]"
+        );
+        assert!(
+            !shown
+                .chars()
+                .any(|c| bidi_name(c).is_some() || c.is_control())
+        );
+    }
+
+    #[test]
+    fn line_breaks_of_every_kind_become_newlines() {
+        assert_eq!(visible("a\r\nb\rc\u{2028}d\te", all), "a\nb\nc\nd    e");
+    }
+
+    #[test]
+    fn a_flood_of_combining_marks_is_capped_and_counted() {
+        let flood = format!("Z{}ok", "\u{0301}".repeat(10_000));
+        let shown = visible(&flood, all);
+        assert_eq!(shown, format!("Z{}[+9996 marks]ok", "\u{0301}".repeat(4)));
+    }
+
+    #[test]
+    fn characters_the_font_lacks_get_a_placeholder() {
+        let shown = visible("hi 🧡 there", |c| c.is_ascii());
+        assert_eq!(shown, "hi [U+1F9E1] there");
+    }
+
+    #[test]
+    fn zero_width_and_private_use_characters_are_visible() {
+        assert_eq!(visible("a\u{200B}b\u{E000}", all), "a[U+200B]b[U+E000]");
+    }
+
+    #[test]
+    fn right_to_left_runs_are_reversed_for_display() {
+        assert_eq!(visual_order("abc"), "abc");
+        // Hebrew "shalom" in logical order is drawn right to left.
+        assert_eq!(visual_order("שלום"), "םולש");
+        assert_eq!(visual_order("say שלום (x)"), "say םולש (x)");
+    }
+}

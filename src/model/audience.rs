@@ -1,0 +1,491 @@
+//! Who a view or a document is for, and what of a session that audience may see.
+//!
+//! `redact` is the one place that decides it: it copies a session keeping only what the
+//! audience may see, so everything built from its result (a PDF, a view) cannot contain
+//! anything else. Pure: no clock, no file system, no egui.
+
+use super::{
+    Partner, QuestionStatus, Respondent, Session, StepData, StepRecord, StepStatus, Visibility,
+};
+use std::fmt;
+
+/// Who a document or a view is made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Audience {
+    /// The therapist: everything recorded, including notes and private items.
+    Clinician,
+    /// Both partners together: joint items only.
+    Couple,
+    /// One partner: joint items and that partner's own private items.
+    Partner(Partner),
+}
+
+impl Audience {
+    pub const ALL: [Audience; 4] = [
+        Audience::Clinician,
+        Audience::Couple,
+        Audience::Partner(Partner::A),
+        Audience::Partner(Partner::B),
+    ];
+
+    /// The name used on the command line: `clinician`, `couple`, `partner-a`, `partner-b`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Audience::Clinician => "clinician",
+            Audience::Couple => "couple",
+            Audience::Partner(Partner::A) => "partner-a",
+            Audience::Partner(Partner::B) => "partner-b",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Audience> {
+        Audience::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Says what the audience may see, for the top of a document.
+    pub fn scope(self) -> &'static str {
+        match self {
+            Audience::Clinician => {
+                "the clinician: everything recorded, including private and clinician-only items"
+            }
+            Audience::Couple => "the couple: items both partners share; nothing private",
+            Audience::Partner(_) => {
+                "one partner: shared items and this partner's own private items"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Audience {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Audience::Clinician => f.write_str("clinician"),
+            Audience::Couple => f.write_str("couple"),
+            Audience::Partner(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+/// Why a step, or part of it, is not shown to an audience.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Withheld {
+    /// For the therapist only.
+    ClinicianOnly,
+    /// Private to one partner, and not this audience's.
+    Private,
+}
+
+impl Withheld {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Withheld::ClinicianOnly => "for the therapist only; not part of this document",
+            Withheld::Private => "private; not part of this document",
+        }
+    }
+}
+
+/// How much of a step an audience may see.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Shown {
+    /// The step, with everything this audience may see of it (entries of others removed).
+    Step(Box<StepRecord>),
+    /// Nothing of the step: not its data, status or time.
+    Withheld {
+        step_id: String,
+        pass: u32,
+        why: Withheld,
+    },
+}
+
+/// A session as one audience may see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionView {
+    pub audience: Audience,
+    /// The session with `steps` emptied and `drafts` cleared: read the steps from `shown`.
+    pub session: Session,
+    /// One entry per step record, in order.
+    pub shown: Vec<Shown>,
+}
+
+impl SessionView {
+    /// The steps this audience may see, with their index among all steps.
+    pub fn visible(&self) -> impl Iterator<Item = (usize, &StepRecord)> {
+        self.shown.iter().enumerate().filter_map(|(i, s)| match s {
+            Shown::Step(record) => Some((i, record.as_ref())),
+            Shown::Withheld { .. } => None,
+        })
+    }
+}
+
+/// Whether a question of a list may be seen by someone other than its owner: only once
+/// the owner released the list, and only the questions taken into the session.
+pub fn is_question_shared(status: QuestionStatus) -> bool {
+    matches!(
+        status,
+        QuestionStatus::Included | QuestionStatus::Answered | QuestionStatus::Deferred
+    )
+}
+
+/// Copy `session` keeping only what `audience` may see.
+///
+/// - Text typed but never submitted (`drafts`) is never shown to anyone.
+/// - The clinician sees every step as recorded.
+/// - Everyone else never sees clinician notes, skip reasons or gate confirmations, nor a
+///   clinician-only step (not even its status), nor a question's caution flag.
+/// - A question list is its owner's: others see it only once released, and then only the
+///   questions taken into the session, without the owner's "why I need to know".
+/// - In a step private to one partner, a partner sees only entries that are theirs alone
+///   (their text, choices, ticks, ratings, commitments, their own question list); the
+///   couple sees none of it except a released question list. Loops and floors involve
+///   both partners, so a private one is the clinician's only.
+pub fn redact(session: &Session, audience: Audience) -> SessionView {
+    let mut copy = session.clone();
+    copy.drafts.clear();
+    let steps = std::mem::take(&mut copy.steps);
+    let shown = steps
+        .into_iter()
+        .map(|record| redact_step(record, audience))
+        .collect();
+    SessionView {
+        audience,
+        session: copy,
+        shown,
+    }
+}
+
+fn withheld(record: &StepRecord, why: Withheld) -> Shown {
+    Shown::Withheld {
+        step_id: record.step_id.clone(),
+        pass: record.pass,
+        why,
+    }
+}
+
+fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
+    if audience == Audience::Clinician {
+        return Shown::Step(Box::new(record));
+    }
+    if record.visibility == Visibility::ClinicianOnly {
+        return withheld(&record, Withheld::ClinicianOnly);
+    }
+    record.clinician_note.clear();
+    record.skip_reason = None;
+    record.confirmations.clear();
+    let private = record.visibility == Visibility::PartnerPrivate;
+    // Who may see a private entry: only the partner it belongs to.
+    let own = |respondent: &Respondent| match (audience, respondent) {
+        (Audience::Partner(p), Respondent::Partner(q)) => p == *q,
+        _ => false,
+    };
+    let keep_all = !private;
+    let data = std::mem::replace(&mut record.data, StepData::Script);
+    let data = match data {
+        StepData::Script | StepData::SwapRoles if private => {
+            return withheld(&record, Withheld::Private);
+        }
+        StepData::Loop(_) | StepData::Floor(_) if private => {
+            return withheld(&record, Withheld::Private);
+        }
+        StepData::Questions(mut list) => {
+            let is_owner = audience == Audience::Partner(list.owner);
+            if !is_owner {
+                if list.released_at.is_none() {
+                    return withheld(&record, Withheld::Private);
+                }
+                list.items.retain(|q| is_question_shared(q.status));
+                for q in &mut list.items {
+                    q.why.clear();
+                }
+            }
+            for q in &mut list.items {
+                q.caution = false;
+            }
+            StepData::Questions(list)
+        }
+        StepData::Text(mut e) => {
+            e.entries.retain(|r, _| keep_all || own(r));
+            StepData::Text(e)
+        }
+        StepData::Choice(mut e) => {
+            e.entries.retain(|r, _| keep_all || own(r));
+            StepData::Choice(e)
+        }
+        StepData::Checklist(mut e) => {
+            e.entries.retain(|r, _| keep_all || own(r));
+            StepData::Checklist(e)
+        }
+        StepData::Rating(mut r) => {
+            r.values
+                .retain(|p, _| keep_all || own(&Respondent::Partner(*p)));
+            r.scores
+                .retain(|p, _| keep_all || own(&Respondent::Partner(*p)));
+            StepData::Rating(r)
+        }
+        StepData::Plan(mut plan) => {
+            plan.commitments
+                .retain(|c| keep_all || own(&Respondent::Partner(c.draft.owner)));
+            StepData::Plan(plan)
+        }
+        other => other,
+    };
+    if private && is_empty(&data) {
+        // Nothing of this audience's own: show nothing, not even whether others answered.
+        return withheld(&record, Withheld::Private);
+    }
+    if private {
+        // The status of a private step says whether others answered it.
+        record.status = match record.status {
+            StepStatus::Pending => StepStatus::Pending,
+            _ => StepStatus::Done,
+        };
+    }
+    record.data = data;
+    Shown::Step(Box::new(record))
+}
+
+fn is_empty(data: &StepData) -> bool {
+    match data {
+        StepData::Script | StepData::SwapRoles => true,
+        StepData::Loop(_) | StepData::Floor(_) => false,
+        StepData::Questions(q) => q.items.is_empty(),
+        StepData::Plan(p) => p.commitments.is_empty(),
+        StepData::Rating(r) => r.values.is_empty(),
+        StepData::Text(e) => e.entries.is_empty(),
+        StepData::Choice(e) => e.entries.is_empty(),
+        StepData::Checklist(e) => e.entries.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Bindings, CoupleId, EntriesRecord, Question, QuestionsRecord, RatingRecord, SESSION_FORMAT,
+        SessionId,
+    };
+    use chrono::{TimeZone, Utc};
+    use std::collections::BTreeMap;
+
+    fn at() -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap()
+    }
+
+    fn step(id: &str, visibility: Visibility, data: StepData) -> StepRecord {
+        StepRecord {
+            step_id: id.into(),
+            pass: 1,
+            visibility,
+            roles: Bindings::default(),
+            status: StepStatus::Done,
+            first_entered_at: Some(at()),
+            visit_started_at: None,
+            active_secs: 60,
+            skip_reason: Some("SKIP-CANARY".into()),
+            confirmations: vec![],
+            clinician_note: "NOTE-CANARY".into(),
+            data,
+        }
+    }
+
+    fn text(entries: &[(Respondent, &str)]) -> StepData {
+        StepData::Text(EntriesRecord {
+            entries: entries.iter().map(|(r, t)| (*r, t.to_string())).collect(),
+        })
+    }
+
+    fn session(steps: Vec<StepRecord>) -> Session {
+        Session {
+            format: SESSION_FORMAT,
+            id: SessionId(uuid::Uuid::nil()),
+            couple: CoupleId(uuid::Uuid::nil()),
+            template_id: "t".into(),
+            template_title: "T".into(),
+            started_at: at(),
+            ended_at: None,
+            bindings: Bindings::default(),
+            current: 0,
+            steps,
+            log: vec![],
+            drafts: BTreeMap::from([("k".to_string(), "DRAFT-CANARY".to_string())]),
+        }
+    }
+
+    fn question(id: u32, text: &str, status: QuestionStatus) -> Question {
+        Question {
+            id,
+            text: text.into(),
+            category: String::new(),
+            why: format!("WHY-{id}"),
+            status,
+            caution: true,
+            answer: None,
+            added_at: at(),
+        }
+    }
+
+    fn all_text(view: &SessionView) -> String {
+        format!("{:?} {:?}", view.shown, view.session)
+    }
+
+    const A: Respondent = Respondent::Partner(Partner::A);
+    const B: Respondent = Respondent::Partner(Partner::B);
+
+    #[test]
+    fn private_entries_reach_only_their_partner_and_the_clinician() {
+        let s = session(vec![
+            step(
+                "joint",
+                Visibility::Joint,
+                text(&[(A, "JOINT-A"), (B, "JOINT-B")]),
+            ),
+            step(
+                "private",
+                Visibility::PartnerPrivate,
+                text(&[(A, "PRIVATE-A"), (B, "PRIVATE-B")]),
+            ),
+            step(
+                "clin",
+                Visibility::ClinicianOnly,
+                text(&[(Respondent::Clinician, "CLINICIAN-ONLY")]),
+            ),
+        ]);
+        let table = [
+            (
+                Audience::Clinician,
+                &[
+                    "JOINT-A",
+                    "PRIVATE-A",
+                    "PRIVATE-B",
+                    "CLINICIAN-ONLY",
+                    "NOTE-CANARY",
+                    "SKIP-CANARY",
+                ][..],
+                &["DRAFT-CANARY"][..],
+            ),
+            (
+                Audience::Couple,
+                &["JOINT-A", "JOINT-B"][..],
+                &[
+                    "PRIVATE-A",
+                    "PRIVATE-B",
+                    "CLINICIAN-ONLY",
+                    "NOTE-CANARY",
+                    "SKIP-CANARY",
+                    "DRAFT-CANARY",
+                ][..],
+            ),
+            (
+                Audience::Partner(Partner::A),
+                &["JOINT-B", "PRIVATE-A"][..],
+                &[
+                    "PRIVATE-B",
+                    "CLINICIAN-ONLY",
+                    "NOTE-CANARY",
+                    "SKIP-CANARY",
+                    "DRAFT-CANARY",
+                ][..],
+            ),
+            (
+                Audience::Partner(Partner::B),
+                &["JOINT-A", "PRIVATE-B"][..],
+                &[
+                    "PRIVATE-A",
+                    "CLINICIAN-ONLY",
+                    "NOTE-CANARY",
+                    "SKIP-CANARY",
+                    "DRAFT-CANARY",
+                ][..],
+            ),
+        ];
+        for (audience, present, absent) in table {
+            let seen = all_text(&redact(&s, audience));
+            for canary in present {
+                assert!(seen.contains(canary), "{audience:?} should see {canary}");
+            }
+            for canary in absent {
+                assert!(!seen.contains(canary), "{audience:?} must not see {canary}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_private_step_with_nothing_of_the_audience_is_withheld_whole() {
+        let mut only_b = step("screen-b", Visibility::PartnerPrivate, text(&[(B, "x")]));
+        only_b.status = StepStatus::Skipped;
+        let view = redact(&session(vec![only_b]), Audience::Partner(Partner::A));
+        assert!(matches!(
+            view.shown[0],
+            Shown::Withheld {
+                why: Withheld::Private,
+                ..
+            }
+        ));
+        assert_eq!(view.visible().count(), 0);
+    }
+
+    #[test]
+    fn a_question_list_is_shared_only_once_released_and_never_with_its_reasons() {
+        let list = |released: bool| {
+            StepData::Questions(QuestionsRecord {
+                owner: Partner::A,
+                items: vec![
+                    question(1, "INCLUDED-Q", QuestionStatus::Included),
+                    question(2, "DRAFT-Q", QuestionStatus::Draft),
+                    question(3, "WITHDRAWN-Q", QuestionStatus::Withdrawn),
+                ],
+                released_at: released.then(at),
+                next_id: 4,
+            })
+        };
+        let unreleased = session(vec![step("q", Visibility::PartnerPrivate, list(false))]);
+        let released = session(vec![step("q", Visibility::PartnerPrivate, list(true))]);
+        for audience in [Audience::Couple, Audience::Partner(Partner::B)] {
+            assert_eq!(redact(&unreleased, audience).visible().count(), 0);
+            let seen = all_text(&redact(&released, audience));
+            assert!(seen.contains("INCLUDED-Q"));
+            for absent in ["DRAFT-Q", "WITHDRAWN-Q", "WHY-1", "caution: true"] {
+                assert!(!seen.contains(absent), "{audience:?} must not see {absent}");
+            }
+        }
+        let owner = all_text(&redact(&unreleased, Audience::Partner(Partner::A)));
+        for present in ["INCLUDED-Q", "DRAFT-Q", "WHY-1"] {
+            assert!(owner.contains(present));
+        }
+        assert!(!owner.contains("caution: true"));
+        assert!(all_text(&redact(&unreleased, Audience::Clinician)).contains("caution: true"));
+    }
+
+    #[test]
+    fn private_ratings_keep_only_the_audiences_own_values() {
+        let mut rating = RatingRecord::default();
+        rating
+            .values
+            .insert(Partner::A, BTreeMap::from([("x".to_string(), 3u8)]));
+        rating
+            .values
+            .insert(Partner::B, BTreeMap::from([("x".to_string(), 9u8)]));
+        let s = session(vec![step(
+            "csi",
+            Visibility::PartnerPrivate,
+            StepData::Rating(rating),
+        )]);
+        let view = redact(&s, Audience::Partner(Partner::B));
+        let (_, record) = view.visible().next().expect("B's own rating is shown");
+        let StepData::Rating(r) = &record.data else {
+            panic!("rating expected")
+        };
+        assert_eq!(
+            r.values.keys().copied().collect::<Vec<_>>(),
+            vec![Partner::B]
+        );
+        assert_eq!(redact(&s, Audience::Couple).visible().count(), 0);
+    }
+
+    #[test]
+    fn audience_names_round_trip() {
+        for audience in Audience::ALL {
+            assert_eq!(Audience::from_name(audience.name()), Some(audience));
+        }
+        assert_eq!(Audience::from_name("everyone"), None);
+    }
+}

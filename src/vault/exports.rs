@@ -1,0 +1,65 @@
+//! Writing an exported document where the person asked for it: whole or not at all
+//! (temp file, fsync, rename), readable by the owner only, the folder made if missing.
+
+use super::error::{Result, VaultError};
+use super::fsutil;
+use std::path::{Path, PathBuf};
+
+/// Write `bytes` to `path`, replacing any file there only once the new one is complete.
+pub fn write_export(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| VaultError::Invalid(format!("not a file name: {}", path.display())))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.exists() {
+        fsutil::create_private_dir(&dir).map_err(|e| {
+            VaultError::io(format!("cannot create the folder {}", dir.display()), e)
+        })?;
+    }
+    fsutil::write_atomic(&dir, name, bytes)
+        .map_err(|e| VaultError::io(format!("cannot write {}", path.display()), e))
+}
+
+/// Where the app offers to save exports: "Tandem exports" in the documents folder.
+pub fn default_export_dir() -> Option<PathBuf> {
+    let dirs = directories::UserDirs::new()?;
+    let base = dirs
+        .document_dir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dirs.home_dir().to_path_buf());
+    Some(base.join("Tandem exports"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_is_written_whole_into_a_new_private_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new").join("note.pdf");
+        write_export(&path, b"%PDF-1.3 first").unwrap();
+        write_export(&path, b"%PDF-1.3 second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"%PDF-1.3 second");
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| fsutil::is_temp(&e.file_name().to_string_lossy()))
+            .collect();
+        assert!(leftovers.is_empty());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o077,
+                0,
+                "an export must be readable by its owner only"
+            );
+        }
+    }
+}
