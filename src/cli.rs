@@ -404,10 +404,10 @@ fn write_pdf(report: &export::Report, output: &Path, out: &mut dyn Write) -> any
     crate::vault::exports::write_export(output, &bytes)?;
     writeln!(
         out,
-        "wrote {} ({pages} pages, {} bytes) for the {}",
+        "wrote {} ({pages} pages, {} bytes) for {}",
         output.display(),
         bytes.len(),
-        report.audience
+        report.audience.reader()
     )?;
     Ok(0)
 }

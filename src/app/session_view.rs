@@ -399,7 +399,12 @@ fn kind_ui(
                 });
             }
         }
-        (StepKind::Text { respondents, stems }, StepData::Text(entries)) => {
+        (
+            StepKind::Text {
+                respondents, stems, ..
+            },
+            StepData::Text(entries),
+        ) => {
             if !stems.is_empty() {
                 ui.label(
                     RichText::new(format!("Sentence starters: {}", stems.join("  ·  "))).italics(),

@@ -53,7 +53,7 @@ pub enum SessionDocument {
     Worksheet,
     /// The commitments, with a place to mark each at the review.
     Plan,
-    /// What one partner wrote as a letter (impact, restitution, disclosure).
+    /// The texts the protocol marks as letters (impact and restitution letters).
     Letters,
 }
 
@@ -1143,10 +1143,7 @@ impl Doc<'_> {
             let step = self.step(&record.step_id);
             let is_letter = matches!(
                 step.map(|s| &s.kind),
-                Some(StepKind::Text {
-                    respondents: Respondents::Role(_),
-                    ..
-                })
+                Some(StepKind::Text { letter: true, .. })
             );
             let StepData::Text(entries) = &record.data else {
                 continue;
@@ -1855,7 +1852,9 @@ fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
                 }));
             }
         }
-        StepKind::Text { respondents, stems } => {
+        StepKind::Text {
+            respondents, stems, ..
+        } => {
             if !fills_in(audience, *respondents) {
                 return blocks;
             }

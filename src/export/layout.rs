@@ -902,8 +902,8 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
     let right = fit(m, Face::Regular, 8.0, &right, BODY_WIDTH * 0.42);
     let right_w = width_of(m, Face::Regular, 8.0, &right);
     let confidential = format!(
-        "Confidential therapy record, made for the {}. Do not share without consent.",
-        report.audience
+        "Confidential therapy record, made for {}. Do not share without consent.",
+        report.audience.reader()
     );
     let confidential = fit(m, Face::Italic, 7.5, &confidential, BODY_WIDTH * 0.78);
     for (i, page) in laid.pages.iter_mut().enumerate() {

@@ -26,7 +26,7 @@ pub enum ExportError {
     Layout(#[from] layout::LayoutError),
     #[error("the bundled font could not be read; this copy of Tandem is damaged")]
     Font,
-    #[error("this session has no {what} the {audience} may see")]
+    #[error("this session has no {what} that {} may see", audience.reader())]
     Nothing {
         what: &'static str,
         audience: Audience,

@@ -206,7 +206,11 @@ pub fn write(
     let info = &mut doc.metadata.info;
     info.document_title = report.title.clone();
     info.author = report.practice.clone();
-    info.subject = format!("{} · made for the {}", report.subtitle, report.audience);
+    info.subject = format!(
+        "{} · made for {}",
+        report.subtitle,
+        report.audience.reader()
+    );
     info.creator = "Tandem".into();
     info.producer = format!("Tandem {}", env!("CARGO_PKG_VERSION"));
     info.keywords = vec![

@@ -42,16 +42,13 @@ impl Audience {
         Audience::ALL.into_iter().find(|a| a.name() == name)
     }
 
-    /// Says what the audience may see, for the top of a document.
-    pub fn scope(self) -> &'static str {
+    /// Who reads it, as a phrase: "the clinician", "the couple", "partner A".
+    pub fn reader(self) -> &'static str {
         match self {
-            Audience::Clinician => {
-                "the clinician: everything recorded, including private and clinician-only items"
-            }
-            Audience::Couple => "the couple: items both partners share; nothing private",
-            Audience::Partner(_) => {
-                "one partner: shared items and this partner's own private items"
-            }
+            Audience::Clinician => "the clinician",
+            Audience::Couple => "the couple",
+            Audience::Partner(Partner::A) => "partner A",
+            Audience::Partner(Partner::B) => "partner B",
         }
     }
 }

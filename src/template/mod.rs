@@ -221,6 +221,10 @@ pub enum StepKind {
         respondents: Respondents,
         #[serde(default)]
         stems: Vec<String>,
+        /// The text is a letter (an impact or restitution letter, say): exported on its
+        /// own as a letter from the person who wrote it.
+        #[serde(default)]
+        letter: bool,
     },
     /// Pick one (or several) of a list.
     Choice {

@@ -355,7 +355,9 @@ impl<'t> Validator<'t> {
                 self.partner_roles(step, "raters", raters);
                 self.scale(step, items, scoring);
             }
-            StepKind::Text { respondents, stems } => {
+            StepKind::Text {
+                respondents, stems, ..
+            } => {
                 self.respondents(step, *respondents);
                 self.texts(step, "stems", stems, false);
             }

@@ -1,0 +1,784 @@
+//! PDF export, read back: every produced PDF is parsed and its text asserted on, for what
+//! it must say and what it must never say to the wrong audience.
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use tandem::demo::{Mood, Rng, run_session};
+use tandem::export::{
+    self, Context, ExportError, Progress, SessionDocument, blank_worksheet, progress_report,
+    session_report,
+};
+use tandem::model::{
+    Audience, COUPLE_FORMAT, Couple, CoupleFacts, CoupleId, Partner, PartnerInfo, Respondent,
+    SafetyDecision, Session, StepData, Visibility, is_question_shared,
+};
+use tandem::template::Library;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap()
+}
+
+fn ctx() -> Context {
+    Context {
+        practice: "Harbour Couples Therapy".into(),
+        now: now(),
+        offset: FixedOffset::east_opt(3600).unwrap(),
+    }
+}
+
+fn couple() -> Couple {
+    Couple {
+        format: COUPLE_FORMAT,
+        id: CoupleId(uuid::Uuid::from_u128(7)),
+        code: "C-0900".into(),
+        partner_a: PartnerInfo {
+            name: "Maya Okafor".into(),
+            pronouns: String::new(),
+        },
+        partner_b: PartnerInfo {
+            name: "Daniel Reyes".into(),
+            pronouns: String::new(),
+        },
+        created_on: now().date_naive(),
+        archived: false,
+    }
+}
+
+fn cleared() -> CoupleFacts {
+    CoupleFacts {
+        screened: Partner::BOTH.into_iter().collect(),
+        safety_decision: Some(SafetyDecision::JointWork),
+    }
+}
+
+/// A session of `template_id` filled by the demo's filler, run through the real runner.
+fn run(library: &Library, template_id: &str, seed: u64, days_ago: i64) -> Session {
+    let template = library.get(template_id).expect("shipped template");
+    let mut rng = Rng::new(seed);
+    run_session(
+        template,
+        couple().id,
+        now() - Duration::days(days_ago),
+        cleared(),
+        &mut rng,
+        Mood { a: 0.5, b: 0.4 },
+    )
+    .expect("the demo filler runs every shipped template")
+}
+
+/// The text of every page, as a PDF reader extracts it.
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let doc = printpdf::PdfDocument::parse(
+        bytes,
+        &printpdf::PdfParseOptions::default(),
+        &mut Vec::new(),
+    )
+    .expect("the PDF parses");
+    let pages = doc.extract_text();
+    assert!(!pages.is_empty(), "the PDF has pages");
+    let text = pages
+        .iter()
+        .map(|p| p.join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if let Some(other) = poppler_text(bytes) {
+        // A second, independent reader must find the same words.
+        assert_eq!(
+            words(&other),
+            words(&text),
+            "pdftotext reads the PDF differently"
+        );
+    }
+    text
+}
+
+/// The same PDF read by poppler's pdftotext, when it is installed (CI requires it).
+fn poppler_text(bytes: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().ok()?;
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).ok()?;
+    let out = std::process::Command::new("pdftotext")
+        .arg("-raw")
+        .arg("-nopgbrk")
+        .arg(&path)
+        .arg("-")
+        .output();
+    match out {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ => {
+            assert!(
+                std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
+                "pdftotext is required (poppler-utils) but did not run"
+            );
+            None
+        }
+    }
+}
+
+/// Words in order, with what each reader may differ on (line breaks, right-to-left runs)
+/// left out.
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| !w.chars().any(|c| ('\u{0590}'..='\u{08FF}').contains(&c)))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Text with all whitespace as single spaces, so phrases match across line breaks.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn render(report: &export::Report) -> Vec<u8> {
+    export::render(report, &mut |_| {}).expect("renders")
+}
+
+// ---------------------------------------------------------------------------------------
+// Canaries
+
+/// Replace every piece of recorded text with a canary naming who may see it:
+/// JOINTC (everyone), PRIVAC / PRIVBC (that partner and the clinician), PRIVXC (private
+/// but nobody's own: the clinician), CLINC (clinician-only steps), NOTEC (clinician
+/// notes), QOWNAC/QOWNBC (a question list's unshared items), QWHYAC/QWHYBC (its reasons),
+/// DRAFTC (text never submitted).
+fn canarize(session: &mut Session) {
+    session
+        .drafts
+        .insert("mirror".into(), "DRAFTC typed but never submitted".into());
+    for (i, record) in session.steps.iter_mut().enumerate() {
+        record.clinician_note = format!("NOTEC{i} the clinician's own note");
+        let vis = record.visibility;
+        let general = match vis {
+            Visibility::Joint => "JOINTC",
+            Visibility::PartnerPrivate => "PRIVXC",
+            Visibility::ClinicianOnly => "CLINC",
+        };
+        let by = |r: &Respondent| match (vis, r) {
+            (Visibility::PartnerPrivate, Respondent::Partner(Partner::A)) => "PRIVAC",
+            (Visibility::PartnerPrivate, Respondent::Partner(Partner::B)) => "PRIVBC",
+            _ => general,
+        };
+        match &mut record.data {
+            StepData::Text(e) => {
+                for (r, text) in e.entries.iter_mut() {
+                    *text = format!("{}{i} wrote this", by(r));
+                }
+            }
+            StepData::Loop(l) => {
+                if let Some(m) = &mut l.message {
+                    m.text = format!("{general}{i} message");
+                }
+                for a in &mut l.attempts {
+                    a.text = format!("{general}{i} mirror");
+                    a.reply = format!("{general}{i} reply");
+                }
+                for attempts in l.stages.values_mut() {
+                    for a in attempts {
+                        a.text = format!("{general}{i} stage");
+                    }
+                }
+            }
+            StepData::Floor(f) => {
+                for e in &mut f.exchanges {
+                    match e {
+                        tandem::model::Exchange::Chunk { text, .. }
+                        | tandem::model::Exchange::Paraphrase { text, .. } => {
+                            *text = format!("{general}{i} floor")
+                        }
+                    }
+                }
+            }
+            StepData::Questions(q) => {
+                let released = q.released_at.is_some();
+                let (own, why) = match q.owner {
+                    Partner::A => ("QOWNAC", "QWHYAC"),
+                    Partner::B => ("QOWNBC", "QWHYBC"),
+                };
+                for item in &mut q.items {
+                    let shared = released && is_question_shared(item.status);
+                    // A shared question of a clinician-only step is still the clinician's.
+                    let tag = match (shared, vis) {
+                        (_, Visibility::ClinicianOnly) => "CLINC",
+                        (true, _) => "JOINTC",
+                        (false, _) => own,
+                    };
+                    item.text = format!("{tag}{i} question");
+                    item.why = format!("{why}{i} reason");
+                    if let Some(answer) = &mut item.answer {
+                        answer.text = format!("{tag}{i} answer");
+                    }
+                }
+            }
+            StepData::Plan(p) => {
+                for c in &mut p.commitments {
+                    c.draft.behaviour =
+                        format!("{}{i} promise", by(&Respondent::Partner(c.draft.owner)));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+const ALL_TAGS: [&str; 11] = [
+    "JOINTC", "PRIVAC", "PRIVBC", "PRIVXC", "CLINC", "NOTEC", "QOWNAC", "QOWNBC", "QWHYAC",
+    "QWHYBC", "DRAFTC",
+];
+
+/// The canaries an audience may read.
+fn allowed(audience: Audience) -> &'static [&'static str] {
+    match audience {
+        Audience::Clinician => &[
+            "JOINTC", "PRIVAC", "PRIVBC", "PRIVXC", "CLINC", "NOTEC", "QOWNAC", "QOWNBC", "QWHYAC",
+            "QWHYBC",
+        ],
+        Audience::Couple => &["JOINTC"],
+        Audience::Partner(Partner::A) => &["JOINTC", "PRIVAC", "QOWNAC", "QWHYAC"],
+        Audience::Partner(Partner::B) => &["JOINTC", "PRIVBC", "QOWNBC", "QWHYBC"],
+    }
+}
+
+#[test]
+fn canaries_in_private_and_clinician_items_never_reach_the_wrong_audience() {
+    let library = Library::builtin();
+    let mut seen_by: std::collections::BTreeMap<(Audience, &str), usize> = Default::default();
+    let mut checked = 0;
+    for (n, (_, template)) in library.templates.iter().enumerate() {
+        let mut session = run(&library, &template.id, 100 + n as u64, 3);
+        // Leave some questions of every list out of the session (a draft, a withdrawn
+        // one): they stay their owner's even after the list is released.
+        for step in &mut session.steps {
+            if let StepData::Questions(q) = &mut step.data
+                && q.items.len() >= 3
+            {
+                q.items[0].status = tandem::model::QuestionStatus::Draft;
+                q.items[1].status = tandem::model::QuestionStatus::Withdrawn;
+                q.items[2].caution = true;
+            }
+        }
+        canarize(&mut session);
+        for audience in Audience::ALL {
+            for document in SessionDocument::ALL {
+                let report = match session_report(
+                    document,
+                    &session,
+                    &couple(),
+                    Some(template),
+                    audience,
+                    &ctx(),
+                ) {
+                    Ok(report) => report,
+                    Err(ExportError::Nothing { .. }) => continue,
+                    Err(e) => panic!("{}: {e}", template.id),
+                };
+                let text = pdf_text(&render(&report));
+                assert!(
+                    text.contains(&format!("made for {}.", audience.reader())),
+                    "{} {document:?}: the PDF says who it is for",
+                    template.id
+                );
+                checked += 1;
+                if audience != Audience::Clinician {
+                    assert!(
+                        !text.contains("graphic detail"),
+                        "{} {document:?}: the caution flag reached the {audience}",
+                        template.id
+                    );
+                }
+                for tag in ALL_TAGS {
+                    let found = text.contains(tag);
+                    if found {
+                        *seen_by.entry((audience, tag)).or_default() += 1;
+                    }
+                    if !allowed(audience).contains(&tag) {
+                        assert!(
+                            !found,
+                            "{} {document:?} for the {audience} shows {tag}",
+                            template.id
+                        );
+                    }
+                }
+                // The note shows exactly what redaction lets this audience see.
+                if document == SessionDocument::Note {
+                    let visible = format!("{:?}", tandem::model::redact(&session, audience));
+                    for tag in ALL_TAGS {
+                        assert_eq!(
+                            text.contains(tag),
+                            visible.contains(tag),
+                            "{} note for the {audience}: {tag}",
+                            template.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} documents checked");
+    // Every kind of private item was exercised and reached its own partner.
+    for (audience, tag) in [
+        (Audience::Partner(Partner::A), "PRIVAC"),
+        (Audience::Partner(Partner::B), "PRIVBC"),
+        (Audience::Clinician, "CLINC"),
+        (Audience::Clinician, "NOTEC"),
+        (Audience::Couple, "JOINTC"),
+    ] {
+        assert!(
+            seen_by.get(&(audience, tag)).is_some_and(|n| *n > 0),
+            "no document for the {audience} showed {tag}"
+        );
+    }
+}
+
+#[test]
+fn private_ratings_reach_only_their_partner_in_the_progress_report() {
+    let library = Library::builtin();
+    let sessions: Vec<Session> = (0..3)
+        .map(|week| run(&library, "csi-4", 300 + week, 21 - 7 * week as i64))
+        .collect();
+    let text_for = |audience| {
+        let report = progress_report(&couple(), &sessions, &library, audience, &ctx());
+        flat(&pdf_text(&render(&report)))
+    };
+    let clinician = text_for(Audience::Clinician);
+    assert!(clinician.contains("Couples Satisfaction Index (CSI-4): total score"));
+    assert!(
+        clinician.contains("Maya Okafor (partner A)")
+            && clinician.contains("Daniel Reyes (partner B)")
+    );
+    let couple_text = text_for(Audience::Couple);
+    assert!(
+        !couple_text.contains("total score"),
+        "the CSI-4 is private to each partner"
+    );
+    assert!(couple_text.contains("No ratings yet"));
+    let a = text_for(Audience::Partner(Partner::A));
+    assert!(a.contains("total score") && a.contains("Maya Okafor (partner A)"));
+    assert!(
+        !a.contains("(partner B)"),
+        "partner A's report shows partner B's CSI-4"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// What documents say
+
+#[test]
+fn a_session_note_states_loop_counts_and_commitments() {
+    let library = Library::builtin();
+    let dialogue = run(&library, "intentional-dialogue", 11, 2);
+    let template = library.get("intentional-dialogue");
+    let report = session_report(
+        SessionDocument::Note,
+        &dialogue,
+        &couple(),
+        template,
+        Audience::Clinician,
+        &ctx(),
+    )
+    .unwrap();
+    let text = flat(&pdf_text(&render(&report)));
+    let loops: Vec<_> = dialogue
+        .steps
+        .iter()
+        .filter_map(|s| match &s.data {
+            StepData::Loop(l) if !l.attempts.is_empty() => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert!(!loops.is_empty());
+    for l in loops {
+        let speaker = if l.speaker == Partner::A {
+            "Maya Okafor"
+        } else {
+            "Daniel Reyes"
+        };
+        let n = l.attempts.len();
+        let phrase = format!(
+            "{speaker} felt understood after {n} mirror{}",
+            if n == 1 { "" } else { "s" }
+        );
+        assert!(text.contains(&phrase), "missing: {phrase}");
+    }
+
+    let plan = run(&library, "communication-plan", 12, 2);
+    let report = session_report(
+        SessionDocument::Note,
+        &plan,
+        &couple(),
+        library.get("communication-plan"),
+        Audience::Couple,
+        &ctx(),
+    )
+    .unwrap();
+    let text = flat(&pdf_text(&render(&report)));
+    let commitments: Vec<_> = plan
+        .steps
+        .iter()
+        .flat_map(|s| match &s.data {
+            StepData::Plan(p) => p.commitments.clone(),
+            _ => vec![],
+        })
+        .collect();
+    assert!(!commitments.is_empty());
+    assert!(text.contains(&format!("{} commitment", commitments.len())));
+    for c in &commitments {
+        assert!(
+            text.contains(&c.draft.behaviour),
+            "missing {}",
+            c.draft.behaviour
+        );
+        assert!(text.contains(&c.draft.review_on.format("%-d %b %Y").to_string()));
+    }
+    let plan_doc = session_report(
+        SessionDocument::Plan,
+        &plan,
+        &couple(),
+        library.get("communication-plan"),
+        Audience::Couple,
+        &ctx(),
+    )
+    .unwrap();
+    let text = flat(&pdf_text(&render(&plan_doc)));
+    assert!(text.contains("At the review: ☐ kept ☐ partly kept ☐ missed"));
+    for c in &commitments {
+        assert!(text.contains(&c.draft.behaviour));
+    }
+}
+
+#[test]
+fn the_progress_report_tables_every_rating_with_its_date() {
+    let library = Library::builtin();
+    let sessions: Vec<Session> = (0..4)
+        .map(|week| {
+            run(
+                &library,
+                "weekly-check-in",
+                400 + week,
+                28 - 7 * week as i64,
+            )
+        })
+        .collect();
+    let report = progress_report(&couple(), &sessions, &library, Audience::Couple, &ctx());
+    let text = flat(&pdf_text(&render(&report)));
+    assert!(text.contains("Progress report"));
+    assert!(text.contains("Trust") && text.contains("Felt heard"));
+    for session in &sessions {
+        let date = session
+            .started_at
+            .with_timezone(&ctx().offset)
+            .format("%a %-d %b %Y")
+            .to_string();
+        for step in &session.steps {
+            if let StepData::Rating(r) = &step.data {
+                for values in r.values.values() {
+                    let trust = values["trust"];
+                    assert!(
+                        text.contains(&format!("{date} Weekly check-in")),
+                        "no row for {date}"
+                    );
+                    assert!(text.contains(&trust.to_string()));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_blank_worksheet_exports_for_every_shipped_template_and_audience() {
+    let library = Library::builtin();
+    assert!(library.templates.len() >= 19);
+    for (_, template) in &library.templates {
+        let instructions = template
+            .steps
+            .iter()
+            .find(|s| s.visibility == Visibility::Joint && s.therapist.len() > 40)
+            .map(|s| flat(&s.therapist.chars().take(40).collect::<String>()));
+        for audience in Audience::ALL {
+            let report = blank_worksheet(template, audience, &ctx());
+            let text = flat(&pdf_text(&render(&report)));
+            assert!(text.contains("Worksheet:"), "{}", template.id);
+            assert!(text.contains(&format!("made for {}.", audience.reader())));
+            if let Some(instructions) = &instructions
+                && !instructions.contains('{')
+            {
+                assert_eq!(
+                    text.contains(instructions.as_str()),
+                    audience == Audience::Clinician,
+                    "{}: therapist instructions on the {audience}'s sheet",
+                    template.id
+                );
+            }
+        }
+    }
+    // The safety screen's private items are on each partner's own sheet only.
+    let screen = library.get("safety-screen").unwrap();
+    let a = flat(&pdf_text(&render(&blank_worksheet(
+        screen,
+        Audience::Partner(Partner::A),
+        &ctx(),
+    ))));
+    let couple_sheet = flat(&pdf_text(&render(&blank_worksheet(
+        screen,
+        Audience::Couple,
+        &ctx(),
+    ))));
+    assert!(a.contains("Partner A, on your own"));
+    assert!(!a.contains("Partner B, on your own"));
+    assert!(!couple_sheet.contains("Partner A, on your own"));
+    assert!(!couple_sheet.contains("Decision"));
+}
+
+#[test]
+fn the_same_record_and_clock_give_the_same_text() {
+    let library = Library::builtin();
+    let session = run(&library, "regrettable-incident", 21, 1);
+    let make = || {
+        let report = session_report(
+            SessionDocument::Note,
+            &session,
+            &couple(),
+            library.get("regrettable-incident"),
+            Audience::Clinician,
+            &ctx(),
+        )
+        .unwrap();
+        pdf_text(&render(&report))
+    };
+    assert_eq!(make(), make());
+}
+
+#[test]
+fn every_page_has_the_header_and_page_i_of_n() {
+    let library = Library::builtin();
+    let mut session = run(&library, "intentional-dialogue", 31, 1);
+    // Make it long: a paragraph per mirror, repeated.
+    if let Some(StepData::Loop(l)) = session
+        .steps
+        .iter_mut()
+        .map(|s| &mut s.data)
+        .find(|d| matches!(d, StepData::Loop(_)))
+    {
+        let attempt = l.attempts[0].clone();
+        l.attempts = vec![attempt; 120];
+    }
+    let report = session_report(
+        SessionDocument::Note,
+        &session,
+        &couple(),
+        library.get("intentional-dialogue"),
+        Audience::Clinician,
+        &ctx(),
+    )
+    .unwrap();
+    let bytes = render(&report);
+    let doc = printpdf::PdfDocument::parse(&bytes, &Default::default(), &mut Vec::new()).unwrap();
+    let pages = doc.extract_text();
+    assert!(pages.len() > 3);
+    for (i, page) in pages.iter().enumerate() {
+        let text = page.join("\n");
+        assert!(text.contains("Harbour Couples Therapy"), "page {}", i + 1);
+        assert!(text.contains("Couple C-0900"), "page {}", i + 1);
+        assert!(text.contains(&format!("Page {} of {}", i + 1, pages.len())));
+        assert!(text.contains("Confidential therapy record"));
+    }
+    // One bookmark per section, in order.
+    let outline = tandem::export::layout::layout(
+        &report,
+        tandem::export::pdf::Fonts::bundled().unwrap(),
+        &mut |_| {},
+    )
+    .unwrap()
+    .outline;
+    assert_eq!(outline.len(), report.sections.len());
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(raw.contains("/Outlines"), "the PDF has an outline");
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile text
+
+fn with_text(text: &str) -> (Session, &'static str) {
+    let library = Library::builtin();
+    let mut session = run(&library, "weekly-check-in", 41, 1);
+    for step in &mut session.steps {
+        if let StepData::Text(e) = &mut step.data
+            && step.visibility == Visibility::Joint
+            && let Some(value) = e.entries.values_mut().next()
+        {
+            *value = text.to_string();
+            break;
+        }
+    }
+    (session, "weekly-check-in")
+}
+
+fn note_text(session: &Session, template_id: &str) -> Result<(String, usize), ExportError> {
+    let library = Library::builtin();
+    let report = session_report(
+        SessionDocument::Note,
+        session,
+        &couple(),
+        library.get(template_id),
+        Audience::Couple,
+        &ctx(),
+    )?;
+    let mut pages = 0;
+    let bytes = export::render(&report, &mut |p| {
+        if let Progress::Writing { of, .. } = p {
+            pages = of;
+        }
+    })?;
+    Ok((pdf_text(&bytes), pages))
+}
+
+#[test]
+fn hostile_text_is_drawn_visibly_and_never_breaks_the_pdf() {
+    let cases: &[(&str, &[&str])] = &[
+        // Bidi overrides and isolates are shown, not obeyed.
+        (
+            "invoice \u{202E}fdp.exe\u{202C} and \u{2067}isolated\u{2069}",
+            &[
+                "[RLO U+202E]",
+                "[PDF U+202C]",
+                "[RLI U+2067]",
+                "[PDI U+2069]",
+            ],
+        ),
+        // Control characters are visible tags.
+        (
+            "bell\u{7} nul\u{0} escape\u{1b} del\u{7f}",
+            &["[U+0007]", "[U+0000]", "[U+001B]", "[U+007F]"],
+        ),
+        // A flood of combining marks keeps four and counts the rest.
+        (
+            &format!("Z{} end", "\u{0301}".repeat(50_000)),
+            &["[+49996 marks]", "end"],
+        ),
+        // Characters the font lacks get a placeholder; those it has are drawn.
+        ("heart 🧡 and smile 😀 ok", &["[U+1F9E1]", "😀", "ok"]),
+        // Zero-width and private-use characters are visible.
+        ("zero\u{200B}width\u{E000}", &["[U+200B]", "[U+E000]"]),
+        // Right-to-left text is drawn (in visual order); the words around it survive.
+        (
+            "before שלום עולם and مرحبا after",
+            &["before", "and", "after"],
+        ),
+    ];
+    for (input, expected) in cases {
+        let (session, template) = with_text(input);
+        let (text, _) = note_text(&session, template).expect("hostile text exports");
+        for want in *expected {
+            assert!(text.contains(want), "{want:?} missing for {input:.40?}");
+        }
+        for c in ['\u{202E}', '\u{2067}', '\u{7}', '\u{0}', '\u{200B}'] {
+            assert!(!text.contains(c), "{c:?} reached the PDF");
+        }
+    }
+    // Hebrew letters are all there (reordered for display).
+    let (session, template) = with_text("שלום");
+    let (text, _) = note_text(&session, template).unwrap();
+    assert!(text.contains("םולש") || text.contains("שלום"));
+}
+
+#[test]
+fn a_one_megabyte_line_is_wrapped_in_full_and_a_huge_one_hits_the_page_cap() {
+    // A letter no other text in the note uses, so it can be counted.
+    let line = "ж".repeat(1_000_000);
+    let (session, template) = with_text(&line);
+    let (text, pages) = note_text(&session, template).expect("a 1 MB line exports");
+    assert!(pages > 50, "{pages} pages");
+    assert_eq!(
+        text.chars().filter(|c| *c == 'ж').count(),
+        1_000_000,
+        "every character of the line is in the PDF"
+    );
+    let spaced = "word ".repeat(2_000_000);
+    let (session, template) = with_text(&spaced);
+    let err = note_text(&session, template).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the document would run past 1000 pages; export fewer sessions, or shorten the longest entries"
+    );
+}
+
+#[test]
+fn a_long_hostile_couple_code_and_practice_name_stay_inside_the_header() {
+    let library = Library::builtin();
+    let session = run(&library, "session-measures", 51, 1);
+    let mut c = couple();
+    c.code = format!("C-{}\u{202E}", "9".repeat(500));
+    let ctx = Context {
+        practice: "P".repeat(400),
+        ..ctx()
+    };
+    let report = session_report(
+        SessionDocument::Note,
+        &session,
+        &c,
+        library.get("session-measures"),
+        Audience::Couple,
+        &ctx,
+    )
+    .unwrap();
+    let laid = tandem::export::layout::layout(
+        &report,
+        tandem::export::pdf::Fonts::bundled().unwrap(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let fonts = tandem::export::pdf::Fonts::bundled().unwrap();
+    use tandem::export::layout::{Item, Metrics, PAGE_WIDTH};
+    for page in &laid.pages {
+        for item in &page.items {
+            if let Item::Text {
+                x,
+                size,
+                face,
+                text,
+                ..
+            } = item
+            {
+                let w: f32 = text
+                    .chars()
+                    .map(|c| fonts.advance(*face, c).unwrap_or(0.6) * size)
+                    .sum();
+                assert!(
+                    *x >= 0.0 && x + w <= PAGE_WIDTH,
+                    "text runs off the page: {:.30}",
+                    text
+                );
+            }
+        }
+    }
+    let text = pdf_text(&render(&report));
+    assert!(text.contains('…'), "the header shortens what does not fit");
+}
+
+#[test]
+fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
+    let library = Library::builtin();
+    let template = library.get("impact-and-restitution-letters").unwrap();
+    let mut session = run(&library, &template.id, 61, 1);
+    for step in &mut session.steps {
+        if let StepData::Text(e) = &mut step.data {
+            for value in e.entries.values_mut() {
+                *value = format!("LETTER-{} first point.\n\nSecond point.", step.step_id);
+            }
+        }
+    }
+    let report = session_report(
+        SessionDocument::Letters,
+        &session,
+        &couple(),
+        Some(template),
+        Audience::Couple,
+        &ctx(),
+    )
+    .unwrap();
+    let text = flat(&pdf_text(&render(&report)));
+    assert!(text.contains("LETTER-impact-letter first point."));
+    assert!(text.contains("LETTER-restitution-letter first point."));
+    // Hurt partner A wrote the impact letter, B the restitution letter.
+    assert!(text.contains("From Maya Okafor") && text.contains("From Daniel Reyes"));
+    assert!(!text.contains("LETTER-still-needed"), "not a letter");
+}

@@ -1,0 +1,193 @@
+//! `tandem export` and `tandem worksheet` as a therapist or a script runs them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const PASS: &str = "correct horse battery";
+
+fn tandem(vault: Option<&Path>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    command.env_remove("TANDEM_VAULT");
+    if let Some(vault) = vault {
+        command.arg("--vault").arg(vault);
+    }
+    command
+        .args(args)
+        .env("TANDEM_PASSPHRASE", PASS)
+        .output()
+        .expect("tandem runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn pdf_words(path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("the PDF was written");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let doc = printpdf::PdfDocument::parse(&bytes, &Default::default(), &mut Vec::new())
+        .expect("the PDF parses");
+    doc.extract_text()
+        .iter()
+        .flatten()
+        .flat_map(|l| l.split_whitespace())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A demo vault with a practice name, and (id, template title, couple code) of its sessions.
+fn demo(dir: &Path) -> (std::path::PathBuf, Vec<(String, String, String)>) {
+    let vault = dir.join("vault");
+    let out = tandem(Some(&vault), &["init", "--demo", "--kdf-log-n", "10"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = tandem(
+        Some(&vault),
+        &["settings", "--practice-name", "Harbour Couples Therapy"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = tandem(Some(&vault), &["list", "sessions"]);
+    let sessions = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            let parts: Vec<&str> = l.split("  ").collect();
+            (
+                parts.last().unwrap_or(&"").trim().to_string(),
+                parts.get(2).unwrap_or(&"").trim().to_string(),
+                parts.get(1).unwrap_or(&"").trim().to_string(),
+            )
+        })
+        .collect();
+    (vault, sessions)
+}
+
+#[test]
+fn export_session_writes_a_note_for_the_audience_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vault, sessions) = demo(dir.path());
+    let (id, title, code) = sessions
+        .iter()
+        .find(|(_, t, _)| t == "Intentional dialogue")
+        .expect("the demo has a dialogue")
+        .clone();
+    let out_file = dir.path().join("out").join("note.pdf");
+    let out = tandem(
+        Some(&vault),
+        &[
+            "export",
+            "session",
+            &id,
+            "--audience",
+            "couple",
+            "-o",
+            out_file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("for the couple"));
+    let words = pdf_words(&out_file);
+    assert!(words.contains("Session note"));
+    assert!(words.contains(&title));
+    assert!(words.contains(&format!("Couple {code}")));
+    assert!(words.contains("Harbour Couples Therapy"));
+    assert!(words.contains("made for the couple."));
+
+    // A document the session has nothing for is refused by name, and nothing is written.
+    let letters = dir.path().join("letters.pdf");
+    let out = tandem(
+        Some(&vault),
+        &[
+            "export",
+            "session",
+            &id,
+            "--audience",
+            "couple",
+            "--document",
+            "letters",
+            "-o",
+            letters.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("this session has no letters that the couple may see"));
+    assert!(!letters.exists());
+
+    // An audience that does not exist is refused with the ones that do.
+    let out = tandem(
+        Some(&vault),
+        &[
+            "export",
+            "session",
+            &id,
+            "--audience",
+            "everyone",
+            "-o",
+            "x.pdf",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("use clinician, couple, partner-a or partner-b"));
+}
+
+#[test]
+fn export_progress_charts_a_couples_ratings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vault, _) = demo(dir.path());
+    let out = tandem(Some(&vault), &["list", "couples"]);
+    let first = text(&out.stdout);
+    let couple_id = first
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .expect("a couple")
+        .to_string();
+    let file = dir.path().join("progress.pdf");
+    let out = tandem(
+        Some(&vault),
+        &[
+            "export",
+            "progress",
+            &couple_id,
+            "--audience",
+            "clinician",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let words = pdf_words(&file);
+    assert!(words.contains("Progress report"));
+    assert!(words.contains("Felt heard"));
+    assert!(words.contains("Couples Satisfaction Index (CSI-4): total score"));
+}
+
+#[test]
+fn a_blank_worksheet_needs_no_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sheet.pdf");
+    let out = tandem(
+        None,
+        &[
+            "worksheet",
+            "communication-plan",
+            "--practice",
+            "Harbour Couples Therapy",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let words = pdf_words(&file);
+    assert!(words.contains("Worksheet: Communication plan and commitments"));
+    assert!(words.contains("What exactly"));
+    let out = tandem(
+        None,
+        &[
+            "worksheet",
+            "no-such-protocol",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no protocol \"no-such-protocol\""));
+}
