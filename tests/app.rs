@@ -3,7 +3,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use tandem::app::{AppConfig, TandemApp};
 use tandem::model::{MirrorOutcome, QuestionStatus, Session, StepData};
 use tandem::vault::{RecordBody, RecordKind};
@@ -618,4 +618,141 @@ fn a_new_couple_sees_joint_protocols_locked_with_the_reason() {
         h.query_by_label("Start session").is_some(),
         "the screen itself is never locked"
     );
+}
+
+/// Run frames until the export thread has finished (or give up after ten seconds).
+fn wait_for_export(h: &mut Harness<'_, TandemApp>) {
+    for _ in 0..1000 {
+        if h.state().state.export_job.is_none() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.run();
+    }
+    panic!("the export did not finish");
+}
+
+/// Replace the text of a single-line field found by its label.
+fn replace_field(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, label).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, label)
+        .type_text(text);
+    h.run();
+}
+
+fn pdf_words(path: &std::path::Path) -> String {
+    let bytes = std::fs::read(path).expect("the PDF was written");
+    let doc = printpdf::PdfDocument::parse(&bytes, &Default::default(), &mut Vec::new())
+        .expect("the PDF parses");
+    doc.extract_text()
+        .iter()
+        .flatten()
+        .flat_map(|l| l.split_whitespace())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_session_is_exported_for_the_couple_without_the_clinicians_note() {
+    let folder = tempfile::tempdir().expect("temp");
+    let mut h = demo_app();
+    click(&mut h, "C-0101  Maya Okafor & Daniel Reyes");
+    // The newest session with a clinician's note: its Export… button, in list order.
+    let (row, note, title) = {
+        let view = h
+            .state()
+            .state
+            .open
+            .as_ref()
+            .unwrap()
+            .selected
+            .as_ref()
+            .unwrap();
+        view.sessions
+            .iter()
+            .rev()
+            .enumerate()
+            .find_map(|(row, s)| {
+                s.steps
+                    .iter()
+                    .find(|st| !st.clinician_note.is_empty())
+                    .map(|st| (row, st.clinician_note.clone(), s.template_title.clone()))
+            })
+            .expect("a demo session with a clinician's note")
+    };
+    h.get_all_by_label("Export…")
+        .nth(row)
+        .expect("button")
+        .click();
+    h.run();
+    // Nothing can be exported before the reader is chosen.
+    assert!(h.get_by_label("Export PDF").accesskit_node().is_disabled());
+    click(&mut h, "The couple (shared items only)");
+    replace_field(&mut h, "Folder", &folder.path().display().to_string());
+    click(&mut h, "Export PDF");
+    wait_for_export(&mut h);
+    let status = h.state().state.status.clone().expect("a status");
+    assert!(
+        status.text.starts_with("Exported C-0101-"),
+        "{}",
+        status.text
+    );
+    let files: Vec<_> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.ends_with("-note-couple.pdf"), "{name}");
+    let words = pdf_words(&files[0]);
+    assert!(words.contains("Session note"));
+    assert!(words.contains(&title), "the chosen session was exported");
+    assert!(words.contains("made for the couple."));
+    assert!(words.contains("Demo practice (fictional couples)"));
+    let note_start: String = note
+        .split_whitespace()
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        !words.contains(&note_start),
+        "the clinician's note reached the couple's PDF"
+    );
+}
+
+#[test]
+fn the_progress_report_is_exported_off_the_ui_thread_with_progress() {
+    let folder = tempfile::tempdir().expect("temp");
+    let mut h = demo_app();
+    click(&mut h, "C-0101  Maya Okafor & Daniel Reyes");
+    click(&mut h, "Export progress…");
+    click(&mut h, "The clinician (everything, private items included)");
+    replace_field(&mut h, "Folder", &folder.path().display().to_string());
+    replace_field(&mut h, "Practice name", "Harbour Couples Therapy");
+    click(&mut h, "Export PDF");
+    // The job runs on its own thread: the frame that started it did not wait for it.
+    wait_for_export(&mut h);
+    let file = std::fs::read_dir(folder.path())
+        .unwrap()
+        .next()
+        .expect("a file")
+        .unwrap()
+        .path();
+    let words = pdf_words(&file);
+    assert!(words.contains("Progress report"));
+    assert!(words.contains("Harbour Couples Therapy"));
+    assert!(words.contains("Couples Satisfaction Index (CSI-4): total score"));
+    // The practice name is kept for the next export.
+    let open = h.state().state.open.as_ref().unwrap();
+    assert_eq!(open.vault.header().practice_name, "Harbour Couples Therapy");
+    // A second export never replaces the first.
+    click(&mut h, "Export progress…");
+    click(&mut h, "The clinician (everything, private items included)");
+    replace_field(&mut h, "Folder", &folder.path().display().to_string());
+    click(&mut h, "Export PDF");
+    wait_for_export(&mut h);
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 2);
 }

@@ -1,7 +1,8 @@
 //! Everything the app can be asked to do, as data. A command knows its label, tooltip and
 //! shortcut, so buttons, shortcuts and tests share one string.
 
-use crate::model::{Bindings, CoupleId, MirrorOutcome, SessionId};
+use crate::export::SessionDocument;
+use crate::model::{Audience, Bindings, CoupleId, MirrorOutcome, SessionId};
 use crate::runner::Action;
 use egui::{Key, KeyboardShortcut, Modifiers};
 
@@ -15,6 +16,28 @@ pub struct CoupleDraft {
     pub name_b: String,
     pub pronouns_b: String,
     pub archived: bool,
+}
+
+/// What an export is made from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportTarget {
+    /// A document from one session.
+    Session(SessionId),
+    /// The couple's progress report.
+    Progress(CoupleId),
+}
+
+/// The export dialog's choices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportDraft {
+    pub target: ExportTarget,
+    pub document: SessionDocument,
+    /// Who will read it: chosen every time, never defaulted.
+    pub audience: Option<Audience>,
+    /// The folder the PDF is written to.
+    pub folder: String,
+    /// The practice name for the page header (saved in the vault when changed).
+    pub practice: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +67,10 @@ pub enum Command {
         text: String,
     },
     CloseSession,
+    // Export
+    OpenExport(ExportTarget),
+    Export(ExportDraft),
+    CancelExport,
     TogglePresent,
     ShowSafetyCard(bool),
     DismissStatus,
@@ -76,6 +103,10 @@ impl Command {
             Command::Act(action) => action_label(action).into(),
             Command::SetDraft { .. } => "Edit".into(),
             Command::CloseSession => "Close session".into(),
+            Command::OpenExport(ExportTarget::Session(_)) => "Export…".into(),
+            Command::OpenExport(ExportTarget::Progress(_)) => "Export progress…".into(),
+            Command::Export(_) => "Export PDF".into(),
+            Command::CancelExport => "Cancel export".into(),
             Command::TogglePresent => "Present".into(),
             Command::ShowSafetyCard(true) => "Safety".into(),
             Command::ShowSafetyCard(false) => "Close card".into(),
@@ -126,6 +157,13 @@ impl Command {
                 MirrorOutcome::More => "The mirror was right, and there is more",
             },
             Command::ShowSafetyCard(_) => "What to do if a partner becomes abusive or threatening",
+            Command::OpenExport(ExportTarget::Session(_)) => {
+                "Make a PDF of this session: a note, a worksheet, the plan or letters"
+            }
+            Command::OpenExport(ExportTarget::Progress(_)) => {
+                "Make a PDF of each partner's ratings over the sessions"
+            }
+            Command::Export(_) => "Write the PDF; only what the chosen reader may see is in it",
             _ => "",
         };
         match self.shortcut() {

@@ -3,6 +3,7 @@
 //! status line. Slow work (saving) runs on the vault's save thread.
 
 pub mod command;
+pub mod exporting;
 pub mod present;
 pub mod session_view;
 pub mod state;
@@ -135,6 +136,19 @@ impl TandemApp {
         if self.state.safety_card && !self.state.hidden {
             safety_card_ui(ui.ctx(), &mut commands);
         }
+        if !self.state.hidden
+            && let Some(target) = self.state.forms.export.as_ref().map(|d| d.target)
+        {
+            let busy = self.state.export_job.is_some();
+            match self.state.export_couple(target).cloned() {
+                Some(couple) => {
+                    if let Some(draft) = self.state.forms.export.as_mut() {
+                        exporting::export_dialog_ui(ui.ctx(), &couple, draft, busy, &mut commands);
+                    }
+                }
+                None => commands.push(Command::CancelExport),
+            }
+        }
         self.present_viewport(ui.ctx());
 
         for command in commands {
@@ -143,9 +157,14 @@ impl TandemApp {
             }
         }
         self.state.logic(now);
-        // Timers and save acknowledgements move without input.
+        // Timers, save acknowledgements and export progress move without input.
+        let every = if self.state.export_job.is_some() {
+            50
+        } else {
+            500
+        };
         ui.ctx()
-            .request_repaint_after(std::time::Duration::from_millis(500));
+            .request_repaint_after(std::time::Duration::from_millis(every));
     }
 
     fn status_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -155,7 +174,13 @@ impl TandemApp {
         } else {
             self.state.status.as_ref()
         };
-        if !demo && status.is_none() {
+        let job = self
+            .state
+            .export_job
+            .as_ref()
+            .filter(|_| !self.state.hidden)
+            .map(|j| j.describe());
+        if !demo && status.is_none() && job.is_none() {
             return;
         }
         egui::Panel::bottom("status").show(ui, |ui| {
@@ -167,6 +192,13 @@ impl TandemApp {
                         )
                         .strong()
                         .color(ui.visuals().warn_fg_color),
+                    );
+                }
+                if let Some((text, share)) = &job {
+                    ui.add(
+                        egui::ProgressBar::new(*share)
+                            .text(text.as_str())
+                            .desired_width(360.0),
                     );
                 }
                 if let Some(status) = status {

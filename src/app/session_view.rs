@@ -170,6 +170,12 @@ pub fn session_ui(
                 command_button(ui, act(Action::SwapRoles), !runner.is_ended(), out);
             }
             command_button(ui, act(Action::End), !runner.is_ended(), out);
+            command_button(
+                ui,
+                Command::OpenExport(super::command::ExportTarget::Session(session.id)),
+                true,
+                out,
+            );
             command_button(ui, Command::CloseSession, true, out);
         });
     });

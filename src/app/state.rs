@@ -1,7 +1,8 @@
 //! The app's state and the one place that changes it: `AppState::apply(Command)`. Also the
 //! per-frame logic that runs without drawing: save acknowledgements, autosave, auto-lock.
 
-use super::command::{Command, CoupleDraft};
+use super::command::{Command, CoupleDraft, ExportDraft, ExportTarget};
+use super::exporting::ExportJob;
 use crate::model::{COUPLE_FORMAT, Couple, CoupleFacts, CoupleId, PartnerInfo, Session, SessionId};
 use crate::runner::{Action, Runner, Start, facts::couple_facts};
 use crate::template::Library;
@@ -71,6 +72,8 @@ pub struct Forms {
     pub speaker_is_b: bool,
     pub hurt_is_b: bool,
     pub skip_reason: String,
+    /// The export dialog, while it is open.
+    pub export: Option<ExportDraft>,
 }
 
 impl Forms {
@@ -145,6 +148,8 @@ pub struct AppState {
     pub idle: IdleLock,
     /// The demo vault's folder, removed when the app closes.
     pub demo_dir: Option<tempfile::TempDir>,
+    /// A PDF being written on its own thread.
+    pub export_job: Option<ExportJob>,
 }
 
 /// Why a command failed; shown once in the status line.
@@ -154,6 +159,8 @@ pub enum AppError {
     Vault(#[from] VaultError),
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
     #[error("{0}")]
     Refused(String),
 }
@@ -188,6 +195,7 @@ impl AppState {
             safety_card: false,
             idle: IdleLock::new(10, now),
             demo_dir: None,
+            export_job: None,
             config,
         };
         if state.config.demo
@@ -297,6 +305,26 @@ impl AppState {
                 Ok(())
             }
             Command::CloseSession => self.close_session(now),
+            Command::OpenExport(target) => {
+                let open = self.open_mut()?;
+                let practice = open.vault.header().practice_name.clone();
+                let folder = crate::vault::exports::default_export_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default();
+                self.forms.export = Some(ExportDraft {
+                    target,
+                    document: crate::export::SessionDocument::Note,
+                    audience: None,
+                    folder,
+                    practice,
+                });
+                Ok(())
+            }
+            Command::CancelExport => {
+                self.forms.export = None;
+                Ok(())
+            }
+            Command::Export(draft) => self.start_export(draft, now),
             Command::TogglePresent => {
                 self.present = !self.present && self.live.is_some();
                 Ok(())
@@ -405,6 +433,8 @@ impl AppState {
         for record in crate::demo::practice(&self.library, now) {
             vault.save(&record, now)?;
         }
+        let mut vault = vault;
+        vault.set_practice_name("Demo practice (fictional couples)")?;
         let scan = vault.scan()?;
         self.demo_dir = Some(dir);
         self.open_vault(vault, scan, now)
@@ -438,6 +468,7 @@ impl AppState {
         self.safety_card = false;
         self.forms.clear_secrets();
         self.forms.couple = None;
+        self.forms.export = None;
         let keep_live = self.live.as_ref().is_some_and(|l| !l.is_saved());
         if !keep_live {
             self.resume_after_unlock = self.live.take().map(|l| l.runner.session().id);
@@ -618,6 +649,166 @@ impl AppState {
         self.select_couple(couple)
     }
 
+    /// The couple an export is about, if it is in this vault.
+    pub fn export_couple(&self, target: ExportTarget) -> Option<&Couple> {
+        let couple = match target {
+            ExportTarget::Progress(id) => id,
+            ExportTarget::Session(id) => match &self.live {
+                Some(live) if live.runner.session().id == id => live.couple.id,
+                _ => self.open.as_ref().and_then(|o| {
+                    o.sessions
+                        .iter()
+                        .find(|s| s.id == id)
+                        .map(|s| s.couple)
+                        .or_else(|| {
+                            o.selected.as_ref().and_then(|v| {
+                                v.sessions.iter().find(|s| s.id == id).map(|s| s.couple)
+                            })
+                        })
+                })?,
+            },
+        };
+        match &self.live {
+            Some(live) if live.couple.id == couple => Some(&live.couple),
+            _ => self.couple(couple),
+        }
+    }
+
+    /// A session as it is now (the live one includes what was just typed), with its couple.
+    fn session_for_export(&self, id: SessionId) -> Result<(Session, Couple), AppError> {
+        if let Some(live) = self.live.as_ref().filter(|l| l.runner.session().id == id) {
+            return Ok((live.runner.session().clone(), live.couple.clone()));
+        }
+        let open = self
+            .open
+            .as_ref()
+            .ok_or_else(|| refused("the vault is locked"))?;
+        let loaded = open
+            .selected
+            .as_ref()
+            .and_then(|v| v.sessions.iter().find(|s| s.id == id).cloned());
+        let session = match loaded {
+            Some(s) => s,
+            None => match open.vault.load(RecordKind::Session, id.0)? {
+                RecordBody::Session(s) => s,
+                RecordBody::Couple(_) => return Err(refused("that record is not a session")),
+            },
+        };
+        let couple = self
+            .couple(session.couple)
+            .cloned()
+            .ok_or_else(|| refused("the session's couple is not in this vault"))?;
+        Ok((session, couple))
+    }
+
+    /// Every session of a couple, read from the vault; damaged ones are counted.
+    fn couple_sessions(&self, id: CoupleId) -> Result<(Couple, Vec<Session>, usize), AppError> {
+        let open = self
+            .open
+            .as_ref()
+            .ok_or_else(|| refused("the vault is locked"))?;
+        let couple = self
+            .couple(id)
+            .cloned()
+            .ok_or_else(|| refused("that couple is not in this vault"))?;
+        let mut sessions = Vec::new();
+        let mut damaged = 0;
+        for summary in open.sessions.iter().filter(|s| s.couple == id) {
+            match open.vault.load(RecordKind::Session, summary.id.0) {
+                Ok(RecordBody::Session(s)) => sessions.push(s),
+                _ => damaged += 1,
+            }
+        }
+        if let Some(live) = self.live.as_ref().filter(|l| l.couple.id == id) {
+            let current = live.runner.session();
+            sessions.retain(|s| s.id != current.id);
+            sessions.push(current.clone());
+        }
+        Ok((couple, sessions, damaged))
+    }
+
+    /// Build the document now (quick) and lay it out and write it on a thread of its own.
+    fn start_export(&mut self, draft: ExportDraft, now: DateTime<Utc>) -> Result<(), AppError> {
+        if self.export_job.is_some() {
+            return Err(refused(
+                "an export is already being written; wait for it to finish",
+            ));
+        }
+        let audience = draft
+            .audience
+            .ok_or_else(|| refused("choose who will read the PDF"))?;
+        let folder = PathBuf::from(draft.folder.trim());
+        if folder.as_os_str().is_empty() {
+            return Err(refused("choose a folder for the PDF"));
+        }
+        let practice = draft.practice.trim().to_string();
+        let ctx = crate::export::Context {
+            practice: practice.clone(),
+            now,
+            offset: *now.with_timezone(&chrono::Local).offset(),
+        };
+        let mut damaged = 0;
+        let report = match draft.target {
+            ExportTarget::Session(id) => {
+                let (session, couple) = self.session_for_export(id)?;
+                let template = self.library.get(&session.template_id);
+                crate::export::session_report(
+                    draft.document,
+                    &session,
+                    &couple,
+                    template,
+                    audience,
+                    &ctx,
+                )?
+            }
+            ExportTarget::Progress(id) => {
+                let (couple, sessions, unreadable) = self.couple_sessions(id)?;
+                damaged = unreadable;
+                crate::export::progress_report(&couple, &sessions, &self.library, audience, &ctx)
+            }
+        };
+        let path = crate::vault::exports::free_path(&folder, &crate::export::file_name(&report));
+        self.export_job = Some(ExportJob::start(report, path));
+        self.forms.export = None;
+        if damaged > 0 {
+            self.tell(format!(
+                "{damaged} of this couple's sessions could not be opened and are not in the report"
+            ));
+        }
+        // The practice name is kept for next time; the export does not wait on it.
+        let open = self.open_mut()?;
+        if open.vault.header().practice_name != practice {
+            open.vault.set_practice_name(&practice)?;
+        }
+        Ok(())
+    }
+
+    /// An export that finished: say where it went, or why it failed.
+    fn poll_export(&mut self) {
+        let Some(job) = self.export_job.as_mut() else {
+            return;
+        };
+        let Some(outcome) = job.poll() else {
+            return;
+        };
+        let name = job.file_name();
+        let folder = job
+            .path
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        self.export_job = None;
+        match outcome {
+            Ok(pages) => self.tell(format!("Exported {name} ({pages} pages) to {folder}")),
+            Err(e) => {
+                self.status = Some(Status {
+                    text: format!("The PDF was not written: {e}"),
+                    is_error: true,
+                })
+            }
+        }
+    }
+
     fn refresh_lists(&mut self) -> Result<(), AppError> {
         let open = self.open_mut()?;
         let scan = open.vault.scan()?;
@@ -715,6 +906,7 @@ impl AppState {
             .unwrap_or_default();
         self.take_outcomes(outcomes);
         self.autosave(now);
+        self.poll_export();
         if self.open.is_some() && self.idle.is_due(now) && !self.is_demo() {
             let _ = self.lock(false);
             self.tell("Locked after a quiet spell. Enter the passphrase to go on.");

@@ -1,7 +1,7 @@
 //! Screens outside a running session: welcome, unlock, the practice (couples list and a
 //! couple's page), and choosing a protocol. Each draws from state and pushes commands.
 
-use super::command::{Command, CoupleDraft};
+use super::command::{Command, CoupleDraft, ExportTarget};
 use super::state::{DEMO_PASSPHRASE, Forms, Open, Screen};
 use crate::model::{Bindings, Partner, Role, StepData};
 use crate::runner::locked_because;
@@ -198,6 +198,12 @@ pub fn couple_page_ui(ui: &mut Ui, open: &Open, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         command_button(ui, Command::ChooseTemplate(c.id), true, out);
         command_button(ui, Command::EditCouple(Some(c.id)), true, out);
+        command_button(
+            ui,
+            Command::OpenExport(ExportTarget::Progress(c.id)),
+            true,
+            out,
+        );
     });
     let screened = view.facts.screened.len();
     ui.label(match (screened, view.facts.safety_decision) {
@@ -229,6 +235,12 @@ pub fn couple_page_ui(ui: &mut Ui, open: &Open, out: &mut Vec<Command>) {
                 } else {
                     ui.label("ended");
                 }
+                command_button(
+                    ui,
+                    Command::OpenExport(ExportTarget::Session(s.id)),
+                    true,
+                    out,
+                );
                 ui.end_row();
             }
         });

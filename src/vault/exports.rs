@@ -24,6 +24,23 @@ pub fn write_export(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| VaultError::io(format!("cannot write {}", path.display()), e))
 }
 
+/// `dir/name`, or `dir/stem (2).ext` and so on if that is taken: an export never
+/// replaces an earlier one unasked.
+pub fn free_path(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) => (stem, format!(".{ext}")),
+        None => (name, String::new()),
+    };
+    (2..)
+        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
 /// Where the app offers to save exports: "Tandem exports" in the documents folder.
 pub fn default_export_dir() -> Option<PathBuf> {
     let dirs = directories::UserDirs::new()?;
@@ -37,6 +54,15 @@ pub fn default_export_dir() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_free_path_never_names_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(free_path(dir.path(), "a.pdf"), dir.path().join("a.pdf"));
+        std::fs::write(dir.path().join("a.pdf"), b"x").unwrap();
+        std::fs::write(dir.path().join("a (2).pdf"), b"x").unwrap();
+        assert_eq!(free_path(dir.path(), "a.pdf"), dir.path().join("a (3).pdf"));
+    }
 
     #[test]
     fn an_export_is_written_whole_into_a_new_private_folder() {
