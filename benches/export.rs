@@ -146,6 +146,17 @@ fn long_session(library: &Library, attempts: usize) -> Session {
     session
 }
 
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -248,6 +259,10 @@ fn main() {
         "export::render once  {:8.2} ms ({} bytes)",
         ms(render_once),
         again.len()
+    );
+    println!(
+        "peak memory of this process: {:.1} MiB",
+        peak_rss_kib() as f64 / 1024.0
     );
     println!("wrote {}/session-note.html and .pdf", out_dir.display());
 }

@@ -1094,10 +1094,10 @@ impl Doc<'_> {
                         ),
                     ]));
                     section.blocks.push(Block::Paragraph(format!(
-                        "At the review:   {} kept    {} partly kept    {} missed",
-                        check_mark(false),
-                        check_mark(false),
-                        check_mark(false)
+                        "At the review:   {}    {}    {}",
+                        unbreakable(&format!("{} kept", check_mark(false))),
+                        unbreakable(&format!("{} partly kept", check_mark(false))),
+                        unbreakable(&format!("{} missed", check_mark(false)))
                     )));
                     section.blocks.push(Block::WriteIn {
                         label: "What helped, or what got in the way".into(),
@@ -1664,12 +1664,18 @@ fn blank_steps(
     }
 }
 
+/// Tick boxes on one line, each box kept with its words (no-break spaces inside an
+/// option, ordinary spaces between options so lines break only there).
 fn ticks_inline(options: &[String]) -> String {
     options
         .iter()
-        .map(|o| format!("{} {}", check_mark(false), fill_generic(o)))
+        .map(|o| unbreakable(&format!("{} {}", check_mark(false), fill_generic(o))))
         .collect::<Vec<_>>()
         .join("    ")
+}
+
+fn unbreakable(text: &str) -> String {
+    text.replace(' ', "\u{00A0}")
 }
 
 /// The places to write, tick or rate for one step.

@@ -26,6 +26,8 @@ pub enum ExportError {
     Layout(#[from] layout::LayoutError),
     #[error("the bundled font could not be read; this copy of Tandem is damaged")]
     Font,
+    #[error("the PDF could not be put together")]
+    Write,
     #[error("this session has no {what} that {} may see", audience.reader())]
     Nothing {
         what: &'static str,

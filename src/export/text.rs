@@ -76,6 +76,14 @@ fn push_char(out: &mut String, c: char, has_glyph: &impl Fn(char) -> bool) {
 ///   first ones and shows how many more there were;
 /// - characters the font lacks become `[U+1F9E1]`.
 pub fn visible(text: &str, has_glyph: impl Fn(char) -> bool) -> String {
+    // Most text is plain printable ASCII: nothing to do but check the font has it.
+    if text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || b == b'\n')
+        && text.chars().all(|c| c == '\n' || has_glyph(c))
+    {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     let normalized: Cow<str> = if text.contains(['\r', '\u{2028}', '\u{2029}', '\u{85}']) {
         Cow::Owned(
@@ -105,8 +113,9 @@ pub fn visible(text: &str, has_glyph: impl Fn(char) -> bool) -> String {
 
 /// Whether a line holds right-to-left letters (and so needs reordering for display).
 pub fn has_rtl(line: &str) -> bool {
+    // Nothing below U+0590 (where Hebrew starts) is right-to-left.
     line.chars()
-        .any(|c| matches!(bidi_class(c), BidiClass::R | BidiClass::AL))
+        .any(|c| c >= '\u{0590}' && matches!(bidi_class(c), BidiClass::R | BidiClass::AL))
 }
 
 fn mirrored(c: char) -> char {
