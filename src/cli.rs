@@ -475,9 +475,10 @@ fn init(
         }
     };
     let now = Utc::now();
-    let vault = Vault::init(root, protection, now)?;
+    let mut vault = Vault::init(root, protection, now)?;
     writeln!(out, "created a vault in {}", root.display())?;
     if demo {
+        vault.set_practice_name(crate::demo::DEMO_PRACTICE_NAME)?;
         let records = crate::demo::practice(&Library::builtin(), now);
         for body in &records {
             vault.save(body, now)?;

@@ -506,6 +506,9 @@ const DEMO_COURSE: &[&str] = &[
     "csi-4",
 ];
 
+/// The practice name the demo vault's exports carry.
+pub const DEMO_PRACTICE_NAME: &str = "Demo practice (fictional couples)";
+
 /// The demo practice: fictional couples, each with a course of sessions over the past
 /// weeks (safety screens, measures, dialogues, plans, check-ins).
 pub fn practice(library: &Library, now: DateTime<Utc>) -> Vec<RecordBody> {

@@ -434,7 +434,7 @@ impl AppState {
             vault.save(&record, now)?;
         }
         let mut vault = vault;
-        vault.set_practice_name("Demo practice (fictional couples)")?;
+        vault.set_practice_name(crate::demo::DEMO_PRACTICE_NAME)?;
         let scan = vault.scan()?;
         self.demo_dir = Some(dir);
         self.open_vault(vault, scan, now)

@@ -1377,12 +1377,18 @@ pub fn progress_report(
     let label_format = if same_year { "%-d %b" } else { "%-d %b %y" };
     for (_, measure) in measures {
         let mut section = Section::new(measure.title.clone());
+        section.keep_together = true;
         let partners: Vec<Partner> = Partner::BOTH
             .into_iter()
             .filter(|p| measure.points.iter().any(|(_, _, v)| v.contains_key(p)))
             .collect();
         section.blocks.push(Block::Chart(Chart {
-            title: measure.question.clone(),
+            // The question, unless the section title already says it.
+            title: if measure.question == measure.title {
+                String::new()
+            } else {
+                measure.question.clone()
+            },
             y_min: measure.y_min,
             y_max: measure.y_max,
             x_labels: measure

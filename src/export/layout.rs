@@ -132,8 +132,15 @@ pub fn layout(
         let title = format!("{:0digits$}. {}", n + 1, section.title);
         // Keep the heading with the start of what follows: a whole chart, or three lines.
         let keep = match section.blocks.first() {
-            Some(Block::Chart(_)) => CHART_HEIGHT,
+            Some(Block::Chart(_)) => CHART_HEIGHT + 4.0,
             _ => 3.0 * BODY_LEADING,
+        };
+        let keep = match section
+            .keep_together
+            .then(|| height_on_one_page(metrics, &title, section))
+        {
+            Some(Some(whole)) => whole,
+            _ => keep,
         };
         w.section_heading(&title, keep)?;
         for block in &section.blocks {
@@ -367,7 +374,8 @@ impl Writer<'_> {
 
     fn section_heading(&mut self, title: &str, keep: f32) -> Result<(), LayoutError> {
         let lines = self.lines(Face::Bold, 13.0, title, BODY_WIDTH);
-        let h = lines.len() as f32 * 18.0 + 12.0;
+        // The gap above, the lines, and the rule and space below.
+        let h = 12.0 + lines.len() as f32 * 18.0 + 10.0;
         self.need(h + keep)?;
         self.gap(12.0);
         self.outline.push((title.to_string(), self.pages.len()));
@@ -566,35 +574,44 @@ impl Writer<'_> {
             .collect();
         let header_h = rows_height(&header, 1);
         let body_h = BODY_TOP - BODY_BOTTOM;
-        let first_row_h = table.rows.first().map_or(0.0, |row| {
-            let cells: Vec<Vec<String>> = row
-                .iter()
-                .take(widths.len())
-                .enumerate()
-                .map(|(i, t)| cell_lines(self, Face::Regular, t, i))
-                .collect();
-            rows_height(&cells, table.min_row_lines)
-        });
-        self.need(header_h + first_row_h.min(body_h / 2.0))?;
+        // Every row's cell lines, laid out once.
+        let rows: Vec<(Vec<Vec<String>>, usize)> = table
+            .rows
+            .iter()
+            .map(|row| {
+                let cells: Vec<Vec<String>> = (0..widths.len())
+                    .map(|i| {
+                        cell_lines(
+                            self,
+                            Face::Regular,
+                            row.get(i).map_or("", String::as_str),
+                            i,
+                        )
+                    })
+                    .collect();
+                let lines = cells
+                    .iter()
+                    .map(Vec::len)
+                    .max()
+                    .unwrap_or(1)
+                    .max(table.min_row_lines as usize);
+                (cells, lines)
+            })
+            .collect();
+        let row_height = |lines: usize| lines as f32 * TABLE_LEADING + 2.0 * CELL_PAD;
+        let whole = header_h + rows.iter().map(|(_, l)| row_height(*l)).sum::<f32>();
+        // A short table stays on one page; a long one starts with at least a row.
+        let first = rows.first().map_or(0.0, |(_, l)| row_height(*l));
+        let keep = if whole <= body_h / 4.0 {
+            whole
+        } else {
+            header_h + first.min(body_h / 2.0)
+        };
+        self.need(keep)?;
         self.gap(2.0);
         self.table_row(&xs, &header, 0, usize::MAX, true);
-        for row in &table.rows {
-            let cells: Vec<Vec<String>> = (0..widths.len())
-                .map(|i| {
-                    cell_lines(
-                        self,
-                        Face::Regular,
-                        row.get(i).map_or("", String::as_str),
-                        i,
-                    )
-                })
-                .collect();
-            let lines = cells
-                .iter()
-                .map(Vec::len)
-                .max()
-                .unwrap_or(1)
-                .max(table.min_row_lines as usize);
+        for (cells, lines) in &rows {
+            let (cells, lines) = (cells, *lines);
             let row_h = lines as f32 * TABLE_LEADING + 2.0 * CELL_PAD;
             if self.y - row_h < BODY_BOTTOM && row_h <= body_h - header_h {
                 // The row moves whole to the next page, under a repeated header.
@@ -615,7 +632,7 @@ impl Writer<'_> {
                 }
                 // Even a page too small for one line gets one, so this always ends.
                 fit = fit.max(1);
-                self.table_row(&xs, &cells, start, fit, false);
+                self.table_row(&xs, cells, start, fit, false);
                 start += fit;
                 fresh_page = false;
             }
@@ -685,7 +702,9 @@ impl Writer<'_> {
             BODY_WIDTH,
         );
         let top = self.y;
-        self.text(MARGIN_X, top, 10.0, Face::Bold, INK, &title);
+        if !title.is_empty() {
+            self.text(MARGIN_X, top, 10.0, Face::Bold, INK, &title);
+        }
         let plot_top = top - title_h - 4.0;
         let plot_bottom = plot_top - plot_h;
         let x0 = MARGIN_X + 30.0;
@@ -851,6 +870,32 @@ impl Writer<'_> {
         self.y = legend_y - legend_h;
         Ok(())
     }
+}
+
+/// How tall a section is below its heading, if it fits on one page: a dry run on an
+/// empty page.
+fn height_on_one_page(
+    metrics: &dyn Metrics,
+    title: &str,
+    section: &super::report::Section,
+) -> Option<f32> {
+    let mut ignore = |_: usize| {};
+    let mut dry = Writer {
+        m: metrics,
+        pages: vec![Page::default()],
+        y: BODY_TOP,
+        outline: Vec::new(),
+        on_page: &mut ignore,
+    };
+    dry.section_heading(title, 0.0).ok()?;
+    let below_heading = dry.y;
+    for block in &section.blocks {
+        dry.block(block).ok()?;
+        if dry.pages.len() > 1 {
+            return None;
+        }
+    }
+    Some(below_heading - dry.y)
 }
 
 fn rows_height(cells: &[Vec<String>], min_lines: u32) -> f32 {

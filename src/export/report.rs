@@ -55,6 +55,8 @@ pub struct Report {
 pub struct Section {
     pub title: String,
     pub blocks: Vec<Block>,
+    /// Start the section on a new page rather than split it, when it fits on one.
+    pub keep_together: bool,
 }
 
 impl Section {
@@ -62,6 +64,7 @@ impl Section {
         Section {
             title: title.into(),
             blocks: Vec::new(),
+            keep_together: false,
         }
     }
 }
