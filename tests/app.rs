@@ -756,3 +756,31 @@ fn the_progress_report_is_exported_off_the_ui_thread_with_progress() {
     wait_for_export(&mut h);
     assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 2);
 }
+
+#[test]
+fn the_running_session_exports_what_was_just_typed() {
+    let folder = tempfile::tempdir().expect("temp");
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    type_into(&mut h, "Maya Okafor", "The evenings when plans change");
+    click(&mut h, "Export…");
+    // The dialog names what it exports.
+    let today = chrono::Local::now().format("%-d %b %Y");
+    h.get_by_label(&format!("C-0101 · Intentional dialogue · {today}"));
+    click(&mut h, "Maya Okafor only (shared items and their own private ones)");
+    replace_field(&mut h, "Folder", &folder.path().display().to_string());
+    click(&mut h, "Export PDF");
+    wait_for_export(&mut h);
+    let file = std::fs::read_dir(folder.path())
+        .unwrap()
+        .next()
+        .expect("a file")
+        .unwrap()
+        .path();
+    assert!(file.to_string_lossy().ends_with("-note-partner-a.pdf"));
+    let words = pdf_words(&file);
+    assert!(words.contains("The evenings when plans change"));
+    assert!(words.contains("made for partner A."));
+    // The session itself is still running and unharmed.
+    assert!(h.state().state.live.is_some());
+}

@@ -112,10 +112,12 @@ pub fn audience_label(audience: Audience, couple: &Couple) -> String {
     }
 }
 
-/// The export dialog. `couple` is the couple the export is about.
+/// The export dialog. `couple` is the couple the export is about; `subject` names what
+/// is exported (protocol and date, or the progress report).
 pub fn export_dialog_ui(
     ctx: &egui::Context,
     couple: &Couple,
+    subject: &str,
     draft: &mut ExportDraft,
     busy: bool,
     out: &mut Vec<Command>,
@@ -128,7 +130,10 @@ pub fn export_dialog_ui(
         .collapsible(false)
         .resizable(false)
         .default_width(460.0)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .show(ctx, |ui| {
+            ui.label(egui::RichText::new(subject).strong());
+            ui.add_space(4.0);
             if let ExportTarget::Session(_) = draft.target {
                 ui.label(egui::RichText::new("Document").strong());
                 for document in SessionDocument::ALL {

@@ -140,10 +140,18 @@ impl TandemApp {
             && let Some(target) = self.state.forms.export.as_ref().map(|d| d.target)
         {
             let busy = self.state.export_job.is_some();
+            let subject = self.state.export_subject(target);
             match self.state.export_couple(target).cloned() {
                 Some(couple) => {
                     if let Some(draft) = self.state.forms.export.as_mut() {
-                        exporting::export_dialog_ui(ui.ctx(), &couple, draft, busy, &mut commands);
+                        exporting::export_dialog_ui(
+                            ui.ctx(),
+                            &couple,
+                            &subject,
+                            draft,
+                            busy,
+                            &mut commands,
+                        );
                     }
                 }
                 None => commands.push(Command::CancelExport),

@@ -674,6 +674,45 @@ impl AppState {
         }
     }
 
+    /// What an export is of, for the dialog: "C-0101 · Intentional dialogue · 12 Oct 2026".
+    pub fn export_subject(&self, target: ExportTarget) -> String {
+        let code = self
+            .export_couple(target)
+            .map_or(String::new(), |c| c.code.clone());
+        match target {
+            ExportTarget::Progress(_) => format!("{code} · progress report over all sessions"),
+            ExportTarget::Session(id) => {
+                let found = match &self.live {
+                    Some(live) if live.runner.session().id == id => {
+                        let s = live.runner.session();
+                        Some((s.template_title.clone(), s.started_at))
+                    }
+                    _ => self.open.as_ref().and_then(|o| {
+                        o.sessions
+                            .iter()
+                            .find(|s| s.id == id)
+                            .map(|s| (s.template_title.clone(), s.started_at))
+                            .or_else(|| {
+                                o.selected.as_ref().and_then(|v| {
+                                    v.sessions
+                                        .iter()
+                                        .find(|s| s.id == id)
+                                        .map(|s| (s.template_title.clone(), s.started_at))
+                                })
+                            })
+                    }),
+                };
+                match found {
+                    Some((title, at)) => format!(
+                        "{code} · {title} · {}",
+                        at.with_timezone(&chrono::Local).format("%-d %b %Y")
+                    ),
+                    None => code,
+                }
+            }
+        }
+    }
+
     /// A session as it is now (the live one includes what was just typed), with its couple.
     fn session_for_export(&self, id: SessionId) -> Result<(Session, Couple), AppError> {
         if let Some(live) = self.live.as_ref().filter(|l| l.runner.session().id == id) {
