@@ -372,14 +372,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
         } => {
             let couple = load_couple(couple)?;
             let scan = vault.scan()?;
-            let mut sessions = Vec::new();
-            let mut unreadable = 0;
-            for summary in scan.sessions.iter().filter(|s| s.couple == couple.id) {
-                match vault.load(RecordKind::Session, summary.id.0) {
-                    Ok(RecordBody::Session(s)) => sessions.push(s),
-                    _ => unreadable += 1,
-                }
-            }
+            let (sessions, unreadable) = vault.couple_sessions(&scan.sessions, couple.id);
             let report = export::progress_report(&couple, &sessions, &library, audience, &ctx);
             let code = write_pdf(&report, &output, out)?;
             if unreadable > 0 {

@@ -767,7 +767,10 @@ fn the_running_session_exports_what_was_just_typed() {
     // The dialog names what it exports.
     let today = chrono::Local::now().format("%-d %b %Y");
     h.get_by_label(&format!("C-0101 · Intentional dialogue · {today}"));
-    click(&mut h, "Maya Okafor only (shared items and their own private ones)");
+    click(
+        &mut h,
+        "Maya Okafor only (shared items and their own private ones)",
+    );
     replace_field(&mut h, "Folder", &folder.path().display().to_string());
     click(&mut h, "Export PDF");
     wait_for_export(&mut h);

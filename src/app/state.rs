@@ -502,16 +502,7 @@ impl AppState {
             .find(|c| c.id == id)
             .cloned()
             .ok_or_else(|| refused("that couple is not in this vault"))?;
-        let mut sessions = Vec::new();
-        let mut damaged = 0;
-        for summary in open.sessions.iter().filter(|s| s.couple == id) {
-            match open.vault.load(RecordKind::Session, summary.id.0) {
-                Ok(RecordBody::Session(s)) => sessions.push(s),
-                Ok(_) => {}
-                Err(_) => damaged += 1,
-            }
-        }
-        sessions.sort_by_key(|s| s.started_at);
+        let (sessions, damaged) = open.vault.couple_sessions(&open.sessions, id);
         let facts = couple_facts(&sessions);
         open.selected = Some(CoupleView {
             couple,
@@ -750,14 +741,7 @@ impl AppState {
             .couple(id)
             .cloned()
             .ok_or_else(|| refused("that couple is not in this vault"))?;
-        let mut sessions = Vec::new();
-        let mut damaged = 0;
-        for summary in open.sessions.iter().filter(|s| s.couple == id) {
-            match open.vault.load(RecordKind::Session, summary.id.0) {
-                Ok(RecordBody::Session(s)) => sessions.push(s),
-                _ => damaged += 1,
-            }
-        }
+        let (mut sessions, damaged) = open.vault.couple_sessions(&open.sessions, id);
         if let Some(live) = self.live.as_ref().filter(|l| l.couple.id == id) {
             let current = live.runner.session();
             sessions.retain(|s| s.id != current.id);

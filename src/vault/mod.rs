@@ -451,6 +451,25 @@ impl Vault {
         }
     }
 
+    /// Every session of one couple among `summaries`, oldest first, and how many could not
+    /// be opened (those are set aside by `load` and reported by `verify`).
+    pub fn couple_sessions(
+        &self,
+        summaries: &[SessionSummary],
+        couple: crate::model::CoupleId,
+    ) -> (Vec<crate::model::Session>, usize) {
+        let mut sessions = Vec::new();
+        let mut unreadable = 0;
+        for summary in summaries.iter().filter(|s| s.couple == couple) {
+            match self.load(RecordKind::Session, summary.id.0) {
+                Ok(RecordBody::Session(s)) => sessions.push(s),
+                _ => unreadable += 1,
+            }
+        }
+        sessions.sort_by_key(|s| s.started_at);
+        (sessions, unreadable)
+    }
+
     /// What the lists need, fast: summaries come from the derived index where a file is
     /// unchanged since it was indexed, and from the file itself otherwise. Damaged files
     /// are set aside and reported; everything else loads.
