@@ -782,3 +782,48 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
     assert!(text.contains("From Maya Okafor") && text.contains("From Daniel Reyes"));
     assert!(!text.contains("LETTER-still-needed"), "not a letter");
 }
+
+#[test]
+fn layout_drops_no_word_of_any_document() {
+    use std::collections::HashMap;
+    fn counts(text: &str) -> HashMap<String, usize> {
+        let mut counts = HashMap::new();
+        for word in text.split_whitespace() {
+            let word = word.trim_matches(|c| c == ':' || c == '|' || c == '•');
+            if !word.is_empty() {
+                *counts.entry(word.to_string()).or_default() += 1;
+            }
+        }
+        counts
+    }
+    let library = Library::builtin();
+    for (n, (_, template)) in library.templates.iter().enumerate() {
+        let session = run(&library, &template.id, 500 + n as u64, 2);
+        let mut reports = vec![blank_worksheet(template, Audience::Clinician, &ctx())];
+        for document in [SessionDocument::Note, SessionDocument::Worksheet] {
+            reports.push(
+                session_report(
+                    document,
+                    &session,
+                    &couple(),
+                    Some(template),
+                    Audience::Clinician,
+                    &ctx(),
+                )
+                .unwrap(),
+            );
+        }
+        for report in reports {
+            let pdf = counts(&pdf_text(&render(&report)));
+            for (word, want) in counts(&report.plain_text()) {
+                let got = pdf.get(&word).copied().unwrap_or(0);
+                assert!(
+                    got >= want,
+                    "{} {:?}: {word:?} {want} times in the report, {got} in the PDF",
+                    template.id,
+                    report.kind
+                );
+            }
+        }
+    }
+}

@@ -153,7 +153,7 @@ pub struct Series {
 
 impl Report {
     /// Every piece of text in the report, in reading order, one item per line: what a
-    /// reader of the PDF reads (tests and the LibreOffice comparison use it).
+    /// reader of the PDF must find in it (the tests check that layout drops nothing).
     pub fn plain_text(&self) -> String {
         let mut out = Vec::new();
         out.push(self.title.clone());

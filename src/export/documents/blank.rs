@@ -1,0 +1,468 @@
+//! Blank worksheets: any template as a form to fill in on paper, for one audience, with
+//! generic role names and no records.
+
+use super::{Context, capitalize, plural, unbreakable};
+use crate::export::layout::format_value;
+use crate::export::report::{Block, DocumentKind, Report, Section, Table, check_mark};
+use crate::model::{Audience, LoopStage, Partner, Respondents, Role, Visibility};
+use crate::template::{DEFAULT_FEELINGS, Scoring, Step, StepKind, Template, fill};
+
+/// How roles read on a blank worksheet, where no names are known yet.
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::PartnerA => "Partner A",
+        Role::PartnerB => "Partner B",
+        Role::Speaker => "the speaker",
+        Role::Listener => "the listener",
+        Role::HurtPartner => "the hurt partner",
+        Role::DisclosingPartner => "the disclosing partner",
+    }
+}
+
+/// Template text with generic role names, sentences starting with a capital.
+fn fill_generic(text: &str) -> String {
+    let filled = fill(text, |role| Some(role_label(role).to_string()));
+    let mut out = String::with_capacity(filled.len());
+    let mut capital = true;
+    for c in filled.chars() {
+        if capital && c.is_alphabetic() {
+            out.extend(c.to_uppercase());
+            capital = false;
+            continue;
+        }
+        if !c.is_whitespace() {
+            capital = matches!(c, '.' | '!' | '?');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether `audience` fills in a step with these respondents on paper.
+fn fills_in(audience: Audience, respondents: Respondents) -> bool {
+    match (audience, respondents) {
+        (Audience::Clinician, _) => true,
+        (_, Respondents::Clinician) => false,
+        (Audience::Partner(Partner::A), Respondents::Role(Role::PartnerB))
+        | (Audience::Partner(Partner::B), Respondents::Role(Role::PartnerA)) => false,
+        _ => true,
+    }
+}
+
+/// Who fills in a step on a blank worksheet, as labels.
+fn blank_respondents(audience: Audience, respondents: Respondents, private: bool) -> Vec<String> {
+    match respondents {
+        Respondents::Joint => vec!["Together".into()],
+        Respondents::Each => match (audience, private) {
+            (Audience::Partner(Partner::A), true) => vec!["Partner A".into()],
+            (Audience::Partner(Partner::B), true) => vec!["Partner B".into()],
+            _ => vec!["Partner A".into(), "Partner B".into()],
+        },
+        Respondents::Role(role) => vec![capitalize(role_label(role))],
+        Respondents::Clinician => vec!["Therapist".into()],
+    }
+}
+
+/// Whether a step of a blank worksheet is for this audience.
+fn blank_step_shown(step: &Step, audience: Audience) -> bool {
+    match (step.visibility, audience) {
+        (_, Audience::Clinician) | (Visibility::Joint, _) => true,
+        (Visibility::ClinicianOnly, _) | (Visibility::PartnerPrivate, Audience::Couple) => false,
+        (Visibility::PartnerPrivate, Audience::Partner(p)) => {
+            let other = match p {
+                Partner::A => Role::PartnerB,
+                Partner::B => Role::PartnerA,
+            };
+            match &step.kind {
+                StepKind::Text { respondents, .. }
+                | StepKind::Choice { respondents, .. }
+                | StepKind::Checklist { respondents, .. } => {
+                    fills_in(audience, *respondents) && *respondents != Respondents::Role(other)
+                }
+                StepKind::Questions { owner, .. } => *owner != other,
+                StepKind::Rating { raters, .. } | StepKind::Plan { owners: raters, .. } => {
+                    raters.iter().any(|r| *r != other)
+                }
+                StepKind::ParaphraseLoop { .. } | StepKind::Floor { .. } => false,
+                StepKind::Script | StepKind::SwapRoles | StepKind::Repeat { .. } => true,
+            }
+        }
+    }
+}
+
+/// A worksheet to fill in on paper, for any template, with no names or records.
+pub fn blank_worksheet(template: &Template, audience: Audience, ctx: &Context) -> Report {
+    let mut report = Report {
+        kind: DocumentKind::BlankWorksheet,
+        title: format!("Worksheet: {}", fill_generic(&template.title)),
+        subtitle: if template.length_mins > 0 {
+            format!("About {} minutes", template.length_mins)
+        } else {
+            String::new()
+        },
+        practice: ctx.practice.clone(),
+        couple_code: None,
+        date: ctx.local(ctx.now).date_naive(),
+        made_at: ctx.now,
+        audience,
+        facts: vec![(
+            "For".into(),
+            match audience {
+                Audience::Clinician => "The therapist: every step, with instructions".into(),
+                Audience::Couple => "Both partners together: the shared steps".into(),
+                Audience::Partner(p) => format!("{p}: the shared steps and their own private ones"),
+            },
+        )],
+        sections: Vec::new(),
+    };
+    let mut intro = Section::new("Before you start");
+    intro
+        .blocks
+        .push(Block::Paragraph(fill_generic(&template.summary)));
+    intro.blocks.push(Block::WriteIn {
+        label: "Names".into(),
+        lines: 1,
+    });
+    intro.blocks.push(Block::WriteIn {
+        label: "Date".into(),
+        lines: 1,
+    });
+    report.sections.push(intro);
+    blank_steps(&template.steps, audience, None, &mut report.sections);
+    let hidden = count_hidden(&template.steps, audience);
+    if hidden > 0 {
+        let mut section = Section::new("Not on this sheet");
+        section.blocks.push(Block::Note(format!(
+            "{} done privately or by the therapist, on a separate sheet.",
+            plural(hidden, "step is", "steps are")
+        )));
+        report.sections.push(section);
+    }
+    report
+}
+
+fn count_hidden(steps: &[Step], audience: Audience) -> usize {
+    steps
+        .iter()
+        .map(|step| match &step.kind {
+            StepKind::Repeat { steps, .. } => count_hidden(steps, audience),
+            StepKind::SwapRoles => 0,
+            _ => usize::from(!blank_step_shown(step, audience)),
+        })
+        .sum()
+}
+
+fn blank_steps(
+    steps: &[Step],
+    audience: Audience,
+    repeat: Option<(u32, bool)>,
+    sections: &mut Vec<Section>,
+) {
+    for step in steps {
+        if let StepKind::Repeat {
+            times,
+            swap_roles,
+            steps: inner,
+        } = &step.kind
+        {
+            blank_steps(inner, audience, Some((*times, *swap_roles)), sections);
+            continue;
+        }
+        if matches!(step.kind, StepKind::SwapRoles) {
+            if let Some(last) = sections.last_mut() {
+                last.blocks.push(Block::Note(
+                    "Now swap: the speaker becomes the listener, and the listener speaks.".into(),
+                ));
+            }
+            continue;
+        }
+        if !blank_step_shown(step, audience) {
+            continue;
+        }
+        let mut section = Section::new(fill_generic(&step.title));
+        if let Some((times, swap)) = repeat {
+            section.blocks.push(Block::Note(if swap {
+                format!("Done {times} times, swapping speaker and listener each time.")
+            } else {
+                format!("Done {times} times.")
+            }));
+        }
+        if let Some(mins) = step.timebox_mins {
+            section
+                .blocks
+                .push(Block::Note(format!("About {} min.", mins)));
+        }
+        section.blocks.extend(
+            step.prompts
+                .iter()
+                .map(|p| Block::Paragraph(fill_generic(p))),
+        );
+        if audience == Audience::Clinician && !step.therapist.is_empty() {
+            section.blocks.push(Block::Said {
+                who: "For the therapist".into(),
+                text: fill_generic(&step.therapist),
+            });
+        }
+        section.blocks.extend(blank_form(step, audience));
+        sections.push(section);
+    }
+}
+
+/// Tick boxes on one line, each box kept with its words (no-break spaces inside an
+/// option, ordinary spaces between options so lines break only there).
+fn ticks_inline(options: &[String]) -> String {
+    options
+        .iter()
+        .map(|o| unbreakable(&format!("{} {}", check_mark(false), fill_generic(o))))
+        .collect::<Vec<_>>()
+        .join("    ")
+}
+
+/// The places to write, tick or rate for one step.
+fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
+    let private = step.visibility == Visibility::PartnerPrivate;
+    let mut blocks = Vec::new();
+    match &step.kind {
+        StepKind::Script | StepKind::SwapRoles | StepKind::Repeat { .. } => {}
+        StepKind::ParaphraseLoop {
+            stems,
+            stages,
+            feelings,
+            ..
+        } => {
+            if !stems.is_empty() {
+                blocks.push(Block::Note("Ways to begin:".into()));
+                blocks.push(Block::Bullets(
+                    stems.iter().map(|s| fill_generic(s)).collect(),
+                ));
+            }
+            blocks.push(Block::WriteIn {
+                label: "What the speaker says".into(),
+                lines: 4,
+            });
+            for n in 1..=2 {
+                blocks.push(Block::WriteIn {
+                    label: format!("Mirror {n}: what the listener heard, in their own words"),
+                    lines: 3,
+                });
+                blocks.push(Block::Paragraph(ticks_inline(&[
+                    "That's it".into(),
+                    "Not quite".into(),
+                    "Yes, and there is more".into(),
+                ])));
+            }
+            for stage in stages {
+                match stage {
+                    LoopStage::Summary => blocks.push(Block::WriteIn {
+                        label: "Summary: all of it, in a few sentences".into(),
+                        lines: 3,
+                    }),
+                    LoopStage::Validation => blocks.push(Block::WriteIn {
+                        label: "Validation: what makes sense about it".into(),
+                        lines: 2,
+                    }),
+                    LoopStage::Empathy => {
+                        blocks.push(Block::WriteIn {
+                            label: "Empathy: what the speaker may be feeling".into(),
+                            lines: 2,
+                        });
+                        let words: Vec<String> = if feelings.is_empty() {
+                            DEFAULT_FEELINGS.iter().map(|f| f.to_string()).collect()
+                        } else {
+                            feelings.clone()
+                        };
+                        blocks.push(Block::Paragraph(ticks_inline(&words)));
+                    }
+                }
+            }
+        }
+        StepKind::Floor { rules, .. } => {
+            if !rules.is_empty() {
+                blocks.push(Block::Note("The rules:".into()));
+                blocks.push(Block::Bullets(
+                    rules.iter().map(|r| fill_generic(r)).collect(),
+                ));
+            }
+            let mut table = Table::new(&[
+                ("Who speaks", 1.0),
+                ("What was said", 3.0),
+                ("What the listener heard", 3.0),
+                ("Right?", 0.9),
+            ]);
+            table.rows = vec![vec![String::new(); 4]; 6];
+            table.min_row_lines = 3;
+            blocks.push(Block::Table(table));
+        }
+        StepKind::Questions {
+            categories,
+            answering,
+            ..
+        } => {
+            if *answering {
+                let mut table = Table::new(&[("#", 0.4), ("Question", 3.0), ("Answer", 3.0)]);
+                table.rows = (1..=8)
+                    .map(|n| vec![n.to_string(), String::new(), String::new()])
+                    .collect();
+                table.min_row_lines = 3;
+                blocks.push(Block::Table(table));
+            } else {
+                for n in 1..=8 {
+                    blocks.push(Block::WriteIn {
+                        label: format!("Question {n}"),
+                        lines: 2,
+                    });
+                    blocks.push(Block::WriteIn {
+                        label: "Why I need to know".into(),
+                        lines: 1,
+                    });
+                    if !categories.is_empty() {
+                        blocks.push(Block::Paragraph(ticks_inline(categories)));
+                    }
+                }
+            }
+        }
+        StepKind::Plan {
+            owners, categories, ..
+        } => {
+            for owner in owners {
+                if !fills_in(audience, Respondents::Role(*owner))
+                    || (private && !blank_step_owner(audience, *owner))
+                {
+                    continue;
+                }
+                blocks.push(Block::Heading(format!(
+                    "{}'s commitments",
+                    capitalize(role_label(*owner))
+                )));
+                let mut table = Table::new(&[
+                    ("What exactly", 3.0),
+                    ("How often, when", 1.8),
+                    ("How we will know", 1.6),
+                    ("From", 0.9),
+                    ("Review", 0.9),
+                ]);
+                table.rows = vec![vec![String::new(); 5]; 3];
+                table.min_row_lines = 3;
+                blocks.push(Block::Table(table));
+            }
+            if !categories.is_empty() {
+                blocks.push(Block::Note(format!(
+                    "Kinds of commitment: {}.",
+                    categories.join(" · ")
+                )));
+            }
+        }
+        StepKind::Rating {
+            raters,
+            items,
+            scoring,
+        } => {
+            for rater in raters {
+                if !fills_in(audience, Respondents::Role(*rater))
+                    || (private && !blank_step_owner(audience, *rater))
+                {
+                    continue;
+                }
+                blocks.push(Block::Heading(capitalize(role_label(*rater))));
+                for item in items {
+                    blocks.push(Block::Paragraph(fill_generic(&item.label)));
+                    let scale = if item.anchors.is_empty() {
+                        let points: Vec<String> = (item.min..=item.max)
+                            .map(|v| format!("{} {v}", check_mark(false)))
+                            .collect();
+                        let mut line = points.join("  ");
+                        if !item.low.is_empty() || !item.high.is_empty() {
+                            line = format!("{}   {line}   {}", item.low, item.high);
+                        }
+                        line
+                    } else {
+                        ticks_inline(&item.anchors)
+                    };
+                    blocks.push(Block::Paragraph(scale));
+                }
+            }
+            if audience == Audience::Clinician
+                && let Scoring::Sum { cutoff, flag } = scoring
+            {
+                blocks.push(Block::Note(match cutoff {
+                    Some(c) => format!(
+                        "Scoring: add up the items; a total below {} is flagged{}.",
+                        format_value(*c as f32),
+                        if flag.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({flag})")
+                        }
+                    ),
+                    None => "Scoring: add up the items.".into(),
+                }));
+            }
+        }
+        StepKind::Text {
+            respondents, stems, ..
+        } => {
+            if !fills_in(audience, *respondents) {
+                return blocks;
+            }
+            for who in blank_respondents(audience, *respondents, private) {
+                blocks.push(Block::Heading(who));
+                if stems.is_empty() {
+                    blocks.push(Block::WriteIn {
+                        label: String::new(),
+                        lines: 6,
+                    });
+                }
+                for stem in stems {
+                    blocks.push(Block::WriteIn {
+                        label: fill_generic(stem),
+                        lines: 3,
+                    });
+                }
+            }
+        }
+        StepKind::Choice {
+            respondents,
+            options,
+            multiple,
+        } => {
+            if !fills_in(audience, *respondents) {
+                return blocks;
+            }
+            for who in blank_respondents(audience, *respondents, private) {
+                blocks.push(Block::Heading(who));
+                blocks.push(Block::Note(
+                    if *multiple {
+                        "Tick any that apply."
+                    } else {
+                        "Tick one."
+                    }
+                    .into(),
+                ));
+                blocks.push(Block::Checks(
+                    options.iter().map(|o| (false, fill_generic(o))).collect(),
+                ));
+            }
+        }
+        StepKind::Checklist { respondents, items } => {
+            if !fills_in(audience, *respondents) {
+                return blocks;
+            }
+            for who in blank_respondents(audience, *respondents, private) {
+                blocks.push(Block::Heading(who));
+                blocks.push(Block::Checks(
+                    items.iter().map(|i| (false, fill_generic(i))).collect(),
+                ));
+            }
+        }
+    }
+    blocks
+}
+
+/// In a private step, whether `role`'s part is this partner's to fill in.
+fn blank_step_owner(audience: Audience, role: Role) -> bool {
+    match audience {
+        Audience::Partner(Partner::A) => role != Role::PartnerB,
+        Audience::Partner(Partner::B) => role != Role::PartnerA,
+        _ => true,
+    }
+}

@@ -1,0 +1,197 @@
+//! The documents Tandem exports, built as `Report`s from records: session notes, filled
+//! worksheets, communication plans and letters (`session`), progress reports
+//! (`progress`) and blank worksheets (`blank`).
+//!
+//! Every document built from a session starts from `model::redact`, so it can only
+//! contain what its audience may see. Pure: the clock and time zone come in through
+//! `Context`.
+
+mod blank;
+mod progress;
+mod session;
+
+pub use blank::blank_worksheet;
+pub use progress::progress_report;
+pub use session::session_report;
+
+use super::report::{DocumentKind, Report};
+use crate::model::{Audience, Couple, Partner, Respondent};
+use crate::template::{Step, StepKind};
+use chrono::{DateTime, FixedOffset, Utc};
+
+/// What a document needs besides records: the practice, the time it is made, and the
+/// time zone dates are shown in.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub practice: String,
+    pub now: DateTime<Utc>,
+    pub offset: FixedOffset,
+}
+
+impl Context {
+    fn local(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+        at.with_timezone(&self.offset)
+    }
+
+    fn date(&self, at: DateTime<Utc>) -> String {
+        self.local(at).format("%a %-d %b %Y").to_string()
+    }
+
+    fn time(&self, at: DateTime<Utc>) -> String {
+        self.local(at).format("%H:%M").to_string()
+    }
+
+    fn made_on(&self) -> String {
+        self.local(self.now).format("%-d %b %Y, %H:%M").to_string()
+    }
+}
+
+/// The documents made from one session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionDocument {
+    /// The clinical record of what happened, step by step.
+    Note,
+    /// The prompts with what each partner wrote, chose or rated.
+    Worksheet,
+    /// The commitments, with a place to mark each at the review.
+    Plan,
+    /// The texts the protocol marks as letters (impact and restitution letters).
+    Letters,
+}
+
+impl SessionDocument {
+    pub const ALL: [SessionDocument; 4] = [
+        SessionDocument::Note,
+        SessionDocument::Worksheet,
+        SessionDocument::Plan,
+        SessionDocument::Letters,
+    ];
+
+    pub fn kind(self) -> DocumentKind {
+        match self {
+            SessionDocument::Note => DocumentKind::SessionNote,
+            SessionDocument::Worksheet => DocumentKind::FilledWorksheet,
+            SessionDocument::Plan => DocumentKind::Plan,
+            SessionDocument::Letters => DocumentKind::Letters,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.kind().name()
+    }
+
+    pub fn from_name(name: &str) -> Option<SessionDocument> {
+        SessionDocument::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    /// The document's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionDocument::Note => "Session note",
+            SessionDocument::Worksheet => "Filled worksheet",
+            SessionDocument::Plan => "Communication plan",
+            SessionDocument::Letters => "Letters",
+        }
+    }
+}
+
+/// A step of a template by id, wherever it is nested.
+pub fn find_step<'t>(steps: &'t [Step], id: &str) -> Option<&'t Step> {
+    steps.iter().find_map(|step| {
+        if step.id == id {
+            return Some(step);
+        }
+        match &step.kind {
+            StepKind::Repeat { steps, .. } => find_step(steps, id),
+            _ => None,
+        }
+    })
+}
+
+/// A partner's name, or "Partner A" when the record has none.
+fn name(couple: &Couple, partner: Partner) -> String {
+    let name = couple.partner(partner).name.trim();
+    if name.is_empty() {
+        match partner {
+            Partner::A => "Partner A".into(),
+            Partner::B => "Partner B".into(),
+        }
+    } else {
+        name.to_string()
+    }
+}
+
+fn respondent_name(couple: &Couple, respondent: Respondent) -> String {
+    match respondent {
+        Respondent::Joint => "Together".into(),
+        Respondent::Partner(p) => name(couple, p),
+        Respondent::Clinician => "Therapist".into(),
+    }
+}
+
+fn duration(secs: i64) -> String {
+    let mins = (secs.max(0) + 30) / 60;
+    match mins {
+        0 => "under a minute".into(),
+        m if m < 60 => format!("{m} min"),
+        m => format!("{} h {:02} min", m / 60, m % 60),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn audience_line(audience: Audience, couple: &Couple) -> String {
+    match audience {
+        Audience::Clinician => "The clinician: everything recorded, private items included".into(),
+        Audience::Couple => "The couple: shared items only, nothing private".into(),
+        Audience::Partner(p) => format!(
+            "{} ({p}) only: shared items and their own private items",
+            name(couple, p)
+        ),
+    }
+}
+
+/// An item id as a short title: "felt_heard" reads "Felt heard".
+fn humanize(id: &str) -> String {
+    capitalize(&id.replace(['_', '-'], " "))
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Keep words together on a line: no-break spaces instead of spaces.
+fn unbreakable(text: &str) -> String {
+    text.replace(' ', "\u{00A0}")
+}
+
+/// The file name a document is saved under by default: couple code, date, document and
+/// audience (never names).
+pub fn file_name(report: &Report) -> String {
+    let code: String = report
+        .couple_code
+        .as_deref()
+        .unwrap_or("tandem")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    format!(
+        "{code}-{}-{}-{}.pdf",
+        report.date,
+        report.kind.name(),
+        report.audience.name()
+    )
+}
