@@ -178,7 +178,7 @@ fn main() {
     let ctx = Context {
         practice: "Harbour Couples Therapy".into(),
         now: Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
-        offset: FixedOffset::east_opt(0).unwrap(),
+        zone: export::Zone::Fixed(FixedOffset::east_opt(0).unwrap()),
     };
     let fonts = pdf::Fonts::bundled().expect("fonts");
     let build = |session: &Session| {

@@ -335,7 +335,7 @@ fn context(practice: String) -> export::Context {
     export::Context {
         practice,
         now,
-        offset: *now.with_timezone(&chrono::Local).offset(),
+        zone: export::Zone::Local,
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use tandem::demo::{Mood, Rng, run_session};
 use tandem::export::{
-    self, Context, ExportError, Progress, SessionDocument, blank_worksheet, progress_report,
+    self, Context, ExportError, Progress, SessionDocument, Zone, blank_worksheet, progress_report,
     session_report,
 };
 use tandem::model::{
@@ -21,7 +21,7 @@ fn ctx() -> Context {
     Context {
         practice: "Harbour Couples Therapy".into(),
         now: now(),
-        offset: FixedOffset::east_opt(3600).unwrap(),
+        zone: Zone::Fixed(FixedOffset::east_opt(3600).unwrap()),
     }
 }
 
@@ -465,7 +465,7 @@ fn the_progress_report_tables_every_rating_with_its_date() {
     for session in &sessions {
         let date = session
             .started_at
-            .with_timezone(&ctx().offset)
+            .with_timezone(&FixedOffset::east_opt(3600).unwrap())
             .format("%a %-d %b %Y")
             .to_string();
         for step in &session.steps {

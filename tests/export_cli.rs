@@ -191,3 +191,60 @@ fn a_blank_worksheet_needs_no_vault() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no protocol \"no-such-protocol\""));
 }
+
+/// Europe/Berlin's offset on a date: +2 from the last Sunday of March to the last Sunday
+/// of October, +1 otherwise (the switch itself, at 01:00 UTC, is not needed here).
+fn berlin_offset_hours(date: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    let last_sunday = |month: u32| {
+        let last = chrono::NaiveDate::from_ymd_opt(date.year(), month, 31).unwrap();
+        last - chrono::Duration::days(i64::from(last.weekday().num_days_from_sunday()))
+    };
+    if date > last_sunday(3) && date < last_sunday(10) {
+        2
+    } else {
+        1
+    }
+}
+
+#[test]
+fn times_are_shown_with_the_clock_rules_of_their_own_date() {
+    if !Path::new("/usr/share/zoneinfo/Europe/Berlin").exists() {
+        assert!(
+            std::env::var_os("TANDEM_REQUIRE_TZDATA").is_none(),
+            "tzdata is required but missing"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (vault, _) = demo(dir.path());
+    let out = tandem(Some(&vault), &["list", "sessions"]);
+    let listed = text(&out.stdout);
+    let mut offsets = std::collections::BTreeSet::new();
+    for line in listed.lines().filter(|l| l.contains("C-0101")) {
+        let mut parts = line.split_whitespace();
+        let date = chrono::NaiveDate::parse_from_str(parts.next().unwrap(), "%Y-%m-%d").unwrap();
+        let utc_hour: i64 = parts.next().unwrap()[..2].parse().unwrap();
+        let id = line.split_whitespace().last().unwrap();
+        let file = dir.path().join(format!("{id}.pdf"));
+        let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .env_remove("TANDEM_VAULT")
+            .env("TZ", "Europe/Berlin")
+            .env("TANDEM_PASSPHRASE", PASS)
+            .arg("--vault")
+            .arg(&vault)
+            .args(["export", "session", id, "--audience", "clinician", "-o"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let offset = berlin_offset_hours(date);
+        offsets.insert(offset);
+        let expected = format!("Time {:02}:00 to", utc_hour + offset);
+        assert!(
+            pdf_words(&file).contains(&expected),
+            "session of {date}: expected {expected:?}"
+        );
+    }
+    assert!(!offsets.is_empty());
+}

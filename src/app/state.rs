@@ -768,7 +768,7 @@ impl AppState {
         let ctx = crate::export::Context {
             practice: practice.clone(),
             now,
-            offset: *now.with_timezone(&chrono::Local).offset(),
+            zone: crate::export::Zone::Local,
         };
         let mut damaged = 0;
         let report = match draft.target {

@@ -15,7 +15,7 @@ pub mod text;
 use crate::model::Audience;
 
 pub use documents::{
-    Context, SessionDocument, blank_worksheet, file_name, progress_report, session_report,
+    Context, SessionDocument, Zone, blank_worksheet, file_name, progress_report, session_report,
 };
 pub use report::{DocumentKind, Report};
 

@@ -25,12 +25,26 @@ use chrono::{DateTime, FixedOffset, Utc};
 pub struct Context {
     pub practice: String,
     pub now: DateTime<Utc>,
-    pub offset: FixedOffset,
+    /// How times are shown.
+    pub zone: Zone,
+}
+
+/// The time zone dates and times are shown in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zone {
+    /// The computer's own zone, with its daylight-saving rules applied to each time (a
+    /// session from before a clock change shows the time it had then).
+    Local,
+    /// A fixed offset from UTC (tests, and exports for another zone).
+    Fixed(FixedOffset),
 }
 
 impl Context {
     fn local(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
-        at.with_timezone(&self.offset)
+        match self.zone {
+            Zone::Local => at.with_timezone(&chrono::Local).fixed_offset(),
+            Zone::Fixed(offset) => at.with_timezone(&offset),
+        }
     }
 
     fn date(&self, at: DateTime<Utc>) -> String {
