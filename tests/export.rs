@@ -827,3 +827,37 @@ fn layout_drops_no_word_of_any_document() {
         }
     }
 }
+
+#[test]
+fn a_session_whose_protocol_is_gone_still_exports_by_step_id() {
+    let library = Library::builtin();
+    let session = run(&library, "weekly-check-in", 71, 1);
+    for document in [SessionDocument::Note, SessionDocument::Worksheet] {
+        let report = session_report(
+            document,
+            &session,
+            &couple(),
+            None,
+            Audience::Couple,
+            &ctx(),
+        )
+        .unwrap();
+        let text = flat(&pdf_text(&render(&report)));
+        assert!(
+            text.contains("Weekly check-in"),
+            "the recorded protocol title"
+        );
+        for step in &session.steps {
+            if step.visibility == Visibility::Joint
+                && let StepData::Text(e) = &step.data
+                && let Some(entry) = e.entries.values().next()
+            {
+                assert!(
+                    text.contains(&flat(entry)),
+                    "{document:?} lost {}",
+                    step.step_id
+                );
+            }
+        }
+    }
+}
