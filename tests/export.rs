@@ -861,3 +861,42 @@ fn a_session_whose_protocol_is_gone_still_exports_by_step_id() {
         }
     }
 }
+
+#[test]
+fn bookmarks_and_document_properties_show_bidi_overrides_as_tags() {
+    let library = Library::builtin();
+    let session = run(&library, "session-measures", 81, 1);
+    let ctx = Context {
+        practice: "Harbour \u{202E}ypareht".into(),
+        ..ctx()
+    };
+    let report = session_report(
+        SessionDocument::Note,
+        &session,
+        &couple(),
+        library.get("session-measures"),
+        Audience::Couple,
+        &ctx,
+    )
+    .unwrap();
+    let bytes = render(&report);
+    let doc = lopdf::Document::load_mem(&bytes).expect("lopdf reads it");
+    // Every string in every dictionary (document properties, bookmarks), decoded, must
+    // carry no override; the practice name (the author) had one.
+    let mut strings = 0;
+    for object in doc.objects.values() {
+        if let Ok(dict) = object.as_dict() {
+            for (_, value) in dict.iter() {
+                if let Ok(bytes) = value.as_str() {
+                    let text = lopdf::decode_text_string(value)
+                        .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned());
+                    assert!(!text.contains('\u{202E}'), "an override reached {text:?}");
+                    strings += 1;
+                }
+            }
+        }
+    }
+    assert!(strings > 3, "the PDF's strings were read");
+    let text = pdf_text(&bytes);
+    assert!(text.contains("Harbour [RLO U+202E]ypareht"));
+}

@@ -378,7 +378,9 @@ impl Writer<'_> {
         let h = 12.0 + lines.len() as f32 * 18.0 + 10.0;
         self.need(h + keep)?;
         self.gap(12.0);
-        self.outline.push((title.to_string(), self.pages.len()));
+        // Viewers draw bookmarks with their own fonts: only invisible characters are tagged.
+        let bookmark = visible(title, |_| true).replace('\n', " ");
+        self.outline.push((bookmark, self.pages.len()));
         for line in lines {
             let top = self.y;
             self.text(MARGIN_X, top - 2.0, 13.0, Face::Bold, ACCENT, &line);
@@ -1130,6 +1132,17 @@ mod tests {
             .push(Block::Paragraph("word\n".repeat(60 * MAX_PAGES)));
         let err = layout(&report(vec![section]), &Fixed, &mut |_| {}).unwrap_err();
         assert_eq!(err, LayoutError::TooManyPages { limit: MAX_PAGES });
+    }
+
+    #[test]
+    fn bookmarks_show_bidi_overrides_as_tags() {
+        let laid = layout(
+            &report(vec![Section::new("Plan \u{202E}txet")]),
+            &Fixed,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(laid.outline[0].0, "1. Plan [RLO U+202E]txet");
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub fn write(
     fonts: &Fonts,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<u8>, ExportError> {
-    let mut doc = PdfDocument::new(&report.title);
+    let mut doc = PdfDocument::new("");
     let ids: [(Face, FontId); 3] = [
         (Face::Regular, doc.add_font(&fonts.regular)),
         (Face::Bold, doc.add_font(&fonts.bold)),
@@ -226,14 +226,16 @@ pub fn write(
     for (title, page) in &laid.outline {
         doc.add_bookmark(title, *page);
     }
+    // Document properties are shown by the viewer: invisible characters tagged there too.
+    let shown = |text: &str| super::text::visible(text, |_| true).replace('\n', " ");
     let info = &mut doc.metadata.info;
-    info.document_title = report.title.clone();
-    info.author = report.practice.clone();
-    info.subject = format!(
+    info.document_title = shown(&report.title);
+    info.author = shown(&report.practice);
+    info.subject = shown(&format!(
         "{} · made for {}",
         report.subtitle,
         report.audience.reader()
-    );
+    ));
     info.creator = "Tandem".into();
     info.producer = format!("Tandem {}", env!("CARGO_PKG_VERSION"));
     info.keywords = vec![
