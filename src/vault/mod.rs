@@ -4,6 +4,7 @@
 //!
 //! Layout and recovery are documented in docs/vault.md.
 
+pub mod audit;
 pub mod backup;
 pub mod crypto;
 pub mod error;
@@ -596,6 +597,33 @@ impl Vault {
         write_header(&self.root, &header)?;
         self.header = header;
         Ok(())
+    }
+
+    /// Add an entry to the audit log (also in a read-only vault: the log has its own lock
+    /// and is the one file read-only access writes). `detail` holds fixed words only.
+    pub fn audit(
+        &self,
+        action: audit::AuditAction,
+        record: Option<Uuid>,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        audit::record(
+            &self.root,
+            &self.sealer(),
+            &audit::AuditEvent {
+                actor: audit::current_actor(),
+                action,
+                record,
+                detail: detail.to_string(),
+            },
+            now,
+        )
+    }
+
+    /// Check the audit log against its chain and sealed head.
+    pub fn verify_audit(&self) -> Result<audit::AuditCheck> {
+        audit::verify(&self.root, &self.cipher)
     }
 
     /// Set the practice name printed on exported documents, saved in `vault.ron`.

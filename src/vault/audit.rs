@@ -1,0 +1,466 @@
+//! The audit log: who opened, exported, finalized or amended which record, when, and every
+//! failed unlock. Ids and fixed words only, never clinical text or names.
+//!
+//! `audit.log` holds one entry per line, each carrying the SHA-256 of the entry before it,
+//! so an edited, inserted or removed line breaks the chain. After every entry written
+//! while the vault is unlocked, the head (how many entries, the last hash) is sealed with
+//! the vault's key in `audit-head.age`: lines cut off the end, or a chain rewritten from
+//! the start, no longer match it, and without the passphrase the head cannot be forged.
+//! Failed unlocks are appended without the key, after the sealed head, and `verify`
+//! accepts only those there.
+
+use super::crypto::{Cipher, Sealer};
+use super::error::{Result, VaultError};
+use super::fsutil;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use uuid::Uuid;
+
+pub const AUDIT_FILE: &str = "audit.log";
+/// The sealed head; `.ron` in an unencrypted test vault.
+pub const AUDIT_HEAD_AGE: &str = "audit-head.age";
+pub const AUDIT_HEAD_RON: &str = "audit-head.ron";
+
+/// The hash before the first entry.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    /// The vault was unlocked.
+    Unlock,
+    /// Someone gave a wrong passphrase.
+    UnlockFailed,
+    /// A record was opened to be read (a couple's page, a session, a note).
+    Open,
+    /// A document was exported (the detail says which and for whom).
+    Export,
+    /// A clinical note was finalized.
+    Finalize,
+    /// A finalized note was amended.
+    Amend,
+    /// Process notes were exported, in their own explicit action.
+    ExportProcessNotes,
+}
+
+impl AuditAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuditAction::Unlock => "unlock",
+            AuditAction::UnlockFailed => "unlock failed",
+            AuditAction::Open => "open",
+            AuditAction::Export => "export",
+            AuditAction::Finalize => "finalize",
+            AuditAction::Amend => "amend",
+            AuditAction::ExportProcessNotes => "export process notes",
+        }
+    }
+}
+
+/// One thing to log. `detail` must hold only fixed words and ids (a document kind, an
+/// audience), never anything typed about a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub actor: String,
+    pub action: AuditAction,
+    pub record: Option<Uuid>,
+    pub detail: String,
+}
+
+/// One line of the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: AuditAction,
+    #[serde(default)]
+    pub record: Option<Uuid>,
+    #[serde(default)]
+    pub detail: String,
+    /// Hash of the entry before (all zeros for the first).
+    pub prev: String,
+    /// Hash of this entry: SHA-256 over `prev` and the fields above.
+    pub hash: String,
+}
+
+impl AuditEntry {
+    fn digest(&self) -> String {
+        let mut hasher = Sha256::new();
+        let fields = (
+            self.seq,
+            self.at,
+            &self.actor,
+            self.action,
+            self.record,
+            &self.detail,
+        );
+        // RON of a tuple of plain fields is a stable encoding of them.
+        let body = ron::to_string(&fields).unwrap_or_default();
+        hasher.update(self.prev.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(body.as_bytes());
+        hex(&hasher.finalize())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The sealed head of the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Head {
+    count: u64,
+    hash: String,
+}
+
+fn head_name(sealer_is_age: bool) -> &'static str {
+    if sealer_is_age {
+        AUDIT_HEAD_AGE
+    } else {
+        AUDIT_HEAD_RON
+    }
+}
+
+/// Strip a single character that could break a line or a field: the log is one entry
+/// per line, and its words are ours, so anything else is replaced.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect()
+}
+
+fn parse(text: &str) -> (Vec<AuditEntry>, Vec<String>) {
+    let mut entries = Vec::new();
+    let mut problems = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        match ron::from_str::<AuditEntry>(line) {
+            Ok(entry) => entries.push(entry),
+            Err(_) => problems.push(format!("{AUDIT_FILE} line {}: not an audit entry", n + 1)),
+        }
+    }
+    (entries, problems)
+}
+
+/// Every entry in the log, with the line each parse problem is on.
+fn read_entries(root: &Path) -> Result<(Vec<AuditEntry>, Vec<String>)> {
+    let path = root.join(AUDIT_FILE);
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(parse(&text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Vec::new(), Vec::new())),
+        Err(e) => Err(VaultError::io(format!("cannot read {}", path.display()), e)),
+    }
+}
+
+/// Append one entry chained to the last, holding the file's lock so that two Tandem
+/// processes (the app and a command line export, say) never interleave; `then` runs
+/// before the lock is released.
+fn append(
+    root: &Path,
+    event: &AuditEvent,
+    now: DateTime<Utc>,
+    then: impl FnOnce(&AuditEntry) -> Result<()>,
+) -> Result<AuditEntry> {
+    use std::io::Read;
+    let path = root.join(AUDIT_FILE);
+    let io = |e| VaultError::io(format!("cannot write {}", path.display()), e);
+    let mut options = OpenOptions::new();
+    options.create(true).read(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path).map_err(io)?;
+    file.lock().map_err(io)?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(io)?;
+    let (entries, _) = parse(&text);
+    let (seq, prev) = entries
+        .last()
+        .map_or((1, GENESIS.to_string()), |e| (e.seq + 1, e.hash.clone()));
+    let mut entry = AuditEntry {
+        seq,
+        at: now,
+        actor: clean(&event.actor),
+        action: event.action,
+        record: event.record,
+        detail: clean(&event.detail),
+        prev,
+        hash: String::new(),
+    };
+    entry.hash = entry.digest();
+    let line = ron::to_string(&entry).map_err(|e| VaultError::Invalid(e.to_string()))?;
+    file.write_all(format!("{line}\n").as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(io)?;
+    then(&entry)?;
+    // Dropping the file releases the lock.
+    Ok(entry)
+}
+
+/// Who is at the keyboard, as the system names them (the login name).
+pub fn current_actor() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .map(|u| clean(&u))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Log an event in an unlocked vault, and seal the new head.
+pub fn record(root: &Path, sealer: &Sealer, event: &AuditEvent, now: DateTime<Utc>) -> Result<()> {
+    append(root, event, now, |entry| {
+        let head = Head {
+            count: entry.seq,
+            hash: entry.hash.clone(),
+        };
+        let text = ron::to_string(&head).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        let sealed = sealer.seal(text.as_bytes())?;
+        let name = head_name(matches!(sealer, Sealer::Age(_)));
+        fsutil::write_atomic(root, name, &sealed)
+            .map_err(|e| VaultError::io(format!("cannot write {}", root.join(name).display()), e))
+    })
+    .map(|_| ())
+}
+
+/// Log a failed unlock (there is no key to seal the head with).
+pub fn record_unlock_failure(root: &Path, actor: &str, now: DateTime<Utc>) -> Result<()> {
+    append(
+        root,
+        &AuditEvent {
+            actor: actor.to_string(),
+            action: AuditAction::UnlockFailed,
+            record: None,
+            detail: String::new(),
+        },
+        now,
+        |_| Ok(()),
+    )
+    .map(|_| ())
+}
+
+/// What checking the log found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditCheck {
+    pub entries: usize,
+    /// Each break in the chain or mismatch with the sealed head, described.
+    pub problems: Vec<String>,
+}
+
+/// Check the whole log: every line parses, numbers run on, every hash is right and
+/// chains to the one before, the sealed head matches, and only failed unlocks follow it.
+pub fn verify(root: &Path, cipher: &Cipher) -> Result<AuditCheck> {
+    let (entries, mut problems) = read_entries(root)?;
+    let mut prev = GENESIS.to_string();
+    for (i, entry) in entries.iter().enumerate() {
+        let expected_seq = i as u64 + 1;
+        if entry.seq != expected_seq {
+            problems.push(format!(
+                "{AUDIT_FILE}: entry {expected_seq} is numbered {} (an entry was removed or inserted)",
+                entry.seq
+            ));
+        }
+        if entry.prev != prev {
+            problems.push(format!(
+                "{AUDIT_FILE}: entry {} does not follow the entry before it (an entry was removed, inserted or edited)",
+                entry.seq
+            ));
+        }
+        if entry.digest() != entry.hash {
+            problems.push(format!(
+                "{AUDIT_FILE}: entry {} was changed after it was written",
+                entry.seq
+            ));
+        }
+        prev = entry.hash.clone();
+    }
+    let is_age = matches!(cipher, Cipher::Age(_));
+    let head_path = root.join(head_name(is_age));
+    match fs::read(&head_path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if entries
+                .iter()
+                .any(|e| e.action != AuditAction::UnlockFailed)
+            {
+                problems.push(format!(
+                    "{}: missing, though the log has entries written while unlocked",
+                    head_name(is_age)
+                ));
+            }
+        }
+        Err(e) => {
+            return Err(VaultError::io(
+                format!("cannot read {}", head_path.display()),
+                e,
+            ));
+        }
+        Ok(sealed) => {
+            let head: Option<Head> = cipher
+                .open(&sealed)
+                .ok()
+                .and_then(|plain| ron::from_str(&String::from_utf8_lossy(&plain)).ok());
+            match head {
+                None => problems.push(format!(
+                    "{}: damaged or not sealed with this vault's key",
+                    head_name(is_age)
+                )),
+                Some(head) => {
+                    let at = usize::try_from(head.count).unwrap_or(usize::MAX);
+                    match at.checked_sub(1).and_then(|i| entries.get(i)) {
+                        Some(entry) if entry.hash == head.hash => {
+                            if entries[at..]
+                                .iter()
+                                .any(|e| e.action != AuditAction::UnlockFailed)
+                            {
+                                problems.push(format!(
+                                    "{AUDIT_FILE}: entries after the sealed head that were not written by Tandem while unlocked"
+                                ));
+                            }
+                        }
+                        _ => problems.push(format!(
+                            "{AUDIT_FILE}: does not match its sealed head ({} entries were sealed; entries were removed or rewritten)",
+                            head.count
+                        )),
+                    }
+                }
+            }
+        }
+    }
+    Ok(AuditCheck {
+        entries: entries.len(),
+        problems,
+    })
+}
+
+/// The log's entries, newest last (for `tandem audit`).
+pub fn entries(root: &Path) -> Result<Vec<AuditEntry>> {
+    read_entries(root).map(|(entries, _)| entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::{Protection, Vault};
+    use chrono::TimeZone;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 9, minute, 0).unwrap()
+    }
+
+    fn vault(dir: &Path) -> Vault {
+        Vault::init(
+            &dir.join("v"),
+            Protection::Passphrase {
+                passphrase: secrecy::SecretString::from("correct horse battery".to_string()),
+                log_n: 10,
+            },
+            at(0),
+        )
+        .unwrap()
+    }
+
+    fn event(action: AuditAction, record: u128) -> AuditEvent {
+        AuditEvent {
+            actor: "therapist".into(),
+            action,
+            record: Some(Uuid::from_u128(record)),
+            detail: "note for the couple".into(),
+        }
+    }
+
+    fn log_three(v: &Vault) {
+        for (i, action) in [AuditAction::Open, AuditAction::Export, AuditAction::Finalize]
+            .into_iter()
+            .enumerate()
+        {
+            record(v.root(), &v.sealer(), &event(action, i as u128), at(i as u32 + 1)).unwrap();
+        }
+    }
+
+    fn check(v: &Vault) -> AuditCheck {
+        verify(v.root(), &v.cipher).unwrap()
+    }
+
+    fn rewrite(v: &Vault, edit: impl Fn(&mut Vec<String>)) {
+        let path = v.root().join(AUDIT_FILE);
+        let mut lines: Vec<String> = fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        edit(&mut lines);
+        fs::write(&path, lines.join("\n") + "\n").unwrap();
+    }
+
+    #[test]
+    fn an_untouched_log_verifies_and_failed_unlocks_may_follow_the_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = vault(dir.path());
+        log_three(&v);
+        record_unlock_failure(v.root(), "someone", at(9)).unwrap();
+        let found = check(&v);
+        assert_eq!(found.entries, 4);
+        assert!(found.problems.is_empty(), "{:?}", found.problems);
+    }
+
+    #[test]
+    fn every_kind_of_tampering_is_detected() {
+        type Edit = fn(&mut Vec<String>);
+        let cases: [(&str, Edit); 5] = [
+            ("an edited entry", |l| l[1] = l[1].replace("Export", "Open")),
+            ("a removed middle entry", |l| {
+                l.remove(1);
+            }),
+            ("a removed last entry", |l| {
+                l.pop();
+            }),
+            ("entries swapped", |l| l.swap(0, 1)),
+            ("a forged entry after the head", |l| {
+                let forged = l[2].replace("Finalize", "Open").replace("seq:3", "seq:4");
+                l.push(forged);
+            }),
+        ];
+        for (what, edit) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let v = vault(dir.path());
+            log_three(&v);
+            rewrite(&v, edit);
+            assert!(!check(&v).problems.is_empty(), "{what} went unnoticed");
+        }
+    }
+
+    #[test]
+    fn a_chain_rebuilt_from_scratch_does_not_match_the_sealed_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = vault(dir.path());
+        log_three(&v);
+        // Someone rewrites the log with correct hashes but one entry fewer.
+        fs::remove_file(v.root().join(AUDIT_FILE)).unwrap();
+        for i in 0..2 {
+            append(v.root(), &event(AuditAction::Open, i), at(i as u32), |_| Ok(())).unwrap();
+        }
+        let found = check(&v);
+        assert!(
+            found.problems.iter().any(|p| p.contains("sealed head")),
+            "{:?}",
+            found.problems
+        );
+    }
+
+    #[test]
+    fn control_characters_cannot_split_an_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = vault(dir.path());
+        let mut e = event(AuditAction::Export, 1);
+        e.detail = "line\nbreak".into();
+        record(v.root(), &v.sealer(), &e, at(1)).unwrap();
+        assert_eq!(entries(v.root()).unwrap().len(), 1);
+        assert!(check(&v).problems.is_empty());
+    }
+}
