@@ -346,7 +346,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
     let load_couple = |id: uuid::Uuid| -> anyhow::Result<Couple> {
         match vault.load(RecordKind::Couple, id)? {
             RecordBody::Couple(c) => Ok(c),
-            RecordBody::Session(_) => bail!("record {id} is not a couple"),
+            _ => bail!("record {id} is not a couple"),
         }
     };
     match what {

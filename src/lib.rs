@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod clinical;
 pub mod demo;
 pub mod export;
 pub mod model;

@@ -721,7 +721,7 @@ impl AppState {
             Some(s) => s,
             None => match open.vault.load(RecordKind::Session, id.0)? {
                 RecordBody::Session(s) => s,
-                RecordBody::Couple(_) => return Err(refused("that record is not a session")),
+                _ => return Err(refused("that record is not a session")),
             },
         };
         let couple = self

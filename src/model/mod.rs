@@ -6,6 +6,8 @@
 
 pub mod audience;
 pub mod couple;
+pub mod course;
+pub mod note;
 pub mod session;
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,8 @@ use std::fmt;
 
 pub use audience::*;
 pub use couple::*;
+pub use course::*;
+pub use note::*;
 pub use session::*;
 
 /// One of the two partners of a couple. Names live in the couple's record; sessions

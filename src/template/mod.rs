@@ -484,5 +484,18 @@ pub fn fill(text: &str, name_of: impl Fn(Role) -> Option<String>) -> String {
     out
 }
 
+/// The step with this id, looking inside repeats.
+pub fn find_step<'t>(steps: &'t [Step], id: &str) -> Option<&'t Step> {
+    steps.iter().find_map(|step| {
+        if step.id == id {
+            return Some(step);
+        }
+        match &step.kind {
+            StepKind::Repeat { steps, .. } => find_step(steps, id),
+            _ => None,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -375,11 +375,21 @@ mod tests {
     }
 
     fn log_three(v: &Vault) {
-        for (i, action) in [AuditAction::Open, AuditAction::Export, AuditAction::Finalize]
-            .into_iter()
-            .enumerate()
+        for (i, action) in [
+            AuditAction::Open,
+            AuditAction::Export,
+            AuditAction::Finalize,
+        ]
+        .into_iter()
+        .enumerate()
         {
-            record(v.root(), &v.sealer(), &event(action, i as u128), at(i as u32 + 1)).unwrap();
+            record(
+                v.root(),
+                &v.sealer(),
+                &event(action, i as u128),
+                at(i as u32 + 1),
+            )
+            .unwrap();
         }
     }
 
@@ -443,7 +453,10 @@ mod tests {
         // Someone rewrites the log with correct hashes but one entry fewer.
         fs::remove_file(v.root().join(AUDIT_FILE)).unwrap();
         for i in 0..2 {
-            append(v.root(), &event(AuditAction::Open, i), at(i as u32), |_| Ok(())).unwrap();
+            append(v.root(), &event(AuditAction::Open, i), at(i as u32), |_| {
+                Ok(())
+            })
+            .unwrap();
         }
         let found = check(&v);
         assert!(

@@ -58,11 +58,20 @@ pub fn backup(
     if root.join(IDENTITY_FILE).exists() {
         add(&mut builder, IDENTITY_FILE)?;
     }
+    for name in AUDIT_FILES {
+        if root.join(name).exists() {
+            add(&mut builder, name)?;
+        }
+    }
     let extension = vault.extension();
     for kind in RecordKind::ALL {
         let dir = root.join(RECORDS_DIR).join(kind.folder());
-        let mut names: Vec<String> = fs::read_dir(&dir)
-            .map_err(|e| VaultError::io(format!("cannot list {}", dir.display()), e))?
+        let listing = match fs::read_dir(&dir) {
+            Ok(listing) => listing,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(VaultError::io(format!("cannot list {}", dir.display()), e)),
+        };
+        let mut names: Vec<String> = listing
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| is_record_name(n, extension))
@@ -93,6 +102,13 @@ pub fn backup(
     Ok(report)
 }
 
+/// The audit log and its sealed head travel with the records.
+const AUDIT_FILES: [&str; 3] = [
+    super::audit::AUDIT_FILE,
+    super::audit::AUDIT_HEAD_AGE,
+    super::audit::AUDIT_HEAD_RON,
+];
+
 fn is_record_name(name: &str, extension: &str) -> bool {
     name.strip_suffix(extension)
         .is_some_and(|stem| uuid::Uuid::parse_str(stem).is_ok_and(|id| id.to_string() == stem))
@@ -114,7 +130,7 @@ fn allowed_path(path: &Path) -> bool {
         None => return false,
     };
     match parts.as_slice() {
-        [name] => *name == HEADER_FILE || *name == IDENTITY_FILE,
+        [name] => *name == HEADER_FILE || *name == IDENTITY_FILE || AUDIT_FILES.contains(name),
         [records, folder, name] => {
             *records == RECORDS_DIR
                 && RecordKind::ALL.iter().any(|k| k.folder() == *folder)

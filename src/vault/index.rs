@@ -5,7 +5,7 @@
 //! index is read on every unlock and RON parsing dominated that time.
 
 use super::crypto::{Cipher, Sealer};
-use super::record::{RecordBody, SessionSummary};
+use super::record::{NoteSummary, RecordBody, SessionSummary};
 use super::{RECORDS_DIR, fsutil};
 use crate::model::Couple;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// Format of the index; bumped whenever its encoding changes (an old index is then
 /// simply rebuilt).
-const INDEX_FORMAT: u32 = 2;
+const INDEX_FORMAT: u32 = 3;
 
 fn file_name(cipher_is_age: bool) -> &'static str {
     if cipher_is_age {
@@ -52,6 +52,9 @@ impl Stamp {
 pub enum Summary {
     Couple(Couple),
     Session(SessionSummary),
+    Note(NoteSummary),
+    /// Kinds no list shows (process notes, courses): opened when needed.
+    Unlisted,
 }
 
 impl Summary {
@@ -59,6 +62,8 @@ impl Summary {
         match body {
             RecordBody::Couple(c) => Summary::Couple(c.clone()),
             RecordBody::Session(s) => Summary::Session(SessionSummary::of(s)),
+            RecordBody::Note(n) => Summary::Note(NoteSummary::of(n)),
+            RecordBody::ProcessNote(_) | RecordBody::Course(_) => Summary::Unlisted,
         }
     }
 }

@@ -17,7 +17,7 @@ pub mod saver;
 pub mod templates;
 
 pub use error::{Result, VaultError};
-pub use record::{RecordBody, RecordKind, SessionSummary};
+pub use record::{NoteSummary, RecordBody, RecordKind, SessionSummary};
 
 use crate::model::Couple;
 use chrono::{DateTime, Utc};
@@ -115,6 +115,7 @@ impl std::fmt::Display for FileProblem {
 pub struct Scan {
     pub couples: Vec<Couple>,
     pub sessions: Vec<SessionSummary>,
+    pub notes: Vec<NoteSummary>,
     pub problems: Vec<FileProblem>,
 }
 
@@ -530,6 +531,8 @@ impl Vault {
             match &summary {
                 index::Summary::Couple(c) => scan.couples.push(c.clone()),
                 index::Summary::Session(s) => scan.sessions.push(s.clone()),
+                index::Summary::Note(n) => scan.notes.push(n.clone()),
+                index::Summary::Unlisted => {}
             }
             fresh.entries.insert(key, index::Entry { stamp, summary });
         }
@@ -703,7 +706,12 @@ fn list_files(root: &Path, extension: &str) -> Result<Listing> {
     };
     for kind in RecordKind::ALL {
         let dir = root.join(RECORDS_DIR).join(kind.folder());
-        let entries = fs::read_dir(&dir).map_err(io_at("cannot list", &dir))?;
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            // A vault made before this kind of record existed: nothing to list yet.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_at("cannot list", &dir)(e)),
+        };
         let mut found = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -753,6 +761,11 @@ pub fn write_record(
     let plain = record::encode(body, now).map_err(VaultError::Invalid)?;
     let sealed = sealer.seal(&plain)?;
     let dir = root.join(RECORDS_DIR).join(body.kind().folder());
+    if !dir.exists() {
+        // A vault made before this kind of record existed.
+        fsutil::create_private_dir(&dir)
+            .map_err(|e| VaultError::io(format!("cannot create {}", body.kind().folder()), e))?;
+    }
     let name = format!("{}{extension}", body.id());
     fsutil::write_atomic(&dir, &name, &sealed)
         .map_err(|e| VaultError::io(format!("cannot save {}/{name}", body.kind().folder()), e))

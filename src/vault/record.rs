@@ -2,7 +2,10 @@
 //! around the record itself. The id and kind inside are checked against the file's name
 //! and folder on load, so files cannot be swapped unnoticed.
 
-use crate::model::{Couple, CoupleId, SESSION_FORMAT, Session, SessionId};
+use crate::model::{
+    COURSE_FORMAT, ClinicalNote, Couple, CoupleId, Course, NOTE_FORMAT, NoteId, NoteStyle,
+    PROCESS_NOTE_FORMAT, ProcessNote, SESSION_FORMAT, Session, SessionId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -15,16 +18,32 @@ pub const ENVELOPE_FORMAT: u32 = 1;
 pub enum RecordKind {
     Couple,
     Session,
+    /// A session's clinical (progress) note.
+    Note,
+    /// A process note, kept apart from everything exported.
+    ProcessNote,
+    /// A couple's course: commitments ledger and affair-recovery map. Its id is the
+    /// couple's id.
+    Course,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 2] = [RecordKind::Couple, RecordKind::Session];
+    pub const ALL: [RecordKind; 5] = [
+        RecordKind::Couple,
+        RecordKind::Session,
+        RecordKind::Note,
+        RecordKind::ProcessNote,
+        RecordKind::Course,
+    ];
 
     /// Folder under `records/`.
     pub fn folder(self) -> &'static str {
         match self {
             RecordKind::Couple => "couples",
             RecordKind::Session => "sessions",
+            RecordKind::Note => "notes",
+            RecordKind::ProcessNote => "process-notes",
+            RecordKind::Course => "courses",
         }
     }
 
@@ -33,6 +52,9 @@ impl RecordKind {
         match self {
             RecordKind::Couple => "couple",
             RecordKind::Session => "session",
+            RecordKind::Note => "note",
+            RecordKind::ProcessNote => "process-note",
+            RecordKind::Course => "course",
         }
     }
 
@@ -48,6 +70,9 @@ impl RecordKind {
 pub enum RecordBody {
     Couple(Couple),
     Session(Session),
+    Note(ClinicalNote),
+    ProcessNote(ProcessNote),
+    Course(Course),
 }
 
 impl RecordBody {
@@ -55,6 +80,9 @@ impl RecordBody {
         match self {
             RecordBody::Couple(_) => RecordKind::Couple,
             RecordBody::Session(_) => RecordKind::Session,
+            RecordBody::Note(_) => RecordKind::Note,
+            RecordBody::ProcessNote(_) => RecordKind::ProcessNote,
+            RecordBody::Course(_) => RecordKind::Course,
         }
     }
 
@@ -62,6 +90,9 @@ impl RecordBody {
         match self {
             RecordBody::Couple(c) => c.id.0,
             RecordBody::Session(s) => s.id.0,
+            RecordBody::Note(n) => n.id.0,
+            RecordBody::ProcessNote(n) => n.id.0,
+            RecordBody::Course(c) => c.couple.0,
         }
     }
 
@@ -70,6 +101,9 @@ impl RecordBody {
         let (found, supported) = match self {
             RecordBody::Couple(c) => (c.format, crate::model::COUPLE_FORMAT),
             RecordBody::Session(s) => (s.format, SESSION_FORMAT),
+            RecordBody::Note(n) => (n.format, NOTE_FORMAT),
+            RecordBody::ProcessNote(n) => (n.format, PROCESS_NOTE_FORMAT),
+            RecordBody::Course(c) => (c.format, COURSE_FORMAT),
         };
         if found == supported {
             Ok(())
@@ -121,6 +155,30 @@ impl SessionSummary {
                 .iter()
                 .filter(|s| s.status == crate::model::StepStatus::Done)
                 .count(),
+        }
+    }
+}
+
+/// What lists need of a clinical note without opening it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteSummary {
+    pub id: NoteId,
+    pub couple: CoupleId,
+    pub session: SessionId,
+    pub style: NoteStyle,
+    pub finalized: bool,
+    pub amendments: usize,
+}
+
+impl NoteSummary {
+    pub fn of(note: &ClinicalNote) -> NoteSummary {
+        NoteSummary {
+            id: note.id,
+            couple: note.couple,
+            session: note.session,
+            style: note.style,
+            finalized: note.is_final(),
+            amendments: note.amendments.len(),
         }
     }
 }

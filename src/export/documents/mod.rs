@@ -16,7 +16,6 @@ pub use session::session_report;
 
 use super::report::{DocumentKind, Report};
 use crate::model::{Audience, Couple, Partner, Respondent};
-use crate::template::{Step, StepKind};
 use chrono::{DateTime, FixedOffset, Utc};
 
 /// What a document needs besides records: the practice, the time it is made, and the
@@ -110,17 +109,7 @@ impl SessionDocument {
 }
 
 /// A step of a template by id, wherever it is nested.
-pub fn find_step<'t>(steps: &'t [Step], id: &str) -> Option<&'t Step> {
-    steps.iter().find_map(|step| {
-        if step.id == id {
-            return Some(step);
-        }
-        match &step.kind {
-            StepKind::Repeat { steps, .. } => find_step(steps, id),
-            _ => None,
-        }
-    })
-}
+pub use crate::template::find_step;
 
 /// A partner's name, or "Partner A" when the record has none.
 fn name(couple: &Couple, partner: Partner) -> String {

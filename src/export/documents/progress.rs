@@ -1,29 +1,16 @@
 //! The progress report: each partner's ratings over a couple's sessions, as charts and
 //! tables, every session redacted for the audience first.
 
-use super::{Context, audience_line, find_step, humanize, name, plural};
+use super::{Context, audience_line, name, plural};
+use crate::clinical::{Divergence, Measure, divergence, measure_series};
 use crate::export::layout::format_value;
 use crate::export::report::{Block, Chart, DocumentKind, Report, Section, Series, Table};
-use crate::model::{Audience, Couple, Partner, Session, StepData, redact};
-use crate::template::{Library, Scoring, Step, StepKind};
-use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
-
-/// One measure followed over sessions.
-struct Measure {
-    title: String,
-    /// The question as first asked (protocols word it slightly differently).
-    question: String,
-    scale: String,
-    y_min: f32,
-    y_max: f32,
-    cutoff: Option<(f32, String)>,
-    /// Per session (date, protocol): each partner's value.
-    points: Vec<(DateTime<Utc>, String, BTreeMap<Partner, f32>)>,
-}
+use crate::model::{Audience, Couple, Partner, Session};
+use crate::template::Library;
 
 /// Each partner's ratings over a couple's sessions, as charts and tables, for one
 /// audience (each session is redacted first, so private ratings reach only their owner).
+/// Where the partners moved in opposite directions two sessions in a row, it says so.
 pub fn progress_report(
     couple: &Couple,
     sessions: &[Session],
@@ -33,105 +20,8 @@ pub fn progress_report(
 ) -> Report {
     let mut sessions: Vec<&Session> = sessions.iter().filter(|s| s.couple == couple.id).collect();
     sessions.sort_by_key(|s| s.started_at);
-    let mut measures: Vec<(String, Measure)> = Vec::new();
-    for session in &sessions {
-        let view = redact(session, audience);
-        let template = library.get(&session.template_id);
-        for (_, record) in view.visible() {
-            let StepData::Rating(r) = &record.data else {
-                continue;
-            };
-            let Some(Step {
-                kind: StepKind::Rating { items, scoring, .. },
-                title,
-                ..
-            }) = template.and_then(|t| find_step(&t.steps, &record.step_id))
-            else {
-                continue;
-            };
-            let mut found: Vec<(String, Measure, BTreeMap<Partner, f32>)> = Vec::new();
-            match scoring {
-                Scoring::Sum { cutoff, flag } => {
-                    let max: u32 = items.iter().map(|i| u32::from(i.max)).sum();
-                    let min: u32 = items.iter().map(|i| u32::from(i.min)).sum();
-                    let values: BTreeMap<Partner, f32> =
-                        r.scores.iter().map(|(p, s)| (*p, s.total as f32)).collect();
-                    let label = template.map_or(title.as_str(), |t| t.title.as_str());
-                    found.push((
-                        format!("{}/{}/total", session.template_id, record.step_id),
-                        Measure {
-                            title: format!("{label}: total score"),
-                            question: format!("{label}: total score"),
-                            scale: format!("Sum of the items, {min} to {max}."),
-                            y_min: min as f32,
-                            y_max: max as f32,
-                            cutoff: cutoff.map(|c| {
-                                (
-                                    c as f32,
-                                    if flag.is_empty() {
-                                        format!("cutoff {}", format_value(c as f32))
-                                    } else {
-                                        flag.clone()
-                                    },
-                                )
-                            }),
-                            points: Vec::new(),
-                        },
-                        values,
-                    ));
-                }
-                Scoring::None => {
-                    for item in items {
-                        let values: BTreeMap<Partner, f32> = r
-                            .values
-                            .iter()
-                            .filter_map(|(p, v)| v.get(&item.id).map(|v| (*p, f32::from(*v))))
-                            .collect();
-                        let ends = if item.low.is_empty() && item.high.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                " ({} = {}, {} = {})",
-                                item.min, item.low, item.max, item.high
-                            )
-                        };
-                        // Protocols share item ids for the same measure (trust,
-                        // felt_heard), so one chart follows it through all of them.
-                        found.push((
-                            format!("item/{}/{}-{}", item.id, item.min, item.max),
-                            Measure {
-                                title: humanize(&item.id),
-                                question: item.label.clone(),
-                                scale: format!("{} to {}{ends}.", item.min, item.max),
-                                y_min: f32::from(item.min),
-                                y_max: f32::from(item.max),
-                                cutoff: None,
-                                points: Vec::new(),
-                            },
-                            values,
-                        ));
-                    }
-                }
-            }
-            for (key, measure, values) in found {
-                if values.is_empty() {
-                    continue;
-                }
-                let slot = match measures.iter().position(|(k, _)| *k == key) {
-                    Some(i) => i,
-                    None => {
-                        measures.push((key, measure));
-                        measures.len() - 1
-                    }
-                };
-                measures[slot].1.points.push((
-                    session.started_at,
-                    session.template_title.clone(),
-                    values,
-                ));
-            }
-        }
-    }
+    let owned: Vec<Session> = sessions.iter().map(|s| (*s).clone()).collect();
+    let measures = measure_series(&owned, library, audience);
 
     let first = sessions.first().map(|s| s.started_at);
     let last = sessions.last().map(|s| s.started_at);
@@ -182,13 +72,10 @@ pub fn progress_report(
         _ => true,
     };
     let label_format = if same_year { "%-d %b" } else { "%-d %b %y" };
-    for (_, measure) in measures {
+    for measure in &measures {
         let mut section = Section::new(measure.title.clone());
         section.keep_together = true;
-        let partners: Vec<Partner> = Partner::BOTH
-            .into_iter()
-            .filter(|p| measure.points.iter().any(|(_, _, v)| v.contains_key(p)))
-            .collect();
+        let partners = measure.partners();
         section.blocks.push(Block::Chart(Chart {
             // The question, unless the section title already says it.
             title: if measure.question == measure.title {
@@ -201,7 +88,7 @@ pub fn progress_report(
             x_labels: measure
                 .points
                 .iter()
-                .map(|(at, _, _)| ctx.local(*at).format(label_format).to_string())
+                .map(|p| ctx.local(p.at).format(label_format).to_string())
                 .collect(),
             series: partners
                 .iter()
@@ -210,7 +97,7 @@ pub fn progress_report(
                     values: measure
                         .points
                         .iter()
-                        .map(|(_, _, v)| v.get(p).copied())
+                        .map(|pt| pt.values.get(p).copied())
                         .collect(),
                 })
                 .collect(),
@@ -218,7 +105,12 @@ pub fn progress_report(
         }));
         section
             .blocks
-            .push(Block::Paragraph(latest_change(&measure, &partners, couple)));
+            .push(Block::Paragraph(latest_change(measure, &partners, couple)));
+        for flag in divergence(measure) {
+            section.blocks.push(Block::Paragraph(divergence_line(
+                measure, &flag, couple, ctx,
+            )));
+        }
         section
             .blocks
             .push(Block::Note(format!("Scale: {}", measure.scale)));
@@ -226,13 +118,14 @@ pub fn progress_report(
         columns.extend(partners.iter().map(|p| (name(couple, *p), 1.2)));
         let titles: Vec<(&str, f32)> = columns.iter().map(|(t, w)| (t.as_str(), *w)).collect();
         let mut table = Table::new(&titles);
-        for (at, protocol, values) in &measure.points {
-            let mut row = vec![ctx.date(*at), protocol.clone()];
-            row.extend(
-                partners
-                    .iter()
-                    .map(|p| values.get(p).map_or(String::new(), |v| format_value(*v))),
-            );
+        for point in &measure.points {
+            let mut row = vec![ctx.date(point.at), point.protocol.clone()];
+            row.extend(partners.iter().map(|p| {
+                point
+                    .values
+                    .get(p)
+                    .map_or(String::new(), |v| format_value(*v))
+            }));
             table.rows.push(row);
         }
         section.blocks.push(Block::Table(table));
@@ -249,7 +142,7 @@ fn latest_change(measure: &Measure, partners: &[Partner], couple: &Couple) -> St
             let values: Vec<f32> = measure
                 .points
                 .iter()
-                .filter_map(|(_, _, v)| v.get(p).copied())
+                .filter_map(|pt| pt.values.get(p).copied())
                 .collect();
             let last = *values.last()?;
             let change = values
@@ -271,4 +164,23 @@ fn latest_change(measure: &Measure, partners: &[Partner], couple: &Couple) -> St
         })
         .collect();
     format!("Latest: {}.", parts.join("; "))
+}
+
+/// "Moving apart: from 3 Mar to 17 Mar, Alex's rating rose while Sam's fell, two sessions
+/// in a row."
+fn divergence_line(measure: &Measure, flag: &Divergence, couple: &Couple, ctx: &Context) -> String {
+    let [first, _, last] = flag.points;
+    let date = |i: usize| {
+        measure
+            .points
+            .get(i)
+            .map_or(String::new(), |p| ctx.date(p.at))
+    };
+    format!(
+        "Moving apart: from {} to {}, {}'s rating rose while {}'s fell, two sessions in a row.",
+        date(first),
+        date(last),
+        name(couple, flag.rising),
+        name(couple, flag.rising.other())
+    )
 }
