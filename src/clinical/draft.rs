@@ -1,1 +1,360 @@
-pub fn draft_note() {}
+//! A progress note drafted from what a session recorded: the protocol and the steps run,
+//! each paraphrase loop (how many mirrors until the speaker felt understood), rule
+//! breaches and time-outs, questions answered or deferred, commitments made, ratings
+//! and scores, and the review of earlier commitments. The therapist edits the draft.
+//!
+//! Only counts and shared facts are drafted: what partners said or wrote privately, and
+//! anything from process notes, never enters a draft.
+
+use super::measures::humanize;
+use crate::model::{
+    Accuracy, Audience, ClinicalNote, Couple, Course, Exchange, NoteId, NoteStyle, Partner,
+    QuestionStatus, Session, StepData, StepStatus, Verification, redact, restyle_sections,
+};
+use crate::template::{Scoring, StepKind, Template, find_step};
+use chrono::{DateTime, Utc};
+
+/// What the draft says, sorted by where each style puts it.
+#[derive(Default)]
+struct Facts {
+    /// What the partners reported: ratings, commitment reviews.
+    reported: Vec<String>,
+    /// What the therapist did: protocol, steps run.
+    intervention: Vec<String>,
+    /// What was observed: loops, breaches, time-outs, questions.
+    observed: Vec<String>,
+    /// How the couple responded: loop outcomes, scores against cutoffs.
+    response: Vec<String>,
+    assessment: Vec<String>,
+    plan: Vec<String>,
+}
+
+/// Draft the progress note of `session` in `style`. `course` adds the review of earlier
+/// commitments held in this session and what stays open.
+pub fn draft_note(
+    id: NoteId,
+    session: &Session,
+    couple: &Couple,
+    template: Option<&Template>,
+    course: Option<&Course>,
+    style: NoteStyle,
+    now: DateTime<Utc>,
+) -> ClinicalNote {
+    let facts = facts(session, couple, template, course);
+    let join = |parts: &[&Vec<String>]| -> String {
+        parts
+            .iter()
+            .flat_map(|p| p.iter())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let texts: Vec<String> = match style {
+        NoteStyle::Soap => vec![
+            join(&[&facts.reported]),
+            join(&[&facts.intervention, &facts.observed, &facts.response]),
+            join(&[&facts.assessment]),
+            join(&[&facts.plan]),
+        ],
+        NoteStyle::Dap => vec![
+            join(&[
+                &facts.reported,
+                &facts.intervention,
+                &facts.observed,
+                &facts.response,
+            ]),
+            join(&[&facts.assessment]),
+            join(&[&facts.plan]),
+        ],
+        NoteStyle::Birp => vec![
+            join(&[&facts.reported, &facts.observed]),
+            join(&[&facts.intervention]),
+            join(&[&facts.response]),
+            join(&[&facts.plan]),
+        ],
+    };
+    let mut sections = restyle_sections(&[], style);
+    for (section, text) in sections.iter_mut().zip(texts) {
+        section.text = text;
+    }
+    ClinicalNote::new(id, couple.id, session.id, style, sections, now)
+}
+
+fn name(couple: &Couple, partner: Partner) -> String {
+    let name = couple.partner(partner).name.trim();
+    if name.is_empty() {
+        match partner {
+            Partner::A => "Partner A".into(),
+            Partner::B => "Partner B".into(),
+        }
+    } else {
+        name.to_string()
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn facts(
+    session: &Session,
+    couple: &Couple,
+    template: Option<&Template>,
+    course: Option<&Course>,
+) -> Facts {
+    let mut f = Facts::default();
+    // The clinician's own record: everything but unsubmitted drafts. Private text is
+    // still never quoted below, only counted.
+    let view = redact(session, Audience::Clinician);
+    let step_of = |id: &str| template.and_then(|t| find_step(&t.steps, id));
+    let title_of = |id: &str| step_of(id).map_or_else(|| humanize(id), |s| s.title.clone());
+    let n = |p: Partner| name(couple, p);
+
+    // Intervention: the protocol and how far it went.
+    let done = session
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Done)
+        .count();
+    let skipped = session
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Skipped)
+        .count();
+    let minutes = session
+        .ended_at
+        .map(|end| (end - session.started_at).num_minutes().max(0));
+    let mut line = format!(
+        "Protocol: {}; {} of {} steps done",
+        session.template_title,
+        done,
+        session.steps.len()
+    );
+    if skipped > 0 {
+        line.push_str(&format!(", {skipped} skipped"));
+    }
+    match minutes {
+        Some(m) => line.push_str(&format!("; {m} min.")),
+        None => line.push_str("; the session was not ended in Tandem."),
+    }
+    f.intervention.push(line);
+
+    for (_, record) in view.visible() {
+        let title = title_of(&record.step_id);
+        match &record.data {
+            StepData::Loop(l) if !l.attempts.is_empty() => {
+                f.observed.push(format!(
+                    "{title}: {} spoke, {} mirrored ({}, {}).",
+                    n(l.speaker),
+                    n(l.listener),
+                    plural(l.attempts.len(), "mirror", "mirrors"),
+                    plural(l.corrections(), "correction", "corrections"),
+                ));
+                if l.is_confirmed() {
+                    f.response.push(format!(
+                        "{} felt understood after {} by {}.",
+                        n(l.speaker),
+                        plural(l.attempts.len(), "mirror", "mirrors"),
+                        n(l.listener)
+                    ));
+                } else {
+                    f.response.push(format!(
+                        "{} did not yet feel understood after {}.",
+                        n(l.speaker),
+                        plural(l.attempts.len(), "mirror", "mirrors")
+                    ));
+                }
+            }
+            StepData::Floor(fl) if !fl.exchanges.is_empty() || !fl.breaches.is_empty() => {
+                let paraphrases: Vec<Accuracy> = fl
+                    .exchanges
+                    .iter()
+                    .filter_map(|e| match e {
+                        Exchange::Paraphrase { accuracy, .. } => Some(*accuracy),
+                        _ => None,
+                    })
+                    .collect();
+                let accurate = paraphrases
+                    .iter()
+                    .filter(|a| **a == Accuracy::Accurate)
+                    .count();
+                f.observed.push(format!(
+                    "{title}: {}, {accurate} of them accurate.",
+                    plural(paraphrases.len(), "paraphrase", "paraphrases")
+                ));
+                for p in Partner::BOTH {
+                    let breaches: Vec<&str> = fl
+                        .breaches
+                        .iter()
+                        .filter(|b| b.by == p)
+                        .map(|b| b.rule.as_str())
+                        .collect();
+                    if !breaches.is_empty() {
+                        f.observed.push(format!(
+                            "Rule breaches called on {}: {} ({}).",
+                            n(p),
+                            breaches.len(),
+                            breaches.join("; ")
+                        ));
+                    }
+                }
+                if !fl.timeouts.is_empty() {
+                    let by: Vec<String> = fl.timeouts.iter().map(|t| n(t.called_by)).collect();
+                    f.observed.push(format!(
+                        "{} called (by {}).",
+                        plural(fl.timeouts.len(), "time-out", "time-outs"),
+                        by.join(", ")
+                    ));
+                }
+            }
+            StepData::Questions(q) if !q.items.is_empty() => {
+                let count = |s: QuestionStatus| q.items.iter().filter(|i| i.status == s).count();
+                let answering = matches!(
+                    step_of(&record.step_id).map(|s| &s.kind),
+                    Some(StepKind::Questions {
+                        answering: true,
+                        ..
+                    })
+                );
+                if answering {
+                    f.observed.push(format!(
+                        "{title}: {} asked {}; {} answered, {} deferred, {} withdrawn.",
+                        n(q.owner),
+                        plural(
+                            q.items
+                                .iter()
+                                .filter(|i| i.status != QuestionStatus::Draft)
+                                .count(),
+                            "question",
+                            "questions"
+                        ),
+                        count(QuestionStatus::Answered),
+                        count(QuestionStatus::Deferred),
+                        count(QuestionStatus::Withdrawn)
+                    ));
+                    if count(QuestionStatus::Deferred) > 0 {
+                        f.plan.push(format!(
+                            "{} deferred to a later session.",
+                            plural(count(QuestionStatus::Deferred), "question", "questions")
+                        ));
+                    }
+                } else {
+                    f.observed.push(format!(
+                        "{title}: {} prepared {} ({} vetted for the session).",
+                        n(q.owner),
+                        plural(q.items.len(), "question", "questions"),
+                        count(QuestionStatus::Vetted) + count(QuestionStatus::Included)
+                    ));
+                }
+            }
+            StepData::Plan(p) => {
+                for c in &p.commitments {
+                    let d = &c.draft;
+                    let check = match d.verification {
+                        Verification::SelfReport => "self-report",
+                        Verification::PartnerConfirms => "partner confirms",
+                    };
+                    f.plan.push(format!(
+                        "Commitment ({}): {}; {}; checked by {check}; review on {}.",
+                        n(d.owner),
+                        d.behaviour.trim(),
+                        d.rhythm.trim(),
+                        d.review_on.format("%-d %b %Y")
+                    ));
+                }
+            }
+            StepData::Rating(r) if !r.values.is_empty() => {
+                let Some(StepKind::Rating { items, scoring, .. }) =
+                    step_of(&record.step_id).map(|s| &s.kind)
+                else {
+                    continue;
+                };
+                match scoring {
+                    Scoring::Sum { cutoff, flag } => {
+                        for (p, score) in &r.scores {
+                            f.reported.push(format!(
+                                "{title}: {} scored {} of {}.",
+                                n(*p),
+                                score.total,
+                                score.max
+                            ));
+                            if let (true, Some(c)) = (score.below_cutoff, cutoff) {
+                                let what = if flag.is_empty() {
+                                    "below the cutoff".to_string()
+                                } else {
+                                    flag.to_lowercase()
+                                };
+                                f.assessment.push(format!(
+                                    "{}'s {} score ({}) is {what} (cutoff {c}).",
+                                    n(*p),
+                                    title,
+                                    score.total
+                                ));
+                            }
+                        }
+                    }
+                    Scoring::None => {
+                        for (p, values) in &r.values {
+                            let parts: Vec<String> = items
+                                .iter()
+                                .filter_map(|i| {
+                                    values.get(&i.id).map(|v| {
+                                        format!("{} {v}/{}", humanize(&i.id).to_lowercase(), i.max)
+                                    })
+                                })
+                                .collect();
+                            if !parts.is_empty() {
+                                f.reported
+                                    .push(format!("{} rated {}.", n(*p), parts.join(", ")));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    if let Some(course) = course {
+        let mut reviewed = 0;
+        for item in &course.ledger {
+            let Some(version) = item.current() else {
+                continue;
+            };
+            let in_this: Vec<String> = item
+                .reviews
+                .iter()
+                .filter(|r| r.session == Some(session.id))
+                .map(|r| format!("{} says {}", n(r.by), r.outcome.label()))
+                .collect();
+            if !in_this.is_empty() {
+                reviewed += 1;
+                f.reported.push(format!(
+                    "Commitment review, {}'s \"{}\": {}.",
+                    n(item.owner),
+                    version.behaviour.trim(),
+                    in_this.join(", ")
+                ));
+            }
+        }
+        let open = course.open_items().count();
+        if reviewed > 0 || open > 0 {
+            f.plan.push(format!(
+                "{} open in the ledger, to be reviewed at the next session.",
+                plural(open, "commitment", "commitments")
+            ));
+        }
+        for (p, rate) in course.adherence_by_owner() {
+            f.assessment.push(format!(
+                "Adherence to {}'s commitments so far: {:.0}%.",
+                n(p),
+                rate * 100.0
+            ));
+        }
+    }
+    if f.assessment.is_empty() {
+        f.assessment
+            .push("(Your assessment: progress, risk, and what the couple is working on.)".into());
+    }
+    f
+}
