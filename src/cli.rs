@@ -4,6 +4,7 @@
 use crate::export::{self, SessionDocument};
 use crate::model::{Audience, Couple};
 use crate::template::Library;
+use crate::vault::audit::AuditAction;
 use crate::vault::crypto::PINNED_LOG_N;
 use crate::vault::{Access, Protection, RecordBody, RecordKind, Vault, VaultError};
 use anyhow::{Context as _, bail};
@@ -61,8 +62,12 @@ pub enum Command {
         kind: String,
         id: uuid::Uuid,
     },
-    /// Open every record; report damage and sync conflicts; non-zero exit if any.
+    /// Open every record and check the audit log's chain; report damage, sync conflicts
+    /// and audit tampering; non-zero exit if any.
     Verify,
+    /// Print the audit log: who unlocked, opened, exported, finalized or amended which
+    /// record, and when (ids only, no clinical text).
+    Audit,
     /// Write the whole vault to one encrypted file (encrypted with the vault passphrase).
     Backup {
         #[arg(short = 'o', long = "output")]
@@ -223,10 +228,27 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
                 .with_context(|| format!("unknown record kind {kind:?}: use couple or session"))?;
             let vault = open(root, Access::ReadOnly)?;
             let body = vault.load(kind, id)?;
+            audit(&vault, AuditAction::Open, id, kind.name())?;
             writeln!(out, "{}", pretty(&body)?)?;
             Ok(0)
         }
         Some(Command::Verify) => verify(&open(root, Access::ReadWrite)?, out),
+        Some(Command::Audit) => {
+            let vault = open(root, Access::ReadOnly)?;
+            for e in crate::vault::audit::entries(vault.root())? {
+                writeln!(
+                    out,
+                    "{:>6}  {}  {:<12} {:<20} {:<36}  {}",
+                    e.seq,
+                    e.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    e.actor,
+                    e.action.name(),
+                    e.record.map_or_else(|| "-".to_string(), |r| r.to_string()),
+                    e.detail
+                )?;
+            }
+            Ok(0)
+        }
         Some(Command::Backup { output, kdf_log_n }) => {
             let vault = open(root, Access::ReadOnly)?;
             let passphrase = passphrase(
@@ -363,7 +385,15 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             let template = library.get(&session.template_id);
             let report =
                 export::session_report(document, &session, &couple, template, audience, &ctx)?;
-            write_pdf(&report, &output, out)
+            let code = write_pdf(&report, &output, out)?;
+            audit(
+                &vault,
+                AuditAction::Export,
+                id,
+                &format!("{} for {}", document.name(), audience.reader()),
+            )
+            .with_context(|| format!("{} was written but", output.display()))?;
+            Ok(code)
         }
         ExportCommand::Progress {
             couple,
@@ -375,6 +405,13 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             let (sessions, unreadable) = vault.couple_sessions(&scan.sessions, couple.id);
             let report = export::progress_report(&couple, &sessions, &library, audience, &ctx);
             let code = write_pdf(&report, &output, out)?;
+            audit(
+                &vault,
+                AuditAction::Export,
+                couple.id.0,
+                &format!("progress report for {}", audience.reader()),
+            )
+            .with_context(|| format!("{} was written but", output.display()))?;
             if unreadable > 0 {
                 writeln!(
                     out,
@@ -445,7 +482,38 @@ fn open(root: Option<PathBuf>, access: Access) -> anyhow::Result<Vault> {
     } else {
         None
     };
-    Ok(Vault::open(&root, secret.as_ref(), access)?)
+    let now = Utc::now();
+    match Vault::open(&root, secret.as_ref(), access) {
+        Ok(vault) => {
+            vault
+                .audit(AuditAction::Unlock, None, "command line", now)
+                .context("the audit log could not be written, so the vault stays closed")?;
+            Ok(vault)
+        }
+        Err(VaultError::WrongPassphrase) => {
+            // Best effort: a wrong passphrase is refused whether or not it is logged.
+            let _ = crate::vault::audit::record_unlock_failure(
+                &root,
+                &crate::vault::audit::current_actor(),
+                now,
+            );
+            Err(VaultError::WrongPassphrase.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Log that a record was opened or exported; a command whose access cannot be logged
+/// fails.
+fn audit(
+    vault: &Vault,
+    action: AuditAction,
+    record: uuid::Uuid,
+    detail: &str,
+) -> anyhow::Result<()> {
+    vault
+        .audit(action, Some(record), detail, Utc::now())
+        .context("the audit log could not be written")
 }
 
 fn init(
@@ -585,15 +653,13 @@ fn import(vault: &Vault, file: &Path, out: &mut dyn Write) -> anyhow::Result<i32
 
 fn verify(vault: &Vault, out: &mut dyn Write) -> anyhow::Result<i32> {
     let verified = vault.verify()?;
-    let couples = verified
-        .records
-        .iter()
-        .filter(|r| r.kind() == RecordKind::Couple)
-        .count();
-    let sessions = verified.records.len() - couples;
+    let count = |kind: RecordKind| verified.records.iter().filter(|r| r.kind() == kind).count();
+    let couples = count(RecordKind::Couple);
+    let sessions = count(RecordKind::Session);
+    let others = verified.records.len() - couples - sessions;
     writeln!(
         out,
-        "{couples} couples and {sessions} sessions open and match their file names"
+        "{couples} couples, {sessions} sessions and {others} notes and courses open and match their file names"
     )?;
     let mut serious = 0;
     for problem in &verified.problems {
@@ -601,6 +667,20 @@ fn verify(vault: &Vault, out: &mut dyn Write) -> anyhow::Result<i32> {
         if !matches!(problem, crate::vault::FileProblem::Unexpected { .. }) {
             serious += 1;
         }
+    }
+    let check = vault.verify_audit()?;
+    if check.problems.is_empty() {
+        writeln!(out, "audit log: {} entries, chain intact", check.entries)?;
+    } else {
+        writeln!(
+            out,
+            "audit log: {} entries, TAMPERED OR DAMAGED:",
+            check.entries
+        )?;
+        for problem in &check.problems {
+            writeln!(out, "  {problem}")?;
+        }
+        serious += check.problems.len();
     }
     if serious > 0 {
         writeln!(out, "{serious} problem(s) need attention")?;

@@ -280,3 +280,92 @@ fn any_record_can_be_recovered_with_the_standalone_age_cli() {
     assert!(text.starts_with("(format:1,"), "{text}");
     assert!(text.contains(&couple_id));
 }
+
+#[test]
+fn the_audit_log_records_access_and_verify_detects_tampering() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path());
+    let session = session_ids(&vault).remove(0);
+    let pdf = dir.path().join("note.pdf");
+    let out = tandem(
+        &vault,
+        &["export", "session", &session, "--audience", "couple", "-o"],
+    );
+    assert!(!out.status.success(), "no output file given");
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--vault")
+        .arg(&vault)
+        .args(["export", "session", &session, "--audience", "couple", "-o"])
+        .arg(&pdf)
+        .env("TANDEM_PASSPHRASE", PASS)
+        .output()
+        .expect("tandem runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        tandem(&vault, &["dump", "session", &session])
+            .status
+            .success()
+    );
+    let wrong = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--vault")
+        .arg(&vault)
+        .arg("verify")
+        .env("TANDEM_PASSPHRASE", "not the passphrase")
+        .output()
+        .expect("tandem runs");
+    assert!(!wrong.status.success());
+
+    let log = stdout(&tandem(&vault, &["audit"]));
+    let line_with = |action: &str| {
+        log.lines()
+            .find(|l| l.contains(action))
+            .unwrap_or_else(|| panic!("no {action} entry in:\n{log}"))
+            .to_string()
+    };
+    assert!(line_with("export ").contains(&session));
+    assert!(line_with("export ").contains("note for the couple"));
+    assert!(line_with("open ").contains(&session));
+    line_with("unlock failed");
+    // Ids and fixed words only: no partner name reaches the log.
+    let raw = std::fs::read_to_string(vault.join("audit.log")).expect("log");
+    for name in ["Maya", "Daniel", "Okafor"] {
+        assert!(!raw.contains(name));
+    }
+    let ok = tandem(&vault, &["verify"]);
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("chain intact"));
+
+    // Edit one entry: the export becomes an open.
+    let edited: String = raw
+        .lines()
+        .map(|l| {
+            if l.contains("Export") {
+                l.replacen("Export", "Open", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    assert_ne!(edited, raw);
+    std::fs::write(vault.join("audit.log"), &edited).expect("write");
+    let tampered = tandem(&vault, &["verify"]);
+    assert!(!tampered.status.success());
+    assert!(
+        stdout(&tampered).contains("TAMPERED"),
+        "{}",
+        stdout(&tampered)
+    );
+
+    // Remove the last entries: the sealed head no longer matches.
+    let cut: String = raw.lines().take(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(vault.join("audit.log"), cut).expect("write");
+    let truncated = tandem(&vault, &["verify"]);
+    assert!(!truncated.status.success());
+    assert!(stdout(&truncated).contains("TAMPERED"));
+}

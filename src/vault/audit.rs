@@ -165,7 +165,7 @@ fn append(
     root: &Path,
     event: &AuditEvent,
     now: DateTime<Utc>,
-    then: impl FnOnce(&AuditEntry) -> Result<()>,
+    then: impl FnOnce(&[AuditEntry], &AuditEntry) -> Result<()>,
 ) -> Result<AuditEntry> {
     use std::io::Read;
     let path = root.join(AUDIT_FILE);
@@ -181,7 +181,7 @@ fn append(
     file.lock().map_err(io)?;
     let mut text = String::new();
     file.read_to_string(&mut text).map_err(io)?;
-    let (entries, _) = parse(&text);
+    let (entries, unparsed) = parse(&text);
     let (seq, prev) = entries
         .last()
         .map_or((1, GENESIS.to_string()), |e| (e.seq + 1, e.hash.clone()));
@@ -200,7 +200,23 @@ fn append(
     file.write_all(format!("{line}\n").as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(io)?;
-    then(&entry)?;
+    // A line that does not parse is damage the new head must not paper over: pass an
+    // impossible entry in its place so the check below fails.
+    let mut before = entries;
+    if !unparsed.is_empty() {
+        before.clear();
+        before.push(AuditEntry {
+            seq: 0,
+            at: now,
+            actor: String::new(),
+            action: AuditAction::Open,
+            record: None,
+            detail: String::new(),
+            prev: String::new(),
+            hash: String::new(),
+        });
+    }
+    then(&before, &entry)?;
     // Dropping the file releases the lock.
     Ok(entry)
 }
@@ -213,9 +229,21 @@ pub fn current_actor() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// Log an event in an unlocked vault, and seal the new head.
-pub fn record(root: &Path, sealer: &Sealer, event: &AuditEvent, now: DateTime<Utc>) -> Result<()> {
-    append(root, event, now, |entry| {
+/// Log an event in an unlocked vault, and seal the new head, but only over a log that
+/// checked out: a log already edited, cut or rewritten keeps its old head, so the damage
+/// stays visible to `verify` however many entries follow.
+pub fn record(root: &Path, cipher: &Cipher, event: &AuditEvent, now: DateTime<Utc>) -> Result<()> {
+    let sealer = cipher.sealer();
+    append(root, event, now, |before, entry| {
+        if !check(
+            before,
+            &read_head(root, cipher)?,
+            head_name(matches!(cipher, Cipher::Age(_))),
+        )
+        .is_empty()
+        {
+            return Ok(());
+        }
         let head = Head {
             count: entry.seq,
             hash: entry.hash.clone(),
@@ -240,7 +268,7 @@ pub fn record_unlock_failure(root: &Path, actor: &str, now: DateTime<Utc>) -> Re
             detail: String::new(),
         },
         now,
-        |_| Ok(()),
+        |_, _| Ok(()),
     )
     .map(|_| ())
 }
@@ -257,6 +285,42 @@ pub struct AuditCheck {
 /// chains to the one before, the sealed head matches, and only failed unlocks follow it.
 pub fn verify(root: &Path, cipher: &Cipher) -> Result<AuditCheck> {
     let (entries, mut problems) = read_entries(root)?;
+    let head = read_head(root, cipher)?;
+    problems.extend(check(
+        &entries,
+        &head,
+        head_name(matches!(cipher, Cipher::Age(_))),
+    ));
+    Ok(AuditCheck {
+        entries: entries.len(),
+        problems,
+    })
+}
+
+/// The sealed head as found on disk.
+enum HeadState {
+    Missing,
+    /// Does not decrypt with this vault's key, or does not parse.
+    Unreadable,
+    Sealed(Head),
+}
+
+fn read_head(root: &Path, cipher: &Cipher) -> Result<HeadState> {
+    let path = root.join(head_name(matches!(cipher, Cipher::Age(_))));
+    match fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HeadState::Missing),
+        Err(e) => Err(VaultError::io(format!("cannot read {}", path.display()), e)),
+        Ok(sealed) => Ok(cipher
+            .open(&sealed)
+            .ok()
+            .and_then(|plain| ron::from_str(&String::from_utf8_lossy(&plain)).ok())
+            .map_or(HeadState::Unreadable, HeadState::Sealed)),
+    }
+}
+
+/// Every break in the chain, and every mismatch with the sealed head.
+fn check(entries: &[AuditEntry], head: &HeadState, head_file: &str) -> Vec<String> {
+    let mut problems = Vec::new();
     let mut prev = GENESIS.to_string();
     for (i, entry) in entries.iter().enumerate() {
         let expected_seq = i as u64 + 1;
@@ -280,62 +344,41 @@ pub fn verify(root: &Path, cipher: &Cipher) -> Result<AuditCheck> {
         }
         prev = entry.hash.clone();
     }
-    let is_age = matches!(cipher, Cipher::Age(_));
-    let head_path = root.join(head_name(is_age));
-    match fs::read(&head_path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    match head {
+        HeadState::Missing => {
             if entries
                 .iter()
                 .any(|e| e.action != AuditAction::UnlockFailed)
             {
                 problems.push(format!(
-                    "{}: missing, though the log has entries written while unlocked",
-                    head_name(is_age)
+                    "{head_file}: missing, though the log has entries written while unlocked"
                 ));
             }
         }
-        Err(e) => {
-            return Err(VaultError::io(
-                format!("cannot read {}", head_path.display()),
-                e,
-            ));
-        }
-        Ok(sealed) => {
-            let head: Option<Head> = cipher
-                .open(&sealed)
-                .ok()
-                .and_then(|plain| ron::from_str(&String::from_utf8_lossy(&plain)).ok());
-            match head {
-                None => problems.push(format!(
-                    "{}: damaged or not sealed with this vault's key",
-                    head_name(is_age)
-                )),
-                Some(head) => {
-                    let at = usize::try_from(head.count).unwrap_or(usize::MAX);
-                    match at.checked_sub(1).and_then(|i| entries.get(i)) {
-                        Some(entry) if entry.hash == head.hash => {
-                            if entries[at..]
-                                .iter()
-                                .any(|e| e.action != AuditAction::UnlockFailed)
-                            {
-                                problems.push(format!(
-                                    "{AUDIT_FILE}: entries after the sealed head that were not written by Tandem while unlocked"
-                                ));
-                            }
-                        }
-                        _ => problems.push(format!(
-                            "{AUDIT_FILE}: does not match its sealed head ({} entries were sealed; entries were removed or rewritten)",
-                            head.count
-                        )),
+        HeadState::Unreadable => problems.push(format!(
+            "{head_file}: damaged or not sealed with this vault's key"
+        )),
+        HeadState::Sealed(head) => {
+            let at = usize::try_from(head.count).unwrap_or(usize::MAX);
+            match at.checked_sub(1).and_then(|i| entries.get(i)) {
+                Some(entry) if entry.hash == head.hash => {
+                    if entries[at..]
+                        .iter()
+                        .any(|e| e.action != AuditAction::UnlockFailed)
+                    {
+                        problems.push(format!(
+                            "{AUDIT_FILE}: entries after the sealed head that were not written by Tandem while unlocked"
+                        ));
                     }
                 }
+                _ => problems.push(format!(
+                    "{AUDIT_FILE}: does not match its sealed head ({} entries were sealed; entries were removed or rewritten)",
+                    head.count
+                )),
             }
         }
     }
-    Ok(AuditCheck {
-        entries: entries.len(),
-        problems,
-    })
+    problems
 }
 
 /// The log's entries, newest last (for `tandem audit`).
@@ -385,7 +428,7 @@ mod tests {
         {
             record(
                 v.root(),
-                &v.sealer(),
+                &v.cipher,
                 &event(action, i as u128),
                 at(i as u32 + 1),
             )
@@ -393,7 +436,7 @@ mod tests {
         }
     }
 
-    fn check(v: &Vault) -> AuditCheck {
+    fn checked(v: &Vault) -> AuditCheck {
         verify(v.root(), &v.cipher).unwrap()
     }
 
@@ -414,7 +457,7 @@ mod tests {
         let v = vault(dir.path());
         log_three(&v);
         record_unlock_failure(v.root(), "someone", at(9)).unwrap();
-        let found = check(&v);
+        let found = checked(&v);
         assert_eq!(found.entries, 4);
         assert!(found.problems.is_empty(), "{:?}", found.problems);
     }
@@ -441,7 +484,7 @@ mod tests {
             let v = vault(dir.path());
             log_three(&v);
             rewrite(&v, edit);
-            assert!(!check(&v).problems.is_empty(), "{what} went unnoticed");
+            assert!(!checked(&v).problems.is_empty(), "{what} went unnoticed");
         }
     }
 
@@ -453,12 +496,15 @@ mod tests {
         // Someone rewrites the log with correct hashes but one entry fewer.
         fs::remove_file(v.root().join(AUDIT_FILE)).unwrap();
         for i in 0..2 {
-            append(v.root(), &event(AuditAction::Open, i), at(i as u32), |_| {
-                Ok(())
-            })
+            append(
+                v.root(),
+                &event(AuditAction::Open, i),
+                at(i as u32),
+                |_, _| Ok(()),
+            )
             .unwrap();
         }
-        let found = check(&v);
+        let found = checked(&v);
         assert!(
             found.problems.iter().any(|p| p.contains("sealed head")),
             "{:?}",
@@ -472,8 +518,38 @@ mod tests {
         let v = vault(dir.path());
         let mut e = event(AuditAction::Export, 1);
         e.detail = "line\nbreak".into();
-        record(v.root(), &v.sealer(), &e, at(1)).unwrap();
+        record(v.root(), &v.cipher, &e, at(1)).unwrap();
         assert_eq!(entries(v.root()).unwrap().len(), 1);
-        assert!(check(&v).problems.is_empty());
+        assert!(checked(&v).problems.is_empty());
+    }
+
+    #[test]
+    fn entries_written_after_tampering_do_not_hide_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = vault(dir.path());
+        log_three(&v);
+        let text = fs::read_to_string(v.root().join(AUDIT_FILE)).unwrap();
+        let cut: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+        fs::write(v.root().join(AUDIT_FILE), cut).unwrap();
+        // The next unlock appends and would reseal; it must not.
+        for i in 0..3 {
+            record(
+                v.root(),
+                &v.cipher,
+                &event(AuditAction::Unlock, 9),
+                at(10 + i),
+            )
+            .unwrap();
+        }
+        assert!(!checked(&v).problems.is_empty());
+        // Same for an edited entry.
+        let text = fs::read_to_string(v.root().join(AUDIT_FILE)).unwrap();
+        fs::write(
+            v.root().join(AUDIT_FILE),
+            text.replacen("Open", "Finalize", 1),
+        )
+        .unwrap();
+        record(v.root(), &v.cipher, &event(AuditAction::Unlock, 9), at(20)).unwrap();
+        assert!(!checked(&v).problems.is_empty());
     }
 }

@@ -613,7 +613,7 @@ impl Vault {
     ) -> Result<()> {
         audit::record(
             &self.root,
-            &self.sealer(),
+            &self.cipher,
             &audit::AuditEvent {
                 actor: audit::current_actor(),
                 action,
