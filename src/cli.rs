@@ -90,6 +90,12 @@ pub enum Command {
         /// The practice name printed at the top of every exported page.
         #[arg(long, value_name = "NAME")]
         practice_name: Option<String>,
+        /// The structure new progress notes are drafted in: soap, dap or birp.
+        #[arg(long, value_name = "STYLE", value_parser = parse_note_style)]
+        note_style: Option<crate::model::NoteStyle>,
+        /// The name finalized notes are signed with by default.
+        #[arg(long, value_name = "NAME")]
+        clinician_name: Option<String>,
     },
     /// Export a session or a progress report as a PDF.
     Export {
@@ -161,6 +167,11 @@ pub enum ExportCommand {
 fn parse_audience(name: &str) -> Result<Audience, String> {
     Audience::from_name(name)
         .ok_or_else(|| "use clinician, couple, partner-a or partner-b".to_string())
+}
+
+fn parse_note_style(name: &str) -> Result<crate::model::NoteStyle, String> {
+    crate::model::NoteStyle::from_name(name)
+        .ok_or_else(|| format!("unknown note style {name:?}: use soap, dap or birp"))
 }
 
 fn parse_document(name: &str) -> Result<SessionDocument, String> {
@@ -293,6 +304,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
         Some(Command::Settings {
             auto_lock_mins,
             practice_name,
+            note_style,
+            clinician_name,
         }) => {
             let mut vault = open(root, Access::ReadWrite)?;
             if let Some(mins) = auto_lock_mins {
@@ -301,6 +314,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             if let Some(name) = practice_name {
                 vault.set_practice_name(&name)?;
             }
+            if note_style.is_some() || clinician_name.is_some() {
+                let style = note_style.unwrap_or(vault.header().note_style);
+                let name = clinician_name.unwrap_or_else(|| vault.header().clinician_name.clone());
+                vault.set_note_defaults(style, &name)?;
+            }
+            writeln!(out, "notes drafted as {}", vault.header().note_style.name())?;
+            writeln!(out, "notes signed by {:?}", vault.header().clinician_name)?;
             writeln!(
                 out,
                 "auto-lock after {} idle minutes",

@@ -306,7 +306,8 @@ fn a_plan_with_two_commitments_is_made_and_saved() {
     );
     let on_disk = saved(&mut h, session.id.0);
     assert_eq!(on_disk.steps[plan_at].data, session.steps[plan_at].data);
-    // The couple's page now lists the open commitments.
+    // The couple's ledger now holds the open commitments.
+    click(&mut h, "Commitments");
     assert!(
         h.get_all_by_label_contains("Text at lunch to say how the morning went")
             .count()

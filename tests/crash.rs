@@ -73,7 +73,8 @@ fn killing_a_saving_process_never_loses_an_acknowledged_save() {
                 .map_while(Result::ok)
                 .collect::<Vec<String>>()
         });
-        std::thread::sleep(Duration::from_micros(2_000 + next(&mut state) % 40_000));
+        // Opening the vault (scrypt, the audit entry) takes a few ms before the first save.
+        std::thread::sleep(Duration::from_micros(25_000 + next(&mut state) % 40_000));
         if child.try_wait().expect("poll").is_none() {
             killed_mid_run += 1;
         }

@@ -2,7 +2,10 @@
 //! shortcut, so buttons, shortcuts and tests share one string.
 
 use crate::export::SessionDocument;
-use crate::model::{Audience, Bindings, CoupleId, MirrorOutcome, SessionId};
+use crate::model::{
+    Audience, Bindings, CoupleId, MirrorOutcome, NoteSection, NoteStyle, Outcome, Partner,
+    RecoveryPhase, SessionId, TrustTag,
+};
 use crate::runner::Action;
 use egui::{Key, KeyboardShortcut, Modifiers};
 
@@ -40,6 +43,79 @@ pub struct ExportDraft {
     pub practice: String,
 }
 
+/// The parts of a couple's page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CoupleTab {
+    #[default]
+    Sessions,
+    Commitments,
+    Progress,
+    Recovery,
+}
+
+impl CoupleTab {
+    pub const ALL: [CoupleTab; 4] = [
+        CoupleTab::Sessions,
+        CoupleTab::Commitments,
+        CoupleTab::Progress,
+        CoupleTab::Recovery,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CoupleTab::Sessions => "Sessions",
+            CoupleTab::Commitments => "Commitments",
+            CoupleTab::Progress => "Progress",
+            CoupleTab::Recovery => "Affair recovery",
+        }
+    }
+}
+
+/// A change to a commitment in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LedgerChange {
+    Review {
+        item: u32,
+        by: Partner,
+        outcome: Outcome,
+        note: String,
+    },
+    Revise {
+        item: u32,
+        behaviour: String,
+        rhythm: String,
+        review_on: String,
+        reason: String,
+    },
+    Retire {
+        item: u32,
+        reason: String,
+    },
+}
+
+/// A change to the affair-recovery map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecoveryChange {
+    Enter(RecoveryPhase),
+    AddCriterion(String),
+    /// Mark criterion `index` of the current phase met today (or not met).
+    SetMet {
+        index: usize,
+        met: bool,
+    },
+    LogTrigger {
+        on: String,
+        trigger: String,
+        response: String,
+        repair: String,
+    },
+    SetTrust {
+        session: SessionId,
+        tag: TrustTag,
+        touched: bool,
+    },
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     // Vault
@@ -74,6 +150,35 @@ pub enum Command {
     TogglePresent,
     ShowSafetyCard(bool),
     DismissStatus,
+    // Clinical record
+    ShowTab(CoupleTab),
+    /// Open (drafting it first if there is none) the progress note of a session.
+    OpenNote(SessionId),
+    /// The note's draft text as edited.
+    EditNote(Vec<NoteSection>),
+    RestyleNote(NoteStyle),
+    /// Draft the note again from the session (a draft only; the current text is replaced).
+    RedraftNote,
+    FinalizeNote {
+        clinician: String,
+    },
+    AmendNote {
+        clinician: String,
+        reason: String,
+        sections: Vec<NoteSection>,
+    },
+    SaveProcessNote(String),
+    CloseNote,
+    /// Write the note as a PDF for the clinician.
+    ExportNote,
+    /// Write the couple's process notes as a PDF: its own explicit action.
+    ExportProcessNotes(CoupleId),
+    Ledger(LedgerChange),
+    /// Close the commitment review at the top of a session.
+    FinishReview,
+    Recovery(RecoveryChange),
+    /// Full-text search over the practice.
+    Search(String),
 }
 
 /// The mirror answers, in button order.
@@ -111,6 +216,31 @@ impl Command {
             Command::ShowSafetyCard(true) => "Safety".into(),
             Command::ShowSafetyCard(false) => "Close card".into(),
             Command::DismissStatus => "Dismiss".into(),
+            Command::ShowTab(tab) => tab.label().into(),
+            Command::OpenNote(_) => "Note".into(),
+            Command::EditNote(_) => "Edit".into(),
+            Command::RestyleNote(style) => style.name().into(),
+            Command::RedraftNote => "Draft again from the session".into(),
+            Command::FinalizeNote { .. } => "Finalize note".into(),
+            Command::AmendNote { .. } => "Save amendment".into(),
+            Command::SaveProcessNote(_) => "Save process note".into(),
+            Command::CloseNote => "Back to the couple".into(),
+            Command::ExportNote => "Export note PDF".into(),
+            Command::ExportProcessNotes(_) => "Export process notes…".into(),
+            Command::Ledger(LedgerChange::Review { outcome, .. }) => match outcome {
+                Outcome::Kept => "Kept".into(),
+                Outcome::Partly => "Partly".into(),
+                Outcome::Missed => "Missed".into(),
+            },
+            Command::Ledger(LedgerChange::Revise { .. }) => "Save revision".into(),
+            Command::Ledger(LedgerChange::Retire { .. }) => "Retire".into(),
+            Command::FinishReview => "Done reviewing".into(),
+            Command::Recovery(RecoveryChange::Enter(phase)) => format!("Enter {}", phase.label()),
+            Command::Recovery(RecoveryChange::AddCriterion(_)) => "Add criterion".into(),
+            Command::Recovery(RecoveryChange::SetMet { .. }) => "Met".into(),
+            Command::Recovery(RecoveryChange::LogTrigger { .. }) => "Log trigger".into(),
+            Command::Recovery(RecoveryChange::SetTrust { tag, .. }) => tag.label().into(),
+            Command::Search(_) => "Search".into(),
         }
     }
 
@@ -164,6 +294,22 @@ impl Command {
                 "Make a PDF of each partner's ratings over the sessions"
             }
             Command::Export(_) => "Write the PDF; only what the chosen reader may see is in it",
+            Command::OpenNote(_) => {
+                "The progress note of this session: drafted from what was recorded, for you to edit and finalize"
+            }
+            Command::FinalizeNote { .. } => {
+                "Sign and lock the note; later changes are amendments with a reason"
+            }
+            Command::AmendNote { .. } => "Add an amendment; the text before it stays visible",
+            Command::RedraftNote => "Replace the draft's text with a fresh draft from the session",
+            Command::SaveProcessNote(_) => {
+                "Your own process notes: kept apart, in no export unless you ask for them separately"
+            }
+            Command::ExportProcessNotes(_) => {
+                "Write this couple's process notes as a PDF for you alone; logged in the audit log"
+            }
+            Command::ExportNote => "Write the progress note as a PDF for your records",
+            Command::FinishReview => "Close the review; items not reviewed stay due",
             _ => "",
         };
         match self.shortcut() {

@@ -5,6 +5,8 @@
 pub mod command;
 pub mod exporting;
 pub mod present;
+pub mod record;
+pub mod record_view;
 pub mod session_view;
 pub mod state;
 pub mod views;
@@ -126,10 +128,56 @@ impl TandemApp {
                     }
                 }
                 Screen::Session => {
-                    let AppState { live, forms, .. } = &mut self.state;
+                    let AppState {
+                        live, forms, open, ..
+                    } = &mut self.state;
                     if let Some(live) = live.as_ref() {
+                        let session = live.runner.session().id;
+                        let due = open
+                            .as_ref()
+                            .and_then(|o| o.selected.as_ref())
+                            .filter(|v| v.couple.id == live.couple.id)
+                            .filter(|v| !v.course.due_for_review(session).is_empty());
+                        if let Some(view) = due
+                            && !forms.review_closed
+                        {
+                            egui::Panel::top("commitment-review").show(ui, |ui| {
+                                record_view::review_ui(
+                                    ui,
+                                    view,
+                                    session,
+                                    &mut forms.ledger,
+                                    &mut commands,
+                                );
+                            });
+                        }
                         session_view::session_ui(ui, live, forms, now, &mut commands);
                     }
+                }
+                Screen::Note(session) => {
+                    let AppState { forms, open, .. } = &mut self.state;
+                    let couple = open.as_ref().and_then(|o| o.selected.as_ref()).map(|v| {
+                        let title = v
+                            .sessions
+                            .iter()
+                            .find(|s| s.id == session)
+                            .map(|s| {
+                                format!(
+                                    "{} · {}",
+                                    s.template_title,
+                                    s.started_at
+                                        .with_timezone(&chrono::Local)
+                                        .format("%-d %b %Y")
+                                )
+                            })
+                            .unwrap_or_default();
+                        (v.couple.clone(), title)
+                    });
+                    egui::CentralPanel::default().show(ui, |ui| {
+                        if let (Some(form), Some((couple, title))) = (forms.note.as_mut(), couple) {
+                            record_view::note_ui(ui, form, &couple, &title, &mut commands);
+                        }
+                    });
                 }
             }
         }

@@ -50,6 +50,8 @@ pub enum Screen {
     Practice,
     ChooseTemplate(CoupleId),
     Session,
+    /// The progress note of a session.
+    Note(SessionId),
 }
 
 /// A message in the status line, shown until dismissed or replaced.
@@ -74,6 +76,18 @@ pub struct Forms {
     pub skip_reason: String,
     /// The export dialog, while it is open.
     pub export: Option<ExportDraft>,
+    /// The couple page's tab.
+    pub tab: super::command::CoupleTab,
+    /// The note being read or edited.
+    pub note: Option<super::record::NoteForm>,
+    /// Fields of the commitments ledger and recovery map.
+    pub ledger: super::record::LedgerForm,
+    pub recovery: super::record::RecoveryForm,
+    /// The commitment review at the top of the running session was closed.
+    pub review_closed: bool,
+    /// Full-text search: the query typed, and what the last search found.
+    pub query: String,
+    pub found: Option<super::record::Found>,
 }
 
 impl Forms {
@@ -89,6 +103,8 @@ pub struct Open {
     pub queue: SaveQueue,
     pub couples: Vec<Couple>,
     pub sessions: Vec<SessionSummary>,
+    pub notes: Vec<crate::vault::NoteSummary>,
+    pub process_notes: Vec<crate::vault::ProcessNoteSummary>,
     pub problems: Vec<FileProblem>,
     /// Full sessions of the selected couple, loaded on selection.
     pub selected: Option<CoupleView>,
@@ -99,6 +115,13 @@ pub struct CoupleView {
     pub couple: Couple,
     pub sessions: Vec<Session>,
     pub facts: CoupleFacts,
+    /// Progress notes by session.
+    pub notes: Vec<crate::model::ClinicalNote>,
+    pub process_notes: Vec<crate::model::ProcessNote>,
+    /// The commitments ledger (every plan item carried in) and recovery map.
+    pub course: crate::model::Course,
+    /// Every measure over the sessions, as the progress view charts it.
+    pub measures: Vec<crate::clinical::Measure>,
 }
 
 /// The session being run.
@@ -229,7 +252,7 @@ impl AppState {
         });
     }
 
-    fn tell(&mut self, text: impl Into<String>) {
+    pub(super) fn tell(&mut self, text: impl Into<String>) {
         self.status = Some(Status {
             text: text.into(),
             is_error: false,
@@ -337,6 +360,7 @@ impl AppState {
                 self.status = None;
                 Ok(())
             }
+            other => self.apply_clinical(other, now),
         }
     }
 
@@ -377,6 +401,8 @@ impl AppState {
             queue,
             couples: scan.couples,
             sessions: scan.sessions,
+            notes: scan.notes,
+            process_notes: scan.process_notes,
             problems: scan.problems,
             selected: None,
         });
@@ -444,7 +470,16 @@ impl AppState {
         let root = self.root().ok_or_else(|| refused("no vault folder"))?;
         let passphrase = SecretString::from(self.forms.passphrase.clone());
         self.forms.clear_secrets();
-        let (vault, scan) = match Vault::open_and_scan(&root, Some(&passphrase), Access::ReadWrite) {
+        let opened = Vault::open_and_scan(&root, Some(&passphrase), Access::ReadWrite);
+        if let Err(VaultError::WrongPassphrase) = &opened {
+            // Best effort: a wrong passphrase is refused whether or not it is logged.
+            let _ = crate::vault::audit::record_unlock_failure(
+                &root,
+                &crate::vault::audit::current_actor(),
+                now,
+            );
+        }
+        let (vault, scan) = match opened {
             Err(VaultError::InUse) => Vault::open_and_scan(&root, Some(&passphrase), Access::ReadOnly)
                 .map(|(v, s)| {
                     self.tell("Another Tandem has this vault open: opened read-only, nothing can be saved here");
@@ -452,6 +487,13 @@ impl AppState {
                 })?,
             other => other?,
         };
+        vault
+            .audit(crate::vault::audit::AuditAction::Unlock, None, "app", now)
+            .map_err(|e| {
+                AppError::Refused(format!(
+                    "the audit log could not be written, so the vault stays locked: {e}"
+                ))
+            })?;
         self.open_vault(vault, scan, now)?;
         if self.live.is_some() {
             // The session stayed in memory because its last save had failed: back to it.
@@ -463,7 +505,14 @@ impl AppState {
     /// Lock (and for quick hide, blank every window). Unsaved work is saved first; if that
     /// fails, the session stays in memory (hidden) rather than be lost.
     fn lock(&mut self, hide: bool) -> Result<(), AppError> {
+        self.autosave_note(Utc::now());
         self.save_all(Duration::from_secs(5));
+        // Nothing decrypted stays in the forms.
+        self.forms.note = None;
+        self.forms.found = None;
+        self.forms.query.clear();
+        self.forms.ledger = Default::default();
+        self.forms.recovery = Default::default();
         self.present = false;
         self.safety_card = false;
         self.forms.clear_secrets();
@@ -490,8 +539,22 @@ impl AppState {
             .ok_or_else(|| refused("the vault is locked"))
     }
 
-    fn select_couple(&mut self, id: Option<CoupleId>) -> Result<(), AppError> {
-        let open = self.open_mut()?;
+    pub(super) fn select_couple(&mut self, id: Option<CoupleId>) -> Result<(), AppError> {
+        let already_open = self
+            .open
+            .as_ref()
+            .and_then(|o| o.selected.as_ref())
+            .is_some_and(|v| Some(v.couple.id) == id);
+        if let Some(id) = id
+            && !already_open
+        {
+            // Logged before anything is shown: what cannot be logged is not opened.
+            self.audit(crate::vault::audit::AuditAction::Open, Some(id.0), "couple")?;
+        }
+        let open = self
+            .open
+            .as_mut()
+            .ok_or_else(|| refused("the vault is locked"))?;
         let Some(id) = id else {
             open.selected = None;
             return Ok(());
@@ -504,11 +567,25 @@ impl AppState {
             .ok_or_else(|| refused("that couple is not in this vault"))?;
         let (sessions, damaged) = open.vault.couple_sessions(&open.sessions, id);
         let facts = couple_facts(&sessions);
+        let record = super::record::load_record(open, &self.library, &couple, &sessions);
         open.selected = Some(CoupleView {
             couple,
             sessions,
             facts,
+            notes: record.notes,
+            process_notes: record.process_notes,
+            course: record.course,
+            measures: record.measures,
         });
+        if let Some(course) = record.changed_course {
+            self.submit(RecordBody::Course(course), Utc::now())?;
+        }
+        if record.damaged > 0 {
+            self.tell(format!(
+                "{} of this couple's notes could not be opened and were set aside",
+                record.damaged
+            ));
+        }
         if damaged > 0 {
             self.tell(format!(
                 "{damaged} of this couple's sessions could not be opened and were set aside"
@@ -595,6 +672,7 @@ impl AppState {
         )?;
         self.live = Some(Live::new(runner, view.couple.clone(), true));
         self.screen = Screen::Session;
+        self.forms.review_closed = false;
         self.forms.template = None;
         self.autosave(now);
         Ok(())
@@ -608,6 +686,11 @@ impl AppState {
         let RecordBody::Session(session) = open.vault.load(RecordKind::Session, id.0)? else {
             return Err(refused("that record is not a session"));
         };
+        self.audit(
+            crate::vault::audit::AuditAction::Open,
+            Some(id.0),
+            "session",
+        )?;
         let template = self
             .library
             .get(&session.template_id)
@@ -790,6 +873,15 @@ impl AppState {
                 crate::export::progress_report(&couple, &sessions, &self.library, audience, &ctx)
             }
         };
+        let (record, what) = match draft.target {
+            ExportTarget::Session(id) => (id.0, draft.document.name()),
+            ExportTarget::Progress(id) => (id.0, "progress report"),
+        };
+        self.audit(
+            crate::vault::audit::AuditAction::Export,
+            Some(record),
+            &format!("{what} for {}", audience.reader()),
+        )?;
         let path = crate::vault::exports::free_path(&folder, &crate::export::file_name(&report));
         self.export_job = Some(ExportJob::start(report, path));
         self.forms.export = None;
@@ -837,6 +929,8 @@ impl AppState {
         let scan = open.vault.scan()?;
         open.couples = scan.couples;
         open.sessions = scan.sessions;
+        open.notes = scan.notes;
+        open.process_notes = scan.process_notes;
         open.problems = scan.problems;
         Ok(())
     }
@@ -929,6 +1023,7 @@ impl AppState {
             .unwrap_or_default();
         self.take_outcomes(outcomes);
         self.autosave(now);
+        self.autosave_note(now);
         self.poll_export();
         if self.open.is_some() && self.idle.is_due(now) && !self.is_demo() {
             let _ = self.lock(false);
@@ -938,6 +1033,7 @@ impl AppState {
 
     /// Before the window closes: save what is unsaved.
     pub fn shutdown(&mut self) {
+        self.autosave_note(Utc::now());
         self.save_all(Duration::from_secs(10));
     }
 }

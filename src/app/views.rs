@@ -1,9 +1,9 @@
 //! Screens outside a running session: welcome, unlock, the practice (couples list and a
 //! couple's page), and choosing a protocol. Each draws from state and pushes commands.
 
-use super::command::{Command, CoupleDraft, ExportTarget};
+use super::command::{Command, CoupleDraft, CoupleTab, ExportTarget};
 use super::state::{DEMO_PASSPHRASE, Forms, Open, Screen};
-use crate::model::{Bindings, Partner, Role, StepData};
+use crate::model::{Bindings, Partner, Role};
 use crate::runner::locked_because;
 use egui::{RichText, Ui};
 
@@ -167,7 +167,7 @@ pub fn couple_editor_ui(ui: &mut Ui, draft: &mut CoupleDraft, out: &mut Vec<Comm
     });
 }
 
-pub fn couple_page_ui(ui: &mut Ui, open: &Open, out: &mut Vec<Command>) {
+pub fn couple_page_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Command>) {
     let Some(view) = &open.selected else {
         ui.vertical_centered(|ui| {
             ui.add_space(60.0);
@@ -204,6 +204,12 @@ pub fn couple_page_ui(ui: &mut Ui, open: &Open, out: &mut Vec<Command>) {
             true,
             out,
         );
+        command_button(
+            ui,
+            Command::ExportProcessNotes(c.id),
+            !view.process_notes.is_empty(),
+            out,
+        );
     });
     let screened = view.facts.screened.len();
     ui.label(match (screened, view.facts.safety_decision) {
@@ -217,81 +223,54 @@ pub fn couple_page_ui(ui: &mut Ui, open: &Open, out: &mut Vec<Command>) {
         ),
         (n, _) => format!("Safety: {n} of 2 private screens recorded; joint protocols stay locked until both are, and a decision allows joint work"),
     });
+    super::record_view::tabs_ui(ui, forms.tab, out);
     ui.separator();
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.heading("Sessions");
-        egui::Grid::new("sessions").striped(true).show(ui, |ui| {
-            for s in view.sessions.iter().rev() {
-                ui.label(s.started_at.format("%Y-%m-%d").to_string());
-                ui.label(&s.template_title);
-                let done = s
-                    .steps
-                    .iter()
-                    .filter(|st| st.status == crate::model::StepStatus::Done)
-                    .count();
-                ui.label(format!("{done}/{} steps", s.steps.len()));
-                if s.ended_at.is_none() {
-                    command_button(ui, Command::ResumeSession(s.id), true, out);
-                } else {
-                    ui.label("ended");
-                }
-                command_button(
-                    ui,
-                    Command::OpenExport(ExportTarget::Session(s.id)),
-                    true,
-                    out,
-                );
-                ui.end_row();
-            }
-        });
-        ui.add_space(8.0);
-        ui.heading("Open commitments");
-        let mut any = false;
-        for s in &view.sessions {
-            for step in &s.steps {
-                if let StepData::Plan(plan) = &step.data {
-                    for commitment in &plan.commitments {
-                        any = true;
-                        let d = &commitment.draft;
-                        let who = c.partner(d.owner).name.as_str();
-                        ui.label(format!(
-                            "{who}: {} ({}); review {}",
-                            d.behaviour, d.rhythm, d.review_on
-                        ));
-                    }
-                }
-            }
+    egui::ScrollArea::vertical().show(ui, |ui| match forms.tab {
+        CoupleTab::Sessions => sessions_tab_ui(ui, view, out),
+        CoupleTab::Commitments => {
+            super::record_view::commitments_ui(ui, view, None, &mut forms.ledger, out)
         }
-        if !any {
-            ui.label(RichText::new("None yet.").weak());
-        }
-        ui.add_space(8.0);
-        ui.heading("Latest ratings");
-        let mut latest: std::collections::BTreeMap<(String, Partner), (u8, String)> =
-            Default::default();
-        for s in &view.sessions {
-            for step in &s.steps {
-                if let StepData::Rating(r) = &step.data {
-                    for (partner, values) in &r.values {
-                        for (item, value) in values {
-                            latest.insert(
-                                (item.clone(), *partner),
-                                (*value, s.started_at.format("%Y-%m-%d").to_string()),
-                            );
-                        }
-                    }
+        CoupleTab::Progress => super::record_view::progress_ui(ui, view),
+        CoupleTab::Recovery => super::record_view::recovery_ui(ui, view, &mut forms.recovery, out),
+    });
+}
+
+fn sessions_tab_ui(ui: &mut Ui, view: &super::state::CoupleView, out: &mut Vec<Command>) {
+    egui::Grid::new("sessions").striped(true).show(ui, |ui| {
+        for s in view.sessions.iter().rev() {
+            ui.label(s.started_at.format("%Y-%m-%d").to_string());
+            ui.label(&s.template_title);
+            let done = s
+                .steps
+                .iter()
+                .filter(|st| st.status == crate::model::StepStatus::Done)
+                .count();
+            ui.label(format!("{done}/{} steps", s.steps.len()));
+            if s.ended_at.is_none() {
+                command_button(ui, Command::ResumeSession(s.id), true, out);
+            } else {
+                ui.label("ended");
+            }
+            command_button(
+                ui,
+                Command::OpenExport(ExportTarget::Session(s.id)),
+                true,
+                out,
+            );
+            let note = view.notes.iter().find(|n| n.session == s.id);
+            ui.push_id(s.id, |ui| {
+                command_button(ui, Command::OpenNote(s.id), true, out)
+            });
+            ui.label(match note {
+                None => RichText::new("no note").weak(),
+                Some(n) if n.is_final() && n.amendments.is_empty() => RichText::new("finalized"),
+                Some(n) if n.is_final() => {
+                    RichText::new(format!("finalized, {} amended", n.amendments.len()))
                 }
-            }
+                Some(_) => RichText::new("draft note").italics(),
+            });
+            ui.end_row();
         }
-        egui::Grid::new("ratings").striped(true).show(ui, |ui| {
-            for ((item, partner), (value, date)) in &latest {
-                ui.label(item);
-                ui.label(&c.partner(*partner).name);
-                ui.label(value.to_string());
-                ui.label(date);
-                ui.end_row();
-            }
-        });
     });
 }
 
@@ -428,7 +407,7 @@ pub fn practice_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Co
         });
     egui::CentralPanel::default().show(ui, |ui| match forms.couple.as_mut() {
         Some(draft) => couple_editor_ui(ui, draft, out),
-        None => couple_page_ui(ui, open, out),
+        None => couple_page_ui(ui, open, forms, out),
     });
 }
 
@@ -439,5 +418,6 @@ pub fn screen_title(screen: Screen) -> &'static str {
         Screen::Practice => "Practice",
         Screen::ChooseTemplate(_) => "New session",
         Screen::Session => "Session",
+        Screen::Note(_) => "Note",
     }
 }

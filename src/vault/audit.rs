@@ -277,12 +277,15 @@ pub fn record_unlock_failure(root: &Path, actor: &str, now: DateTime<Utc>) -> Re
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditCheck {
     pub entries: usize,
+    /// Entries after the sealed head written while unlocked (see `keyed`): normal after a
+    /// crash, reported for the record.
+    pub unsealed: usize,
     /// Each break in the chain or mismatch with the sealed head, described.
     pub problems: Vec<String>,
 }
 
 /// Check the whole log: every line parses, numbers run on, every hash is right and
-/// chains to the one before, the sealed head matches, and only failed unlocks follow it.
+/// chains to the one before, and the sealed head matches its entry.
 pub fn verify(root: &Path, cipher: &Cipher) -> Result<AuditCheck> {
     let (entries, mut problems) = read_entries(root)?;
     let head = read_head(root, cipher)?;
@@ -291,8 +294,16 @@ pub fn verify(root: &Path, cipher: &Cipher) -> Result<AuditCheck> {
         &head,
         head_name(matches!(cipher, Cipher::Age(_))),
     ));
+    let unsealed = match &head {
+        HeadState::Sealed(h) => usize::try_from(h.count)
+            .ok()
+            .and_then(|at| entries.get(at..))
+            .map_or(0, keyed),
+        _ => keyed(&entries),
+    };
     Ok(AuditCheck {
         entries: entries.len(),
+        unsealed,
         problems,
     })
 }
@@ -316,6 +327,17 @@ fn read_head(root: &Path, cipher: &Cipher) -> Result<HeadState> {
             .and_then(|plain| ron::from_str(&String::from_utf8_lossy(&plain)).ok())
             .map_or(HeadState::Unreadable, HeadState::Sealed)),
     }
+}
+
+/// Entries written while unlocked after the sealed head. A process stopped (a crash, a
+/// kill) between writing its entry and sealing the head leaves one; the next entry seals
+/// it. They are reported, not counted as tampering: they could also have been appended by
+/// hand, but nothing before them can have been removed or changed unnoticed.
+fn keyed(after_head: &[AuditEntry]) -> usize {
+    after_head
+        .iter()
+        .filter(|e| e.action != AuditAction::UnlockFailed)
+        .count()
 }
 
 /// Every break in the chain, and every mismatch with the sealed head.
@@ -346,10 +368,9 @@ fn check(entries: &[AuditEntry], head: &HeadState, head_file: &str) -> Vec<Strin
     }
     match head {
         HeadState::Missing => {
-            if entries
-                .iter()
-                .any(|e| e.action != AuditAction::UnlockFailed)
-            {
+            // One entry may be there without a head: the very first, from a process
+            // stopped before it sealed it. More means the head was deleted.
+            if keyed(entries) > 1 {
                 problems.push(format!(
                     "{head_file}: missing, though the log has entries written while unlocked"
                 ));
@@ -361,16 +382,7 @@ fn check(entries: &[AuditEntry], head: &HeadState, head_file: &str) -> Vec<Strin
         HeadState::Sealed(head) => {
             let at = usize::try_from(head.count).unwrap_or(usize::MAX);
             match at.checked_sub(1).and_then(|i| entries.get(i)) {
-                Some(entry) if entry.hash == head.hash => {
-                    if entries[at..]
-                        .iter()
-                        .any(|e| e.action != AuditAction::UnlockFailed)
-                    {
-                        problems.push(format!(
-                            "{AUDIT_FILE}: entries after the sealed head that were not written by Tandem while unlocked"
-                        ));
-                    }
-                }
+                Some(entry) if entry.hash == head.hash => {}
                 _ => problems.push(format!(
                     "{AUDIT_FILE}: does not match its sealed head ({} entries were sealed; entries were removed or rewritten)",
                     head.count

@@ -5,7 +5,7 @@
 //! index is read on every unlock and RON parsing dominated that time.
 
 use super::crypto::{Cipher, Sealer};
-use super::record::{NoteSummary, RecordBody, SessionSummary};
+use super::record::{NoteSummary, ProcessNoteSummary, RecordBody, SessionSummary};
 use super::{RECORDS_DIR, fsutil};
 use crate::model::Couple;
 use serde::{Deserialize, Serialize};
@@ -53,7 +53,8 @@ pub enum Summary {
     Couple(Couple),
     Session(SessionSummary),
     Note(NoteSummary),
-    /// Kinds no list shows (process notes, courses): opened when needed.
+    ProcessNote(ProcessNoteSummary),
+    /// Kinds no list shows (courses, found by the couple's id): opened when needed.
     Unlisted,
 }
 
@@ -63,7 +64,12 @@ impl Summary {
             RecordBody::Couple(c) => Summary::Couple(c.clone()),
             RecordBody::Session(s) => Summary::Session(SessionSummary::of(s)),
             RecordBody::Note(n) => Summary::Note(NoteSummary::of(n)),
-            RecordBody::ProcessNote(_) | RecordBody::Course(_) => Summary::Unlisted,
+            RecordBody::ProcessNote(n) => Summary::ProcessNote(ProcessNoteSummary {
+                id: n.id,
+                couple: n.couple,
+                session: n.session,
+            }),
+            RecordBody::Course(_) => Summary::Unlisted,
         }
     }
 }

@@ -17,7 +17,7 @@ pub mod saver;
 pub mod templates;
 
 pub use error::{Result, VaultError};
-pub use record::{NoteSummary, RecordBody, RecordKind, SessionSummary};
+pub use record::{NoteSummary, ProcessNoteSummary, RecordBody, RecordKind, SessionSummary};
 
 use crate::model::Couple;
 use chrono::{DateTime, Utc};
@@ -60,6 +60,13 @@ pub struct Header {
     /// header stays plaintext.
     #[serde(default)]
     pub practice_name: String,
+    /// The structure new progress notes are drafted in (each note can change it).
+    #[serde(default)]
+    pub note_style: crate::model::NoteStyle,
+    /// The name a finalized note is signed with, offered by default. The clinician's,
+    /// never a client's.
+    #[serde(default)]
+    pub clinician_name: String,
 }
 
 fn ten() -> u32 {
@@ -116,6 +123,7 @@ pub struct Scan {
     pub couples: Vec<Couple>,
     pub sessions: Vec<SessionSummary>,
     pub notes: Vec<NoteSummary>,
+    pub process_notes: Vec<ProcessNoteSummary>,
     pub problems: Vec<FileProblem>,
 }
 
@@ -261,6 +269,8 @@ impl Vault {
             encryption,
             auto_lock_mins: 10,
             practice_name: String::new(),
+            note_style: crate::model::NoteStyle::default(),
+            clinician_name: String::new(),
         };
         // The header goes last: a folder without it is not a vault, so a crash during
         // init never leaves a half-made vault that looks whole.
@@ -453,6 +463,17 @@ impl Vault {
         }
     }
 
+    /// A couple's course record, or a new empty one if none was saved yet. A damaged
+    /// one is set aside by `load` and the error returned: never silently replaced.
+    pub fn course(&self, couple: crate::model::CoupleId) -> Result<crate::model::Course> {
+        match self.load(RecordKind::Course, couple.0) {
+            Ok(RecordBody::Course(c)) => Ok(c),
+            Ok(_) => Err(VaultError::Invalid("not a course record".into())),
+            Err(VaultError::NotFound { .. }) => Ok(crate::model::Course::new(couple)),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Every session of one couple among `summaries`, oldest first, and how many could not
     /// be opened (those are set aside by `load` and reported by `verify`).
     pub fn couple_sessions(
@@ -532,6 +553,7 @@ impl Vault {
                 index::Summary::Couple(c) => scan.couples.push(c.clone()),
                 index::Summary::Session(s) => scan.sessions.push(s.clone()),
                 index::Summary::Note(n) => scan.notes.push(n.clone()),
+                index::Summary::ProcessNote(n) => scan.process_notes.push(n.clone()),
                 index::Summary::Unlisted => {}
             }
             fresh.entries.insert(key, index::Entry { stamp, summary });
@@ -640,6 +662,27 @@ impl Vault {
         }
         let mut header = self.header.clone();
         header.practice_name = name.to_string();
+        write_header(&self.root, &header)?;
+        self.header = header;
+        Ok(())
+    }
+
+    /// Set the note style new notes are drafted in, and the name notes are signed with.
+    pub fn set_note_defaults(
+        &mut self,
+        style: crate::model::NoteStyle,
+        clinician_name: &str,
+    ) -> Result<()> {
+        self.check_writable()?;
+        let name = clinician_name.trim();
+        if name.chars().count() > 120 || name.chars().any(char::is_control) {
+            return Err(VaultError::Invalid(
+                "the clinician's name must be one line of at most 120 characters".into(),
+            ));
+        }
+        let mut header = self.header.clone();
+        header.note_style = style;
+        header.clinician_name = name.to_string();
         write_header(&self.root, &header)?;
         self.header = header;
         Ok(())
@@ -761,8 +804,10 @@ pub fn write_record(
     let plain = record::encode(body, now).map_err(VaultError::Invalid)?;
     let sealed = sealer.seal(&plain)?;
     let dir = root.join(RECORDS_DIR).join(body.kind().folder());
-    if !dir.exists() {
-        // A vault made before this kind of record existed.
+    let added_later = !matches!(body.kind(), RecordKind::Couple | RecordKind::Session);
+    if added_later && !dir.exists() && root.join(RECORDS_DIR).is_dir() {
+        // A vault made before this kind of record existed. (A missing couples or sessions
+        // folder is damage, reported by the failed save, never papered over.)
         fsutil::create_private_dir(&dir)
             .map_err(|e| VaultError::io(format!("cannot create {}", body.kind().folder()), e))?;
     }

@@ -183,6 +183,14 @@ impl NoteSummary {
     }
 }
 
+/// Which couple (and session) a process note belongs to, without opening it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessNoteSummary {
+    pub id: crate::model::ProcessNoteId,
+    pub couple: CoupleId,
+    pub session: Option<SessionId>,
+}
+
 /// Describe a RON parse failure by position only: serde messages can quote values, and
 /// values here are clinical text.
 pub fn describe_parse_error(e: &ron::error::SpannedError) -> String {

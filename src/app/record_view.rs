@@ -1,0 +1,698 @@
+//! Views of the clinical record: the couple page's tabs (commitments ledger, progress
+//! charts, affair-recovery map), the commitment review that opens a session, the note
+//! screen (draft, finalize, amend, process note) and search results. Each draws from
+//! state and pushes commands.
+
+use super::command::{Command, CoupleTab, LedgerChange, RecoveryChange};
+use super::record::{Found, LedgerForm, NoteForm, RecoveryForm};
+use super::state::CoupleView;
+use super::views::{command_button, labelled_field};
+use crate::clinical::divergence;
+use crate::export::layout::format_value;
+use crate::model::{
+    Couple, LedgerItem, NoteSection, NoteStyle, Outcome, Partner, RecoveryPhase, SessionId,
+    TrustTag,
+};
+use egui::{RichText, Ui};
+
+fn name(couple: &Couple, partner: Partner) -> String {
+    let n = couple.partner(partner).name.trim();
+    if n.is_empty() {
+        partner.to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+/// The couple page's tab row.
+pub fn tabs_ui(ui: &mut Ui, current: CoupleTab, out: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        for tab in CoupleTab::ALL {
+            if ui.selectable_label(current == tab, tab.label()).clicked() {
+                out.push(Command::ShowTab(tab));
+            }
+        }
+    });
+}
+
+fn percent(rate: Option<f32>) -> String {
+    rate.map_or_else(
+        || "not reviewed yet".into(),
+        |r| format!("{:.0}% kept", r * 100.0),
+    )
+}
+
+/// One partner's review buttons for one item, with a note field.
+fn review_row(
+    ui: &mut Ui,
+    couple: &Couple,
+    item: &LedgerItem,
+    by: Partner,
+    session: Option<SessionId>,
+    form: &mut LedgerForm,
+    out: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        let side = if by == item.owner {
+            format!("{} (own view)", name(couple, by))
+        } else {
+            format!("{} (partner's view)", name(couple, by))
+        };
+        let side = ui.label(side);
+        let done = item
+            .reviews
+            .iter()
+            .rev()
+            .find(|r| r.by == by && session.is_some() && r.session == session);
+        let note = form.review_notes.entry((item.id, by)).or_default();
+        ui.push_id((item.id, by), |ui| {
+            ui.add(
+                egui::TextEdit::singleline(note)
+                    .hint_text("note")
+                    .desired_width(200.0),
+            )
+            .labelled_by(side.id);
+        });
+        for outcome in Outcome::ALL {
+            let chosen = done.is_some_and(|r| r.outcome == outcome);
+            let label = if chosen {
+                RichText::new(
+                    Command::Ledger(LedgerChange::Review {
+                        item: item.id,
+                        by,
+                        outcome,
+                        note: String::new(),
+                    })
+                    .label(),
+                )
+                .strong()
+            } else {
+                RichText::new(
+                    Command::Ledger(LedgerChange::Review {
+                        item: item.id,
+                        by,
+                        outcome,
+                        note: String::new(),
+                    })
+                    .label(),
+                )
+            };
+            if ui.selectable_label(chosen, label).clicked() {
+                out.push(Command::Ledger(LedgerChange::Review {
+                    item: item.id,
+                    by,
+                    outcome,
+                    note: note.clone(),
+                }));
+            }
+        }
+    });
+}
+
+fn item_heading(couple: &Couple, item: &LedgerItem) -> String {
+    let wording = item
+        .current()
+        .map_or(String::new(), |v| format!("{} ({})", v.behaviour, v.rhythm));
+    format!("#{} {}: {wording}", item.id, name(couple, item.owner))
+}
+
+/// The commitment review that opens a session: each open item made before it, from each
+/// partner's side.
+pub fn review_ui(
+    ui: &mut Ui,
+    view: &CoupleView,
+    session: SessionId,
+    form: &mut LedgerForm,
+    out: &mut Vec<Command>,
+) {
+    let due = view.course.due_for_review(session);
+    ui.horizontal(|ui| {
+        ui.heading("Review of open commitments");
+        ui.label(format!("{} to review", due.len()));
+        command_button(ui, Command::FinishReview, true, out);
+    });
+    ui.label("Ask each partner, for each commitment: kept, partly, or missed? A short note helps the next review.");
+    egui::ScrollArea::vertical()
+        .max_height(260.0)
+        .id_salt("review")
+        .show(ui, |ui| {
+            for item in due {
+                ui.separator();
+                ui.label(RichText::new(item_heading(&view.couple, item)).strong());
+                for by in [item.owner, item.owner.other()] {
+                    review_row(ui, &view.couple, item, by, Some(session), form, out);
+                }
+            }
+        });
+}
+
+/// The ledger: every item with its wording, history, reviews and adherence; open items
+/// can be reviewed, revised or retired.
+pub fn commitments_ui(
+    ui: &mut Ui,
+    view: &CoupleView,
+    session: Option<SessionId>,
+    form: &mut LedgerForm,
+    out: &mut Vec<Command>,
+) {
+    let couple = &view.couple;
+    let course = &view.course;
+    if course.ledger.is_empty() {
+        ui.label(
+            RichText::new("No commitments yet: they come from the plan step of a session.").weak(),
+        );
+        return;
+    }
+    let rates = course.adherence_by_owner();
+    ui.label(
+        Partner::BOTH
+            .iter()
+            .map(|p| format!("{}: {}", name(couple, *p), percent(rates.get(p).copied())))
+            .collect::<Vec<_>>()
+            .join("  ·  "),
+    );
+    for item in &course.ledger {
+        ui.separator();
+        let mut heading = RichText::new(item_heading(couple, item)).strong();
+        if !item.is_open() {
+            heading = heading.weak();
+        }
+        ui.label(heading);
+        let current = item.current();
+        ui.label(format!(
+            "Review on {} · {} · {}",
+            current.map_or(String::new(), |v| v
+                .review_on
+                .format("%-d %b %Y")
+                .to_string()),
+            percent(item.adherence()),
+            match &item.retired {
+                Some(r) => format!("retired {}: {}", r.at.format("%-d %b %Y"), r.reason),
+                None => "open".into(),
+            }
+        ));
+        ui.push_id(("history", item.id), |ui| {
+            egui::CollapsingHeader::new(format!(
+                "History of #{} ({} versions, {} reviews)",
+                item.id,
+                item.versions.len(),
+                item.reviews.len()
+            ))
+            .show(ui, |ui| {
+                for (i, v) in item.versions.iter().enumerate() {
+                    let what = if i == 0 {
+                        "made".to_string()
+                    } else {
+                        format!("revised ({})", v.reason)
+                    };
+                    ui.label(format!(
+                        "{} {what}: {} ({}), review {}",
+                        v.at.format("%-d %b %Y"),
+                        v.behaviour,
+                        v.rhythm,
+                        v.review_on.format("%-d %b %Y")
+                    ));
+                }
+                for r in &item.reviews {
+                    let note = if r.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", r.note)
+                    };
+                    ui.label(format!(
+                        "{} {} says {}{note}",
+                        r.at.format("%-d %b %Y"),
+                        name(couple, r.by),
+                        r.outcome.label()
+                    ));
+                }
+            });
+        });
+        if !item.is_open() {
+            continue;
+        }
+        for by in [item.owner, item.owner.other()] {
+            review_row(ui, couple, item, by, session, form, out);
+        }
+        if form.revising == Some(item.id) {
+            ui.push_id(("revise", item.id), |ui| {
+                labelled_field(ui, "New wording", &mut form.behaviour, false);
+                labelled_field(ui, "How often", &mut form.rhythm, false);
+                labelled_field(ui, "Review on (YYYY-MM-DD)", &mut form.review_on, false);
+                labelled_field(ui, "Reason", &mut form.reason, false);
+                ui.horizontal(|ui| {
+                    command_button(
+                        ui,
+                        Command::Ledger(LedgerChange::Revise {
+                            item: item.id,
+                            behaviour: form.behaviour.clone(),
+                            rhythm: form.rhythm.clone(),
+                            review_on: form.review_on.clone(),
+                            reason: form.reason.clone(),
+                        }),
+                        true,
+                        out,
+                    );
+                    command_button(
+                        ui,
+                        Command::Ledger(LedgerChange::Retire {
+                            item: item.id,
+                            reason: form.reason.clone(),
+                        }),
+                        !form.reason.trim().is_empty(),
+                        out,
+                    );
+                    if ui.button("Cancel").clicked() {
+                        form.revising = None;
+                    }
+                });
+            });
+        } else if ui
+            .push_id(("revise-open", item.id), |ui| {
+                ui.button("Revise or retire…")
+            })
+            .inner
+            .clicked()
+        {
+            form.revising = Some(item.id);
+            form.behaviour = current.map_or(String::new(), |v| v.behaviour.clone());
+            form.rhythm = current.map_or(String::new(), |v| v.rhythm.clone());
+            form.review_on = current.map_or(String::new(), |v| v.review_on.to_string());
+            form.reason.clear();
+        }
+    }
+}
+
+/// Each measure over the sessions: a chart with both partners side by side, the values
+/// as a table, and a flag where they moved in opposite directions two sessions in a row.
+pub fn progress_ui(ui: &mut Ui, view: &CoupleView) {
+    let couple = &view.couple;
+    if view.measures.is_empty() {
+        ui.label(RichText::new("No ratings recorded yet. The session measures protocol takes two minutes at the end of a session.").weak());
+        return;
+    }
+    for (m, measure) in view.measures.iter().enumerate() {
+        ui.separator();
+        ui.heading(&measure.title);
+        ui.label(RichText::new(&measure.question).italics());
+        for flag in divergence(measure) {
+            let [first, _, last] = flag.points;
+            let date = |i: usize| {
+                measure
+                    .points
+                    .get(i)
+                    .map_or(String::new(), |p| p.at.format("%-d %b").to_string())
+            };
+            ui.label(
+                RichText::new(format!(
+                    "Moving apart: from {} to {}, {} rose while {} fell, two sessions in a row.",
+                    date(first),
+                    date(last),
+                    name(couple, flag.rising),
+                    name(couple, flag.rising.other())
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+        }
+        let partners = measure.partners();
+        let lines: Vec<(String, Vec<[f64; 2]>)> = partners
+            .iter()
+            .map(|p| {
+                (
+                    format!("{} ({p})", name(couple, *p)),
+                    measure
+                        .points
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, pt)| {
+                            pt.values.get(p).map(|v| [i as f64 + 1.0, f64::from(*v)])
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        let cutoff = measure.cutoff.clone();
+        egui_plot::Plot::new(("measure", m))
+            .height(180.0)
+            .include_y(f64::from(measure.y_min))
+            .include_y(f64::from(measure.y_max))
+            .include_x(0.5)
+            .allow_scroll(false)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .x_axis_label("session")
+            .legend(egui_plot::Legend::default())
+            .show(ui, |plot| {
+                for (i, (label, points)) in lines.into_iter().enumerate() {
+                    let mut line = egui_plot::Line::new(label, egui_plot::PlotPoints::from(points));
+                    if i == 1 {
+                        line = line.style(egui_plot::LineStyle::dashed_loose());
+                    }
+                    plot.line(line);
+                }
+                if let Some((value, label)) = cutoff {
+                    plot.hline(egui_plot::HLine::new(label, f64::from(value)));
+                }
+            });
+        ui.push_id(("values", m), |ui| {
+            egui::Grid::new("values").striped(true).show(ui, |ui| {
+                ui.label(RichText::new("Date").strong());
+                ui.label(RichText::new("Session").strong());
+                for p in &partners {
+                    ui.label(RichText::new(name(couple, *p)).strong());
+                }
+                ui.end_row();
+                for pt in &measure.points {
+                    ui.label(pt.at.format("%Y-%m-%d").to_string());
+                    ui.label(&pt.protocol);
+                    for p in &partners {
+                        ui.label(pt.values.get(p).map_or(String::new(), |v| format_value(*v)));
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+    }
+}
+
+/// The affair-recovery map: phase with entry date and exit criteria, the triggers log,
+/// and the TRUST dimensions of each session.
+pub fn recovery_ui(
+    ui: &mut Ui,
+    view: &CoupleView,
+    form: &mut RecoveryForm,
+    out: &mut Vec<Command>,
+) {
+    let map = &view.course.recovery;
+    match map.current() {
+        Some(spell) => {
+            ui.label(
+                RichText::new(format!(
+                    "Phase: {} since {}",
+                    spell.phase.label(),
+                    spell.entered_on.format("%-d %b %Y")
+                ))
+                .strong(),
+            );
+        }
+        None => {
+            ui.label("Not placed in a recovery phase yet.");
+        }
+    }
+    ui.horizontal(|ui| {
+        for phase in RecoveryPhase::ALL {
+            let here = map.current().is_some_and(|s| s.phase == phase);
+            command_button(
+                ui,
+                Command::Recovery(RecoveryChange::Enter(phase)),
+                !here,
+                out,
+            );
+        }
+    });
+    if map.phases.len() > 1 {
+        ui.label(
+            RichText::new(
+                map.phases
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{} from {}",
+                            s.phase.label(),
+                            s.entered_on.format("%-d %b %Y")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" → "),
+            )
+            .weak(),
+        );
+    }
+    if let Some(spell) = map.current() {
+        ui.add_space(6.0);
+        ui.label(RichText::new("Exit criteria (what must be true to move on)").strong());
+        for (i, c) in spell.exit_criteria.iter().enumerate() {
+            let mut met = c.met_on.is_some();
+            let text = match c.met_on {
+                Some(on) => format!("{} (met {})", c.text, on.format("%-d %b %Y")),
+                None => c.text.clone(),
+            };
+            if ui.checkbox(&mut met, text).changed() {
+                out.push(Command::Recovery(RecoveryChange::SetMet { index: i, met }));
+            }
+        }
+        ui.horizontal(|ui| {
+            labelled_field(ui, "New criterion", &mut form.criterion, false);
+            command_button(
+                ui,
+                Command::Recovery(RecoveryChange::AddCriterion(form.criterion.clone())),
+                true,
+                out,
+            );
+        });
+    }
+    ui.add_space(6.0);
+    ui.label(RichText::new("Triggers log").strong());
+    egui::Grid::new("triggers").striped(true).show(ui, |ui| {
+        for h in ["Date", "Trigger", "Response", "Repair"] {
+            ui.label(RichText::new(h).strong());
+        }
+        ui.end_row();
+        for t in map.triggers.iter().rev() {
+            ui.label(t.on.format("%Y-%m-%d").to_string());
+            ui.label(&t.trigger);
+            ui.label(&t.response);
+            ui.label(&t.repair);
+            ui.end_row();
+        }
+    });
+    labelled_field(
+        ui,
+        "Date (YYYY-MM-DD, empty for today)",
+        &mut form.on,
+        false,
+    );
+    labelled_field(ui, "Trigger", &mut form.trigger, false);
+    labelled_field(ui, "Response", &mut form.response, false);
+    labelled_field(ui, "Repair", &mut form.repair, false);
+    command_button(
+        ui,
+        Command::Recovery(RecoveryChange::LogTrigger {
+            on: form.on.clone(),
+            trigger: form.trigger.clone(),
+            response: form.response.clone(),
+            repair: form.repair.clone(),
+        }),
+        true,
+        out,
+    );
+    ui.add_space(6.0);
+    ui.label(RichText::new("TRUST dimensions each session touched").strong());
+    egui::Grid::new("trust").striped(true).show(ui, |ui| {
+        ui.label("");
+        for tag in TRUST {
+            ui.label(tag.label());
+        }
+        ui.end_row();
+        for s in view.sessions.iter().rev() {
+            ui.label(format!(
+                "{} {}",
+                s.started_at.format("%Y-%m-%d"),
+                s.template_title
+            ));
+            let tags = map.trust_touched.get(&s.id);
+            for tag in TRUST {
+                let mut on = tags.is_some_and(|t| t.contains(&tag));
+                if ui
+                    .push_id((s.id, tag), |ui| ui.checkbox(&mut on, ""))
+                    .inner
+                    .changed()
+                {
+                    out.push(Command::Recovery(RecoveryChange::SetTrust {
+                        session: s.id,
+                        tag,
+                        touched: on,
+                    }));
+                }
+            }
+            ui.end_row();
+        }
+    });
+}
+
+const TRUST: [TrustTag; 5] = [
+    TrustTag::Truth,
+    TrustTag::Responsibility,
+    TrustTag::Understanding,
+    TrustTag::Sympathy,
+    TrustTag::Time,
+];
+
+/// The note screen: the draft to edit (or the finalized note with its amendments), the
+/// style, finalize or amend, and the session's process note, kept apart.
+pub fn note_ui(
+    ui: &mut Ui,
+    form: &mut NoteForm,
+    couple: &Couple,
+    title: &str,
+    out: &mut Vec<Command>,
+) {
+    let note = &form.note;
+    ui.horizontal(|ui| {
+        command_button(ui, Command::CloseNote, true, out);
+        ui.heading(format!("Progress note · {} · {title}", couple.code));
+    });
+    let status = match &note.finalized {
+        None => "Draft: edit freely, then finalize.".to_string(),
+        Some(s) => format!(
+            "Finalized by {} on {}{}",
+            s.clinician,
+            s.at.with_timezone(&chrono::Local).format("%-d %b %Y %H:%M"),
+            if note.amendments.is_empty() {
+                String::new()
+            } else {
+                format!(", {} amendment(s)", note.amendments.len())
+            }
+        ),
+    };
+    ui.label(RichText::new(status).strong());
+    let is_final = note.is_final();
+    ui.horizontal(|ui| {
+        ui.label("Structure:");
+        for style in NoteStyle::ALL {
+            let here = note.style == style;
+            if ui
+                .add_enabled(!is_final, egui::Button::selectable(here, style.name()))
+                .clicked()
+                && !here
+            {
+                out.push(Command::RestyleNote(style));
+            }
+        }
+        if !is_final {
+            command_button(ui, Command::RedraftNote, true, out);
+        }
+        command_button(ui, Command::ExportNote, true, out);
+    });
+    ui.separator();
+    let before = form.sections.clone();
+    egui::ScrollArea::vertical().id_salt("note").show(ui, |ui| {
+        if is_final {
+            ui.label(RichText::new(if note.amendments.is_empty() {
+                "To change the finalized note, edit below and save it as an amendment with a reason."
+            } else {
+                "The note as it now reads is below; edit it to add another amendment."
+            }).weak());
+        }
+        for section in form.sections.iter_mut() {
+            sections_field(ui, section);
+        }
+        if is_final {
+            labelled_field(ui, "Your name", &mut form.clinician, false);
+            labelled_field(ui, "Reason for the amendment", &mut form.reason, false);
+            command_button(
+                ui,
+                Command::AmendNote {
+                    clinician: form.clinician.clone(),
+                    reason: form.reason.clone(),
+                    sections: form.sections.clone(),
+                },
+                form.sections != note.current() && !form.reason.trim().is_empty(),
+                out,
+            );
+            if !note.amendments.is_empty() {
+                ui.add_space(8.0);
+                ui.label(RichText::new("Amendments, newest last").strong());
+                for (i, a) in note.amendments.iter().enumerate() {
+                    ui.push_id(("amendment", i), |ui| {
+                        egui::CollapsingHeader::new(format!(
+                            "Amendment {} · {} · {} · {}",
+                            i + 1,
+                            a.signed.at.with_timezone(&chrono::Local).format("%-d %b %Y %H:%M"),
+                            a.signed.clinician,
+                            a.reason
+                        ))
+                        .show(ui, |ui| read_sections(ui, &a.sections));
+                    });
+                }
+                ui.push_id("original", |ui| {
+                    egui::CollapsingHeader::new("Original note as finalized")
+                        .default_open(true)
+                        .show(ui, |ui| read_sections(ui, &note.sections));
+                });
+            }
+        } else {
+            ui.add_space(8.0);
+            labelled_field(ui, "Your name", &mut form.clinician, false);
+            command_button(
+                ui,
+                Command::FinalizeNote {
+                    clinician: form.clinician.clone(),
+                },
+                !form.clinician.trim().is_empty(),
+                out,
+            );
+        }
+        ui.add_space(12.0);
+        ui.separator();
+        ui.label(RichText::new("Process note (psychotherapy note)").strong());
+        ui.label(RichText::new("Your own working notes. Kept in their own record, never part of the progress note, and in no export unless you export process notes on purpose.").weak());
+        let response = ui.add(
+            egui::TextEdit::multiline(&mut form.process)
+                .desired_rows(4)
+                .desired_width(f32::INFINITY)
+                .hint_text("Process note"),
+        );
+        let _ = response;
+        command_button(ui, Command::SaveProcessNote(form.process.clone()), true, out);
+    });
+    if form.sections != before && !is_final {
+        out.push(Command::EditNote(form.sections.clone()));
+    }
+}
+
+fn sections_field(ui: &mut Ui, section: &mut NoteSection) {
+    let label = ui.label(RichText::new(&section.heading).strong());
+    ui.push_id(&section.heading, |ui| {
+        ui.add(
+            egui::TextEdit::multiline(&mut section.text)
+                .desired_rows(4)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+    });
+}
+
+fn read_sections(ui: &mut Ui, sections: &[NoteSection]) {
+    for s in sections {
+        ui.label(RichText::new(&s.heading).strong());
+        ui.label(&s.text);
+    }
+}
+
+/// Search results grouped by couple.
+pub fn found_ui(ui: &mut Ui, found: &Found, out: &mut Vec<Command>) {
+    ui.label(format!(
+        "{} match(es) for \"{}\" in {} couple(s)",
+        found.total,
+        found.query,
+        found.groups.len()
+    ));
+    for group in &found.groups {
+        let (couple, code, hits) = (&group.couple, &group.code, &group.hits);
+        ui.push_id(couple, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(code).strong());
+                if ui.button("Open").clicked() {
+                    out.push(Command::SelectCouple(Some(*couple)));
+                }
+            });
+            for (place, snippet) in hits.iter().take(20) {
+                ui.label(format!("  {place}: {snippet}"));
+            }
+            if hits.len() > 20 {
+                ui.label(RichText::new(format!("  and {} more", hits.len() - 20)).weak());
+            }
+        });
+    }
+}

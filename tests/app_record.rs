@@ -1,0 +1,398 @@
+//! The clinical record in the app, driven like a therapist drives it: a progress note
+//! finalized and amended, commitments reviewed at the start of the next session, and the
+//! progress chart's data read back.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use tandem::app::{AppConfig, Screen, TandemApp};
+use tandem::model::{Outcome, Partner, Session, StepData};
+use tandem::vault::audit::{AuditAction, entries};
+use tandem::vault::{RecordBody, RecordKind};
+
+fn demo_app() -> Harness<'static, TandemApp> {
+    let config = AppConfig {
+        vault_root: None,
+        demo: true,
+        kdf_log_n: 10,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1300.0))
+        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
+    harness.run();
+    harness
+}
+
+fn click(harness: &mut Harness<'_, TandemApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+}
+
+fn type_line(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, label).focus();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, label)
+        .type_text(text);
+    h.run();
+}
+
+fn type_multiline(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::MultilineTextInput, label)
+        .focus();
+    h.run();
+    h.get_by_role_and_label(Role::MultilineTextInput, label)
+        .type_text(text);
+    h.run();
+}
+
+const MAYA: &str = "C-0101  Maya Okafor & Daniel Reyes";
+
+/// Wait until every save submitted so far is on disk.
+fn flush(h: &mut Harness<'_, TandemApp>) {
+    h.state_mut().state.shutdown();
+}
+
+fn audit_actions(h: &Harness<'_, TandemApp>) -> Vec<AuditAction> {
+    let root = h.state().state.root().expect("root");
+    entries(&root)
+        .expect("log")
+        .iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+#[test]
+fn a_note_is_drafted_edited_finalized_and_then_only_amended() {
+    let mut h = demo_app();
+    click(&mut h, MAYA);
+    // The dialogue session's note: drafted from what it recorded.
+    let dialogue = h
+        .state()
+        .state
+        .open
+        .as_ref()
+        .unwrap()
+        .selected
+        .as_ref()
+        .unwrap()
+        .sessions[2]
+        .clone();
+    assert_eq!(dialogue.template_id, "intentional-dialogue");
+    let notes: Vec<_> = h.get_all_by_label("Note").collect();
+    // Sessions are listed newest first: the dialogue is third from the end.
+    let n = notes.len();
+    notes[n - 3].click();
+    h.run();
+    assert_eq!(h.state().state.screen, Screen::Note(dialogue.id));
+    let form = h.state().state.forms.note.clone().expect("note form");
+    let drafted: String = form.sections.iter().map(|s| s.text.clone()).collect();
+    assert!(drafted.contains("felt understood after"), "{drafted}");
+    assert_eq!(form.note.style, tandem::model::NoteStyle::Soap);
+
+    // Edit the draft: saved as typed.
+    type_multiline(&mut h, "Assessment", " Both engaged well.");
+    type_line(&mut h, "Your name", "Dr. R. Vale");
+    click(&mut h, "Finalize note");
+    let note = h.state().state.forms.note.clone().unwrap().note;
+    assert!(note.is_final(), "{:?}", h.state().state.status);
+    assert_eq!(note.finalized.as_ref().unwrap().clinician, "Dr. R. Vale");
+    assert!(note.sections[2].text.contains("Both engaged well."));
+
+    // Typing into a finalized note changes nothing saved until it is an amendment.
+    type_multiline(&mut h, "Plan", " Add a check-in call.");
+    assert!(
+        !h.state().state.forms.note.clone().unwrap().note.sections[3]
+            .text
+            .contains("check-in call")
+    );
+    assert!(
+        h.get_by_label("Save amendment")
+            .accesskit_node()
+            .is_disabled(),
+        "an amendment needs a reason first"
+    );
+    type_line(
+        &mut h,
+        "Reason for the amendment",
+        "Plan agreed after the session",
+    );
+    click(&mut h, "Save amendment");
+    flush(&mut h);
+    let id = note.id.0;
+    let open = h.state().state.open.as_ref().unwrap();
+    let RecordBody::Note(saved) = open.vault.load(RecordKind::Note, id).unwrap() else {
+        panic!("not a note")
+    };
+    assert!(saved.is_final());
+    assert_eq!(saved.amendments.len(), 1);
+    assert_eq!(saved.amendments[0].reason, "Plan agreed after the session");
+    assert!(saved.current()[3].text.contains("Add a check-in call."));
+    assert!(
+        !saved.sections[3].text.contains("check-in call"),
+        "original kept"
+    );
+    assert!(saved.sections[2].text.contains("Both engaged well."));
+    // The screen shows the original beside the amendment.
+    h.get_by_label("Original note as finalized");
+    let actions = audit_actions(&h);
+    for action in [AuditAction::Open, AuditAction::Finalize, AuditAction::Amend] {
+        assert!(
+            actions.contains(&action),
+            "{action:?} not logged: {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn the_next_session_opens_with_a_review_of_open_commitments() {
+    let mut h = demo_app();
+    click(&mut h, MAYA);
+    let course = h
+        .state()
+        .state
+        .open
+        .as_ref()
+        .unwrap()
+        .selected
+        .as_ref()
+        .unwrap()
+        .course
+        .clone();
+    let open_items: Vec<u32> = course.open_items().map(|i| i.id).collect();
+    assert!(
+        !open_items.is_empty(),
+        "the demo plan's commitments are carried in"
+    );
+    // Start the next session: the review is at the top.
+    click(&mut h, "New session");
+    let t = h
+        .state()
+        .state
+        .library
+        .get("session-measures")
+        .unwrap()
+        .clone();
+    click(&mut h, &format!("{}  ·  {} min", t.title, t.length_mins));
+    click(&mut h, "Start session");
+    h.get_by_label("Review of open commitments");
+    let session = h.state().state.live.as_ref().unwrap().runner.session().id;
+    // Each open item, from each side: four clicks for two items.
+    let first = open_items[0];
+    let owner = course.item(first).unwrap().owner;
+    let side = if owner == Partner::A {
+        "Maya Okafor (own view)"
+    } else {
+        "Maya Okafor (partner's view)"
+    };
+    h.get_all_by_role_and_label(Role::TextInput, side)
+        .next()
+        .unwrap()
+        .focus();
+    h.run();
+    h.get_all_by_role_and_label(Role::TextInput, side)
+        .next()
+        .unwrap()
+        .type_text("most evenings");
+    h.run();
+    let kept: Vec<_> = h.get_all_by_label("Kept").collect();
+    assert_eq!(kept.len(), 2 * open_items.len());
+    kept[0].click();
+    h.run();
+    let partly: Vec<_> = h.get_all_by_label("Partly").collect();
+    partly[1].click();
+    h.run();
+    let view = h
+        .state()
+        .state
+        .open
+        .as_ref()
+        .unwrap()
+        .selected
+        .as_ref()
+        .unwrap();
+    let item = view.course.item(first).unwrap();
+    assert!(item.reviewed_in(session));
+    assert_eq!(item.last_review(owner).unwrap().outcome, Outcome::Kept);
+    assert_eq!(
+        item.last_review(owner.other()).unwrap().outcome,
+        Outcome::Partly
+    );
+    assert_eq!(item.adherence(), Some(0.75));
+    let maya_side = if owner == Partner::A {
+        owner
+    } else {
+        owner.other()
+    };
+    assert_eq!(item.last_review(maya_side).unwrap().note, "most evenings");
+    assert_eq!(
+        view.course.due_for_review(session).len(),
+        open_items.len() - 1,
+        "the reviewed item is no longer due"
+    );
+    let couple = view.couple.id;
+    click(&mut h, "Done reviewing");
+    assert!(h.query_by_label("Review of open commitments").is_none());
+    // On disk, with the history.
+    flush(&mut h);
+    let open = h.state().state.open.as_ref().unwrap();
+    let RecordBody::Course(saved) = open.vault.load(RecordKind::Course, couple.0).unwrap() else {
+        panic!("not a course")
+    };
+    assert_eq!(saved.item(first).unwrap().reviews.len(), 2);
+    assert!(
+        saved
+            .item(first)
+            .unwrap()
+            .reviews
+            .iter()
+            .all(|r| r.session == Some(session))
+    );
+}
+
+/// A session-measures session with the given trust ratings, a week after `base`.
+fn measures_session(base: &Session, week: i64, a: u8, b: u8) -> Session {
+    let mut s = base.clone();
+    s.id = tandem::model::SessionId(uuid::Uuid::now_v7());
+    s.started_at = base.started_at + chrono::Duration::weeks(week);
+    s.ended_at = Some(s.started_at + chrono::Duration::minutes(50));
+    for step in &mut s.steps {
+        if let StepData::Rating(r) = &mut step.data {
+            r.values
+                .entry(Partner::A)
+                .or_default()
+                .insert("trust".into(), a);
+            r.values
+                .entry(Partner::B)
+                .or_default()
+                .insert("trust".into(), b);
+        }
+    }
+    s
+}
+
+#[test]
+fn the_progress_chart_shows_each_partners_ratings_and_flags_moving_apart() {
+    let mut h = demo_app();
+    click(&mut h, MAYA);
+    // Three more weekly check-ins: Maya's trust rises, Daniel's falls, twice in a row.
+    let base = {
+        let view = h
+            .state()
+            .state
+            .open
+            .as_ref()
+            .unwrap()
+            .selected
+            .as_ref()
+            .unwrap();
+        view.sessions
+            .iter()
+            .rev()
+            .find(|s| s.template_id == "weekly-check-in")
+            .unwrap()
+            .clone()
+    };
+    let last = h
+        .state()
+        .state
+        .open
+        .as_ref()
+        .unwrap()
+        .selected
+        .as_ref()
+        .unwrap()
+        .sessions
+        .last()
+        .unwrap()
+        .started_at;
+    let weeks = (last - base.started_at).num_weeks() + 1;
+    {
+        let open = h.state().state.open.as_ref().unwrap();
+        for (i, (a, b)) in [(4, 8), (6, 6), (8, 3)].into_iter().enumerate() {
+            let s = measures_session(&base, weeks + i as i64, a, b);
+            open.vault
+                .save(&RecordBody::Session(s), chrono::Utc::now())
+                .unwrap();
+        }
+    }
+    // Reopen the couple so the page reads the vault again.
+    click(&mut h, "C-0102  Sam Whitfield & Jordan Lee");
+    h.state_mut()
+        .state
+        .apply(tandem::app::Command::Lock, chrono::Utc::now())
+        .unwrap();
+    h.run();
+    h.state_mut().state.forms.passphrase = tandem::app::state::DEMO_PASSPHRASE.into();
+    h.state_mut()
+        .state
+        .apply(tandem::app::Command::Unlock, chrono::Utc::now())
+        .unwrap();
+    h.run();
+    click(&mut h, MAYA);
+    click(&mut h, "Progress");
+    let view = h
+        .state()
+        .state
+        .open
+        .as_ref()
+        .unwrap()
+        .selected
+        .as_ref()
+        .unwrap();
+    let trust = view
+        .measures
+        .iter()
+        .find(|m| m.key == "item/trust/0-10")
+        .expect("a trust chart");
+    // The chart's data are every session's ratings, in order, for both partners.
+    let expected: Vec<(Option<f32>, Option<f32>)> = view
+        .sessions
+        .iter()
+        .filter_map(|s| {
+            s.steps.iter().find_map(|st| match &st.data {
+                StepData::Rating(r) if r.values.values().any(|v| v.contains_key("trust")) => {
+                    Some((
+                        r.values
+                            .get(&Partner::A)
+                            .and_then(|v| v.get("trust"))
+                            .map(|v| f32::from(*v)),
+                        r.values
+                            .get(&Partner::B)
+                            .and_then(|v| v.get("trust"))
+                            .map(|v| f32::from(*v)),
+                    ))
+                }
+                _ => None,
+            })
+        })
+        .collect();
+    let charted: Vec<(Option<f32>, Option<f32>)> = trust
+        .points
+        .iter()
+        .map(|p| {
+            (
+                p.values.get(&Partner::A).copied(),
+                p.values.get(&Partner::B).copied(),
+            )
+        })
+        .collect();
+    assert_eq!(charted, expected);
+    assert_eq!(
+        &charted[charted.len() - 3..],
+        &[
+            (Some(4.0), Some(8.0)),
+            (Some(6.0), Some(6.0)),
+            (Some(8.0), Some(3.0))
+        ]
+    );
+    // The flag is on screen, naming who rose.
+    assert!(
+        h.get_all_by_label_contains("Moving apart")
+            .next()
+            .is_some_and(|_| h
+                .get_all_by_label_contains("Maya Okafor rose while Daniel Reyes fell")
+                .next()
+                .is_some()),
+        "divergence flagged with the names"
+    );
+}
