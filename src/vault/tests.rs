@@ -792,3 +792,45 @@ fn the_auto_lock_time_is_a_vault_setting() {
     let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
     assert_eq!(vault.header().auto_lock_mins, 25);
 }
+
+#[test]
+fn a_couples_process_notes_load_oldest_first_and_a_damaged_one_is_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (vault, records) = filled(dir.path());
+    let couples: Vec<CoupleId> = records
+        .iter()
+        .filter_map(|r| match r {
+            RecordBody::Couple(c) => Some(c.id),
+            _ => None,
+        })
+        .collect();
+    let (ours, theirs) = (couples[0], couples[1]);
+    let note = |n: u128, couple: CoupleId, hour: u32| ProcessNote {
+        format: PROCESS_NOTE_FORMAT,
+        id: ProcessNoteId(Uuid::from_u128(n)),
+        couple,
+        session: None,
+        written_at: Utc.with_ymd_and_hms(2026, 11, 20, hour, 0, 0).unwrap(),
+        updated_at: Utc.with_ymd_and_hms(2026, 11, 20, hour, 0, 0).unwrap(),
+        text: format!("note {n}"),
+    };
+    for body in [note(1, ours, 12), note(2, ours, 9), note(3, theirs, 10)] {
+        vault
+            .save(&RecordBody::ProcessNote(body), now())
+            .expect("save");
+    }
+    let (notes, unreadable) = vault.couple_process_notes(ours).expect("load");
+    let ids: Vec<u128> = notes.iter().map(|n| n.id.0.as_u128()).collect();
+    assert_eq!(ids, [2, 1]);
+    assert_eq!(unreadable, 0);
+
+    let damaged = vault
+        .root()
+        .join(RECORDS_DIR)
+        .join(RecordKind::ProcessNote.folder())
+        .join(format!("{}.age", Uuid::from_u128(1)));
+    fs::write(&damaged, b"not age").expect("write");
+    let (notes, unreadable) = vault.couple_process_notes(ours).expect("load");
+    assert_eq!(notes.len(), 1);
+    assert_eq!(unreadable, 1);
+}
