@@ -97,7 +97,8 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         clinician_name: Option<String>,
     },
-    /// Export a session or a progress report as a PDF.
+    /// Export a session, a progress report, a clinical note or (explicitly) process notes
+    /// as a PDF.
     Export {
         #[command(subcommand)]
         what: ExportCommand,
@@ -162,6 +163,26 @@ pub enum ExportCommand {
         #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
         output: PathBuf,
     },
+    /// A session's progress note (SOAP, DAP or BIRP) for the clinician: a draft marked as
+    /// such, a finalized note with its signature, every amendment and the original.
+    /// Logged in the audit log.
+    Note {
+        /// The note's id (see `tandem list notes`).
+        id: uuid::Uuid,
+        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
+        output: PathBuf,
+    },
+    /// A couple's process notes (psychotherapy notes), which no other export contains.
+    /// Refused unless --include-process-notes is given. Logged in the audit log.
+    ProcessNotes {
+        /// The couple's id (see `tandem list couples`).
+        couple: uuid::Uuid,
+        /// Confirm that the clinician's process notes are to leave the vault.
+        #[arg(long)]
+        include_process_notes: bool,
+        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
+        output: PathBuf,
+    },
 }
 
 fn parse_audience(name: &str) -> Result<Audience, String> {
@@ -183,6 +204,8 @@ fn parse_document(name: &str) -> Result<SessionDocument, String> {
 pub enum ListWhat {
     Couples,
     Sessions,
+    /// Clinical (progress) notes, with their status.
+    Notes,
 }
 
 #[derive(Debug, Subcommand)]
@@ -382,6 +405,17 @@ fn context(practice: String) -> export::Context {
 }
 
 fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> anyhow::Result<i32> {
+    // Refused before the vault is even opened: nothing is read, logged or written.
+    if let ExportCommand::ProcessNotes {
+        include_process_notes: false,
+        ..
+    } = what
+    {
+        bail!(
+            "process notes are kept apart from every other export and leave the vault only on \
+             explicit request: add --include-process-notes to export them"
+        );
+    }
     let vault = open(root, Access::ReadOnly)?;
     let ctx = context(vault.header().practice_name.clone());
     let library = Library::builtin();
@@ -441,25 +475,125 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             }
             Ok(code)
         }
+        ExportCommand::Note { id, output } => {
+            let RecordBody::Note(note) = vault.load(RecordKind::Note, id)? else {
+                bail!("record {id} is not a clinical note");
+            };
+            let couple = load_couple(note.couple.0)?;
+            // The note exports without its session if that cannot be opened; the PDF
+            // then says the session's record was not available.
+            let (session, problem) = match vault.load(RecordKind::Session, note.session.0) {
+                Ok(RecordBody::Session(s)) => (Some(s), None),
+                Ok(_) => (None, Some("is not a session".to_string())),
+                Err(VaultError::NotFound { .. }) => (None, Some("is not in this vault".into())),
+                Err(e) => (None, Some(format!("could not be opened: {e}"))),
+            };
+            let report = export::clinical_note_report(&note, session.as_ref(), &couple, &ctx);
+            let code = write_audited_pdf(
+                &vault,
+                &report,
+                &output,
+                AuditAction::Export,
+                note.id.0,
+                "clinical note for the clinician",
+                out,
+            )?;
+            if let Some(problem) = problem {
+                writeln!(
+                    out,
+                    "warning: the note's session {} {problem}; the PDF has no protocol or session date",
+                    note.session.0
+                )?;
+                return Ok(1);
+            }
+            Ok(code)
+        }
+        ExportCommand::ProcessNotes { couple, output, .. } => {
+            let couple = load_couple(couple)?;
+            let (notes, unreadable) = vault.couple_process_notes(couple.id)?;
+            if notes.is_empty() && unreadable == 0 {
+                bail!(
+                    "couple {} has no process notes; nothing was written",
+                    couple.code
+                );
+            }
+            let report = export::process_notes_report(&couple, &notes, &ctx);
+            let code = write_audited_pdf(
+                &vault,
+                &report,
+                &output,
+                AuditAction::ExportProcessNotes,
+                couple.id.0,
+                "process notes",
+                out,
+            )?;
+            if unreadable > 0 {
+                writeln!(
+                    out,
+                    "warning: {unreadable} process-note file(s) could not be opened and may be missing from the PDF (run `tandem verify`)"
+                )?;
+                return Ok(1);
+            }
+            Ok(code)
+        }
     }
 }
 
-fn write_pdf(report: &export::Report, output: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
+/// Render, log in the audit log, then write. The entry goes in before the file is
+/// written, so a PDF of clinical records never reaches the disk without its entry: if the
+/// entry cannot be written, nothing is exported. If writing the file then fails, the log
+/// holds an entry for an export that did not complete (the safe side of the two), and the
+/// error says so.
+fn write_audited_pdf(
+    vault: &Vault,
+    report: &export::Report,
+    output: &Path,
+    action: AuditAction,
+    record: uuid::Uuid,
+    detail: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let (bytes, pages) = render_pdf(report)?;
+    vault
+        .audit(action, Some(record), detail, Utc::now())
+        .context("nothing was exported: the audit log could not be written")?;
+    crate::vault::exports::write_export(output, &bytes).context(
+        "the export is in the audit log, but the file could not be written; nothing was exported",
+    )?;
+    report_written(report, output, pages, bytes.len(), out)
+}
+
+/// A report as PDF bytes, and how many pages it has.
+fn render_pdf(report: &export::Report) -> anyhow::Result<(Vec<u8>, usize)> {
     let mut pages = 0;
     let bytes = export::render(report, &mut |p| {
         if let export::Progress::Writing { of, .. } = p {
             pages = of;
         }
     })?;
-    crate::vault::exports::write_export(output, &bytes)?;
+    Ok((bytes, pages))
+}
+
+fn report_written(
+    report: &export::Report,
+    output: &Path,
+    pages: usize,
+    len: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
     writeln!(
         out,
-        "wrote {} ({pages} pages, {} bytes) for {}",
+        "wrote {} ({pages} pages, {len} bytes) for {}",
         output.display(),
-        bytes.len(),
         report.audience.reader()
     )?;
     Ok(0)
+}
+
+fn write_pdf(report: &export::Report, output: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let (bytes, pages) = render_pdf(report)?;
+    crate::vault::exports::write_export(output, &bytes)?;
+    report_written(report, output, pages, bytes.len(), out)
 }
 
 fn vault_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -598,6 +732,37 @@ fn list(vault: &Vault, what: ListWhat, out: &mut dyn Write) -> anyhow::Result<i3
                     s.steps_total,
                     s.id.0
                 )?;
+            }
+        }
+        ListWhat::Notes => {
+            let mut lines = Vec::new();
+            for n in &scan.notes {
+                let code = scan
+                    .couples
+                    .iter()
+                    .find(|c| c.id == n.couple)
+                    .map_or("?", |c| c.code.as_str());
+                let date = scan
+                    .sessions
+                    .iter()
+                    .find(|s| s.id == n.session)
+                    .map_or("????-??-??".to_string(), |s| {
+                        s.started_at.format("%Y-%m-%d").to_string()
+                    });
+                let status = match (n.finalized, n.amendments) {
+                    (false, _) => "draft".to_string(),
+                    (true, 0) => "finalized".to_string(),
+                    (true, a) => format!("finalized, amended {a}x"),
+                };
+                lines.push(format!(
+                    "{date}  {code}  {}  {status}  {}",
+                    n.style.name(),
+                    n.id.0
+                ));
+            }
+            lines.sort();
+            for line in lines {
+                writeln!(out, "{line}")?;
             }
         }
     }

@@ -512,20 +512,65 @@ impl AppState {
         Ok(())
     }
 
-    // Interim: the note and process-note documents land in the next commit.
-    fn export_note(&mut self, _now: DateTime<Utc>) -> Result<(), AppError> {
-        Err(refused("exporting notes comes with the next build"))
+    fn export_note(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        self.autosave_note(now);
+        let form = self.note_form()?.clone();
+        let ctx = self.export_context(now);
+        let session = self.session_now(form.session);
+        let couple = self
+            .open
+            .as_ref()
+            .and_then(|o| o.selected.as_ref())
+            .map(|v| v.couple.clone())
+            .ok_or_else(|| refused("no couple selected"))?;
+        let report =
+            crate::export::clinical_note_report(&form.note, session.as_ref(), &couple, &ctx);
+        self.audit(
+            AuditAction::Export,
+            Some(form.note.id.0),
+            "clinical note for the clinician",
+        )?;
+        self.write_report(report)
     }
 
+    /// The couple's process notes, for the clinician alone: only ever from this explicit
+    /// action, and logged as such.
     fn export_process_notes(
         &mut self,
-        _couple: CoupleId,
-        _now: DateTime<Utc>,
+        couple: CoupleId,
+        now: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        Err(refused("exporting process notes comes with the next build"))
+        let ctx = self.export_context(now);
+        let view = self
+            .open
+            .as_ref()
+            .and_then(|o| o.selected.as_ref())
+            .filter(|v| v.couple.id == couple)
+            .ok_or_else(|| refused("open the couple first"))?;
+        if view.process_notes.is_empty() {
+            return Err(refused("this couple has no process notes"));
+        }
+        let report = crate::export::process_notes_report(&view.couple, &view.process_notes, &ctx);
+        self.audit(
+            AuditAction::ExportProcessNotes,
+            Some(couple.0),
+            "process notes",
+        )?;
+        self.write_report(report)
     }
 
-    #[allow(dead_code)]
+    fn export_context(&self, now: DateTime<Utc>) -> crate::export::Context {
+        crate::export::Context {
+            practice: self
+                .open
+                .as_ref()
+                .map(|o| o.vault.header().practice_name.clone())
+                .unwrap_or_default(),
+            now,
+            zone: crate::export::Zone::Local,
+        }
+    }
+
     /// Lay out and write a clinician's document on the export thread, into the default
     /// export folder, never over an earlier file.
     fn write_report(&mut self, report: crate::export::Report) -> Result<(), AppError> {

@@ -15,7 +15,8 @@ pub mod text;
 use crate::model::Audience;
 
 pub use documents::{
-    Context, SessionDocument, Zone, blank_worksheet, file_name, progress_report, session_report,
+    Context, SessionDocument, Zone, blank_worksheet, clinical_note_report, file_name,
+    process_notes_report, progress_report, session_report,
 };
 pub use report::{DocumentKind, Report};
 

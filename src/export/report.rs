@@ -14,6 +14,10 @@ pub enum DocumentKind {
     Plan,
     Letters,
     Progress,
+    /// A session's progress note (SOAP, DAP or BIRP), the clinician's record.
+    ClinicalNote,
+    /// A couple's process notes, exported only on the clinician's explicit request.
+    ProcessNotes,
 }
 
 impl DocumentKind {
@@ -26,6 +30,8 @@ impl DocumentKind {
             DocumentKind::Plan => "plan",
             DocumentKind::Letters => "letters",
             DocumentKind::Progress => "progress",
+            DocumentKind::ClinicalNote => "clinical-note",
+            DocumentKind::ProcessNotes => "process-notes",
         }
     }
 }

@@ -493,6 +493,41 @@ impl Vault {
         (sessions, unreadable)
     }
 
+    /// Every process note of one couple, oldest first, and how many process-note files
+    /// could not be opened (of any couple: a damaged file does not say whose it is; they
+    /// are set aside as in `load`). No list or index holds process notes, so this reads
+    /// their folder; only the explicit process-notes export calls it.
+    pub fn couple_process_notes(
+        &self,
+        couple: crate::model::CoupleId,
+    ) -> Result<(Vec<crate::model::ProcessNote>, usize)> {
+        let listing = list_files(&self.root, self.extension())?;
+        let mut notes = Vec::new();
+        let mut unreadable = 0;
+        for (kind, id, name, _) in listing.files {
+            if kind != RecordKind::ProcessNote {
+                continue;
+            }
+            match self.read_one(kind, id, &name) {
+                ReadOutcome::Ok(envelope) => {
+                    if let RecordBody::ProcessNote(note) = envelope.body
+                        && note.couple == couple
+                    {
+                        notes.push(note);
+                    }
+                }
+                ReadOutcome::Missing => {}
+                other => {
+                    // Reported by `verify`; here only counted.
+                    let _ = self.problem(kind, &name, other);
+                    unreadable += 1;
+                }
+            }
+        }
+        notes.sort_by_key(|n| (n.written_at, n.id));
+        Ok((notes, unreadable))
+    }
+
     /// What the lists need, fast: summaries come from the derived index where a file is
     /// unchanged since it was indexed, and from the file itself otherwise. Damaged files
     /// are set aside and reported; everything else loads.

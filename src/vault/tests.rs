@@ -485,8 +485,12 @@ fn the_save_thread_acknowledges_only_what_is_on_disk() {
         );
     }
 
-    // A save that cannot be written comes back as a failure, naming no content.
-    fs::remove_dir_all(vault.kind_dir(RecordKind::Session)).expect("break the folder");
+    // A save that cannot be written comes back as a failure, naming no content. (A
+    // missing kind folder is recreated for vaults older than that kind, so put a file
+    // where the folder was.)
+    let folder = vault.kind_dir(RecordKind::Session);
+    fs::remove_dir_all(&folder).expect("break the folder");
+    fs::write(&folder, b"not a folder").expect("break the folder");
     let session = records
         .iter()
         .find(|r| r.kind() == RecordKind::Session)
@@ -787,4 +791,46 @@ fn the_auto_lock_time_is_a_vault_setting() {
     drop(vault);
     let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
     assert_eq!(vault.header().auto_lock_mins, 25);
+}
+
+#[test]
+fn a_couples_process_notes_load_oldest_first_and_a_damaged_one_is_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (vault, records) = filled(dir.path());
+    let couples: Vec<CoupleId> = records
+        .iter()
+        .filter_map(|r| match r {
+            RecordBody::Couple(c) => Some(c.id),
+            _ => None,
+        })
+        .collect();
+    let (ours, theirs) = (couples[0], couples[1]);
+    let note = |n: u128, couple: CoupleId, hour: u32| ProcessNote {
+        format: PROCESS_NOTE_FORMAT,
+        id: ProcessNoteId(Uuid::from_u128(n)),
+        couple,
+        session: None,
+        written_at: Utc.with_ymd_and_hms(2026, 11, 20, hour, 0, 0).unwrap(),
+        updated_at: Utc.with_ymd_and_hms(2026, 11, 20, hour, 0, 0).unwrap(),
+        text: format!("note {n}"),
+    };
+    for body in [note(1, ours, 12), note(2, ours, 9), note(3, theirs, 10)] {
+        vault
+            .save(&RecordBody::ProcessNote(body), now())
+            .expect("save");
+    }
+    let (notes, unreadable) = vault.couple_process_notes(ours).expect("load");
+    let ids: Vec<u128> = notes.iter().map(|n| n.id.0.as_u128()).collect();
+    assert_eq!(ids, [2, 1]);
+    assert_eq!(unreadable, 0);
+
+    let damaged = vault
+        .root()
+        .join(RECORDS_DIR)
+        .join(RecordKind::ProcessNote.folder())
+        .join(format!("{}.age", Uuid::from_u128(1)));
+    fs::write(&damaged, b"not age").expect("write");
+    let (notes, unreadable) = vault.couple_process_notes(ours).expect("load");
+    assert_eq!(notes.len(), 1);
+    assert_eq!(unreadable, 1);
 }

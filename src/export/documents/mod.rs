@@ -1,16 +1,19 @@
 //! The documents Tandem exports, built as `Report`s from records: session notes, filled
 //! worksheets, communication plans and letters (`session`), progress reports
-//! (`progress`) and blank worksheets (`blank`).
+//! (`progress`), blank worksheets (`blank`), and the clinician's progress notes and, on
+//! explicit request only, process notes (`clinical`).
 //!
 //! Every document built from a session starts from `model::redact`, so it can only
 //! contain what its audience may see. Pure: the clock and time zone come in through
 //! `Context`.
 
 mod blank;
+mod clinical;
 mod progress;
 mod session;
 
 pub use blank::blank_worksheet;
+pub use clinical::{clinical_note_report, process_notes_report};
 pub use progress::progress_report;
 pub use session::session_report;
 
