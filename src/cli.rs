@@ -688,6 +688,7 @@ fn search_index(records: &[RecordBody], library: &Library) -> SearchIndex {
             RecordBody::Course(c) => index.add_course(c),
         }
     }
+    index.shrink_to_fit();
     index
 }
 

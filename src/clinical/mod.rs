@@ -11,4 +11,4 @@ pub mod search;
 
 pub use draft::draft_note;
 pub use measures::{Divergence, Measure, Point, divergence, measure_series};
-pub use search::{CoupleHits, Hit, HitKind, SearchIndex, SearchResults};
+pub use search::{CoupleHits, Hit, HitKind, IndexStats, SearchIndex, SearchResults};

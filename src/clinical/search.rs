@@ -93,6 +93,22 @@ impl SearchResults {
     }
 }
 
+/// How big an index is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndexStats {
+    pub records: usize,
+    /// Indexed pieces of text (including those of removed records not yet compacted).
+    pub places: usize,
+    /// Distinct words.
+    pub words: usize,
+    /// (word, place) pairs.
+    pub postings: usize,
+    /// The indexed text, kept for snippets.
+    pub text_bytes: usize,
+    /// Approximate heap memory of the whole index.
+    pub heap_bytes: usize,
+}
+
 /// One indexed record.
 #[derive(Clone, Debug)]
 struct Doc {
@@ -312,8 +328,31 @@ impl SearchIndex {
         true
     }
 
+    /// Give back memory reserved for growth: call after adding many records at once
+    /// (the word lists and the kept text otherwise hold up to twice what they use).
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.fields.shrink_to_fit();
+        self.docs.shrink_to_fit();
+        for fields in self.terms.values_mut() {
+            fields.shrink_to_fit();
+        }
+    }
+
+    /// Sizes of the index, for diagnostics and benchmarks.
+    pub fn stats(&self) -> IndexStats {
+        IndexStats {
+            records: self.len(),
+            places: self.fields.len(),
+            words: self.terms.len(),
+            postings: self.terms.values().map(Vec::len).sum(),
+            text_bytes: self.text.len(),
+            heap_bytes: self.heap_bytes(),
+        }
+    }
+
     /// Approximate heap memory held by the index, in bytes.
-    pub fn heap_bytes(&self) -> usize {
+    fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         // A B-tree or hash map entry costs about its key and value plus some overhead.
         const ENTRY_OVERHEAD: usize = 16;
@@ -866,40 +905,40 @@ fn fold_special(c: char) -> Option<&'static str> {
     })
 }
 
-/// The words of `text` with their folded forms.
-fn folded_words(text: &str) -> Vec<(Range<usize>, String)> {
-    words(text)
-        .map(|r| {
-            let mut w = String::new();
-            fold_into(&text[r.clone()], &mut w);
-            (r, w)
-        })
-        .collect()
-}
+/// The longest phrase matched word by word; words after it are ignored.
+const MAX_PHRASE_WORDS: usize = 64;
 
-/// Where `words` start one word after the other in `text`: from the first word's start
-/// to the last word's end.
-fn phrase_at(text: &str, words: &[String]) -> Option<Range<usize>> {
-    let found = folded_words(text);
-    found
-        .windows(words.len())
-        .find(|window| {
-            window
-                .iter()
-                .zip(words)
-                .all(|((_, w), q)| w.starts_with(q.as_str()))
-        })
-        .and_then(|window| Some(window.first()?.0.start..window.last()?.0.end))
+/// Where words starting with `phrase`'s words follow one another in `text`, from the first
+/// word's start to the last one's end (a shift-and scan: one pass, no allocation per word).
+fn phrase_at(text: &str, phrase: &[String]) -> Option<Range<usize>> {
+    let k = phrase.len().min(MAX_PHRASE_WORDS);
+    let done = 1u64 << k.checked_sub(1)?;
+    let mut state = 0u64;
+    let mut starts = [0usize; MAX_PHRASE_WORDS];
+    let mut folded = String::new();
+    for (n, range) in words(text).enumerate() {
+        folded.clear();
+        fold_into(&text[range.clone()], &mut folded);
+        let mut fits = 0u64;
+        for (j, word) in phrase[..k].iter().enumerate() {
+            if folded.starts_with(word.as_str()) {
+                fits |= 1 << j;
+            }
+        }
+        // Bit j: the last j + 1 words match the phrase's first j + 1.
+        state = ((state << 1) | 1) & fits;
+        starts[n % k] = range.start;
+        if state & done != 0 {
+            return Some(starts[(n + 1) % k]..range.end);
+        }
+    }
+    None
 }
 
 /// The first place in `text` that a term matches.
 fn first_match(text: &str, term: &Term) -> Option<Range<usize>> {
     match term {
-        Term::Word(word) => words(text).find(|r| {
-            let mut w = String::new();
-            fold_into(&text[r.clone()], &mut w);
-            w.starts_with(word.as_str())
-        }),
+        Term::Word(word) => phrase_at(text, std::slice::from_ref(word)),
         Term::Phrase(words) => phrase_at(text, words),
     }
 }
@@ -1547,6 +1586,26 @@ mod tests {
     }
 
     #[test]
+    fn shrinking_gives_back_memory_and_changes_no_result() {
+        let mut index = practice();
+        let before = index.stats();
+        let found = index.search("e");
+        index.shrink_to_fit();
+        let after = index.stats();
+        assert_eq!(index.search("e"), found);
+        assert!(after.heap_bytes < before.heap_bytes, "{before:?} {after:?}");
+        assert_eq!(
+            (after.records, after.places),
+            (before.records, before.places)
+        );
+        assert_eq!(
+            (after.words, after.postings),
+            (before.words, before.postings)
+        );
+        assert!(after.text_bytes > 0 && after.postings >= after.words);
+    }
+
+    #[test]
     fn hits_without_the_couples_record_are_grouped_under_an_empty_code() {
         let mut index = SearchIndex::new();
         index.add_session(
@@ -1581,6 +1640,21 @@ mod tests {
         for (query, expected) in cases {
             assert_eq!(parse_query(query), expected, "{query:?}");
         }
+    }
+
+    #[test]
+    fn phrases_match_consecutive_word_starts() {
+        let check = |text: &str, phrase: &[&str], expected: Option<Range<usize>>| {
+            let phrase: Vec<String> = phrase.iter().map(|w| w.to_string()).collect();
+            assert_eq!(phrase_at(text, &phrase), expected, "{text:?} {phrase:?}");
+        };
+        check("that that is it", &["that", "is"], Some(5..12));
+        check("a a a b", &["a", "a", "b"], Some(2..7));
+        check("Is THAT it?", &["that", "it"], Some(3..10));
+        check("that, it", &["that", "it"], Some(0..8));
+        check("it that", &["that", "it"], None);
+        check("mirrored back", &["mirr", "ba"], Some(0..13));
+        check("anything", &[], None);
     }
 
     #[test]
