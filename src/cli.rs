@@ -2,7 +2,7 @@
 //! program, so errors here are `anyhow`, and this is where the clock is read.
 
 use crate::export::{self, SessionDocument};
-use crate::model::{Audience, Couple};
+use crate::model::{Audience, Couple, CoupleId};
 use crate::template::Library;
 use crate::vault::audit::AuditAction;
 use crate::vault::crypto::PINNED_LOG_N;
@@ -119,6 +119,16 @@ pub enum Command {
         /// A folder of templates to take the protocol from (default: the shipped ones).
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+    },
+    /// Search every record: each word must match the start of a word (any case, any
+    /// accents); "quoted words" must follow each other. Exit code 1 when nothing matches.
+    Search {
+        /// The words to find.
+        #[arg(required = true, value_name = "WORD")]
+        query: Vec<String>,
+        /// Only this couple's records (see `tandem list couples`).
+        #[arg(long, value_name = "COUPLE_ID")]
+        couple: Option<uuid::Uuid>,
     },
     /// Sample data.
     Demo {
@@ -374,6 +384,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             };
             let report = export::blank_worksheet(template, audience, &context(practice));
             write_pdf(&report, &output, out)
+        }
+        Some(Command::Search { query, couple }) => {
+            let vault = open(root, Access::ReadOnly)?;
+            // Every record is read to search it: logged, by kind of access only (never the
+            // query, which may be a name).
+            vault
+                .audit(AuditAction::Open, couple, "search", Utc::now())
+                .context("the audit log could not be written")?;
+            search(&vault, &query.join(" "), couple.map(CoupleId), out)
         }
         Some(Command::Demo { generate, seed }) => {
             let vault = open(root, Access::ReadWrite)?;
@@ -873,6 +892,58 @@ fn verify(vault: &Vault, out: &mut dyn Write) -> anyhow::Result<i32> {
     Ok(if serious == 0 { 0 } else { 1 })
 }
 
+/// Search every record that opens; damaged files are counted on stderr, never named (a
+/// file name says nothing, but the count is all the user needs to run `tandem verify`).
+fn search(
+    vault: &Vault,
+    query: &str,
+    couple: Option<CoupleId>,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let verified = vault.verify()?;
+    let unsearched = verified
+        .problems
+        .iter()
+        .filter(|p| !matches!(p, crate::vault::FileProblem::Unexpected { .. }))
+        .count();
+    if unsearched > 0 {
+        eprintln!(
+            "warning: {unsearched} record file(s) could not be opened and were not searched (run `tandem verify`)"
+        );
+    }
+    let index = crate::app::record::search_index(&verified.records, &Library::builtin());
+    let results = match couple {
+        Some(couple) => index.search_couple(query, couple),
+        None => index.search(query),
+    };
+    if results.is_empty() {
+        writeln!(out, "No matches.")?;
+        return Ok(1);
+    }
+    for group in &results.groups {
+        let n = group.hits.len();
+        let plural = if n == 1 { "match" } else { "matches" };
+        if group.code.is_empty() {
+            writeln!(out, "couple {} ({n} {plural})", group.couple.0)?;
+        } else {
+            writeln!(out, "{} ({n} {plural})", group.code)?;
+        }
+        for hit in &group.hits {
+            writeln!(
+                out,
+                "  {}  {:<12}  {}  {}  {}",
+                hit.at.format("%Y-%m-%d"),
+                hit.kind.label(),
+                hit.record,
+                hit.place,
+                hit.snippet
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+/// A search index over loaded records, with step titles from `library`.
 /// Save records as fast as possible and print `ack <id> <version>` after each save has
 /// returned (renamed into place, folder synced). The crash test kills this at random.
 fn stress_save(vault: &Vault, seed: u64, out: &mut dyn Write) -> anyhow::Result<i32> {

@@ -396,3 +396,35 @@ fn the_progress_chart_shows_each_partners_ratings_and_flags_moving_apart() {
         "divergence flagged with the names"
     );
 }
+
+#[test]
+fn search_finds_records_grouped_by_couple_including_a_note_just_written() {
+    let mut h = demo_app();
+    type_line(&mut h, "Search records", "Okafor");
+    click(&mut h, "Search");
+    let found = h.state().state.forms.found.clone().expect("searched");
+    assert_eq!(found.groups.len(), 1);
+    assert_eq!(found.groups[0].code, "C-0101");
+    h.get_by_label("C-0101");
+    // A process note written after the index was built is found too, labelled as such.
+    click(&mut h, MAYA);
+    h.get_all_by_label("Note").next().unwrap().click();
+    h.run();
+    type_multiline(
+        &mut h,
+        "Process note (psychotherapy note)",
+        "zanzibar-canary",
+    );
+    click(&mut h, "Save process note");
+    click(&mut h, "Back to the couple");
+    h.get_by_role_and_label(Role::TextInput, "Search records")
+        .focus();
+    h.run();
+    h.state_mut().state.forms.query = "zanzibar".into();
+    h.run();
+    click(&mut h, "Search");
+    let found = h.state().state.forms.found.clone().expect("searched");
+    assert_eq!(found.total, 1, "{found:?}");
+    assert!(found.groups[0].hits[0].0.contains("process note"));
+    assert!(found.groups[0].hits[0].1.contains("zanzibar-canary"));
+}

@@ -528,7 +528,9 @@ fn process_notes_export_refuses_without_the_flag_and_is_logged_with_it() {
     );
 
     let log = entries(&p.root).unwrap();
-    assert_eq!(log.len(), before + 1);
+    // The unlock, then the export.
+    assert_eq!(log.len(), before + 2);
+    assert_eq!(log[before].action, AuditAction::Unlock);
     let entry = log.last().unwrap();
     assert_eq!(entry.action, AuditAction::ExportProcessNotes);
     assert_eq!(entry.record, Some(p.ours.0));
@@ -536,7 +538,7 @@ fn process_notes_export_refuses_without_the_flag_and_is_logged_with_it() {
     assert!(!entry.detail.contains(CANARY));
     let vault = open(&p.root);
     let check = vault.verify_audit().unwrap();
-    assert_eq!(check.entries, before + 1);
+    assert_eq!(check.entries, before + 2);
     assert!(check.problems.is_empty(), "{:?}", check.problems);
 
     // The other couple's notes are theirs alone.
@@ -597,7 +599,7 @@ fn export_note_writes_the_clinical_note_and_logs_it() {
     let check = open(&p.root).verify_audit().unwrap();
     assert!(check.problems.is_empty(), "{:?}", check.problems);
 
-    // An id that is no note is refused, and nothing is logged.
+    // An id that is no note is refused, and only the unlock is logged.
     let before = log.len();
     let out = tandem(
         &p.root,
@@ -610,5 +612,7 @@ fn export_note_writes_the_clinical_note_and_logs_it() {
         ],
     );
     assert!(!out.status.success());
-    assert_eq!(entries(&p.root).unwrap().len(), before);
+    let log = entries(&p.root).unwrap();
+    assert_eq!(log.len(), before + 1);
+    assert_eq!(log[before].action, AuditAction::Unlock);
 }

@@ -5,6 +5,7 @@
 
 use super::command::{Command, LedgerChange, RecoveryChange};
 use super::state::{AppError, AppState, Open, Screen};
+use crate::clinical::search::SearchIndex;
 use crate::clinical::{Measure, draft_note, measure_series};
 use crate::model::{
     Audience, ClinicalNote, Couple, CoupleId, Course, NoteId, NoteSection, PROCESS_NOTE_FORMAT,
@@ -138,6 +139,27 @@ pub fn load_record(
     }
 }
 
+/// A search index over records as read from the vault (the app and `tandem search`).
+pub fn search_index(records: &[RecordBody], library: &Library) -> SearchIndex {
+    let mut index = SearchIndex::new();
+    for body in records {
+        index_record(&mut index, body, library);
+    }
+    index.shrink_to_fit();
+    index
+}
+
+/// Add (or replace) one record in the index.
+pub fn index_record(index: &mut SearchIndex, body: &RecordBody, library: &Library) {
+    match body {
+        RecordBody::Couple(c) => index.add_couple(c),
+        RecordBody::Session(s) => index.add_session(s, library.get(&s.template_id)),
+        RecordBody::Note(n) => index.add_note(n),
+        RecordBody::ProcessNote(n) => index.add_process_note(n),
+        RecordBody::Course(c) => index.add_course(c),
+    }
+}
+
 fn refused(text: &str) -> AppError {
     AppError::Refused(text.to_string())
 }
@@ -221,6 +243,9 @@ impl AppState {
             return Err(refused(
                 "this vault is open read-only; nothing can be saved",
             ));
+        }
+        if let Some(index) = open.search.as_mut() {
+            index_record(index, &body, &self.library);
         }
         open.queue.submit(body, now);
         Ok(())
@@ -696,7 +721,69 @@ impl AppState {
         Ok(())
     }
 
-    fn search(&mut self, _query: &str) -> Result<(), AppError> {
-        Err(refused("search is not available yet"))
+    /// Search every record. The index is built on the first search after unlocking (every
+    /// record is read once) and kept up to date with every save after that.
+    fn search(&mut self, query: &str) -> Result<(), AppError> {
+        let query = query.trim();
+        if query.is_empty() {
+            self.forms.found = None;
+            return Ok(());
+        }
+        if self.open.as_ref().is_some_and(|o| o.search.is_none()) {
+            self.audit(AuditAction::Open, None, "search")?;
+            let open = self
+                .open
+                .as_mut()
+                .ok_or_else(|| refused("the vault is locked"))?;
+            let verified = open.vault.verify()?;
+            let mut index = search_index(&verified.records, &self.library);
+            if let Some(live) = &self.live {
+                index.add_session(live.runner.session(), Some(live.runner.template()));
+            }
+            open.search = Some(index);
+            if !verified.problems.is_empty() {
+                self.tell(format!(
+                    "{} file(s) could not be searched: see the practice page",
+                    verified.problems.len()
+                ));
+            }
+        }
+        let open = self
+            .open
+            .as_ref()
+            .ok_or_else(|| refused("the vault is locked"))?;
+        let results = open
+            .search
+            .as_ref()
+            .map(|i| i.search(query))
+            .unwrap_or_default();
+        self.forms.found = Some(Found {
+            query: query.to_string(),
+            total: results.total,
+            groups: results
+                .groups
+                .into_iter()
+                .map(|g| FoundGroup {
+                    couple: g.couple,
+                    code: g.code,
+                    hits: g
+                        .hits
+                        .into_iter()
+                        .map(|h| {
+                            (
+                                format!(
+                                    "{} {} · {}",
+                                    h.at.format("%Y-%m-%d"),
+                                    h.kind.label(),
+                                    h.place
+                                ),
+                                h.snippet,
+                            )
+                        })
+                        .collect(),
+                })
+                .collect(),
+        });
+        Ok(())
     }
 }

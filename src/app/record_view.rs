@@ -635,15 +635,14 @@ pub fn note_ui(
         }
         ui.add_space(12.0);
         ui.separator();
-        ui.label(RichText::new("Process note (psychotherapy note)").strong());
+        let heading = ui.label(RichText::new("Process note (psychotherapy note)").strong());
         ui.label(RichText::new("Your own working notes. Kept in their own record, never part of the progress note, and in no export unless you export process notes on purpose.").weak());
-        let response = ui.add(
+        ui.add(
             egui::TextEdit::multiline(&mut form.process)
                 .desired_rows(4)
-                .desired_width(f32::INFINITY)
-                .hint_text("Process note"),
-        );
-        let _ = response;
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(heading.id);
         command_button(ui, Command::SaveProcessNote(form.process.clone()), true, out);
     });
     if form.sections != before && !is_final {

@@ -106,6 +106,8 @@ pub struct Open {
     pub notes: Vec<crate::vault::NoteSummary>,
     pub process_notes: Vec<crate::vault::ProcessNoteSummary>,
     pub problems: Vec<FileProblem>,
+    /// The full-text index, built on the first search.
+    pub search: Option<crate::clinical::search::SearchIndex>,
     /// Full sessions of the selected couple, loaded on selection.
     pub selected: Option<CoupleView>,
 }
@@ -404,6 +406,7 @@ impl AppState {
             notes: scan.notes,
             process_notes: scan.process_notes,
             problems: scan.problems,
+            search: None,
             selected: None,
         });
         self.screen = Screen::Practice;
@@ -595,7 +598,14 @@ impl AppState {
     }
 
     fn submit(&mut self, body: RecordBody, now: DateTime<Utc>) -> Result<Ticket, AppError> {
-        Ok(self.open_mut()?.queue.submit(body, now))
+        let open = self
+            .open
+            .as_mut()
+            .ok_or_else(|| refused("the vault is locked"))?;
+        if let Some(index) = open.search.as_mut() {
+            super::record::index_record(index, &body, &self.library);
+        }
+        Ok(open.queue.submit(body, now))
     }
 
     fn save_couple(&mut self, draft: CoupleDraft, now: DateTime<Utc>) -> Result<(), AppError> {

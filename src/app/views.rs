@@ -120,7 +120,7 @@ fn matches_search(couple: &crate::model::Couple, search: &str) -> bool {
 
 pub fn couples_list_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Command>) {
     ui.heading("Couples");
-    labelled_field(ui, "Search", &mut forms.search, false);
+    labelled_field(ui, "Filter couples", &mut forms.search, false);
     ui.checkbox(&mut forms.show_archived, "Show archived");
     command_button(ui, Command::EditCouple(None), true, out);
     ui.separator();
@@ -402,12 +402,35 @@ pub fn practice_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Co
         .resizable(true)
         .default_size(300.0)
         .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let response = labelled_field(ui, "Search records", &mut forms.query, false);
+                let entered =
+                    response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if entered {
+                    out.push(Command::Search(forms.query.clone()));
+                } else {
+                    command_button(ui, Command::Search(forms.query.clone()), true, out);
+                }
+            });
+            ui.separator();
             couples_list_ui(ui, open, forms, out);
             problems_ui(ui, open);
         });
-    egui::CentralPanel::default().show(ui, |ui| match forms.couple.as_mut() {
-        Some(draft) => couple_editor_ui(ui, draft, out),
-        None => couple_page_ui(ui, open, forms, out),
+    egui::CentralPanel::default().show(ui, |ui| {
+        if let Some(found) = &forms.found {
+            egui::ScrollArea::vertical()
+                .id_salt("found")
+                .max_height(280.0)
+                .show(ui, |ui| super::record_view::found_ui(ui, found, out));
+            if ui.button("Clear search").clicked() {
+                out.push(Command::Search(String::new()));
+            }
+            ui.separator();
+        }
+        match forms.couple.as_mut() {
+            Some(draft) => couple_editor_ui(ui, draft, out),
+            None => couple_page_ui(ui, open, forms, out),
+        }
     });
 }
 

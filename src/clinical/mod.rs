@@ -7,6 +7,8 @@
 
 pub mod draft;
 pub mod measures;
+pub mod search;
 
 pub use draft::draft_note;
 pub use measures::{Divergence, Measure, Point, divergence, measure_series};
+pub use search::{CoupleHits, Hit, HitKind, IndexStats, SearchIndex, SearchResults};
