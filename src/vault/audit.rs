@@ -45,6 +45,19 @@ pub enum AuditAction {
     Amend,
     /// Process notes were exported, in their own explicit action.
     ExportProcessNotes,
+    /// A take-home worksheet file was written for a couple to fill in.
+    IssueWorksheet,
+    /// A filled take-home worksheet was brought back into a couple's record (or refused:
+    /// the detail says which).
+    ImportWorksheet,
+    /// The therapist handed the screen to one partner (hand-over mode).
+    HandOver,
+    /// The therapist took the screen back with the passphrase.
+    HandBack,
+    /// Custody of a disclosure document changed (handed over, stored, destroyed).
+    Custody,
+    /// The therapist changed who may see a step.
+    Visibility,
 }
 
 impl AuditAction {
@@ -57,6 +70,12 @@ impl AuditAction {
             AuditAction::Finalize => "finalize",
             AuditAction::Amend => "amend",
             AuditAction::ExportProcessNotes => "export process notes",
+            AuditAction::IssueWorksheet => "issue worksheet",
+            AuditAction::ImportWorksheet => "import worksheet",
+            AuditAction::HandOver => "hand over",
+            AuditAction::HandBack => "hand back",
+            AuditAction::Custody => "custody",
+            AuditAction::Visibility => "visibility",
         }
     }
 }
