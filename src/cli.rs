@@ -96,6 +96,16 @@ pub enum Command {
         /// The name finalized notes are signed with by default.
         #[arg(long, value_name = "NAME")]
         clinician_name: Option<String>,
+        /// Days after the latest safety screens when a re-screen is due (7 to 730).
+        #[arg(long, value_name = "DAYS")]
+        rescreen_days: Option<u32>,
+        /// A safety resource shown beside a positive screen and on the safety card (a
+        /// local helpline, say); repeat for several. Replaces the practice's list.
+        #[arg(long = "resource", value_name = "TEXT")]
+        resources: Vec<String>,
+        /// Remove the practice's own safety resources (the generic ones stay).
+        #[arg(long, conflicts_with = "resources")]
+        clear_resources: bool,
     },
     /// Export a session, a progress report, a clinical note or (explicitly) process notes
     /// as a PDF.
@@ -339,8 +349,22 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             practice_name,
             note_style,
             clinician_name,
+            rescreen_days,
+            resources,
+            clear_resources,
         }) => {
             let mut vault = open(root, Access::ReadWrite)?;
+            if rescreen_days.is_some() || !resources.is_empty() || clear_resources {
+                let days = rescreen_days.unwrap_or(vault.header().rescreen_days);
+                let list = if clear_resources {
+                    Vec::new()
+                } else if resources.is_empty() {
+                    vault.header().safety_resources.clone()
+                } else {
+                    resources
+                };
+                vault.set_safety_settings(days, &list)?;
+            }
             if let Some(mins) = auto_lock_mins {
                 vault.set_auto_lock_mins(mins)?;
             }
@@ -360,6 +384,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
                 vault.header().auto_lock_mins
             )?;
             writeln!(out, "practice name: {:?}", vault.header().practice_name)?;
+            writeln!(
+                out,
+                "re-screen {} days after the latest safety screens",
+                vault.header().rescreen_days
+            )?;
+            for resource in &vault.header().safety_resources {
+                writeln!(out, "safety resource: {resource}")?;
+            }
             Ok(0)
         }
         Some(Command::Export { what }) => export(root, what, out),

@@ -179,6 +179,13 @@ pub enum Command {
     Recovery(RecoveryChange),
     /// Full-text search over the practice.
     Search(String),
+    // Privacy and safety
+    /// Give the screen to one partner for the step on screen (hand-over mode).
+    HandOver(Partner),
+    /// Take the screen back: needs the passphrase typed into the hand-over screen.
+    HandBack,
+    /// Start the couple's private safety screen.
+    StartSafetyScreen(CoupleId),
 }
 
 /// The mirror answers, in button order.
@@ -241,6 +248,9 @@ impl Command {
             Command::Recovery(RecoveryChange::LogTrigger { .. }) => "Log trigger".into(),
             Command::Recovery(RecoveryChange::SetTrust { tag, .. }) => tag.label().into(),
             Command::Search(_) => "Search".into(),
+            Command::HandOver(p) => format!("Hand over to {p}"),
+            Command::HandBack => "Return to the therapist's view".into(),
+            Command::StartSafetyScreen(_) => "Start safety screen".into(),
         }
     }
 
@@ -310,6 +320,13 @@ impl Command {
             }
             Command::ExportNote => "Write the progress note as a PDF for your records",
             Command::FinishReview => "Close the review; items not reviewed stay due",
+            Command::HandOver(_) => {
+                "Show only this partner's part of the step, with no way to anything else; your passphrase brings your view back"
+            }
+            Command::HandBack => "Check the passphrase and return to the session",
+            Command::StartSafetyScreen(_) => {
+                "Each partner answers a few safety questions on their own; joint protocols open after your decision"
+            }
             _ => "",
         };
         match self.shortcut() {

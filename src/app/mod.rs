@@ -4,6 +4,7 @@
 
 pub mod command;
 pub mod exporting;
+pub mod handover;
 pub mod present;
 pub mod record;
 pub mod record_view;
@@ -26,6 +27,10 @@ pub struct TandemApp {
 fn shortcut_commands(state: &AppState) -> Vec<Command> {
     use crate::runner::Action;
     let mut commands = vec![Command::QuickHide];
+    if state.hand_over.is_some() {
+        // A partner has the screen: nothing but hiding it.
+        return commands;
+    }
     if state.open.is_some() {
         commands.push(Command::Lock);
     }
@@ -80,8 +85,37 @@ impl TandemApp {
             self.state.idle.touch(now);
         }
 
-        self.status_ui(ui, &mut commands);
-        if self.state.hidden {
+        let handed = self
+            .state
+            .hand_over
+            .filter(|_| !self.state.hidden && self.state.live.is_some());
+        if let Some(partner) = handed {
+            let AppState {
+                live,
+                forms,
+                status,
+                ..
+            } = &mut self.state;
+            if let Some(live) = live.as_ref() {
+                let message = status
+                    .as_ref()
+                    .filter(|s| s.is_error)
+                    .map(|s| s.text.as_str());
+                handover::handover_ui(
+                    ui,
+                    live,
+                    partner,
+                    &mut forms.passphrase,
+                    message,
+                    now,
+                    &mut commands,
+                );
+            }
+        } else {
+            self.status_ui(ui, &mut commands);
+        }
+        if handed.is_some() {
+        } else if self.state.hidden {
             egui::CentralPanel::default().show(ui, |ui| {
                 let demo = self.state.is_demo();
                 views::unlock_ui(ui, &mut self.state.forms, true, demo, &mut commands);
@@ -181,10 +215,17 @@ impl TandemApp {
                 }
             }
         }
-        if self.state.safety_card && !self.state.hidden {
-            safety_card_ui(ui.ctx(), &mut commands);
+        if self.state.safety_card && !self.state.hidden && handed.is_none() {
+            let resources = self
+                .state
+                .open
+                .as_ref()
+                .map(|o| o.vault.header().safety_resources.clone())
+                .unwrap_or_default();
+            safety_card_ui(ui.ctx(), &resources, &mut commands);
         }
         if !self.state.hidden
+            && handed.is_none()
             && let Some(target) = self.state.forms.export.as_ref().map(|d| d.target)
         {
             let busy = self.state.export_job.is_some();
@@ -299,7 +340,7 @@ impl TandemApp {
 }
 
 /// The card one click away in every session.
-fn safety_card_ui(ctx: &egui::Context, commands: &mut Vec<Command>) {
+fn safety_card_ui(ctx: &egui::Context, resources: &[String], commands: &mut Vec<Command>) {
     egui::Window::new("If a partner becomes abusive or threatening")
         .collapsible(false)
         .resizable(false)
@@ -312,6 +353,15 @@ fn safety_card_ui(ctx: &egui::Context, commands: &mut Vec<Command>) {
             ui.label("• Make a safety plan with the partner at risk before they leave.");
             ui.label("• Record what happened in your clinician notes, not in a joint step.");
             ui.label("• Joint work resumes only after a new private screen and decision.");
+            ui.separator();
+            ui.label(egui::RichText::new("Resources").strong());
+            for line in resources
+                .iter()
+                .map(String::as_str)
+                .chain(views::GENERIC_RESOURCES)
+            {
+                ui.label(format!("• {line}"));
+            }
             if ui.button("Close card").clicked() {
                 commands.push(Command::ShowSafetyCard(false));
             }

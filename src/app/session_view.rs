@@ -98,6 +98,37 @@ fn submit(out: &mut Vec<Command>, action: Action, key: &str) {
     });
 }
 
+/// Who sees the step (changeable: narrower at any time, wider only while nothing is
+/// recorded), and the hand-over buttons for each partner with a part in it.
+fn privacy_row(ui: &mut Ui, live: &Live, visibility: Visibility, out: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        let l = ui.label("Who sees this");
+        egui::ComboBox::from_id_salt("step-visibility")
+            .selected_text(visibility.describe())
+            .show_ui(ui, |ui| {
+                for v in Visibility::ALL {
+                    if ui.selectable_label(v == visibility, v.describe()).clicked()
+                        && v != visibility
+                    {
+                        out.push(act(Action::SetVisibility(v)));
+                    }
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        for partner in super::handover::candidates(live) {
+            let command = Command::HandOver(partner);
+            if ui
+                .button(format!("Hand to {}", name(live, partner)))
+                .on_hover_text(command.tooltip())
+                .clicked()
+            {
+                out.push(command);
+            }
+        }
+    });
+}
+
 pub fn format_secs(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let secs = secs.abs();
@@ -297,13 +328,29 @@ pub fn session_ui(
                     ui.colored_label(ui.visuals().warn_fg_color, "For the therapist only.");
                 }
             }
+            if !runner.is_ended() {
+                privacy_row(ui, live, record.visibility, out);
+            }
             for prompt in &step.prompts {
                 ui.label(RichText::new(fill(prompt)).size(17.0));
             }
             ui.add_space(10.0);
-            ui.add_enabled_ui(!runner.is_ended(), |ui| kind_ui(ui, live, step, &record.data, now, out));
+            ui.add_enabled_ui(!runner.is_ended(), |ui| kind_ui(ui, live, step, &record.data, now, None, out));
         });
     });
+}
+
+/// The step on screen as one partner may fill it in (hand-over mode): only their own
+/// entries, ratings or question list.
+pub(super) fn partner_part_ui(
+    ui: &mut Ui,
+    live: &Live,
+    partner: Partner,
+    now: DateTime<Utc>,
+    out: &mut Vec<Command>,
+) {
+    let (step, record) = live.runner.current();
+    kind_ui(ui, live, step, &record.data, now, Some(partner), out);
 }
 
 fn kind_ui(
@@ -312,9 +359,11 @@ fn kind_ui(
     step: &Step,
     data: &StepData,
     now: DateTime<Utc>,
+    only: Option<Partner>,
     out: &mut Vec<Command>,
 ) {
     let roles = live.runner.current().1.roles;
+    let shown = |r: Respondent| only.is_none_or(|p| r == Respondent::Partner(p));
     match (&step.kind, data) {
         (
             StepKind::ParaphraseLoop {
@@ -324,8 +373,8 @@ fn kind_ui(
                 ..
             },
             StepData::Loop(l),
-        ) => loop_ui(ui, live, l, stems, stages, feelings, out),
-        (StepKind::Floor { rules, .. }, StepData::Floor(f)) => {
+        ) if only.is_none() => loop_ui(ui, live, l, stems, stages, feelings, out),
+        (StepKind::Floor { rules, .. }, StepData::Floor(f)) if only.is_none() => {
             floor_ui(ui, live, f, rules, now, out)
         }
         (
@@ -335,7 +384,15 @@ fn kind_ui(
                 ..
             },
             StepData::Questions(q),
-        ) => questions_ui(ui, live, q, categories, *answering, out),
+        ) if shown(Respondent::Partner(q.owner)) => questions_ui(
+            ui,
+            live,
+            q,
+            categories,
+            *answering && only.is_none(),
+            only.is_some(),
+            out,
+        ),
         (
             StepKind::Plan {
                 owners,
@@ -343,7 +400,7 @@ fn kind_ui(
                 review_after_days,
             },
             StepData::Plan(p),
-        ) => {
+        ) if only.is_none() => {
             let owners: Vec<Partner> = owners.iter().filter_map(|r| roles.partner(*r)).collect();
             plan_ui(
                 ui,
@@ -357,7 +414,11 @@ fn kind_ui(
             )
         }
         (StepKind::Rating { raters, items, .. }, StepData::Rating(r)) => {
-            for rater in raters.iter().filter_map(|role| roles.partner(*role)) {
+            for rater in raters
+                .iter()
+                .filter_map(|role| roles.partner(*role))
+                .filter(|p| shown(Respondent::Partner(*p)))
+            {
                 ui.group(|ui| {
                     ui.label(RichText::new(name(live, rater)).strong());
                     for item in items {
@@ -416,7 +477,10 @@ fn kind_ui(
                     RichText::new(format!("Sentence starters: {}", stems.join("  ·  "))).italics(),
                 );
             }
-            for respondent in respondents_of(*respondents, roles) {
+            for respondent in respondents_of(*respondents, roles)
+                .into_iter()
+                .filter(|r| shown(*r))
+            {
                 let mut text = entries
                     .entries
                     .get(&respondent)
@@ -439,7 +503,10 @@ fn kind_ui(
             },
             StepData::Choice(entries),
         ) => {
-            for respondent in respondents_of(*respondents, roles) {
+            for respondent in respondents_of(*respondents, roles)
+                .into_iter()
+                .filter(|r| shown(*r))
+            {
                 ui.group(|ui| {
                     ui.label(RichText::new(who(live, respondent)).strong());
                     let chosen = entries
@@ -470,7 +537,10 @@ fn kind_ui(
             }
         }
         (StepKind::Checklist { respondents, items }, StepData::Checklist(entries)) => {
-            for respondent in respondents_of(*respondents, roles) {
+            for respondent in respondents_of(*respondents, roles)
+                .into_iter()
+                .filter(|r| shown(*r))
+            {
                 ui.group(|ui| {
                     ui.label(RichText::new(who(live, respondent)).strong());
                     let ticked = entries
@@ -885,12 +955,14 @@ fn status_label(status: QuestionStatus) -> &'static str {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn questions_ui(
     ui: &mut Ui,
     live: &Live,
     q: &crate::model::QuestionsRecord,
     categories: &[String],
     answering: bool,
+    owner_alone: bool,
     out: &mut Vec<Command>,
 ) {
     let owner = name(live, q.owner);
@@ -908,7 +980,7 @@ fn questions_ui(
         ui.group(|ui| {
             ui.horizontal(|ui| {
                 ui.label(RichText::new(format!("{}. {}", position + 1, item.text)).strong());
-                if item.caution {
+                if item.caution && !owner_alone {
                     ui.colored_label(ui.visuals().warn_fg_color, "caution");
                 }
             });
@@ -937,7 +1009,7 @@ fn questions_ui(
                     }));
                 }
                 let mut caution = item.caution;
-                if ui.checkbox(&mut caution, "Caution").changed() {
+                if !owner_alone && ui.checkbox(&mut caution, "Caution").changed() {
                     out.push(act(Action::SetCaution {
                         id: item.id,
                         caution,
@@ -947,13 +1019,24 @@ fn questions_ui(
                 egui::ComboBox::from_id_salt(("status", item.id))
                     .selected_text(status_label(item.status))
                     .show_ui(ui, |ui| {
-                        for status in [
-                            QuestionStatus::Draft,
-                            QuestionStatus::Vetted,
-                            QuestionStatus::Included,
-                            QuestionStatus::Deferred,
-                            QuestionStatus::Withdrawn,
-                        ] {
+                        // Vetting and deferring are the therapist's; the owner alone
+                        // drafts, includes or withdraws.
+                        let choices: &[QuestionStatus] = if owner_alone {
+                            &[
+                                QuestionStatus::Draft,
+                                QuestionStatus::Included,
+                                QuestionStatus::Withdrawn,
+                            ]
+                        } else {
+                            &[
+                                QuestionStatus::Draft,
+                                QuestionStatus::Vetted,
+                                QuestionStatus::Included,
+                                QuestionStatus::Deferred,
+                                QuestionStatus::Withdrawn,
+                            ]
+                        };
+                        for &status in choices {
                             if ui
                                 .selectable_label(item.status == status, status_label(status))
                                 .clicked()

@@ -3,9 +3,16 @@
 
 use super::command::{Command, CoupleDraft, ExportDraft, ExportTarget};
 use super::exporting::ExportJob;
-use crate::model::{COUPLE_FORMAT, Couple, CoupleFacts, CoupleId, PartnerInfo, Session, SessionId};
-use crate::runner::{Action, Runner, Start, facts::couple_facts};
+use crate::model::{
+    COUPLE_FORMAT, Couple, CoupleFacts, CoupleId, Partner, PartnerInfo, Session, SessionId,
+    Visibility,
+};
+use crate::runner::{
+    Action, Runner, Start,
+    facts::{SAFETY_SCREEN_TEMPLATE, SafetyStatus, safety_status},
+};
 use crate::template::Library;
+use crate::vault::audit::AuditAction;
 use crate::vault::idle::IdleLock;
 use crate::vault::saver::{SaveOutcome, SaveQueue, Ticket};
 use crate::vault::{
@@ -117,6 +124,8 @@ pub struct CoupleView {
     pub couple: Couple,
     pub sessions: Vec<Session>,
     pub facts: CoupleFacts,
+    /// What the safety screens say: positive screens, dates, the re-screen date.
+    pub safety: SafetyStatus,
     /// Progress notes by session.
     pub notes: Vec<crate::model::ClinicalNote>,
     pub process_notes: Vec<crate::model::ProcessNote>,
@@ -175,6 +184,9 @@ pub struct AppState {
     pub demo_dir: Option<tempfile::TempDir>,
     /// A PDF being written on its own thread.
     pub export_job: Option<ExportJob>,
+    /// Hand-over mode: the screen belongs to this partner, for the step on screen only,
+    /// until the therapist's passphrase takes it back.
+    pub hand_over: Option<Partner>,
 }
 
 /// Why a command failed; shown once in the status line.
@@ -217,6 +229,7 @@ impl AppState {
             status: None,
             hidden: false,
             present: false,
+            hand_over: None,
             safety_card: false,
             idle: IdleLock::new(10, now),
             demo_dir: None,
@@ -270,7 +283,13 @@ impl AppState {
             Command::Unlock => self.unlock(now),
             Command::Lock => self.lock(false),
             Command::QuickHide => self.lock(true),
-            Command::SelectCouple(id) => self.select_couple(id),
+            Command::SelectCouple(id) => {
+                self.select_couple(id)?;
+                if matches!(self.screen, Screen::ChooseTemplate(_)) {
+                    self.screen = Screen::Practice;
+                }
+                Ok(())
+            }
             Command::EditCouple(id) => {
                 let draft = match id.and_then(|id| self.couple(id)) {
                     Some(c) => CoupleDraft {
@@ -313,10 +332,33 @@ impl AppState {
                     .as_mut()
                     .ok_or_else(|| refused("no session is running"))?;
                 let is_nav = matches!(action, Action::Next | Action::Back | Action::Skip { .. });
+                if is_nav && self.hand_over.is_some() {
+                    return Err(refused("the screen is with a partner: take it back first"));
+                }
+                let visibility = match &action {
+                    Action::SetVisibility(v) => Some(*v),
+                    _ => None,
+                };
                 live.runner.apply(action, now)?;
                 live.dirty = true;
                 if is_nav {
                     self.forms.skip_reason.clear();
+                }
+                if let Some(v) = visibility {
+                    let (session, step) = {
+                        let (_, record) = live.runner.current();
+                        (live.runner.session().id, record.step_id.clone())
+                    };
+                    let to = match v {
+                        Visibility::Joint => "joint",
+                        Visibility::PartnerPrivate => "private",
+                        Visibility::ClinicianOnly => "clinician-only",
+                    };
+                    self.audit(
+                        AuditAction::Visibility,
+                        Some(session.0),
+                        &format!("step {step} now {to}"),
+                    )?;
                 }
                 Ok(())
             }
@@ -354,6 +396,14 @@ impl AppState {
                 self.present = !self.present && self.live.is_some();
                 Ok(())
             }
+            Command::HandOver(partner) => self.hand_over(partner),
+            Command::HandBack => self.hand_back(now),
+            Command::StartSafetyScreen(couple) => self.start_session(
+                couple,
+                SAFETY_SCREEN_TEMPLATE,
+                crate::model::Bindings::default(),
+                now,
+            ),
             Command::ShowSafetyCard(show) => {
                 self.safety_card = show;
                 Ok(())
@@ -518,6 +568,7 @@ impl AppState {
         self.forms.recovery = Default::default();
         self.present = false;
         self.safety_card = false;
+        self.hand_over = None;
         self.forms.clear_secrets();
         self.forms.couple = None;
         self.forms.export = None;
@@ -569,12 +620,14 @@ impl AppState {
             .cloned()
             .ok_or_else(|| refused("that couple is not in this vault"))?;
         let (sessions, damaged) = open.vault.couple_sessions(&open.sessions, id);
-        let facts = couple_facts(&sessions);
+        let safety = safety_status(&sessions);
+        let facts = safety.facts.clone();
         let record = super::record::load_record(open, &self.library, &couple, &sessions);
         open.selected = Some(CoupleView {
             couple,
             sessions,
             facts,
+            safety,
             notes: record.notes,
             process_notes: record.process_notes,
             course: record.course,
@@ -628,7 +681,7 @@ impl AppState {
                 name: draft.name_b.trim().to_string(),
                 pronouns: draft.pronouns_b.trim().to_string(),
             },
-            created_on: existing.map_or(now.date_naive(), |c| c.created_on),
+            created_on: existing.as_ref().map_or(now.date_naive(), |c| c.created_on),
             archived: draft.archived,
         };
         self.submit(RecordBody::Couple(couple.clone()), now)?;
@@ -639,7 +692,61 @@ impl AppState {
         }
         open.couples.sort_by(|a, b| a.code.cmp(&b.code));
         self.forms.couple = None;
-        self.select_couple(Some(couple.id))
+        self.select_couple(Some(couple.id))?;
+        if existing.is_none() {
+            self.tell("Next: each partner's private safety screen. Joint protocols open once both are recorded and you have decided.");
+        }
+        Ok(())
+    }
+
+    /// Give the screen to one partner for the step on screen, if they have a part in it.
+    fn hand_over(&mut self, partner: Partner) -> Result<(), AppError> {
+        let live = self
+            .live
+            .as_ref()
+            .ok_or_else(|| refused("no session is running"))?;
+        if live.runner.is_ended() {
+            return Err(refused("the session has ended"));
+        }
+        if !super::handover::has_part(live, partner) {
+            return Err(refused("this step has nothing for that partner to fill in"));
+        }
+        let session = live.runner.session().id;
+        let open = self.open_mut()?;
+        if open.vault.header().encryption != crate::vault::Encryption::Age {
+            return Err(refused(
+                "this vault has no passphrase, so the screen could not be taken back safely",
+            ));
+        }
+        self.audit(AuditAction::HandOver, Some(session.0), &partner.to_string())?;
+        self.hand_over = Some(partner);
+        self.present = false;
+        self.safety_card = false;
+        self.forms.export = None;
+        self.forms.clear_secrets();
+        self.status = None;
+        Ok(())
+    }
+
+    /// Take the screen back with the passphrase. A wrong passphrase keeps the hand-over.
+    fn hand_back(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        if self.hand_over.is_none() {
+            return Ok(());
+        }
+        let passphrase = SecretString::from(std::mem::take(&mut self.forms.passphrase));
+        let session = self.live.as_ref().map(|l| l.runner.session().id.0);
+        let open = self.open_mut()?;
+        if open.vault.check_passphrase(&passphrase)? {
+            self.audit(AuditAction::HandBack, session, "")?;
+            self.hand_over = None;
+            self.autosave(now);
+            Ok(())
+        } else {
+            self.audit(AuditAction::HandBack, session, "refused")?;
+            Err(refused(
+                "That is not the passphrase. Please give the laptop back to your therapist.",
+            ))
+        }
     }
 
     fn start_session(

@@ -211,18 +211,7 @@ pub fn couple_page_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec
             out,
         );
     });
-    let screened = view.facts.screened.len();
-    ui.label(match (screened, view.facts.safety_decision) {
-        (2, Some(d)) => format!(
-            "Safety: both partners screened; decision: {}",
-            match d {
-                crate::model::SafetyDecision::JointWork => "joint work",
-                crate::model::SafetyDecision::JointWorkWithSafetyProtocol => "joint work with a safety protocol",
-                crate::model::SafetyDecision::IndividualWorkOnly => "individual work only",
-            }
-        ),
-        (n, _) => format!("Safety: {n} of 2 private screens recorded; joint protocols stay locked until both are, and a decision allows joint work"),
-    });
+    safety_ui(ui, open, view, out);
     super::record_view::tabs_ui(ui, forms.tab, out);
     ui.separator();
     egui::ScrollArea::vertical().show(ui, |ui| match forms.tab {
@@ -232,6 +221,83 @@ pub fn couple_page_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec
         }
         CoupleTab::Progress => super::record_view::progress_ui(ui, view),
         CoupleTab::Recovery => super::record_view::recovery_ui(ui, view, &mut forms.recovery, out),
+    });
+}
+
+/// Generic resources, shown with the practice's own (set in the settings).
+pub const GENERIC_RESOURCES: [&str; 3] = [
+    "In immediate danger: call the local emergency number.",
+    "A domestic abuse helpline in the partner's area (confidential advice and safety planning).",
+    "A crisis line for thoughts of suicide or self-harm.",
+];
+
+/// The couple's safety: screens recorded, the decision, a positive screen with resources,
+/// the re-screen date, and the button that starts a screen.
+fn safety_ui(ui: &mut Ui, open: &Open, view: &super::state::CoupleView, out: &mut Vec<Command>) {
+    let safety = &view.safety;
+    let c = &view.couple;
+    let header = open.vault.header();
+    let today = chrono::Local::now().date_naive();
+    ui.group(|ui| {
+        ui.label(RichText::new("Safety").strong());
+        let screened = safety.facts.screened.len();
+        let decision = safety.facts.safety_decision.map(|d| match d {
+            crate::model::SafetyDecision::JointWork => "joint work",
+            crate::model::SafetyDecision::JointWorkWithSafetyProtocol => {
+                "joint work with a safety protocol"
+            }
+            crate::model::SafetyDecision::IndividualWorkOnly => "individual work only",
+        });
+        if safety.joint_work_cleared() {
+            ui.label(format!(
+                "Both partners screened in private; decision: {}. Joint protocols are open.",
+                decision.unwrap_or_default()
+            ));
+        } else {
+            let why = match (screened, decision) {
+                (2, Some(d)) => format!("both partners screened; decision: {d}"),
+                (2, None) => "both partners screened; no decision recorded since the latest screen".into(),
+                (n, _) => format!("{n} of 2 private screens recorded"),
+            };
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("Joint protocols are locked: {why}."),
+            );
+        }
+        if !safety.positive.is_empty() {
+            let who: Vec<&str> = safety
+                .positive
+                .iter()
+                .map(|p| c.partner(*p).name.as_str())
+                .collect();
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!(
+                    "Positive screen: {}. Make a fuller private assessment; joint work stays locked until you record a decision.",
+                    who.join(" and ")
+                ),
+            );
+            ui.collapsing("Safety resources", |ui| {
+                for line in header.safety_resources.iter().map(String::as_str).chain(GENERIC_RESOURCES) {
+                    ui.label(format!("• {line}"));
+                }
+                ui.label(RichText::new("Never hand out written material that could put someone at risk if found at home.").weak());
+            });
+        }
+        let due = safety.rescreen_due(today, header.rescreen_days);
+        ui.horizontal(|ui| {
+            if screened < 2 {
+                ui.label("Start with each partner's private screen.");
+            } else if due <= today {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Re-screen due (since {}).", due.format("%-d %b %Y")),
+                );
+            } else {
+                ui.label(format!("Next re-screen: {}.", due.format("%-d %b %Y")));
+            }
+            command_button(ui, Command::StartSafetyScreen(c.id), true, out);
+        });
     });
 }
 

@@ -158,6 +158,38 @@ pub enum Visibility {
     ClinicianOnly,
 }
 
+impl Visibility {
+    pub const ALL: [Visibility; 3] = [
+        Visibility::Joint,
+        Visibility::PartnerPrivate,
+        Visibility::ClinicianOnly,
+    ];
+
+    /// How many audiences see a step: the joint view is the widest, clinician-only the
+    /// narrowest.
+    fn reach(self) -> u8 {
+        match self {
+            Visibility::Joint => 2,
+            Visibility::PartnerPrivate => 1,
+            Visibility::ClinicianOnly => 0,
+        }
+    }
+
+    /// True when `self` lets more people see a step than `other`.
+    pub fn is_wider_than(self, other: Visibility) -> bool {
+        self.reach() > other.reach()
+    }
+
+    /// Plain words for the therapist's screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Visibility::Joint => "Both partners",
+            Visibility::PartnerPrivate => "Each partner their own",
+            Visibility::ClinicianOnly => "Therapist only",
+        }
+    }
+}
+
 /// The five dimensions of the TRUST framework a protocol works on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum TrustTag {

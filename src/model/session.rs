@@ -105,6 +105,24 @@ pub enum StepData {
     Checklist(EntriesRecord<Vec<String>>),
 }
 
+impl StepData {
+    /// True once anything was entered in the step (text, a tick, a rating, a question,
+    /// a mirror, a floor exchange).
+    pub fn has_entries(&self) -> bool {
+        match self {
+            StepData::Script | StepData::SwapRoles => false,
+            StepData::Loop(l) => l.message.is_some() || !l.attempts.is_empty(),
+            StepData::Floor(f) => !f.exchanges.is_empty(),
+            StepData::Questions(q) => !q.items.is_empty(),
+            StepData::Plan(p) => !p.commitments.is_empty(),
+            StepData::Rating(r) => !r.values.is_empty(),
+            StepData::Text(e) => !e.entries.is_empty(),
+            StepData::Choice(e) => !e.entries.is_empty(),
+            StepData::Checklist(e) => !e.entries.is_empty(),
+        }
+    }
+}
+
 /// A navigation or role event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {

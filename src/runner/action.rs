@@ -3,6 +3,7 @@
 
 use crate::model::{
     Accuracy, CommitmentDraft, LoopStage, MirrorOutcome, Partner, QuestionStatus, Respondent,
+    Visibility,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,10 @@ pub enum Action {
     },
     /// Replace the clinician's note on the step on screen.
     Note(String),
+    /// Change who may see the step on screen. Narrowing is always allowed; widening only
+    /// while nothing is recorded in the step (what was written in private stays private),
+    /// and never for the safety screen.
+    SetVisibility(Visibility),
     /// Stop the session (always allowed: safety first).
     End,
 
@@ -143,6 +148,7 @@ impl Action {
             Action::SwapRoles => "Swap roles",
             Action::ConfirmGate { .. } => "Confirm",
             Action::Note(_) => "Note",
+            Action::SetVisibility(_) => "Who sees this",
             Action::End => "End",
             Action::SpeakerSays(_) => "Speaker's message",
             Action::Mirror(_) => "Mirror",

@@ -8,6 +8,8 @@
 use crate::model::{
     CoupleFacts, Partner, Respondent, SafetyDecision, Session, StepData, StepStatus,
 };
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const SAFETY_SCREEN_TEMPLATE: &str = "safety-screen";
 
@@ -24,37 +26,157 @@ fn decision_of(option: &str) -> Option<SafetyDecision> {
     }
 }
 
+/// Everything the couple's sessions say about safety: the facts the runner's gates use,
+/// which partners' latest screens were positive, when each was last screened, and the
+/// re-screen date the therapist set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SafetyStatus {
+    pub facts: CoupleFacts,
+    /// Partners whose latest recorded screen has anything ticked.
+    pub positive: BTreeSet<Partner>,
+    /// When each partner's latest screen was recorded.
+    pub last_screened: BTreeMap<Partner, DateTime<Utc>>,
+    /// The re-screen date written in the latest screen's `rescreen` step, if it holds a
+    /// date (YYYY-MM-DD).
+    pub rescreen_on: Option<NaiveDate>,
+}
+
+impl SafetyStatus {
+    /// When the next screen is due: the date the therapist set, else `interval_days`
+    /// after the older of the two latest screens; today when a partner was never
+    /// screened.
+    pub fn rescreen_due(&self, today: NaiveDate, interval_days: u32) -> NaiveDate {
+        if let Some(date) = self.rescreen_on {
+            return date;
+        }
+        let oldest = [Partner::A, Partner::B]
+            .iter()
+            .map(|p| self.last_screened.get(p))
+            .collect::<Option<Vec<_>>>()
+            .and_then(|dates| dates.into_iter().min().copied());
+        match oldest {
+            Some(at) => at.date_naive() + chrono::Days::new(u64::from(interval_days)),
+            None => today,
+        }
+    }
+
+    /// True when joint protocols are open: both screened and a decision allowing it.
+    pub fn joint_work_cleared(&self) -> bool {
+        self.facts.screened.len() == 2
+            && matches!(
+                self.facts.safety_decision,
+                Some(SafetyDecision::JointWork | SafetyDecision::JointWorkWithSafetyProtocol)
+            )
+    }
+}
+
+/// The first YYYY-MM-DD date in a text.
+fn first_date(text: &str) -> Option<NaiveDate> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .find_map(|word| NaiveDate::parse_from_str(word, "%Y-%m-%d").ok())
+}
+
 /// The safety facts from a couple's sessions, the latest screen winning.
 pub fn couple_facts<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> CoupleFacts {
+    safety_status(sessions).facts
+}
+
+/// Read every safety screen in order. A positive screen (anything ticked) withdraws any
+/// earlier decision: joint protocols lock again until the therapist decides anew.
+pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> SafetyStatus {
     let mut screens: Vec<&Session> = sessions
         .into_iter()
         .filter(|s| s.template_id == SAFETY_SCREEN_TEMPLATE)
         .collect();
     screens.sort_by_key(|s| s.started_at);
-    let mut facts = CoupleFacts::default();
+    let mut status = SafetyStatus::default();
     for session in screens {
         for step in &session.steps {
             let done = step.status == StepStatus::Done;
-            match (step.step_id.as_str(), &step.data) {
-                ("screen-a", _) if done => {
-                    facts.screened.insert(Partner::A);
+            let screen_of = match step.step_id.as_str() {
+                "screen-a" => Some(Partner::A),
+                "screen-b" => Some(Partner::B),
+                _ => None,
+            };
+            match (screen_of, step.step_id.as_str(), &step.data) {
+                (Some(partner), _, data) if done => {
+                    status.facts.screened.insert(partner);
+                    status
+                        .last_screened
+                        .insert(partner, step.first_entered_at.unwrap_or(session.started_at));
+                    let ticked = match data {
+                        StepData::Checklist(entries) => {
+                            entries.entries.values().any(|t| !t.is_empty())
+                        }
+                        _ => false,
+                    };
+                    if ticked {
+                        status.positive.insert(partner);
+                        status.facts.safety_decision = None;
+                    } else {
+                        status.positive.remove(&partner);
+                    }
                 }
-                ("screen-b", _) if done => {
-                    facts.screened.insert(Partner::B);
-                }
-                ("decision", StepData::Choice(entries)) => {
+                (None, "decision", StepData::Choice(entries)) => {
                     if let Some(decision) = entries
                         .entries
                         .get(&Respondent::Clinician)
                         .and_then(|chosen| chosen.first())
                         .and_then(|option| decision_of(option))
                     {
-                        facts.safety_decision = Some(decision);
+                        status.facts.safety_decision = Some(decision);
+                    }
+                }
+                (None, "rescreen", StepData::Text(entries)) => {
+                    if let Some(date) = entries
+                        .entries
+                        .get(&Respondent::Clinician)
+                        .and_then(|text| first_date(text))
+                    {
+                        status.rescreen_on = Some(date);
                     }
                 }
                 _ => {}
             }
         }
     }
-    facts
+    status
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    #[test]
+    fn a_date_is_found_anywhere_in_the_rescreen_text() {
+        assert_eq!(
+            first_date("Re-screen on: 2027-02-01, sooner if needed"),
+            Some(day(2027, 2, 1))
+        );
+        assert_eq!(first_date("in three months"), None);
+        assert_eq!(first_date("2027-13-01"), None);
+    }
+
+    #[test]
+    fn a_rescreen_is_due_after_the_interval_from_the_older_screen_or_on_the_set_date() {
+        let today = day(2026, 11, 23);
+        let mut status = SafetyStatus::default();
+        assert_eq!(status.rescreen_due(today, 90), today, "never screened: now");
+        let at = |d| Utc.from_utc_datetime(&day(2026, 6, d).and_hms_opt(9, 0, 0).expect("time"));
+        status.last_screened.insert(Partner::A, at(10));
+        assert_eq!(
+            status.rescreen_due(today, 90),
+            today,
+            "one partner only: now"
+        );
+        status.last_screened.insert(Partner::B, at(1));
+        assert_eq!(status.rescreen_due(today, 90), day(2026, 8, 30));
+        status.rescreen_on = Some(day(2026, 7, 15));
+        assert_eq!(status.rescreen_due(today, 90), day(2026, 7, 15));
+    }
 }

@@ -11,7 +11,7 @@ mod kinds;
 use crate::model::{
     Bindings, CoupleFacts, CoupleId, LogEntry, LogEvent, Partner, QuestionsRecord, Respondent,
     Respondents, Role, SESSION_FORMAT, SafetyDecision, Session, SessionId, StepData, StepRecord,
-    StepStatus,
+    StepStatus, Visibility,
 };
 use crate::template::{Gate, Step, StepKind, Template, fill};
 use chrono::{DateTime, Utc};
@@ -441,6 +441,7 @@ impl Runner {
                 self.session.steps[index].clinician_note = text;
                 Ok(())
             }
+            Action::SetVisibility(visibility) => self.set_visibility(visibility),
             Action::End => {
                 self.leave(now, None);
                 self.session.ended_at = Some(now);
@@ -457,6 +458,26 @@ impl Runner {
                 kinds::apply(&step.kind, record, other, now)
             }
         }
+    }
+
+    fn set_visibility(&mut self, visibility: Visibility) -> Result<(), RunError> {
+        let index = self.session.current;
+        let record = &mut self.session.steps[index];
+        if visibility.is_wider_than(record.visibility) {
+            if self.template.id == facts::SAFETY_SCREEN_TEMPLATE {
+                return Err(RunError::Refused(
+                    "the safety screen is never shown more widely".into(),
+                ));
+            }
+            if record.data.has_entries() {
+                return Err(RunError::Refused(
+                    "something was already recorded here in confidence; it can be made more private, not less"
+                        .into(),
+                ));
+            }
+        }
+        record.visibility = visibility;
+        Ok(())
     }
 
     fn log(&mut self, at: DateTime<Utc>, event: LogEvent) {

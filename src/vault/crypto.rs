@@ -48,6 +48,14 @@ impl Cipher {
         }
     }
 
+    /// True when `identity` is the one this cipher opens records with.
+    pub fn is_identity(&self, identity: &x25519::Identity) -> bool {
+        match self {
+            Cipher::Age(own) => own.to_public().to_string() == identity.to_public().to_string(),
+            Cipher::Plain => false,
+        }
+    }
+
     /// Decrypt a record file's bytes. The error says why without any content.
     pub fn open(&self, sealed: &[u8]) -> std::result::Result<Vec<u8>, String> {
         match self {

@@ -67,10 +67,22 @@ pub struct Header {
     /// never a client's.
     #[serde(default)]
     pub clinician_name: String,
+    /// Days after the older of the two latest safety screens when a re-screen is due
+    /// (unless the therapist wrote a date in the screen).
+    #[serde(default = "ninety")]
+    pub rescreen_days: u32,
+    /// The practice's own safety resources (local helplines, shelters, crisis services),
+    /// shown beside a positive screen and on the safety card. Not clinical.
+    #[serde(default)]
+    pub safety_resources: Vec<String>,
 }
 
 fn ten() -> u32 {
     10
+}
+
+fn ninety() -> u32 {
+    90
 }
 
 /// How to protect a new vault.
@@ -271,6 +283,8 @@ impl Vault {
             practice_name: String::new(),
             note_style: crate::model::NoteStyle::default(),
             clinician_name: String::new(),
+            rescreen_days: ninety(),
+            safety_resources: Vec::new(),
         };
         // The header goes last: a folder without it is not a vault, so a crash during
         // init never leaves a half-made vault that looks whole.
@@ -643,6 +657,23 @@ impl Vault {
             .map_err(io_at("cannot write", &path))
     }
 
+    /// Whether `passphrase` is this vault's passphrase (hand-over mode asks for it before
+    /// the therapist's view comes back). Costs one key derivation, like an unlock.
+    pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<bool> {
+        if self.header.encryption != Encryption::Age {
+            return Err(VaultError::Crypto(
+                "this vault has no passphrase, so it cannot protect a hand-over".into(),
+            ));
+        }
+        let path = self.root.join(IDENTITY_FILE);
+        let wrapped = fs::read(&path).map_err(io_at("cannot read", &path))?;
+        match crypto::unwrap_identity(&wrapped, passphrase) {
+            Ok(identity) => Ok(self.cipher.is_identity(&identity)),
+            Err(VaultError::WrongPassphrase) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Set the idle time after which the app locks (1 to 240 minutes), saved in
     /// `vault.ron`.
     pub fn set_auto_lock_mins(&mut self, mins: u32) -> Result<()> {
@@ -718,6 +749,37 @@ impl Vault {
         let mut header = self.header.clone();
         header.note_style = style;
         header.clinician_name = name.to_string();
+        write_header(&self.root, &header)?;
+        self.header = header;
+        Ok(())
+    }
+
+    /// Set the re-screen interval (7 to 730 days) and the practice's safety resources
+    /// (each one line of at most 200 characters, at most 20).
+    pub fn set_safety_settings(&mut self, rescreen_days: u32, resources: &[String]) -> Result<()> {
+        self.check_writable()?;
+        if !(7..=730).contains(&rescreen_days) {
+            return Err(VaultError::Invalid(
+                "the re-screen interval must be between 7 and 730 days".into(),
+            ));
+        }
+        let resources: Vec<String> = resources
+            .iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect();
+        if resources.len() > 20
+            || resources
+                .iter()
+                .any(|r| r.chars().count() > 200 || r.chars().any(char::is_control))
+        {
+            return Err(VaultError::Invalid(
+                "safety resources must be at most 20 lines of at most 200 characters each".into(),
+            ));
+        }
+        let mut header = self.header.clone();
+        header.rescreen_days = rescreen_days;
+        header.safety_resources = resources;
         write_header(&self.root, &header)?;
         self.header = header;
         Ok(())

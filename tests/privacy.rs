@@ -1,0 +1,415 @@
+//! Partner privacy and the safety gate, driven through the app like a therapist drives it:
+//! hand-over mode, a step made private by the therapist, canaries that must never reach
+//! the other partner's screen, the couple's screen or the wrong export, and joint
+//! protocols that stay locked until both private screens and a decision are recorded.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{Queryable, by};
+use tandem::app::state::DEMO_PASSPHRASE;
+use tandem::app::{AppConfig, TandemApp};
+use tandem::export::{Context, SessionDocument, Zone, session_report};
+use tandem::model::{Audience, Partner, Respondent, Session, StepData, Visibility};
+use tandem::vault::audit::AuditAction;
+use tandem::vault::{RecordBody, RecordKind};
+
+fn demo_app() -> Harness<'static, TandemApp> {
+    let config = AppConfig {
+        vault_root: None,
+        demo: true,
+        kdf_log_n: 10,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1300.0))
+        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
+    harness.run();
+    harness
+}
+
+fn click(h: &mut Harness<'_, TandemApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn type_into(h: &mut Harness<'_, TandemApp>, role: Role, label: &str, text: &str) {
+    h.get_by_role_and_label(role, label).focus();
+    h.run();
+    h.get_by_role_and_label(role, label).type_text(text);
+    h.run();
+}
+
+/// Whether any label or field value on screen contains `needle`.
+fn on_screen(h: &Harness<'_, TandemApp>, needle: &str) -> bool {
+    h.query_all(by().predicate(|node| {
+        node.label().is_some_and(|l| l.contains(needle))
+            || node.value().is_some_and(|v| v.contains(needle))
+    }))
+    .next()
+    .is_some()
+}
+
+fn status(h: &Harness<'_, TandemApp>) -> Option<(String, bool)> {
+    h.state()
+        .state
+        .status
+        .as_ref()
+        .map(|s| (s.text.clone(), s.is_error))
+}
+
+fn template_label(h: &Harness<'_, TandemApp>, id: &str) -> String {
+    let t = h.state().state.library.get(id).expect("template").clone();
+    format!("{}  ·  {} min", t.title, t.length_mins)
+}
+
+fn start(h: &mut Harness<'_, TandemApp>, template_id: &str) {
+    click(h, "C-0101  Maya Okafor & Daniel Reyes");
+    click(h, "New session");
+    let label = template_label(h, template_id);
+    click(h, &label);
+    click(h, "Start session");
+    assert!(h.state().state.live.is_some(), "{:?}", status(h));
+}
+
+fn live_session(h: &Harness<'_, TandemApp>) -> Session {
+    h.state()
+        .state
+        .live
+        .as_ref()
+        .expect("live")
+        .runner
+        .session()
+        .clone()
+}
+
+fn hand_back(h: &mut Harness<'_, TandemApp>, passphrase: &str) {
+    type_into(h, Role::PasswordInput, "Therapist's passphrase", passphrase);
+    click(h, "Return to the therapist's view");
+}
+
+fn ctx() -> Context {
+    Context {
+        practice: "Test practice".into(),
+        now: chrono::Utc::now(),
+        zone: Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("utc")),
+    }
+}
+
+const A_PRIVATE: &str = "CANARY-A-PRIVATE-771";
+const B_PRIVATE: &str = "CANARY-B-PRIVATE-772";
+const CLINICIAN: &str = "CANARY-CLINICIAN-773";
+
+#[test]
+fn a_step_made_private_reaches_each_partner_alone_through_hand_over() {
+    let mut h = demo_app();
+    start(&mut h, "rebuilding-trust-tips");
+    click(&mut h, "Next");
+    click(&mut h, "Next");
+    let index = live_session(&h).current;
+    assert_eq!(live_session(&h).steps[index].visibility, Visibility::Joint);
+
+    // The therapist makes the shared step private before anyone writes in it.
+    h.get_by_label("Who sees this").click();
+    h.run();
+    click(&mut h, "Each partner their own");
+    assert_eq!(
+        live_session(&h).steps[index].visibility,
+        Visibility::PartnerPrivate,
+        "{:?}",
+        status(&h)
+    );
+    type_into(
+        &mut h,
+        Role::MultilineTextInput,
+        "Clinician notes (never shown to the couple)",
+        CLINICIAN,
+    );
+
+    // Maya gets the laptop: her own field only, nothing to navigate with.
+    click(&mut h, "Hand to Maya Okafor");
+    assert_eq!(h.state().state.hand_over, Some(Partner::A));
+    assert!(h.query_by_label("Next").is_none(), "no navigation");
+    assert!(h.query_by_label("Steps").is_none(), "no steps list");
+    assert!(h.query_by_label("Daniel Reyes").is_none(), "not his field");
+    assert!(!on_screen(&h, CLINICIAN), "no clinician notes");
+    assert!(h.query_by_label("For the therapist").is_none());
+    type_into(&mut h, Role::MultilineTextInput, "Maya Okafor", A_PRIVATE);
+    // Keyboard shortcuts for the session do nothing while she has it.
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowRight);
+    h.run();
+    assert_eq!(live_session(&h).current, index);
+
+    // A wrong passphrase keeps the hand-over; the right one ends it.
+    hand_back(&mut h, "not the passphrase");
+    assert_eq!(h.state().state.hand_over, Some(Partner::A));
+    assert!(
+        h.query_by_label_contains("That is not the passphrase")
+            .is_some()
+    );
+    hand_back(&mut h, DEMO_PASSPHRASE);
+    assert_eq!(h.state().state.hand_over, None, "{:?}", status(&h));
+    assert!(h.query_by_label("Next").is_some());
+
+    // Daniel's turn: Maya's words are nowhere on his screen.
+    click(&mut h, "Hand to Daniel Reyes");
+    assert_eq!(h.state().state.hand_over, Some(Partner::B));
+    assert!(
+        !on_screen(&h, A_PRIVATE),
+        "partner B's view shows A's entry"
+    );
+    assert!(!on_screen(&h, CLINICIAN));
+    type_into(&mut h, Role::MultilineTextInput, "Daniel Reyes", B_PRIVATE);
+    hand_back(&mut h, DEMO_PASSPHRASE);
+
+    // Back with the therapist: both entries recorded as each partner's own.
+    let session = live_session(&h);
+    match &session.steps[index].data {
+        StepData::Text(e) => {
+            assert_eq!(
+                e.entries
+                    .get(&Respondent::Partner(Partner::A))
+                    .map(String::as_str),
+                Some(A_PRIVATE)
+            );
+            assert_eq!(
+                e.entries
+                    .get(&Respondent::Partner(Partner::B))
+                    .map(String::as_str),
+                Some(B_PRIVATE)
+            );
+        }
+        other => panic!("not a text step: {other:?}"),
+    }
+
+    // The couple's screen shows nothing of it.
+    let model = tandem::app::present::present_model(
+        h.state().state.live.as_ref().expect("live"),
+        chrono::Utc::now(),
+    );
+    let shown = format!("{model:?}");
+    assert!(model.private);
+    for canary in [A_PRIVATE, B_PRIVATE, CLINICIAN] {
+        assert!(!shown.contains(canary), "present mode shows {canary}");
+    }
+
+    // What was written in confidence cannot be made shared again.
+    h.get_by_label("Who sees this").click();
+    h.run();
+    click(&mut h, "Both partners");
+    assert_eq!(
+        live_session(&h).steps[index].visibility,
+        Visibility::PartnerPrivate
+    );
+    assert!(status(&h).is_some_and(|(text, error)| error && text.contains("in confidence")));
+
+    // Every hand-over, hand-back and the visibility change are in the audit log, without
+    // a word of what was written.
+    let open = h.state().state.open.as_ref().expect("open");
+    let entries = tandem::vault::audit::entries(open.vault.root()).expect("audit");
+    let count = |action: AuditAction| entries.iter().filter(|e| e.action == action).count();
+    assert_eq!(count(AuditAction::HandOver), 2);
+    assert_eq!(
+        count(AuditAction::HandBack),
+        3,
+        "two returns and one refusal"
+    );
+    assert_eq!(count(AuditAction::Visibility), 1);
+    let log = format!("{entries:?}");
+    for canary in [A_PRIVATE, B_PRIVATE, CLINICIAN] {
+        assert!(!log.contains(canary));
+    }
+
+    // On disk, and in every export: each reader gets exactly their own.
+    let id = session.id.0;
+    click(&mut h, "Close session");
+    let open = h.state().state.open.as_ref().expect("open");
+    let saved = match open.vault.load(RecordKind::Session, id).expect("saved") {
+        RecordBody::Session(s) => s,
+        other => panic!("not a session: {other:?}"),
+    };
+    let couple = open
+        .couples
+        .iter()
+        .find(|c| c.id == saved.couple)
+        .expect("couple")
+        .clone();
+    let template = h
+        .state()
+        .state
+        .library
+        .get("rebuilding-trust-tips")
+        .cloned();
+    for audience in Audience::ALL {
+        let view = format!("{:?}", tandem::model::redact(&saved, audience));
+        let mut exported = String::new();
+        for document in SessionDocument::ALL {
+            if let Ok(report) = session_report(
+                document,
+                &saved,
+                &couple,
+                template.as_ref(),
+                audience,
+                &ctx(),
+            ) {
+                exported.push_str(&format!("{report:?}"));
+            }
+        }
+        let may = |canary: &str| match audience {
+            Audience::Clinician => true,
+            Audience::Couple => false,
+            Audience::Partner(Partner::A) => canary == A_PRIVATE,
+            Audience::Partner(Partner::B) => canary == B_PRIVATE,
+        };
+        for canary in [A_PRIVATE, B_PRIVATE, CLINICIAN] {
+            assert_eq!(
+                view.contains(canary),
+                may(canary),
+                "{audience} view and {canary}"
+            );
+            assert_eq!(
+                exported.contains(canary),
+                may(canary),
+                "{audience} exports and {canary}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_safety_screen_can_never_be_made_shared() {
+    let mut h = demo_app();
+    start(&mut h, "safety-screen");
+    click(&mut h, "Next");
+    let index = live_session(&h).current;
+    assert_eq!(
+        live_session(&h).steps[index].visibility,
+        Visibility::PartnerPrivate
+    );
+    h.get_by_label("Who sees this").click();
+    h.run();
+    click(&mut h, "Both partners");
+    assert_eq!(
+        live_session(&h).steps[index].visibility,
+        Visibility::PartnerPrivate
+    );
+    assert!(status(&h).is_some_and(|(_, error)| error));
+    // Only the screened partner can be handed this step.
+    assert!(h.query_by_label("Hand to Maya Okafor").is_some());
+    assert!(h.query_by_label("Hand to Daniel Reyes").is_none());
+}
+
+/// Add a couple through the form and return to its page.
+fn add_couple(h: &mut Harness<'_, TandemApp>) {
+    click(h, "Add couple");
+    for (label, text) in [
+        ("Partner A name", "Robin Vale"),
+        ("Partner B name", "Kai Moss"),
+    ] {
+        type_into(h, Role::TextInput, label, text);
+    }
+    click(h, "Save couple");
+    let (text, error) = status(h).expect("a next step is suggested");
+    assert!(!error && text.contains("safety screen"), "{text}");
+}
+
+/// Whether the picker lets a joint protocol start for the selected couple.
+fn joint_protocol_open(h: &mut Harness<'_, TandemApp>) -> bool {
+    click(h, "New session");
+    let label = template_label(h, "intentional-dialogue");
+    click(h, &label);
+    let open = h.query_by_label("Start session").is_some();
+    let locked = h.query_by_label("Locked:").is_some();
+    assert_ne!(open, locked);
+    click(h, "Back to the practice");
+    open
+}
+
+/// Walk the safety screen from the intro up to the decision step, ticking `tick_a` for
+/// partner A if given.
+fn screen_both(h: &mut Harness<'_, TandemApp>, tick_a: Option<&str>) {
+    click(h, "Start safety screen");
+    assert_eq!(
+        live_session(h).template_id,
+        "safety-screen",
+        "{:?}",
+        status(h)
+    );
+    click(h, "Next"); // screen-a
+    if let Some(item) = tick_a {
+        click(h, "Hand to Robin Vale");
+        click(h, item);
+        hand_back(h, DEMO_PASSPHRASE);
+        assert_eq!(h.state().state.hand_over, None);
+    }
+    for _ in 0..4 {
+        click(h, "Next"); // note-a, screen-b, note-b, assessment
+    }
+    click(h, "Next"); // decision
+    let index = live_session(h).current;
+    assert_eq!(live_session(h).steps[index].step_id, "decision");
+}
+
+#[test]
+fn joint_protocols_open_only_after_both_screens_and_a_decision() {
+    let mut h = demo_app();
+    add_couple(&mut h);
+    assert!(!joint_protocol_open(&mut h), "locked before any screen");
+    assert!(
+        h.query_by_label_contains("0 of 2 private screens")
+            .is_some()
+    );
+
+    screen_both(&mut h, None);
+    click(&mut h, "Close session");
+    assert!(
+        !joint_protocol_open(&mut h),
+        "both screens without a decision stay locked"
+    );
+    assert!(h.query_by_label_contains("no decision recorded").is_some());
+
+    // Take the screen up again and decide.
+    click(&mut h, "Continue");
+    click(&mut h, "Joint work");
+    click(&mut h, "Close session");
+    assert!(joint_protocol_open(&mut h), "{:?}", status(&h));
+    assert!(
+        h.query_by_label_contains("Joint protocols are open")
+            .is_some()
+    );
+}
+
+#[test]
+fn a_positive_screen_shows_resources_and_keeps_joint_work_locked_until_the_decision() {
+    let mut h = demo_app();
+    add_couple(&mut h);
+    screen_both(
+        &mut h,
+        Some("There are times when I do not feel safe at home."),
+    );
+    click(&mut h, "Close session");
+    assert!(!joint_protocol_open(&mut h));
+    assert!(
+        h.query_by_label_contains("Positive screen: Robin Vale")
+            .is_some()
+    );
+    click(&mut h, "Safety resources");
+    assert!(
+        h.query_by_label_contains("domestic abuse helpline")
+            .is_some()
+    );
+
+    click(&mut h, "Continue");
+    click(&mut h, "Joint work with a safety protocol");
+    click(&mut h, "Close session");
+    assert!(joint_protocol_open(&mut h));
+
+    // A later positive re-screen withdraws that decision until a new one is made.
+    screen_both(
+        &mut h,
+        Some("I am sometimes afraid of my partner, or of how my partner might react."),
+    );
+    click(&mut h, "Close session");
+    assert!(
+        !joint_protocol_open(&mut h),
+        "a new positive screen locks again"
+    );
+}
