@@ -1211,3 +1211,33 @@ fn refusals_never_repeat_what_a_partner_said() {
         assert!(!err.to_string().contains("CANARY"), "{err}");
     }
 }
+
+#[test]
+fn visibility_narrows_any_time_and_widens_only_before_anything_is_recorded() {
+    let t = template(
+        "",
+        "",
+        r#"(id: "w", title: "W", kind: Text(respondents: Each))"#,
+    );
+    let mut r = start(&t);
+    r.apply(Action::SetVisibility(Visibility::ClinicianOnly), at(1))
+        .expect("narrow");
+    r.apply(Action::SetVisibility(Visibility::Joint), at(2))
+        .expect("widen while empty");
+    r.apply(Action::SetVisibility(Visibility::PartnerPrivate), at(3))
+        .expect("narrow");
+    r.apply(
+        Action::WriteText {
+            respondent: Respondent::Partner(Partner::A),
+            text: s("written in confidence"),
+        },
+        at(4),
+    )
+    .expect("write");
+    let refused = r.apply(Action::SetVisibility(Visibility::Joint), at(5));
+    assert!(matches!(refused, Err(RunError::Refused(_))), "{refused:?}");
+    assert_eq!(r.session().steps[0].visibility, Visibility::PartnerPrivate);
+    r.apply(Action::SetVisibility(Visibility::ClinicianOnly), at(6))
+        .expect("narrower still");
+    assert_eq!(r.session().steps[0].visibility, Visibility::ClinicianOnly);
+}
