@@ -129,6 +129,41 @@ pub enum Command {
         /// A folder of templates to take the protocol from (default: the shipped ones).
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Write an encrypted take-home worksheet file for the couple (or, with
+        /// --audience partner-a|partner-b, one partner) to fill in with `tandem fill`,
+        /// instead of a PDF. Needs the vault; the file's passphrase comes from a prompt or
+        /// TANDEM_WORKSHEET_PASSPHRASE.
+        #[arg(long)]
+        take_home: bool,
+        /// With --take-home: the couple it is for (their names fill the prompts, and only
+        /// they can bring it back).
+        #[arg(long, value_name = "COUPLE_ID", requires = "take_home")]
+        couple: Option<uuid::Uuid>,
+        /// With --take-home: which partner is the hurt partner (a or b), for protocols
+        /// with that role.
+        #[arg(long, value_name = "a|b", value_parser = parse_partner, requires = "take_home")]
+        hurt_partner: Option<crate::model::Partner>,
+        /// With --take-home: which partner speaks first (a or b), for protocols with that
+        /// role.
+        #[arg(long, value_name = "a|b", value_parser = parse_partner, requires = "take_home")]
+        speaker: Option<crate::model::Partner>,
+        #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
+        kdf_log_n: u8,
+    },
+    /// Open a take-home worksheet file in a small window to fill it in (no vault needed;
+    /// the passphrase from the window or TANDEM_WORKSHEET_PASSPHRASE).
+    Fill {
+        file: PathBuf,
+        #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
+        kdf_log_n: u8,
+    },
+    /// Bring a filled take-home worksheet back into a couple's record, as a new session.
+    /// Refuses a file this practice did not issue, one altered outside Tandem, one for
+    /// another couple, and one already imported.
+    ImportWorksheet {
+        file: PathBuf,
+        #[arg(long, value_name = "COUPLE_ID")]
+        couple: uuid::Uuid,
     },
     /// Search every record: each word must match the start of a word (any case, any
     /// accents); "quoted words" must follow each other. Exit code 1 when nothing matches.
@@ -208,6 +243,14 @@ pub enum ExportCommand {
 fn parse_audience(name: &str) -> Result<Audience, String> {
     Audience::from_name(name)
         .ok_or_else(|| "use clinician, couple, partner-a or partner-b".to_string())
+}
+
+fn parse_partner(value: &str) -> Result<crate::model::Partner, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "a" | "partner-a" => Ok(crate::model::Partner::A),
+        "b" | "partner-b" => Ok(crate::model::Partner::B),
+        _ => Err("use a or b".into()),
+    }
 }
 
 fn parse_note_style(name: &str) -> Result<crate::model::NoteStyle, String> {
@@ -399,8 +442,49 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             template_id,
             audience,
             output,
+            take_home: true,
+            couple,
+            hurt_partner,
+            speaker,
+            templates,
+            kdf_log_n,
+            ..
+        }) => issue_take_home(
+            root,
+            TakeHomeArgs {
+                template_id,
+                audience,
+                output,
+                couple,
+                hurt_partner,
+                speaker,
+                templates,
+                kdf_log_n,
+            },
+            out,
+        ),
+        Some(Command::Fill { file, kdf_log_n }) => {
+            let passphrase = std::env::var("TANDEM_WORKSHEET_PASSPHRASE")
+                .ok()
+                .map(SecretString::from);
+            crate::app::fill::run_fill(crate::app::fill::FillConfig {
+                path: file,
+                passphrase,
+                log_n: kdf_log_n,
+            })
+            .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
+            Ok(0)
+        }
+        Some(Command::ImportWorksheet { file, couple }) => {
+            import_take_home(root, &file, CoupleId(couple), out)
+        }
+        Some(Command::Worksheet {
+            template_id,
+            audience,
+            output,
             practice,
             templates,
+            ..
         }) => {
             let library = load(templates)?;
             let template = library.get(&template_id).with_context(|| {
@@ -654,6 +738,119 @@ fn vault_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
             crate::vault::default_root().context("no data folder on this system: pass --vault DIR")
         }
     }
+}
+
+/// What `tandem worksheet --take-home` was given.
+struct TakeHomeArgs {
+    template_id: String,
+    audience: Audience,
+    output: PathBuf,
+    couple: Option<uuid::Uuid>,
+    hurt_partner: Option<crate::model::Partner>,
+    speaker: Option<crate::model::Partner>,
+    templates: Option<PathBuf>,
+    kdf_log_n: u8,
+}
+
+fn issue_take_home(
+    root: Option<PathBuf>,
+    args: TakeHomeArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    use crate::model::{Audience as A, WorksheetFor};
+    let for_whom = match args.audience {
+        A::Couple => WorksheetFor::Couple,
+        A::Partner(p) => WorksheetFor::Partner(p),
+        A::Clinician => bail!(
+            "a take-home worksheet is for the couple or one partner: use --audience couple, partner-a or partner-b"
+        ),
+    };
+    let library = load(args.templates)?;
+    let template = library.get(&args.template_id).with_context(|| {
+        format!(
+            "no protocol {:?}: see `tandem templates list`",
+            args.template_id
+        )
+    })?;
+    let vault = open(root, Access::ReadWrite)?;
+    let couple = match args.couple {
+        Some(id) => {
+            let couple = match vault.load(RecordKind::Couple, id)? {
+                RecordBody::Couple(c) => c,
+                _ => bail!("{id} is not a couple"),
+            };
+            let scan = vault.scan()?;
+            let (sessions, _) = vault.couple_sessions(&scan.sessions, couple.id);
+            let facts = crate::runner::facts::couple_facts(&sessions);
+            Some((couple, facts))
+        }
+        None => None,
+    };
+    let passphrase = passphrase(
+        "TANDEM_WORKSHEET_PASSPHRASE",
+        "Passphrase for the couple (tell it to them in person): ",
+        true,
+    )?;
+    let issued = crate::app::takehome::issue_worksheet(
+        &vault,
+        crate::app::takehome::IssueRequest {
+            template,
+            for_whom,
+            bindings: crate::model::Bindings {
+                speaker: args.speaker,
+                hurt_partner: args.hurt_partner,
+            },
+            couple: couple.as_ref().map(|(c, f)| (c, f.clone())),
+            passphrase: &passphrase,
+            path: &args.output,
+            log_n: args.kdf_log_n,
+        },
+        Utc::now(),
+    )?;
+    writeln!(
+        out,
+        "wrote take-home worksheet {} ({} for {}) to {}",
+        issued.id.0,
+        issued.template_id,
+        issued.for_whom.name(),
+        args.output.display()
+    )?;
+    Ok(0)
+}
+
+fn import_take_home(
+    root: Option<PathBuf>,
+    file: &Path,
+    couple: CoupleId,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let vault = open(root, Access::ReadWrite)?;
+    match vault.load(RecordKind::Couple, couple.0)? {
+        RecordBody::Couple(_) => {}
+        _ => bail!("{} is not a couple", couple.0),
+    }
+    let scan = vault.scan()?;
+    let (sessions, _) = vault.couple_sessions(&scan.sessions, couple);
+    let facts = crate::runner::facts::couple_facts(&sessions);
+    let passphrase = passphrase(
+        "TANDEM_WORKSHEET_PASSPHRASE",
+        "The worksheet's passphrase: ",
+        false,
+    )?;
+    let session = crate::app::takehome::import_worksheet(
+        &vault,
+        file,
+        &passphrase,
+        couple,
+        facts,
+        Utc::now(),
+    )?;
+    writeln!(
+        out,
+        "imported the {} worksheet as session {}",
+        session.template_id, session.id.0
+    )?;
+    Ok(0)
 }
 
 /// A passphrase from `env`, else from a terminal prompt (twice when `confirm`).

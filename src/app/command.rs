@@ -186,6 +186,14 @@ pub enum Command {
     HandBack,
     /// Start the couple's private safety screen.
     StartSafetyScreen(CoupleId),
+    // Take-home worksheets
+    /// Open the take-home dialog for a couple.
+    OpenTakeHome(CoupleId),
+    /// Write the worksheet file chosen in the dialog.
+    IssueWorksheet,
+    /// Bring the filled worksheet file named in the dialog into the couple's record.
+    ImportWorksheet,
+    CloseTakeHome,
 }
 
 /// The mirror answers, in button order.
@@ -251,6 +259,10 @@ impl Command {
             Command::HandOver(p) => format!("Hand over to {p}"),
             Command::HandBack => "Return to the therapist's view".into(),
             Command::StartSafetyScreen(_) => "Start safety screen".into(),
+            Command::OpenTakeHome(_) => "Take-home worksheets…".into(),
+            Command::IssueWorksheet => "Write worksheet file".into(),
+            Command::ImportWorksheet => "Import worksheet".into(),
+            Command::CloseTakeHome => "Close".into(),
         }
     }
 
@@ -326,6 +338,15 @@ impl Command {
             Command::HandBack => "Check the passphrase and return to the session",
             Command::StartSafetyScreen(_) => {
                 "Each partner answers a few safety questions on their own; joint protocols open after your decision"
+            }
+            Command::OpenTakeHome(_) => {
+                "Give the couple a worksheet to fill in at home, or bring a filled one back"
+            }
+            Command::IssueWorksheet => {
+                "Write an encrypted worksheet file; only the passphrase you give the couple opens it"
+            }
+            Command::ImportWorksheet => {
+                "Add the filled worksheet to this couple's record as a new session; altered or foreign files are refused"
             }
             _ => "",
         };

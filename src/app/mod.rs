@@ -4,12 +4,14 @@
 
 pub mod command;
 pub mod exporting;
+pub mod fill;
 pub mod handover;
 pub mod present;
 pub mod record;
 pub mod record_view;
 pub mod session_view;
 pub mod state;
+pub mod takehome;
 pub mod views;
 
 pub use command::Command;
@@ -244,6 +246,29 @@ impl TandemApp {
                     }
                 }
                 None => commands.push(Command::CancelExport),
+            }
+        }
+        if !self.state.hidden && handed.is_none() {
+            let AppState {
+                open,
+                library,
+                forms,
+                ..
+            } = &mut self.state;
+            let view = open.as_ref().and_then(|o| o.selected.as_ref());
+            match (forms.take_home.as_mut(), view) {
+                (Some(draft), Some(view)) if view.couple.id == draft.couple => {
+                    takehome::take_home_dialog_ui(
+                        ui.ctx(),
+                        &view.couple,
+                        &view.facts,
+                        library,
+                        draft,
+                        &mut commands,
+                    );
+                }
+                (Some(_), _) => commands.push(Command::CloseTakeHome),
+                (None, _) => {}
             }
         }
         self.present_viewport(ui.ctx());

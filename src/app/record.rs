@@ -157,6 +157,8 @@ pub fn index_record(index: &mut SearchIndex, body: &RecordBody, library: &Librar
         RecordBody::Note(n) => index.add_note(n),
         RecordBody::ProcessNote(n) => index.add_process_note(n),
         RecordBody::Course(c) => index.add_course(c),
+        // An issued worksheet holds no answers: nothing to search.
+        RecordBody::Worksheet(_) => {}
     }
 }
 

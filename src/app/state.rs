@@ -95,12 +95,18 @@ pub struct Forms {
     /// Full-text search: the query typed, and what the last search found.
     pub query: String,
     pub found: Option<super::record::Found>,
+    /// The take-home worksheet dialog, while it is open.
+    pub take_home: Option<super::takehome::TakeHomeDraft>,
 }
 
 impl Forms {
     fn clear_secrets(&mut self) {
         self.passphrase.zeroize();
         self.passphrase_again.zeroize();
+        if let Some(draft) = self.take_home.as_mut() {
+            draft.clear_secrets();
+        }
+        self.take_home = None;
     }
 }
 
@@ -198,6 +204,8 @@ pub enum AppError {
     Run(#[from] crate::runner::RunError),
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    TakeHome(#[from] super::takehome::TakeHomeFlowError),
     #[error("{0}")]
     Refused(String),
 }
@@ -372,6 +380,13 @@ impl AppState {
                 Ok(())
             }
             Command::CloseSession => self.close_session(now),
+            Command::OpenTakeHome(couple) => self.open_take_home(couple),
+            Command::IssueWorksheet => self.issue_worksheet(now),
+            Command::ImportWorksheet => self.import_worksheet(now),
+            Command::CloseTakeHome => {
+                self.close_take_home();
+                Ok(())
+            }
             Command::OpenExport(target) => {
                 let open = self.open_mut()?;
                 let practice = open.vault.header().practice_name.clone();
@@ -1039,6 +1054,104 @@ impl AppState {
                 })
             }
         }
+    }
+
+    fn open_take_home(&mut self, couple: CoupleId) -> Result<(), AppError> {
+        self.select_couple(Some(couple))?;
+        let folder = crate::vault::exports::default_export_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        self.forms.take_home = Some(super::takehome::TakeHomeDraft::new(couple, folder));
+        Ok(())
+    }
+
+    fn close_take_home(&mut self) {
+        if let Some(draft) = self.forms.take_home.as_mut() {
+            draft.clear_secrets();
+        }
+        self.forms.take_home = None;
+    }
+
+    /// The selected couple, checked to be the one the take-home dialog is about.
+    fn take_home_couple(&self) -> Result<(&CoupleView, &super::takehome::TakeHomeDraft), AppError> {
+        let draft = self
+            .forms
+            .take_home
+            .as_ref()
+            .ok_or_else(|| refused("the take-home dialog is not open"))?;
+        let view = self
+            .open
+            .as_ref()
+            .and_then(|o| o.selected.as_ref())
+            .filter(|v| v.couple.id == draft.couple)
+            .ok_or_else(|| refused("open the couple's page first"))?;
+        Ok((view, draft))
+    }
+
+    fn issue_worksheet(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        let (view, draft) = self.take_home_couple()?;
+        let template = draft
+            .template
+            .as_deref()
+            .and_then(|id| self.library.get(id))
+            .ok_or_else(|| refused("choose a protocol"))?;
+        let for_whom = draft
+            .for_whom
+            .ok_or_else(|| refused("choose who fills the worksheet in"))?;
+        if draft.folder.trim().is_empty() {
+            return Err(refused("choose a folder for the worksheet file"));
+        }
+        let path = draft.output_path(template, &view.couple);
+        let passphrase = SecretString::from(draft.passphrase.clone());
+        let open = self
+            .open
+            .as_ref()
+            .ok_or_else(|| refused("the vault is locked"))?;
+        let folder = PathBuf::from(draft.folder.trim());
+        if !folder.exists() {
+            crate::vault::fsutil::create_private_dir(&folder)
+                .map_err(|e| VaultError::io(format!("cannot create {}", folder.display()), e))?;
+        }
+        super::takehome::issue_worksheet(
+            &open.vault,
+            super::takehome::IssueRequest {
+                template,
+                for_whom,
+                bindings: draft.bindings(template),
+                couple: Some((&view.couple, view.facts.clone())),
+                passphrase: &passphrase,
+                path: &path,
+                log_n: self.config.kdf_log_n,
+            },
+            now,
+        )?;
+        self.close_take_home();
+        self.tell(format!(
+            "Worksheet written to {}. Give it to the couple with the passphrase; bring it back with Take-home worksheets… > Bring one back.",
+            path.display()
+        ));
+        Ok(())
+    }
+
+    fn import_worksheet(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        let (view, draft) = self.take_home_couple()?;
+        let path = PathBuf::from(draft.file.trim());
+        let passphrase = SecretString::from(draft.file_passphrase.clone());
+        let (couple, facts) = (view.couple.id, view.facts.clone());
+        let open = self
+            .open
+            .as_ref()
+            .ok_or_else(|| refused("the vault is locked"))?;
+        let session =
+            super::takehome::import_worksheet(&open.vault, &path, &passphrase, couple, facts, now)?;
+        self.close_take_home();
+        self.refresh_lists()?;
+        self.select_couple(Some(couple))?;
+        self.tell(format!(
+            "Imported: the {} worksheet is now a session of this couple.",
+            session.template_title
+        ));
+        Ok(())
     }
 
     fn refresh_lists(&mut self) -> Result<(), AppError> {

@@ -210,6 +210,7 @@ pub fn couple_page_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec
             !view.process_notes.is_empty(),
             out,
         );
+        command_button(ui, Command::OpenTakeHome(c.id), true, out);
     });
     safety_ui(ui, open, view, out);
     super::record_view::tabs_ui(ui, forms.tab, out);
@@ -305,7 +306,11 @@ fn sessions_tab_ui(ui: &mut Ui, view: &super::state::CoupleView, out: &mut Vec<C
     egui::Grid::new("sessions").striped(true).show(ui, |ui| {
         for s in view.sessions.iter().rev() {
             ui.label(s.started_at.format("%Y-%m-%d").to_string());
-            ui.label(&s.template_title);
+            if s.take_home.is_some() {
+                ui.label(format!("{} (take-home)", s.template_title));
+            } else {
+                ui.label(&s.template_title);
+            }
             let done = s
                 .steps
                 .iter()

@@ -1129,6 +1129,7 @@ mod tests {
             steps,
             log: Vec::new(),
             drafts: BTreeMap::new(),
+            take_home: None,
         }
     }
 

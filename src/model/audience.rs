@@ -304,6 +304,7 @@ mod tests {
             steps,
             log: vec![],
             drafts: BTreeMap::from([("k".to_string(), "DRAFT-CANARY".to_string())]),
+            take_home: None,
         }
     }
 

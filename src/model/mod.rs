@@ -9,6 +9,7 @@ pub mod couple;
 pub mod course;
 pub mod note;
 pub mod session;
+pub mod takehome;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -18,6 +19,7 @@ pub use couple::*;
 pub use course::*;
 pub use note::*;
 pub use session::*;
+pub use takehome::*;
 
 /// One of the two partners of a couple. Names live in the couple's record; sessions
 /// only ever refer to the slot, so a session record carries no names.

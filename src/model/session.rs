@@ -35,6 +35,10 @@ pub struct Session {
     /// written, say), by field key, so that a crash loses no typed word.
     #[serde(default)]
     pub drafts: BTreeMap<String, String>,
+    /// Set when the session was made from a take-home worksheet the couple filled in at
+    /// home (see `model::takehome`).
+    #[serde(default)]
+    pub take_home: Option<super::WorksheetId>,
 }
 
 /// Where a step stands.

@@ -7,6 +7,7 @@
 mod action;
 pub mod facts;
 mod kinds;
+pub mod takehome;
 
 use crate::model::{
     Bindings, CoupleFacts, CoupleId, LogEntry, LogEvent, Partner, QuestionsRecord, Respondent,
@@ -250,6 +251,7 @@ impl Runner {
                 event: LogEvent::Started,
             }],
             drafts: Default::default(),
+            take_home: None,
         };
         let mut runner = Runner {
             template: template.clone(),
@@ -458,6 +460,57 @@ impl Runner {
                 kinds::apply(&step.kind, record, other, now)
             }
         }
+    }
+
+    /// Record an entry in step `index` without moving through the session: a take-home
+    /// worksheet is filled in outside the session, in any order, so no gate is passed
+    /// and nothing is navigated. Only entries (text, choices, ticks, ratings, questions)
+    /// can be recorded this way.
+    pub fn record_out_of_order(
+        &mut self,
+        index: usize,
+        action: Action,
+        now: DateTime<Utc>,
+    ) -> Result<(), RunError> {
+        if self.is_ended() {
+            return Err(RunError::Ended);
+        }
+        if !matches!(
+            action,
+            Action::WriteText { .. }
+                | Action::Choose { .. }
+                | Action::Check { .. }
+                | Action::Rate { .. }
+                | Action::AddQuestion { .. }
+        ) {
+            return Err(RunError::Refused(format!(
+                "{} cannot be recorded outside the session's order",
+                action.name()
+            )));
+        }
+        let step = self
+            .step_def(index)
+            .ok_or(RunError::Refused("there is no such step".into()))?
+            .clone();
+        let record = &mut self.session.steps[index];
+        kinds::apply(&step.kind, record, action, now)?;
+        if record.first_entered_at.is_none() {
+            record.first_entered_at = Some(now);
+        }
+        if index != self.session.current {
+            let complete = self.is_complete(index);
+            self.session.steps[index].status = if complete {
+                StepStatus::Done
+            } else {
+                StepStatus::Incomplete
+            };
+        }
+        Ok(())
+    }
+
+    /// Mark the session as made from a take-home worksheet.
+    pub fn mark_take_home(&mut self, id: crate::model::WorksheetId) {
+        self.session.take_home = Some(id);
     }
 
     fn set_visibility(&mut self, visibility: Visibility) -> Result<(), RunError> {

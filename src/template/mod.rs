@@ -410,6 +410,32 @@ pub fn parse(file: &str, text: &str) -> Result<Template, TemplateError> {
     }
 }
 
+/// A template as RON text: the exact protocol a take-home worksheet was issued with,
+/// kept so that what comes back is checked against it.
+pub fn snapshot(template: &Template) -> Result<String, String> {
+    ron::to_string(template).map_err(|_| "the protocol could not be written as RON".to_string())
+}
+
+/// Read back a `snapshot`, size-capped and validated like any template file.
+pub fn from_snapshot(text: &str) -> Result<Template, String> {
+    if text.len() > MAX_TEMPLATE_BYTES {
+        return Err(format!(
+            "the protocol is larger than the {MAX_TEMPLATE_BYTES} bytes a template may have"
+        ));
+    }
+    let options = ron::Options::default().with_recursion_limit(MAX_NESTING * 2);
+    let template: Template = options.from_str(text).map_err(|e| {
+        format!(
+            "the protocol does not read back ({}:{})",
+            e.span.start.line, e.span.start.col
+        )
+    })?;
+    match validate(&template).first() {
+        None => Ok(template),
+        Some(issue) => Err(format!("the protocol is not valid: {}", issue.message)),
+    }
+}
+
 /// Where in the source a validation issue points.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum At {

@@ -69,7 +69,7 @@ impl Summary {
                 couple: n.couple,
                 session: n.session,
             }),
-            RecordBody::Course(_) => Summary::Unlisted,
+            RecordBody::Course(_) | RecordBody::Worksheet(_) => Summary::Unlisted,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod idle;
 mod index;
 pub mod record;
 pub mod saver;
+pub mod takehome;
 pub mod templates;
 
 pub use error::{Result, VaultError};

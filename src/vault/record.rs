@@ -3,8 +3,9 @@
 //! and folder on load, so files cannot be swapped unnoticed.
 
 use crate::model::{
-    COURSE_FORMAT, ClinicalNote, Couple, CoupleId, Course, NOTE_FORMAT, NoteId, NoteStyle,
-    PROCESS_NOTE_FORMAT, ProcessNote, SESSION_FORMAT, Session, SessionId,
+    COURSE_FORMAT, ClinicalNote, Couple, CoupleId, Course, IssuedWorksheet, NOTE_FORMAT, NoteId,
+    NoteStyle, PROCESS_NOTE_FORMAT, ProcessNote, SESSION_FORMAT, Session, SessionId,
+    TAKE_HOME_FORMAT,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,15 +26,19 @@ pub enum RecordKind {
     /// A couple's course: commitments ledger and affair-recovery map. Its id is the
     /// couple's id.
     Course,
+    /// A take-home worksheet handed to a couple: what is needed to recognise the filled
+    /// file when it comes back. Holds no answers.
+    Worksheet,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 6] = [
         RecordKind::Couple,
         RecordKind::Session,
         RecordKind::Note,
         RecordKind::ProcessNote,
         RecordKind::Course,
+        RecordKind::Worksheet,
     ];
 
     /// Folder under `records/`.
@@ -44,6 +49,7 @@ impl RecordKind {
             RecordKind::Note => "notes",
             RecordKind::ProcessNote => "process-notes",
             RecordKind::Course => "courses",
+            RecordKind::Worksheet => "worksheets",
         }
     }
 
@@ -55,6 +61,7 @@ impl RecordKind {
             RecordKind::Note => "note",
             RecordKind::ProcessNote => "process-note",
             RecordKind::Course => "course",
+            RecordKind::Worksheet => "worksheet",
         }
     }
 
@@ -73,6 +80,7 @@ pub enum RecordBody {
     Note(ClinicalNote),
     ProcessNote(ProcessNote),
     Course(Course),
+    Worksheet(IssuedWorksheet),
 }
 
 impl RecordBody {
@@ -83,6 +91,7 @@ impl RecordBody {
             RecordBody::Note(_) => RecordKind::Note,
             RecordBody::ProcessNote(_) => RecordKind::ProcessNote,
             RecordBody::Course(_) => RecordKind::Course,
+            RecordBody::Worksheet(_) => RecordKind::Worksheet,
         }
     }
 
@@ -93,6 +102,7 @@ impl RecordBody {
             RecordBody::Note(n) => n.id.0,
             RecordBody::ProcessNote(n) => n.id.0,
             RecordBody::Course(c) => c.couple.0,
+            RecordBody::Worksheet(w) => w.id.0,
         }
     }
 
@@ -104,6 +114,7 @@ impl RecordBody {
             RecordBody::Note(n) => (n.format, NOTE_FORMAT),
             RecordBody::ProcessNote(n) => (n.format, PROCESS_NOTE_FORMAT),
             RecordBody::Course(c) => (c.format, COURSE_FORMAT),
+            RecordBody::Worksheet(w) => (w.format, TAKE_HOME_FORMAT),
         };
         if found == supported {
             Ok(())

@@ -1,0 +1,549 @@
+//! `tandem fill FILE`: the small window in which a couple (or one partner) fills in a
+//! take-home worksheet at home. No vault: only the worksheet file and the passphrase the
+//! therapist gave them. It shows that worksheet and nothing else, and writes the answers
+//! back into the same file, sealed with the same passphrase, whole or not at all.
+//!
+//! Draw, collect, apply: the form edits the one worksheet it shows; opening and saving
+//! are `FillCommand`s applied in one place, whose errors show in the status line.
+
+use crate::model::{Answer, QuestionDraft, Respondent, TakeHomeFile, WorksheetFor};
+use crate::runner::takehome::{Part, PartKind, check_answers, parts};
+use crate::template::Template;
+use crate::vault::takehome::{read_take_home, write_take_home};
+use chrono::{DateTime, Utc};
+use egui::{RichText, Ui};
+use secrecy::SecretString;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// How the window was started.
+#[derive(Clone, Debug)]
+pub struct FillConfig {
+    pub path: PathBuf,
+    /// A passphrase given up front (`TANDEM_WORKSHEET_PASSPHRASE`): the worksheet opens
+    /// at once.
+    pub passphrase: Option<SecretString>,
+    /// scrypt work factor used when the file is written back.
+    pub log_n: u8,
+}
+
+/// What the window can be asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FillCommand {
+    /// Open the worksheet with the passphrase typed.
+    Open,
+    /// Write the answers back into the file.
+    Save,
+}
+
+impl FillCommand {
+    pub fn label(&self) -> &'static str {
+        match self {
+            FillCommand::Open => "Open worksheet",
+            FillCommand::Save => "Save my answers",
+        }
+    }
+
+    pub fn shortcut(&self) -> Option<egui::KeyboardShortcut> {
+        match self {
+            FillCommand::Save => Some(egui::KeyboardShortcut::new(
+                egui::Modifiers::COMMAND,
+                egui::Key::S,
+            )),
+            FillCommand::Open => None,
+        }
+    }
+}
+
+/// An opened worksheet.
+pub struct Opened {
+    pub file: TakeHomeFile,
+    pub template: Template,
+    passphrase: SecretString,
+    /// The answers as last written to disk, to tell unsaved changes.
+    saved: BTreeMap<String, Answer>,
+    pub saved_at: Option<DateTime<Utc>>,
+}
+
+impl Opened {
+    pub fn is_saved(&self) -> bool {
+        self.file.answers == self.saved
+    }
+}
+
+/// A line in the status bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FillStatus {
+    pub text: String,
+    pub is_error: bool,
+}
+
+/// The window's state.
+pub struct FillState {
+    pub config: FillConfig,
+    /// The passphrase being typed on the first screen.
+    pub passphrase: String,
+    pub opened: Option<Opened>,
+    pub status: Option<FillStatus>,
+}
+
+impl FillState {
+    pub fn new(config: FillConfig, now: DateTime<Utc>) -> FillState {
+        let given = config.passphrase.clone();
+        let mut state = FillState {
+            config,
+            passphrase: String::new(),
+            opened: None,
+            status: None,
+        };
+        if let Some(passphrase) = given {
+            state.open_with(passphrase, now);
+        }
+        state
+    }
+
+    /// Apply one command; an error goes to the status line.
+    pub fn apply(&mut self, command: FillCommand, now: DateTime<Utc>) {
+        match command {
+            FillCommand::Open => {
+                let passphrase = SecretString::from(std::mem::take(&mut self.passphrase));
+                self.open_with(passphrase, now);
+            }
+            FillCommand::Save => self.save(now),
+        }
+    }
+
+    fn fail(&mut self, text: String) {
+        self.status = Some(FillStatus {
+            text,
+            is_error: true,
+        });
+    }
+
+    fn open_with(&mut self, passphrase: SecretString, _now: DateTime<Utc>) {
+        let file = match read_take_home(&self.config.path, &passphrase) {
+            Ok(file) => file,
+            Err(e) => return self.fail(e.to_string()),
+        };
+        let template = match crate::template::from_snapshot(&file.template_source) {
+            Ok(t) => t,
+            Err(e) => return self.fail(format!("the worksheet cannot be shown: {e}")),
+        };
+        if let Err(e) = check_answers(&template, &file) {
+            return self.fail(e.to_string());
+        }
+        self.status = None;
+        self.opened = Some(Opened {
+            saved: file.answers.clone(),
+            saved_at: file.filled_at,
+            file,
+            template,
+            passphrase,
+        });
+    }
+
+    fn save(&mut self, now: DateTime<Utc>) {
+        let Some(opened) = self.opened.as_mut() else {
+            return self.fail("open the worksheet first".into());
+        };
+        if let Err(e) = check_answers(&opened.template, &opened.file) {
+            return self.fail(e.to_string());
+        }
+        let previous = opened.file.filled_at;
+        opened.file.filled_at = Some(now);
+        match write_take_home(
+            &self.config.path,
+            &opened.file,
+            &opened.passphrase,
+            self.config.log_n,
+        ) {
+            Ok(()) => {
+                opened.saved = opened.file.answers.clone();
+                opened.saved_at = Some(now);
+                self.status = Some(FillStatus {
+                    text: format!(
+                        "Saved at {}. Bring this file to your next session.",
+                        now.with_timezone(&chrono::Local).format("%H:%M")
+                    ),
+                    is_error: false,
+                });
+            }
+            Err(e) => {
+                opened.file.filled_at = previous;
+                self.fail(format!("Not saved: {e}"));
+            }
+        }
+    }
+
+    /// Save if anything changed (on closing the window). Returns false if a save failed.
+    pub fn save_if_changed(&mut self, now: DateTime<Utc>) -> bool {
+        if self.opened.as_ref().is_some_and(|o| !o.is_saved()) {
+            self.save(now);
+            return self.status.as_ref().is_none_or(|s| !s.is_error);
+        }
+        true
+    }
+}
+
+/// The eframe app around `FillState`.
+pub struct FillApp {
+    pub state: FillState,
+}
+
+impl FillApp {
+    pub fn new(config: FillConfig) -> FillApp {
+        FillApp {
+            state: FillState::new(config, Utc::now()),
+        }
+    }
+
+    /// Draw one frame and apply what it asked for. Public for tests.
+    pub fn frame_ui(&mut self, ui: &mut Ui) {
+        let now = Utc::now();
+        let mut commands = Vec::new();
+        if self.state.opened.is_some()
+            && ui.input_mut(|i| {
+                FillCommand::Save
+                    .shortcut()
+                    .is_some_and(|s| i.consume_shortcut(&s))
+            })
+        {
+            commands.push(FillCommand::Save);
+        }
+        let FillState {
+            passphrase,
+            opened,
+            status,
+            ..
+        } = &mut self.state;
+        egui::Panel::bottom("fill-status").show(ui, |ui| {
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                if let Some(opened) = opened.as_ref() {
+                    let save = FillCommand::Save;
+                    if ui
+                        .button(save.label())
+                        .on_hover_text("Write your answers into the worksheet file (Ctrl+S)")
+                        .clicked()
+                    {
+                        commands.push(save);
+                    }
+                    if !opened.is_saved() {
+                        ui.label(RichText::new("Unsaved changes").strong());
+                    }
+                }
+                if let Some(status) = status.as_ref() {
+                    let text = RichText::new(&status.text);
+                    ui.label(if status.is_error {
+                        text.color(ui.visuals().error_fg_color)
+                    } else {
+                        text
+                    });
+                }
+            });
+            ui.add_space(4.0);
+        });
+        egui::CentralPanel::default().show(ui, |ui| match opened.as_mut() {
+            None => locked_ui(ui, passphrase, &mut commands),
+            Some(opened) => {
+                egui::ScrollArea::vertical().show(ui, |ui| worksheet_ui(ui, opened));
+            }
+        });
+        for command in commands {
+            self.state.apply(command, now);
+        }
+    }
+}
+
+impl eframe::App for FillApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.frame_ui(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // Closing the window keeps what was typed.
+        self.state.save_if_changed(Utc::now());
+    }
+}
+
+/// Open the worksheet window.
+pub fn run_fill(config: FillConfig) -> eframe::Result {
+    let options = eframe::NativeOptions {
+        renderer: eframe::Renderer::Glow,
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Tandem worksheet")
+            .with_inner_size([760.0, 820.0])
+            .with_min_inner_size([480.0, 400.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Tandem worksheet",
+        options,
+        Box::new(move |_cc| Ok(Box::new(FillApp::new(config)))),
+    )
+}
+
+fn locked_ui(ui: &mut Ui, passphrase: &mut String, out: &mut Vec<FillCommand>) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(60.0);
+        ui.heading("A worksheet from your therapist");
+        ui.add_space(8.0);
+        ui.label("It is protected. Type the passphrase your therapist gave you.");
+        ui.add_space(8.0);
+        let l = ui.label("Passphrase");
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(passphrase)
+                    .password(true)
+                    .desired_width(260.0),
+            )
+            .labelled_by(l.id);
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let open = FillCommand::Open;
+        if ui
+            .add_enabled(!passphrase.is_empty(), egui::Button::new(open.label()))
+            .clicked()
+            || (enter && !passphrase.is_empty())
+        {
+            out.push(open);
+        }
+    });
+}
+
+/// A respondent's name as the worksheet shows it.
+fn who(file: &TakeHomeFile, respondent: Respondent) -> String {
+    match respondent {
+        Respondent::Partner(p) => file.name_of(p).to_string(),
+        Respondent::Joint => "Both of you".into(),
+        Respondent::Clinician => "Your therapist".into(),
+    }
+}
+
+fn worksheet_ui(ui: &mut Ui, opened: &mut Opened) {
+    let Opened { file, template, .. } = opened;
+    let names = file.names();
+    let bindings = file.bindings;
+    let fill = |text: &str| {
+        crate::template::fill(text, |role| {
+            bindings.partner(role).map(|p| names.of(p).to_string())
+        })
+    };
+    if !file.practice.is_empty() {
+        ui.label(RichText::new(&file.practice).weak());
+    }
+    ui.heading(RichText::new(&template.title).size(24.0));
+    ui.label(match file.for_whom {
+        WorksheetFor::Couple => "For both of you, to fill in together.".to_string(),
+        WorksheetFor::Partner(p) => format!("For {}, to fill in on your own.", file.name_of(p)),
+    });
+    ui.label(
+        RichText::new(
+            "Your answers stay in this file, locked with your passphrase, until you bring it to your therapist.",
+        )
+        .weak(),
+    );
+    ui.add_space(10.0);
+    let template_parts: Vec<Part<'_>> = parts(template, file.for_whom, bindings);
+    for part in &template_parts {
+        ui.separator();
+        ui.push_id(&part.step.id, |ui| {
+            ui.label(RichText::new(fill(&part.step.title)).size(19.0).strong());
+            if part.is_private {
+                ui.label(
+                    RichText::new("Only you and your therapist will see what you write here.")
+                        .italics(),
+                );
+            }
+            for prompt in &part.step.prompts {
+                ui.label(fill(prompt));
+            }
+            part_ui(ui, file, part);
+        });
+    }
+}
+
+fn part_ui(ui: &mut Ui, file: &mut TakeHomeFile, part: &Part<'_>) {
+    let step = part.step.id.clone();
+    match &part.kind {
+        PartKind::Read => {}
+        PartKind::Text { respondents, stems } => {
+            if !stems.is_empty() {
+                ui.label(
+                    RichText::new(format!("You could start with: {}", stems.join(" · "))).weak(),
+                );
+            }
+            for respondent in respondents {
+                let label = format!("{}'s answer", who(file, *respondent));
+                let label = if *respondent == Respondent::Joint {
+                    "Your answer together".to_string()
+                } else {
+                    label
+                };
+                let answer = file
+                    .answers
+                    .entry(step.clone())
+                    .or_insert_with(|| Answer::Text(BTreeMap::new()));
+                if let Answer::Text(entries) = answer {
+                    let text = entries.entry(*respondent).or_default();
+                    let l = ui.label(label);
+                    ui.add(
+                        egui::TextEdit::multiline(text)
+                            .desired_rows(5)
+                            .desired_width(f32::INFINITY),
+                    )
+                    .labelled_by(l.id);
+                    if text.is_empty() {
+                        entries.remove(respondent);
+                    }
+                }
+            }
+        }
+        PartKind::Choice {
+            respondents,
+            options,
+            multiple,
+        } => {
+            for respondent in respondents {
+                ui.label(RichText::new(who(file, *respondent)).strong());
+                let answer = file
+                    .answers
+                    .entry(step.clone())
+                    .or_insert_with(|| Answer::Choice(BTreeMap::new()));
+                if let Answer::Choice(entries) = answer {
+                    let chosen = entries.entry(*respondent).or_default();
+                    ui.push_id(respondent, |ui| {
+                        for option in options {
+                            let mut on = chosen.contains(option);
+                            if ui.checkbox(&mut on, option).changed() {
+                                if !multiple {
+                                    chosen.clear();
+                                }
+                                chosen.retain(|o| o != option);
+                                if on {
+                                    chosen.push(option.clone());
+                                }
+                            }
+                        }
+                    });
+                }
+            }
+        }
+        PartKind::Checklist { respondents, items } => {
+            for respondent in respondents {
+                ui.label(RichText::new(who(file, *respondent)).strong());
+                let answer = file
+                    .answers
+                    .entry(step.clone())
+                    .or_insert_with(|| Answer::Checklist(BTreeMap::new()));
+                if let Answer::Checklist(entries) = answer {
+                    let ticked = entries.entry(*respondent).or_default();
+                    ui.push_id(respondent, |ui| {
+                        for item in items {
+                            let mut on = ticked.contains(item);
+                            if ui.checkbox(&mut on, item).changed() {
+                                ticked.retain(|i| i != item);
+                                if on {
+                                    ticked.push(item.clone());
+                                }
+                            }
+                        }
+                    });
+                }
+            }
+        }
+        PartKind::Rating { raters, items } => {
+            for rater in raters {
+                let name = file.name_of(*rater).to_string();
+                ui.label(RichText::new(&name).strong());
+                let answer = file
+                    .answers
+                    .entry(step.clone())
+                    .or_insert_with(|| Answer::Rating(BTreeMap::new()));
+                if let Answer::Rating(values) = answer {
+                    let mine = values.entry(*rater).or_default();
+                    ui.push_id(rater, |ui| {
+                        for item in items {
+                            ui.label(&item.label);
+                            ui.horizontal_wrapped(|ui| {
+                                if !item.low.is_empty() {
+                                    ui.label(RichText::new(&item.low).weak());
+                                }
+                                for value in item.min..=item.max {
+                                    let selected = mine.get(&item.id) == Some(&value);
+                                    if ui.selectable_label(selected, value.to_string()).clicked() {
+                                        mine.insert(item.id.clone(), value);
+                                    }
+                                }
+                                if !item.high.is_empty() {
+                                    ui.label(RichText::new(&item.high).weak());
+                                }
+                            });
+                        }
+                    });
+                }
+            }
+        }
+        PartKind::Questions { categories } => questions_ui(ui, file, &step, categories),
+    }
+    // A step left untouched holds nothing.
+    if file.answers.get(&step).is_some_and(Answer::is_empty)
+        && !matches!(part.kind, PartKind::Questions { .. })
+    {
+        file.answers.remove(&step);
+    }
+}
+
+fn questions_ui(ui: &mut Ui, file: &mut TakeHomeFile, step: &str, categories: &[String]) {
+    let answer = file
+        .answers
+        .entry(step.to_string())
+        .or_insert_with(|| Answer::Questions(Vec::new()));
+    let Answer::Questions(list) = answer else {
+        return;
+    };
+    let mut remove = None;
+    for (i, q) in list.iter_mut().enumerate() {
+        ui.push_id(i, |ui| {
+            ui.group(|ui| {
+                let l = ui.label(format!("Question {}", i + 1));
+                ui.add(
+                    egui::TextEdit::multiline(&mut q.text)
+                        .desired_rows(2)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id);
+                let l = ui.label("Why I need to know");
+                ui.add(
+                    egui::TextEdit::multiline(&mut q.why)
+                        .desired_rows(2)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id);
+                if !categories.is_empty() {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label("Kind of question:");
+                        for c in categories {
+                            ui.radio_value(&mut q.category, c.clone(), c);
+                        }
+                    });
+                }
+                if ui.button("Remove this question").clicked() {
+                    remove = Some(i);
+                }
+            });
+        });
+    }
+    if let Some(i) = remove {
+        list.remove(i);
+    }
+    if ui.button("Add a question").clicked() {
+        list.push(QuestionDraft {
+            text: String::new(),
+            category: String::new(),
+            why: String::new(),
+        });
+    }
+    if list.is_empty() {
+        file.answers.remove(step);
+    }
+}

@@ -1,0 +1,423 @@
+//! Take-home worksheets from the practice's side: writing a worksheet file for a couple
+//! (the practice keeps a record of what it issued) and bringing a filled one back into
+//! the couple's record as a new session, never over anything else. Shared by the app's
+//! dialog (drawn here too) and the command line.
+//!
+//! Every issue and every import, refused ones too, is written to the audit log (ids and
+//! reasons only, never an answer).
+
+use super::command::Command;
+use super::views::labelled_field;
+use crate::model::{
+    Bindings, Couple, CoupleFacts, CoupleId, IssuedWorksheet, Partner, Role, Session, SessionId,
+    WorksheetFor, WorksheetId,
+};
+use crate::runner::takehome::{self as pure, Issue, TakeHomeError};
+use crate::template::{Library, Template};
+use crate::vault::audit::AuditAction;
+use crate::vault::takehome::{TakeHomeFileError, new_token, read_take_home, write_take_home};
+use crate::vault::{RecordBody, RecordKind, Vault, VaultError};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use std::path::{Path, PathBuf};
+
+/// Why a worksheet could not be issued or imported.
+#[derive(Debug, thiserror::Error)]
+pub enum TakeHomeFlowError {
+    #[error(transparent)]
+    File(#[from] TakeHomeFileError),
+    #[error(transparent)]
+    Worksheet(#[from] TakeHomeError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+/// A short word for the audit log: why an import was refused.
+fn refusal(error: &TakeHomeFlowError) -> &'static str {
+    match error {
+        TakeHomeFlowError::File(TakeHomeFileError::WrongPassphrase) => "refused: wrong passphrase",
+        TakeHomeFlowError::File(TakeHomeFileError::Vault(_)) => "refused: unreadable",
+        TakeHomeFlowError::File(_) => "refused: damaged or not a worksheet",
+        TakeHomeFlowError::Worksheet(TakeHomeError::Foreign) => "refused: not issued here",
+        TakeHomeFlowError::Worksheet(TakeHomeError::Tampered(_)) => "refused: altered",
+        TakeHomeFlowError::Worksheet(TakeHomeError::WrongCouple) => "refused: another couple",
+        TakeHomeFlowError::Worksheet(TakeHomeError::AlreadyImported(_)) => {
+            "refused: already imported"
+        }
+        TakeHomeFlowError::Worksheet(_) => "refused",
+        TakeHomeFlowError::Vault(_) => "refused: vault",
+    }
+}
+
+/// What the practice asks for when handing out a worksheet.
+pub struct IssueRequest<'a> {
+    pub template: &'a Template,
+    pub for_whom: WorksheetFor,
+    pub bindings: Bindings,
+    /// The couple it is for, with what is known of their safety (joint protocols stay
+    /// locked for take-home work exactly as in session).
+    pub couple: Option<(&'a Couple, CoupleFacts)>,
+    pub passphrase: &'a SecretString,
+    pub path: &'a Path,
+    /// scrypt work factor for the file's passphrase.
+    pub log_n: u8,
+}
+
+/// Write a take-home worksheet file and keep the practice's record of it. The record is
+/// saved before the file is written, so a file that exists is always one this practice
+/// knows.
+pub fn issue_worksheet(
+    vault: &Vault,
+    request: IssueRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<IssuedWorksheet, TakeHomeFlowError> {
+    crate::vault::crypto::check_strength(request.passphrase)?;
+    let snapshot = crate::template::snapshot(request.template).map_err(TakeHomeError::Template)?;
+    let (issued, file) = pure::issue(
+        request.template,
+        Issue {
+            id: WorksheetId(uuid::Uuid::now_v7()),
+            token: new_token(),
+            template_source: snapshot,
+            for_whom: request.for_whom,
+            bindings: request.bindings,
+            couple: request.couple.map(|(c, facts)| (c.id, c.names(), facts)),
+            practice: vault.header().practice_name.clone(),
+        },
+        now,
+    )?;
+    vault.save(&RecordBody::Worksheet(issued.clone()), now)?;
+    write_take_home(request.path, &file, request.passphrase, request.log_n)?;
+    vault.audit(
+        AuditAction::IssueWorksheet,
+        Some(issued.id.0),
+        &format!("{} for {}", issued.template_id, issued.for_whom.name()),
+        now,
+    )?;
+    Ok(issued)
+}
+
+/// Bring a filled worksheet back into `couple`'s record as a new, ended session (its id
+/// is the worksheet's, so the same worksheet can never be added twice). Refuses a file
+/// this practice did not issue, one altered outside Tandem, one for another couple, and
+/// one already brought back; nothing is written then except the audit entry.
+pub fn import_worksheet(
+    vault: &Vault,
+    path: &Path,
+    passphrase: &SecretString,
+    couple: CoupleId,
+    facts: CoupleFacts,
+    now: DateTime<Utc>,
+) -> Result<Session, TakeHomeFlowError> {
+    let mut worksheet = None;
+    let result = import_inner(vault, path, passphrase, couple, facts, now, &mut worksheet);
+    let detail = match &result {
+        Ok(_) => "imported",
+        Err(e) => refusal(e),
+    };
+    vault.audit(AuditAction::ImportWorksheet, worksheet, detail, now)?;
+    result
+}
+
+fn import_inner(
+    vault: &Vault,
+    path: &Path,
+    passphrase: &SecretString,
+    couple: CoupleId,
+    facts: CoupleFacts,
+    now: DateTime<Utc>,
+    worksheet: &mut Option<uuid::Uuid>,
+) -> Result<Session, TakeHomeFlowError> {
+    let file = read_take_home(path, passphrase)?;
+    let mut issued = vault
+        .issued_worksheet(file.id)?
+        .ok_or(TakeHomeError::Foreign)?;
+    *worksheet = Some(issued.id.0);
+    let template =
+        crate::template::from_snapshot(&issued.template_source).map_err(TakeHomeError::Template)?;
+    let session_id = SessionId(issued.id.0);
+    match vault.load(RecordKind::Session, session_id.0) {
+        Err(VaultError::NotFound { .. }) => {}
+        Ok(_) => {
+            return Err(TakeHomeError::AlreadyImported(String::new()).into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let session = pure::import(&template, &issued, &file, couple, facts, session_id, now)?;
+    vault.save(&RecordBody::Session(session.clone()), now)?;
+    issued.imported = Some(crate::model::ImportedWorksheet {
+        at: now,
+        couple,
+        session: session.id,
+    });
+    vault.save(&RecordBody::Worksheet(issued), now)?;
+    Ok(session)
+}
+
+/// The protocols that have something to fill in at home for anyone.
+pub fn take_home_templates(library: &Library) -> Vec<&Template> {
+    library
+        .templates
+        .iter()
+        .map(|(_, t)| t)
+        .filter(|t| {
+            WorksheetFor::ALL.into_iter().any(|w| {
+                [Partner::A, Partner::B].into_iter().any(|p| {
+                    let bindings = Bindings {
+                        speaker: Some(p),
+                        hurt_partner: Some(p),
+                    };
+                    pure::has_take_home(t, w, bindings)
+                })
+            })
+        })
+        .collect()
+}
+
+/// Which way the dialog is working.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TakeHomeMode {
+    #[default]
+    Issue,
+    Import,
+}
+
+/// The take-home dialog's fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TakeHomeDraft {
+    pub couple: CoupleId,
+    pub mode: TakeHomeMode,
+    pub template: Option<String>,
+    /// Who fills it in: chosen every time, never defaulted.
+    pub for_whom: Option<WorksheetFor>,
+    pub speaker_is_b: bool,
+    pub hurt_is_b: bool,
+    /// The passphrase the therapist gives the couple (shown, so it can be read out).
+    pub passphrase: String,
+    pub folder: String,
+    /// The filled file to bring back, and its passphrase.
+    pub file: String,
+    pub file_passphrase: String,
+}
+
+impl TakeHomeDraft {
+    pub fn new(couple: CoupleId, folder: String) -> TakeHomeDraft {
+        TakeHomeDraft {
+            couple,
+            mode: TakeHomeMode::Issue,
+            template: None,
+            for_whom: None,
+            speaker_is_b: false,
+            hurt_is_b: false,
+            passphrase: String::new(),
+            folder,
+            file: String::new(),
+            file_passphrase: String::new(),
+        }
+    }
+
+    /// The role bindings chosen, for the protocol's roles.
+    pub fn bindings(&self, template: &Template) -> Bindings {
+        let pick = |is_b: bool| Some(if is_b { Partner::B } else { Partner::A });
+        Bindings {
+            speaker: template
+                .roles
+                .iter()
+                .any(|r| matches!(r, Role::Speaker | Role::Listener))
+                .then(|| pick(self.speaker_is_b))
+                .flatten(),
+            hurt_partner: template
+                .roles
+                .iter()
+                .any(|r| matches!(r, Role::HurtPartner | Role::DisclosingPartner))
+                .then(|| pick(self.hurt_is_b))
+                .flatten(),
+        }
+    }
+
+    /// Where the worksheet file goes: a new name in the folder, never over a file.
+    pub fn output_path(&self, template: &Template, couple: &Couple) -> PathBuf {
+        let who = match self.for_whom {
+            Some(WorksheetFor::Partner(Partner::A)) => "-a",
+            Some(WorksheetFor::Partner(Partner::B)) => "-b",
+            _ => "",
+        };
+        crate::vault::exports::free_path(
+            Path::new(self.folder.trim()),
+            &format!(
+                "{}-{}{who}.{}",
+                couple.code,
+                template.id,
+                crate::vault::takehome::TAKE_HOME_EXTENSION
+            ),
+        )
+    }
+
+    /// Forget both passphrases.
+    pub fn clear_secrets(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.passphrase);
+        zeroize::Zeroize::zeroize(&mut self.file_passphrase);
+    }
+}
+
+/// How each filler is offered in the dialog.
+pub fn for_whom_label(for_whom: WorksheetFor, couple: &Couple) -> String {
+    match for_whom {
+        WorksheetFor::Couple => "Both together (shared items only)".into(),
+        WorksheetFor::Partner(p) => format!(
+            "{} alone (shared items and their own private ones)",
+            couple.partner(p).name
+        ),
+    }
+}
+
+/// The take-home dialog: give a worksheet to take home, or bring a filled one back.
+pub fn take_home_dialog_ui(
+    ctx: &egui::Context,
+    couple: &Couple,
+    facts: &CoupleFacts,
+    library: &Library,
+    draft: &mut TakeHomeDraft,
+    out: &mut Vec<Command>,
+) {
+    egui::Window::new("Take-home worksheets")
+        .collapsible(false)
+        .resizable(false)
+        .default_width(520.0)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .show(ctx, |ui| {
+            ui.label(
+                egui::RichText::new(format!(
+                    "{} & {} · {}",
+                    couple.partner_a.name, couple.partner_b.name, couple.code
+                ))
+                .strong(),
+            );
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut draft.mode, TakeHomeMode::Issue, "Give a worksheet");
+                ui.radio_value(&mut draft.mode, TakeHomeMode::Import, "Bring one back");
+            });
+            ui.separator();
+            match draft.mode {
+                TakeHomeMode::Issue => issue_ui(ui, couple, facts, library, draft, out),
+                TakeHomeMode::Import => import_ui(ui, draft, out),
+            }
+        });
+}
+
+fn issue_ui(
+    ui: &mut egui::Ui,
+    couple: &Couple,
+    facts: &CoupleFacts,
+    library: &Library,
+    draft: &mut TakeHomeDraft,
+    out: &mut Vec<Command>,
+) {
+    ui.label(egui::RichText::new("Protocol").strong());
+    let templates = take_home_templates(library);
+    let half = templates.len().div_ceil(2);
+    ui.columns(2, |columns| {
+        for (i, template) in templates.into_iter().enumerate() {
+            columns[usize::from(i >= half)].radio_value(
+                &mut draft.template,
+                Some(template.id.clone()),
+                &template.title,
+            );
+        }
+    });
+    let template = draft.template.as_deref().and_then(|id| library.get(id));
+    if let Some(template) = template {
+        let roles = |a: Role, b: Role| template.roles.iter().any(|r| *r == a || *r == b);
+        if roles(Role::HurtPartner, Role::DisclosingPartner) {
+            ui.horizontal(|ui| {
+                ui.label("Hurt partner:");
+                ui.radio_value(&mut draft.hurt_is_b, false, &couple.partner_a.name);
+                ui.radio_value(&mut draft.hurt_is_b, true, &couple.partner_b.name);
+            });
+        }
+        if roles(Role::Speaker, Role::Listener) {
+            ui.horizontal(|ui| {
+                ui.label("First speaker:");
+                ui.radio_value(&mut draft.speaker_is_b, false, &couple.partner_a.name);
+                ui.radio_value(&mut draft.speaker_is_b, true, &couple.partner_b.name);
+            });
+        }
+    }
+    ui.add_space(6.0);
+    ui.label(egui::RichText::new("Who fills it in").strong());
+    let bindings = template.map(|t| draft.bindings(t)).unwrap_or_default();
+    for for_whom in WorksheetFor::ALL {
+        let possible = template.is_none_or(|t| pure::has_take_home(t, for_whom, bindings));
+        ui.add_enabled_ui(possible, |ui| {
+            ui.radio_value(
+                &mut draft.for_whom,
+                Some(for_whom),
+                for_whom_label(for_whom, couple),
+            );
+        });
+    }
+    ui.add_space(6.0);
+    labelled_field(
+        ui,
+        "Passphrase for the couple",
+        &mut draft.passphrase,
+        false,
+    );
+    labelled_field(ui, "Folder", &mut draft.folder, false);
+    ui.label(
+        egui::RichText::new(
+            "Tell them the passphrase in person, not in the same message as the file. They open it with `tandem fill FILE`.",
+        )
+        .weak(),
+    );
+    let locked = template
+        .map(|t| crate::runner::locked_because(t, facts))
+        .unwrap_or_default();
+    if !locked.is_empty() {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("Locked for this couple: {}", locked.join("; ")),
+        );
+    }
+    let fits = template.is_some_and(|t| {
+        draft
+            .for_whom
+            .is_some_and(|w| pure::has_take_home(t, w, bindings))
+    });
+    let ready = fits
+        && locked.is_empty()
+        && draft.passphrase.chars().count() >= crate::vault::crypto::MIN_PASSPHRASE_CHARS
+        && !draft.folder.trim().is_empty();
+    ui.horizontal(|ui| {
+        super::views::command_button(ui, Command::IssueWorksheet, ready, out);
+        super::views::command_button(ui, Command::CloseTakeHome, true, out);
+    });
+    if draft.for_whom.is_none() {
+        ui.label(egui::RichText::new("Choose who fills it in first.").weak());
+    } else if draft.passphrase.chars().count() < crate::vault::crypto::MIN_PASSPHRASE_CHARS {
+        ui.label(
+            egui::RichText::new(format!(
+                "The passphrase needs at least {} characters.",
+                crate::vault::crypto::MIN_PASSPHRASE_CHARS
+            ))
+            .weak(),
+        );
+    }
+}
+
+fn import_ui(ui: &mut egui::Ui, draft: &mut TakeHomeDraft, out: &mut Vec<Command>) {
+    ui.label("The filled worksheet file the couple brought back, and its passphrase.");
+    labelled_field(ui, "Worksheet file", &mut draft.file, false);
+    labelled_field(ui, "Its passphrase", &mut draft.file_passphrase, true);
+    ui.label(
+        egui::RichText::new(
+            "It is added as a new session; nothing already recorded is changed. A file this practice did not issue, or one altered outside Tandem, is refused.",
+        )
+        .weak(),
+    );
+    ui.horizontal(|ui| {
+        let ready = !draft.file.trim().is_empty() && !draft.file_passphrase.is_empty();
+        super::views::command_button(ui, Command::ImportWorksheet, ready, out);
+        super::views::command_button(ui, Command::CloseTakeHome, true, out);
+    });
+}

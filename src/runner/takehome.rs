@@ -1,0 +1,894 @@
+//! Take-home worksheets, pure: which steps of a protocol a couple (or one partner) can
+//! fill in at home, a new worksheet for them, and turning a filled worksheet back into a
+//! session record while refusing anything the issued worksheet did not ask for.
+//!
+//! What a take-home file may hold follows the same rules as every other view: never a
+//! clinician-only step, never a private step in a file both partners open, never the
+//! other partner's entries, and never a question list but its owner's.
+//!
+//! Must not depend on egui or the file system; time comes in as `now`.
+
+use super::{Action, RunError, Runner, Start, respondents_of};
+use crate::model::{
+    Answer, Bindings, CoupleFacts, CoupleId, IssuedWorksheet, Partner, PartnerNames, Respondent,
+    Role, Session, SessionId, TAKE_HOME_FORMAT, TAKE_HOME_MAGIC, TakeHomeFile, Visibility,
+    WorksheetFor, WorksheetId,
+};
+use crate::template::{RatingItem, Step, StepKind, Template};
+use chrono::{DateTime, Utc};
+
+/// Longest text accepted in one answer, in characters.
+pub const MAX_ANSWER_CHARS: usize = 100_000;
+/// Most questions one worksheet may add to a list.
+pub const MAX_QUESTIONS: usize = 200;
+
+/// Why a worksheet could not be made or brought back. Messages name steps and dates,
+/// never anything a partner wrote.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TakeHomeError {
+    #[error("\"{template_id}\" has nothing {} can fill in at home", for_whom.audience().reader())]
+    NothingToFill {
+        template_id: String,
+        for_whom: WorksheetFor,
+    },
+    #[error(
+        "the safety screen is answered in private with the therapist, never as a take-home worksheet"
+    )]
+    SafetyScreen,
+    #[error("the protocol needs role {0:?} bound to a partner before a worksheet can be made")]
+    Unbound(Role),
+    #[error("this protocol is locked for this couple: {}", .0.join("; "))]
+    Locked(Vec<String>),
+    #[error(
+        "this worksheet was not issued by this practice: it cannot be imported here (ask the couple which therapist gave it to them)"
+    )]
+    Foreign,
+    #[error("the worksheet file was altered outside Tandem and is refused: {0}")]
+    Tampered(String),
+    #[error("this worksheet was issued for another couple and is refused")]
+    WrongCouple,
+    #[error("this worksheet was already brought back{0}; a second import is refused")]
+    AlreadyImported(String),
+    #[error("the protocol the worksheet was issued with no longer loads: {0}")]
+    Template(String),
+}
+
+/// What a worksheet asks of one step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PartKind {
+    /// Prompts to read, nothing to fill in.
+    Read,
+    Text {
+        respondents: Vec<Respondent>,
+        stems: Vec<String>,
+    },
+    Choice {
+        respondents: Vec<Respondent>,
+        options: Vec<String>,
+        multiple: bool,
+    },
+    Checklist {
+        respondents: Vec<Respondent>,
+        items: Vec<String>,
+    },
+    Rating {
+        raters: Vec<Partner>,
+        items: Vec<RatingItem>,
+    },
+    /// The owner adds questions to their list.
+    Questions { categories: Vec<String> },
+}
+
+/// One step of a worksheet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part<'t> {
+    pub step: &'t Step,
+    pub kind: PartKind,
+    /// Only the partner filling it in (and the therapist) will see it.
+    pub is_private: bool,
+}
+
+impl Part<'_> {
+    /// True when the part has something to fill in.
+    pub fn is_fillable(&self) -> bool {
+        self.kind != PartKind::Read
+    }
+}
+
+/// Who of `respondents` may answer in a worksheet for `for_whom`.
+fn allowed(respondents: Vec<Respondent>, for_whom: WorksheetFor) -> Vec<Respondent> {
+    respondents
+        .into_iter()
+        .filter(|r| match (for_whom, r) {
+            (_, Respondent::Clinician) => false,
+            (WorksheetFor::Couple, _) => true,
+            (WorksheetFor::Partner(p), Respondent::Partner(q)) => p == *q,
+            (WorksheetFor::Partner(_), Respondent::Joint) => false,
+        })
+        .collect()
+}
+
+/// The steps of `template` a worksheet for `for_whom` shows, in order. Steps inside
+/// repeats, dialogues, floors and plans are run in session and never appear.
+pub fn parts(template: &Template, for_whom: WorksheetFor, bindings: Bindings) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
+    for step in &template.steps {
+        let is_private = match step.visibility {
+            Visibility::ClinicianOnly => continue,
+            Visibility::PartnerPrivate if for_whom == WorksheetFor::Couple => continue,
+            Visibility::PartnerPrivate => true,
+            Visibility::Joint => false,
+        };
+        let kind = match &step.kind {
+            StepKind::Script if !step.prompts.is_empty() && !is_private => PartKind::Read,
+            StepKind::Text {
+                respondents, stems, ..
+            } => PartKind::Text {
+                respondents: allowed(respondents_of(*respondents, bindings), for_whom),
+                stems: stems.clone(),
+            },
+            StepKind::Choice {
+                respondents,
+                options,
+                multiple,
+            } => PartKind::Choice {
+                respondents: allowed(respondents_of(*respondents, bindings), for_whom),
+                options: options.clone(),
+                multiple: *multiple,
+            },
+            StepKind::Checklist { respondents, items } => PartKind::Checklist {
+                respondents: allowed(respondents_of(*respondents, bindings), for_whom),
+                items: items.clone(),
+            },
+            StepKind::Rating { raters, items, .. } => PartKind::Rating {
+                raters: raters
+                    .iter()
+                    .filter_map(|role| bindings.partner(*role))
+                    .filter(|p| match for_whom {
+                        WorksheetFor::Couple => true,
+                        WorksheetFor::Partner(q) => *p == q,
+                    })
+                    .collect(),
+                items: items.clone(),
+            },
+            StepKind::Questions {
+                owner,
+                categories,
+                answering: false,
+            } if matches!(for_whom, WorksheetFor::Partner(p) if bindings.partner(*owner) == Some(p)) => {
+                PartKind::Questions {
+                    categories: categories.clone(),
+                }
+            }
+            _ => continue,
+        };
+        let empty = match &kind {
+            PartKind::Text { respondents, .. }
+            | PartKind::Choice { respondents, .. }
+            | PartKind::Checklist { respondents, .. } => respondents.is_empty(),
+            PartKind::Rating { raters, .. } => raters.is_empty(),
+            PartKind::Read | PartKind::Questions { .. } => false,
+        };
+        if !empty {
+            out.push(Part {
+                step,
+                kind,
+                is_private,
+            });
+        }
+    }
+    out
+}
+
+/// Whether `template` has anything `for_whom` could fill in at home.
+pub fn has_take_home(template: &Template, for_whom: WorksheetFor, bindings: Bindings) -> bool {
+    template.id != super::facts::SAFETY_SCREEN_TEMPLATE
+        && parts(template, for_whom, bindings)
+            .iter()
+            .any(Part::is_fillable)
+}
+
+/// What the caller knows when handing out a worksheet.
+#[derive(Clone, Debug)]
+pub struct Issue {
+    pub id: WorksheetId,
+    /// A random secret (hex) shared by the record and the file.
+    pub token: String,
+    /// The template text exactly as loaded.
+    pub template_source: String,
+    pub for_whom: WorksheetFor,
+    pub bindings: Bindings,
+    /// The couple and what is known of their safety, when it is made for one couple.
+    pub couple: Option<(CoupleId, PartnerNames, CoupleFacts)>,
+    pub practice: String,
+}
+
+/// A new worksheet: the practice's record of it and the file to give the couple.
+pub fn issue(
+    template: &Template,
+    issue: Issue,
+    now: DateTime<Utc>,
+) -> Result<(IssuedWorksheet, TakeHomeFile), TakeHomeError> {
+    if template.id == super::facts::SAFETY_SCREEN_TEMPLATE {
+        return Err(TakeHomeError::SafetyScreen);
+    }
+    for role in &template.roles {
+        if issue.bindings.partner(*role).is_none() {
+            return Err(TakeHomeError::Unbound(*role));
+        }
+    }
+    if let Some((_, _, facts)) = &issue.couple {
+        let locked = super::locked_because(template, facts);
+        if !locked.is_empty() {
+            return Err(TakeHomeError::Locked(locked));
+        }
+    }
+    if !has_take_home(template, issue.for_whom, issue.bindings) {
+        return Err(TakeHomeError::NothingToFill {
+            template_id: template.id.clone(),
+            for_whom: issue.for_whom,
+        });
+    }
+    let (couple, names) = match issue.couple {
+        Some((id, names, _)) => (Some(id), names),
+        None => (
+            None,
+            PartnerNames {
+                a: "Partner A".into(),
+                b: "Partner B".into(),
+            },
+        ),
+    };
+    let record = IssuedWorksheet {
+        format: TAKE_HOME_FORMAT,
+        id: issue.id,
+        token: issue.token.clone(),
+        template_id: template.id.clone(),
+        template_title: template.title.clone(),
+        template_source: issue.template_source.clone(),
+        for_whom: issue.for_whom,
+        couple,
+        bindings: issue.bindings,
+        issued_at: now,
+        imported: None,
+    };
+    let file = TakeHomeFile {
+        magic: TAKE_HOME_MAGIC.to_string(),
+        format: TAKE_HOME_FORMAT,
+        id: issue.id,
+        token: issue.token,
+        practice: issue.practice,
+        template_source: issue.template_source,
+        for_whom: issue.for_whom,
+        bindings: issue.bindings,
+        name_a: names.a,
+        name_b: names.b,
+        issued_at: now,
+        filled_at: None,
+        answers: Default::default(),
+    };
+    Ok((record, file))
+}
+
+fn tampered(step: &str, what: &str) -> TakeHomeError {
+    TakeHomeError::Tampered(format!("step \"{step}\": {what}"))
+}
+
+fn check_text(step: &str, text: &str) -> Result<(), TakeHomeError> {
+    if text.chars().count() > MAX_ANSWER_CHARS {
+        Err(tampered(
+            step,
+            &format!("an answer is longer than {MAX_ANSWER_CHARS} characters"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The actions that record `answer` in step `part`, or why the answer is not one the
+/// worksheet asked for.
+fn actions_for(part: &Part<'_>, answer: &Answer) -> Result<Vec<Action>, TakeHomeError> {
+    let step = part.step.id.as_str();
+    let mut actions = Vec::new();
+    let who = |respondents: &[Respondent], r: &Respondent| {
+        if respondents.contains(r) {
+            Ok(())
+        } else {
+            Err(tampered(
+                step,
+                "it holds an answer by someone it was not for",
+            ))
+        }
+    };
+    match (&part.kind, answer) {
+        (PartKind::Text { respondents, .. }, Answer::Text(entries)) => {
+            for (respondent, text) in entries {
+                who(respondents, respondent)?;
+                check_text(step, text)?;
+                if !text.trim().is_empty() {
+                    actions.push(Action::WriteText {
+                        respondent: *respondent,
+                        text: text.clone(),
+                    });
+                }
+            }
+        }
+        (
+            PartKind::Choice {
+                respondents,
+                options,
+                multiple,
+            },
+            Answer::Choice(entries),
+        ) => {
+            for (respondent, chosen) in entries {
+                who(respondents, respondent)?;
+                if !multiple && chosen.len() > 1 {
+                    return Err(tampered(step, "more than one option is chosen"));
+                }
+                for option in chosen {
+                    if !options.contains(option) {
+                        return Err(tampered(step, "a chosen option is not one of the step's"));
+                    }
+                    actions.push(Action::Choose {
+                        respondent: *respondent,
+                        option: option.clone(),
+                        selected: true,
+                    });
+                }
+            }
+        }
+        (PartKind::Checklist { respondents, items }, Answer::Checklist(entries)) => {
+            for (respondent, ticked) in entries {
+                who(respondents, respondent)?;
+                for item in ticked {
+                    if !items.contains(item) {
+                        return Err(tampered(step, "a ticked item is not one of the step's"));
+                    }
+                    actions.push(Action::Check {
+                        respondent: *respondent,
+                        item: item.clone(),
+                        checked: true,
+                    });
+                }
+            }
+        }
+        (PartKind::Rating { raters, .. }, Answer::Rating(values)) => {
+            for (rater, items) in values {
+                if !raters.contains(rater) {
+                    return Err(tampered(
+                        step,
+                        "it holds a rating by someone it was not for",
+                    ));
+                }
+                for (item, value) in items {
+                    actions.push(Action::Rate {
+                        rater: *rater,
+                        item: item.clone(),
+                        value: *value,
+                    });
+                }
+            }
+        }
+        (PartKind::Questions { .. }, Answer::Questions(questions)) => {
+            if questions.len() > MAX_QUESTIONS {
+                return Err(tampered(
+                    step,
+                    &format!("more than {MAX_QUESTIONS} questions"),
+                ));
+            }
+            for q in questions {
+                check_text(step, &q.text)?;
+                check_text(step, &q.why)?;
+                if q.text.trim().is_empty() {
+                    continue;
+                }
+                actions.push(Action::AddQuestion {
+                    text: q.text.clone(),
+                    category: q.category.clone(),
+                    why: q.why.clone(),
+                });
+            }
+        }
+        (PartKind::Read, _) => return Err(tampered(step, "it holds answers to a text to read")),
+        _ => {
+            return Err(tampered(
+                step,
+                "the answer is of another kind than the step",
+            ));
+        }
+    }
+    Ok(actions)
+}
+
+/// Check that every answer in `file` is one its worksheet asks for, with valid values.
+/// The fill window runs this before saving; `import` runs it again on what comes back.
+pub fn check_answers(template: &Template, file: &TakeHomeFile) -> Result<(), TakeHomeError> {
+    let parts = parts(template, file.for_whom, file.bindings);
+    for (step, answer) in &file.answers {
+        let part = parts
+            .iter()
+            .find(|p| &p.step.id == step)
+            .ok_or_else(|| tampered(step, "the worksheet does not include this step"))?;
+        actions_for(part, answer)?;
+    }
+    Ok(())
+}
+
+/// Check that `file` is the worksheet `issued` describes, unchanged, and may be brought
+/// into `couple`'s record.
+pub fn check_issued(
+    issued: &IssuedWorksheet,
+    file: &TakeHomeFile,
+    couple: CoupleId,
+) -> Result<(), TakeHomeError> {
+    if file.id != issued.id || file.token != issued.token {
+        return Err(TakeHomeError::Foreign);
+    }
+    if file.template_source != issued.template_source {
+        return Err(TakeHomeError::Tampered(
+            "its protocol differs from the one issued".into(),
+        ));
+    }
+    if file.for_whom != issued.for_whom || file.bindings != issued.bindings {
+        return Err(TakeHomeError::Tampered(
+            "who it is for differs from what was issued".into(),
+        ));
+    }
+    if file.issued_at != issued.issued_at {
+        return Err(TakeHomeError::Tampered(
+            "its issue date differs from the one issued".into(),
+        ));
+    }
+    if issued.couple.is_some_and(|c| c != couple) {
+        return Err(TakeHomeError::WrongCouple);
+    }
+    if let Some(done) = &issued.imported {
+        return Err(TakeHomeError::AlreadyImported(format!(
+            " on {}",
+            done.at.format("%Y-%m-%d")
+        )));
+    }
+    Ok(())
+}
+
+/// Turn a filled worksheet into a new, ended session record of `couple`, as if its steps
+/// had been filled in during a session. Checks the file against `issued` and every answer
+/// against the issued protocol first; on any error nothing is made.
+pub fn import(
+    template: &Template,
+    issued: &IssuedWorksheet,
+    file: &TakeHomeFile,
+    couple: CoupleId,
+    facts: CoupleFacts,
+    session: SessionId,
+    now: DateTime<Utc>,
+) -> Result<Session, TakeHomeError> {
+    check_issued(issued, file, couple)?;
+    if template.id == super::facts::SAFETY_SCREEN_TEMPLATE {
+        return Err(TakeHomeError::SafetyScreen);
+    }
+    if template.id != issued.template_id {
+        return Err(TakeHomeError::Template(
+            "its id differs from the one issued".into(),
+        ));
+    }
+    let parts = parts(template, file.for_whom, file.bindings);
+    let mut planned = Vec::new();
+    for (step, answer) in &file.answers {
+        let part = parts
+            .iter()
+            .find(|p| &p.step.id == step)
+            .ok_or_else(|| tampered(step, "the worksheet does not include this step"))?;
+        planned.push((step.as_str(), actions_for(part, answer)?));
+    }
+    // A date outside the worksheet's life is not believed.
+    let filled_at = file
+        .filled_at
+        .filter(|at| *at >= issued.issued_at && *at <= now)
+        .unwrap_or(now);
+    let mut runner = Runner::start(
+        template,
+        Start {
+            session,
+            couple,
+            bindings: issued.bindings,
+            facts,
+            questions: None,
+        },
+        issued.issued_at,
+    )
+    .map_err(|e| match e {
+        RunError::Locked(reasons) => TakeHomeError::Locked(reasons),
+        other => TakeHomeError::Template(other.to_string()),
+    })?;
+    for (step, actions) in planned {
+        let index = runner
+            .session()
+            .steps
+            .iter()
+            .position(|r| r.step_id == step && r.pass == 1)
+            .ok_or_else(|| tampered(step, "the protocol has no such step"))?;
+        for action in actions {
+            runner
+                .record_out_of_order(index, action, filled_at)
+                .map_err(|e| tampered(step, &e.to_string()))?;
+        }
+    }
+    runner.mark_take_home(issued.id);
+    runner
+        .apply(Action::End, filled_at)
+        .map_err(|e| TakeHomeError::Template(e.to_string()))?;
+    Ok(runner.into_session())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Audience, Partner, QuestionDraft, SafetyDecision, StepData, StepStatus, redact,
+    };
+    use crate::template::Library;
+    use chrono::TimeZone;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, hour, 0, 0).unwrap()
+    }
+
+    fn template(id: &str) -> Template {
+        Library::builtin()
+            .get(id)
+            .expect("shipped template")
+            .clone()
+    }
+
+    fn cleared() -> CoupleFacts {
+        CoupleFacts {
+            screened: BTreeSet::from(Partner::BOTH),
+            safety_decision: Some(SafetyDecision::JointWork),
+        }
+    }
+
+    const COUPLE: CoupleId = CoupleId(uuid::Uuid::from_u128(1));
+
+    fn hurt_a() -> Bindings {
+        Bindings {
+            speaker: None,
+            hurt_partner: Some(Partner::A),
+        }
+    }
+
+    fn issued(
+        t: &Template,
+        for_whom: WorksheetFor,
+        bindings: Bindings,
+    ) -> (IssuedWorksheet, TakeHomeFile) {
+        issue(
+            t,
+            Issue {
+                id: WorksheetId(uuid::Uuid::from_u128(9)),
+                token: "ab".repeat(32),
+                template_source: crate::template::snapshot(t).unwrap(),
+                for_whom,
+                bindings,
+                couple: Some((
+                    COUPLE,
+                    PartnerNames {
+                        a: "Robin".into(),
+                        b: "Kai".into(),
+                    },
+                    cleared(),
+                )),
+                practice: "Practice".into(),
+            },
+            at(9),
+        )
+        .unwrap()
+    }
+
+    fn ids(parts: &[Part<'_>]) -> Vec<String> {
+        parts
+            .iter()
+            .filter(|p| p.is_fillable())
+            .map(|p| p.step.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn each_partner_gets_only_their_own_private_steps_and_no_clinician_step() {
+        let t = template("disclosure-preparation");
+        assert_eq!(
+            ids(&parts(&t, WorksheetFor::Partner(Partner::A), hurt_a())),
+            ["questions"]
+        );
+        assert_eq!(
+            ids(&parts(&t, WorksheetFor::Partner(Partner::B), hurt_a())),
+            ["draft"]
+        );
+        assert!(ids(&parts(&t, WorksheetFor::Couple, hurt_a())).is_empty());
+        assert!(!has_take_home(&t, WorksheetFor::Couple, hurt_a()));
+    }
+
+    #[test]
+    fn a_couple_worksheet_has_both_partners_and_joint_answers_and_one_partners_only_theirs() {
+        let t = template("weekly-check-in");
+        let couple = parts(&t, WorksheetFor::Couple, Bindings::default());
+        let appreciations = couple
+            .iter()
+            .find(|p| p.step.id == "appreciations")
+            .unwrap();
+        assert!(
+            matches!(&appreciations.kind, PartKind::Text { respondents, .. }
+            if respondents == &[Respondent::Partner(Partner::A), Respondent::Partner(Partner::B)])
+        );
+        let alone = parts(&t, WorksheetFor::Partner(Partner::B), Bindings::default());
+        assert!(alone.iter().all(|p| match &p.kind {
+            PartKind::Text { respondents, .. } | PartKind::Choice { respondents, .. } =>
+                respondents == &[Respondent::Partner(Partner::B)],
+            PartKind::Rating { raters, .. } => raters == &[Partner::B],
+            _ => true,
+        }));
+        assert!(
+            !alone.iter().any(|p| p.step.id == "went-well"),
+            "a joint answer is not one partner's"
+        );
+    }
+
+    #[test]
+    fn the_safety_screen_is_never_a_take_home_worksheet() {
+        let t = template("safety-screen");
+        for w in WorksheetFor::ALL {
+            assert!(!has_take_home(&t, w, Bindings::default()));
+        }
+        let error = issue(
+            &t,
+            Issue {
+                id: WorksheetId(uuid::Uuid::from_u128(9)),
+                token: "t".into(),
+                template_source: String::new(),
+                for_whom: WorksheetFor::Partner(Partner::A),
+                bindings: Bindings::default(),
+                couple: None,
+                practice: String::new(),
+            },
+            at(9),
+        )
+        .unwrap_err();
+        assert_eq!(error, TakeHomeError::SafetyScreen);
+    }
+
+    #[test]
+    fn a_locked_protocol_cannot_be_issued_to_an_unscreened_couple() {
+        let t = template("weekly-check-in");
+        let error = issue(
+            &t,
+            Issue {
+                id: WorksheetId(uuid::Uuid::from_u128(9)),
+                token: "t".into(),
+                template_source: String::new(),
+                for_whom: WorksheetFor::Couple,
+                bindings: Bindings::default(),
+                couple: Some((COUPLE, PartnerNames::default(), CoupleFacts::default())),
+                practice: String::new(),
+            },
+            at(9),
+        )
+        .unwrap_err();
+        assert!(matches!(error, TakeHomeError::Locked(_)), "{error}");
+    }
+
+    #[test]
+    fn a_filled_worksheet_becomes_an_ended_session_with_the_answers() {
+        let t = template("disclosure-preparation");
+        let (record, mut file) = issued(&t, WorksheetFor::Partner(Partner::A), hurt_a());
+        file.answers.insert(
+            "questions".into(),
+            Answer::Questions(vec![
+                QuestionDraft {
+                    text: "When did it start?".into(),
+                    category: "Timeline and scope".into(),
+                    why: "I keep doubting my memory".into(),
+                },
+                QuestionDraft {
+                    text: "  ".into(),
+                    category: String::new(),
+                    why: String::new(),
+                },
+            ]),
+        );
+        file.filled_at = Some(at(20));
+        let session = import(
+            &t,
+            &record,
+            &file,
+            COUPLE,
+            cleared(),
+            SessionId(record.id.0),
+            at(22),
+        )
+        .unwrap();
+        assert_eq!(session.take_home, Some(record.id));
+        assert_eq!(session.ended_at, Some(at(20)));
+        let step = session
+            .steps
+            .iter()
+            .find(|s| s.step_id == "questions")
+            .unwrap();
+        assert_eq!(step.status, StepStatus::Done);
+        let StepData::Questions(list) = &step.data else {
+            panic!()
+        };
+        assert_eq!(list.items.len(), 1, "an empty question is not added");
+        assert_eq!(list.items[0].why, "I keep doubting my memory");
+        assert!(
+            list.released_at.is_none(),
+            "the list stays private until released"
+        );
+    }
+
+    #[test]
+    fn a_private_answer_from_home_reaches_only_its_partner_and_the_clinician() {
+        let t = template("disclosure-preparation");
+        let (record, mut file) = issued(&t, WorksheetFor::Partner(Partner::B), hurt_a());
+        file.answers.insert(
+            "draft".into(),
+            Answer::Text(BTreeMap::from([(
+                Respondent::Partner(Partner::B),
+                "CANARY-HOME-DRAFT".to_string(),
+            )])),
+        );
+        let session = import(
+            &t,
+            &record,
+            &file,
+            COUPLE,
+            cleared(),
+            SessionId(record.id.0),
+            at(22),
+        )
+        .unwrap();
+        let shows = |audience| {
+            format!("{:?}", redact(&session, audience).shown).contains("CANARY-HOME-DRAFT")
+        };
+        assert!(shows(Audience::Clinician));
+        assert!(shows(Audience::Partner(Partner::B)));
+        assert!(!shows(Audience::Partner(Partner::A)));
+        assert!(!shows(Audience::Couple));
+    }
+
+    fn refused(file: &TakeHomeFile, record: &IssuedWorksheet, t: &Template) -> TakeHomeError {
+        import(
+            t,
+            record,
+            file,
+            COUPLE,
+            cleared(),
+            SessionId(record.id.0),
+            at(22),
+        )
+        .unwrap_err()
+    }
+
+    #[test]
+    fn answers_the_worksheet_did_not_ask_for_are_refused_as_tampering() {
+        let t = template("weekly-check-in");
+        let (record, file) = issued(&t, WorksheetFor::Partner(Partner::A), Bindings::default());
+        let text = |r: Respondent| Answer::Text(BTreeMap::from([(r, "x".to_string())]));
+        let cases: Vec<(&str, Answer)> = vec![
+            // A joint step is not in a one-partner worksheet.
+            ("went-well", text(Respondent::Joint)),
+            // The other partner's answer.
+            ("appreciations", text(Respondent::Partner(Partner::B))),
+            // A step that does not exist.
+            ("no-such-step", text(Respondent::Partner(Partner::A))),
+            // The wrong kind of answer.
+            ("appreciations", Answer::Questions(vec![])),
+            // Values outside the scale.
+            (
+                "ratings",
+                Answer::Rating(BTreeMap::from([(
+                    Partner::A,
+                    BTreeMap::from([("trust".to_string(), 11)]),
+                )])),
+            ),
+        ];
+        for (step, answer) in cases {
+            let mut bad = file.clone();
+            bad.answers.insert(step.into(), answer);
+            assert!(
+                matches!(refused(&bad, &record, &t), TakeHomeError::Tampered(_)),
+                "{step}"
+            );
+        }
+        let mut choice = issued(&t, WorksheetFor::Couple, Bindings::default());
+        choice.1.answers.insert(
+            "issue-protocol".into(),
+            Answer::Choice(BTreeMap::from([(
+                Respondent::Joint,
+                vec!["Not an option".to_string()],
+            )])),
+        );
+        assert!(matches!(
+            refused(&choice.1, &choice.0, &t),
+            TakeHomeError::Tampered(_)
+        ));
+    }
+
+    #[test]
+    fn a_file_that_does_not_match_its_issue_record_is_refused() {
+        let t = template("weekly-check-in");
+        let (record, file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        let mut foreign = file.clone();
+        foreign.token = "cd".repeat(32);
+        assert_eq!(refused(&foreign, &record, &t), TakeHomeError::Foreign);
+        let mut changed = file.clone();
+        changed.template_source = changed
+            .template_source
+            .replace("appreciations", "appreciation");
+        assert!(matches!(
+            refused(&changed, &record, &t),
+            TakeHomeError::Tampered(_)
+        ));
+        let mut widened = file.clone();
+        widened.for_whom = WorksheetFor::Partner(Partner::A);
+        assert!(matches!(
+            refused(&widened, &record, &t),
+            TakeHomeError::Tampered(_)
+        ));
+        let other = CoupleId(uuid::Uuid::from_u128(2));
+        assert_eq!(
+            import(
+                &t,
+                &record,
+                &file,
+                other,
+                cleared(),
+                SessionId(record.id.0),
+                at(22)
+            )
+            .unwrap_err(),
+            TakeHomeError::WrongCouple
+        );
+        let mut done = record.clone();
+        done.imported = Some(crate::model::ImportedWorksheet {
+            at: at(21),
+            couple: COUPLE,
+            session: SessionId(record.id.0),
+        });
+        assert!(matches!(
+            refused(&file, &done, &t),
+            TakeHomeError::AlreadyImported(_)
+        ));
+    }
+
+    #[test]
+    fn a_worksheet_cannot_be_brought_in_once_the_couple_is_locked_again() {
+        let t = template("weekly-check-in");
+        let (record, file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        let error = import(
+            &t,
+            &record,
+            &file,
+            COUPLE,
+            CoupleFacts::default(),
+            SessionId(record.id.0),
+            at(22),
+        )
+        .unwrap_err();
+        assert!(matches!(error, TakeHomeError::Locked(_)));
+    }
+
+    #[test]
+    fn a_snapshot_reads_back_as_the_same_template_for_every_shipped_protocol() {
+        for (_, t) in &Library::builtin().templates {
+            let text = crate::template::snapshot(t).unwrap();
+            assert_eq!(
+                &crate::template::from_snapshot(&text).unwrap(),
+                t,
+                "{}",
+                t.id
+            );
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Take-home worksheet files on disk: sealed with the passphrase the therapist gives the
+//! couple (age's scrypt at a pinned work factor), written whole (temp file, fsync,
+//! rename, owner-only), read back with a size cap and checked before anything is
+//! believed. Also the vault's records of the worksheets it issued.
+
+use super::crypto::{MAX_LOG_N, seal_with_passphrase};
+use super::error::VaultError;
+use super::{RecordBody, RecordKind, Vault};
+use crate::model::{IssuedWorksheet, TAKE_HOME_FORMAT, TAKE_HOME_MAGIC, TakeHomeFile, WorksheetId};
+use secrecy::SecretString;
+use std::io::Read;
+use std::path::Path;
+
+/// Largest take-home file Tandem opens.
+pub const MAX_TAKE_HOME_BYTES: u64 = 16 * 1024 * 1024;
+/// The file name ending offered for take-home worksheets.
+pub const TAKE_HOME_EXTENSION: &str = "tandem-worksheet";
+
+/// Why a take-home file could not be read or written. Messages never hold answers.
+#[derive(Debug, thiserror::Error)]
+pub enum TakeHomeFileError {
+    #[error("that is not this worksheet's passphrase")]
+    WrongPassphrase,
+    #[error("this is not a Tandem worksheet file: {0}")]
+    NotAWorksheet(String),
+    #[error("the worksheet file is damaged or was altered outside Tandem: {0}")]
+    Damaged(String),
+    #[error(
+        "the worksheet file is format {0}, which this Tandem cannot read (it reads {TAKE_HOME_FORMAT})"
+    )]
+    Format(u32),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+/// Seal `file` with `passphrase` and write it to `path` whole, replacing what was there
+/// only once the new file is complete.
+pub fn write_take_home(
+    path: &Path,
+    file: &TakeHomeFile,
+    passphrase: &SecretString,
+    log_n: u8,
+) -> Result<(), TakeHomeFileError> {
+    let text = ron::to_string(file)
+        .map_err(|_| VaultError::Invalid("the worksheet could not be written as RON".into()))?;
+    let sealed = seal_with_passphrase(text.as_bytes(), passphrase, log_n)?;
+    super::exports::write_export(path, &sealed)?;
+    Ok(())
+}
+
+/// Read and open a take-home file, refusing anything that is not a whole, unaltered
+/// worksheet of a format this build reads.
+pub fn read_take_home(
+    path: &Path,
+    passphrase: &SecretString,
+) -> Result<TakeHomeFile, TakeHomeFileError> {
+    let bytes = read_capped(path)?;
+    open_take_home(&bytes, passphrase)
+}
+
+/// Open the bytes of a take-home file (see `read_take_home`).
+pub fn open_take_home(
+    sealed: &[u8],
+    passphrase: &SecretString,
+) -> Result<TakeHomeFile, TakeHomeFileError> {
+    let decryptor = age::Decryptor::new_buffered(sealed)
+        .map_err(|_| TakeHomeFileError::NotAWorksheet("it is not an encrypted worksheet".into()))?;
+    if !decryptor.is_scrypt() {
+        return Err(TakeHomeFileError::NotAWorksheet(
+            "it is not protected by a passphrase".into(),
+        ));
+    }
+    let mut identity = age::scrypt::Identity::new(passphrase.clone());
+    identity.set_max_work_factor(MAX_LOG_N);
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed | age::DecryptError::KeyDecryptionFailed => {
+                TakeHomeFileError::WrongPassphrase
+            }
+            age::DecryptError::ExcessiveWork { .. } => TakeHomeFileError::Damaged(
+                "it asks for more work to open than Tandem allows".into(),
+            ),
+            age::DecryptError::InvalidMac => {
+                TakeHomeFileError::Damaged("its header was altered".into())
+            }
+            _ => TakeHomeFileError::Damaged("its header is not readable".into()),
+        })?;
+    let mut plain = Vec::new();
+    reader
+        .read_to_end(&mut plain)
+        .map_err(|_| TakeHomeFileError::Damaged("its content was altered or cut short".into()))?;
+    let text = std::str::from_utf8(&plain)
+        .map_err(|_| TakeHomeFileError::Damaged("its content is not text".into()))?;
+    let options = ron::Options::default().with_recursion_limit(64);
+    let file: TakeHomeFile = options.from_str(text).map_err(|e| {
+        if text.contains(TAKE_HOME_MAGIC) {
+            TakeHomeFileError::Damaged(super::record::describe_parse_error(&e))
+        } else {
+            TakeHomeFileError::NotAWorksheet("it holds something else".into())
+        }
+    })?;
+    if file.magic != TAKE_HOME_MAGIC {
+        return Err(TakeHomeFileError::NotAWorksheet(
+            "it holds something else".into(),
+        ));
+    }
+    if file.format != TAKE_HOME_FORMAT {
+        return Err(TakeHomeFileError::Format(file.format));
+    }
+    Ok(file)
+}
+
+fn read_capped(path: &Path) -> Result<Vec<u8>, TakeHomeFileError> {
+    let io = |e| VaultError::io(format!("cannot read {}", path.display()), e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TAKE_HOME_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_TAKE_HOME_BYTES {
+        return Err(TakeHomeFileError::NotAWorksheet(format!(
+            "it is larger than the {} MiB a worksheet may be",
+            MAX_TAKE_HOME_BYTES / 1024 / 1024
+        )));
+    }
+    Ok(bytes)
+}
+
+/// A random secret for a new worksheet, as hex.
+pub fn new_token() -> String {
+    use std::fmt::Write as _;
+    // An age identity is 32 bytes from the operating system's generator: hash its text
+    // to get a token that says nothing about any key.
+    let identity = super::crypto::generate_identity();
+    let secret = secrecy::ExposeSecret::expose_secret(&identity.to_string()).to_string();
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(secret.as_bytes());
+    digest.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+impl Vault {
+    /// The record of a worksheet this practice issued, or `None` if it never issued one
+    /// with this id. A damaged record is set aside by `load` and its error returned.
+    pub fn issued_worksheet(&self, id: WorksheetId) -> Result<Option<IssuedWorksheet>, VaultError> {
+        match self.load(RecordKind::Worksheet, id.0) {
+            Ok(RecordBody::Worksheet(w)) => Ok(Some(w)),
+            Ok(_) => Err(VaultError::Invalid("not a worksheet record".into())),
+            Err(VaultError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Bindings, WorksheetFor};
+    use chrono::TimeZone;
+
+    fn file() -> TakeHomeFile {
+        TakeHomeFile {
+            magic: TAKE_HOME_MAGIC.into(),
+            format: TAKE_HOME_FORMAT,
+            id: WorksheetId(uuid::Uuid::from_u128(7)),
+            token: "0a1b".repeat(16),
+            practice: "P".into(),
+            template_source: "()".into(),
+            for_whom: WorksheetFor::Couple,
+            bindings: Bindings::default(),
+            name_a: "A".into(),
+            name_b: "B".into(),
+            issued_at: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            filled_at: None,
+            answers: Default::default(),
+        }
+    }
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_string())
+    }
+
+    #[test]
+    fn a_worksheet_file_round_trips_with_its_passphrase_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.tandem-worksheet");
+        write_take_home(&path, &file(), &secret("kitchen table"), 10).unwrap();
+        assert_eq!(
+            read_take_home(&path, &secret("kitchen table")).unwrap(),
+            file()
+        );
+        assert!(matches!(
+            read_take_home(&path, &secret("kitchen tablE")),
+            Err(TakeHomeFileError::WrongPassphrase)
+        ));
+    }
+
+    #[test]
+    fn a_flipped_byte_or_a_cut_file_is_refused_as_damaged() {
+        let sealed = {
+            let text = ron::to_string(&file()).unwrap();
+            seal_with_passphrase(text.as_bytes(), &secret("kitchen table"), 10).unwrap()
+        };
+        let mut flipped = sealed.clone();
+        let last = flipped.len() - 5;
+        flipped[last] ^= 0x40;
+        assert!(matches!(
+            open_take_home(&flipped, &secret("kitchen table")),
+            Err(TakeHomeFileError::Damaged(_))
+        ));
+        let cut = &sealed[..sealed.len() - 20];
+        assert!(matches!(
+            open_take_home(cut, &secret("kitchen table")),
+            Err(TakeHomeFileError::Damaged(_))
+        ));
+        assert!(matches!(
+            open_take_home(b"hello", &secret("kitchen table")),
+            Err(TakeHomeFileError::NotAWorksheet(_))
+        ));
+    }
+
+    #[test]
+    fn another_file_sealed_with_the_same_passphrase_is_not_a_worksheet() {
+        let sealed = seal_with_passphrase(b"(format: 1)", &secret("kitchen table"), 10).unwrap();
+        assert!(matches!(
+            open_take_home(&sealed, &secret("kitchen table")),
+            Err(TakeHomeFileError::NotAWorksheet(_))
+        ));
+        let newer = ron::to_string(&TakeHomeFile {
+            format: 9,
+            ..file()
+        })
+        .unwrap();
+        let sealed = seal_with_passphrase(newer.as_bytes(), &secret("kitchen table"), 10).unwrap();
+        assert!(matches!(
+            open_take_home(&sealed, &secret("kitchen table")),
+            Err(TakeHomeFileError::Format(9))
+        ));
+    }
+
+    #[test]
+    fn tokens_are_long_and_never_repeat() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+}

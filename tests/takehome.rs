@@ -1,0 +1,544 @@
+//! Take-home worksheets end to end, as a therapist and a couple use them: issued with
+//! `tandem worksheet --take-home` (or from the couple's page), filled in `tandem fill`'s
+//! window (driven with egui_kittest), brought back with `tandem import-worksheet` (or the
+//! app); altered, foreign, mismatched and repeated files refused with a clear error and
+//! nothing written.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use secrecy::SecretString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tandem::app::fill::{FillApp, FillConfig};
+use tandem::app::{AppConfig, TandemApp};
+use tandem::model::{Answer, Partner, Respondent, WorksheetFor};
+use tandem::vault::takehome::{read_take_home, write_take_home};
+use tandem::vault::{Access, RecordBody, RecordKind, Vault};
+
+const PASS: &str = "correct horse battery";
+const SHEET_PASS: &str = "kitchen table talk";
+const CANARY: &str = "CANARY-HOME-APPRECIATION-551";
+
+fn tandem(vault: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .env("TANDEM_PASSPHRASE", PASS)
+        .env("TANDEM_WORKSHEET_PASSPHRASE", SHEET_PASS)
+        .output()
+        .expect("tandem runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn refused(out: &Output) -> String {
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    text(&out.stderr)
+}
+
+fn demo_vault(dir: &Path, name: &str) -> PathBuf {
+    let vault = dir.join(name);
+    ok(&tandem(&vault, &["init", "--demo", "--kdf-log-n", "10"]));
+    vault
+}
+
+/// The demo couples: those cleared for joint work first.
+fn couples(vault: &Path) -> (Vec<String>, Vec<String>) {
+    let secret = SecretString::from(PASS.to_string());
+    let v = Vault::open(vault, Some(&secret), Access::ReadOnly).expect("opens");
+    let scan = v.scan().expect("scan");
+    let (mut cleared, mut locked) = (Vec::new(), Vec::new());
+    for couple in &scan.couples {
+        let (sessions, _) = v.couple_sessions(&scan.sessions, couple.id);
+        let facts = tandem::runner::facts::safety_status(&sessions);
+        let id = couple.id.0.to_string();
+        if facts.joint_work_cleared() {
+            cleared.push(id);
+        } else {
+            locked.push(id);
+        }
+    }
+    assert!(cleared.len() >= 2, "the demo has cleared couples");
+    (cleared, locked)
+}
+
+fn session_count(vault: &Path) -> usize {
+    ok(&tandem(vault, &["list", "sessions"])).lines().count()
+}
+
+fn issue(vault: &Path, couple: &str, audience: &str, out: &Path) {
+    let printed = ok(&tandem(
+        vault,
+        &[
+            "worksheet",
+            "weekly-check-in",
+            "--take-home",
+            "--couple",
+            couple,
+            "--audience",
+            audience,
+            "-o",
+            out.to_str().expect("path"),
+            "--kdf-log-n",
+            "10",
+        ],
+    ));
+    assert!(printed.contains("wrote take-home worksheet"), "{printed}");
+}
+
+fn fill_window(path: &Path) -> Harness<'static, FillApp> {
+    let config = FillConfig {
+        path: path.to_path_buf(),
+        passphrase: None,
+        log_n: 10,
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(900.0, 1600.0))
+        .build_eframe(move |_cc| FillApp::new(config.clone()));
+    h.run();
+    h
+}
+
+fn type_into<S>(h: &mut Harness<'_, S>, role: Role, label: &str, text: &str) {
+    h.get_by_role_and_label(role, label).focus();
+    h.run();
+    h.get_by_role_and_label(role, label).type_text(text);
+    h.run();
+}
+
+#[test]
+fn a_take_home_worksheet_round_trips_through_the_fill_window_and_import() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "vault");
+    let (cleared, _) = couples(&vault);
+    let file = dir.path().join("check-in.tandem-worksheet");
+    issue(&vault, &cleared[0], "partner-a", &file);
+    let before = session_count(&vault);
+
+    // At home: the partner opens the file in `tandem fill`'s window.
+    let mut h = fill_window(&file);
+    assert!(h.state().state.opened.is_none());
+    type_into(&mut h, Role::PasswordInput, "Passphrase", "not the one");
+    h.get_by_label("Open worksheet").click();
+    h.run();
+    let status = h.state().state.status.clone().expect("status");
+    assert!(status.is_error && status.text.contains("not this worksheet's passphrase"));
+    type_into(&mut h, Role::PasswordInput, "Passphrase", SHEET_PASS);
+    h.get_by_label("Open worksheet").click();
+    h.run();
+    let opened = h.state().state.opened.as_ref().expect("opened");
+    let name = opened.file.name_a.clone();
+    assert_eq!(opened.file.for_whom, WorksheetFor::Partner(Partner::A));
+    // Only their own fields: none for the other partner, none for a joint answer.
+    let b_name = opened.file.name_b.clone();
+    assert!(h.query_by_label(&format!("{b_name}'s answer")).is_none());
+    assert!(h.query_by_label("Your answer together").is_none());
+    let label = format!("{name}'s answer");
+    let first = h
+        .get_all_by_role_and_label(Role::MultilineTextInput, &label)
+        .next()
+        .expect("a field for them");
+    first.focus();
+    h.run();
+    h.get_all_by_role_and_label(Role::MultilineTextInput, &label)
+        .next()
+        .expect("field")
+        .type_text(CANARY);
+    h.run();
+    assert!(h.query_by_label("Unsaved changes").is_some());
+    h.get_by_label("Save my answers").click();
+    h.run();
+    let status = h.state().state.status.clone().expect("saved");
+    assert!(
+        !status.is_error && status.text.contains("Saved"),
+        "{status:?}"
+    );
+    assert!(h.query_by_label("Unsaved changes").is_none());
+    drop(h);
+
+    // The file on disk holds the answer, sealed with the same passphrase.
+    let read = read_take_home(&file, &SecretString::from(SHEET_PASS.to_string())).expect("reads");
+    assert!(read.filled_at.is_some());
+    assert!(
+        matches!(read.answers.get("appreciations"), Some(Answer::Text(t))
+        if t.get(&Respondent::Partner(Partner::A)).is_some_and(|s| s == CANARY))
+    );
+    assert!(
+        !std::fs::read(&file)
+            .expect("bytes")
+            .windows(CANARY.len())
+            .any(|w| w == CANARY.as_bytes()),
+        "sealed, not plain"
+    );
+
+    // Back at the practice: imported as a new session of that couple.
+    let printed = ok(&tandem(
+        &vault,
+        &[
+            "import-worksheet",
+            file.to_str().expect("path"),
+            "--couple",
+            &cleared[0],
+        ],
+    ));
+    assert!(
+        printed.contains("imported the weekly-check-in worksheet"),
+        "{printed}"
+    );
+    assert_eq!(session_count(&vault), before + 1);
+    let id = printed.split_whitespace().last().expect("id");
+    let dumped = ok(&tandem(&vault, &["dump", "session", id]));
+    assert!(dumped.contains(CANARY));
+    assert!(dumped.contains("take_home: Some("));
+
+    // The same file twice: refused, nothing added.
+    let error = refused(&tandem(
+        &vault,
+        &[
+            "import-worksheet",
+            file.to_str().expect("path"),
+            "--couple",
+            &cleared[0],
+        ],
+    ));
+    assert!(error.contains("already brought back"), "{error}");
+    assert_eq!(session_count(&vault), before + 1);
+    let audit = ok(&tandem(&vault, &["audit"]));
+    assert!(audit.contains("issue worksheet") && audit.contains("import worksheet"));
+    assert!(audit.contains("refused: already imported"));
+    assert!(!audit.contains(CANARY));
+    ok(&tandem(&vault, &["verify"]));
+}
+
+#[test]
+fn an_altered_foreign_or_misdirected_worksheet_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "vault");
+    let other_practice = demo_vault(dir.path(), "other");
+    let (cleared, _) = couples(&vault);
+    let file = dir.path().join("w.tandem-worksheet");
+    issue(&vault, &cleared[0], "couple", &file);
+    let before = session_count(&vault);
+    let import = |path: &Path, couple: &str| {
+        refused(&tandem(
+            &vault,
+            &[
+                "import-worksheet",
+                path.to_str().expect("path"),
+                "--couple",
+                couple,
+            ],
+        ))
+    };
+
+    // A byte changed on the way: the encryption notices.
+    let mut bytes = std::fs::read(&file).expect("read");
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0x01;
+    let flipped = dir.path().join("flipped.tandem-worksheet");
+    std::fs::write(&flipped, &bytes).expect("write");
+    assert!(import(&flipped, &cleared[0]).contains("damaged or was altered"));
+
+    // Opened with the passphrase and changed: another protocol slipped in.
+    let secret = SecretString::from(SHEET_PASS.to_string());
+    let mut content = read_take_home(&file, &secret).expect("opens");
+    content.template_source = content
+        .template_source
+        .replace("feel-loved", "feel-loved-2");
+    let edited = dir.path().join("edited.tandem-worksheet");
+    write_take_home(&edited, &content, &secret, 10).expect("write");
+    let error = import(&edited, &cleared[0]);
+    assert!(error.contains("altered outside Tandem"), "{error}");
+
+    // Opened and given answers for a step it never had (the therapist's own).
+    let mut content = read_take_home(&file, &secret).expect("opens");
+    content.answers.insert(
+        "next-meeting".into(),
+        Answer::Text([(Respondent::Clinician, "x".to_string())].into()),
+    );
+    write_take_home(&edited, &content, &secret, 10).expect("write");
+    assert!(import(&edited, &cleared[0]).contains("altered outside Tandem"));
+
+    // Issued by another practice.
+    let (other_couples, _) = couples(&other_practice);
+    let foreign = dir.path().join("foreign.tandem-worksheet");
+    issue(&other_practice, &other_couples[0], "couple", &foreign);
+    assert!(import(&foreign, &cleared[0]).contains("not issued by this practice"));
+
+    // For another couple of this practice, and with the wrong passphrase.
+    assert!(import(&file, &cleared[1]).contains("issued for another couple"));
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--vault")
+        .arg(&vault)
+        .args([
+            "import-worksheet",
+            file.to_str().expect("path"),
+            "--couple",
+            &cleared[0],
+        ])
+        .env("TANDEM_PASSPHRASE", PASS)
+        .env("TANDEM_WORKSHEET_PASSPHRASE", "wrong passphrase")
+        .output()
+        .expect("runs");
+    assert!(refused(&out).contains("not this worksheet's passphrase"));
+
+    // Nothing was added or changed, and the genuine file still imports.
+    assert_eq!(session_count(&vault), before);
+    ok(&tandem(&vault, &["verify"]));
+    ok(&tandem(
+        &vault,
+        &[
+            "import-worksheet",
+            file.to_str().expect("path"),
+            "--couple",
+            &cleared[0],
+        ],
+    ));
+    assert_eq!(session_count(&vault), before + 1);
+}
+
+#[test]
+fn a_locked_couple_gets_no_joint_worksheet_and_no_one_gets_the_safety_screen() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "vault");
+    let (_, locked) = couples(&vault);
+    let out = dir.path().join("x.tandem-worksheet");
+    if let Some(couple) = locked.first() {
+        let error = refused(&tandem(
+            &vault,
+            &[
+                "worksheet",
+                "weekly-check-in",
+                "--take-home",
+                "--couple",
+                couple,
+                "-o",
+                out.to_str().expect("path"),
+                "--kdf-log-n",
+                "10",
+            ],
+        ));
+        assert!(error.contains("locked"), "{error}");
+    }
+    let error = refused(&tandem(
+        &vault,
+        &[
+            "worksheet",
+            "safety-screen",
+            "--take-home",
+            "--audience",
+            "partner-a",
+            "-o",
+            out.to_str().expect("path"),
+            "--kdf-log-n",
+            "10",
+        ],
+    ));
+    assert!(error.contains("never as a take-home worksheet"), "{error}");
+    let error = refused(&tandem(
+        &vault,
+        &[
+            "worksheet",
+            "weekly-check-in",
+            "--take-home",
+            "--audience",
+            "clinician",
+            "-o",
+            out.to_str().expect("path"),
+        ],
+    ));
+    assert!(error.contains("for the couple or one partner"), "{error}");
+    assert!(!out.exists(), "nothing written");
+}
+
+// ---------------------------------------------------------------------------------------
+// The same from the app
+
+fn demo_app() -> Harness<'static, TandemApp> {
+    let config = AppConfig {
+        vault_root: None,
+        demo: true,
+        kdf_log_n: 10,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1300.0))
+        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
+    harness.run();
+    harness
+}
+
+fn click<S>(h: &mut Harness<'_, S>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn status(h: &Harness<'_, TandemApp>) -> (String, bool) {
+    let s = h.state().state.status.as_ref().expect("status");
+    (s.text.clone(), s.is_error)
+}
+
+#[test]
+fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
+    let dir = tempfile::tempdir().expect("temp");
+    let mut h = demo_app();
+    click(&mut h, "C-0101  Maya Okafor & Daniel Reyes");
+    click(&mut h, "Take-home worksheets…");
+    let title = h
+        .state()
+        .state
+        .library
+        .get("weekly-check-in")
+        .expect("template")
+        .title
+        .clone();
+    h.get_by_role_and_label(Role::RadioButton, &title).click();
+    h.run();
+    assert_eq!(
+        h.state()
+            .state
+            .forms
+            .take_home
+            .as_ref()
+            .expect("dialog")
+            .template
+            .as_deref(),
+        Some("weekly-check-in")
+    );
+    // The reader is chosen every time: nothing is written before.
+    assert!(
+        h.state()
+            .state
+            .forms
+            .take_home
+            .as_ref()
+            .expect("dialog")
+            .for_whom
+            .is_none()
+    );
+    click(
+        &mut h,
+        "Daniel Reyes alone (shared items and their own private ones)",
+    );
+    type_into(
+        &mut h,
+        Role::TextInput,
+        "Passphrase for the couple",
+        SHEET_PASS,
+    );
+    // Replace the offered folder with ours, as a person would: select all, type.
+    h.get_by_role_and_label(Role::TextInput, "Folder").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Folder")
+        .type_text(&dir.path().display().to_string());
+    h.run();
+    assert_eq!(
+        h.state()
+            .state
+            .forms
+            .take_home
+            .as_ref()
+            .expect("dialog")
+            .folder,
+        dir.path().display().to_string()
+    );
+    click(&mut h, "Write worksheet file");
+    let (text, is_error) = status(&h);
+    assert!(!is_error && text.contains("Worksheet written"), "{text}");
+    assert!(h.state().state.forms.take_home.is_none(), "dialog closed");
+    let file = std::fs::read_dir(dir.path())
+        .expect("folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "tandem-worksheet"))
+        .expect("a worksheet file");
+    assert!(
+        file.file_name()
+            .expect("name")
+            .to_string_lossy()
+            .contains("weekly-check-in-b")
+    );
+
+    // Daniel fills it in at home.
+    let secret = SecretString::from(SHEET_PASS.to_string());
+    let mut content = read_take_home(&file, &secret).expect("opens");
+    assert_eq!(content.name_b, "Daniel Reyes");
+    content.answers.insert(
+        "feel-loved".into(),
+        Answer::Text([(Respondent::Partner(Partner::B), CANARY.to_string())].into()),
+    );
+    write_take_home(&file, &content, &secret, 10).expect("write");
+
+    // Back in the practice.
+    let sessions_before = h
+        .state()
+        .state
+        .open
+        .as_ref()
+        .and_then(|o| o.selected.as_ref())
+        .expect("couple")
+        .sessions
+        .len();
+    click(&mut h, "Take-home worksheets…");
+    click(&mut h, "Bring one back");
+    type_into(
+        &mut h,
+        Role::TextInput,
+        "Worksheet file",
+        &file.display().to_string(),
+    );
+    type_into(&mut h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
+    click(&mut h, "Import worksheet");
+    let (text, is_error) = status(&h);
+    assert!(!is_error && text.contains("Imported"), "{text}");
+    let view = h
+        .state()
+        .state
+        .open
+        .as_ref()
+        .and_then(|o| o.selected.as_ref())
+        .expect("couple");
+    assert_eq!(view.sessions.len(), sessions_before + 1);
+    let session = view
+        .sessions
+        .iter()
+        .find(|s| s.take_home.is_some())
+        .expect("the take-home session")
+        .clone();
+    assert!(format!("{:?}", session.steps).contains(CANARY));
+    assert!(h.query_by_label(&format!("{title} (take-home)")).is_some());
+    // On disk, in the vault.
+    let open = h.state().state.open.as_ref().expect("open");
+    let RecordBody::Session(saved) = open
+        .vault
+        .load(RecordKind::Session, session.id.0)
+        .expect("saved")
+    else {
+        panic!("not a session")
+    };
+    assert_eq!(saved, session);
+
+    // Importing it again is refused and shown, and nothing else changes.
+    click(&mut h, "Take-home worksheets…");
+    click(&mut h, "Bring one back");
+    type_into(
+        &mut h,
+        Role::TextInput,
+        "Worksheet file",
+        &file.display().to_string(),
+    );
+    type_into(&mut h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
+    click(&mut h, "Import worksheet");
+    let (text, is_error) = status(&h);
+    assert!(is_error && text.contains("already brought back"), "{text}");
+}
