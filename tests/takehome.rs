@@ -306,29 +306,59 @@ fn an_altered_foreign_or_misdirected_worksheet_is_refused_with_a_clear_error() {
     assert_eq!(session_count(&vault), before + 1);
 }
 
+/// A new couple, added the way `tandem import` adds one: no safety screens yet.
+fn new_couple(vault: &Path, dir: &Path, like: &str) -> String {
+    let dumped = ok(&tandem(vault, &["dump", "couple", like]));
+    let id = uuid::Uuid::now_v7().to_string();
+    let file = dir.join("couple.ron");
+    std::fs::write(&file, dumped.replace(like, &id).replace("C-01", "C-09")).expect("write");
+    ok(&tandem(vault, &["import", file.to_str().expect("path")]));
+    id
+}
+
 #[test]
 fn a_locked_couple_gets_no_joint_worksheet_and_no_one_gets_the_safety_screen() {
     let dir = tempfile::tempdir().expect("temp");
     let vault = demo_vault(dir.path(), "vault");
+    let (cleared, _) = couples(&vault);
+    let unscreened = new_couple(&vault, dir.path(), &cleared[0]);
     let (_, locked) = couples(&vault);
+    assert_eq!(locked, [unscreened.clone()]);
     let out = dir.path().join("x.tandem-worksheet");
-    if let Some(couple) = locked.first() {
-        let error = refused(&tandem(
-            &vault,
-            &[
-                "worksheet",
-                "weekly-check-in",
-                "--take-home",
-                "--couple",
-                couple,
-                "-o",
-                out.to_str().expect("path"),
-                "--kdf-log-n",
-                "10",
-            ],
-        ));
-        assert!(error.contains("locked"), "{error}");
-    }
+    let path = out.to_str().expect("path");
+    let error = refused(&tandem(
+        &vault,
+        &[
+            "worksheet",
+            "weekly-check-in",
+            "--take-home",
+            "--couple",
+            &unscreened,
+            "-o",
+            path,
+            "--kdf-log-n",
+            "10",
+        ],
+    ));
+    assert!(error.contains("locked for this couple"), "{error}");
+    // A protocol without a safety requirement may go home with them.
+    ok(&tandem(
+        &vault,
+        &[
+            "worksheet",
+            "session-measures",
+            "--take-home",
+            "--couple",
+            &unscreened,
+            "--audience",
+            "partner-b",
+            "-o",
+            path,
+            "--kdf-log-n",
+            "10",
+        ],
+    ));
+    std::fs::remove_file(&out).expect("remove");
     let error = refused(&tandem(
         &vault,
         &[
@@ -338,7 +368,7 @@ fn a_locked_couple_gets_no_joint_worksheet_and_no_one_gets_the_safety_screen() {
             "--audience",
             "partner-a",
             "-o",
-            out.to_str().expect("path"),
+            path,
             "--kdf-log-n",
             "10",
         ],
@@ -353,7 +383,7 @@ fn a_locked_couple_gets_no_joint_worksheet_and_no_one_gets_the_safety_screen() {
             "--audience",
             "clinician",
             "-o",
-            out.to_str().expect("path"),
+            path,
         ],
     ));
     assert!(error.contains("for the couple or one partner"), "{error}");

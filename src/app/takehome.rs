@@ -135,6 +135,7 @@ fn import_inner(
     *worksheet = Some(issued.id.0);
     let template =
         crate::template::from_snapshot(&issued.template_source).map_err(TakeHomeError::Template)?;
+    pure::check_issued(&issued, &file, couple)?;
     let session_id = SessionId(issued.id.0);
     match vault.load(RecordKind::Session, session_id.0) {
         Err(VaultError::NotFound { .. }) => {}
@@ -284,7 +285,9 @@ pub fn take_home_dialog_ui(
         .collapsible(false)
         .resizable(false)
         .default_width(520.0)
-        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        // Anchored at the top, so the dialog grows downwards as choices appear and
+        // nothing moves under the pointer.
+        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 40.0))
         .show(ctx, |ui| {
             ui.label(
                 egui::RichText::new(format!(
