@@ -323,7 +323,7 @@ fn a_locked_couple_gets_no_joint_worksheet_and_no_one_gets_the_safety_screen() {
     let (cleared, _) = couples(&vault);
     let unscreened = new_couple(&vault, dir.path(), &cleared[0]);
     let (_, locked) = couples(&vault);
-    assert_eq!(locked, [unscreened.clone()]);
+    assert_eq!(locked, std::slice::from_ref(&unscreened));
     let out = dir.path().join("x.tandem-worksheet");
     let path = out.to_str().expect("path");
     let error = refused(&tandem(
