@@ -781,8 +781,7 @@ fn issue_take_home(
             };
             let scan = vault.scan()?;
             let (sessions, _) = vault.couple_sessions(&scan.sessions, couple.id);
-            let facts = crate::runner::facts::couple_facts(&sessions);
-            Some((couple, facts))
+            Some((couple, sessions))
         }
         None => None,
     };
@@ -800,7 +799,7 @@ fn issue_take_home(
                 speaker: args.speaker,
                 hurt_partner: args.hurt_partner,
             },
-            couple: couple.as_ref().map(|(c, f)| (c, f.clone())),
+            couple: couple.as_ref().map(|(c, s)| (c, s.as_slice())),
             passphrase: &passphrase,
             path: &args.output,
             log_n: args.kdf_log_n,
@@ -831,7 +830,6 @@ fn import_take_home(
     }
     let scan = vault.scan()?;
     let (sessions, _) = vault.couple_sessions(&scan.sessions, couple);
-    let facts = crate::runner::facts::couple_facts(&sessions);
     let passphrase = passphrase(
         "TANDEM_WORKSHEET_PASSPHRASE",
         "The worksheet's passphrase: ",
@@ -842,7 +840,7 @@ fn import_take_home(
         file,
         &passphrase,
         couple,
-        facts,
+        &sessions,
         Utc::now(),
     )?;
     writeln!(

@@ -483,7 +483,19 @@ fn part_ui(ui: &mut Ui, file: &mut TakeHomeFile, part: &Part<'_>) {
                 }
             }
         }
-        PartKind::Questions { categories } => questions_ui(ui, file, &step, categories),
+        PartKind::Questions { categories } => {
+            if !file.list_so_far.is_empty() {
+                ui.label(RichText::new("Already on your list").strong());
+                for (i, q) in file.list_so_far.iter().enumerate() {
+                    ui.label(format!("{}. {}", i + 1, q.text));
+                    if !q.why.is_empty() {
+                        ui.label(RichText::new(format!("   Why: {}", q.why)).weak());
+                    }
+                }
+                ui.label(RichText::new("Add new questions below.").weak());
+            }
+            questions_ui(ui, file, &step, categories)
+        }
     }
     // A step left untouched holds nothing.
     if file.answers.get(&step).is_some_and(Answer::is_empty)

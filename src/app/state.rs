@@ -1118,7 +1118,7 @@ impl AppState {
                 template,
                 for_whom,
                 bindings: draft.bindings(template),
-                couple: Some((&view.couple, view.facts.clone())),
+                couple: Some((&view.couple, &view.sessions)),
                 passphrase: &passphrase,
                 path: &path,
                 log_n: self.config.kdf_log_n,
@@ -1137,13 +1137,19 @@ impl AppState {
         let (view, draft) = self.take_home_couple()?;
         let path = PathBuf::from(draft.file.trim());
         let passphrase = SecretString::from(draft.file_passphrase.clone());
-        let (couple, facts) = (view.couple.id, view.facts.clone());
+        let couple = view.couple.id;
         let open = self
             .open
             .as_ref()
             .ok_or_else(|| refused("the vault is locked"))?;
-        let session =
-            super::takehome::import_worksheet(&open.vault, &path, &passphrase, couple, facts, now)?;
+        let session = super::takehome::import_worksheet(
+            &open.vault,
+            &path,
+            &passphrase,
+            couple,
+            &view.sessions,
+            now,
+        )?;
         self.close_take_home();
         self.refresh_lists()?;
         self.select_couple(Some(couple))?;

@@ -12,6 +12,7 @@ use crate::model::{
     Bindings, Couple, CoupleFacts, CoupleId, IssuedWorksheet, Partner, Role, Session, SessionId,
     WorksheetFor, WorksheetId,
 };
+use crate::runner::facts::couple_facts;
 use crate::runner::takehome::{self as pure, Issue, TakeHomeError};
 use crate::template::{Library, Template};
 use crate::vault::audit::AuditAction;
@@ -54,9 +55,10 @@ pub struct IssueRequest<'a> {
     pub template: &'a Template,
     pub for_whom: WorksheetFor,
     pub bindings: Bindings,
-    /// The couple it is for, with what is known of their safety (joint protocols stay
-    /// locked for take-home work exactly as in session).
-    pub couple: Option<(&'a Couple, CoupleFacts)>,
+    /// The couple it is for, with their sessions: their safety screens keep joint
+    /// protocols locked for take-home work exactly as in session, and a partner's own
+    /// question list is shown in their worksheet.
+    pub couple: Option<(&'a Couple, &'a [Session])>,
     pub passphrase: &'a SecretString,
     pub path: &'a Path,
     /// scrypt work factor for the file's passphrase.
@@ -73,6 +75,14 @@ pub fn issue_worksheet(
 ) -> Result<IssuedWorksheet, TakeHomeFlowError> {
     crate::vault::crypto::check_strength(request.passphrase)?;
     let snapshot = crate::template::snapshot(request.template).map_err(TakeHomeError::Template)?;
+    let owner = match request.for_whom {
+        WorksheetFor::Partner(p) => Some(p),
+        WorksheetFor::Couple => None,
+    };
+    let questions = request
+        .couple
+        .zip(owner)
+        .and_then(|((_, sessions), p)| pure::latest_questions(sessions, p));
     let (issued, file) = pure::issue(
         request.template,
         Issue {
@@ -81,8 +91,11 @@ pub fn issue_worksheet(
             template_source: snapshot,
             for_whom: request.for_whom,
             bindings: request.bindings,
-            couple: request.couple.map(|(c, facts)| (c.id, c.names(), facts)),
+            couple: request
+                .couple
+                .map(|(c, sessions)| (c.id, c.names(), couple_facts(sessions))),
             practice: vault.header().practice_name.clone(),
+            questions,
         },
         now,
     )?;
@@ -106,11 +119,19 @@ pub fn import_worksheet(
     path: &Path,
     passphrase: &SecretString,
     couple: CoupleId,
-    facts: CoupleFacts,
+    sessions: &[Session],
     now: DateTime<Utc>,
 ) -> Result<Session, TakeHomeFlowError> {
     let mut worksheet = None;
-    let result = import_inner(vault, path, passphrase, couple, facts, now, &mut worksheet);
+    let result = import_inner(
+        vault,
+        path,
+        passphrase,
+        couple,
+        sessions,
+        now,
+        &mut worksheet,
+    );
     let detail = match &result {
         Ok(_) => "imported",
         Err(e) => refusal(e),
@@ -124,7 +145,7 @@ fn import_inner(
     path: &Path,
     passphrase: &SecretString,
     couple: CoupleId,
-    facts: CoupleFacts,
+    sessions: &[Session],
     now: DateTime<Utc>,
     worksheet: &mut Option<uuid::Uuid>,
 ) -> Result<Session, TakeHomeFlowError> {
@@ -144,7 +165,14 @@ fn import_inner(
         }
         Err(e) => return Err(e.into()),
     }
-    let session = pure::import(&template, &issued, &file, couple, facts, session_id, now)?;
+    let known = pure::Known {
+        facts: couple_facts(sessions),
+        questions: match file.for_whom {
+            WorksheetFor::Partner(p) => pure::latest_questions(sessions, p),
+            WorksheetFor::Couple => None,
+        },
+    };
+    let session = pure::import(&template, &issued, &file, couple, known, session_id, now)?;
     vault.save(&RecordBody::Session(session.clone()), now)?;
     issued.imported = Some(crate::model::ImportedWorksheet {
         at: now,

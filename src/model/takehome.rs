@@ -150,6 +150,11 @@ pub struct TakeHomeFile {
     /// What was filled in, by step id.
     #[serde(default)]
     pub answers: BTreeMap<String, Answer>,
+    /// The questions already on the owner's list when the worksheet was issued, shown so
+    /// they are not written twice. Display only: on import the list is taken from the
+    /// practice's own record, never from the file.
+    #[serde(default)]
+    pub list_so_far: Vec<QuestionDraft>,
 }
 
 impl TakeHomeFile {

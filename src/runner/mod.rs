@@ -492,11 +492,16 @@ impl Runner {
             .step_def(index)
             .ok_or(RunError::Refused("there is no such step".into()))?
             .clone();
+        let carried = self.carried_questions_for(index);
         let record = &mut self.session.steps[index];
-        kinds::apply(&step.kind, record, action, now)?;
-        if record.first_entered_at.is_none() {
-            record.first_entered_at = Some(now);
+        let mut updated = record.clone();
+        if updated.first_entered_at.is_none() {
+            // As on entering the step: a question list starts from the one carried in.
+            kinds::on_enter(&step.kind, &mut updated.data, updated.roles, now, carried);
+            updated.first_entered_at = Some(now);
         }
+        kinds::apply(&step.kind, &mut updated, action, now)?;
+        *record = updated;
         if index != self.session.current {
             let complete = self.is_complete(index);
             self.session.steps[index].status = if complete {

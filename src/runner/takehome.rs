@@ -10,9 +10,9 @@
 
 use super::{Action, RunError, Runner, Start, respondents_of};
 use crate::model::{
-    Answer, Bindings, CoupleFacts, CoupleId, IssuedWorksheet, Partner, PartnerNames, Respondent,
-    Role, Session, SessionId, TAKE_HOME_FORMAT, TAKE_HOME_MAGIC, TakeHomeFile, Visibility,
-    WorksheetFor, WorksheetId,
+    Answer, Bindings, CoupleFacts, CoupleId, IssuedWorksheet, Partner, PartnerNames, QuestionDraft,
+    QuestionStatus, QuestionsRecord, Respondent, Role, Session, SessionId, StepData,
+    TAKE_HOME_FORMAT, TAKE_HOME_MAGIC, TakeHomeFile, Visibility, WorksheetFor, WorksheetId,
 };
 use crate::template::{RatingItem, Step, StepKind, Template};
 use chrono::{DateTime, Utc};
@@ -201,6 +201,24 @@ pub struct Issue {
     /// The couple and what is known of their safety, when it is made for one couple.
     pub couple: Option<(CoupleId, PartnerNames, CoupleFacts)>,
     pub practice: String,
+    /// The owner's question list as it stands (see `latest_questions`): shown in the
+    /// worksheet of the partner who owns it, and nobody else's.
+    pub questions: Option<QuestionsRecord>,
+}
+
+/// The latest question list `owner` has in these sessions, if any: what a new session
+/// (or a take-home worksheet) of theirs continues from.
+pub fn latest_questions(sessions: &[Session], owner: Partner) -> Option<QuestionsRecord> {
+    let mut ordered: Vec<&Session> = sessions.iter().collect();
+    ordered.sort_by_key(|s| s.started_at);
+    ordered
+        .iter()
+        .rev()
+        .flat_map(|s| s.steps.iter().rev())
+        .find_map(|step| match &step.data {
+            StepData::Questions(q) if q.owner == owner && !q.items.is_empty() => Some(q.clone()),
+            _ => None,
+        })
 }
 
 /// A new worksheet: the practice's record of it and the file to give the couple.
@@ -229,6 +247,22 @@ pub fn issue(
             for_whom: issue.for_whom,
         });
     }
+    let has_list = parts(template, issue.for_whom, issue.bindings)
+        .iter()
+        .any(|p| matches!(p.kind, PartKind::Questions { .. }));
+    let list_so_far = match (issue.for_whom, issue.questions) {
+        (WorksheetFor::Partner(p), Some(list)) if has_list && list.owner == p => list
+            .items
+            .into_iter()
+            .filter(|q| q.status != QuestionStatus::Withdrawn)
+            .map(|q| QuestionDraft {
+                text: q.text,
+                category: q.category,
+                why: q.why,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let (couple, names) = match issue.couple {
         Some((id, names, _)) => (Some(id), names),
         None => (
@@ -266,6 +300,7 @@ pub fn issue(
         issued_at: now,
         filled_at: None,
         answers: Default::default(),
+        list_so_far,
     };
     Ok((record, file))
 }
@@ -452,6 +487,15 @@ pub fn check_issued(
     Ok(())
 }
 
+/// What the practice knows of the couple when a worksheet comes back.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    pub facts: CoupleFacts,
+    /// The couple's latest question list (see `latest_questions`): questions written at
+    /// home are added to it, as in a session.
+    pub questions: Option<QuestionsRecord>,
+}
+
 /// Turn a filled worksheet into a new, ended session record of `couple`, as if its steps
 /// had been filled in during a session. Checks the file against `issued` and every answer
 /// against the issued protocol first; on any error nothing is made.
@@ -460,7 +504,7 @@ pub fn import(
     issued: &IssuedWorksheet,
     file: &TakeHomeFile,
     couple: CoupleId,
-    facts: CoupleFacts,
+    known: Known,
     session: SessionId,
     now: DateTime<Utc>,
 ) -> Result<Session, TakeHomeError> {
@@ -493,8 +537,8 @@ pub fn import(
             session,
             couple,
             bindings: issued.bindings,
-            facts,
-            questions: None,
+            facts: known.facts,
+            questions: known.questions,
         },
         issued.issued_at,
     )
@@ -550,6 +594,13 @@ mod tests {
         }
     }
 
+    fn known() -> Known {
+        Known {
+            facts: cleared(),
+            questions: None,
+        }
+    }
+
     const COUPLE: CoupleId = CoupleId(uuid::Uuid::from_u128(1));
 
     fn hurt_a() -> Bindings {
@@ -581,6 +632,7 @@ mod tests {
                     cleared(),
                 )),
                 practice: "Practice".into(),
+                questions: None,
             },
             at(9),
         )
@@ -651,6 +703,7 @@ mod tests {
                 bindings: Bindings::default(),
                 couple: None,
                 practice: String::new(),
+                questions: None,
             },
             at(9),
         )
@@ -671,6 +724,7 @@ mod tests {
                 bindings: Bindings::default(),
                 couple: Some((COUPLE, PartnerNames::default(), CoupleFacts::default())),
                 practice: String::new(),
+                questions: None,
             },
             at(9),
         )
@@ -703,7 +757,7 @@ mod tests {
             &record,
             &file,
             COUPLE,
-            cleared(),
+            known(),
             SessionId(record.id.0),
             at(22),
         )
@@ -743,7 +797,7 @@ mod tests {
             &record,
             &file,
             COUPLE,
-            cleared(),
+            known(),
             SessionId(record.id.0),
             at(22),
         )
@@ -763,7 +817,7 @@ mod tests {
             record,
             file,
             COUPLE,
-            cleared(),
+            known(),
             SessionId(record.id.0),
             at(22),
         )
@@ -843,7 +897,7 @@ mod tests {
                 &record,
                 &file,
                 other,
-                cleared(),
+                known(),
                 SessionId(record.id.0),
                 at(22)
             )
@@ -871,7 +925,7 @@ mod tests {
             &record,
             &file,
             COUPLE,
-            CoupleFacts::default(),
+            Known::default(),
             SessionId(record.id.0),
             at(22),
         )
@@ -890,5 +944,138 @@ mod tests {
                 t.id
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod carried_tests {
+    use super::*;
+    use crate::model::{Question, QuestionStatus, QuestionsRecord, SafetyDecision};
+    use crate::template::Library;
+    use chrono::TimeZone;
+    use std::collections::BTreeSet;
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, hour, 0, 0).unwrap()
+    }
+
+    fn list() -> QuestionsRecord {
+        let q = |id, text: &str, status| Question {
+            id,
+            text: text.into(),
+            category: String::new(),
+            why: "why".into(),
+            status,
+            caution: false,
+            answer: None,
+            added_at: at(8),
+        };
+        QuestionsRecord {
+            owner: Partner::A,
+            items: vec![
+                q(1, "OLD-KEPT", QuestionStatus::Vetted),
+                q(2, "OLD-WITHDRAWN", QuestionStatus::Withdrawn),
+            ],
+            released_at: None,
+            next_id: 3,
+        }
+    }
+
+    fn issue_for(for_whom: WorksheetFor) -> (IssuedWorksheet, TakeHomeFile, Template) {
+        let t = Library::builtin()
+            .get("disclosure-preparation")
+            .unwrap()
+            .clone();
+        let (record, file) = issue(
+            &t,
+            Issue {
+                id: WorksheetId(uuid::Uuid::from_u128(5)),
+                token: "ef".repeat(32),
+                template_source: crate::template::snapshot(&t).unwrap(),
+                for_whom,
+                bindings: Bindings {
+                    speaker: None,
+                    hurt_partner: Some(Partner::A),
+                },
+                couple: None,
+                practice: String::new(),
+                questions: Some(list()),
+            },
+            at(9),
+        )
+        .unwrap();
+        (record, file, t)
+    }
+
+    #[test]
+    fn the_owners_worksheet_shows_their_list_so_far_and_nobody_elses_does() {
+        let (_, mine, _) = issue_for(WorksheetFor::Partner(Partner::A));
+        let texts: Vec<_> = mine.list_so_far.iter().map(|q| q.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["OLD-KEPT"],
+            "withdrawn questions are not offered again"
+        );
+        let (_, theirs, _) = issue_for(WorksheetFor::Partner(Partner::B));
+        assert!(theirs.list_so_far.is_empty());
+    }
+
+    #[test]
+    fn questions_written_at_home_are_added_to_the_list_the_practice_holds() {
+        let (record, mut file, t) = issue_for(WorksheetFor::Partner(Partner::A));
+        // What the file says was on the list is never believed: only the vault's list.
+        file.list_so_far = vec![QuestionDraft {
+            text: "FORGED".into(),
+            category: String::new(),
+            why: String::new(),
+        }];
+        file.answers.insert(
+            "questions".into(),
+            Answer::Questions(vec![QuestionDraft {
+                text: "NEW-FROM-HOME".into(),
+                category: String::new(),
+                why: String::new(),
+            }]),
+        );
+        let known = Known {
+            facts: CoupleFacts {
+                screened: BTreeSet::from(Partner::BOTH),
+                safety_decision: Some(SafetyDecision::JointWork),
+            },
+            questions: Some(list()),
+        };
+        let couple = CoupleId(uuid::Uuid::from_u128(1));
+        let session = import(
+            &t,
+            &record,
+            &file,
+            couple,
+            known,
+            SessionId(record.id.0),
+            at(12),
+        )
+        .unwrap();
+        let step = session
+            .steps
+            .iter()
+            .find(|s| s.step_id == "questions")
+            .unwrap();
+        let StepData::Questions(q) = &step.data else {
+            panic!("not a question list")
+        };
+        let texts: Vec<_> = q.items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(texts, ["OLD-KEPT", "OLD-WITHDRAWN", "NEW-FROM-HOME"]);
+        assert_eq!(
+            q.items[2].id, 3,
+            "new questions continue the list's numbering"
+        );
+        // The next session carries the longer list.
+        assert_eq!(
+            latest_questions(&[session], Partner::A)
+                .unwrap()
+                .items
+                .len(),
+            3
+        );
     }
 }

@@ -175,6 +175,7 @@ mod tests {
             issued_at: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
             filled_at: None,
             answers: Default::default(),
+            list_so_far: Vec::new(),
         }
     }
 
