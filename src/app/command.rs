@@ -212,6 +212,10 @@ impl Command {
             Command::ChooseTemplate(_) => "New session".into(),
             Command::StartSession { .. } => "Start session".into(),
             Command::ResumeSession(_) => "Continue".into(),
+            Command::Act(Action::ReplyToPoint { text, .. }) if text.trim().is_empty() => {
+                "Remove answer".into()
+            }
+            Command::Act(Action::ReplyToPoint { .. }) => "Save answer".into(),
             Command::Act(action) => action_label(action).into(),
             Command::SetDraft { .. } => "Edit".into(),
             Command::CloseSession => "Close session".into(),
@@ -296,6 +300,12 @@ impl Command {
                 MirrorOutcome::Corrected => "The speaker corrects the mirror",
                 MirrorOutcome::More => "The mirror was right, and there is more",
             },
+            Command::Act(Action::ReplyToPoint { text, .. }) if text.trim().is_empty() => {
+                "Remove the answer to this point; the point counts as not yet answered"
+            }
+            Command::Act(Action::ReplyToPoint { .. }) => {
+                "Record this as the answer to the point; the coverage line updates"
+            }
             Command::ShowSafetyCard(_) => "What to do if a partner becomes abusive or threatening",
             Command::OpenExport(ExportTarget::Session(_)) => {
                 "Make a PDF of this session: a note, a worksheet, the plan or letters"
