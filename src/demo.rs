@@ -599,7 +599,9 @@ pub fn practice(library: &Library, now: DateTime<Utc>) -> Vec<RecordBody> {
         if n == 0
             && let Some(template) = library.get("impact-and-restitution-letters")
         {
-            let start = now - Duration::days(3);
+            // On the hour, like every demo session (exports show whole-hour times).
+            let day = (now - Duration::days(3)).date_naive();
+            let start = day.and_hms_opt(10, 0, 0).map_or(now, |t| t.and_utc());
             let mood = Mood { a: 0.4, b: 0.5 };
             if let Some(session) =
                 run_session(template, c.id, start, facts.clone(), &mut Rng::new(7), mood)
