@@ -842,6 +842,57 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
 }
 
 #[test]
+fn only_the_clinicians_progress_report_lists_the_disclosure_documents_custody() {
+    use tandem::model::{Course, CustodyChange, CustodyEvent, Holder};
+    let library = Library::builtin();
+    let sessions = vec![run(&library, "session-measures", 71, 7)];
+    let mut course = Course::new(couple().id);
+    for (days, change) in [
+        (6, CustodyChange::HeldBy(Holder::Partner(Partner::B))),
+        (
+            5,
+            CustodyChange::DestroyBy(now().date_naive() + Duration::days(30)),
+        ),
+        (1, CustodyChange::Destroyed),
+    ] {
+        course
+            .record_custody(CustodyEvent {
+                at: now() - Duration::days(days),
+                document: "Disclosure document".into(),
+                change,
+                recorded_by: "Dr Quill".into(),
+                note: "CUSTODY-NOTE sealed envelope".into(),
+            })
+            .unwrap();
+    }
+    for audience in Audience::ALL {
+        let report = tandem::export::progress_report_with_course(
+            &couple(),
+            &sessions,
+            Some(&course),
+            &library,
+            audience,
+            &ctx(),
+        );
+        let text = flat(&pdf_text(&render(&report)));
+        let listed = text.contains("Custody of the disclosure document");
+        assert_eq!(listed, audience == Audience::Clinician, "{audience}");
+        for canary in ["Dr Quill", "CUSTODY-NOTE", "sealed envelope"] {
+            assert_eq!(
+                text.contains(canary),
+                audience == Audience::Clinician,
+                "{audience}: {canary}"
+            );
+        }
+        if audience == Audience::Clinician {
+            assert!(text.contains("held by Daniel Reyes"), "{text}");
+            assert!(text.contains("destroyed on"), "{text}");
+            assert!(text.contains("to be destroyed by"), "{text}");
+        }
+    }
+}
+
+#[test]
 fn layout_drops_no_word_of_any_document() {
     use std::collections::HashMap;
     fn counts(text: &str) -> HashMap<String, usize> {
