@@ -592,7 +592,15 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             let couple = load_couple(couple)?;
             let scan = vault.scan()?;
             let (sessions, unreadable) = vault.couple_sessions(&scan.sessions, couple.id);
-            let report = export::progress_report(&couple, &sessions, &library, audience, &ctx);
+            let course = vault.course(couple.id)?;
+            let report = export::progress_report_with_course(
+                &couple,
+                &sessions,
+                Some(&course),
+                &library,
+                audience,
+                &ctx,
+            );
             let code = write_pdf(&report, &output, out)?;
             audit(
                 &vault,

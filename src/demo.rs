@@ -97,6 +97,35 @@ const TEXTS: &[&str] = &[
     "We agreed that either of us can call a time-out, and that we come back to it within a day.",
 ];
 
+/// The demo impact letter: one point per paragraph (fictional, Tandem's own words).
+const IMPACT_LETTER: &str = "When I found out, the floor went from under me. I could not eat for days and I still wake at four in the morning going over it.
+
+I no longer trust my own memory of the last two years. Holidays and birthdays I thought were happy now feel like a stage set.
+
+I have stopped seeing our friends, because I do not know who knew and who kept it from me.
+
+At work I cannot concentrate. I check my phone all day in case there is something else I have not been told.
+
+What I need from you now is the truth when I ask, even when the answer is hard, and patience when I ask the same thing again.";
+
+/// Answers to the demo impact letter's points, in order; `None` leaves a point open so
+/// the demo shows the coverage check.
+const RESTITUTION_ANSWERS: &[Option<&str>] = &[
+    Some(
+        "You wrote that the floor went from under you. I did that by lying to you for months, and I am sorry for every night you have lain awake because of it. If you wake and want to talk, I will get up and talk.",
+    ),
+    Some(
+        "You wrote that our past feels like a stage set. I made it so by hiding what I was doing while we were making those memories. I will answer any question about any date you ask about.",
+    ),
+    None,
+    Some(
+        "You wrote that you check your phone all day. That is the result of my secrecy, not a failing of yours. I will tell you the same day if I am contacted, and my phone is open to you whenever you ask.",
+    ),
+    Some(
+        "You wrote that you need the truth and patience. I will answer every time you ask, the second and the tenth time too, without sighing or asking when this will end.",
+    ),
+];
+
 const QUESTIONS: &[(&str, &str)] = &[
     (
         "When did it start, and when did it end?",
@@ -332,12 +361,34 @@ fn fill_step(runner: &Runner, rng: &mut Rng, mood: Mood, now: DateTime<Utc>) -> 
                 }
             }
         }
-        StepKind::Text { respondents, .. } => {
+        StepKind::Text {
+            respondents,
+            letter,
+            ..
+        } => {
             for respondent in respondents_of(*respondents, roles) {
                 out.push(Action::WriteText {
                     respondent,
-                    text: rng.pick(TEXTS).to_string(),
+                    text: if *letter {
+                        IMPACT_LETTER.to_string()
+                    } else {
+                        rng.pick(TEXTS).to_string()
+                    },
                 });
+            }
+        }
+        StepKind::Reply { .. } => {
+            let letter = runner.letter_for(runner.session().current).unwrap_or("");
+            for (point, answer) in crate::model::letters::points(letter)
+                .into_iter()
+                .zip(RESTITUTION_ANSWERS)
+            {
+                if let Some(text) = answer {
+                    out.push(Action::ReplyToPoint {
+                        point,
+                        text: text.to_string(),
+                    });
+                }
             }
         }
         StepKind::Choice {
@@ -539,6 +590,22 @@ pub fn practice(library: &Library, now: DateTime<Utc>) -> Vec<RecordBody> {
                 facts.clone()
             };
             if let Some(session) = run_session(template, c.id, start, facts, &mut rng, mood) {
+                records.push(RecordBody::Session(session));
+            }
+        }
+        // The first couple is in affair recovery: impact and restitution letters, with one
+        // point of the impact letter not yet answered (the coverage check shows it). Its
+        // own random stream, so the other couples' sessions stay as they were.
+        if n == 0
+            && let Some(template) = library.get("impact-and-restitution-letters")
+        {
+            // On the hour, like every demo session (exports show whole-hour times).
+            let day = (now - Duration::days(3)).date_naive();
+            let start = day.and_hms_opt(10, 0, 0).map_or(now, |t| t.and_utc());
+            let mood = Mood { a: 0.4, b: 0.5 };
+            if let Some(session) =
+                run_session(template, c.id, start, facts.clone(), &mut Rng::new(7), mood)
+            {
                 records.push(RecordBody::Session(session));
             }
         }

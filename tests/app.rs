@@ -788,3 +788,71 @@ fn the_running_session_exports_what_was_just_typed() {
     // The session itself is still running and unharmed.
     assert!(h.state().state.live.is_some());
 }
+
+#[test]
+fn replies_typed_point_by_point_update_the_coverage_line_and_are_saved() {
+    let mut h = demo_app();
+    start(&mut h, "impact-and-restitution-letters");
+    let id = live_session(&h).id.0;
+    click(&mut h, "Next");
+    // Maya is the hurt partner: her impact letter, three points.
+    type_into(
+        &mut h,
+        "Maya Okafor",
+        "I stopped sleeping.\n\nI doubt our past.\n\nI need honesty now.",
+    );
+    click(&mut h, "Next");
+    click(&mut h, "Next");
+    assert!(
+        h.query_by_label("0 of 3 points answered — not yet answered: 1, 2, 3")
+            .is_some()
+    );
+    // What is typed is kept in the drafts before it is saved as the answer.
+    type_into(
+        &mut h,
+        "Answer to point 2",
+        "I lied while we made those memories.",
+    );
+    let drafts = live_session(&h).drafts;
+    assert!(
+        drafts
+            .values()
+            .any(|t| t == "I lied while we made those memories."),
+        "{drafts:?}"
+    );
+    click(&mut h, "Save answer 2");
+    assert!(
+        h.query_by_label("1 of 3 points answered — not yet answered: 1, 3")
+            .is_some()
+    );
+    type_into(
+        &mut h,
+        "Answer to point 1",
+        "I took your rest, and I am sorry.",
+    );
+    click(&mut h, "Save answer 1");
+    assert!(
+        h.query_by_label("2 of 3 points answered — not yet answered: 3")
+            .is_some()
+    );
+    let session = live_session(&h);
+    assert!(session.drafts.is_empty(), "{:?}", session.drafts);
+
+    let saved = saved(&mut h, id);
+    let StepData::Reply(reply) = &saved.steps[3].data else {
+        panic!("reply expected")
+    };
+    let pairs: Vec<(&str, &str)> = reply
+        .replies
+        .iter()
+        .map(|r| (r.point.as_str(), r.text.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            ("I stopped sleeping.", "I took your rest, and I am sorry."),
+            ("I doubt our past.", "I lied while we made those memories."),
+        ]
+    );
+    assert_eq!(reply.author, tandem::model::Partner::B);
+}

@@ -428,3 +428,95 @@ fn search_finds_records_grouped_by_couple_including_a_note_just_written() {
     assert!(found.groups[0].hits[0].0.contains("process note"));
     assert!(found.groups[0].hits[0].1.contains("zanzibar-canary"));
 }
+
+#[test]
+fn the_disclosure_documents_custody_is_logged_saved_and_audited() {
+    let mut h = demo_app();
+    click(&mut h, MAYA);
+    click(&mut h, "Affair recovery");
+    assert!(h.query_by_label_contains("Nothing recorded yet").is_some());
+    type_line(&mut h, "Recorded by", "Dr. R. Vale");
+    type_line(
+        &mut h,
+        "Custody note (optional)",
+        "CUSTODY-NOTE-CANARY sealed envelope",
+    );
+    click(&mut h, "Daniel Reyes (partner B)");
+    click(&mut h, "Record who holds it");
+    assert!(
+        h.query_by_label_contains("Held by Daniel Reyes since")
+            .is_some(),
+        "{:?}",
+        h.state().state.status
+    );
+    type_line(&mut h, "Destroy by (YYYY-MM-DD)", "2031-01-15");
+    click(&mut h, "Schedule destruction");
+    assert!(h.query_by_label("To be destroyed by 15 Jan 2031").is_some());
+    click(&mut h, "Record it destroyed");
+    assert!(h.query_by_label_contains("Destroyed on").is_some());
+    // Nothing can change after that: the form is gone.
+    assert!(h.query_by_label("Record who holds it").is_none());
+    flush(&mut h);
+
+    let couple = h
+        .state()
+        .state
+        .open
+        .as_ref()
+        .unwrap()
+        .selected
+        .as_ref()
+        .unwrap()
+        .couple
+        .id;
+    let course = match h
+        .state()
+        .state
+        .open
+        .as_ref()
+        .unwrap()
+        .vault
+        .load(RecordKind::Course, couple.0)
+        .expect("course saved")
+    {
+        RecordBody::Course(c) => c,
+        _ => panic!("course expected"),
+    };
+    use tandem::model::{CustodyChange, Holder};
+    let changes: Vec<&CustodyChange> = course.custody.iter().map(|e| &e.change).collect();
+    assert_eq!(
+        changes,
+        vec![
+            &CustodyChange::HeldBy(Holder::Partner(Partner::B)),
+            &CustodyChange::DestroyBy(chrono::NaiveDate::from_ymd_opt(2031, 1, 15).unwrap()),
+            &CustodyChange::Destroyed,
+        ]
+    );
+    assert!(
+        course
+            .custody
+            .iter()
+            .all(|e| e.recorded_by == "Dr. R. Vale")
+    );
+    assert!(course.custody[0].note.contains("CUSTODY-NOTE-CANARY"));
+    let status = course.custody_of("Disclosure document").expect("logged");
+    assert!(status.destroyed_at.is_some());
+
+    let root = h.state().state.root().expect("root");
+    let log = entries(&root).expect("log");
+    let custody: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == AuditAction::Custody)
+        .collect();
+    assert_eq!(custody.len(), 3);
+    assert!(custody.iter().all(|e| e.record == Some(couple.0)));
+    assert_eq!(custody[0].detail, "disclosure document held by partner B");
+    assert_eq!(custody[2].detail, "disclosure document destroyed");
+    for e in &log {
+        assert!(
+            !e.detail.contains("CANARY"),
+            "the note reached the audit log"
+        );
+        assert!(!e.detail.contains("Vale"), "a name reached the audit log");
+    }
+}

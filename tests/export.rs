@@ -8,8 +8,8 @@ use tandem::export::{
     session_report,
 };
 use tandem::model::{
-    Audience, COUPLE_FORMAT, Couple, CoupleFacts, CoupleId, Partner, PartnerInfo, Respondent,
-    SafetyDecision, Session, StepData, Visibility, is_question_shared,
+    Audience, COUPLE_FORMAT, Couple, CoupleFacts, CoupleId, Partner, PartnerInfo, PointReply,
+    Respondent, SafetyDecision, Session, StepData, Visibility, is_question_shared,
 };
 use tandem::template::Library;
 
@@ -213,6 +213,12 @@ fn canarize(session: &mut Session) {
                 for c in &mut p.commitments {
                     c.draft.behaviour =
                         format!("{}{i} promise", by(&Respondent::Partner(c.draft.owner)));
+                }
+            }
+            StepData::Reply(r) => {
+                let tag = by(&Respondent::Partner(r.author));
+                for reply in &mut r.replies {
+                    reply.text = format!("{tag}{i} answer");
                 }
             }
             _ => {}
@@ -759,11 +765,34 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
     let library = Library::builtin();
     let template = library.get("impact-and-restitution-letters").unwrap();
     let mut session = run(&library, &template.id, 61, 1);
+    let impact =
+        "LETTER-impact first point.\n\nLETTER-impact second point.\n\nLETTER-impact third point.";
     for step in &mut session.steps {
-        if let StepData::Text(e) = &mut step.data {
-            for value in e.entries.values_mut() {
-                *value = format!("LETTER-{} first point.\n\nSecond point.", step.step_id);
+        match &mut step.data {
+            StepData::Text(e) => {
+                for value in e.entries.values_mut() {
+                    *value = if step.step_id == "impact-letter" {
+                        impact.to_string()
+                    } else {
+                        format!("NOTLETTER-{} text.", step.step_id)
+                    };
+                }
             }
+            StepData::Reply(r) => {
+                r.replies = vec![
+                    PointReply {
+                        point: "LETTER-impact first point.".into(),
+                        text: "ANSWER-one I am sorry.".into(),
+                        at: now(),
+                    },
+                    PointReply {
+                        point: "LETTER-impact third point.".into(),
+                        text: "ANSWER-three I will change.".into(),
+                        at: now(),
+                    },
+                ];
+            }
+            _ => {}
         }
     }
     let report = session_report(
@@ -776,11 +805,91 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
     )
     .unwrap();
     let text = flat(&pdf_text(&render(&report)));
-    assert!(text.contains("LETTER-impact-letter first point."));
-    assert!(text.contains("LETTER-restitution-letter first point."));
+    assert!(text.contains("LETTER-impact first point."));
     // Hurt partner A wrote the impact letter, B the restitution letter.
     assert!(text.contains("From Maya Okafor") && text.contains("From Daniel Reyes"));
-    assert!(!text.contains("LETTER-still-needed"), "not a letter");
+    // The reply, point by point: what the letter said, then the answer.
+    let first = text
+        .find("You wrote: LETTER-impact first point.")
+        .expect("point 1 quoted");
+    let answer = text.find("ANSWER-one I am sorry.").expect("answer 1");
+    let third = text
+        .find("You wrote: LETTER-impact third point.")
+        .expect("point 3 quoted");
+    let answer3 = text.find("ANSWER-three I will change.").expect("answer 3");
+    assert!(
+        first < answer && answer < third && third < answer3,
+        "{text}"
+    );
+    assert!(!text.contains("NOTLETTER"), "not a letter");
+
+    // The clinician's session note states the coverage.
+    let note = session_report(
+        SessionDocument::Note,
+        &session,
+        &couple(),
+        Some(template),
+        Audience::Clinician,
+        &ctx(),
+    )
+    .unwrap();
+    let note = flat(&pdf_text(&render(&note)));
+    assert!(
+        note.contains("2 of 3 points answered; not yet answered: point 2"),
+        "{note}"
+    );
+    assert!(note.contains("Not yet answered."));
+}
+
+#[test]
+fn only_the_clinicians_progress_report_lists_the_disclosure_documents_custody() {
+    use tandem::model::{Course, CustodyChange, CustodyEvent, Holder};
+    let library = Library::builtin();
+    let sessions = vec![run(&library, "session-measures", 71, 7)];
+    let mut course = Course::new(couple().id);
+    for (days, change) in [
+        (6, CustodyChange::HeldBy(Holder::Partner(Partner::B))),
+        (
+            5,
+            CustodyChange::DestroyBy(now().date_naive() + Duration::days(30)),
+        ),
+        (1, CustodyChange::Destroyed),
+    ] {
+        course
+            .record_custody(CustodyEvent {
+                at: now() - Duration::days(days),
+                document: "Disclosure document".into(),
+                change,
+                recorded_by: "Dr Quill".into(),
+                note: "CUSTODY-NOTE sealed envelope".into(),
+            })
+            .unwrap();
+    }
+    for audience in Audience::ALL {
+        let report = tandem::export::progress_report_with_course(
+            &couple(),
+            &sessions,
+            Some(&course),
+            &library,
+            audience,
+            &ctx(),
+        );
+        let text = flat(&pdf_text(&render(&report)));
+        let listed = text.contains("Custody of the disclosure document");
+        assert_eq!(listed, audience == Audience::Clinician, "{audience}");
+        for canary in ["Dr Quill", "CUSTODY-NOTE", "sealed envelope"] {
+            assert_eq!(
+                text.contains(canary),
+                audience == Audience::Clinician,
+                "{audience}: {canary}"
+            );
+        }
+        if audience == Audience::Clinician {
+            assert!(text.contains("held by Daniel Reyes"), "{text}");
+            assert!(text.contains("destroyed on"), "{text}");
+            assert!(text.contains("to be destroyed by"), "{text}");
+        }
+    }
 }
 
 #[test]

@@ -413,3 +413,118 @@ fn a_positive_screen_shows_resources_and_keeps_joint_work_locked_until_the_decis
         "a new positive screen locks again"
     );
 }
+
+const LETTER_POINT: &str = "CANARY-LETTER-POINT-881";
+const REPLY: &str = "CANARY-REPLY-882";
+
+#[test]
+fn a_private_reply_and_the_points_of_a_private_letter_never_reach_the_wrong_reader() {
+    let mut h = demo_app();
+    start(&mut h, "impact-and-restitution-letters");
+    click(&mut h, "Next");
+    // Maya's impact letter, made private to her before she writes it.
+    h.get_by_label("Who sees this").click();
+    h.run();
+    click(&mut h, "Each partner their own");
+    type_into(
+        &mut h,
+        Role::MultilineTextInput,
+        "Maya Okafor",
+        &format!("{LETTER_POINT} one.\n\nThe second point."),
+    );
+    click(&mut h, "Next");
+    click(&mut h, "Next");
+    // The restitution letter, private to its author too.
+    h.get_by_label("Who sees this").click();
+    h.run();
+    click(&mut h, "Each partner their own");
+    let index = live_session(&h).current;
+
+    // Daniel writes it alone: he sees which points to answer, not Maya's private words.
+    click(&mut h, "Hand to Daniel Reyes");
+    assert_eq!(h.state().state.hand_over, Some(Partner::B));
+    assert!(
+        !on_screen(&h, LETTER_POINT),
+        "the author's screen quotes the letter"
+    );
+    assert!(h.query_by_label("Point 2").is_some());
+    type_into(&mut h, Role::MultilineTextInput, "Answer to point 1", REPLY);
+    click(&mut h, "Save answer 1");
+    assert!(
+        h.query_by_label("1 of 2 points answered — not yet answered: 2")
+            .is_some(),
+        "{:?}",
+        status(&h)
+    );
+    hand_back(&mut h, DEMO_PASSPHRASE);
+    assert_eq!(h.state().state.hand_over, None);
+    // The therapist sees both.
+    assert!(on_screen(&h, LETTER_POINT));
+    assert!(on_screen(&h, REPLY));
+    // Maya cannot be handed a step that is Daniel's to write.
+    assert!(h.query_by_label("Hand to Maya Okafor").is_none());
+
+    let model = tandem::app::present::present_model(
+        h.state().state.live.as_ref().expect("live"),
+        chrono::Utc::now(),
+    );
+    let shown = format!("{model:?}");
+    assert!(!shown.contains(LETTER_POINT) && !shown.contains(REPLY));
+
+    let session = live_session(&h);
+    assert!(matches!(session.steps[index].data, StepData::Reply(_)));
+    let id = session.id.0;
+    click(&mut h, "Close session");
+    let open = h.state().state.open.as_ref().expect("open");
+    let saved = match open.vault.load(RecordKind::Session, id).expect("saved") {
+        RecordBody::Session(s) => s,
+        other => panic!("not a session: {other:?}"),
+    };
+    let couple = open
+        .couples
+        .iter()
+        .find(|c| c.id == saved.couple)
+        .expect("couple")
+        .clone();
+    let template = h
+        .state()
+        .state
+        .library
+        .get("impact-and-restitution-letters")
+        .cloned();
+    for audience in Audience::ALL {
+        let view = format!("{:?}", tandem::model::redact(&saved, audience));
+        let mut exported = String::new();
+        for document in SessionDocument::ALL {
+            if let Ok(report) = session_report(
+                document,
+                &saved,
+                &couple,
+                template.as_ref(),
+                audience,
+                &ctx(),
+            ) {
+                exported.push_str(&format!("{report:?}"));
+            }
+        }
+        // Maya's letter is hers; Daniel's reply is his.
+        let may = |canary: &str| match audience {
+            Audience::Clinician => true,
+            Audience::Couple => false,
+            Audience::Partner(Partner::A) => canary == LETTER_POINT,
+            Audience::Partner(Partner::B) => canary == REPLY,
+        };
+        for canary in [LETTER_POINT, REPLY] {
+            assert_eq!(
+                view.contains(canary),
+                may(canary),
+                "{audience} view and {canary}"
+            );
+            assert_eq!(
+                exported.contains(canary),
+                may(canary),
+                "{audience} exports and {canary}"
+            );
+        }
+    }
+}

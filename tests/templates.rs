@@ -174,6 +174,20 @@ fn completing_actions(runner: &Runner) -> Vec<Action> {
                 });
             }
         }
+        StepKind::Reply { .. } => {
+            let index = runner.session().current;
+            let letter = runner
+                .letter_for(index)
+                .expect("the letter a reply answers is written before it");
+            let points = letters::points(letter);
+            assert!(!points.is_empty(), "the letter has points");
+            for point in points {
+                actions.push(Action::ReplyToPoint {
+                    point,
+                    text: "answer".into(),
+                });
+            }
+        }
         StepKind::Checklist { respondents, items } => {
             for respondent in respondents_of(*respondents, roles) {
                 for item in items {

@@ -3,7 +3,7 @@
 
 use crate::export::SessionDocument;
 use crate::model::{
-    Audience, Bindings, CoupleId, MirrorOutcome, NoteSection, NoteStyle, Outcome, Partner,
+    Audience, Bindings, CoupleId, Holder, MirrorOutcome, NoteSection, NoteStyle, Outcome, Partner,
     RecoveryPhase, SessionId, TrustTag,
 };
 use crate::runner::Action;
@@ -116,6 +116,23 @@ pub enum RecoveryChange {
     },
 }
 
+/// A change to the custody of the disclosure document, as entered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CustodyStep {
+    HeldBy(Holder),
+    /// To be destroyed by this date (YYYY-MM-DD).
+    DestroyBy(String),
+    Destroyed,
+}
+
+/// An entry for the disclosure document's custody log, as entered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustodyEntry {
+    pub step: CustodyStep,
+    pub recorded_by: String,
+    pub note: String,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     // Vault
@@ -177,6 +194,8 @@ pub enum Command {
     /// Close the commitment review at the top of a session.
     FinishReview,
     Recovery(RecoveryChange),
+    /// Log a change in who holds the disclosure document, or its destruction.
+    Custody(CustodyEntry),
     /// Full-text search over the practice.
     Search(String),
     // Privacy and safety
@@ -220,6 +239,10 @@ impl Command {
             Command::ChooseTemplate(_) => "New session".into(),
             Command::StartSession { .. } => "Start session".into(),
             Command::ResumeSession(_) => "Continue".into(),
+            Command::Act(Action::ReplyToPoint { text, .. }) if text.trim().is_empty() => {
+                "Remove answer".into()
+            }
+            Command::Act(Action::ReplyToPoint { .. }) => "Save answer".into(),
             Command::Act(action) => action_label(action).into(),
             Command::SetDraft { .. } => "Edit".into(),
             Command::CloseSession => "Close session".into(),
@@ -255,6 +278,11 @@ impl Command {
             Command::Recovery(RecoveryChange::SetMet { .. }) => "Met".into(),
             Command::Recovery(RecoveryChange::LogTrigger { .. }) => "Log trigger".into(),
             Command::Recovery(RecoveryChange::SetTrust { tag, .. }) => tag.label().into(),
+            Command::Custody(entry) => match entry.step {
+                CustodyStep::HeldBy(_) => "Record who holds it".into(),
+                CustodyStep::DestroyBy(_) => "Schedule destruction".into(),
+                CustodyStep::Destroyed => "Record it destroyed".into(),
+            },
             Command::Search(_) => "Search".into(),
             Command::HandOver(p) => format!("Hand over to {p}"),
             Command::HandBack => "Return to the therapist's view".into(),
@@ -308,6 +336,12 @@ impl Command {
                 MirrorOutcome::Corrected => "The speaker corrects the mirror",
                 MirrorOutcome::More => "The mirror was right, and there is more",
             },
+            Command::Act(Action::ReplyToPoint { text, .. }) if text.trim().is_empty() => {
+                "Remove the answer to this point; the point counts as not yet answered"
+            }
+            Command::Act(Action::ReplyToPoint { .. }) => {
+                "Record this as the answer to the point; the coverage line updates"
+            }
             Command::ShowSafetyCard(_) => "What to do if a partner becomes abusive or threatening",
             Command::OpenExport(ExportTarget::Session(_)) => {
                 "Make a PDF of this session: a note, a worksheet, the plan or letters"
@@ -332,6 +366,17 @@ impl Command {
             }
             Command::ExportNote => "Write the progress note as a PDF for your records",
             Command::FinishReview => "Close the review; items not reviewed stay due",
+            Command::Custody(entry) => match entry.step {
+                CustodyStep::HeldBy(_) => {
+                    "Log that the disclosure document is now held by the one chosen; written to the audit log"
+                }
+                CustodyStep::DestroyBy(_) => {
+                    "Log the date by which the disclosure document is to be destroyed; written to the audit log"
+                }
+                CustodyStep::Destroyed => {
+                    "Log that the disclosure document was destroyed today; its custody cannot change after that"
+                }
+            },
             Command::HandOver(_) => {
                 "Show only this partner's part of the step, with no way to anything else; your passphrase brings your view back"
             }

@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 
 /// Whether the step on screen has something for `partner` to fill in on their own:
-/// their text, choice, ticks or ratings, or their own question list.
+/// their text, choice, ticks or ratings, their own question list, or the reply letter
+/// they write.
 pub fn has_part(live: &Live, partner: Partner) -> bool {
     let (step, record) = live.runner.current();
     let me = Respondent::Partner(partner);
@@ -26,6 +27,7 @@ pub fn has_part(live: &Live, partner: Partner) -> bool {
             .iter()
             .any(|role| record.roles.partner(*role) == Some(partner)),
         (StepKind::Questions { .. }, StepData::Questions(q)) => q.owner == partner,
+        (StepKind::Reply { .. }, StepData::Reply(r)) => r.author == partner,
         _ => false,
     }
 }

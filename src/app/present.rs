@@ -73,6 +73,14 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
             );
         }
         (StepKind::Text { stems, .. }, _) => lines.extend(stems.iter().map(|s| fill(s))),
+        (StepKind::Reply { stems, .. }, StepData::Reply(_)) => {
+            // Counts only: the points are the letter writer's words and stay on the
+            // letter itself.
+            if let Some(coverage) = runner.coverage(index) {
+                lines.push(crate::model::letters::Coverage::summary(&coverage));
+            }
+            lines.extend(stems.iter().map(|s| fill(s)));
+        }
         _ => {}
     }
     let timer = runner.timer(now);

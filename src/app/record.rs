@@ -3,13 +3,13 @@
 //! full-text search. `AppState::apply_clinical` is the part of `apply` for these
 //! commands; the forms they read are here too.
 
-use super::command::{Command, LedgerChange, RecoveryChange};
+use super::command::{Command, CustodyEntry, CustodyStep, LedgerChange, RecoveryChange};
 use super::state::{AppError, AppState, Open, Screen};
 use crate::clinical::search::SearchIndex;
 use crate::clinical::{Measure, draft_note, measure_series};
 use crate::model::{
-    Audience, ClinicalNote, Couple, CoupleId, Course, NoteId, NoteSection, PROCESS_NOTE_FORMAT,
-    Partner, ProcessNote, ProcessNoteId, Session, SessionId,
+    Audience, ClinicalNote, Couple, CoupleId, Course, CustodyChange, CustodyEvent, Holder, NoteId,
+    NoteSection, PROCESS_NOTE_FORMAT, Partner, ProcessNote, ProcessNoteId, Session, SessionId,
 };
 use crate::template::Library;
 use crate::vault::audit::AuditAction;
@@ -51,12 +51,48 @@ pub struct LedgerForm {
 /// Fields of the affair-recovery map.
 #[derive(Clone, Debug, Default)]
 pub struct RecoveryForm {
+    pub custody: CustodyForm,
     pub criterion: String,
     pub on: String,
     pub trigger: String,
     pub response: String,
     pub repair: String,
 }
+
+/// Who the custody form says holds the document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HolderChoice {
+    #[default]
+    Therapist,
+    Partner(Partner),
+    Other,
+}
+
+/// Fields of the disclosure document's custody log.
+#[derive(Clone, Debug, Default)]
+pub struct CustodyForm {
+    pub holder: HolderChoice,
+    /// Who else holds it, with `HolderChoice::Other`.
+    pub other: String,
+    /// YYYY-MM-DD.
+    pub destroy_by: String,
+    pub note: String,
+    /// Kept between entries: usually the same therapist.
+    pub recorded_by: String,
+}
+
+impl CustodyForm {
+    pub fn holder(&self) -> crate::model::Holder {
+        match self.holder {
+            HolderChoice::Therapist => crate::model::Holder::Therapist,
+            HolderChoice::Partner(p) => crate::model::Holder::Partner(p),
+            HolderChoice::Other => crate::model::Holder::Other(self.other.clone()),
+        }
+    }
+}
+
+/// The name the custody log gives the written disclosure.
+pub const DISCLOSURE_DOCUMENT: &str = "Disclosure document";
 
 /// What a search found in one couple's records: (where, snippet) per hit.
 #[derive(Clone, Debug, PartialEq)]
@@ -445,6 +481,7 @@ impl AppState {
                 Ok(())
             }
             Command::Recovery(change) => self.change_recovery(change, now),
+            Command::Custody(entry) => self.change_custody(entry, now),
             Command::Search(query) => self.search(&query),
             _ => Ok(()),
         }
@@ -719,7 +756,60 @@ impl AppState {
             }
         }
         self.save_course(now)?;
-        self.forms.recovery = RecoveryForm::default();
+        self.forms.recovery = RecoveryForm {
+            custody: std::mem::take(&mut self.forms.recovery.custody),
+            ..RecoveryForm::default()
+        };
+        Ok(())
+    }
+
+    /// Log a change in the disclosure document's custody: checked against the log first,
+    /// then written to the audit log (the couple's id and fixed words only, never the
+    /// note), then saved in the course.
+    fn change_custody(&mut self, entry: CustodyEntry, now: DateTime<Utc>) -> Result<(), AppError> {
+        let couple = self.selected_couple()?;
+        let change = match entry.step {
+            CustodyStep::HeldBy(holder) => CustodyChange::HeldBy(holder),
+            CustodyStep::DestroyBy(text) => {
+                if text.trim().is_empty() {
+                    return Err(refused(
+                        "write the date it is to be destroyed by, as YYYY-MM-DD",
+                    ));
+                }
+                CustodyChange::DestroyBy(parse_date(&text, now.date_naive())?)
+            }
+            CustodyStep::Destroyed => CustodyChange::Destroyed,
+        };
+        let detail = match &change {
+            CustodyChange::HeldBy(Holder::Therapist) => {
+                "disclosure document held by the therapist".to_string()
+            }
+            CustodyChange::HeldBy(Holder::Partner(p)) => format!("disclosure document held by {p}"),
+            CustodyChange::HeldBy(Holder::Other(_)) => {
+                "disclosure document held by someone else".to_string()
+            }
+            CustodyChange::DestroyBy(on) => format!("disclosure document to be destroyed by {on}"),
+            CustodyChange::Destroyed => "disclosure document destroyed".to_string(),
+        };
+        let mut course = self.course_mut()?.clone();
+        course
+            .record_custody(CustodyEvent {
+                at: now,
+                document: DISCLOSURE_DOCUMENT.into(),
+                change,
+                recorded_by: entry.recorded_by,
+                note: entry.note,
+            })
+            .map_err(|e| refused(&e.to_string()))?;
+        self.audit(AuditAction::Custody, Some(couple.0), &detail)?;
+        *self.course_mut()? = course;
+        self.save_course(now)?;
+        let recorded_by = std::mem::take(&mut self.forms.recovery.custody.recorded_by);
+        self.forms.recovery.custody = CustodyForm {
+            recorded_by,
+            ..CustodyForm::default()
+        };
+        self.tell("Custody of the disclosure document logged.");
         Ok(())
     }
 

@@ -3,15 +3,17 @@
 //! screen (draft, finalize, amend, process note) and search results. Each draws from
 //! state and pushes commands.
 
-use super::command::{Command, CoupleTab, LedgerChange, RecoveryChange};
-use super::record::{Found, LedgerForm, NoteForm, RecoveryForm};
+use super::command::{Command, CoupleTab, CustodyEntry, CustodyStep, LedgerChange, RecoveryChange};
+use super::record::{
+    CustodyForm, DISCLOSURE_DOCUMENT, Found, HolderChoice, LedgerForm, NoteForm, RecoveryForm,
+};
 use super::state::CoupleView;
 use super::views::{command_button, labelled_field};
 use crate::clinical::divergence;
 use crate::export::layout::format_value;
 use crate::model::{
-    Couple, LedgerItem, NoteSection, NoteStyle, Outcome, Partner, RecoveryPhase, SessionId,
-    TrustTag,
+    Couple, CustodyChange, Holder, LedgerItem, NoteSection, NoteStyle, Outcome, Partner,
+    RecoveryPhase, SessionId, TrustTag,
 };
 use egui::{RichText, Ui};
 
@@ -375,14 +377,17 @@ pub fn progress_ui(ui: &mut Ui, view: &CoupleView) {
     }
 }
 
-/// The affair-recovery map: phase with entry date and exit criteria, the triggers log,
-/// and the TRUST dimensions of each session.
+/// The affair-recovery tab: the disclosure document's custody, the recovery map (phase
+/// with entry date and exit criteria), the triggers log, and the TRUST dimensions of
+/// each session.
 pub fn recovery_ui(
     ui: &mut Ui,
     view: &CoupleView,
     form: &mut RecoveryForm,
     out: &mut Vec<Command>,
 ) {
+    custody_ui(ui, view, &mut form.custody, out);
+    ui.separator();
     let map = &view.course.recovery;
     match map.current() {
         Some(spell) => {
@@ -490,9 +495,8 @@ pub fn recovery_ui(
     ui.label(RichText::new("TRUST dimensions each session touched").strong());
     egui::Grid::new("trust").striped(true).show(ui, |ui| {
         ui.label("");
-        for tag in TRUST {
-            ui.label(tag.label());
-        }
+        // Each checkbox is named by its column's heading (screen readers, UI tests).
+        let headings: Vec<egui::Id> = TRUST.iter().map(|tag| ui.label(tag.label()).id).collect();
         ui.end_row();
         for s in view.sessions.iter().rev() {
             ui.label(format!(
@@ -501,10 +505,12 @@ pub fn recovery_ui(
                 s.template_title
             ));
             let tags = map.trust_touched.get(&s.id);
-            for tag in TRUST {
+            for (tag, heading) in TRUST.into_iter().zip(&headings) {
                 let mut on = tags.is_some_and(|t| t.contains(&tag));
                 if ui
-                    .push_id((s.id, tag), |ui| ui.checkbox(&mut on, ""))
+                    .push_id((s.id, tag), |ui| {
+                        ui.checkbox(&mut on, "").labelled_by(*heading)
+                    })
                     .inner
                     .changed()
                 {
@@ -517,6 +523,113 @@ pub fn recovery_ui(
             }
             ui.end_row();
         }
+    });
+}
+
+fn holder_text(couple: &Couple, holder: &Holder) -> String {
+    match holder {
+        Holder::Therapist => "the therapist".into(),
+        Holder::Partner(p) => name(couple, *p),
+        Holder::Other(who) => who.clone(),
+    }
+}
+
+/// The disclosure document's custody: where it stands, its log, and the form to record
+/// who holds it, when it is to be destroyed, and that it was destroyed.
+pub fn custody_ui(ui: &mut Ui, view: &CoupleView, form: &mut CustodyForm, out: &mut Vec<Command>) {
+    let couple = &view.couple;
+    ui.label(RichText::new(DISCLOSURE_DOCUMENT).strong());
+    let status = view.course.custody_of(DISCLOSURE_DOCUMENT);
+    let destroyed = status.as_ref().is_some_and(|s| s.destroyed_at.is_some());
+    match &status {
+        None => {
+            ui.label("Nothing recorded yet: who holds the written disclosure, and when it is to be destroyed.");
+        }
+        Some(s) => {
+            let mut lines = Vec::new();
+            if let Some(at) = s.destroyed_at {
+                lines.push(format!("Destroyed on {}", at.format("%-d %b %Y")));
+            } else if let Some((holder, since)) = &s.held_by {
+                lines.push(format!(
+                    "Held by {} since {}",
+                    holder_text(couple, holder),
+                    since.format("%-d %b %Y")
+                ));
+            }
+            if s.destroyed_at.is_none()
+                && let Some(on) = s.destroy_by
+            {
+                lines.push(format!("To be destroyed by {}", on.format("%-d %b %Y")));
+            }
+            for line in lines {
+                ui.label(line);
+            }
+        }
+    }
+    let log: Vec<_> = view
+        .course
+        .custody
+        .iter()
+        .filter(|e| e.document == DISCLOSURE_DOCUMENT)
+        .collect();
+    if !log.is_empty() {
+        egui::Grid::new("custody-log").striped(true).show(ui, |ui| {
+            for h in ["When", "Change", "Recorded by", "Note"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for e in log.iter().rev() {
+                ui.label(e.at.format("%Y-%m-%d %H:%M").to_string());
+                ui.label(match &e.change {
+                    CustodyChange::HeldBy(h) => format!("held by {}", holder_text(couple, h)),
+                    CustodyChange::DestroyBy(on) => format!("to be destroyed by {on}"),
+                    CustodyChange::Destroyed => "destroyed".into(),
+                });
+                ui.label(&e.recorded_by);
+                ui.label(&e.note);
+                ui.end_row();
+            }
+        });
+    }
+    if destroyed {
+        ui.label(RichText::new("The document is destroyed; its custody log is closed.").weak());
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Held by");
+        ui.radio_value(&mut form.holder, HolderChoice::Therapist, "The therapist");
+        for p in Partner::BOTH {
+            ui.radio_value(
+                &mut form.holder,
+                HolderChoice::Partner(p),
+                format!("{} ({p})", name(couple, p)),
+            );
+        }
+        ui.radio_value(&mut form.holder, HolderChoice::Other, "Someone else");
+    });
+    if form.holder == HolderChoice::Other {
+        labelled_field(ui, "Who holds it", &mut form.other, false);
+    }
+    labelled_field(ui, "Destroy by (YYYY-MM-DD)", &mut form.destroy_by, false);
+    labelled_field(ui, "Custody note (optional)", &mut form.note, false);
+    labelled_field(ui, "Recorded by", &mut form.recorded_by, false);
+    let entry = |step: CustodyStep| {
+        Command::Custody(CustodyEntry {
+            step,
+            recorded_by: form.recorded_by.clone(),
+            note: form.note.clone(),
+        })
+    };
+    let ready = !form.recorded_by.trim().is_empty();
+    ui.horizontal(|ui| {
+        command_button(ui, entry(CustodyStep::HeldBy(form.holder())), ready, out);
+        command_button(
+            ui,
+            entry(CustodyStep::DestroyBy(form.destroy_by.clone())),
+            ready && !form.destroy_by.trim().is_empty(),
+            out,
+        );
+        command_button(ui, entry(CustodyStep::Destroyed), ready, out);
     });
 }
 

@@ -561,10 +561,186 @@ fn kind_ui(
                 });
             }
         }
+        (StepKind::Reply { stems, .. }, StepData::Reply(reply))
+            if shown(Respondent::Partner(reply.author)) =>
+        {
+            reply_ui(ui, live, reply, stems, only, out)
+        }
         (StepKind::SwapRoles, _) => {
             ui.label("Speaker and listener have changed places.");
         }
         _ => {}
+    }
+}
+
+/// The draft key of the answer to a point: a hash of the point's text, so that a draft
+/// stays with its point when the letter is edited around it.
+fn reply_draft_key(point: &str) -> String {
+    // FNV-1a: stable across runs and builds (std's hasher is not).
+    let hash = point.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("reply/{hash:016x}")
+}
+
+/// Whether `partner` may read the letter a reply answers (in hand-over mode the author
+/// sees the quoted points only if the letter is shown to them anyway).
+fn letter_shown_to(live: &Live, partner: Partner) -> bool {
+    let session = live.runner.session();
+    let index = session.current;
+    let Some(StepData::Reply(reply)) = session.steps.get(index).map(|r| &r.data) else {
+        return false;
+    };
+    let full = live.runner.letter_for(index);
+    let view = crate::model::redact(session, crate::model::Audience::Partner(partner));
+    let visible = crate::model::letters::letter_text(
+        view.visible()
+            .filter(|(i, _)| *i < index)
+            .map(|(_, r)| r)
+            .collect::<Vec<_>>()
+            .into_iter(),
+        &reply.letter_step,
+        reply.author,
+    );
+    full.is_some() && visible == full
+}
+
+/// A reply letter point by point: each point of the letter with a √ (the default fonts
+/// have no ✓) or "not yet
+/// answered", a response box kept in the drafts as typed, and the coverage line.
+fn reply_ui(
+    ui: &mut Ui,
+    live: &Live,
+    reply: &crate::model::ReplyRecord,
+    stems: &[String],
+    only: Option<Partner>,
+    out: &mut Vec<Command>,
+) {
+    let index = live.runner.session().current;
+    let Some(coverage) = live.runner.coverage(index) else {
+        return;
+    };
+    let quotes = only.is_none_or(|p| letter_shown_to(live, p));
+    ui.label(
+        RichText::new(format!(
+            "{} answers the letter point by point.",
+            name(live, reply.author)
+        ))
+        .weak(),
+    );
+    if live.runner.letter_for(index).is_none() {
+        ui.label("The letter this step answers has not been written yet.");
+    }
+    ui.label(RichText::new(coverage.summary()).strong());
+    if !stems.is_empty() {
+        let names = live.couple.names();
+        let filled: Vec<String> = stems
+            .iter()
+            .map(|s| live.runner.fill(index, s, &names))
+            .collect();
+        ui.label(RichText::new(format!("Sentence starters: {}", filled.join("  ·  "))).italics());
+    }
+    for point in &coverage.points {
+        let n = point.number;
+        ui.group(|ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("Point {n}")).strong());
+                if point.is_answered() {
+                    ui.label("√ answered");
+                } else {
+                    ui.label(RichText::new("not yet answered").color(ui.visuals().warn_fg_color));
+                }
+            });
+            if quotes {
+                ui.label(RichText::new(format!("You wrote: {}", point.point)).italics());
+            }
+            let key = reply_draft_key(&point.point);
+            let saved = point.reply.as_ref().map_or("", |r| r.text.as_str());
+            let draft = live.runner.draft(&key);
+            let mut text = if draft.is_empty() {
+                saved.to_string()
+            } else {
+                draft.to_string()
+            };
+            let l = ui.label(format!("Answer to point {n}"));
+            let edit = egui::TextEdit::multiline(&mut text)
+                .desired_rows(3)
+                .desired_width(f32::INFINITY);
+            if ui.add(edit).labelled_by(l.id).changed() {
+                out.push(Command::SetDraft {
+                    key: key.clone(),
+                    text: text.clone(),
+                });
+            }
+            ui.horizontal(|ui| {
+                let unsaved = !draft.is_empty() && draft != saved;
+                let save = Action::ReplyToPoint {
+                    point: point.point.clone(),
+                    text: text.clone(),
+                };
+                let command = act(save.clone());
+                if ui
+                    .add_enabled(
+                        unsaved && !text.trim().is_empty(),
+                        egui::Button::new(format!("{} {n}", command.label())),
+                    )
+                    .on_hover_text(command.tooltip())
+                    .clicked()
+                {
+                    submit(out, save, &key);
+                }
+                if point.is_answered() {
+                    let remove = Action::ReplyToPoint {
+                        point: point.point.clone(),
+                        text: String::new(),
+                    };
+                    let command = act(remove.clone());
+                    if ui
+                        .button(format!("{} {n}", command.label()))
+                        .on_hover_text(command.tooltip())
+                        .clicked()
+                    {
+                        submit(out, remove, &key);
+                    }
+                }
+                if unsaved {
+                    ui.label(RichText::new("not saved as the answer yet").weak());
+                }
+            });
+        });
+    }
+    if !coverage.orphaned.is_empty() {
+        ui.add_space(6.0);
+        ui.label(RichText::new("Answers to points since edited out of the letter").strong());
+        ui.label(
+            RichText::new(
+                "The letter changed after these were written. They are kept until you remove them.",
+            )
+            .weak(),
+        );
+        for (i, orphan) in coverage.orphaned.iter().enumerate() {
+            ui.group(|ui| {
+                if quotes {
+                    ui.label(RichText::new(format!("You wrote: {}", orphan.point)).italics());
+                }
+                ui.label(&orphan.text);
+                let remove = act(Action::ReplyToPoint {
+                    point: orphan.point.clone(),
+                    text: String::new(),
+                });
+                if ui
+                    .button(format!(
+                        "{} to an earlier point ({})",
+                        remove.label(),
+                        i + 1
+                    ))
+                    .on_hover_text(remove.tooltip())
+                    .clicked()
+                {
+                    out.push(remove);
+                }
+            });
+        }
     }
 }
 

@@ -1002,7 +1002,23 @@ impl AppState {
             ExportTarget::Progress(id) => {
                 let (couple, sessions, unreadable) = self.couple_sessions(id)?;
                 damaged = unreadable;
-                crate::export::progress_report(&couple, &sessions, &self.library, audience, &ctx)
+                // The clinician's report lists the disclosure document's custody log; the
+                // course in memory is the latest when the couple's page is open.
+                let course = match self.open.as_ref() {
+                    Some(open) => match open.selected.as_ref().filter(|v| v.couple.id == id) {
+                        Some(view) => Some(view.course.clone()),
+                        None => Some(open.vault.course(id)?),
+                    },
+                    None => None,
+                };
+                crate::export::progress_report_with_course(
+                    &couple,
+                    &sessions,
+                    course.as_ref(),
+                    &self.library,
+                    audience,
+                    &ctx,
+                )
             }
         };
         let (record, what) = match draft.target {

@@ -139,7 +139,7 @@ fn facts(
     }
     f.intervention.push(line);
 
-    for (_, record) in view.visible() {
+    for (index, record) in view.visible() {
         let title = title_of(&record.step_id);
         match &record.data {
             StepData::Loop(l) if !l.attempts.is_empty() => {
@@ -309,6 +309,39 @@ fn facts(
                             }
                         }
                     }
+                }
+            }
+            StepData::Reply(reply) => {
+                let letter = crate::model::letters::letter_text(
+                    session.steps[..index].iter(),
+                    &reply.letter_step,
+                    reply.author,
+                );
+                if let Some(letter) = letter {
+                    let c = crate::model::letters::coverage(letter, reply);
+                    let total = c.points.len();
+                    let mut line = format!(
+                        "{title}: {} answered {} of {} of the letter",
+                        n(reply.author),
+                        c.answered(),
+                        plural(total, "point", "points")
+                    );
+                    let open: Vec<String> = c
+                        .unanswered()
+                        .iter()
+                        .map(|n| format!("point {n}"))
+                        .collect();
+                    if !open.is_empty() {
+                        line.push_str(&format!("; not yet answered: {}", open.join(", ")));
+                    }
+                    if !c.orphaned.is_empty() {
+                        line.push_str(&format!(
+                            "; {} to points since edited out of the letter",
+                            plural(c.orphaned.len(), "answer", "answers")
+                        ));
+                    }
+                    line.push('.');
+                    f.observed.push(line);
                 }
             }
             _ => {}

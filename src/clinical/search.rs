@@ -783,6 +783,13 @@ fn index_step(doc: &mut DocWriter<'_>, step: &str, record: &StepRecord) {
                 );
             }
         }
+        StepData::Reply(r) => {
+            let author = r.author;
+            for (i, reply) in r.replies.iter().enumerate() {
+                let n = i + 1;
+                doc.put(format_args!("{step} › {author}'s answer {n}"), &reply.text);
+            }
+        }
     }
     doc.put(
         format_args!("{step} › clinician's note"),

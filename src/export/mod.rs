@@ -16,7 +16,7 @@ use crate::model::Audience;
 
 pub use documents::{
     Context, SessionDocument, Zone, blank_worksheet, clinical_note_report, file_name,
-    process_notes_report, progress_report, session_report,
+    process_notes_report, progress_report, progress_report_with_course, session_report,
 };
 pub use report::{DocumentKind, Report};
 

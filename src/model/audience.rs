@@ -6,6 +6,7 @@
 
 use super::{
     Partner, QuestionStatus, Respondent, Session, StepData, StepRecord, StepStatus, Visibility,
+    letters,
 };
 use std::fmt;
 
@@ -135,18 +136,62 @@ pub fn is_question_shared(status: QuestionStatus) -> bool {
 ///   (their text, choices, ticks, ratings, commitments, their own question list); the
 ///   couple sees none of it except a released question list. Loops and floors involve
 ///   both partners, so a private one is the clinician's only.
+/// - A reply letter is its author's entry. The points it quotes are the letter writer's
+///   words: wherever that letter is not shown to the audience, each quote becomes
+///   "point N".
 pub fn redact(session: &Session, audience: Audience) -> SessionView {
     let mut copy = session.clone();
     copy.drafts.clear();
     let steps = std::mem::take(&mut copy.steps);
-    let shown = steps
+    let mut shown: Vec<Shown> = steps
         .into_iter()
         .map(|record| redact_step(record, audience))
         .collect();
+    if audience != Audience::Clinician {
+        withhold_quoted_points(session, &mut shown);
+    }
     SessionView {
         audience,
         session: copy,
         shown,
+    }
+}
+
+/// Replace the quoted points of every shown reply whose letter this audience does not see
+/// in full (the very entry the reply answers) with "point N".
+fn withhold_quoted_points(session: &Session, shown: &mut [Shown]) {
+    for index in 0..shown.len() {
+        let (before, rest) = shown.split_at_mut(index);
+        let Some(Shown::Step(record)) = rest.first_mut() else {
+            continue;
+        };
+        let StepData::Reply(reply) = &mut record.data else {
+            continue;
+        };
+        let full = letters::letter_text(
+            session.steps[..index].iter(),
+            &reply.letter_step,
+            reply.author,
+        );
+        let visible = letters::letter_text(
+            before.iter().filter_map(|s| match s {
+                Shown::Step(r) => Some(r.as_ref()),
+                Shown::Withheld { .. } => None,
+            }),
+            &reply.letter_step,
+            reply.author,
+        );
+        if full.is_some() && visible == full {
+            continue;
+        }
+        let points = full.map(letters::points).unwrap_or_default();
+        for answer in &mut reply.replies {
+            let number = points
+                .iter()
+                .position(|p| *p == answer.point)
+                .map(|i| i + 1);
+            answer.point = letters::withheld_point(number);
+        }
     }
 }
 
@@ -223,6 +268,12 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
                 .retain(|c| keep_all || own(&Respondent::Partner(c.draft.owner)));
             StepData::Plan(plan)
         }
+        StepData::Reply(mut reply) => {
+            if !(keep_all || own(&Respondent::Partner(reply.author))) {
+                reply.replies.clear();
+            }
+            StepData::Reply(reply)
+        }
         other => other,
     };
     if private && is_empty(&data) {
@@ -250,6 +301,7 @@ fn is_empty(data: &StepData) -> bool {
         StepData::Text(e) => e.entries.is_empty(),
         StepData::Choice(e) => e.entries.is_empty(),
         StepData::Checklist(e) => e.entries.is_empty(),
+        StepData::Reply(r) => r.replies.is_empty(),
     }
 }
 
@@ -477,6 +529,147 @@ mod tests {
             vec![Partner::B]
         );
         assert_eq!(redact(&s, Audience::Couple).visible().count(), 0);
+    }
+
+    fn reply_step(visibility: Visibility) -> StepRecord {
+        step(
+            "reply",
+            visibility,
+            StepData::Reply(crate::model::ReplyRecord {
+                author: Partner::A,
+                letter_step: "impact".into(),
+                replies: vec![
+                    crate::model::PointReply {
+                        point: "LETTER-P1 first point".into(),
+                        text: "REPLY-1".into(),
+                        at: at(),
+                    },
+                    crate::model::PointReply {
+                        point: "LETTER-OLD edited out".into(),
+                        text: "REPLY-OLD".into(),
+                        at: at(),
+                    },
+                ],
+            }),
+        )
+    }
+
+    #[test]
+    fn quoted_points_are_withheld_wherever_the_letter_is() {
+        let letter = "LETTER-P1 first point\n\nLETTER-P2 second point";
+        // (letter step visibility, reply step visibility, audience, sees the reply,
+        // sees the quoted points)
+        let table = [
+            (
+                Visibility::Joint,
+                Visibility::Joint,
+                Audience::Couple,
+                true,
+                true,
+            ),
+            (
+                Visibility::Joint,
+                Visibility::Joint,
+                Audience::Partner(Partner::A),
+                true,
+                true,
+            ),
+            (
+                Visibility::PartnerPrivate,
+                Visibility::Joint,
+                Audience::Couple,
+                true,
+                false,
+            ),
+            (
+                Visibility::PartnerPrivate,
+                Visibility::Joint,
+                Audience::Partner(Partner::A),
+                true,
+                false,
+            ),
+            (
+                Visibility::PartnerPrivate,
+                Visibility::Joint,
+                Audience::Partner(Partner::B),
+                true,
+                true,
+            ),
+            (
+                Visibility::ClinicianOnly,
+                Visibility::Joint,
+                Audience::Partner(Partner::B),
+                true,
+                false,
+            ),
+            (
+                Visibility::Joint,
+                Visibility::PartnerPrivate,
+                Audience::Couple,
+                false,
+                false,
+            ),
+            (
+                Visibility::Joint,
+                Visibility::PartnerPrivate,
+                Audience::Partner(Partner::B),
+                false,
+                false,
+            ),
+            (
+                Visibility::Joint,
+                Visibility::PartnerPrivate,
+                Audience::Partner(Partner::A),
+                true,
+                true,
+            ),
+            (
+                Visibility::PartnerPrivate,
+                Visibility::PartnerPrivate,
+                Audience::Partner(Partner::A),
+                true,
+                false,
+            ),
+            (
+                Visibility::PartnerPrivate,
+                Visibility::PartnerPrivate,
+                Audience::Clinician,
+                true,
+                true,
+            ),
+        ];
+        for (letter_vis, reply_vis, audience, sees_reply, sees_points) in table {
+            let s = session(vec![
+                step("impact", letter_vis, text(&[(B, letter)])),
+                reply_step(reply_vis),
+            ]);
+            let seen = all_text(&redact(&s, audience));
+            let case = format!("{letter_vis:?}/{reply_vis:?} for {audience:?}");
+            assert_eq!(seen.contains("REPLY-1"), sees_reply, "{case}: reply");
+            assert_eq!(
+                seen.contains("REPLY-OLD"),
+                sees_reply,
+                "{case}: orphaned reply"
+            );
+            if !sees_reply {
+                assert!(
+                    !seen.contains("LETTER-OLD"),
+                    "{case}: a quoted point leaked"
+                );
+            }
+            if sees_reply {
+                assert_eq!(seen.contains("LETTER-P1"), sees_points, "{case}: point 1");
+                assert_eq!(
+                    seen.contains("LETTER-OLD"),
+                    sees_points,
+                    "{case}: old point"
+                );
+                if !sees_points {
+                    assert!(seen.contains("point 1"), "{case}: numbered instead");
+                    assert!(seen.contains("edited out of the letter"), "{case}");
+                }
+            }
+        }
     }
 
     #[test]

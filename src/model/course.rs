@@ -236,6 +236,62 @@ pub enum CourseError {
     NeedsBehaviour,
     #[error("no affair-recovery phase has been set")]
     NoPhase,
+    #[error(
+        "that document is recorded as destroyed: nothing about its custody can change after that"
+    )]
+    AlreadyDestroyed,
+    #[error("a custody entry needs the document it is about")]
+    NeedsDocument,
+    #[error("a custody entry needs who recorded it")]
+    NeedsRecorder,
+    #[error("say who holds the document")]
+    NeedsHolder,
+}
+
+/// Who holds a document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Holder {
+    /// The therapist (in the practice's keeping).
+    Therapist,
+    Partner(Partner),
+    /// Anyone else (a lawyer, a sealed envelope at the practice, …), described.
+    Other(String),
+}
+
+/// A change in the custody of a document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustodyChange {
+    /// From now on this holder has the document.
+    HeldBy(Holder),
+    /// The document is to be destroyed by this date.
+    DestroyBy(NaiveDate),
+    /// The document was destroyed (at the event's time). Final.
+    Destroyed,
+}
+
+/// One entry of the custody log of a sensitive document (the written disclosure).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustodyEvent {
+    pub at: DateTime<Utc>,
+    /// Which document, as the therapist names it ("Disclosure document").
+    pub document: String,
+    pub change: CustodyChange,
+    /// Who recorded the change (the therapist's name).
+    pub recorded_by: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Where one document stands, from its custody log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustodyStatus {
+    pub document: String,
+    /// Who holds it, and since when.
+    pub held_by: Option<(Holder, DateTime<Utc>)>,
+    /// The latest destruction date set.
+    pub destroy_by: Option<NaiveDate>,
+    /// When it was destroyed.
+    pub destroyed_at: Option<DateTime<Utc>>,
 }
 
 /// The course record of one couple.
@@ -249,6 +305,10 @@ pub struct Course {
     pub next_item_id: u32,
     #[serde(default)]
     pub recovery: RecoveryMap,
+    /// The custody log of the disclosure document (and any other sensitive paper), oldest
+    /// first.
+    #[serde(default)]
+    pub custody: Vec<CustodyEvent>,
 }
 
 impl Course {
@@ -259,7 +319,72 @@ impl Course {
             ledger: Vec::new(),
             next_item_id: 0,
             recovery: RecoveryMap::default(),
+            custody: Vec::new(),
         }
+    }
+
+    /// Add an entry to the custody log. Refused after the document was destroyed, and
+    /// without a document, a recorder, or a described holder.
+    pub fn record_custody(&mut self, mut event: CustodyEvent) -> Result<(), CourseError> {
+        event.document = event.document.trim().to_string();
+        event.recorded_by = event.recorded_by.trim().to_string();
+        event.note = event.note.trim().to_string();
+        if event.document.is_empty() {
+            return Err(CourseError::NeedsDocument);
+        }
+        if event.recorded_by.is_empty() {
+            return Err(CourseError::NeedsRecorder);
+        }
+        if let CustodyChange::HeldBy(Holder::Other(who)) = &mut event.change {
+            *who = who.trim().to_string();
+            if who.is_empty() {
+                return Err(CourseError::NeedsHolder);
+            }
+        }
+        if self
+            .custody_of(&event.document)
+            .is_some_and(|s| s.destroyed_at.is_some())
+        {
+            return Err(CourseError::AlreadyDestroyed);
+        }
+        self.custody.push(event);
+        Ok(())
+    }
+
+    /// Where each document of the custody log stands, in the order first logged.
+    pub fn custody_status(&self) -> Vec<CustodyStatus> {
+        let mut found: Vec<CustodyStatus> = Vec::new();
+        for event in &self.custody {
+            let at = match found.iter().position(|s| s.document == event.document) {
+                Some(at) => at,
+                None => {
+                    found.push(CustodyStatus {
+                        document: event.document.clone(),
+                        held_by: None,
+                        destroy_by: None,
+                        destroyed_at: None,
+                    });
+                    found.len() - 1
+                }
+            };
+            let status = &mut found[at];
+            match &event.change {
+                CustodyChange::HeldBy(holder) => status.held_by = Some((holder.clone(), event.at)),
+                CustodyChange::DestroyBy(on) => status.destroy_by = Some(*on),
+                CustodyChange::Destroyed => {
+                    status.destroyed_at.get_or_insert(event.at);
+                }
+            }
+        }
+        found
+    }
+
+    /// Where one document stands, if its custody was ever logged.
+    pub fn custody_of(&self, document: &str) -> Option<CustodyStatus> {
+        let document = document.trim();
+        self.custody_status()
+            .into_iter()
+            .find(|s| s.document == document)
     }
 
     pub fn item(&self, id: u32) -> Option<&LedgerItem> {
@@ -429,5 +554,120 @@ impl Course {
         sums.into_iter()
             .map(|(p, (s, n))| (p, s / n as f32))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, 10, 0, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    fn event(day: u32, document: &str, change: CustodyChange) -> CustodyEvent {
+        CustodyEvent {
+            at: at(day),
+            document: document.into(),
+            change,
+            recorded_by: "Dr Lane".into(),
+            note: String::new(),
+        }
+    }
+
+    fn course() -> Course {
+        Course::new(CoupleId(uuid::Uuid::nil()))
+    }
+
+    #[test]
+    fn custody_status_follows_hand_overs_and_the_scheduled_destruction() {
+        let mut c = course();
+        let doc = "Disclosure document";
+        c.record_custody(event(1, doc, CustodyChange::HeldBy(Holder::Therapist)))
+            .expect("held");
+        c.record_custody(event(2, doc, CustodyChange::DestroyBy(at(30).date_naive())))
+            .expect("scheduled");
+        c.record_custody(event(
+            5,
+            doc,
+            CustodyChange::HeldBy(Holder::Partner(Partner::A)),
+        ))
+        .expect("handed over");
+        let status = c.custody_of(doc).expect("logged");
+        assert_eq!(status.held_by, Some((Holder::Partner(Partner::A), at(5))));
+        assert_eq!(status.destroy_by, Some(at(30).date_naive()));
+        assert_eq!(status.destroyed_at, None);
+        c.record_custody(event(9, doc, CustodyChange::Destroyed))
+            .expect("destroyed");
+        assert_eq!(c.custody_of(doc).and_then(|s| s.destroyed_at), Some(at(9)));
+        assert_eq!(c.custody.len(), 4);
+    }
+
+    #[test]
+    fn nothing_changes_after_a_document_is_destroyed() {
+        let mut c = course();
+        let doc = "Disclosure document";
+        c.record_custody(event(1, doc, CustodyChange::Destroyed))
+            .expect("destroyed");
+        for change in [
+            CustodyChange::HeldBy(Holder::Therapist),
+            CustodyChange::DestroyBy(at(20).date_naive()),
+            CustodyChange::Destroyed,
+        ] {
+            let refused = c.record_custody(event(2, " Disclosure document ", change));
+            assert_eq!(refused, Err(CourseError::AlreadyDestroyed));
+        }
+        assert_eq!(c.custody.len(), 1);
+        // Another document is unaffected.
+        c.record_custody(event(
+            3,
+            "Timeline notes",
+            CustodyChange::HeldBy(Holder::Therapist),
+        ))
+        .expect("another document");
+        assert_eq!(c.custody_status().len(), 2);
+    }
+
+    #[test]
+    fn a_custody_entry_needs_a_document_a_recorder_and_a_named_holder() {
+        let mut c = course();
+        let mut no_doc = event(1, "  ", CustodyChange::Destroyed);
+        assert_eq!(
+            c.record_custody(no_doc.clone()),
+            Err(CourseError::NeedsDocument)
+        );
+        no_doc.document = "Disclosure document".into();
+        no_doc.recorded_by = " ".into();
+        assert_eq!(c.record_custody(no_doc), Err(CourseError::NeedsRecorder));
+        let nobody = event(
+            1,
+            "Disclosure document",
+            CustodyChange::HeldBy(Holder::Other(" ".into())),
+        );
+        assert_eq!(c.record_custody(nobody), Err(CourseError::NeedsHolder));
+        assert!(c.custody.is_empty());
+    }
+
+    #[test]
+    fn a_course_saved_before_the_custody_log_still_loads() {
+        let old = "(format: 1, couple: (\"00000000-0000-0000-0000-000000000000\"), ledger: [], next_item_id: 0)";
+        let loaded: Course = ron::from_str(old).expect("old course loads");
+        assert!(loaded.custody.is_empty());
+        let mut c = course();
+        c.record_custody(CustodyEvent {
+            note: "sealed envelope, cabinet 2".into(),
+            ..event(
+                1,
+                "Disclosure document",
+                CustodyChange::HeldBy(Holder::Other("Practice safe".into())),
+            )
+        })
+        .expect("held");
+        let text = ron::to_string(&c).expect("serializes");
+        let back: Course = ron::from_str(&text).expect("round trip");
+        assert_eq!(back, c);
     }
 }

@@ -7,6 +7,7 @@
 pub mod audience;
 pub mod couple;
 pub mod course;
+pub mod letters;
 pub mod note;
 pub mod session;
 pub mod takehome;

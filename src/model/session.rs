@@ -107,6 +107,8 @@ pub enum StepData {
     Text(EntriesRecord<String>),
     Choice(EntriesRecord<Vec<String>>),
     Checklist(EntriesRecord<Vec<String>>),
+    /// A letter answering another letter point by point.
+    Reply(ReplyRecord),
 }
 
 impl StepData {
@@ -123,6 +125,7 @@ impl StepData {
             StepData::Text(e) => !e.entries.is_empty(),
             StepData::Choice(e) => !e.entries.is_empty(),
             StepData::Checklist(e) => !e.entries.is_empty(),
+            StepData::Reply(r) => !r.replies.is_empty(),
         }
     }
 }
@@ -470,4 +473,33 @@ impl<T> Default for EntriesRecord<T> {
             entries: BTreeMap::new(),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reply letters
+
+/// The answer to one point (paragraph) of a letter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointReply {
+    /// The point answered, as it read in the letter when the answer was written (the
+    /// letter writer's words: redacted along with the letter).
+    pub point: String,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A letter that answers another letter point by point (a restitution letter answering
+/// an impact letter).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyRecord {
+    /// Who writes the reply.
+    pub author: Partner,
+    /// The id of the step holding the letter answered (so that the quoted points can be
+    /// withheld wherever that letter is).
+    #[serde(default)]
+    pub letter_step: String,
+    /// In the order of the letter's points; replies to points since edited out of the
+    /// letter come last.
+    #[serde(default)]
+    pub replies: Vec<PointReply>,
 }

@@ -136,6 +136,14 @@ pub enum Action {
         item: String,
         checked: bool,
     },
+
+    // Reply
+    /// The reply's author answers one point of the letter (`point` is the point's text as
+    /// the letter reads now); empty text removes that answer.
+    ReplyToPoint {
+        point: String,
+        text: String,
+    },
 }
 
 impl Action {
@@ -175,6 +183,7 @@ impl Action {
             Action::WriteText { .. } => "Write",
             Action::Choose { .. } => "Choose",
             Action::Check { .. } => "Tick",
+            Action::ReplyToPoint { .. } => "Reply to a point",
         }
     }
 }

@@ -4,8 +4,9 @@
 use super::{Action, RunError, respondents_of};
 use crate::model::{
     Bindings, Commitment, EntriesRecord, Exchange, FloorChange, FloorRecord, LoopRecord, LoopStage,
-    MirrorAttempt, MirrorOutcome, Partner, PlanRecord, Question, QuestionStatus, QuestionsRecord,
-    RatingRecord, Respondent, Score, StageAttempt, StepData, StepRecord, TimeOut, Utterance,
+    MirrorAttempt, MirrorOutcome, Partner, PlanRecord, PointReply, Question, QuestionStatus,
+    QuestionsRecord, RatingRecord, ReplyRecord, Respondent, Score, StageAttempt, StepData,
+    StepRecord, TimeOut, Utterance, letters,
 };
 use crate::template::{RatingItem, Scoring, Step, StepKind};
 use chrono::{DateTime, Duration, Utc};
@@ -46,6 +47,11 @@ pub fn blank(kind: &StepKind, roles: Bindings) -> StepData {
         StepKind::Text { .. } => StepData::Text(EntriesRecord::default()),
         StepKind::Choice { .. } => StepData::Choice(EntriesRecord::default()),
         StepKind::Checklist { .. } => StepData::Checklist(EntriesRecord::default()),
+        StepKind::Reply { to, author, .. } => StepData::Reply(ReplyRecord {
+            author: partner(roles, *author),
+            letter_step: to.clone(),
+            replies: Vec::new(),
+        }),
     }
 }
 
@@ -91,12 +97,14 @@ pub fn is_blank(_kind: &StepKind, record: &StepRecord) -> bool {
         StepData::Text(e) => e.entries.is_empty(),
         StepData::Choice(e) => e.entries.is_empty(),
         StepData::Checklist(e) => e.entries.is_empty(),
+        StepData::Reply(r) => r.replies.is_empty(),
     }
 }
 
-/// Whether a step has what it asks for.
-pub fn is_complete(kind: &StepKind, record: &StepRecord) -> bool {
+/// Whether a step has what it asks for. `letter` is the text a `Reply` step answers.
+pub fn is_complete(kind: &StepKind, record: &StepRecord, letter: Option<&str>) -> bool {
     match (kind, &record.data) {
+        (_, StepData::Reply(r)) => letter.is_some_and(|l| letters::coverage(l, r).is_complete()),
         (_, StepData::Script | StepData::SwapRoles) => true,
         (_, StepData::Loop(l)) => l.is_confirmed(),
         (_, StepData::Floor(f)) => f
@@ -142,6 +150,56 @@ pub fn is_complete(kind: &StepKind, record: &StepRecord) -> bool {
         (_, StepData::Checklist(_)) => true,
         _ => false,
     }
+}
+
+/// Answer one point of the letter a `Reply` step answers; an empty text removes the
+/// answer. `letter` is that letter's text as it reads now. On error nothing changes.
+pub fn reply_to_point(
+    kind: &StepKind,
+    record: &mut StepRecord,
+    letter: Option<&str>,
+    point: String,
+    text: String,
+    now: DateTime<Utc>,
+) -> Result<(), RunError> {
+    let StepData::Reply(reply) = &mut record.data else {
+        return Err(RunError::WrongStep {
+            action: "Reply to a point",
+            kind: kind.name(),
+        });
+    };
+    let letter =
+        letter.ok_or_else(|| refused("the letter this step answers is not written yet"))?;
+    let is_current = letters::points(letter).contains(&point);
+    let existing = reply.replies.iter().position(|r| r.point == point);
+    if text.trim().is_empty() {
+        // Removing an answer is allowed even for a point since edited out of the letter:
+        // it is the therapist's explicit choice, not a silent drop.
+        return match existing {
+            Some(at) => {
+                reply.replies.remove(at);
+                Ok(())
+            }
+            None if is_current => Ok(()),
+            None => Err(refused("that point is not in the letter as it reads now")),
+        };
+    }
+    if !is_current {
+        return Err(refused("that point is not in the letter as it reads now"));
+    }
+    match existing {
+        Some(at) => {
+            reply.replies[at].text = text;
+            reply.replies[at].at = now;
+        }
+        None => reply.replies.push(PointReply {
+            point,
+            text,
+            at: now,
+        }),
+    }
+    letters::sort_replies(letter, &mut reply.replies);
+    Ok(())
 }
 
 /// Whether every respondent ticked every item of a checklist step.

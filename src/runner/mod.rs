@@ -12,7 +12,7 @@ pub mod takehome;
 use crate::model::{
     Bindings, CoupleFacts, CoupleId, LogEntry, LogEvent, Partner, QuestionsRecord, Respondent,
     Respondents, Role, SESSION_FORMAT, SafetyDecision, Session, SessionId, StepData, StepRecord,
-    StepStatus, Visibility,
+    StepStatus, Visibility, letters,
 };
 use crate::template::{Gate, Step, StepKind, Template, fill};
 use chrono::{DateTime, Utc};
@@ -422,9 +422,37 @@ impl Runner {
     /// Whether record `index` has what its step asks for.
     pub fn is_complete(&self, index: usize) -> bool {
         match (self.step_def(index), self.session.steps.get(index)) {
-            (Some(step), Some(record)) => kinds::is_complete(&step.kind, record),
+            (Some(step), Some(record)) => {
+                kinds::is_complete(&step.kind, record, self.letter_for(index))
+            }
             _ => false,
         }
+    }
+
+    /// For a `Reply` step at record `index`: the text of the letter it answers, as it
+    /// reads now (the latest earlier record of the letter's step; the entry of the partner
+    /// who is not the reply's author, or its only entry).
+    pub fn letter_for(&self, index: usize) -> Option<&str> {
+        let StepData::Reply(reply) = &self.session.steps.get(index)?.data else {
+            return None;
+        };
+        letters::letter_text(
+            self.session.steps[..index].iter(),
+            &reply.letter_step,
+            reply.author,
+        )
+    }
+
+    /// For a `Reply` step at record `index`: each point of the letter answered or not, and
+    /// answers to points since edited out of it. `None` for other steps.
+    pub fn coverage(&self, index: usize) -> Option<letters::Coverage> {
+        let StepData::Reply(reply) = &self.session.steps.get(index)?.data else {
+            return None;
+        };
+        Some(letters::coverage(
+            self.letter_for(index).unwrap_or(""),
+            reply,
+        ))
     }
 
     /// Apply one action. On error nothing changes.
@@ -444,6 +472,22 @@ impl Runner {
                 Ok(())
             }
             Action::SetVisibility(visibility) => self.set_visibility(visibility),
+            Action::ReplyToPoint { point, text } => {
+                let index = self.session.current;
+                let letter = self.letter_for(index).map(str::to_string);
+                let step = self
+                    .step_def(index)
+                    .ok_or(RunError::Refused("the current step is missing".into()))?
+                    .clone();
+                kinds::reply_to_point(
+                    &step.kind,
+                    &mut self.session.steps[index],
+                    letter.as_deref(),
+                    point,
+                    text,
+                    now,
+                )
+            }
             Action::End => {
                 self.leave(now, None);
                 self.session.ended_at = Some(now);

@@ -1241,3 +1241,226 @@ fn visibility_narrows_any_time_and_widens_only_before_anything_is_recorded() {
         .expect("narrower still");
     assert_eq!(r.session().steps[0].visibility, Visibility::ClinicianOnly);
 }
+
+const LETTERS: &str = r#"(id: "impact", title: "Impact letter", kind: Text(respondents: Role(HurtPartner), letter: true)),
+    (id: "reply", title: "Reply", kind: Reply(to: "impact", author: DisclosingPartner)),
+    (id: "end", title: "End", prompts: ["done"], kind: Script)"#;
+
+const IMPACT: &str = "I stopped sleeping.\n\nI doubt our past.\r\n\r\nI need honesty now.";
+
+fn reply(point: &str, text: &str) -> Action {
+    Action::ReplyToPoint {
+        point: s(point),
+        text: s(text),
+    }
+}
+
+/// A letters session on its reply step, with the hurt partner's (B's) impact letter.
+fn letters_at_reply() -> Runner {
+    let t = template("HurtPartner, DisclosingPartner", "", LETTERS);
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![
+            Action::WriteText {
+                respondent: Respondent::Partner(Partner::B),
+                text: s(IMPACT),
+            },
+            Action::Next,
+        ],
+    );
+    r
+}
+
+#[test]
+fn a_reply_answers_the_letter_point_by_point_in_the_letters_order() {
+    let mut r = letters_at_reply();
+    assert_eq!(r.letter_for(1), Some(IMPACT));
+    assert!(!r.is_complete(1));
+    run(
+        &mut r,
+        vec![
+            reply("I need honesty now.", "I will answer every question."),
+            reply("I stopped sleeping.", "I am sorry I took your rest."),
+            reply("I stopped sleeping.", "I took your rest, and I am sorry."),
+        ],
+    );
+    let expected = ReplyRecord {
+        author: Partner::A,
+        letter_step: s("impact"),
+        replies: vec![
+            PointReply {
+                point: s("I stopped sleeping."),
+                text: s("I took your rest, and I am sorry."),
+                at: at(3),
+            },
+            PointReply {
+                point: s("I need honesty now."),
+                text: s("I will answer every question."),
+                at: at(1),
+            },
+        ],
+    };
+    assert_eq!(r.session().steps[1].data, StepData::Reply(expected));
+    let coverage = r.coverage(1).expect("a reply step");
+    assert_eq!(coverage.unanswered(), vec![2]);
+    assert_eq!(
+        coverage.summary(),
+        "2 of 3 points answered — not yet answered: 2"
+    );
+    assert!(!r.is_complete(1));
+
+    run(
+        &mut r,
+        vec![reply(
+            "I doubt our past.",
+            "I lied while we made those memories.",
+        )],
+    );
+    assert!(r.is_complete(1));
+    r.apply(Action::Next, at(10)).expect("next");
+    assert_eq!(r.session().steps[1].status, StepStatus::Done);
+}
+
+#[test]
+fn an_empty_answer_removes_the_reply_and_the_point_is_open_again() {
+    let mut r = letters_at_reply();
+    run(
+        &mut r,
+        vec![
+            reply("I stopped sleeping.", "Sorry."),
+            reply("I stopped sleeping.", "   "),
+        ],
+    );
+    let StepData::Reply(record) = &r.session().steps[1].data else {
+        panic!("reply record")
+    };
+    assert!(record.replies.is_empty());
+    assert_eq!(r.coverage(1).map(|c| c.answered()), Some(0));
+}
+
+#[test]
+fn a_reply_step_refuses_points_not_in_the_letter_without_quoting_them() {
+    // (setup on the reply step, the refused action, a fragment of the refusal)
+    let cases: Vec<(bool, Action, &str)> = vec![
+        (
+            true,
+            reply("CANARY-7d2 a point never written", "an answer"),
+            "not in the letter",
+        ),
+        (
+            true,
+            reply("I stopped sleeping", "trimmed differently"),
+            "not in the letter",
+        ),
+        (
+            true,
+            reply("CANARY-7d2 nothing to remove", ""),
+            "not in the letter",
+        ),
+        (
+            false,
+            reply("I stopped sleeping.", "no letter yet"),
+            "not written yet",
+        ),
+        (
+            true,
+            Action::WriteText {
+                respondent: Respondent::Partner(Partner::A),
+                text: s("x"),
+            },
+            "Reply",
+        ),
+    ];
+    for (with_letter, action, fragment) in cases {
+        let mut r = if with_letter {
+            letters_at_reply()
+        } else {
+            let t = template("HurtPartner, DisclosingPartner", "", LETTERS);
+            let mut r = start(&t);
+            run(&mut r, vec![Action::Next]);
+            r
+        };
+        let before = r.session().clone();
+        let err = r.apply(action, at(20)).expect_err("refused");
+        let message = err.to_string();
+        assert!(message.contains(fragment), "{message}");
+        assert!(!message.contains("CANARY"), "{message}");
+        assert!(!message.contains("sleeping"), "{message}");
+        assert_eq!(r.session(), &before, "a refusal changes nothing");
+    }
+}
+
+#[test]
+fn a_letter_edited_after_replies_keeps_the_orphaned_reply_and_opens_the_new_point() {
+    let mut r = letters_at_reply();
+    run(
+        &mut r,
+        vec![
+            reply("I stopped sleeping.", "A1"),
+            reply("I doubt our past.", "A2"),
+            reply("I need honesty now.", "A3"),
+            Action::Back,
+            Action::WriteText {
+                respondent: Respondent::Partner(Partner::B),
+                text: s(
+                    "I stopped sleeping.\n\nI doubt our past and our friends.\n\nI need honesty now.",
+                ),
+            },
+            Action::Next,
+        ],
+    );
+    let coverage = r.coverage(1).expect("reply");
+    assert_eq!(coverage.unanswered(), vec![2]);
+    assert_eq!(coverage.orphaned.len(), 1);
+    assert_eq!(coverage.orphaned[0].text, "A2");
+    assert!(!r.is_complete(1));
+    // The stale answer cannot be changed, only removed, explicitly.
+    assert!(
+        r.apply(reply("I doubt our past.", "again"), at(10))
+            .is_err()
+    );
+    run(
+        &mut r,
+        vec![reply(
+            "I doubt our past and our friends.",
+            "A2, and our friends knew.",
+        )],
+    );
+    assert!(r.is_complete(1));
+    assert_eq!(r.coverage(1).map(|c| c.orphaned.len()), Some(1));
+    r.apply(reply("I doubt our past.", ""), at(11))
+        .expect("explicit removal");
+    assert_eq!(r.coverage(1).map(|c| c.orphaned.len()), Some(0));
+    let StepData::Reply(record) = &r.session().steps[1].data else {
+        panic!("reply record")
+    };
+    let order: Vec<&str> = record.replies.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(order, vec!["A1", "A2, and our friends knew.", "A3"]);
+}
+
+#[test]
+fn the_letter_is_the_other_partners_entry_when_both_wrote_one() {
+    let t = template(
+        "HurtPartner, DisclosingPartner",
+        "",
+        r#"(id: "impact", title: "Letters", kind: Text(respondents: Each, letter: true)),
+    (id: "reply", title: "Reply", kind: Reply(to: "impact", author: DisclosingPartner))"#,
+    );
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![
+            Action::WriteText {
+                respondent: Respondent::Partner(Partner::A),
+                text: s("The author's own letter."),
+            },
+            Action::WriteText {
+                respondent: Respondent::Partner(Partner::B),
+                text: s("The hurt partner's letter."),
+            },
+            Action::Next,
+        ],
+    );
+    assert_eq!(r.letter_for(1), Some("The hurt partner's letter."));
+}

@@ -240,6 +240,18 @@ pub enum StepKind {
         respondents: Respondents,
         items: Vec<String>,
     },
+    /// A letter that answers, point by point, the letter written in step `to` (a `Text`
+    /// step with `letter: true` earlier in the template). Each paragraph of that letter is
+    /// a point; the step is complete when every point has an answer.
+    Reply {
+        /// The id of the letter's step.
+        to: String,
+        /// Who writes the reply.
+        author: Role,
+        /// Sentence starters offered for each answer.
+        #[serde(default)]
+        stems: Vec<String>,
+    },
 }
 
 impl StepKind {
@@ -257,6 +269,7 @@ impl StepKind {
             StepKind::Text { .. } => "Text",
             StepKind::Choice { .. } => "Choice",
             StepKind::Checklist { .. } => "Checklist",
+            StepKind::Reply { .. } => "Reply",
         }
     }
 }

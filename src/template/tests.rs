@@ -380,3 +380,71 @@ fn placeholders_are_checked_in_every_text_field() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_reply_must_answer_an_earlier_letter_by_a_bound_role() {
+    let letter = r#"        (id: "impact", title: "Impact", kind: Text(respondents: Role(HurtPartner), letter: true)),"#;
+    let plain =
+        r#"        (id: "notes", title: "Notes", kind: Text(respondents: Role(HurtPartner))),"#;
+    let roles = "HurtPartner, DisclosingPartner";
+    // (steps, roles, expected message fragment, line, column)
+    let cases: &[(String, &str, &str, usize, usize)] = &[
+        (
+            format!("{letter}\n        (id: \"r\", title: \"R\", kind: Reply(to: \"impact\", author: DisclosingPartner)),"),
+            roles,
+            "",
+            0,
+            0,
+        ),
+        (
+            r#"        (id: "r", title: "R", kind: Reply(to: "impact", author: DisclosingPartner)),"#.to_string(),
+            roles,
+            "Reply refers to step \"impact\", which is not a step before this one",
+            9,
+            47,
+        ),
+        (
+            format!("        (id: \"r\", title: \"R\", kind: Reply(to: \"impact\", author: DisclosingPartner)),\n{letter}"),
+            roles,
+            "which is not a step before this one",
+            9,
+            47,
+        ),
+        (
+            format!("{plain}\n        (id: \"r\", title: \"R\", kind: Reply(to: \"notes\", author: DisclosingPartner)),"),
+            roles,
+            "Reply needs a Text step with letter: true, but \"notes\" is a Text without letter: true",
+            10,
+            47,
+        ),
+        (
+            format!("{letter}\n        (id: \"r\", title: \"R\", kind: Reply(to: \"impact\", author: Speaker)),"),
+            roles,
+            "role Speaker is not declared",
+            10,
+            65,
+        ),
+        (
+            format!("{letter}\n        (id: \"r\", title: \"R\", kind: Reply(to: \"impact\", author: PartnerB, stems: [\" \"])),"),
+            roles,
+            "empty entry in stems",
+            10,
+            75,
+        ),
+    ];
+    for (steps, roles, message, line, col) in cases {
+        let found = problems(&doc(roles, steps));
+        if message.is_empty() {
+            assert!(found.is_empty(), "{steps}: {found:?}");
+            continue;
+        }
+        let Some(hit) = found.iter().find(|p| p.message.contains(message)) else {
+            panic!("expected {message:?} for {steps}, got {found:?}");
+        };
+        assert_eq!(
+            (hit.line, hit.col),
+            (*line, *col),
+            "position of {message:?}"
+        );
+    }
+}

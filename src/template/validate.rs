@@ -16,6 +16,7 @@ pub fn validate(template: &Template) -> Vec<Issue> {
         issues: Vec::new(),
         seen_ids: BTreeMap::new(),
         ids_so_far: BTreeMap::new(),
+        letters_so_far: BTreeSet::new(),
     };
     v.top();
     v.steps(&template.steps, 1);
@@ -29,6 +30,8 @@ struct Validator<'t> {
     seen_ids: BTreeMap<String, usize>,
     /// Step ids defined so far, with their kind name (gates may only look back).
     ids_so_far: BTreeMap<String, &'static str>,
+    /// Ids of the `Text` steps with `letter: true` defined so far (replies answer them).
+    letters_so_far: BTreeSet<String>,
 }
 
 fn is_slug(s: &str, extra: &[char]) -> bool {
@@ -195,6 +198,9 @@ impl<'t> Validator<'t> {
         self.ids_so_far
             .entry(step.id.clone())
             .or_insert(step.kind.name());
+        if matches!(step.kind, StepKind::Text { letter: true, .. }) {
+            self.letters_so_far.insert(step.id.clone());
+        }
     }
 
     fn gates(&mut self, step: &Step) {
@@ -384,6 +390,29 @@ impl<'t> Validator<'t> {
                     );
                 }
                 self.texts(step, "items", items, true);
+            }
+            StepKind::Reply { to, author, stems } => {
+                self.role(step, *author);
+                self.texts(step, "stems", stems, false);
+                if !self.letters_so_far.contains(to) {
+                    let message = match self.ids_so_far.get(to) {
+                        None if *to == step.id => {
+                            format!("a Reply answers an earlier letter, not itself ({to:?})")
+                        }
+                        None => format!(
+                            "Reply refers to step {to:?}, which is not a step before this one"
+                        ),
+                        Some(kind) => format!(
+                            "Reply needs a Text step with letter: true, but {to:?} is a {kind}{}",
+                            if *kind == "Text" {
+                                " without letter: true"
+                            } else {
+                                ""
+                            }
+                        ),
+                    };
+                    self.push(Self::in_step(step, &format!("{to:?}")), message);
+                }
             }
         }
     }

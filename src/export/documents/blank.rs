@@ -79,7 +79,9 @@ fn blank_step_shown(step: &Step, audience: Audience) -> bool {
                 | StepKind::Checklist { respondents, .. } => {
                     fills_in(audience, *respondents) && *respondents != Respondents::Role(other)
                 }
-                StepKind::Questions { owner, .. } => *owner != other,
+                StepKind::Questions { owner, .. } | StepKind::Reply { author: owner, .. } => {
+                    *owner != other
+                }
                 StepKind::Rating { raters, .. } | StepKind::Plan { owners: raters, .. } => {
                     raters.iter().any(|r| *r != other)
                 }
@@ -453,6 +455,30 @@ fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
                     items.iter().map(|i| (false, fill_generic(i))).collect(),
                 ));
             }
+        }
+        StepKind::Reply { author, stems, .. } => {
+            if !fills_in(audience, Respondents::Role(*author))
+                || (private && !blank_step_owner(audience, *author))
+            {
+                return blocks;
+            }
+            blocks.push(Block::Heading(capitalize(role_label(*author))));
+            blocks.push(Block::Note(
+                "Take the letter one paragraph at a time: copy each point, or its first words, and answer it beside it. Every point gets its own answer."
+                    .into(),
+            ));
+            if !stems.is_empty() {
+                blocks.push(Block::Note("Ways to begin an answer:".into()));
+                blocks.push(Block::Bullets(
+                    stems.iter().map(|s| fill_generic(s)).collect(),
+                ));
+            }
+            let mut table = Table::new(&[("#", 0.4), ("You wrote", 2.6), ("My answer", 4.0)]);
+            table.rows = (1..=6)
+                .map(|n| vec![n.to_string(), String::new(), String::new()])
+                .collect();
+            table.min_row_lines = 5;
+            blocks.push(Block::Table(table));
         }
     }
     blocks

@@ -14,7 +14,7 @@ mod session;
 
 pub use blank::blank_worksheet;
 pub use clinical::{clinical_note_report, process_notes_report};
-pub use progress::progress_report;
+pub use progress::{progress_report, progress_report_with_course};
 pub use session::session_report;
 
 use super::report::{DocumentKind, Report};

@@ -5,13 +5,105 @@ use super::{Context, audience_line, name, plural};
 use crate::clinical::{Divergence, Measure, divergence, measure_series};
 use crate::export::layout::format_value;
 use crate::export::report::{Block, Chart, DocumentKind, Report, Section, Series, Table};
-use crate::model::{Audience, Couple, Partner, Session};
+use crate::model::{Audience, Couple, Course, CustodyChange, Holder, Partner, Session};
 use crate::template::Library;
 
 /// Each partner's ratings over a couple's sessions, as charts and tables, for one
 /// audience (each session is redacted first, so private ratings reach only their owner).
 /// Where the partners moved in opposite directions two sessions in a row, it says so.
 pub fn progress_report(
+    couple: &Couple,
+    sessions: &[Session],
+    library: &Library,
+    audience: Audience,
+    ctx: &Context,
+) -> Report {
+    progress_report_with_course(couple, sessions, None, library, audience, ctx)
+}
+
+/// The progress report with the couple's course: for the clinician it also lists the
+/// custody log of the disclosure document (no other reader's report does).
+pub fn progress_report_with_course(
+    couple: &Couple,
+    sessions: &[Session],
+    course: Option<&Course>,
+    library: &Library,
+    audience: Audience,
+    ctx: &Context,
+) -> Report {
+    let mut report = ratings_report(couple, sessions, library, audience, ctx);
+    if audience == Audience::Clinician
+        && let Some(course) = course
+        && !course.custody.is_empty()
+    {
+        report.sections.push(custody_section(course, couple, ctx));
+    }
+    report
+}
+
+fn holder_text(couple: &Couple, holder: &Holder) -> String {
+    match holder {
+        Holder::Therapist => "the therapist".into(),
+        Holder::Partner(p) => name(couple, *p),
+        Holder::Other(who) => who.clone(),
+    }
+}
+
+/// Where each logged document stands, and every entry of its custody log.
+fn custody_section(course: &Course, couple: &Couple, ctx: &Context) -> Section {
+    let mut section = Section::new("Custody of the disclosure document");
+    for status in course.custody_status() {
+        let mut parts = Vec::new();
+        if let Some((holder, since)) = &status.held_by {
+            parts.push(format!(
+                "held by {} since {}",
+                holder_text(couple, holder),
+                ctx.date(*since)
+            ));
+        }
+        if let Some(on) = status.destroy_by {
+            parts.push(format!("to be destroyed by {}", on.format("%-d %b %Y")));
+        }
+        if let Some(at) = status.destroyed_at {
+            parts.push(format!("destroyed on {}", ctx.date(at)));
+        }
+        section.blocks.push(Block::Paragraph(format!(
+            "{}: {}.",
+            status.document,
+            if parts.is_empty() {
+                "nothing recorded".to_string()
+            } else {
+                parts.join("; ")
+            }
+        )));
+    }
+    let mut table = Table::new(&[
+        ("When", 1.7),
+        ("Document", 1.6),
+        ("Change", 2.2),
+        ("Recorded by", 1.3),
+        ("Note", 2.2),
+    ]);
+    for e in &course.custody {
+        table.rows.push(vec![
+            format!("{} {}", ctx.date(e.at), ctx.time(e.at)),
+            e.document.clone(),
+            match &e.change {
+                CustodyChange::HeldBy(h) => format!("held by {}", holder_text(couple, h)),
+                CustodyChange::DestroyBy(on) => {
+                    format!("to be destroyed by {}", on.format("%-d %b %Y"))
+                }
+                CustodyChange::Destroyed => "destroyed".into(),
+            },
+            e.recorded_by.clone(),
+            e.note.clone(),
+        ]);
+    }
+    section.blocks.push(Block::Table(table));
+    section
+}
+
+fn ratings_report(
     couple: &Couple,
     sessions: &[Session],
     library: &Library,

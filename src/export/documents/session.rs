@@ -9,8 +9,8 @@ use crate::export::ExportError;
 use crate::export::report::{Block, DocumentKind, Report, Section, Table, check_mark};
 use crate::model::{
     Audience, Bindings, Couple, Exchange, LoopRecord, LoopStage, MirrorOutcome, Partner,
-    QuestionStatus, Role, Session, SessionView, Shown, StepData, StepRecord, StepStatus,
-    Verification, redact,
+    QuestionStatus, ReplyRecord, Role, Session, SessionView, Shown, StepData, StepRecord,
+    StepStatus, Verification, letters, letters::Coverage, redact,
 };
 use crate::template::{Scoring, Step, StepKind, Template, fill};
 use std::collections::BTreeMap;
@@ -386,6 +386,14 @@ impl Doc<'_> {
                 StepData::Rating(r) if !r.values.is_empty() => {
                     lines.push(format!("{title}: {}.", self.rating_summary(r, step)));
                 }
+                StepData::Reply(reply) => match self.reply_coverage(record, reply) {
+                    Some(c) => lines.push(format!("{title}: {}.", coverage_line(&c))),
+                    None if !reply.replies.is_empty() => lines.push(format!(
+                        "{title}: {}.",
+                        plural(reply.replies.len(), "point answered", "points answered")
+                    )),
+                    None => {}
+                },
                 _ => {}
             }
         }
@@ -715,6 +723,9 @@ impl Doc<'_> {
                     });
                 }
             }
+            StepData::Reply(reply) => {
+                blocks.extend(self.reply_blocks(record, reply, true));
+            }
             StepData::Choice(e) | StepData::Checklist(e) => {
                 let options: Vec<String> = match step.map(|s| &s.kind) {
                     Some(StepKind::Choice { options, .. }) => options.clone(),
@@ -1009,6 +1020,21 @@ impl Doc<'_> {
                 step.map(|s| &s.kind),
                 Some(StepKind::Text { letter: true, .. })
             );
+            if let StepData::Reply(reply) = &record.data {
+                let blocks = self.reply_blocks(record, reply, false);
+                if reply.replies.is_empty() {
+                    continue;
+                }
+                let mut section =
+                    Section::new(self.title_of(&record.step_id, record.pass, record.roles));
+                section.blocks.push(Block::Note(format!(
+                    "From {}, answering the letter point by point",
+                    name(self.couple, reply.author)
+                )));
+                section.blocks.extend(blocks);
+                report.sections.push(section);
+                continue;
+            }
             let StepData::Text(entries) = &record.data else {
                 continue;
             };
@@ -1037,6 +1063,101 @@ impl Doc<'_> {
         }
         Ok(report)
     }
+}
+
+impl Doc<'_> {
+    /// The coverage of a reply, when this audience sees the letter it answers.
+    fn reply_coverage(&self, record: &StepRecord, reply: &ReplyRecord) -> Option<Coverage> {
+        let before = self
+            .view
+            .visible()
+            .map(|(_, r)| r)
+            .take_while(|r| !std::ptr::eq(*r, record));
+        let before: Vec<&StepRecord> = before.collect();
+        let letter = letters::letter_text(before.into_iter(), &reply.letter_step, reply.author)?;
+        Some(letters::coverage(letter, reply))
+    }
+
+    /// A reply letter point by point: "You wrote: …", then the answer. With `note`, the
+    /// coverage line comes first and unanswered points are listed as such.
+    fn reply_blocks(&self, record: &StepRecord, reply: &ReplyRecord, note: bool) -> Vec<Block> {
+        let mut blocks = Vec::new();
+        let author = name(self.couple, reply.author);
+        let answer = |blocks: &mut Vec<Block>, r: &crate::model::PointReply| {
+            blocks.push(Block::Said {
+                who: format!("{author} answered ({})", self.ctx.time(r.at)),
+                text: r.text.clone(),
+            });
+        };
+        match self.reply_coverage(record, reply) {
+            Some(c) => {
+                if note {
+                    blocks.push(Block::Paragraph(capitalize(&coverage_line(&c))));
+                }
+                for p in &c.points {
+                    match &p.reply {
+                        Some(r) => {
+                            blocks.push(Block::Said {
+                                who: format!("Point {} · You wrote:", p.number),
+                                text: p.point.clone(),
+                            });
+                            answer(&mut blocks, r);
+                        }
+                        None if note => {
+                            blocks.push(Block::Said {
+                                who: format!("Point {} · You wrote:", p.number),
+                                text: p.point.clone(),
+                            });
+                            blocks.push(Block::Note("Not yet answered.".into()));
+                        }
+                        None => {}
+                    }
+                }
+                for r in &c.orphaned {
+                    blocks.push(Block::Said {
+                        who: "A point since edited out of the letter · You wrote:".into(),
+                        text: r.point.clone(),
+                    });
+                    answer(&mut blocks, r);
+                }
+            }
+            None => {
+                // The letter is not shown to this reader: the quoted points were
+                // replaced by "point N" when the session was redacted.
+                for r in &reply.replies {
+                    blocks.push(Block::Heading(capitalize(&r.point)));
+                    answer(&mut blocks, r);
+                }
+            }
+        }
+        blocks
+    }
+}
+
+/// "4 of 5 points answered; not yet answered: point 3" for documents.
+fn coverage_line(c: &Coverage) -> String {
+    let total = c.points.len();
+    let unanswered = c.unanswered();
+    let mut line = if total == 0 {
+        "the letter it answers has no points yet".to_string()
+    } else if unanswered.is_empty() {
+        format!("all {} answered", plural(total, "point", "points"))
+    } else {
+        let list: Vec<String> = unanswered.iter().map(|n| format!("point {n}")).collect();
+        format!(
+            "{} of {} answered; not yet answered: {}",
+            c.answered(),
+            plural(total, "point", "points"),
+            list.join(", ")
+        )
+    };
+    if !c.orphaned.is_empty() {
+        line.push_str(&format!(
+            "; {} to points since edited out of the letter",
+            plural(c.orphaned.len(), "answer", "answers")
+        ));
+    }
+    line
 }
 
 fn question_status(status: QuestionStatus) -> &'static str {
