@@ -155,6 +155,13 @@ fn a_take_home_worksheet_round_trips_through_the_fill_window_and_import() {
         .type_text(CANARY);
     h.run();
     assert!(h.query_by_label("Unsaved changes").is_some());
+    // Both of their ratings: 7 on each scale.
+    let sevens = h.get_all_by_label("7").count();
+    assert_eq!(sevens, 2, "two scales, for this partner alone");
+    for i in 0..sevens {
+        h.get_all_by_label("7").nth(i).expect("a 7").click();
+        h.run();
+    }
     h.get_by_label("Save my answers").click();
     h.run();
     let status = h.state().state.status.clone().expect("saved");

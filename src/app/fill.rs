@@ -403,53 +403,12 @@ fn part_ui(ui: &mut Ui, file: &mut TakeHomeFile, part: &Part<'_>) {
             options,
             multiple,
         } => {
-            for respondent in respondents {
-                ui.label(RichText::new(who(file, *respondent)).strong());
-                let answer = file
-                    .answers
-                    .entry(step.clone())
-                    .or_insert_with(|| Answer::Choice(BTreeMap::new()));
-                if let Answer::Choice(entries) = answer {
-                    let chosen = entries.entry(*respondent).or_default();
-                    ui.push_id(respondent, |ui| {
-                        for option in options {
-                            let mut on = chosen.contains(option);
-                            if ui.checkbox(&mut on, option).changed() {
-                                if !multiple {
-                                    chosen.clear();
-                                }
-                                chosen.retain(|o| o != option);
-                                if on {
-                                    chosen.push(option.clone());
-                                }
-                            }
-                        }
-                    });
-                }
-            }
+            let empty = || Answer::Choice(BTreeMap::new());
+            ticks_ui(ui, file, &step, respondents, options, empty, !multiple)
         }
         PartKind::Checklist { respondents, items } => {
-            for respondent in respondents {
-                ui.label(RichText::new(who(file, *respondent)).strong());
-                let answer = file
-                    .answers
-                    .entry(step.clone())
-                    .or_insert_with(|| Answer::Checklist(BTreeMap::new()));
-                if let Answer::Checklist(entries) = answer {
-                    let ticked = entries.entry(*respondent).or_default();
-                    ui.push_id(respondent, |ui| {
-                        for item in items {
-                            let mut on = ticked.contains(item);
-                            if ui.checkbox(&mut on, item).changed() {
-                                ticked.retain(|i| i != item);
-                                if on {
-                                    ticked.push(item.clone());
-                                }
-                            }
-                        }
-                    });
-                }
-            }
+            let empty = || Answer::Checklist(BTreeMap::new());
+            ticks_ui(ui, file, &step, respondents, items, empty, false)
         }
         PartKind::Rating { raters, items } => {
             for rater in raters {
@@ -502,6 +461,41 @@ fn part_ui(ui: &mut Ui, file: &mut TakeHomeFile, part: &Part<'_>) {
         && !matches!(part.kind, PartKind::Questions { .. })
     {
         file.answers.remove(&step);
+    }
+}
+
+/// Tick boxes for a choice (`only_one`: choosing one clears the others) or a checklist,
+/// one set per respondent; `empty` makes the step's answer when it has none yet.
+fn ticks_ui(
+    ui: &mut Ui,
+    file: &mut TakeHomeFile,
+    step: &str,
+    respondents: &[Respondent],
+    items: &[String],
+    empty: fn() -> Answer,
+    only_one: bool,
+) {
+    for respondent in respondents {
+        ui.label(RichText::new(who(file, *respondent)).strong());
+        let answer = file.answers.entry(step.to_string()).or_insert_with(empty);
+        let (Answer::Choice(entries) | Answer::Checklist(entries)) = answer else {
+            continue;
+        };
+        let ticked = entries.entry(*respondent).or_default();
+        ui.push_id(respondent, |ui| {
+            for item in items {
+                let mut on = ticked.contains(item);
+                if ui.checkbox(&mut on, item).changed() {
+                    if only_one {
+                        ticked.clear();
+                    }
+                    ticked.retain(|i| i != item);
+                    if on {
+                        ticked.push(item.clone());
+                    }
+                }
+            }
+        });
     }
 }
 
