@@ -822,6 +822,29 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
         "{text}"
     );
     assert!(!text.contains("NOTLETTER"), "not a letter");
+    assert!(
+        !text.contains("not yet answered") && !text.contains("Not yet answered"),
+        "the couple's copy is the letter as written"
+    );
+    let clinicians = session_report(
+        SessionDocument::Letters,
+        &session,
+        &couple(),
+        Some(template),
+        Audience::Clinician,
+        &ctx(),
+    )
+    .unwrap();
+    let clinicians = flat(&pdf_text(&render(&clinicians)));
+    assert!(clinicians.contains("2 of 3 points answered; not yet answered: point 2"));
+    let second = clinicians
+        .find("You wrote: LETTER-impact second point.")
+        .expect("the unanswered point is shown to the clinician");
+    assert!(
+        clinicians[second..]
+            .starts_with("You wrote: LETTER-impact second point. Not yet answered."),
+        "{clinicians}"
+    );
 
     // The clinician's session note states the coverage.
     let note = session_report(

@@ -1021,7 +1021,10 @@ impl Doc<'_> {
                 Some(StepKind::Text { letter: true, .. })
             );
             if let StepData::Reply(reply) = &record.data {
-                let blocks = self.reply_blocks(record, reply, false);
+                // The couple's copy is the letter as written; the clinician's also shows
+                // which points are still unanswered.
+                let clinician = self.view.audience == crate::model::Audience::Clinician;
+                let blocks = self.reply_blocks(record, reply, clinician);
                 if reply.replies.is_empty() {
                     continue;
                 }
