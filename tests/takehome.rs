@@ -115,6 +115,18 @@ fn type_into<S>(h: &mut Harness<'_, S>, role: Role, label: &str, text: &str) {
     h.run();
 }
 
+/// Frames until the save thread has finished.
+fn wait_for_save(h: &mut Harness<'_, FillApp>) {
+    for _ in 0..500 {
+        h.run();
+        if !h.state().state.is_saving() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the save did not finish");
+}
+
 #[test]
 fn a_take_home_worksheet_round_trips_through_the_fill_window_and_import() {
     let dir = tempfile::tempdir().expect("temp");
@@ -164,6 +176,7 @@ fn a_take_home_worksheet_round_trips_through_the_fill_window_and_import() {
     }
     h.get_by_label("Save my answers").click();
     h.run();
+    wait_for_save(&mut h);
     let status = h.state().state.status.clone().expect("saved");
     assert!(
         !status.is_error && status.text.contains("Saved"),
@@ -224,6 +237,59 @@ fn a_take_home_worksheet_round_trips_through_the_fill_window_and_import() {
     assert!(audit.contains("refused: already imported"));
     assert!(!audit.contains(CANARY));
     ok(&tandem(&vault, &["verify"]));
+}
+
+#[test]
+fn the_fill_window_saves_on_its_own_after_a_short_wait_and_on_closing() {
+    use tandem::app::fill::{AUTOSAVE_SECS, FillState};
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "vault");
+    let (cleared, _) = couples(&vault);
+    let file = dir.path().join("w.tandem-worksheet");
+    issue(&vault, &cleared[0], "partner-b", &file);
+    let secret = SecretString::from(SHEET_PASS.to_string());
+    let mut state = FillState::new(
+        FillConfig {
+            path: file.clone(),
+            passphrase: Some(secret.clone()),
+            log_n: 10,
+        },
+        chrono::Utc::now(),
+    );
+    let write = |state: &mut FillState, text: &str| {
+        state.opened.as_mut().expect("opened").file.answers.insert(
+            "feel-loved".into(),
+            Answer::Text([(Respondent::Partner(Partner::B), text.to_string())].into()),
+        );
+    };
+    let on_disk = || match read_take_home(&file, &secret)
+        .expect("reads")
+        .answers
+        .get("feel-loved")
+    {
+        Some(Answer::Text(t)) => t.get(&Respondent::Partner(Partner::B)).cloned(),
+        _ => None,
+    };
+    let t0 = chrono::Utc::now();
+    write(&mut state, "FIRST-DRAFT");
+    state.logic(t0);
+    assert!(!state.is_saving(), "not at once: typing goes on");
+    state.logic(t0 + chrono::Duration::seconds(AUTOSAVE_SECS - 1));
+    assert!(!state.is_saving());
+    state.logic(t0 + chrono::Duration::seconds(AUTOSAVE_SECS));
+    assert!(
+        state.is_saving(),
+        "saved on its own once changes have waited"
+    );
+    while state.is_saving() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        state.logic(t0 + chrono::Duration::seconds(AUTOSAVE_SECS));
+    }
+    assert_eq!(on_disk().as_deref(), Some("FIRST-DRAFT"));
+    // Closing the window with a change not yet saved writes it before it goes.
+    write(&mut state, "SECOND-DRAFT");
+    assert!(state.save_and_wait(chrono::Utc::now()));
+    assert_eq!(on_disk().as_deref(), Some("SECOND-DRAFT"));
 }
 
 #[test]

@@ -78,6 +78,17 @@ pub struct FillStatus {
     pub is_error: bool,
 }
 
+/// Seconds after the first unsaved change before the answers are saved on their own.
+pub const AUTOSAVE_SECS: i64 = 20;
+
+/// A save being written on its own thread (sealing with the passphrase takes a moment).
+struct SaveJob {
+    rx: std::sync::mpsc::Receiver<Result<(), String>>,
+    /// The answers being written, and when.
+    answers: BTreeMap<String, Answer>,
+    at: DateTime<Utc>,
+}
+
 /// The window's state.
 pub struct FillState {
     pub config: FillConfig,
@@ -85,6 +96,11 @@ pub struct FillState {
     pub passphrase: String,
     pub opened: Option<Opened>,
     pub status: Option<FillStatus>,
+    saving: Option<SaveJob>,
+    /// A save was asked for while another was being written.
+    save_again: bool,
+    /// When unsaved changes were first seen.
+    changed_since: Option<DateTime<Utc>>,
 }
 
 impl FillState {
@@ -95,6 +111,9 @@ impl FillState {
             passphrase: String::new(),
             opened: None,
             status: None,
+            saving: None,
+            save_again: false,
+            changed_since: None,
         };
         if let Some(passphrase) = given {
             state.open_with(passphrase, now);
@@ -109,8 +128,19 @@ impl FillState {
                 let passphrase = SecretString::from(std::mem::take(&mut self.passphrase));
                 self.open_with(passphrase, now);
             }
-            FillCommand::Save => self.save(now),
+            FillCommand::Save => {
+                if self.saving.is_some() {
+                    self.save_again = true;
+                } else {
+                    self.start_save(now);
+                }
+            }
         }
+    }
+
+    /// True while a save is being written.
+    pub fn is_saving(&self) -> bool {
+        self.saving.is_some()
     }
 
     fn fail(&mut self, text: String) {
@@ -142,46 +172,110 @@ impl FillState {
         });
     }
 
-    fn save(&mut self, now: DateTime<Utc>) {
+    /// Check the answers and hand a copy to a thread that seals and writes the file.
+    fn start_save(&mut self, now: DateTime<Utc>) {
         let Some(opened) = self.opened.as_mut() else {
             return self.fail("open the worksheet first".into());
         };
         if let Err(e) = check_answers(&opened.template, &opened.file) {
             return self.fail(e.to_string());
         }
-        let previous = opened.file.filled_at;
-        opened.file.filled_at = Some(now);
-        match write_take_home(
-            &self.config.path,
-            &opened.file,
-            &opened.passphrase,
+        let mut file = opened.file.clone();
+        file.filled_at = Some(now);
+        let answers = file.answers.clone();
+        let (path, passphrase, log_n) = (
+            self.config.path.clone(),
+            opened.passphrase.clone(),
             self.config.log_n,
-        ) {
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        let worker = tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tandem-fill-save".into())
+            .spawn(move || {
+                let result =
+                    write_take_home(&path, &file, &passphrase, log_n).map_err(|e| e.to_string());
+                let _ = worker.send(result);
+            });
+        if let Err(e) = spawned {
+            let _ = tx.send(Err(format!("cannot start saving: {e}")));
+        }
+        self.saving = Some(SaveJob {
+            rx,
+            answers,
+            at: now,
+        });
+    }
+
+    /// Take a finished save's outcome into the state.
+    fn finish_save(&mut self, job: SaveJob, result: Result<(), String>) {
+        match result {
             Ok(()) => {
-                opened.saved = opened.file.answers.clone();
-                opened.saved_at = Some(now);
+                if let Some(opened) = self.opened.as_mut() {
+                    opened.file.filled_at = Some(job.at);
+                    opened.saved = job.answers;
+                    opened.saved_at = Some(job.at);
+                }
                 self.status = Some(FillStatus {
                     text: format!(
                         "Saved at {}. Bring this file to your next session.",
-                        now.with_timezone(&chrono::Local).format("%H:%M")
+                        job.at.with_timezone(&chrono::Local).format("%H:%M")
                     ),
                     is_error: false,
                 });
             }
-            Err(e) => {
-                opened.file.filled_at = previous;
-                self.fail(format!("Not saved: {e}"));
-            }
+            Err(e) => self.fail(format!("Not saved: {e}")),
         }
     }
 
-    /// Save if anything changed (on closing the window). Returns false if a save failed.
-    pub fn save_if_changed(&mut self, now: DateTime<Utc>) -> bool {
-        if self.opened.as_ref().is_some_and(|o| !o.is_saved()) {
-            self.save(now);
-            return self.status.as_ref().is_none_or(|s| !s.is_error);
+    /// Work that runs every frame: take in a finished save, and save on its own once
+    /// changes have waited `AUTOSAVE_SECS`.
+    pub fn logic(&mut self, now: DateTime<Utc>) {
+        if let Some(job) = self.saving.take() {
+            match job.rx.try_recv() {
+                Ok(result) => self.finish_save(job, result),
+                Err(std::sync::mpsc::TryRecvError::Empty) => self.saving = Some(job),
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.fail("Not saved: the save stopped before it finished".into());
+                }
+            }
         }
-        true
+        let dirty = self.opened.as_ref().is_some_and(|o| !o.is_saved());
+        if !dirty {
+            self.changed_since = None;
+            self.save_again = false;
+            return;
+        }
+        let since = *self.changed_since.get_or_insert(now);
+        let due = self.save_again || (now - since).num_seconds() >= AUTOSAVE_SECS;
+        if due && self.saving.is_none() {
+            self.save_again = false;
+            self.changed_since = Some(now);
+            self.start_save(now);
+        }
+    }
+
+    /// Save what is unsaved and wait for it (on closing the window). Returns false if a
+    /// save failed.
+    pub fn save_and_wait(&mut self, now: DateTime<Utc>) -> bool {
+        if let Some(job) = self.saving.take() {
+            let result = job
+                .rx
+                .recv()
+                .unwrap_or_else(|_| Err("the save stopped before it finished".into()));
+            self.finish_save(job, result);
+        }
+        if self.opened.as_ref().is_some_and(|o| !o.is_saved()) {
+            self.start_save(now);
+            if let Some(job) = self.saving.take() {
+                let result = job
+                    .rx
+                    .recv()
+                    .unwrap_or_else(|_| Err("the save stopped before it finished".into()));
+                self.finish_save(job, result);
+            }
+        }
+        self.status.as_ref().is_none_or(|s| !s.is_error)
     }
 }
 
@@ -214,6 +308,7 @@ impl FillApp {
             passphrase,
             opened,
             status,
+            saving,
             ..
         } = &mut self.state;
         egui::Panel::bottom("fill-status").show(ui, |ui| {
@@ -228,7 +323,9 @@ impl FillApp {
                     {
                         commands.push(save);
                     }
-                    if !opened.is_saved() {
+                    if saving.is_some() {
+                        ui.label("Saving…");
+                    } else if !opened.is_saved() {
                         ui.label(RichText::new("Unsaved changes").strong());
                     }
                 }
@@ -252,6 +349,10 @@ impl FillApp {
         for command in commands {
             self.state.apply(command, now);
         }
+        self.state.logic(now);
+        // Saves finish and autosave comes due without input.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
     }
 }
 
@@ -262,7 +363,7 @@ impl eframe::App for FillApp {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         // Closing the window keeps what was typed.
-        self.state.save_if_changed(Utc::now());
+        self.state.save_and_wait(Utc::now());
     }
 }
 
