@@ -662,6 +662,12 @@ impl AppState {
                 "{damaged} of this couple's sessions could not be opened and were set aside"
             ));
         }
+        // Custody changes are recorded by the clinician: offer the name from settings.
+        if self.forms.recovery.custody.recorded_by.is_empty()
+            && let Some(open) = self.open.as_ref()
+        {
+            self.forms.recovery.custody.recorded_by = open.vault.header().clinician_name.clone();
+        }
         Ok(())
     }
 
