@@ -609,9 +609,99 @@ pub fn practice(library: &Library, now: DateTime<Utc>) -> Vec<RecordBody> {
                 records.push(RecordBody::Session(session));
             }
         }
+        // The second couple brought back a weekly check-in one partner filled in at home.
+        if n == 1 {
+            records.extend(take_home_check_in(library, &c, now, &facts));
+        }
         records.insert(0, RecordBody::Couple(c));
     }
     records
+}
+
+/// A weekly check-in issued to partner B of `couple` two days ago, filled in at home the
+/// next evening and brought back: the issued record and the session made from it, through
+/// the same code the practice uses.
+fn take_home_check_in(
+    library: &Library,
+    couple: &Couple,
+    now: DateTime<Utc>,
+    facts: &CoupleFacts,
+) -> Vec<RecordBody> {
+    use crate::runner::takehome::{Issue, Known, import, issue};
+    let Some(template) = library.get("weekly-check-in") else {
+        return Vec::new();
+    };
+    let Ok(snapshot) = crate::template::snapshot(template) else {
+        return Vec::new();
+    };
+    let day = (now - Duration::days(2)).date_naive();
+    let issued_at = day.and_hms_opt(11, 0, 0).map_or(now, |t| t.and_utc());
+    let filled_at = issued_at + Duration::hours(9);
+    let mut rng = Rng::new(11);
+    let id = WorksheetId(rng.uuid_v7(issued_at));
+    let token = format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64());
+    let Ok((mut record, mut file)) = issue(
+        template,
+        Issue {
+            id,
+            token,
+            template_source: snapshot,
+            for_whom: WorksheetFor::Partner(Partner::B),
+            bindings: Bindings::default(),
+            couple: Some((couple.id, couple.names(), facts.clone())),
+            practice: String::new(),
+            questions: None,
+        },
+        issued_at,
+    ) else {
+        return Vec::new();
+    };
+    let me = Respondent::Partner(Partner::B);
+    let text = |t: &str| Answer::Text([(me, t.to_string())].into());
+    file.answers.insert(
+        "appreciations".into(),
+        text("You picked me up from the station in the rain on Tuesday without my asking."),
+    );
+    file.answers.insert(
+        "feel-loved".into(),
+        text("Ask me about my day before we talk about the kids' schedule."),
+    );
+    file.answers.insert(
+        "ratings".into(),
+        Answer::Rating(
+            [(
+                Partner::B,
+                [("trust".to_string(), 6), ("felt_heard".to_string(), 7)].into(),
+            )]
+            .into(),
+        ),
+    );
+    file.filled_at = Some(filled_at);
+    let known = Known {
+        facts: facts.clone(),
+        questions: None,
+    };
+    let session = SessionId(id.0);
+    let brought_back = filled_at + Duration::hours(14);
+    match import(
+        template,
+        &record,
+        &file,
+        couple.id,
+        known,
+        session,
+        brought_back,
+    ) {
+        Ok(session) => {
+            record.imported = Some(ImportedWorksheet {
+                at: brought_back,
+                couple: couple.id,
+                session: session.id,
+            });
+            vec![RecordBody::Worksheet(record), RecordBody::Session(session)]
+        }
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Synthetic records for benchmarks: `sessions` sessions of realistic size spread over
@@ -662,4 +752,41 @@ pub fn generate(
         let mood = Mood { a: 0.5, b: 0.5 };
         run_session(template, couple, start, facts.clone(), &mut rng, mood).map(RecordBody::Session)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_has_a_take_home_worksheet_brought_back_by_one_partner() {
+        let records = practice(&Library::builtin(), Utc::now());
+        let issued: Vec<&IssuedWorksheet> = records
+            .iter()
+            .filter_map(|r| match r {
+                RecordBody::Worksheet(w) => Some(w),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(issued.len(), 1);
+        let imported = issued[0].imported.as_ref().expect("brought back");
+        let session = records
+            .iter()
+            .find_map(|r| match r {
+                RecordBody::Session(s) if s.id == imported.session => Some(s),
+                _ => None,
+            })
+            .expect("its session");
+        assert_eq!(session.take_home, Some(issued[0].id));
+        assert!(session.ended_at.is_some());
+        let appreciations = session
+            .steps
+            .iter()
+            .find(|s| s.step_id == "appreciations")
+            .expect("step");
+        // Only one partner wrote at home: their entry is there, the step not complete.
+        assert_eq!(appreciations.status, StepStatus::Incomplete);
+        assert!(matches!(&appreciations.data, StepData::Text(e)
+            if e.entries.keys().eq([&Respondent::Partner(Partner::B)])));
+    }
 }
