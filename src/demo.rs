@@ -681,7 +681,7 @@ fn take_home_check_in(
         facts: facts.clone(),
         questions: None,
     };
-    let session = SessionId(id.0);
+    let session = id.session_id();
     let brought_back = filled_at + Duration::hours(14);
     match import(
         template,

@@ -9,8 +9,8 @@
 use super::command::Command;
 use super::views::labelled_field;
 use crate::model::{
-    Bindings, Couple, CoupleFacts, CoupleId, IssuedWorksheet, Partner, Role, Session, SessionId,
-    WorksheetFor, WorksheetId,
+    Bindings, Couple, CoupleFacts, CoupleId, IssuedWorksheet, Partner, Role, Session, WorksheetFor,
+    WorksheetId,
 };
 use crate::runner::facts::couple_facts;
 use crate::runner::takehome::{self as pure, Issue, TakeHomeError};
@@ -157,7 +157,7 @@ fn import_inner(
     let template =
         crate::template::from_snapshot(&issued.template_source).map_err(TakeHomeError::Template)?;
     pure::check_issued(&issued, &file, couple)?;
-    let session_id = SessionId(issued.id.0);
+    let session_id = issued.id.session_id();
     match vault.load(RecordKind::Session, session_id.0) {
         Err(VaultError::NotFound { .. }) => {}
         Ok(_) => {

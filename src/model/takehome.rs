@@ -20,6 +20,15 @@ pub const TAKE_HOME_MAGIC: &str = "tandem take-home worksheet";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct WorksheetId(pub uuid::Uuid);
 
+impl WorksheetId {
+    /// The id of the session a filled worksheet becomes: derived from the worksheet's, so
+    /// the same worksheet can never be brought back twice, and distinct from it, so no
+    /// two records share an id.
+    pub fn session_id(self) -> SessionId {
+        SessionId(uuid::Uuid::from_u128(self.0.as_u128() ^ 1))
+    }
+}
+
 /// Who fills a take-home worksheet in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum WorksheetFor {

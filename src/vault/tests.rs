@@ -48,6 +48,15 @@ fn filled(dir: &Path) -> (Vault, Vec<RecordBody>) {
     (vault, records)
 }
 
+/// How many of `records` are sessions (the demo also holds couples and an issued
+/// worksheet).
+fn session_count(records: &[RecordBody]) -> usize {
+    records
+        .iter()
+        .filter(|r| r.kind() == RecordKind::Session)
+        .count()
+}
+
 fn by_id(records: &[RecordBody]) -> BTreeMap<Uuid, RecordBody> {
     records.iter().map(|r| (r.id(), r.clone())).collect()
 }
@@ -86,6 +95,7 @@ fn every_record_kind_round_trips() {
     let (vault, records) = filled(&root);
     assert!(records.iter().any(|r| r.kind() == RecordKind::Couple));
     assert!(records.iter().any(|r| r.kind() == RecordKind::Session));
+    assert!(records.iter().any(|r| r.kind() == RecordKind::Worksheet));
     for record in &records {
         assert_eq!(
             &vault.load(record.kind(), record.id()).expect("load"),
@@ -99,7 +109,7 @@ fn every_record_kind_round_trips() {
     assert_eq!(by_id(&verified.records), by_id(&records));
     let scan = vault.scan().expect("scan");
     assert_eq!(scan.couples.len(), 4);
-    assert_eq!(scan.sessions.len(), records.len() - 4);
+    assert_eq!(scan.sessions.len(), session_count(&records));
 }
 
 #[cfg(unix)]
@@ -242,7 +252,7 @@ fn swapped_files_are_set_aside_and_the_rest_loads() {
         .filter(|p| matches!(p, FileProblem::Quarantined { reason, .. } if reason.contains("does not match the file name")))
         .collect();
     assert_eq!(quarantined.len(), 2, "{:?}", scan.problems);
-    assert_eq!(scan.sessions.len(), records.len() - 4 - 2);
+    assert_eq!(scan.sessions.len(), session_count(&records) - 2);
     assert!(!a.exists() && !b.exists());
     let kept = fs::read_dir(root.join(QUARANTINE_DIR))
         .expect("quarantine")
@@ -267,7 +277,7 @@ fn a_damaged_file_is_quarantined_with_its_reason_and_everything_else_loads() {
         .into_owned();
 
     let scan = vault.scan().expect("scan");
-    assert_eq!(scan.sessions.len(), records.len() - 4 - 1);
+    assert_eq!(scan.sessions.len(), session_count(&records) - 1);
     assert_eq!(scan.couples.len(), 4);
     assert_eq!(
         scan.problems,
@@ -340,7 +350,7 @@ fn sync_tool_files_are_never_parsed_and_conflict_copies_are_reported() {
         "our leftover temp file is removed"
     );
     let scan = vault.scan().expect("scan");
-    assert_eq!(scan.sessions.len(), records.len() - 4);
+    assert_eq!(scan.sessions.len(), session_count(&records));
     assert!(scan.problems.contains(&FileProblem::Conflict {
         file: format!("sessions/{conflict}")
     }));
@@ -455,7 +465,7 @@ fn the_index_follows_changes_and_is_rebuilt_when_damaged() {
     fs::remove_file(session_files(&vault)[0].clone()).expect("remove");
     assert_eq!(
         vault.scan().expect("scan").sessions.len(),
-        records.len() - 4 - 1
+        session_count(&records) - 1
     );
 }
 
