@@ -484,6 +484,20 @@ fn click<S>(h: &mut Harness<'_, S>, label: &str) {
     h.run();
 }
 
+/// Frames until the worksheet file being written or opened on its thread is done.
+fn settle(h: &mut Harness<'_, TandemApp>) {
+    for _ in 0..500 {
+        h.run();
+        if h.state().state.take_home_job.is_none() {
+            // One more frame draws what the finished work changed.
+            h.run();
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the worksheet file was not done");
+}
+
 fn status(h: &Harness<'_, TandemApp>) -> (String, bool) {
     let s = h.state().state.status.as_ref().expect("status");
     (s.text.clone(), s.is_error)
@@ -556,6 +570,7 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
         dir.path().display().to_string()
     );
     click(&mut h, "Write worksheet file");
+    settle(&mut h);
     let (text, is_error) = status(&h);
     assert!(!is_error && text.contains("Worksheet written"), "{text}");
     assert!(h.state().state.forms.take_home.is_none(), "dialog closed");
@@ -602,6 +617,7 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     );
     type_into(&mut h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
     click(&mut h, "Import worksheet");
+    settle(&mut h);
     let (text, is_error) = status(&h);
     assert!(!is_error && text.contains("Imported"), "{text}");
     let view = h
@@ -642,6 +658,7 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     );
     type_into(&mut h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
     click(&mut h, "Import worksheet");
+    settle(&mut h);
     let (text, is_error) = status(&h);
     assert!(is_error && text.contains("already brought back"), "{text}");
 }

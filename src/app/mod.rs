@@ -249,6 +249,7 @@ impl TandemApp {
             }
         }
         if !self.state.hidden && handed.is_none() {
+            let busy = self.state.take_home_job.is_some();
             let AppState {
                 open,
                 library,
@@ -264,6 +265,7 @@ impl TandemApp {
                         &view.facts,
                         library,
                         draft,
+                        busy,
                         &mut commands,
                     );
                 }
@@ -280,7 +282,7 @@ impl TandemApp {
         }
         self.state.logic(now);
         // Timers, save acknowledgements and export progress move without input.
-        let every = if self.state.export_job.is_some() {
+        let every = if self.state.export_job.is_some() || self.state.take_home_job.is_some() {
             50
         } else {
             500

@@ -193,6 +193,8 @@ pub struct AppState {
     /// Hand-over mode: the screen belongs to this partner, for the step on screen only,
     /// until the therapist's passphrase takes it back.
     pub hand_over: Option<Partner>,
+    /// A take-home worksheet file being sealed or opened on its own thread.
+    pub take_home_job: Option<super::takehome::TakeHomeJob>,
 }
 
 /// Why a command failed; shown once in the status line.
@@ -242,6 +244,7 @@ impl AppState {
             idle: IdleLock::new(10, now),
             demo_dir: None,
             export_job: None,
+            take_home_job: None,
             config,
         };
         if state.config.demo
@@ -1111,6 +1114,9 @@ impl AppState {
     }
 
     fn issue_worksheet(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        if self.take_home_job.is_some() {
+            return Err(refused("a worksheet file is being worked on; wait for it"));
+        }
         let (view, draft) = self.take_home_couple()?;
         let template = draft
             .template
@@ -1134,52 +1140,89 @@ impl AppState {
             crate::vault::fsutil::create_private_dir(&folder)
                 .map_err(|e| VaultError::io(format!("cannot create {}", folder.display()), e))?;
         }
-        super::takehome::issue_worksheet(
-            &open.vault,
-            super::takehome::IssueRequest {
-                template,
-                for_whom,
-                bindings: draft.bindings(template),
-                couple: Some((&view.couple, &view.sessions)),
-                passphrase: &passphrase,
-                path: &path,
-                log_n: self.config.kdf_log_n,
-            },
-            now,
-        )?;
-        self.close_take_home();
-        self.tell(format!(
-            "Worksheet written to {}. Give it to the couple with the passphrase; bring it back with Take-home worksheets… > Bring one back.",
-            path.display()
+        let request = super::takehome::IssueRequest {
+            template,
+            for_whom,
+            bindings: draft.bindings(template),
+            couple: Some((&view.couple, &view.sessions)),
+            passphrase: &passphrase,
+            path: &path,
+            log_n: self.config.kdf_log_n,
+        };
+        let (_, file) = super::takehome::prepare_issue(&open.vault, &request, now)?;
+        // Sealing takes a passphrase derivation: on its own thread.
+        self.take_home_job = Some(super::takehome::TakeHomeJob::write(
+            file,
+            path,
+            passphrase,
+            self.config.kdf_log_n,
         ));
         Ok(())
     }
 
-    fn import_worksheet(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+    fn import_worksheet(&mut self, _now: DateTime<Utc>) -> Result<(), AppError> {
+        if self.take_home_job.is_some() {
+            return Err(refused("a worksheet file is being worked on; wait for it"));
+        }
         let (view, draft) = self.take_home_couple()?;
         let path = PathBuf::from(draft.file.trim());
         let passphrase = SecretString::from(draft.file_passphrase.clone());
         let couple = view.couple.id;
-        let open = self
-            .open
-            .as_ref()
-            .ok_or_else(|| refused("the vault is locked"))?;
-        let session = super::takehome::import_worksheet(
-            &open.vault,
-            &path,
-            &passphrase,
-            couple,
-            &view.sessions,
-            now,
-        )?;
-        self.close_take_home();
-        self.refresh_lists()?;
-        self.select_couple(Some(couple))?;
-        self.tell(format!(
-            "Imported: the {} worksheet is now a session of this couple.",
-            session.template_title
-        ));
+        // Opening takes a passphrase derivation: on its own thread; the rest follows in
+        // `poll_take_home`.
+        self.take_home_job = Some(super::takehome::TakeHomeJob::open(path, passphrase, couple));
         Ok(())
+    }
+
+    /// A worksheet file that was written or opened on its thread: finish the work.
+    fn poll_take_home(&mut self, now: DateTime<Utc>) {
+        let Some(done) = self.take_home_job.as_ref().and_then(|j| j.poll()) else {
+            return;
+        };
+        self.take_home_job = None;
+        if let Err(error) = self.finish_take_home(done, now) {
+            self.report(&error);
+        }
+    }
+
+    fn finish_take_home(
+        &mut self,
+        done: super::takehome::JobDone,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        match done {
+            super::takehome::JobDone::Written(Ok(path)) => {
+                self.close_take_home();
+                self.tell(format!(
+                    "Worksheet written to {}. Give it to the couple with the passphrase; bring it back with Take-home worksheets… > Bring one back.",
+                    path.display()
+                ));
+                Ok(())
+            }
+            super::takehome::JobDone::Written(Err(e)) => Err(AppError::Refused(format!(
+                "the worksheet file could not be written: {e}"
+            ))),
+            super::takehome::JobDone::Opened { couple, file } => {
+                let open = self
+                    .open
+                    .as_ref()
+                    .ok_or_else(|| refused("the vault was locked; nothing was imported"))?;
+                let sessions = match open.selected.as_ref().filter(|v| v.couple.id == couple) {
+                    Some(view) => view.sessions.clone(),
+                    None => open.vault.couple_sessions(&open.sessions, couple).0,
+                };
+                let session =
+                    super::takehome::import_opened(&open.vault, file, couple, &sessions, now)?;
+                self.close_take_home();
+                self.refresh_lists()?;
+                self.select_couple(Some(couple))?;
+                self.tell(format!(
+                    "Imported: the {} worksheet is now a session of this couple.",
+                    session.template_title
+                ));
+                Ok(())
+            }
+        }
     }
 
     fn refresh_lists(&mut self) -> Result<(), AppError> {
@@ -1283,6 +1326,7 @@ impl AppState {
         self.autosave(now);
         self.autosave_note(now);
         self.poll_export();
+        self.poll_take_home(now);
         if self.open.is_some() && self.idle.is_due(now) && !self.is_demo() {
             let _ = self.lock(false);
             self.tell("Locked after a quiet spell. Enter the passphrase to go on.");

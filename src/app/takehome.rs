@@ -9,8 +9,8 @@
 use super::command::Command;
 use super::views::labelled_field;
 use crate::model::{
-    Bindings, Couple, CoupleFacts, CoupleId, IssuedWorksheet, Partner, Role, Session, WorksheetFor,
-    WorksheetId,
+    Bindings, Couple, CoupleFacts, CoupleId, IssuedWorksheet, Partner, Role, Session, TakeHomeFile,
+    WorksheetFor, WorksheetId,
 };
 use crate::runner::facts::couple_facts;
 use crate::runner::takehome::{self as pure, Issue, TakeHomeError};
@@ -21,6 +21,7 @@ use crate::vault::{RecordBody, RecordKind, Vault, VaultError};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 /// Why a worksheet could not be issued or imported.
 #[derive(Debug, thiserror::Error)]
@@ -65,14 +66,15 @@ pub struct IssueRequest<'a> {
     pub log_n: u8,
 }
 
-/// Write a take-home worksheet file and keep the practice's record of it. The record is
+/// Issuing, the part that needs the vault (fast): check the passphrase's length, make
+/// the worksheet, save the practice's record of it and log the issue. The record is
 /// saved before the file is written, so a file that exists is always one this practice
-/// knows.
-pub fn issue_worksheet(
+/// knows. Returns the record and the file to seal and write.
+pub fn prepare_issue(
     vault: &Vault,
-    request: IssueRequest<'_>,
+    request: &IssueRequest<'_>,
     now: DateTime<Utc>,
-) -> Result<IssuedWorksheet, TakeHomeFlowError> {
+) -> Result<(IssuedWorksheet, TakeHomeFile), TakeHomeFlowError> {
     crate::vault::crypto::check_strength(request.passphrase)?;
     let snapshot = crate::template::snapshot(request.template).map_err(TakeHomeError::Template)?;
     let owner = match request.for_whom {
@@ -100,20 +102,32 @@ pub fn issue_worksheet(
         now,
     )?;
     vault.save(&RecordBody::Worksheet(issued.clone()), now)?;
-    write_take_home(request.path, &file, request.passphrase, request.log_n)?;
     vault.audit(
         AuditAction::IssueWorksheet,
         Some(issued.id.0),
         &format!("{} for {}", issued.template_id, issued.for_whom.name()),
         now,
     )?;
+    Ok((issued, file))
+}
+
+/// Write a take-home worksheet file and keep the practice's record of it (all on this
+/// thread: the command line's way).
+pub fn issue_worksheet(
+    vault: &Vault,
+    request: IssueRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<IssuedWorksheet, TakeHomeFlowError> {
+    let (issued, file) = prepare_issue(vault, &request, now)?;
+    write_take_home(request.path, &file, request.passphrase, request.log_n)?;
     Ok(issued)
 }
 
 /// Bring a filled worksheet back into `couple`'s record as a new, ended session (its id
-/// is the worksheet's, so the same worksheet can never be added twice). Refuses a file
-/// this practice did not issue, one altered outside Tandem, one for another couple, and
-/// one already brought back; nothing is written then except the audit entry.
+/// is derived from the worksheet's, so the same worksheet can never be added twice).
+/// Refuses a file this practice did not issue, one altered outside Tandem, one for
+/// another couple, and one already brought back; nothing is written then except the
+/// audit entry.
 pub fn import_worksheet(
     vault: &Vault,
     path: &Path,
@@ -122,16 +136,28 @@ pub fn import_worksheet(
     sessions: &[Session],
     now: DateTime<Utc>,
 ) -> Result<Session, TakeHomeFlowError> {
-    let mut worksheet = None;
-    let result = import_inner(
+    import_opened(
         vault,
-        path,
-        passphrase,
+        read_take_home(path, passphrase),
         couple,
         sessions,
         now,
-        &mut worksheet,
-    );
+    )
+}
+
+/// The rest of `import_worksheet` once the file was opened (or failed to), which the
+/// app does on a thread of its own.
+pub fn import_opened(
+    vault: &Vault,
+    opened: Result<TakeHomeFile, TakeHomeFileError>,
+    couple: CoupleId,
+    sessions: &[Session],
+    now: DateTime<Utc>,
+) -> Result<Session, TakeHomeFlowError> {
+    let mut worksheet = None;
+    let result = opened
+        .map_err(TakeHomeFlowError::from)
+        .and_then(|file| import_inner(vault, file, couple, sessions, now, &mut worksheet));
     let detail = match &result {
         Ok(_) => "imported",
         Err(e) => refusal(e),
@@ -142,14 +168,12 @@ pub fn import_worksheet(
 
 fn import_inner(
     vault: &Vault,
-    path: &Path,
-    passphrase: &SecretString,
+    file: TakeHomeFile,
     couple: CoupleId,
     sessions: &[Session],
     now: DateTime<Utc>,
     worksheet: &mut Option<uuid::Uuid>,
 ) -> Result<Session, TakeHomeFlowError> {
-    let file = read_take_home(path, passphrase)?;
     let mut issued = vault
         .issued_worksheet(file.id)?
         .ok_or(TakeHomeError::Foreign)?;
@@ -181,6 +205,90 @@ fn import_inner(
     });
     vault.save(&RecordBody::Worksheet(issued), now)?;
     Ok(session)
+}
+
+/// Sealing or opening a worksheet file (one passphrase derivation) on a thread of its
+/// own, so the window never waits on it.
+pub enum TakeHomeJob {
+    /// Writing the file of a worksheet whose record is saved.
+    Writing {
+        rx: Receiver<Result<(), String>>,
+        path: PathBuf,
+    },
+    /// Opening a filled file to bring it into `couple`'s record.
+    Opening {
+        rx: Receiver<Result<TakeHomeFile, TakeHomeFileError>>,
+        couple: CoupleId,
+    },
+}
+
+/// What a finished job gives back.
+pub enum JobDone {
+    Written(Result<PathBuf, String>),
+    Opened {
+        couple: CoupleId,
+        file: Result<TakeHomeFile, TakeHomeFileError>,
+    },
+}
+
+impl TakeHomeJob {
+    /// Seal `file` with `passphrase` and write it to `path`.
+    pub fn write(file: TakeHomeFile, path: PathBuf, passphrase: SecretString, log_n: u8) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let target = path.clone();
+        let worker = tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tandem-take-home".into())
+            .spawn(move || {
+                let result =
+                    write_take_home(&target, &file, &passphrase, log_n).map_err(|e| e.to_string());
+                let _ = worker.send(result);
+            });
+        if let Err(e) = spawned {
+            let _ = tx.send(Err(format!("cannot start writing: {e}")));
+        }
+        TakeHomeJob::Writing { rx, path }
+    }
+
+    /// Open the file at `path` with `passphrase`.
+    pub fn open(path: PathBuf, passphrase: SecretString, couple: CoupleId) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let worker = tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tandem-take-home".into())
+            .spawn(move || {
+                let _ = worker.send(read_take_home(&path, &passphrase));
+            });
+        if let Err(e) = spawned {
+            let _ = tx.send(Err(TakeHomeFileError::Damaged(format!(
+                "cannot start reading: {e}"
+            ))));
+        }
+        TakeHomeJob::Opening { rx, couple }
+    }
+
+    /// The outcome, once the thread has finished.
+    pub fn poll(&self) -> Option<JobDone> {
+        let gone = || "the work stopped before it finished".to_string();
+        match self {
+            TakeHomeJob::Writing { rx, path } => match rx.try_recv() {
+                Ok(result) => Some(JobDone::Written(result.map(|()| path.clone()))),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => Some(JobDone::Written(Err(gone()))),
+            },
+            TakeHomeJob::Opening { rx, couple } => match rx.try_recv() {
+                Ok(file) => Some(JobDone::Opened {
+                    couple: *couple,
+                    file,
+                }),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => Some(JobDone::Opened {
+                    couple: *couple,
+                    file: Err(TakeHomeFileError::Damaged(gone())),
+                }),
+            },
+        }
+    }
 }
 
 /// The protocols that have something to fill in at home for anyone.
@@ -307,6 +415,7 @@ pub fn take_home_dialog_ui(
     facts: &CoupleFacts,
     library: &Library,
     draft: &mut TakeHomeDraft,
+    busy: bool,
     out: &mut Vec<Command>,
 ) {
     egui::Window::new("Take-home worksheets")
@@ -330,8 +439,11 @@ pub fn take_home_dialog_ui(
             });
             ui.separator();
             match draft.mode {
-                TakeHomeMode::Issue => issue_ui(ui, couple, facts, library, draft, out),
-                TakeHomeMode::Import => import_ui(ui, draft, out),
+                TakeHomeMode::Issue => issue_ui(ui, couple, facts, library, draft, busy, out),
+                TakeHomeMode::Import => import_ui(ui, draft, busy, out),
+            }
+            if busy {
+                ui.label(egui::RichText::new("Working on the file…").weak());
             }
         });
 }
@@ -342,6 +454,7 @@ fn issue_ui(
     facts: &CoupleFacts,
     library: &Library,
     draft: &mut TakeHomeDraft,
+    busy: bool,
     out: &mut Vec<Command>,
 ) {
     ui.label(egui::RichText::new("Protocol").strong());
@@ -416,6 +529,7 @@ fn issue_ui(
             .is_some_and(|w| pure::has_take_home(t, w, bindings))
     });
     let ready = fits
+        && !busy
         && locked.is_empty()
         && draft.passphrase.chars().count() >= crate::vault::crypto::MIN_PASSPHRASE_CHARS
         && !draft.folder.trim().is_empty();
@@ -436,7 +550,7 @@ fn issue_ui(
     }
 }
 
-fn import_ui(ui: &mut egui::Ui, draft: &mut TakeHomeDraft, out: &mut Vec<Command>) {
+fn import_ui(ui: &mut egui::Ui, draft: &mut TakeHomeDraft, busy: bool, out: &mut Vec<Command>) {
     ui.label("The filled worksheet file the couple brought back, and its passphrase.");
     labelled_field(ui, "Worksheet file", &mut draft.file, false);
     labelled_field(ui, "Its passphrase", &mut draft.file_passphrase, true);
@@ -447,7 +561,7 @@ fn import_ui(ui: &mut egui::Ui, draft: &mut TakeHomeDraft, out: &mut Vec<Command
         .weak(),
     );
     ui.horizontal(|ui| {
-        let ready = !draft.file.trim().is_empty() && !draft.file_passphrase.is_empty();
+        let ready = !busy && !draft.file.trim().is_empty() && !draft.file_passphrase.is_empty();
         super::views::command_button(ui, Command::ImportWorksheet, ready, out);
         super::views::command_button(ui, Command::CloseTakeHome, true, out);
     });
