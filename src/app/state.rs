@@ -1211,8 +1211,13 @@ impl AppState {
                     Some(view) => view.sessions.clone(),
                     None => open.vault.couple_sessions(&open.sessions, couple).0,
                 };
-                let session =
-                    super::takehome::import_opened(&open.vault, file, couple, &sessions, now)?;
+                let session = super::takehome::import_opened(
+                    &open.vault,
+                    file.map(|f| *f),
+                    couple,
+                    &sessions,
+                    now,
+                )?;
                 self.close_take_home();
                 self.refresh_lists()?;
                 self.select_couple(Some(couple))?;

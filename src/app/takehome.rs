@@ -227,7 +227,7 @@ pub enum JobDone {
     Written(Result<PathBuf, String>),
     Opened {
         couple: CoupleId,
-        file: Result<TakeHomeFile, TakeHomeFileError>,
+        file: Result<Box<TakeHomeFile>, TakeHomeFileError>,
     },
 }
 
@@ -279,7 +279,7 @@ impl TakeHomeJob {
             TakeHomeJob::Opening { rx, couple } => match rx.try_recv() {
                 Ok(file) => Some(JobDone::Opened {
                     couple: *couple,
-                    file,
+                    file: file.map(Box::new),
                 }),
                 Err(TryRecvError::Empty) => None,
                 Err(TryRecvError::Disconnected) => Some(JobDone::Opened {
