@@ -464,6 +464,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             out,
         ),
         Some(Command::Fill { file, kdf_log_n }) => {
+            if !file.is_file() {
+                bail!("no worksheet file at {}", file.display());
+            }
             let passphrase = std::env::var("TANDEM_WORKSHEET_PASSPHRASE")
                 .ok()
                 .map(SecretString::from);

@@ -662,3 +662,14 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     let (text, is_error) = status(&h);
     assert!(is_error && text.contains("already brought back"), "{text}");
 }
+
+#[test]
+fn fill_names_a_missing_file_instead_of_opening_an_empty_window() {
+    let dir = tempfile::tempdir().expect("temp");
+    let missing = dir.path().join("nowhere.tandem-worksheet");
+    let error = refused(&tandem(
+        &dir.path().join("vault"),
+        &["fill", missing.to_str().expect("path")],
+    ));
+    assert!(error.contains("no worksheet file at"), "{error}");
+}
