@@ -498,6 +498,23 @@ fn settle(h: &mut Harness<'_, TandemApp>) {
     panic!("the worksheet file was not done");
 }
 
+/// "Take-home worksheets… > Bring one back" with the file and its passphrase; the status
+/// line once the import is done.
+fn bring_back(h: &mut Harness<'_, TandemApp>, file: &Path) -> (String, bool) {
+    click(h, "Take-home worksheets…");
+    click(h, "Bring one back");
+    type_into(
+        h,
+        Role::TextInput,
+        "Worksheet file",
+        &file.display().to_string(),
+    );
+    type_into(h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
+    click(h, "Import worksheet");
+    settle(h);
+    status(h)
+}
+
 fn status(h: &Harness<'_, TandemApp>) -> (String, bool) {
     let s = h.state().state.status.as_ref().expect("status");
     (s.text.clone(), s.is_error)
@@ -607,18 +624,7 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
         .expect("couple")
         .sessions
         .len();
-    click(&mut h, "Take-home worksheets…");
-    click(&mut h, "Bring one back");
-    type_into(
-        &mut h,
-        Role::TextInput,
-        "Worksheet file",
-        &file.display().to_string(),
-    );
-    type_into(&mut h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
-    click(&mut h, "Import worksheet");
-    settle(&mut h);
-    let (text, is_error) = status(&h);
+    let (text, is_error) = bring_back(&mut h, &file);
     assert!(!is_error && text.contains("Imported"), "{text}");
     let view = h
         .state()
@@ -648,18 +654,7 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     assert_eq!(saved, session);
 
     // Importing it again is refused and shown, and nothing else changes.
-    click(&mut h, "Take-home worksheets…");
-    click(&mut h, "Bring one back");
-    type_into(
-        &mut h,
-        Role::TextInput,
-        "Worksheet file",
-        &file.display().to_string(),
-    );
-    type_into(&mut h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
-    click(&mut h, "Import worksheet");
-    settle(&mut h);
-    let (text, is_error) = status(&h);
+    let (text, is_error) = bring_back(&mut h, &file);
     assert!(is_error && text.contains("already brought back"), "{text}");
 }
 
