@@ -9,7 +9,7 @@
 use super::command::Command;
 use super::views::labelled_field;
 use crate::model::{
-    Bindings, Couple, CoupleFacts, CoupleId, IssuedWorksheet, Partner, Role, Session, TakeHomeFile,
+    Bindings, Couple, CoupleFacts, CoupleId, IssuedWorksheet, Partner, Session, TakeHomeFile,
     WorksheetFor, WorksheetId,
 };
 use crate::runner::facts::couple_facts;
@@ -355,21 +355,7 @@ impl TakeHomeDraft {
 
     /// The role bindings chosen, for the protocol's roles.
     pub fn bindings(&self, template: &Template) -> Bindings {
-        let pick = |is_b: bool| Some(if is_b { Partner::B } else { Partner::A });
-        Bindings {
-            speaker: template
-                .roles
-                .iter()
-                .any(|r| matches!(r, Role::Speaker | Role::Listener))
-                .then(|| pick(self.speaker_is_b))
-                .flatten(),
-            hurt_partner: template
-                .roles
-                .iter()
-                .any(|r| matches!(r, Role::HurtPartner | Role::DisclosingPartner))
-                .then(|| pick(self.hurt_is_b))
-                .flatten(),
-        }
+        super::views::chosen_bindings(template, self.speaker_is_b, self.hurt_is_b)
     }
 
     /// Where the worksheet file goes: a new name in the folder, never over a file.
@@ -471,21 +457,13 @@ fn issue_ui(
     });
     let template = draft.template.as_deref().and_then(|id| library.get(id));
     if let Some(template) = template {
-        let roles = |a: Role, b: Role| template.roles.iter().any(|r| *r == a || *r == b);
-        if roles(Role::HurtPartner, Role::DisclosingPartner) {
-            ui.horizontal(|ui| {
-                ui.label("Hurt partner:");
-                ui.radio_value(&mut draft.hurt_is_b, false, &couple.partner_a.name);
-                ui.radio_value(&mut draft.hurt_is_b, true, &couple.partner_b.name);
-            });
-        }
-        if roles(Role::Speaker, Role::Listener) {
-            ui.horizontal(|ui| {
-                ui.label("First speaker:");
-                ui.radio_value(&mut draft.speaker_is_b, false, &couple.partner_a.name);
-                ui.radio_value(&mut draft.speaker_is_b, true, &couple.partner_b.name);
-            });
-        }
+        super::views::role_choice_ui(
+            ui,
+            template,
+            couple,
+            &mut draft.speaker_is_b,
+            &mut draft.hurt_is_b,
+        );
     }
     ui.add_space(6.0);
     ui.label(egui::RichText::new("Who fills it in").strong());

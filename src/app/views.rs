@@ -5,6 +5,7 @@ use super::command::{Command, CoupleDraft, CoupleTab, ExportTarget};
 use super::state::{DEMO_PASSPHRASE, Forms, Open, Screen};
 use crate::model::{Bindings, Partner, Role};
 use crate::runner::locked_because;
+use crate::template::Template;
 use egui::{RichText, Ui};
 
 /// A button for a command, with its tooltip; pushes the command when clicked.
@@ -427,32 +428,14 @@ pub fn choose_template_ui(
             }
             return;
         }
-        let name = |p: Partner| view.couple.partner(p).name.clone();
-        let mut bindings = Bindings::default();
-        if t.roles.contains(&Role::Speaker) {
-            ui.horizontal(|ui| {
-                ui.label("Speaks first:");
-                ui.radio_value(&mut forms.speaker_is_b, false, name(Partner::A));
-                ui.radio_value(&mut forms.speaker_is_b, true, name(Partner::B));
-            });
-            bindings.speaker = Some(if forms.speaker_is_b {
-                Partner::B
-            } else {
-                Partner::A
-            });
-        }
-        if t.roles.contains(&Role::HurtPartner) {
-            ui.horizontal(|ui| {
-                ui.label("Hurt partner:");
-                ui.radio_value(&mut forms.hurt_is_b, false, name(Partner::A));
-                ui.radio_value(&mut forms.hurt_is_b, true, name(Partner::B));
-            });
-            bindings.hurt_partner = Some(if forms.hurt_is_b {
-                Partner::B
-            } else {
-                Partner::A
-            });
-        }
+        role_choice_ui(
+            ui,
+            t,
+            &view.couple,
+            &mut forms.speaker_is_b,
+            &mut forms.hurt_is_b,
+        );
+        let bindings = chosen_bindings(t, forms.speaker_is_b, forms.hurt_is_b);
         command_button(
             ui,
             Command::StartSession {
@@ -464,6 +447,50 @@ pub fn choose_template_ui(
             out,
         );
     });
+}
+
+/// Whether `template` binds the pair of roles `role` belongs to.
+fn has_pair(template: &Template, role: Role) -> bool {
+    template
+        .roles
+        .iter()
+        .any(|r| *r == role || *r == role.counterpart())
+}
+
+/// The bindings chosen for a protocol's roles: each pair it has goes to partner A, or to
+/// partner B where `speaker_is_b` / `hurt_is_b` says so.
+pub fn chosen_bindings(template: &Template, speaker_is_b: bool, hurt_is_b: bool) -> Bindings {
+    let pick = |is_b: bool| if is_b { Partner::B } else { Partner::A };
+    Bindings {
+        speaker: has_pair(template, Role::Speaker).then(|| pick(speaker_is_b)),
+        hurt_partner: has_pair(template, Role::HurtPartner).then(|| pick(hurt_is_b)),
+    }
+}
+
+/// The rows that choose who holds each pair of roles the protocol has (starting a session,
+/// giving out a take-home worksheet).
+pub fn role_choice_ui(
+    ui: &mut Ui,
+    template: &Template,
+    couple: &crate::model::Couple,
+    speaker_is_b: &mut bool,
+    hurt_is_b: &mut bool,
+) {
+    let name = |p: Partner| couple.partner(p).name.clone();
+    if has_pair(template, Role::Speaker) {
+        ui.horizontal(|ui| {
+            ui.label("Speaks first:");
+            ui.radio_value(speaker_is_b, false, name(Partner::A));
+            ui.radio_value(speaker_is_b, true, name(Partner::B));
+        });
+    }
+    if has_pair(template, Role::HurtPartner) {
+        ui.horizontal(|ui| {
+            ui.label("Hurt partner:");
+            ui.radio_value(hurt_is_b, false, name(Partner::A));
+            ui.radio_value(hurt_is_b, true, name(Partner::B));
+        });
+    }
 }
 
 /// The practice screen: couples on the left, the selected couple (or the editor) in the
