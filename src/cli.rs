@@ -557,12 +557,6 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
     let vault = open(root, Access::ReadOnly)?;
     let ctx = context(vault.header().practice_name.clone());
     let library = Library::builtin();
-    let load_couple = |id: uuid::Uuid| -> anyhow::Result<Couple> {
-        match vault.load(RecordKind::Couple, id)? {
-            RecordBody::Couple(c) => Ok(c),
-            _ => bail!("record {id} is not a couple"),
-        }
-    };
     match what {
         ExportCommand::Session {
             id,
@@ -573,7 +567,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             let RecordBody::Session(session) = vault.load(RecordKind::Session, id)? else {
                 bail!("record {id} is not a session");
             };
-            let couple = load_couple(session.couple.0)?;
+            let couple = load_couple(&vault, session.couple.0)?;
             let template = library.get(&session.template_id);
             let report =
                 export::session_report(document, &session, &couple, template, audience, &ctx)?;
@@ -592,7 +586,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             audience,
             output,
         } => {
-            let couple = load_couple(couple)?;
+            let couple = load_couple(&vault, couple)?;
             let scan = vault.scan()?;
             let (sessions, unreadable) = vault.couple_sessions(&scan.sessions, couple.id);
             let course = vault.course(couple.id)?;
@@ -625,7 +619,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             let RecordBody::Note(note) = vault.load(RecordKind::Note, id)? else {
                 bail!("record {id} is not a clinical note");
             };
-            let couple = load_couple(note.couple.0)?;
+            let couple = load_couple(&vault, note.couple.0)?;
             // The note exports without its session if that cannot be opened; the PDF
             // then says the session's record was not available.
             let (session, problem) = match vault.load(RecordKind::Session, note.session.0) {
@@ -655,7 +649,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             Ok(code)
         }
         ExportCommand::ProcessNotes { couple, output, .. } => {
-            let couple = load_couple(couple)?;
+            let couple = load_couple(&vault, couple)?;
             let (notes, unreadable) = vault.couple_process_notes(couple.id)?;
             if notes.is_empty() && unreadable == 0 {
                 bail!(
@@ -751,6 +745,26 @@ fn vault_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// The couple record with this id.
+fn load_couple(vault: &Vault, id: uuid::Uuid) -> anyhow::Result<Couple> {
+    match vault.load(RecordKind::Couple, id)? {
+        RecordBody::Couple(c) => Ok(c),
+        _ => bail!("record {id} is not a couple"),
+    }
+}
+
+/// A couple and every session of theirs that opens (their safety screens decide what may
+/// be given out or brought back).
+fn couple_with_sessions(
+    vault: &Vault,
+    id: uuid::Uuid,
+) -> anyhow::Result<(Couple, Vec<crate::model::Session>)> {
+    let couple = load_couple(vault, id)?;
+    let scan = vault.scan()?;
+    let (sessions, _) = vault.couple_sessions(&scan.sessions, couple.id);
+    Ok((couple, sessions))
+}
+
 /// What `tandem worksheet --take-home` was given.
 struct TakeHomeArgs {
     template_id: String,
@@ -785,15 +799,7 @@ fn issue_take_home(
     })?;
     let vault = open(root, Access::ReadWrite)?;
     let couple = match args.couple {
-        Some(id) => {
-            let couple = match vault.load(RecordKind::Couple, id)? {
-                RecordBody::Couple(c) => c,
-                _ => bail!("{id} is not a couple"),
-            };
-            let scan = vault.scan()?;
-            let (sessions, _) = vault.couple_sessions(&scan.sessions, couple.id);
-            Some((couple, sessions))
-        }
+        Some(id) => Some(couple_with_sessions(&vault, id)?),
         None => None,
     };
     let passphrase = passphrase(
@@ -835,12 +841,7 @@ fn import_take_home(
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     let vault = open(root, Access::ReadWrite)?;
-    match vault.load(RecordKind::Couple, couple.0)? {
-        RecordBody::Couple(_) => {}
-        _ => bail!("{} is not a couple", couple.0),
-    }
-    let scan = vault.scan()?;
-    let (sessions, _) = vault.couple_sessions(&scan.sessions, couple);
+    let (_, sessions) = couple_with_sessions(&vault, couple.0)?;
     let passphrase = passphrase(
         "TANDEM_WORKSHEET_PASSPHRASE",
         "The worksheet's passphrase: ",
