@@ -752,16 +752,7 @@ mod tests {
             ]),
         );
         file.filled_at = Some(at(20));
-        let session = import(
-            &t,
-            &record,
-            &file,
-            COUPLE,
-            known(),
-            SessionId(record.id.0),
-            at(22),
-        )
-        .unwrap();
+        let session = bring_back(&t, &record, &file, COUPLE, known()).unwrap();
         assert_eq!(session.take_home, Some(record.id));
         assert_eq!(session.ended_at, Some(at(20)));
         let step = session
@@ -792,16 +783,7 @@ mod tests {
                 "CANARY-HOME-DRAFT".to_string(),
             )])),
         );
-        let session = import(
-            &t,
-            &record,
-            &file,
-            COUPLE,
-            known(),
-            SessionId(record.id.0),
-            at(22),
-        )
-        .unwrap();
+        let session = bring_back(&t, &record, &file, COUPLE, known()).unwrap();
         let shows = |audience| {
             format!("{:?}", redact(&session, audience).shown).contains("CANARY-HOME-DRAFT")
         };
@@ -811,17 +793,28 @@ mod tests {
         assert!(!shows(Audience::Couple));
     }
 
-    fn refused(file: &TakeHomeFile, record: &IssuedWorksheet, t: &Template) -> TakeHomeError {
+    /// Bring `file` back into `couple`'s record as the practice does (the session's id
+    /// derived from the worksheet's).
+    fn bring_back(
+        t: &Template,
+        record: &IssuedWorksheet,
+        file: &TakeHomeFile,
+        couple: CoupleId,
+        known: Known,
+    ) -> Result<Session, TakeHomeError> {
         import(
             t,
             record,
             file,
-            COUPLE,
-            known(),
-            SessionId(record.id.0),
+            couple,
+            known,
+            record.id.session_id(),
             at(22),
         )
-        .unwrap_err()
+    }
+
+    fn refused(file: &TakeHomeFile, record: &IssuedWorksheet, t: &Template) -> TakeHomeError {
+        bring_back(t, record, file, COUPLE, known()).unwrap_err()
     }
 
     #[test]
@@ -892,23 +885,14 @@ mod tests {
         ));
         let other = CoupleId(uuid::Uuid::from_u128(2));
         assert_eq!(
-            import(
-                &t,
-                &record,
-                &file,
-                other,
-                known(),
-                SessionId(record.id.0),
-                at(22)
-            )
-            .unwrap_err(),
+            bring_back(&t, &record, &file, other, known()).unwrap_err(),
             TakeHomeError::WrongCouple
         );
         let mut done = record.clone();
         done.imported = Some(crate::model::ImportedWorksheet {
             at: at(21),
             couple: COUPLE,
-            session: SessionId(record.id.0),
+            session: record.id.session_id(),
         });
         assert!(matches!(
             refused(&file, &done, &t),
@@ -920,16 +904,7 @@ mod tests {
     fn a_worksheet_cannot_be_brought_in_once_the_couple_is_locked_again() {
         let t = template("weekly-check-in");
         let (record, file) = issued(&t, WorksheetFor::Couple, Bindings::default());
-        let error = import(
-            &t,
-            &record,
-            &file,
-            COUPLE,
-            Known::default(),
-            SessionId(record.id.0),
-            at(22),
-        )
-        .unwrap_err();
+        let error = bring_back(&t, &record, &file, COUPLE, Known::default()).unwrap_err();
         assert!(matches!(error, TakeHomeError::Locked(_)));
     }
 
@@ -1051,7 +1026,7 @@ mod carried_tests {
             &file,
             couple,
             known,
-            SessionId(record.id.0),
+            record.id.session_id(),
             at(12),
         )
         .unwrap();
