@@ -484,6 +484,16 @@ fn click<S>(h: &mut Harness<'_, S>, label: &str) {
     h.run();
 }
 
+/// The take-home dialog's fields (it must be open).
+fn dialog(h: &Harness<'_, TandemApp>) -> tandem::app::takehome::TakeHomeDraft {
+    h.state()
+        .state
+        .forms
+        .take_home
+        .clone()
+        .expect("the take-home dialog is open")
+}
+
 /// Frames until the worksheet file being written or opened on its thread is done.
 fn settle(h: &mut Harness<'_, TandemApp>) {
     for _ in 0..500 {
@@ -536,28 +546,9 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
         .clone();
     h.get_by_role_and_label(Role::RadioButton, &title).click();
     h.run();
-    assert_eq!(
-        h.state()
-            .state
-            .forms
-            .take_home
-            .as_ref()
-            .expect("dialog")
-            .template
-            .as_deref(),
-        Some("weekly-check-in")
-    );
+    assert_eq!(dialog(&h).template.as_deref(), Some("weekly-check-in"));
     // The reader is chosen every time: nothing is written before.
-    assert!(
-        h.state()
-            .state
-            .forms
-            .take_home
-            .as_ref()
-            .expect("dialog")
-            .for_whom
-            .is_none()
-    );
+    assert!(dialog(&h).for_whom.is_none());
     click(
         &mut h,
         "Daniel Reyes alone (shared items and their own private ones)",
@@ -576,16 +567,7 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     h.get_by_role_and_label(Role::TextInput, "Folder")
         .type_text(&dir.path().display().to_string());
     h.run();
-    assert_eq!(
-        h.state()
-            .state
-            .forms
-            .take_home
-            .as_ref()
-            .expect("dialog")
-            .folder,
-        dir.path().display().to_string()
-    );
+    assert_eq!(dialog(&h).folder, dir.path().display().to_string());
     click(&mut h, "Write worksheet file");
     settle(&mut h);
     let (text, is_error) = status(&h);
