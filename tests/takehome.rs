@@ -634,6 +634,31 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
         panic!("not a session")
     };
     assert_eq!(saved, session);
+    // Daniel's session note says where it came from and claims no time spent.
+    let couple = view.couple.clone();
+    let template = h.state().state.library.get("weekly-check-in").cloned();
+    let note = tandem::export::session_report(
+        tandem::export::SessionDocument::Note,
+        &saved,
+        &couple,
+        template.as_ref(),
+        tandem::model::Audience::Partner(Partner::B),
+        &tandem::export::Context {
+            practice: "Test practice".into(),
+            now: chrono::Utc::now(),
+            zone: tandem::export::Zone::Local,
+        },
+    )
+    .expect("a note")
+    .plain_text();
+    assert!(
+        note.contains("Filled in at home as a take-home worksheet"),
+        "{note}"
+    );
+    assert!(note.contains(CANARY));
+    assert!(note.contains("filled in at home by"), "{note}");
+    assert!(!note.contains(" min"), "no time spent is claimed: {note}");
+    assert!(saved.steps.iter().all(|s| s.active_secs == 0));
 
     // Importing it again is refused and shown, and nothing else changes.
     let (text, is_error) = bring_back(&mut h, &file);

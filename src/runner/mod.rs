@@ -557,9 +557,19 @@ impl Runner {
         Ok(())
     }
 
-    /// Mark the session as made from a take-home worksheet.
-    pub fn mark_take_home(&mut self, id: crate::model::WorksheetId) {
+    /// Mark the session as made from a take-home worksheet, once it has ended: nothing
+    /// was timed at home, and a step nobody filled in was not reached (it was only
+    /// entered because a session starts on its first step).
+    pub fn finish_take_home(&mut self, id: crate::model::WorksheetId) {
         self.session.take_home = Some(id);
+        for record in &mut self.session.steps {
+            record.active_secs = 0;
+            record.visit_started_at = None;
+            if !record.data.has_entries() {
+                record.status = StepStatus::Pending;
+                record.first_entered_at = None;
+            }
+        }
     }
 
     fn set_visibility(&mut self, visibility: Visibility) -> Result<(), RunError> {

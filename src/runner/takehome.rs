@@ -559,10 +559,10 @@ pub fn import(
                 .map_err(|e| tampered(step, &e.to_string()))?;
         }
     }
-    runner.mark_take_home(issued.id);
     runner
         .apply(Action::End, filled_at)
         .map_err(|e| TakeHomeError::Template(e.to_string()))?;
+    runner.finish_take_home(issued.id);
     Ok(runner.into_session())
 }
 
@@ -755,6 +755,13 @@ mod tests {
         let session = bring_back(&t, &record, &file, COUPLE, known()).unwrap();
         assert_eq!(session.take_home, Some(record.id));
         assert_eq!(session.ended_at, Some(at(20)));
+        assert!(
+            session.steps.iter().all(|s| s.active_secs == 0),
+            "time at home is not measured"
+        );
+        let intro = session.steps.iter().find(|s| s.step_id == "intro").unwrap();
+        assert_eq!(intro.status, StepStatus::Pending, "nothing filled in there");
+        assert_eq!(intro.first_entered_at, None);
         let step = session
             .steps
             .iter()

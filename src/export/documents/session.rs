@@ -182,6 +182,14 @@ impl Doc<'_> {
             ("Date".into(), self.ctx.date(session.started_at)),
         ];
         let time = match session.ended_at {
+            // A take-home worksheet was not timed: say when it went out and came back.
+            Some(end) if session.take_home.is_some() => format!(
+                "given out {} {}; filled in at home by {} {}",
+                self.ctx.date(session.started_at),
+                self.ctx.time(session.started_at),
+                self.ctx.date(end),
+                self.ctx.time(end)
+            ),
             Some(end) => format!(
                 "{} to {} ({})",
                 self.ctx.time(session.started_at),
@@ -243,7 +251,7 @@ impl Doc<'_> {
             let (status, time) = match shown {
                 Shown::Step(r) => (
                     status_label(r.status).to_string(),
-                    if r.first_entered_at.is_some() {
+                    if r.first_entered_at.is_some() && self.session().take_home.is_none() {
                         duration(r.active_secs)
                     } else {
                         String::new()
@@ -277,7 +285,9 @@ impl Doc<'_> {
             let mut section =
                 Section::new(self.title_of(&record.step_id, record.pass, record.roles));
             let mut status = status_label(record.status).to_string();
-            if let Some(first) = record.first_entered_at {
+            if self.session().take_home.is_some() && record.first_entered_at.is_some() {
+                status.push_str(" · filled in at home");
+            } else if let Some(first) = record.first_entered_at {
                 status = format!(
                     "{status} · {} · from {}",
                     duration(record.active_secs),
@@ -304,6 +314,12 @@ impl Doc<'_> {
             .filter(|r| r.status == StepStatus::Skipped)
             .count();
         let mut steps = format!("{done} of {} steps shown here done", shown.len());
+        if self.session().take_home.is_some() {
+            lines.push(
+                "Filled in at home as a take-home worksheet and brought back; time spent was not measured."
+                    .to_string(),
+            );
+        }
         if skipped > 0 {
             steps.push_str(&format!(", {skipped} skipped"));
         }
