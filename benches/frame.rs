@@ -5,6 +5,7 @@
 //! Run: `cargo bench --bench frame`. Results go in BENCHMARKS.md by hand.
 
 use chrono::Utc;
+use tandem::app::command::{PracticeCommand, SessionCommand};
 use tandem::app::{AppConfig, AppState, Screen, TandemApp};
 use tandem::model::{COUPLE_FORMAT, Couple, CoupleId, MirrorOutcome, PartnerInfo};
 use tandem::runner::Action;
@@ -73,9 +74,10 @@ fn main() {
     // A practice of 1,000 couples, one selected with its sessions on the page.
     let mut app = demo_app();
     {
-        let open = app.state.open.as_mut().expect("demo vault is open");
+        let practice = app.state.practice.as_mut().expect("demo vault is open");
+        let now = Utc::now();
         for n in 0..1000 {
-            open.couples.push(Couple {
+            let couple = Couple {
                 format: COUPLE_FORMAT,
                 id: CoupleId(uuid::Uuid::now_v7()),
                 code: format!("P-{n:04}"),
@@ -89,34 +91,42 @@ fn main() {
                 },
                 created_on: Utc::now().date_naive(),
                 archived: false,
-            });
+            };
+            practice
+                .save(tandem::vault::RecordBody::Couple(couple), now)
+                .expect("queued");
         }
-        assert_eq!(open.couples.len(), 1004);
+        practice.flush_saves(std::time::Duration::from_secs(60));
+        assert_eq!(practice.lists().couples.len(), 1004);
     }
-    let first = app.state.open.as_ref().expect("open").couples[0].id;
+    let first = app.state.practice.as_ref().expect("open").lists().couples[0].id;
     app.state
-        .apply(tandem::app::Command::SelectCouple(Some(first)), Utc::now())
+        .apply(
+            PracticeCommand::SelectCouple(Some(first)).into(),
+            Utc::now(),
+        )
         .expect("select");
     assert_eq!(app.state.screen, Screen::Practice);
     results.push((
         "practice: 1,004 couples, one couple's page",
-        measure(|ui| app.frame_ui(ui)),
+        measure(|ui| app.frame_ui(ui, Utc::now())),
     ));
 
     // A session whose paraphrase loop has 200 recorded attempts.
     let mut app = demo_app();
-    let couple = app.state.open.as_ref().expect("open").couples[0].id;
+    let couple = app.state.practice.as_ref().expect("open").lists().couples[0].id;
     let now = Utc::now();
     app.state
         .apply(
-            tandem::app::Command::StartSession {
+            SessionCommand::Start {
                 couple,
                 template_id: "intentional-dialogue".into(),
                 bindings: tandem::model::Bindings {
                     speaker: Some(tandem::model::Partner::A),
                     hurt_partner: None,
                 },
-            },
+            }
+            .into(),
             now,
         )
         .expect("start");
@@ -158,7 +168,7 @@ fn main() {
     }
     results.push((
         "session: paraphrase loop with 200 attempts",
-        measure(|ui| app.frame_ui(ui)),
+        measure(|ui| app.frame_ui(ui, Utc::now())),
     ));
 
     let reference = results[0].1.0;

@@ -1,12 +1,14 @@
 //! The command line: argument definitions and the commands they run. The edge of the
-//! program, so errors here are `anyhow`, and this is where the clock is read.
+//! program, so errors here are `anyhow`, and this is where the clock is read. Every
+//! audited operation goes through `practice::Practice`, as the app's do; the windows
+//! (the app, `tandem fill`) are opened by `main`, so this imports nothing from `app`.
 
 use crate::export::{self, SessionDocument};
-use crate::model::{Audience, Couple, CoupleId};
+use crate::model::{Audience, Couple, CoupleId, SessionId};
+use crate::practice::{OpenRequest, Practice, Want};
 use crate::template::Library;
-use crate::vault::audit::AuditAction;
 use crate::vault::crypto::PINNED_LOG_N;
-use crate::vault::{Access, Protection, RecordBody, RecordKind, Vault, VaultError};
+use crate::vault::{Protection, RecordBody, RecordKind, Vault, VaultError};
 use anyhow::{Context as _, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -285,54 +287,81 @@ pub enum TemplatesCommand {
     },
 }
 
-/// Run the parsed command line. Returns the process exit code.
-pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
+/// What the command line leaves to `main`: an exit code, or a window to open.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Done: exit with this code.
+    Exit(i32),
+    /// Open the app on this vault folder (or the platform's default), or on the demo.
+    App { vault: Option<PathBuf>, demo: bool },
+    /// Open the `tandem fill` window on a worksheet file.
+    Fill {
+        file: PathBuf,
+        passphrase: Option<SecretString>,
+        log_n: u8,
+    },
+}
+
+/// Run the parsed command line.
+pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let root = cli.vault.clone();
     match cli.command {
-        None => {
-            let config = crate::app::AppConfig {
-                vault_root: root,
-                demo: cli.demo,
-                ..Default::default()
-            };
-            crate::app::run(config)
-                .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
-            Ok(0)
+        None => Ok(Outcome::App {
+            vault: root,
+            demo: cli.demo,
+        }),
+        Some(Command::Fill { file, kdf_log_n }) => {
+            if !file.is_file() {
+                bail!("no worksheet file at {}", file.display());
+            }
+            Ok(Outcome::Fill {
+                file,
+                passphrase: std::env::var("TANDEM_WORKSHEET_PASSPHRASE")
+                    .ok()
+                    .map(SecretString::from),
+                log_n: kdf_log_n,
+            })
         }
-        Some(Command::Templates { command }) => match command {
+        Some(command) => run_command(root, command, out).map(Outcome::Exit),
+    }
+}
+
+/// Run a command that opens no window. Returns the process exit code.
+fn run_command(
+    root: Option<PathBuf>,
+    command: Command,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    match command {
+        Command::Fill { .. } => bail!("tandem fill opens a window"),
+        Command::Templates { command } => match command {
             TemplatesCommand::Check { dir } => check(&load(dir)?, out),
             TemplatesCommand::List { dir } => list_templates(&load(dir)?, out),
         },
-        Some(Command::Init {
+        Command::Init {
             demo,
             insecure_plaintext,
             kdf_log_n,
-        }) => init(&vault_root(root)?, demo, insecure_plaintext, kdf_log_n, out),
-        Some(Command::List { what }) => {
+        } => init(&vault_root(root)?, demo, insecure_plaintext, kdf_log_n, out),
+        Command::List { what } => {
             // Read-write keeps the derived index fresh; another open Tandem holds the
             // lock, so fall back to read-only then.
-            let vault = match open(root.clone(), Access::ReadWrite) {
-                Err(e) if matches!(e.downcast_ref::<VaultError>(), Some(VaultError::InUse)) => {
-                    open(root, Access::ReadOnly)?
-                }
-                other => other?,
-            };
-            list(&vault, what, out)
+            let practice = open(root, Want::ReadWriteOrReadOnly, true)?;
+            list(&practice, what, out)
         }
-        Some(Command::Import { file }) => import(&open(root, Access::ReadWrite)?, &file, out),
-        Some(Command::Dump { kind, id }) => {
+        Command::Import { file } => import(&mut open(root, Want::ReadWrite, false)?, &file, out),
+        Command::Dump { kind, id } => {
             let kind = RecordKind::from_name(&kind)
                 .with_context(|| format!("unknown record kind {kind:?}: use couple or session"))?;
-            let vault = open(root, Access::ReadOnly)?;
-            let body = vault.load(kind, id)?;
-            audit(&vault, AuditAction::Open, id, kind.name())?;
+            let practice = open(root, Want::ReadOnly, false)?;
+            let body = practice.open_record(kind, id, Utc::now())?;
             writeln!(out, "{}", pretty(&body)?)?;
             Ok(0)
         }
-        Some(Command::Verify) => verify(&open(root, Access::ReadWrite)?, out),
-        Some(Command::Audit) => {
-            let vault = open(root, Access::ReadOnly)?;
-            for e in crate::vault::audit::entries(vault.root())? {
+        Command::Verify => verify(open(root, Want::ReadWrite, false)?.vault(), out),
+        Command::Audit => {
+            let practice = open(root, Want::ReadOnly, false)?;
+            for e in crate::vault::audit::entries(practice.vault().root())? {
                 writeln!(
                     out,
                     "{:>6}  {}  {:<12} {:<20} {:<36}  {}",
@@ -346,14 +375,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        Some(Command::Backup { output, kdf_log_n }) => {
-            let vault = open(root, Access::ReadOnly)?;
+        Command::Backup { output, kdf_log_n } => {
+            let practice = open(root, Want::ReadOnly, false)?;
             let passphrase = passphrase(
                 "TANDEM_PASSPHRASE",
                 "Backup passphrase (the vault's): ",
                 false,
             )?;
-            let report = crate::vault::backup::backup(&vault, &output, &passphrase, kdf_log_n)?;
+            let report =
+                crate::vault::backup::backup(practice.vault(), &output, &passphrase, kdf_log_n)?;
             writeln!(
                 out,
                 "backed up {} files ({} bytes) to {}",
@@ -363,7 +393,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             )?;
             Ok(0)
         }
-        Some(Command::Restore { file }) => {
+        Command::Restore { file } => {
             let target = root.context("restore needs the new vault folder: --vault NEWDIR")?;
             let passphrase = passphrase("TANDEM_PASSPHRASE", "Backup passphrase: ", false)?;
             let verified = crate::vault::backup::restore(&file, &target, &passphrase)?;
@@ -378,16 +408,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             }
             Ok(if verified.problems.is_empty() { 0 } else { 1 })
         }
-        Some(Command::Passphrase { kdf_log_n }) => {
-            let root = vault_root(root)?;
+        Command::Passphrase { kdf_log_n } => {
             let old = passphrase("TANDEM_PASSPHRASE", "Current passphrase: ", false)?;
-            let vault = Vault::open(&root, Some(&old), Access::ReadWrite)?;
+            let practice = open_with(root, Some(old.clone()), Want::ReadWrite, false)?;
             let new = passphrase("TANDEM_NEW_PASSPHRASE", "New passphrase: ", true)?;
-            vault.change_passphrase(&old, &new, kdf_log_n)?;
+            practice.change_passphrase(&old, &new, kdf_log_n, Utc::now())?;
             writeln!(out, "passphrase changed")?;
             Ok(0)
         }
-        Some(Command::Settings {
+        Command::Settings {
             auto_lock_mins,
             practice_name,
             note_style,
@@ -395,50 +424,54 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             rescreen_days,
             resources,
             clear_resources,
-        }) => {
-            let mut vault = open(root, Access::ReadWrite)?;
+        } => {
+            let mut practice = open(root, Want::ReadWrite, false)?;
+            let now = Utc::now();
             if rescreen_days.is_some() || !resources.is_empty() || clear_resources {
-                let days = rescreen_days.unwrap_or(vault.header().rescreen_days);
+                let header = practice.vault().header();
+                let days = rescreen_days.unwrap_or(header.rescreen_days);
                 let list = if clear_resources {
                     Vec::new()
                 } else if resources.is_empty() {
-                    vault.header().safety_resources.clone()
+                    header.safety_resources.clone()
                 } else {
                     resources
                 };
-                vault.set_safety_settings(days, &list)?;
+                practice.set_safety_settings(days, &list, now)?;
             }
             if let Some(mins) = auto_lock_mins {
-                vault.set_auto_lock_mins(mins)?;
+                practice.set_auto_lock_mins(mins, now)?;
             }
             if let Some(name) = practice_name {
-                vault.set_practice_name(&name)?;
+                practice.set_practice_name(&name, now)?;
             }
             if note_style.is_some() || clinician_name.is_some() {
-                let style = note_style.unwrap_or(vault.header().note_style);
-                let name = clinician_name.unwrap_or_else(|| vault.header().clinician_name.clone());
-                vault.set_note_defaults(style, &name)?;
+                let header = practice.vault().header();
+                let style = note_style.unwrap_or(header.note_style);
+                let name = clinician_name.unwrap_or_else(|| header.clinician_name.clone());
+                practice.set_note_defaults(style, &name, now)?;
             }
-            writeln!(out, "notes drafted as {}", vault.header().note_style.name())?;
-            writeln!(out, "notes signed by {:?}", vault.header().clinician_name)?;
+            let header = practice.vault().header();
+            writeln!(out, "notes drafted as {}", header.note_style.name())?;
+            writeln!(out, "notes signed by {:?}", header.clinician_name)?;
             writeln!(
                 out,
                 "auto-lock after {} idle minutes",
-                vault.header().auto_lock_mins
+                header.auto_lock_mins
             )?;
-            writeln!(out, "practice name: {:?}", vault.header().practice_name)?;
+            writeln!(out, "practice name: {:?}", header.practice_name)?;
             writeln!(
                 out,
                 "re-screen {} days after the latest safety screens",
-                vault.header().rescreen_days
+                header.rescreen_days
             )?;
-            for resource in &vault.header().safety_resources {
+            for resource in &header.safety_resources {
                 writeln!(out, "safety resource: {resource}")?;
             }
             Ok(0)
         }
-        Some(Command::Export { what }) => export(root, what, out),
-        Some(Command::Worksheet {
+        Command::Export { what } => export(root, what, out),
+        Command::Worksheet {
             template_id,
             audience,
             output,
@@ -449,7 +482,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             templates,
             kdf_log_n,
             ..
-        }) => issue_take_home(
+        } => issue_take_home(
             root,
             TakeHomeArgs {
                 template_id,
@@ -463,32 +496,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             },
             out,
         ),
-        Some(Command::Fill { file, kdf_log_n }) => {
-            if !file.is_file() {
-                bail!("no worksheet file at {}", file.display());
-            }
-            let passphrase = std::env::var("TANDEM_WORKSHEET_PASSPHRASE")
-                .ok()
-                .map(SecretString::from);
-            crate::app::fill::run_fill(crate::app::fill::FillConfig {
-                path: file,
-                passphrase,
-                log_n: kdf_log_n,
-            })
-            .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
-            Ok(0)
-        }
-        Some(Command::ImportWorksheet { file, couple }) => {
+        Command::ImportWorksheet { file, couple } => {
             import_take_home(root, &file, CoupleId(couple), out)
         }
-        Some(Command::Worksheet {
+        Command::Worksheet {
             template_id,
             audience,
             output,
             practice,
             templates,
             ..
-        }) => {
+        } => {
             let library = load(templates)?;
             let template = library.get(&template_id).with_context(|| {
                 format!("no protocol {template_id:?}: see `tandem templates list`")
@@ -502,31 +520,42 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
                     .unwrap_or_default(),
             };
             let report = export::blank_worksheet(template, audience, &context(practice));
-            write_pdf(&report, &output, out)
+            let written = crate::practice::export::write_pdf(&report, &output, &mut |_| {})?;
+            report_written(&report, &written, out)
         }
-        Some(Command::Search { query, couple }) => {
-            let vault = open(root, Access::ReadOnly)?;
-            // Every record is read to search it: logged, by kind of access only (never the
-            // query, which may be a name).
-            vault
-                .audit(AuditAction::Open, couple, "search", Utc::now())
-                .context("the audit log could not be written")?;
-            search(&vault, &query.join(" "), couple.map(CoupleId), out)
+        Command::Search { query, couple } => {
+            // Read-write when it can, to keep the search index for next time.
+            let mut practice = open(root, Want::ReadWriteOrReadOnly, false)?;
+            search(&mut practice, &query.join(" "), couple.map(CoupleId), out)
         }
-        Some(Command::Demo { generate, seed }) => {
-            let vault = open(root, Access::ReadWrite)?;
+        Command::Demo { generate, seed } => {
+            let mut practice = open(root, Want::ReadWrite, false)?;
             let library = Library::builtin();
             let now = Utc::now();
             let mut count = 0;
             for body in crate::demo::generate(&library, generate, seed, now) {
-                vault.save(&body, now)?;
+                practice.save(body, now)?;
                 count += 1;
+            }
+            let failed: Vec<String> = practice
+                .flush_saves(std::time::Duration::from_secs(600))
+                .into_iter()
+                .filter_map(|o| match o {
+                    crate::vault::saver::SaveOutcome::Failed { error, .. } => Some(error),
+                    crate::vault::saver::SaveOutcome::Saved { .. } => None,
+                })
+                .collect();
+            if let Some(first) = failed.first() {
+                bail!(
+                    "{} of {count} records were not saved: {first}",
+                    failed.len()
+                );
             }
             writeln!(out, "added {count} records ({generate} sessions requested)")?;
             Ok(0)
         }
-        Some(Command::StressSave { seed }) => {
-            stress_save(&open(root, Access::ReadWrite)?, seed, out)
+        Command::StressSave { seed } => {
+            stress_save(&mut open(root, Want::ReadWrite, false)?, seed, out)
         }
     }
 }
@@ -534,10 +563,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
 /// What every export needs: the practice, the clock and the local time zone (read here,
 /// at the edge).
 fn context(practice: String) -> export::Context {
-    let now = Utc::now();
     export::Context {
         practice,
-        now,
+        now: Utc::now(),
         zone: export::Zone::Local,
     }
 }
@@ -554,9 +582,9 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
              explicit request: add --include-process-notes to export them"
         );
     }
-    let vault = open(root, Access::ReadOnly)?;
-    let ctx = context(vault.header().practice_name.clone());
-    let library = Library::builtin();
+    let needs_lists = matches!(what, ExportCommand::Progress { .. });
+    let practice = open(root, Want::ReadOnly, needs_lists)?;
+    let ctx = practice.export_context(Utc::now());
     match what {
         ExportCommand::Session {
             id,
@@ -564,48 +592,22 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             document,
             output,
         } => {
-            let RecordBody::Session(session) = vault.load(RecordKind::Session, id)? else {
-                bail!("record {id} is not a session");
-            };
-            let couple = load_couple(&vault, session.couple.0)?;
-            let template = library.get(&session.template_id);
-            let report =
-                export::session_report(document, &session, &couple, template, audience, &ctx)?;
-            let code = write_pdf(&report, &output, out)?;
-            audit(
-                &vault,
-                AuditAction::Export,
-                id,
-                &format!("{} for {}", document.name(), audience.reader()),
-            )
-            .with_context(|| format!("{} was written but", output.display()))?;
-            Ok(code)
+            let session = practice.load_session(SessionId(id))?;
+            let couple = practice.load_couple(session.couple)?;
+            let prepared = practice.export_session(&session, &couple, document, audience, &ctx)?;
+            write_prepared(&prepared, &output, out)
         }
         ExportCommand::Progress {
             couple,
             audience,
             output,
         } => {
-            let couple = load_couple(&vault, couple)?;
-            let scan = vault.scan()?;
-            let (sessions, unreadable) = vault.couple_sessions(&scan.sessions, couple.id);
-            let course = vault.course(couple.id)?;
-            let report = export::progress_report_with_course(
-                &couple,
-                &sessions,
-                Some(&course),
-                &library,
-                audience,
-                &ctx,
-            );
-            let code = write_pdf(&report, &output, out)?;
-            audit(
-                &vault,
-                AuditAction::Export,
-                couple.id.0,
-                &format!("progress report for {}", audience.reader()),
-            )
-            .with_context(|| format!("{} was written but", output.display()))?;
+            let couple = practice.load_couple(CoupleId(couple))?;
+            let (sessions, unreadable) = practice.couple_sessions(couple.id);
+            let course = practice.vault().course(couple.id)?;
+            let prepared =
+                practice.export_progress(&couple, &sessions, Some(&course), audience, &ctx)?;
+            let code = write_prepared(&prepared, &output, out)?;
             if unreadable > 0 {
                 writeln!(
                     out,
@@ -616,28 +618,21 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             Ok(code)
         }
         ExportCommand::Note { id, output } => {
-            let RecordBody::Note(note) = vault.load(RecordKind::Note, id)? else {
+            let RecordBody::Note(note) = practice.vault().load(RecordKind::Note, id)? else {
                 bail!("record {id} is not a clinical note");
             };
-            let couple = load_couple(&vault, note.couple.0)?;
+            let couple = practice.load_couple(note.couple)?;
             // The note exports without its session if that cannot be opened; the PDF
             // then says the session's record was not available.
-            let (session, problem) = match vault.load(RecordKind::Session, note.session.0) {
-                Ok(RecordBody::Session(s)) => (Some(s), None),
-                Ok(_) => (None, Some("is not a session".to_string())),
-                Err(VaultError::NotFound { .. }) => (None, Some("is not in this vault".into())),
-                Err(e) => (None, Some(format!("could not be opened: {e}"))),
-            };
-            let report = export::clinical_note_report(&note, session.as_ref(), &couple, &ctx);
-            let code = write_audited_pdf(
-                &vault,
-                &report,
-                &output,
-                AuditAction::Export,
-                note.id.0,
-                "clinical note for the clinician",
-                out,
-            )?;
+            let (session, problem) =
+                match practice.vault().load(RecordKind::Session, note.session.0) {
+                    Ok(RecordBody::Session(s)) => (Some(s), None),
+                    Ok(_) => (None, Some("is not a session".to_string())),
+                    Err(VaultError::NotFound { .. }) => (None, Some("is not in this vault".into())),
+                    Err(e) => (None, Some(format!("could not be opened: {e}"))),
+                };
+            let prepared = practice.export_note(&note, session.as_ref(), &couple, &ctx)?;
+            let code = write_prepared(&prepared, &output, out)?;
             if let Some(problem) = problem {
                 writeln!(
                     out,
@@ -649,24 +644,16 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             Ok(code)
         }
         ExportCommand::ProcessNotes { couple, output, .. } => {
-            let couple = load_couple(&vault, couple)?;
-            let (notes, unreadable) = vault.couple_process_notes(couple.id)?;
+            let couple = practice.load_couple(CoupleId(couple))?;
+            let (notes, unreadable) = practice.couple_process_notes(&couple)?;
             if notes.is_empty() && unreadable == 0 {
                 bail!(
                     "couple {} has no process notes; nothing was written",
                     couple.code
                 );
             }
-            let report = export::process_notes_report(&couple, &notes, &ctx);
-            let code = write_audited_pdf(
-                &vault,
-                &report,
-                &output,
-                AuditAction::ExportProcessNotes,
-                couple.id.0,
-                "process notes",
-                out,
-            )?;
+            let prepared = practice.export_process_notes(&couple, &notes, &ctx)?;
+            let code = write_prepared(&prepared, &output, out)?;
             if unreadable > 0 {
                 writeln!(
                     out,
@@ -679,61 +666,35 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
     }
 }
 
-/// Render, log in the audit log, then write. The entry goes in before the file is
-/// written, so a PDF of clinical records never reaches the disk without its entry: if the
-/// entry cannot be written, nothing is exported. If writing the file then fails, the log
-/// holds an entry for an export that did not complete (the safe side of the two), and the
-/// error says so.
-fn write_audited_pdf(
-    vault: &Vault,
-    report: &export::Report,
+/// Write a document the practice built and logged. The entry went in before the file is
+/// written, so a PDF of clinical records never reaches the disk without its entry; if the
+/// file then cannot be written, the log holds an entry for an export that did not
+/// complete (the safe side of the two), and the error says so.
+fn write_prepared(
+    prepared: &crate::practice::export::PreparedExport,
     output: &Path,
-    action: AuditAction,
-    record: uuid::Uuid,
-    detail: &str,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let (bytes, pages) = render_pdf(report)?;
-    vault
-        .audit(action, Some(record), detail, Utc::now())
-        .context("nothing was exported: the audit log could not be written")?;
-    crate::vault::exports::write_export(output, &bytes).context(
+    let written = prepared.write(output).context(
         "the export is in the audit log, but the file could not be written; nothing was exported",
     )?;
-    report_written(report, output, pages, bytes.len(), out)
-}
-
-/// A report as PDF bytes, and how many pages it has.
-fn render_pdf(report: &export::Report) -> anyhow::Result<(Vec<u8>, usize)> {
-    let mut pages = 0;
-    let bytes = export::render(report, &mut |p| {
-        if let export::Progress::Writing { of, .. } = p {
-            pages = of;
-        }
-    })?;
-    Ok((bytes, pages))
+    report_written(&prepared.report, &written, out)
 }
 
 fn report_written(
     report: &export::Report,
-    output: &Path,
-    pages: usize,
-    len: usize,
+    written: &crate::practice::export::Written,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     writeln!(
         out,
-        "wrote {} ({pages} pages, {len} bytes) for {}",
-        output.display(),
+        "wrote {} ({} pages, {} bytes) for {}",
+        written.path.display(),
+        written.pages,
+        written.bytes,
         report.audience.reader()
     )?;
     Ok(0)
-}
-
-fn write_pdf(report: &export::Report, output: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let (bytes, pages) = render_pdf(report)?;
-    crate::vault::exports::write_export(output, &bytes)?;
-    report_written(report, output, pages, bytes.len(), out)
 }
 
 fn vault_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -745,23 +706,14 @@ fn vault_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
-/// The couple record with this id.
-fn load_couple(vault: &Vault, id: uuid::Uuid) -> anyhow::Result<Couple> {
-    match vault.load(RecordKind::Couple, id)? {
-        RecordBody::Couple(c) => Ok(c),
-        _ => bail!("record {id} is not a couple"),
-    }
-}
-
 /// A couple and every session of theirs that opens (their safety screens decide what may
 /// be given out or brought back).
 fn couple_with_sessions(
-    vault: &Vault,
-    id: uuid::Uuid,
+    practice: &Practice,
+    id: CoupleId,
 ) -> anyhow::Result<(Couple, Vec<crate::model::Session>)> {
-    let couple = load_couple(vault, id)?;
-    let scan = vault.scan()?;
-    let (sessions, _) = vault.couple_sessions(&scan.sessions, couple.id);
+    let couple = practice.load_couple(id)?;
+    let (sessions, _) = practice.couple_sessions(couple.id);
     Ok((couple, sessions))
 }
 
@@ -797,9 +749,9 @@ fn issue_take_home(
             args.template_id
         )
     })?;
-    let vault = open(root, Access::ReadWrite)?;
+    let mut practice = open(root, Want::ReadWrite, args.couple.is_some())?;
     let couple = match args.couple {
-        Some(id) => Some(couple_with_sessions(&vault, id)?),
+        Some(id) => Some(couple_with_sessions(&practice, CoupleId(id))?),
         None => None,
     };
     let passphrase = passphrase(
@@ -807,9 +759,8 @@ fn issue_take_home(
         "Passphrase for the couple (tell it to them in person): ",
         true,
     )?;
-    let issued = crate::app::takehome::issue_worksheet(
-        &vault,
-        crate::app::takehome::IssueRequest {
+    let issued = practice.issue_worksheet(
+        &crate::practice::takehome::IssueRequest {
             template,
             for_whom,
             bindings: crate::model::Bindings {
@@ -818,9 +769,9 @@ fn issue_take_home(
             },
             couple: couple.as_ref().map(|(c, s)| (c, s.as_slice())),
             passphrase: &passphrase,
-            path: &args.output,
-            log_n: args.kdf_log_n,
         },
+        &args.output,
+        args.kdf_log_n,
         Utc::now(),
     )?;
     writeln!(
@@ -840,21 +791,14 @@ fn import_take_home(
     couple: CoupleId,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let vault = open(root, Access::ReadWrite)?;
-    let (_, sessions) = couple_with_sessions(&vault, couple.0)?;
+    let mut practice = open(root, Want::ReadWrite, true)?;
+    let (_, sessions) = couple_with_sessions(&practice, couple)?;
     let passphrase = passphrase(
         "TANDEM_WORKSHEET_PASSPHRASE",
         "The worksheet's passphrase: ",
         false,
     )?;
-    let session = crate::app::takehome::import_worksheet(
-        &vault,
-        file,
-        &passphrase,
-        couple,
-        &sessions,
-        Utc::now(),
-    )?;
+    let session = practice.import_worksheet(file, &passphrase, couple, &sessions, Utc::now())?;
     writeln!(
         out,
         "imported the {} worksheet as session {}",
@@ -882,7 +826,9 @@ fn passphrase(env: &str, prompt: &str, confirm: bool) -> anyhow::Result<SecretSt
     Ok(SecretString::from(first))
 }
 
-fn open(root: Option<PathBuf>, access: Access) -> anyhow::Result<Vault> {
+/// Open the practice with the vault passphrase (from TANDEM_PASSPHRASE or a prompt);
+/// the unlock is logged, and a vault whose unlock cannot be logged stays closed.
+fn open(root: Option<PathBuf>, want: Want, lists: bool) -> anyhow::Result<Practice> {
     let root = vault_root(root)?;
     let header = crate::vault::read_header(&root)?;
     let secret = if header.encryption == crate::vault::Encryption::Age {
@@ -894,38 +840,25 @@ fn open(root: Option<PathBuf>, access: Access) -> anyhow::Result<Vault> {
     } else {
         None
     };
-    let now = Utc::now();
-    match Vault::open(&root, secret.as_ref(), access) {
-        Ok(vault) => {
-            vault
-                .audit(AuditAction::Unlock, None, "command line", now)
-                .context("the audit log could not be written, so the vault stays closed")?;
-            Ok(vault)
-        }
-        Err(VaultError::WrongPassphrase) => {
-            // Best effort: a wrong passphrase is refused whether or not it is logged.
-            let _ = crate::vault::audit::record_unlock_failure(
-                &root,
-                &crate::vault::audit::current_actor(),
-                now,
-            );
-            Err(VaultError::WrongPassphrase.into())
-        }
-        Err(e) => Err(e.into()),
-    }
+    open_with(Some(root), secret, want, lists)
 }
 
-/// Log that a record was opened or exported; a command whose access cannot be logged
-/// fails.
-fn audit(
-    vault: &Vault,
-    action: AuditAction,
-    record: uuid::Uuid,
-    detail: &str,
-) -> anyhow::Result<()> {
-    vault
-        .audit(action, Some(record), detail, Utc::now())
-        .context("the audit log could not be written")
+fn open_with(
+    root: Option<PathBuf>,
+    passphrase: Option<SecretString>,
+    want: Want,
+    lists: bool,
+) -> anyhow::Result<Practice> {
+    Ok(Practice::open(
+        OpenRequest {
+            root: vault_root(root)?,
+            passphrase,
+            want,
+            origin: "command line",
+            lists,
+        },
+        Utc::now(),
+    )?)
 }
 
 fn init(
@@ -961,8 +894,8 @@ fn init(
     Ok(0)
 }
 
-fn list(vault: &Vault, what: ListWhat, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let scan = vault.scan()?;
+fn list(practice: &Practice, what: ListWhat, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let scan = practice.lists();
     match what {
         ListWhat::Couples => {
             for c in &scan.couples {
@@ -976,11 +909,7 @@ fn list(vault: &Vault, what: ListWhat, out: &mut dyn Write) -> anyhow::Result<i3
         }
         ListWhat::Sessions => {
             for s in &scan.sessions {
-                let code = scan
-                    .couples
-                    .iter()
-                    .find(|c| c.id == s.couple)
-                    .map_or("?", |c| c.code.as_str());
+                let code = scan.couple(s.couple).map_or("?", |c| c.code.as_str());
                 writeln!(
                     out,
                     "{}  {code}  {}  {}/{} steps done  {}",
@@ -995,15 +924,9 @@ fn list(vault: &Vault, what: ListWhat, out: &mut dyn Write) -> anyhow::Result<i3
         ListWhat::Notes => {
             let mut lines = Vec::new();
             for n in &scan.notes {
-                let code = scan
-                    .couples
-                    .iter()
-                    .find(|c| c.id == n.couple)
-                    .map_or("?", |c| c.code.as_str());
+                let code = scan.couple(n.couple).map_or("?", |c| c.code.as_str());
                 let date = scan
-                    .sessions
-                    .iter()
-                    .find(|s| s.id == n.session)
+                    .session(n.session)
                     .map_or("????-??-??".to_string(), |s| {
                         s.started_at.format("%Y-%m-%d").to_string()
                     });
@@ -1049,47 +972,16 @@ fn describe(e: &ron::error::SpannedError) -> String {
     format!("{}:{}: {what}", e.span.start.line, e.span.start.col)
 }
 
-fn import(vault: &Vault, file: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let meta =
-        std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
-    if meta.len() > crate::vault::MAX_RECORD_BYTES {
-        bail!("{} is larger than a record may be", file.display());
-    }
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+fn import(practice: &mut Practice, file: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let text = crate::vault::read_record_file(file)?;
     let body: RecordBody =
         ron::from_str(&text).map_err(|e| anyhow::anyhow!("{}:{}", file.display(), describe(&e)))?;
     body.check_format()
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let (kind, id) = (body.kind(), body.id());
-    match vault.load(kind, id) {
-        Err(VaultError::NotFound { .. }) => {}
-        Ok(_) => bail!(
-            "a {} record with id {id} already exists; import never overwrites",
-            kind.name()
-        ),
-        Err(e) => return Err(e.into()),
-    }
-    if let RecordBody::Session(session) = &body {
-        match vault.load(RecordKind::Couple, session.couple.0) {
-            Ok(_) => {}
-            Err(VaultError::NotFound { .. }) => bail!(
-                "the session's couple {} is not in this vault",
-                session.couple.0
-            ),
-            Err(e) => return Err(e.into()),
-        }
-        let library = Library::builtin();
-        let template = library.get(&session.template_id).with_context(|| {
-            format!(
-                "the session uses template {:?}, which this Tandem does not have",
-                session.template_id
-            )
-        })?;
-        crate::runner::Runner::resume(template, session.clone(), Default::default())
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    }
-    vault.save(&body, Utc::now())?;
+    practice
+        .import_record(body, Utc::now())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     writeln!(out, "imported {} {id}", kind.name())?;
     Ok(0)
 }
@@ -1134,27 +1026,19 @@ fn verify(vault: &Vault, out: &mut dyn Write) -> anyhow::Result<i32> {
 /// Search every record that opens; damaged files are counted on stderr, never named (a
 /// file name says nothing, but the count is all the user needs to run `tandem verify`).
 fn search(
-    vault: &Vault,
+    practice: &mut Practice,
     query: &str,
     couple: Option<CoupleId>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let verified = vault.verify()?;
-    let unsearched = verified
-        .problems
-        .iter()
-        .filter(|p| !matches!(p, crate::vault::FileProblem::Unexpected { .. }))
-        .count();
-    if unsearched > 0 {
+    let found = practice.search(query, couple, None, Utc::now())?;
+    if found.unsearched > 0 {
         eprintln!(
-            "warning: {unsearched} record file(s) could not be opened and were not searched (run `tandem verify`)"
+            "warning: {} record file(s) could not be opened and were not searched (run `tandem verify`)",
+            found.unsearched
         );
     }
-    let index = crate::app::record::search_index(&verified.records, &Library::builtin());
-    let results = match couple {
-        Some(couple) => index.search_couple(query, couple),
-        None => index.search(query),
-    };
+    let results = found.results;
     if results.is_empty() {
         writeln!(out, "No matches.")?;
         return Ok(1);
@@ -1182,10 +1066,9 @@ fn search(
     Ok(0)
 }
 
-/// A search index over loaded records, with step titles from `library`.
 /// Save records as fast as possible and print `ack <id> <version>` after each save has
 /// returned (renamed into place, folder synced). The crash test kills this at random.
-fn stress_save(vault: &Vault, seed: u64, out: &mut dyn Write) -> anyhow::Result<i32> {
+fn stress_save(practice: &mut Practice, seed: u64, out: &mut dyn Write) -> anyhow::Result<i32> {
     use crate::model::{COUPLE_FORMAT, Couple, CoupleId, PartnerInfo};
     let mut rng = crate::demo::Rng::new(seed);
     let now = Utc::now();
@@ -1209,7 +1092,7 @@ fn stress_save(vault: &Vault, seed: u64, out: &mut dyn Write) -> anyhow::Result<
             created_on: now.date_naive(),
             archived: false,
         });
-        vault.save(&body, now)?;
+        practice.save_and_wait(body, now)?;
         writeln!(out, "ack {} {version}", id.0)?;
         out.flush()?;
     }

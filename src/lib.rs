@@ -1,8 +1,8 @@
 //! Tandem: a local-first companion for couples therapists.
 //!
-//! Layers, each importing only those below it:
-//! `app`, `cli` → `demo` → `runner`, `vault`, `export`, `template` → `model`.
-//! See ARCHITECTURE.md.
+//! Layers, each importing only those below it (checked by `tests/layers.rs`):
+//! `main` → `cli`, `app` → `practice` → `demo` → `runner`, `vault`, `export` →
+//! `clinical` → `template` → `model`. See ARCHITECTURE.md.
 
 pub mod app;
 pub mod cli;
@@ -10,6 +10,7 @@ pub mod clinical;
 pub mod demo;
 pub mod export;
 pub mod model;
+pub mod practice;
 pub mod runner;
 pub mod template;
 pub mod vault;

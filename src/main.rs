@@ -1,15 +1,42 @@
-//! The `tandem` binary: parses arguments and hands over to the library.
+//! The `tandem` binary: parses arguments and hands over to the library: the command line
+//! (`cli`), or one of the two windows (the app, or `tandem fill`'s worksheet window).
 
 use clap::Parser;
+use tandem::cli::Outcome;
 
 fn main() -> std::process::ExitCode {
     let cli = tandem::cli::Cli::parse();
     let mut stdout = std::io::stdout().lock();
-    match tandem::cli::run(cli, &mut stdout) {
-        Ok(0) => std::process::ExitCode::SUCCESS,
-        Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(1)),
+    let outcome = tandem::cli::run(cli, &mut stdout);
+    drop(stdout);
+    let opened = match outcome {
+        Ok(Outcome::Exit(0)) => return std::process::ExitCode::SUCCESS,
+        Ok(Outcome::Exit(code)) => {
+            return std::process::ExitCode::from(u8::try_from(code).unwrap_or(1));
+        }
+        Ok(Outcome::App { vault, demo }) => tandem::app::run(tandem::app::AppConfig {
+            vault_root: vault,
+            demo,
+            ..Default::default()
+        }),
+        Ok(Outcome::Fill {
+            file,
+            passphrase,
+            log_n,
+        }) => tandem::app::fill::run_fill(tandem::app::fill::FillConfig {
+            path: file,
+            passphrase,
+            log_n,
+        }),
         Err(error) => {
             eprintln!("tandem: {error:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match opened {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tandem: the window could not be opened: {error}");
             std::process::ExitCode::FAILURE
         }
     }

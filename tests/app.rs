@@ -1,80 +1,26 @@
 //! The app driven like a therapist drives it: find widgets by label and role, click and
 //! type, then check the app state and what the vault holds.
 
+mod common;
+
+use common::{click, demo_app, live_session, settle, start};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use tandem::app::{AppConfig, TandemApp};
+use tandem::app::TandemApp;
 use tandem::model::{MirrorOutcome, QuestionStatus, Session, StepData};
 use tandem::vault::{RecordBody, RecordKind};
 
-fn demo_app() -> Harness<'static, TandemApp> {
-    let config = AppConfig {
-        vault_root: None,
-        demo: true,
-        kdf_log_n: 10,
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1300.0))
-        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
-    harness.run();
-    harness
-}
-
-fn click(harness: &mut Harness<'_, TandemApp>, label: &str) {
-    harness.get_by_label(label).click();
-    harness.run();
-}
-
-fn type_into(harness: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::MultilineTextInput, label)
-        .focus();
-    harness.run();
-    harness
-        .get_by_role_and_label(Role::MultilineTextInput, label)
-        .type_text(text);
-    harness.run();
-}
-
-/// Open the first demo couple and start a protocol by its title.
-fn start(harness: &mut Harness<'_, TandemApp>, template_id: &str) {
-    click(harness, "C-0101  Maya Okafor & Daniel Reyes");
-    click(harness, "New session");
-    let t = harness
-        .state()
-        .state
-        .library
-        .get(template_id)
-        .expect("template")
-        .clone();
-    click(harness, &format!("{}  ·  {} min", t.title, t.length_mins));
-    click(harness, "Start session");
-    assert!(
-        harness.state().state.live.is_some(),
-        "{:?}",
-        harness.state().state.status
-    );
-}
-
-fn live_session(harness: &Harness<'_, TandemApp>) -> Session {
-    harness
-        .state()
-        .state
-        .live
-        .as_ref()
-        .expect("live")
-        .runner
-        .session()
-        .clone()
+fn type_into(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
+    common::type_multiline(h, label, text);
 }
 
 /// Close the session (which waits for the save) and read it back from the vault.
 fn saved(harness: &mut Harness<'_, TandemApp>, id: uuid::Uuid) -> Session {
     click(harness, "Close session");
-    let open = harness.state().state.open.as_ref().expect("open");
-    match open
-        .vault
+    let practice = harness.state().state.practice.as_ref().expect("open");
+    match practice
+        .vault()
         .load(RecordKind::Session, id)
         .expect("saved session")
     {
@@ -156,7 +102,10 @@ fn a_question_list_is_reordered_released_and_answered() {
     let t = h
         .state()
         .state
-        .library
+        .practice
+        .as_ref()
+        .expect("unlocked")
+        .library()
         .get("disclosure-session")
         .expect("template")
         .clone();
@@ -340,7 +289,7 @@ fn present_mode_never_shows_clinician_notes_therapist_text_or_private_items() {
     start(&mut h, "intentional-dialogue");
     h.key_press(egui::Key::F5);
     h.run();
-    assert!(h.state().state.present, "F5 opens present mode");
+    assert!(h.state().state.is_presenting(), "F5 opens present mode");
     type_into(
         &mut h,
         "Clinician notes (never shown to the couple)",
@@ -526,8 +475,8 @@ fn quick_hide_blanks_the_app_and_drops_the_key_until_the_passphrase() {
     type_into(&mut h, "Maya Okafor", "CANARY-HIDE-554");
     h.key_press(egui::Key::F12);
     h.run();
-    assert!(h.state().state.hidden);
-    assert!(h.state().state.open.is_none(), "the key is dropped");
+    assert!(h.state().state.is_hidden());
+    assert!(h.state().state.practice.is_none(), "the key is dropped");
     assert!(
         h.state().state.live.is_none(),
         "decrypted data is dropped once saved"
@@ -542,7 +491,11 @@ fn quick_hide_blanks_the_app_and_drops_the_key_until_the_passphrase() {
         .type_text("wrong words here");
     h.run();
     click(&mut h, "Unlock");
-    assert!(h.state().state.hidden, "a wrong passphrase keeps it hidden");
+    settle(&mut h);
+    assert!(
+        h.state().state.is_hidden(),
+        "a wrong passphrase keeps it hidden"
+    );
     assert!(
         h.state()
             .state
@@ -555,10 +508,11 @@ fn quick_hide_blanks_the_app_and_drops_the_key_until_the_passphrase() {
         .focus();
     h.run();
     h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
-        .type_text(tandem::app::state::DEMO_PASSPHRASE);
+        .type_text(tandem::practice::DEMO_PASSPHRASE);
     h.run();
     click(&mut h, "Unlock");
-    assert!(!h.state().state.hidden);
+    settle(&mut h);
+    assert!(!h.state().state.is_hidden());
     let session = live_session(&h);
     let StepData::Text(entries) = &session.steps[0].data else {
         panic!("text")
@@ -590,47 +544,25 @@ fn a_new_couple_sees_joint_protocols_locked_with_the_reason() {
         h.state().state.status
     );
     click(&mut h, "New session");
-    let t = h
-        .state()
-        .state
-        .library
-        .get("intentional-dialogue")
-        .expect("template")
-        .clone();
-    click(&mut h, &format!("{}  ·  {} min", t.title, t.length_mins));
+    let label = common::template_label(&h, "intentional-dialogue");
+    click(&mut h, &label);
     assert!(h.query_by_label("Locked:").is_some());
     assert!(
         h.query_by_label("• both partners' safety screens must be recorded")
             .is_some()
     );
     assert!(h.query_by_label("Start session").is_none());
-    let screen = h
-        .state()
-        .state
-        .library
-        .get("safety-screen")
-        .expect("template")
-        .clone();
-    click(
-        &mut h,
-        &format!("{}  ·  {} min", screen.title, screen.length_mins),
-    );
+    let label = common::template_label(&h, "safety-screen");
+    click(&mut h, &label);
     assert!(
         h.query_by_label("Start session").is_some(),
         "the screen itself is never locked"
     );
 }
 
-/// Run frames until the export thread has finished (or give up after ten seconds).
+/// Run frames until the export job has finished.
 fn wait_for_export(h: &mut Harness<'_, TandemApp>) {
-    for _ in 0..1000 {
-        if h.state().state.export_job.is_none() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-        h.run();
-    }
-    panic!("the export did not finish");
+    settle(h);
 }
 
 /// Replace the text of a single-line field found by its label.
@@ -663,15 +595,7 @@ fn a_session_is_exported_for_the_couple_without_the_clinicians_note() {
     click(&mut h, "C-0101  Maya Okafor & Daniel Reyes");
     // The newest session with a clinician's note: its Export… button, in list order.
     let (row, note, title) = {
-        let view = h
-            .state()
-            .state
-            .open
-            .as_ref()
-            .unwrap()
-            .selected
-            .as_ref()
-            .unwrap();
+        let view = h.state().state.couple.as_ref().unwrap();
         view.sessions
             .iter()
             .rev()
@@ -747,8 +671,11 @@ fn the_progress_report_is_exported_off_the_ui_thread_with_progress() {
     assert!(words.contains("Harbour Couples Therapy"));
     assert!(words.contains("Couples Satisfaction Index (CSI-4): total score"));
     // The practice name is kept for the next export.
-    let open = h.state().state.open.as_ref().unwrap();
-    assert_eq!(open.vault.header().practice_name, "Harbour Couples Therapy");
+    let practice = h.state().state.practice.as_ref().unwrap();
+    assert_eq!(
+        practice.vault().header().practice_name,
+        "Harbour Couples Therapy"
+    );
     // A second export never replaces the first.
     click(&mut h, "Export progress…");
     click(&mut h, "The clinician (everything, private items included)");

@@ -2,54 +2,24 @@
 //! finalized and amended, commitments reviewed at the start of the next session, and the
 //! progress chart's data read back.
 
+mod common;
+
+use common::{MAYA, click, demo_app, type_multiline};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use tandem::app::{AppConfig, Screen, TandemApp};
+use tandem::app::{Screen, TandemApp};
 use tandem::model::{Outcome, Partner, Session, StepData};
 use tandem::vault::audit::{AuditAction, entries};
 use tandem::vault::{RecordBody, RecordKind};
 
-fn demo_app() -> Harness<'static, TandemApp> {
-    let config = AppConfig {
-        vault_root: None,
-        demo: true,
-        kdf_log_n: 10,
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1300.0))
-        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
-    harness.run();
-    harness
-}
-
-fn click(harness: &mut Harness<'_, TandemApp>, label: &str) {
-    harness.get_by_label(label).click();
-    harness.run();
-}
-
 fn type_line(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, label).focus();
-    h.run();
-    h.get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
-    h.run();
+    common::type_into(h, Role::TextInput, label, text);
 }
-
-fn type_multiline(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::MultilineTextInput, label)
-        .focus();
-    h.run();
-    h.get_by_role_and_label(Role::MultilineTextInput, label)
-        .type_text(text);
-    h.run();
-}
-
-const MAYA: &str = "C-0101  Maya Okafor & Daniel Reyes";
 
 /// Wait until every save submitted so far is on disk.
 fn flush(h: &mut Harness<'_, TandemApp>) {
-    h.state_mut().state.shutdown();
+    h.state_mut().state.wait_for_saves(chrono::Utc::now());
 }
 
 fn audit_actions(h: &Harness<'_, TandemApp>) -> Vec<AuditAction> {
@@ -66,17 +36,7 @@ fn a_note_is_drafted_edited_finalized_and_then_only_amended() {
     let mut h = demo_app();
     click(&mut h, MAYA);
     // The dialogue session's note: drafted from what it recorded.
-    let dialogue = h
-        .state()
-        .state
-        .open
-        .as_ref()
-        .unwrap()
-        .selected
-        .as_ref()
-        .unwrap()
-        .sessions[2]
-        .clone();
+    let dialogue = h.state().state.couple.as_ref().unwrap().sessions[2].clone();
     assert_eq!(dialogue.template_id, "intentional-dialogue");
     let notes: Vec<_> = h.get_all_by_label("Note").collect();
     // Sessions are listed newest first: the dialogue is third from the end.
@@ -119,8 +79,8 @@ fn a_note_is_drafted_edited_finalized_and_then_only_amended() {
     click(&mut h, "Save amendment");
     flush(&mut h);
     let id = note.id.0;
-    let open = h.state().state.open.as_ref().unwrap();
-    let RecordBody::Note(saved) = open.vault.load(RecordKind::Note, id).unwrap() else {
+    let practice = h.state().state.practice.as_ref().unwrap();
+    let RecordBody::Note(saved) = practice.vault().load(RecordKind::Note, id).unwrap() else {
         panic!("not a note")
     };
     assert!(saved.is_final());
@@ -147,17 +107,7 @@ fn a_note_is_drafted_edited_finalized_and_then_only_amended() {
 fn the_next_session_opens_with_a_review_of_open_commitments() {
     let mut h = demo_app();
     click(&mut h, MAYA);
-    let course = h
-        .state()
-        .state
-        .open
-        .as_ref()
-        .unwrap()
-        .selected
-        .as_ref()
-        .unwrap()
-        .course
-        .clone();
+    let course = h.state().state.couple.as_ref().unwrap().course.clone();
     let open_items: Vec<u32> = course.open_items().map(|i| i.id).collect();
     assert!(
         !open_items.is_empty(),
@@ -165,14 +115,8 @@ fn the_next_session_opens_with_a_review_of_open_commitments() {
     );
     // Start the next session: the review is at the top.
     click(&mut h, "New session");
-    let t = h
-        .state()
-        .state
-        .library
-        .get("session-measures")
-        .unwrap()
-        .clone();
-    click(&mut h, &format!("{}  ·  {} min", t.title, t.length_mins));
+    let label = common::template_label(&h, "session-measures");
+    click(&mut h, &label);
     click(&mut h, "Start session");
     h.get_by_label("Review of open commitments");
     let session = h.state().state.live.as_ref().unwrap().runner.session().id;
@@ -201,15 +145,7 @@ fn the_next_session_opens_with_a_review_of_open_commitments() {
     let partly: Vec<_> = h.get_all_by_label("Partly").collect();
     partly[1].click();
     h.run();
-    let view = h
-        .state()
-        .state
-        .open
-        .as_ref()
-        .unwrap()
-        .selected
-        .as_ref()
-        .unwrap();
+    let view = h.state().state.couple.as_ref().unwrap();
     let item = view.course.item(first).unwrap();
     assert!(item.reviewed_in(session));
     assert_eq!(item.last_review(owner).unwrap().outcome, Outcome::Kept);
@@ -234,8 +170,9 @@ fn the_next_session_opens_with_a_review_of_open_commitments() {
     assert!(h.query_by_label("Review of open commitments").is_none());
     // On disk, with the history.
     flush(&mut h);
-    let open = h.state().state.open.as_ref().unwrap();
-    let RecordBody::Course(saved) = open.vault.load(RecordKind::Course, couple.0).unwrap() else {
+    let practice = h.state().state.practice.as_ref().unwrap();
+    let RecordBody::Course(saved) = practice.vault().load(RecordKind::Course, couple.0).unwrap()
+    else {
         panic!("not a course")
     };
     assert_eq!(saved.item(first).unwrap().reviews.len(), 2);
@@ -276,15 +213,7 @@ fn the_progress_chart_shows_each_partners_ratings_and_flags_moving_apart() {
     click(&mut h, MAYA);
     // Three more weekly check-ins: Maya's trust rises, Daniel's falls, twice in a row.
     let base = {
-        let view = h
-            .state()
-            .state
-            .open
-            .as_ref()
-            .unwrap()
-            .selected
-            .as_ref()
-            .unwrap();
+        let view = h.state().state.couple.as_ref().unwrap();
         view.sessions
             .iter()
             .rev()
@@ -295,10 +224,7 @@ fn the_progress_chart_shows_each_partners_ratings_and_flags_moving_apart() {
     let last = h
         .state()
         .state
-        .open
-        .as_ref()
-        .unwrap()
-        .selected
+        .couple
         .as_ref()
         .unwrap()
         .sessions
@@ -307,10 +233,11 @@ fn the_progress_chart_shows_each_partners_ratings_and_flags_moving_apart() {
         .started_at;
     let weeks = (last - base.started_at).num_weeks() + 1;
     {
-        let open = h.state().state.open.as_ref().unwrap();
+        let practice = h.state().state.practice.as_ref().unwrap();
         for (i, (a, b)) in [(4, 8), (6, 6), (8, 3)].into_iter().enumerate() {
             let s = measures_session(&base, weeks + i as i64, a, b);
-            open.vault
+            practice
+                .vault()
                 .save(&RecordBody::Session(s), chrono::Utc::now())
                 .unwrap();
         }
@@ -319,26 +246,24 @@ fn the_progress_chart_shows_each_partners_ratings_and_flags_moving_apart() {
     click(&mut h, "C-0102  Sam Whitfield & Jordan Lee");
     h.state_mut()
         .state
-        .apply(tandem::app::Command::Lock, chrono::Utc::now())
+        .apply(
+            tandem::app::command::VaultCommand::Lock.into(),
+            chrono::Utc::now(),
+        )
         .unwrap();
     h.run();
-    h.state_mut().state.forms.passphrase = tandem::app::state::DEMO_PASSPHRASE.into();
+    h.state_mut().state.forms.passphrase = tandem::practice::DEMO_PASSPHRASE.into();
     h.state_mut()
         .state
-        .apply(tandem::app::Command::Unlock, chrono::Utc::now())
+        .apply(
+            tandem::app::command::VaultCommand::Unlock.into(),
+            chrono::Utc::now(),
+        )
         .unwrap();
-    h.run();
+    common::settle(&mut h);
     click(&mut h, MAYA);
     click(&mut h, "Progress");
-    let view = h
-        .state()
-        .state
-        .open
-        .as_ref()
-        .unwrap()
-        .selected
-        .as_ref()
-        .unwrap();
+    let view = h.state().state.couple.as_ref().unwrap();
     let trust = view
         .measures
         .iter()
@@ -458,24 +383,14 @@ fn the_disclosure_documents_custody_is_logged_saved_and_audited() {
     assert!(h.query_by_label("Record who holds it").is_none());
     flush(&mut h);
 
-    let couple = h
-        .state()
-        .state
-        .open
-        .as_ref()
-        .unwrap()
-        .selected
-        .as_ref()
-        .unwrap()
-        .couple
-        .id;
+    let couple = h.state().state.couple.as_ref().unwrap().couple.id;
     let course = match h
         .state()
         .state
-        .open
+        .practice
         .as_ref()
         .unwrap()
-        .vault
+        .vault()
         .load(RecordKind::Course, couple.0)
         .expect("course saved")
     {

@@ -3,87 +3,26 @@
 //! the other partner's screen, the couple's screen or the wrong export, and joint
 //! protocols that stay locked until both private screens and a decision are recorded.
 
+mod common;
+
+use common::{
+    assert_each_reader_sees_only_theirs, click, demo_app, live_session, on_screen, settle, start,
+    status, template_label, type_into,
+};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{Queryable, by};
-use tandem::app::state::DEMO_PASSPHRASE;
-use tandem::app::{AppConfig, TandemApp};
+use egui_kittest::kittest::Queryable;
+use tandem::app::TandemApp;
 use tandem::export::{Context, SessionDocument, Zone, session_report};
-use tandem::model::{Audience, Partner, Respondent, Session, StepData, Visibility};
+use tandem::model::{Audience, Partner, Respondent, StepData, Visibility};
+use tandem::practice::DEMO_PASSPHRASE;
 use tandem::vault::audit::AuditAction;
 use tandem::vault::{RecordBody, RecordKind};
-
-fn demo_app() -> Harness<'static, TandemApp> {
-    let config = AppConfig {
-        vault_root: None,
-        demo: true,
-        kdf_log_n: 10,
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1300.0))
-        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
-    harness.run();
-    harness
-}
-
-fn click(h: &mut Harness<'_, TandemApp>, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
-}
-
-fn type_into(h: &mut Harness<'_, TandemApp>, role: Role, label: &str, text: &str) {
-    h.get_by_role_and_label(role, label).focus();
-    h.run();
-    h.get_by_role_and_label(role, label).type_text(text);
-    h.run();
-}
-
-/// Whether any label or field value on screen contains `needle`.
-fn on_screen(h: &Harness<'_, TandemApp>, needle: &str) -> bool {
-    h.query_all(by().predicate(|node| {
-        node.label().is_some_and(|l| l.contains(needle))
-            || node.value().is_some_and(|v| v.contains(needle))
-    }))
-    .next()
-    .is_some()
-}
-
-fn status(h: &Harness<'_, TandemApp>) -> Option<(String, bool)> {
-    h.state()
-        .state
-        .status
-        .as_ref()
-        .map(|s| (s.text.clone(), s.is_error))
-}
-
-fn template_label(h: &Harness<'_, TandemApp>, id: &str) -> String {
-    let t = h.state().state.library.get(id).expect("template").clone();
-    format!("{}  ·  {} min", t.title, t.length_mins)
-}
-
-fn start(h: &mut Harness<'_, TandemApp>, template_id: &str) {
-    click(h, "C-0101  Maya Okafor & Daniel Reyes");
-    click(h, "New session");
-    let label = template_label(h, template_id);
-    click(h, &label);
-    click(h, "Start session");
-    assert!(h.state().state.live.is_some(), "{:?}", status(h));
-}
-
-fn live_session(h: &Harness<'_, TandemApp>) -> Session {
-    h.state()
-        .state
-        .live
-        .as_ref()
-        .expect("live")
-        .runner
-        .session()
-        .clone()
-}
 
 fn hand_back(h: &mut Harness<'_, TandemApp>, passphrase: &str) {
     type_into(h, Role::PasswordInput, "Therapist's passphrase", passphrase);
     click(h, "Return to the therapist's view");
+    settle(h);
 }
 
 fn ctx() -> Context {
@@ -126,7 +65,7 @@ fn a_step_made_private_reaches_each_partner_alone_through_hand_over() {
 
     // Maya gets the laptop: her own field only, nothing to navigate with.
     click(&mut h, "Hand to Maya Okafor");
-    assert_eq!(h.state().state.hand_over, Some(Partner::A));
+    assert_eq!(h.state().state.hand_over(), Some(Partner::A));
     assert!(h.query_by_label("Next").is_none(), "no navigation");
     assert!(h.query_by_label("Steps").is_none(), "no steps list");
     assert!(h.query_by_label("Daniel Reyes").is_none(), "not his field");
@@ -140,18 +79,18 @@ fn a_step_made_private_reaches_each_partner_alone_through_hand_over() {
 
     // A wrong passphrase keeps the hand-over; the right one ends it.
     hand_back(&mut h, "not the passphrase");
-    assert_eq!(h.state().state.hand_over, Some(Partner::A));
+    assert_eq!(h.state().state.hand_over(), Some(Partner::A));
     assert!(
         h.query_by_label_contains("That is not the passphrase")
             .is_some()
     );
     hand_back(&mut h, DEMO_PASSPHRASE);
-    assert_eq!(h.state().state.hand_over, None, "{:?}", status(&h));
+    assert_eq!(h.state().state.hand_over(), None, "{:?}", status(&h));
     assert!(h.query_by_label("Next").is_some());
 
     // Daniel's turn: Maya's words are nowhere on his screen.
     click(&mut h, "Hand to Daniel Reyes");
-    assert_eq!(h.state().state.hand_over, Some(Partner::B));
+    assert_eq!(h.state().state.hand_over(), Some(Partner::B));
     assert!(
         !on_screen(&h, A_PRIVATE),
         "partner B's view shows A's entry"
@@ -203,8 +142,8 @@ fn a_step_made_private_reaches_each_partner_alone_through_hand_over() {
 
     // Every hand-over, hand-back and the visibility change are in the audit log, without
     // a word of what was written.
-    let open = h.state().state.open.as_ref().expect("open");
-    let entries = tandem::vault::audit::entries(open.vault.root()).expect("audit");
+    let practice = h.state().state.practice.as_ref().expect("open");
+    let entries = tandem::vault::audit::entries(practice.vault().root()).expect("audit");
     let count = |action: AuditAction| entries.iter().filter(|e| e.action == action).count();
     assert_eq!(count(AuditAction::HandOver), 2);
     assert_eq!(
@@ -221,57 +160,57 @@ fn a_step_made_private_reaches_each_partner_alone_through_hand_over() {
     // On disk, and in every export: each reader gets exactly their own.
     let id = session.id.0;
     click(&mut h, "Close session");
-    let open = h.state().state.open.as_ref().expect("open");
-    let saved = match open.vault.load(RecordKind::Session, id).expect("saved") {
+    let (views, exports) = every_reader(&h, id);
+    let may = |reader: Audience, canary: &str| match reader {
+        Audience::Clinician => true,
+        Audience::Couple => false,
+        Audience::Partner(Partner::A) => canary == A_PRIVATE,
+        Audience::Partner(Partner::B) => canary == B_PRIVATE,
+    };
+    let canaries = [A_PRIVATE, B_PRIVATE, CLINICIAN];
+    assert_each_reader_sees_only_theirs("the redacted view", &views, &canaries, may);
+    assert_each_reader_sees_only_theirs("the exports", &exports, &canaries, may);
+}
+
+/// What each reader is given, as text.
+type ByReader = Vec<(Audience, String)>;
+
+/// The saved session as each reader's redacted view, and as every document exported for
+/// each reader.
+fn every_reader(h: &Harness<'_, TandemApp>, id: uuid::Uuid) -> (ByReader, ByReader) {
+    let practice = h.state().state.practice.as_ref().expect("open");
+    let saved = match practice
+        .vault()
+        .load(RecordKind::Session, id)
+        .expect("saved")
+    {
         RecordBody::Session(s) => s,
         other => panic!("not a session: {other:?}"),
     };
-    let couple = open
-        .couples
-        .iter()
-        .find(|c| c.id == saved.couple)
+    let couple = practice
+        .lists()
+        .couple(saved.couple)
         .expect("couple")
         .clone();
-    let template = h
-        .state()
-        .state
-        .library
-        .get("rebuilding-trust-tips")
-        .cloned();
+    let template = practice.library().get(&saved.template_id);
+    let mut views = Vec::new();
+    let mut exports = Vec::new();
     for audience in Audience::ALL {
-        let view = format!("{:?}", tandem::model::redact(&saved, audience));
+        views.push((
+            audience,
+            format!("{:?}", tandem::model::redact(&saved, audience)),
+        ));
         let mut exported = String::new();
         for document in SessionDocument::ALL {
-            if let Ok(report) = session_report(
-                document,
-                &saved,
-                &couple,
-                template.as_ref(),
-                audience,
-                &ctx(),
-            ) {
+            if let Ok(report) =
+                session_report(document, &saved, &couple, template, audience, &ctx())
+            {
                 exported.push_str(&format!("{report:?}"));
             }
         }
-        let may = |canary: &str| match audience {
-            Audience::Clinician => true,
-            Audience::Couple => false,
-            Audience::Partner(Partner::A) => canary == A_PRIVATE,
-            Audience::Partner(Partner::B) => canary == B_PRIVATE,
-        };
-        for canary in [A_PRIVATE, B_PRIVATE, CLINICIAN] {
-            assert_eq!(
-                view.contains(canary),
-                may(canary),
-                "{audience} view and {canary}"
-            );
-            assert_eq!(
-                exported.contains(canary),
-                may(canary),
-                "{audience} exports and {canary}"
-            );
-        }
+        exports.push((audience, exported));
     }
+    (views, exports)
 }
 
 #[test]
@@ -338,7 +277,7 @@ fn screen_both(h: &mut Harness<'_, TandemApp>, tick_a: Option<&str>) {
         click(h, "Hand to Robin Vale");
         click(h, item);
         hand_back(h, DEMO_PASSPHRASE);
-        assert_eq!(h.state().state.hand_over, None);
+        assert_eq!(h.state().state.hand_over(), None);
     }
     for _ in 0..4 {
         click(h, "Next"); // note-a, screen-b, note-b, assessment
@@ -442,7 +381,7 @@ fn a_private_reply_and_the_points_of_a_private_letter_never_reach_the_wrong_read
 
     // Daniel writes it alone: he sees which points to answer, not Maya's private words.
     click(&mut h, "Hand to Daniel Reyes");
-    assert_eq!(h.state().state.hand_over, Some(Partner::B));
+    assert_eq!(h.state().state.hand_over(), Some(Partner::B));
     assert!(
         !on_screen(&h, LETTER_POINT),
         "the author's screen quotes the letter"
@@ -457,7 +396,7 @@ fn a_private_reply_and_the_points_of_a_private_letter_never_reach_the_wrong_read
         status(&h)
     );
     hand_back(&mut h, DEMO_PASSPHRASE);
-    assert_eq!(h.state().state.hand_over, None);
+    assert_eq!(h.state().state.hand_over(), None);
     // The therapist sees both.
     assert!(on_screen(&h, LETTER_POINT));
     assert!(on_screen(&h, REPLY));
@@ -475,56 +414,15 @@ fn a_private_reply_and_the_points_of_a_private_letter_never_reach_the_wrong_read
     assert!(matches!(session.steps[index].data, StepData::Reply(_)));
     let id = session.id.0;
     click(&mut h, "Close session");
-    let open = h.state().state.open.as_ref().expect("open");
-    let saved = match open.vault.load(RecordKind::Session, id).expect("saved") {
-        RecordBody::Session(s) => s,
-        other => panic!("not a session: {other:?}"),
+    let (views, exports) = every_reader(&h, id);
+    // Maya's letter is hers; Daniel's reply is his.
+    let may = |reader: Audience, canary: &str| match reader {
+        Audience::Clinician => true,
+        Audience::Couple => false,
+        Audience::Partner(Partner::A) => canary == LETTER_POINT,
+        Audience::Partner(Partner::B) => canary == REPLY,
     };
-    let couple = open
-        .couples
-        .iter()
-        .find(|c| c.id == saved.couple)
-        .expect("couple")
-        .clone();
-    let template = h
-        .state()
-        .state
-        .library
-        .get("impact-and-restitution-letters")
-        .cloned();
-    for audience in Audience::ALL {
-        let view = format!("{:?}", tandem::model::redact(&saved, audience));
-        let mut exported = String::new();
-        for document in SessionDocument::ALL {
-            if let Ok(report) = session_report(
-                document,
-                &saved,
-                &couple,
-                template.as_ref(),
-                audience,
-                &ctx(),
-            ) {
-                exported.push_str(&format!("{report:?}"));
-            }
-        }
-        // Maya's letter is hers; Daniel's reply is his.
-        let may = |canary: &str| match audience {
-            Audience::Clinician => true,
-            Audience::Couple => false,
-            Audience::Partner(Partner::A) => canary == LETTER_POINT,
-            Audience::Partner(Partner::B) => canary == REPLY,
-        };
-        for canary in [LETTER_POINT, REPLY] {
-            assert_eq!(
-                view.contains(canary),
-                may(canary),
-                "{audience} view and {canary}"
-            );
-            assert_eq!(
-                exported.contains(canary),
-                may(canary),
-                "{audience} exports and {canary}"
-            );
-        }
-    }
+    let canaries = [LETTER_POINT, REPLY];
+    assert_each_reader_sees_only_theirs("the redacted view", &views, &canaries, may);
+    assert_each_reader_sees_only_theirs("the exports", &exports, &canaries, may);
 }

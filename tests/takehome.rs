@@ -4,19 +4,21 @@
 //! app); altered, foreign, mismatched and repeated files refused with a clear error and
 //! nothing written.
 
+mod common;
+
+use common::{PASS, click, demo_app, settle, text, type_into};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use tandem::app::TandemApp;
 use tandem::app::fill::{FillApp, FillConfig};
-use tandem::app::{AppConfig, TandemApp};
 use tandem::model::{Answer, Partner, Respondent, WorksheetFor};
 use tandem::vault::takehome::{read_take_home, write_take_home};
 use tandem::vault::{Access, RecordBody, RecordKind, Vault};
 
-const PASS: &str = "correct horse battery";
 const SHEET_PASS: &str = "kitchen table talk";
 const CANARY: &str = "CANARY-HOME-APPRECIATION-551";
 
@@ -29,10 +31,6 @@ fn tandem(vault: &Path, args: &[&str]) -> Output {
         .env("TANDEM_WORKSHEET_PASSPHRASE", SHEET_PASS)
         .output()
         .expect("tandem runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn ok(out: &Output) -> String {
@@ -108,23 +106,17 @@ fn fill_window(path: &Path) -> Harness<'static, FillApp> {
     h
 }
 
-fn type_into<S>(h: &mut Harness<'_, S>, role: Role, label: &str, text: &str) {
-    h.get_by_role_and_label(role, label).focus();
-    h.run();
-    h.get_by_role_and_label(role, label).type_text(text);
-    h.run();
-}
-
-/// Frames until the save thread has finished.
+/// Frames until the fill window has opened or saved its file.
 fn wait_for_save(h: &mut Harness<'_, FillApp>) {
     for _ in 0..500 {
         h.run();
-        if !h.state().state.is_saving() {
+        if !h.state().state.is_busy() {
+            h.run();
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    panic!("the save did not finish");
+    panic!("the worksheet file was not done");
 }
 
 #[test]
@@ -141,12 +133,12 @@ fn a_take_home_worksheet_round_trips_through_the_fill_window_and_import() {
     assert!(h.state().state.opened.is_none());
     type_into(&mut h, Role::PasswordInput, "Passphrase", "not the one");
     h.get_by_label("Open worksheet").click();
-    h.run();
+    wait_for_save(&mut h);
     let status = h.state().state.status.clone().expect("status");
     assert!(status.is_error && status.text.contains("not this worksheet's passphrase"));
     type_into(&mut h, Role::PasswordInput, "Passphrase", SHEET_PASS);
     h.get_by_label("Open worksheet").click();
-    h.run();
+    wait_for_save(&mut h);
     let opened = h.state().state.opened.as_ref().expect("opened");
     let name = opened.file.name_a.clone();
     assert_eq!(opened.file.for_whom, WorksheetFor::Partner(Partner::A));
@@ -466,46 +458,12 @@ fn a_locked_couple_gets_no_joint_worksheet_and_no_one_gets_the_safety_screen() {
 // ---------------------------------------------------------------------------------------
 // The same from the app
 
-fn demo_app() -> Harness<'static, TandemApp> {
-    let config = AppConfig {
-        vault_root: None,
-        demo: true,
-        kdf_log_n: 10,
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1300.0))
-        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
-    harness.run();
-    harness
-}
-
-fn click<S>(h: &mut Harness<'_, S>, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
-}
-
 /// The take-home dialog's fields (it must be open).
 fn dialog(h: &Harness<'_, TandemApp>) -> tandem::app::takehome::TakeHomeDraft {
-    h.state()
-        .state
-        .forms
-        .take_home
-        .clone()
-        .expect("the take-home dialog is open")
-}
-
-/// Frames until the worksheet file being written or opened on its thread is done.
-fn settle(h: &mut Harness<'_, TandemApp>) {
-    for _ in 0..500 {
-        h.run();
-        if h.state().state.take_home_job.is_none() {
-            // One more frame draws what the finished work changed.
-            h.run();
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+    match &h.state().state.overlay {
+        tandem::app::Overlay::TakeHome(draft) => draft.clone(),
+        other => panic!("the take-home dialog is not open: {other:?}"),
     }
-    panic!("the worksheet file was not done");
 }
 
 /// "Take-home worksheets… > Bring one back" with the file and its passphrase; the status
@@ -526,8 +484,7 @@ fn bring_back(h: &mut Harness<'_, TandemApp>, file: &Path) -> (String, bool) {
 }
 
 fn status(h: &Harness<'_, TandemApp>) -> (String, bool) {
-    let s = h.state().state.status.as_ref().expect("status");
-    (s.text.clone(), s.is_error)
+    common::status(h).expect("status")
 }
 
 #[test]
@@ -539,7 +496,10 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     let title = h
         .state()
         .state
-        .library
+        .practice
+        .as_ref()
+        .expect("unlocked")
+        .library()
         .get("weekly-check-in")
         .expect("template")
         .title
@@ -572,7 +532,10 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     settle(&mut h);
     let (text, is_error) = status(&h);
     assert!(!is_error && text.contains("Worksheet written"), "{text}");
-    assert!(h.state().state.forms.take_home.is_none(), "dialog closed");
+    assert!(
+        !matches!(h.state().state.overlay, tandem::app::Overlay::TakeHome(_)),
+        "dialog closed"
+    );
     let file = std::fs::read_dir(dir.path())
         .expect("folder")
         .filter_map(Result::ok)
@@ -600,21 +563,14 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     let sessions_before = h
         .state()
         .state
-        .open
+        .couple
         .as_ref()
-        .and_then(|o| o.selected.as_ref())
         .expect("couple")
         .sessions
         .len();
     let (text, is_error) = bring_back(&mut h, &file);
     assert!(!is_error && text.contains("Imported"), "{text}");
-    let view = h
-        .state()
-        .state
-        .open
-        .as_ref()
-        .and_then(|o| o.selected.as_ref())
-        .expect("couple");
+    let view = h.state().state.couple.as_ref().expect("couple");
     assert_eq!(view.sessions.len(), sessions_before + 1);
     let session = view
         .sessions
@@ -625,9 +581,9 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     assert!(format!("{:?}", session.steps).contains(CANARY));
     assert!(h.query_by_label(&format!("{title} (take-home)")).is_some());
     // On disk, in the vault.
-    let open = h.state().state.open.as_ref().expect("open");
-    let RecordBody::Session(saved) = open
-        .vault
+    let practice = h.state().state.practice.as_ref().expect("open");
+    let RecordBody::Session(saved) = practice
+        .vault()
         .load(RecordKind::Session, session.id.0)
         .expect("saved")
     else {
@@ -636,7 +592,7 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     assert_eq!(saved, session);
     // Daniel's session note says where it came from and claims no time spent.
     let couple = view.couple.clone();
-    let template = h.state().state.library.get("weekly-check-in").cloned();
+    let template = practice.library().get("weekly-check-in").cloned();
     let note = tandem::export::session_report(
         tandem::export::SessionDocument::Note,
         &saved,

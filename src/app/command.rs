@@ -1,25 +1,18 @@
-//! Everything the app can be asked to do, as data. A command knows its label, tooltip and
-//! shortcut, so buttons, shortcuts and tests share one string.
+//! Everything the app can be asked to do, as data, nested by area: the vault, the
+//! practice (couples, search), the running session, the clinical record, exports and
+//! take-home worksheets. A command knows its label, tooltip and shortcut, so buttons,
+//! shortcuts and tests share one string; every match over commands lists every variant,
+//! so a new command does not compile until it has a label, a tooltip and an effect.
 
 use crate::export::SessionDocument;
 use crate::model::{
-    Audience, Bindings, CoupleId, Holder, MirrorOutcome, NoteSection, NoteStyle, Outcome, Partner,
-    RecoveryPhase, SessionId, TrustTag,
+    Audience, Bindings, CoupleId, MirrorOutcome, NoteSection, NoteStyle, Outcome, Partner,
+    SessionId,
 };
+use crate::practice::CoupleInput;
+use crate::practice::course::{CustodyEntry, CustodyStep, LedgerChange, RecoveryChange};
 use crate::runner::Action;
 use egui::{Key, KeyboardShortcut, Modifiers};
-
-/// A couple as edited in the form.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CoupleDraft {
-    pub id: Option<CoupleId>,
-    pub code: String,
-    pub name_a: String,
-    pub pronouns_a: String,
-    pub name_b: String,
-    pub pronouns_b: String,
-    pub archived: bool,
-}
 
 /// What an export is made from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,104 +64,79 @@ impl CoupleTab {
     }
 }
 
-/// A change to a commitment in the ledger.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LedgerChange {
-    Review {
-        item: u32,
-        by: Partner,
-        outcome: Outcome,
-        note: String,
-    },
-    Revise {
-        item: u32,
-        behaviour: String,
-        rhythm: String,
-        review_on: String,
-        reason: String,
-    },
-    Retire {
-        item: u32,
-        reason: String,
-    },
-}
-
-/// A change to the affair-recovery map.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RecoveryChange {
-    Enter(RecoveryPhase),
-    AddCriterion(String),
-    /// Mark criterion `index` of the current phase met today (or not met).
-    SetMet {
-        index: usize,
-        met: bool,
-    },
-    LogTrigger {
-        on: String,
-        trigger: String,
-        response: String,
-        repair: String,
-    },
-    SetTrust {
-        session: SessionId,
-        tag: TrustTag,
-        touched: bool,
-    },
-}
-
-/// A change to the custody of the disclosure document, as entered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CustodyStep {
-    HeldBy(Holder),
-    /// To be destroyed by this date (YYYY-MM-DD).
-    DestroyBy(String),
-    Destroyed,
-}
-
-/// An entry for the disclosure document's custody log, as entered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CustodyEntry {
-    pub step: CustodyStep,
-    pub recorded_by: String,
-    pub note: String,
-}
-
+/// A user action, by area.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    // Vault
-    CreateVault,
+    Vault(VaultCommand),
+    Practice(PracticeCommand),
+    Session(SessionCommand),
+    Record(RecordCommand),
+    Export(ExportCommand),
+    TakeHome(TakeHomeCommand),
+}
+
+/// Creating, unlocking and locking the vault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VaultCommand {
+    /// Create a vault with the passphrase typed twice on the welcome screen.
+    Create,
     OpenDemo,
+    /// Unlock with the passphrase typed on the lock screen.
     Unlock,
     Lock,
+    /// Blank every window at once and drop the key.
     QuickHide,
-    // Practice
+}
+
+/// The practice screen: couples, the couple editor, search, the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PracticeCommand {
     SelectCouple(Option<CoupleId>),
+    /// Open the couple editor: a new couple (`None`) or an existing one.
     EditCouple(Option<CoupleId>),
-    SaveCouple(CoupleDraft),
+    SaveCouple(CoupleInput),
     CancelEdit,
+    /// Go to the protocol picker for a couple.
     ChooseTemplate(CoupleId),
-    StartSession {
+    ShowTab(CoupleTab),
+    /// Full-text search over the practice; an empty query clears the results.
+    Search(String),
+    DismissStatus,
+}
+
+/// Starting, running and closing a session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionCommand {
+    Start {
         couple: CoupleId,
         template_id: String,
         bindings: Bindings,
     },
-    ResumeSession(SessionId),
-    // Session
+    /// Start the couple's private safety screen.
+    StartSafetyScreen(CoupleId),
+    Resume(SessionId),
+    /// Something that happens in the session (the runner's vocabulary).
     Act(Action),
+    /// Text typed but not submitted yet, kept in the session (saved as typed).
     SetDraft {
         key: String,
         text: String,
     },
-    CloseSession,
-    // Export
-    OpenExport(ExportTarget),
-    Export(ExportDraft),
-    CancelExport,
+    Close,
     TogglePresent,
     ShowSafetyCard(bool),
-    DismissStatus,
-    // Clinical record
-    ShowTab(CoupleTab),
+    /// Give the screen to one partner for the step on screen (hand-over mode).
+    HandOver(Partner),
+    /// Take the screen back: needs the passphrase typed into the hand-over screen.
+    HandBack,
+    /// Close the commitment review at the top of a session.
+    FinishReview,
+}
+
+/// The clinical record: progress notes, process notes, the ledger, the recovery map and
+/// custody of the disclosure document.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecordCommand {
     /// Open (drafting it first if there is none) the progress note of a session.
     OpenNote(SessionId),
     /// The note's draft text as edited.
@@ -186,33 +154,36 @@ pub enum Command {
     },
     SaveProcessNote(String),
     CloseNote,
-    /// Write the note as a PDF for the clinician.
-    ExportNote,
-    /// Write the couple's process notes as a PDF: its own explicit action.
-    ExportProcessNotes(CoupleId),
     Ledger(LedgerChange),
-    /// Close the commitment review at the top of a session.
-    FinishReview,
     Recovery(RecoveryChange),
     /// Log a change in who holds the disclosure document, or its destruction.
     Custody(CustodyEntry),
-    /// Full-text search over the practice.
-    Search(String),
-    // Privacy and safety
-    /// Give the screen to one partner for the step on screen (hand-over mode).
-    HandOver(Partner),
-    /// Take the screen back: needs the passphrase typed into the hand-over screen.
-    HandBack,
-    /// Start the couple's private safety screen.
-    StartSafetyScreen(CoupleId),
-    // Take-home worksheets
+}
+
+/// Documents leaving the vault.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExportCommand {
+    /// Open the export dialog.
+    Open(ExportTarget),
+    /// Write the PDF chosen in the dialog.
+    Write(ExportDraft),
+    Cancel,
+    /// Write the open progress note as a PDF for the clinician.
+    Note,
+    /// Write a couple's process notes as a PDF: their own explicit action.
+    ProcessNotes(CoupleId),
+}
+
+/// Take-home worksheets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TakeHomeCommand {
     /// Open the take-home dialog for a couple.
-    OpenTakeHome(CoupleId),
+    Open(CoupleId),
     /// Write the worksheet file chosen in the dialog.
-    IssueWorksheet,
+    Issue,
     /// Bring the filled worksheet file named in the dialog into the couple's record.
-    ImportWorksheet,
-    CloseTakeHome,
+    Import,
+    Close,
 }
 
 /// The mirror answers, in button order.
@@ -222,151 +193,275 @@ pub const VERDICTS: [MirrorOutcome; 3] = [
     MirrorOutcome::More,
 ];
 
+macro_rules! into_command {
+    ($($area:ident => $variant:ident),*) => {
+        $(impl From<$area> for Command {
+            fn from(command: $area) -> Command {
+                Command::$variant(command)
+            }
+        })*
+    };
+}
+
+into_command!(
+    VaultCommand => Vault,
+    PracticeCommand => Practice,
+    SessionCommand => Session,
+    RecordCommand => Record,
+    ExportCommand => Export,
+    TakeHomeCommand => TakeHome
+);
+
 impl Command {
     /// The text on the button or menu entry.
     pub fn label(&self) -> String {
         match self {
-            Command::CreateVault => "Create vault".into(),
-            Command::OpenDemo => "Open the demo practice".into(),
-            Command::Unlock => "Unlock".into(),
-            Command::Lock => "Lock".into(),
-            Command::QuickHide => "Hide".into(),
-            Command::SelectCouple(_) => "Open".into(),
-            Command::EditCouple(None) => "Add couple".into(),
-            Command::EditCouple(Some(_)) => "Edit couple".into(),
-            Command::SaveCouple(_) => "Save couple".into(),
-            Command::CancelEdit => "Cancel".into(),
-            Command::ChooseTemplate(_) => "New session".into(),
-            Command::StartSession { .. } => "Start session".into(),
-            Command::ResumeSession(_) => "Continue".into(),
-            Command::Act(Action::ReplyToPoint { text, .. }) if text.trim().is_empty() => {
-                "Remove answer".into()
-            }
-            Command::Act(Action::ReplyToPoint { .. }) => "Save answer".into(),
-            Command::Act(action) => action_label(action).into(),
-            Command::SetDraft { .. } => "Edit".into(),
-            Command::CloseSession => "Close session".into(),
-            Command::OpenExport(ExportTarget::Session(_)) => "Export…".into(),
-            Command::OpenExport(ExportTarget::Progress(_)) => "Export progress…".into(),
-            Command::Export(_) => "Export PDF".into(),
-            Command::CancelExport => "Cancel export".into(),
-            Command::TogglePresent => "Present".into(),
-            Command::ShowSafetyCard(true) => "Safety".into(),
-            Command::ShowSafetyCard(false) => "Close card".into(),
-            Command::DismissStatus => "Dismiss".into(),
-            Command::ShowTab(tab) => tab.label().into(),
-            Command::OpenNote(_) => "Note".into(),
-            Command::EditNote(_) => "Edit".into(),
-            Command::RestyleNote(style) => style.name().into(),
-            Command::RedraftNote => "Draft again from the session".into(),
-            Command::FinalizeNote { .. } => "Finalize note".into(),
-            Command::AmendNote { .. } => "Save amendment".into(),
-            Command::SaveProcessNote(_) => "Save process note".into(),
-            Command::CloseNote => "Back to the couple".into(),
-            Command::ExportNote => "Export note PDF".into(),
-            Command::ExportProcessNotes(_) => "Export process notes…".into(),
-            Command::Ledger(LedgerChange::Review { outcome, .. }) => match outcome {
-                Outcome::Kept => "Kept".into(),
-                Outcome::Partly => "Partly".into(),
-                Outcome::Missed => "Missed".into(),
-            },
-            Command::Ledger(LedgerChange::Revise { .. }) => "Save revision".into(),
-            Command::Ledger(LedgerChange::Retire { .. }) => "Retire".into(),
-            Command::FinishReview => "Done reviewing".into(),
-            Command::Recovery(RecoveryChange::Enter(phase)) => format!("Enter {}", phase.label()),
-            Command::Recovery(RecoveryChange::AddCriterion(_)) => "Add criterion".into(),
-            Command::Recovery(RecoveryChange::SetMet { .. }) => "Met".into(),
-            Command::Recovery(RecoveryChange::LogTrigger { .. }) => "Log trigger".into(),
-            Command::Recovery(RecoveryChange::SetTrust { tag, .. }) => tag.label().into(),
-            Command::Custody(entry) => match entry.step {
-                CustodyStep::HeldBy(_) => "Record who holds it".into(),
-                CustodyStep::DestroyBy(_) => "Schedule destruction".into(),
-                CustodyStep::Destroyed => "Record it destroyed".into(),
-            },
-            Command::Search(_) => "Search".into(),
-            Command::HandOver(p) => format!("Hand over to {p}"),
-            Command::HandBack => "Return to the therapist's view".into(),
-            Command::StartSafetyScreen(_) => "Start safety screen".into(),
-            Command::OpenTakeHome(_) => "Take-home worksheets…".into(),
-            Command::IssueWorksheet => "Write worksheet file".into(),
-            Command::ImportWorksheet => "Import worksheet".into(),
-            Command::CloseTakeHome => "Close".into(),
-        }
-    }
-
-    /// The keyboard shortcut, if the command has one.
-    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
-        let key = |modifiers, key| Some(KeyboardShortcut::new(modifiers, key));
-        match self {
-            Command::QuickHide => key(Modifiers::NONE, Key::F12),
-            Command::TogglePresent => key(Modifiers::NONE, Key::F5),
-            Command::Lock => key(Modifiers::COMMAND, Key::L),
-            Command::Act(Action::Next) => key(Modifiers::ALT, Key::ArrowRight),
-            Command::Act(Action::Back) => key(Modifiers::ALT, Key::ArrowLeft),
-            Command::Act(Action::PassFloor) => key(Modifiers::COMMAND, Key::P),
-            Command::Act(Action::Verdict { outcome, .. }) => match outcome {
-                MirrorOutcome::Confirmed => key(Modifiers::COMMAND, Key::Num1),
-                MirrorOutcome::Corrected => key(Modifiers::COMMAND, Key::Num2),
-                MirrorOutcome::More => key(Modifiers::COMMAND, Key::Num3),
-            },
-            _ => None,
+            Command::Vault(c) => c.label().into(),
+            Command::Practice(c) => c.label().into(),
+            Command::Session(c) => c.label(),
+            Command::Record(c) => c.label(),
+            Command::Export(c) => c.label().into(),
+            Command::TakeHome(c) => c.label().into(),
         }
     }
 
     /// The tooltip: what it does, and its shortcut.
     pub fn tooltip(&self) -> String {
         let what = match self {
-            Command::QuickHide => {
+            Command::Vault(c) => c.tooltip(),
+            Command::Practice(c) => c.tooltip(),
+            Command::Session(c) => c.tooltip(),
+            Command::Record(c) => c.tooltip(),
+            Command::Export(c) => c.tooltip(),
+            Command::TakeHome(c) => c.tooltip(),
+        };
+        match self.shortcut() {
+            Some(shortcut) => format!("{what} ({})", shortcut_text(&shortcut)),
+            None => what.to_string(),
+        }
+    }
+
+    /// The keyboard shortcut, if the command has one.
+    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
+        match self {
+            Command::Vault(c) => c.shortcut(),
+            Command::Session(c) => c.shortcut(),
+            Command::Practice(_)
+            | Command::Record(_)
+            | Command::Export(_)
+            | Command::TakeHome(_) => None,
+        }
+    }
+}
+
+fn key(modifiers: Modifiers, key: Key) -> Option<KeyboardShortcut> {
+    Some(KeyboardShortcut::new(modifiers, key))
+}
+
+impl VaultCommand {
+    pub fn label(&self) -> &'static str {
+        match self {
+            VaultCommand::Create => "Create vault",
+            VaultCommand::OpenDemo => "Open the demo practice",
+            VaultCommand::Unlock => "Unlock",
+            VaultCommand::Lock => "Lock",
+            VaultCommand::QuickHide => "Hide",
+        }
+    }
+
+    pub fn tooltip(&self) -> &'static str {
+        match self {
+            VaultCommand::Create => {
+                "Create your encrypted vault on this computer; the passphrase is the only way in"
+            }
+            VaultCommand::OpenDemo => {
+                "Fictional couples in a throwaway vault, deleted when Tandem closes"
+            }
+            VaultCommand::Unlock => "Open the vault with its passphrase",
+            VaultCommand::Lock => "Lock the vault; the passphrase unlocks it",
+            VaultCommand::QuickHide => {
                 "Blank every Tandem window at once; the passphrase brings it back"
             }
-            Command::TogglePresent => {
+        }
+    }
+
+    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
+        match self {
+            VaultCommand::QuickHide => key(Modifiers::NONE, Key::F12),
+            VaultCommand::Lock => key(Modifiers::COMMAND, Key::L),
+            VaultCommand::Create | VaultCommand::OpenDemo | VaultCommand::Unlock => None,
+        }
+    }
+}
+
+impl PracticeCommand {
+    pub fn label(&self) -> &'static str {
+        match self {
+            PracticeCommand::SelectCouple(_) => "Open",
+            PracticeCommand::EditCouple(None) => "Add couple",
+            PracticeCommand::EditCouple(Some(_)) => "Edit couple",
+            PracticeCommand::SaveCouple(_) => "Save couple",
+            PracticeCommand::CancelEdit => "Cancel",
+            PracticeCommand::ChooseTemplate(_) => "New session",
+            PracticeCommand::ShowTab(tab) => tab.label(),
+            PracticeCommand::Search(_) => "Search",
+            PracticeCommand::DismissStatus => "Dismiss",
+        }
+    }
+
+    pub fn tooltip(&self) -> &'static str {
+        match self {
+            PracticeCommand::SelectCouple(_) => "Open this couple's page",
+            PracticeCommand::EditCouple(None) => "Add a couple to the practice",
+            PracticeCommand::EditCouple(Some(_)) => "Change this couple's code, names or pronouns",
+            PracticeCommand::SaveCouple(_) => "Save the couple",
+            PracticeCommand::CancelEdit => "Leave the editor without saving",
+            PracticeCommand::ChooseTemplate(_) => "Choose a protocol to run with this couple",
+            PracticeCommand::ShowTab(_) => "Show this part of the couple's record",
+            PracticeCommand::Search(_) => {
+                "Find words in every couple, session and note (word starts, any case or accent)"
+            }
+            PracticeCommand::DismissStatus => "Hide this message",
+        }
+    }
+}
+
+impl SessionCommand {
+    pub fn label(&self) -> String {
+        match self {
+            SessionCommand::Start { .. } => "Start session".into(),
+            SessionCommand::StartSafetyScreen(_) => "Start safety screen".into(),
+            SessionCommand::Resume(_) => "Continue".into(),
+            SessionCommand::Act(action) => action_label(action).into(),
+            SessionCommand::SetDraft { .. } => "Edit".into(),
+            SessionCommand::Close => "Close session".into(),
+            SessionCommand::TogglePresent => "Present".into(),
+            SessionCommand::ShowSafetyCard(true) => "Safety".into(),
+            SessionCommand::ShowSafetyCard(false) => "Close card".into(),
+            SessionCommand::HandOver(p) => format!("Hand over to {p}"),
+            SessionCommand::HandBack => "Return to the therapist's view".into(),
+            SessionCommand::FinishReview => "Done reviewing".into(),
+        }
+    }
+
+    pub fn tooltip(&self) -> &'static str {
+        match self {
+            SessionCommand::Start { .. } => "Start the protocol with these roles",
+            SessionCommand::StartSafetyScreen(_) => {
+                "Each partner answers a few safety questions on their own; joint protocols open after your decision"
+            }
+            SessionCommand::Resume(_) => "Take this session up where it was left",
+            SessionCommand::Act(action) => action_tooltip(action),
+            SessionCommand::SetDraft { .. } => "Text typed here is saved as you type",
+            SessionCommand::Close => "Back to the couple's page; the session is saved first",
+            SessionCommand::TogglePresent => {
                 "Open or close the couple's screen: large prompts, nothing private"
             }
-            Command::Lock => "Lock the vault; the passphrase unlocks it",
-            Command::Act(Action::Next) => "Go to the next step",
-            Command::Act(Action::Back) => "Go back one step",
-            Command::Act(Action::Skip { .. }) => "Skip this step (recorded as skipped)",
-            Command::Act(Action::SwapRoles) => "Exchange speaker and listener from this step on",
-            Command::Act(Action::End) => "End the session now; everything is saved",
-            Command::Act(Action::PassFloor) => "Give the floor to the other partner",
-            Command::Act(Action::Verdict { outcome, .. }) => match outcome {
-                MirrorOutcome::Confirmed => {
-                    "The speaker says: yes, that's it, and there is no more"
-                }
-                MirrorOutcome::Corrected => "The speaker corrects the mirror",
-                MirrorOutcome::More => "The mirror was right, and there is more",
+            SessionCommand::ShowSafetyCard(true) => {
+                "What to do if a partner becomes abusive or threatening"
+            }
+            SessionCommand::ShowSafetyCard(false) => "Close the safety card",
+            SessionCommand::HandOver(_) => {
+                "Show only this partner's part of the step, with no way to anything else; your passphrase brings your view back"
+            }
+            SessionCommand::HandBack => "Check the passphrase and return to the session",
+            SessionCommand::FinishReview => "Close the review; items not reviewed stay due",
+        }
+    }
+
+    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
+        match self {
+            SessionCommand::TogglePresent => key(Modifiers::NONE, Key::F5),
+            SessionCommand::Act(action) => action_shortcut(action),
+            SessionCommand::Start { .. }
+            | SessionCommand::StartSafetyScreen(_)
+            | SessionCommand::Resume(_)
+            | SessionCommand::SetDraft { .. }
+            | SessionCommand::Close
+            | SessionCommand::ShowSafetyCard(_)
+            | SessionCommand::HandOver(_)
+            | SessionCommand::HandBack
+            | SessionCommand::FinishReview => None,
+        }
+    }
+}
+
+impl RecordCommand {
+    pub fn label(&self) -> String {
+        match self {
+            RecordCommand::OpenNote(_) => "Note".into(),
+            RecordCommand::EditNote(_) => "Edit".into(),
+            RecordCommand::RestyleNote(style) => style.name().into(),
+            RecordCommand::RedraftNote => "Draft again from the session".into(),
+            RecordCommand::FinalizeNote { .. } => "Finalize note".into(),
+            RecordCommand::AmendNote { .. } => "Save amendment".into(),
+            RecordCommand::SaveProcessNote(_) => "Save process note".into(),
+            RecordCommand::CloseNote => "Back to the couple".into(),
+            RecordCommand::Ledger(LedgerChange::Review { outcome, .. }) => match outcome {
+                Outcome::Kept => "Kept".into(),
+                Outcome::Partly => "Partly".into(),
+                Outcome::Missed => "Missed".into(),
             },
-            Command::Act(Action::ReplyToPoint { text, .. }) if text.trim().is_empty() => {
-                "Remove the answer to this point; the point counts as not yet answered"
+            RecordCommand::Ledger(LedgerChange::Revise { .. }) => "Save revision".into(),
+            RecordCommand::Ledger(LedgerChange::Retire { .. }) => "Retire".into(),
+            RecordCommand::Recovery(RecoveryChange::Enter(phase)) => {
+                format!("Enter {}", phase.label())
             }
-            Command::Act(Action::ReplyToPoint { .. }) => {
-                "Record this as the answer to the point; the coverage line updates"
-            }
-            Command::ShowSafetyCard(_) => "What to do if a partner becomes abusive or threatening",
-            Command::OpenExport(ExportTarget::Session(_)) => {
-                "Make a PDF of this session: a note, a worksheet, the plan or letters"
-            }
-            Command::OpenExport(ExportTarget::Progress(_)) => {
-                "Make a PDF of each partner's ratings over the sessions"
-            }
-            Command::Export(_) => "Write the PDF; only what the chosen reader may see is in it",
-            Command::OpenNote(_) => {
+            RecordCommand::Recovery(RecoveryChange::AddCriterion(_)) => "Add criterion".into(),
+            RecordCommand::Recovery(RecoveryChange::SetMet { .. }) => "Met".into(),
+            RecordCommand::Recovery(RecoveryChange::LogTrigger { .. }) => "Log trigger".into(),
+            RecordCommand::Recovery(RecoveryChange::SetTrust { tag, .. }) => tag.label().into(),
+            RecordCommand::Custody(entry) => match entry.step {
+                CustodyStep::HeldBy(_) => "Record who holds it".into(),
+                CustodyStep::DestroyBy(_) => "Schedule destruction".into(),
+                CustodyStep::Destroyed => "Record it destroyed".into(),
+            },
+        }
+    }
+
+    pub fn tooltip(&self) -> &'static str {
+        match self {
+            RecordCommand::OpenNote(_) => {
                 "The progress note of this session: drafted from what was recorded, for you to edit and finalize"
             }
-            Command::FinalizeNote { .. } => {
+            RecordCommand::EditNote(_) => "The draft is saved as you type",
+            RecordCommand::RestyleNote(_) => "Arrange the draft under this structure's headings",
+            RecordCommand::RedraftNote => {
+                "Replace the draft's text with a fresh draft from the session"
+            }
+            RecordCommand::FinalizeNote { .. } => {
                 "Sign and lock the note; later changes are amendments with a reason"
             }
-            Command::AmendNote { .. } => "Add an amendment; the text before it stays visible",
-            Command::RedraftNote => "Replace the draft's text with a fresh draft from the session",
-            Command::SaveProcessNote(_) => {
+            RecordCommand::AmendNote { .. } => "Add an amendment; the text before it stays visible",
+            RecordCommand::SaveProcessNote(_) => {
                 "Your own process notes: kept apart, in no export unless you ask for them separately"
             }
-            Command::ExportProcessNotes(_) => {
-                "Write this couple's process notes as a PDF for you alone; logged in the audit log"
+            RecordCommand::CloseNote => "Back to the couple's page (or the running session)",
+            RecordCommand::Ledger(LedgerChange::Review { .. }) => {
+                "Record how this partner sees the commitment this week"
             }
-            Command::ExportNote => "Write the progress note as a PDF for your records",
-            Command::FinishReview => "Close the review; items not reviewed stay due",
-            Command::Custody(entry) => match entry.step {
+            RecordCommand::Ledger(LedgerChange::Revise { .. }) => {
+                "Save the new wording; earlier versions stay in the ledger"
+            }
+            RecordCommand::Ledger(LedgerChange::Retire { .. }) => {
+                "Retire the commitment, with a reason; it stays in the ledger"
+            }
+            RecordCommand::Recovery(RecoveryChange::Enter(_)) => {
+                "Record that the couple entered this phase today"
+            }
+            RecordCommand::Recovery(RecoveryChange::AddCriterion(_)) => {
+                "Add a criterion for leaving the current phase"
+            }
+            RecordCommand::Recovery(RecoveryChange::SetMet { .. }) => {
+                "Mark this criterion met today, or not met"
+            }
+            RecordCommand::Recovery(RecoveryChange::LogTrigger { .. }) => {
+                "Add the trigger, the response and the repair to the log"
+            }
+            RecordCommand::Recovery(RecoveryChange::SetTrust { .. }) => {
+                "Whether this session touched this TRUST dimension"
+            }
+            RecordCommand::Custody(entry) => match entry.step {
                 CustodyStep::HeldBy(_) => {
                     "Log that the disclosure document is now held by the one chosen; written to the audit log"
                 }
@@ -377,27 +472,64 @@ impl Command {
                     "Log that the disclosure document was destroyed today; its custody cannot change after that"
                 }
             },
-            Command::HandOver(_) => {
-                "Show only this partner's part of the step, with no way to anything else; your passphrase brings your view back"
+        }
+    }
+}
+
+impl ExportCommand {
+    pub fn label(&self) -> &'static str {
+        match self {
+            ExportCommand::Open(ExportTarget::Session(_)) => "Export…",
+            ExportCommand::Open(ExportTarget::Progress(_)) => "Export progress…",
+            ExportCommand::Write(_) => "Export PDF",
+            ExportCommand::Cancel => "Cancel export",
+            ExportCommand::Note => "Export note PDF",
+            ExportCommand::ProcessNotes(_) => "Export process notes…",
+        }
+    }
+
+    pub fn tooltip(&self) -> &'static str {
+        match self {
+            ExportCommand::Open(ExportTarget::Session(_)) => {
+                "Make a PDF of this session: a note, a worksheet, the plan or letters"
             }
-            Command::HandBack => "Check the passphrase and return to the session",
-            Command::StartSafetyScreen(_) => {
-                "Each partner answers a few safety questions on their own; joint protocols open after your decision"
+            ExportCommand::Open(ExportTarget::Progress(_)) => {
+                "Make a PDF of each partner's ratings over the sessions"
             }
-            Command::OpenTakeHome(_) => {
+            ExportCommand::Write(_) => {
+                "Write the PDF; only what the chosen reader may see is in it"
+            }
+            ExportCommand::Cancel => "Close the dialog; nothing is written",
+            ExportCommand::Note => "Write the progress note as a PDF for your records",
+            ExportCommand::ProcessNotes(_) => {
+                "Write this couple's process notes as a PDF for you alone; logged in the audit log"
+            }
+        }
+    }
+}
+
+impl TakeHomeCommand {
+    pub fn label(&self) -> &'static str {
+        match self {
+            TakeHomeCommand::Open(_) => "Take-home worksheets…",
+            TakeHomeCommand::Issue => "Write worksheet file",
+            TakeHomeCommand::Import => "Import worksheet",
+            TakeHomeCommand::Close => "Close",
+        }
+    }
+
+    pub fn tooltip(&self) -> &'static str {
+        match self {
+            TakeHomeCommand::Open(_) => {
                 "Give the couple a worksheet to fill in at home, or bring a filled one back"
             }
-            Command::IssueWorksheet => {
+            TakeHomeCommand::Issue => {
                 "Write an encrypted worksheet file; only the passphrase you give the couple opens it"
             }
-            Command::ImportWorksheet => {
+            TakeHomeCommand::Import => {
                 "Add the filled worksheet to this couple's record as a new session; altered or foreign files are refused"
             }
-            _ => "",
-        };
-        match self.shortcut() {
-            Some(shortcut) => format!("{what} ({})", shortcut_text(&shortcut)),
-            None => what.to_string(),
+            TakeHomeCommand::Close => "Close the dialog",
         }
     }
 }
@@ -439,6 +571,170 @@ pub fn action_label(action: &Action) -> &'static str {
         Action::PassFloor => "Pass the floor",
         Action::Resume => "Resume after time-out",
         Action::ReleaseQuestions => "Release the list",
-        other => other.name(),
+        Action::ReplyToPoint { text, .. } if text.trim().is_empty() => "Remove answer",
+        Action::ReplyToPoint { .. } => "Save answer",
+        Action::ConfirmGate { .. }
+        | Action::Note(_)
+        | Action::SetVisibility(_)
+        | Action::SpeakerSays(_)
+        | Action::Mirror(_)
+        | Action::StageAttempt { .. }
+        | Action::StageVerdict { .. }
+        | Action::FloorChunk(_)
+        | Action::FloorParaphrase { .. }
+        | Action::Breach { .. }
+        | Action::TimeOut { .. }
+        | Action::AddQuestion { .. }
+        | Action::EditQuestion { .. }
+        | Action::SetQuestionStatus { .. }
+        | Action::SetCaution { .. }
+        | Action::MoveQuestion { .. }
+        | Action::AnswerQuestion { .. }
+        | Action::AddCommitment(_)
+        | Action::EditCommitment { .. }
+        | Action::RemoveCommitment { .. }
+        | Action::Rate { .. }
+        | Action::WriteText { .. }
+        | Action::Choose { .. }
+        | Action::Check { .. } => action.name(),
+    }
+}
+
+/// What a session action does, for its tooltip.
+fn action_tooltip(action: &Action) -> &'static str {
+    match action {
+        Action::Next => "Go to the next step",
+        Action::Back => "Go back one step",
+        Action::Skip { .. } => "Skip this step (recorded as skipped, with the reason)",
+        Action::SwapRoles => "Exchange speaker and listener from this step on",
+        Action::End => "End the session now; everything is saved",
+        Action::Verdict { outcome, .. } => match outcome {
+            MirrorOutcome::Confirmed => "The speaker says: yes, that's it, and there is no more",
+            MirrorOutcome::Corrected => "The speaker corrects the mirror",
+            MirrorOutcome::More => "The mirror was right, and there is more",
+        },
+        Action::PassFloor => "Give the floor to the other partner",
+        Action::Resume => "End the time-out and go on",
+        Action::ReleaseQuestions => {
+            "The hurt partner releases the question list to be asked in the session"
+        }
+        Action::ReplyToPoint { text, .. } if text.trim().is_empty() => {
+            "Remove the answer to this point; the point counts as not yet answered"
+        }
+        Action::ReplyToPoint { .. } => {
+            "Record this as the answer to the point; the coverage line updates"
+        }
+        Action::ConfirmGate { .. } => "Confirm this before moving on",
+        Action::Note(_) => "Your note beside this step; never shown to the couple",
+        Action::SetVisibility(_) => {
+            "Who may see this step: narrower at any time, wider only before anything is recorded"
+        }
+        Action::SpeakerSays(_) => "Record what the speaker said",
+        Action::Mirror(_) => "Record the listener's mirror",
+        Action::StageAttempt { .. } => "Record this attempt",
+        Action::StageVerdict { .. } => "Record the speaker's answer",
+        Action::FloorChunk(_) => "Record what the floor holder said",
+        Action::FloorParaphrase { .. } => "Record the listener's paraphrase",
+        Action::Breach { .. } => "Note that a rule of the floor was broken",
+        Action::TimeOut { .. } => "Start a time-out",
+        Action::AddQuestion { .. } => "Add the question to the list",
+        Action::EditQuestion { .. } => "Save the question's new wording",
+        Action::SetQuestionStatus { .. } => "Change where the question stands",
+        Action::SetCaution { .. } => "Flag the question for care before it is asked",
+        Action::MoveQuestion { .. } => "Change the question's place in the list",
+        Action::AnswerQuestion { .. } => "Record the answer",
+        Action::AddCommitment(_) => "Add the commitment to the plan",
+        Action::EditCommitment { .. } => "Save the commitment's new wording",
+        Action::RemoveCommitment { .. } => "Take the commitment out of the plan",
+        Action::Rate { .. } => "Record the rating",
+        Action::WriteText { .. } => "Record the text",
+        Action::Choose { .. } => "Record the choice",
+        Action::Check { .. } => "Record the tick",
+    }
+}
+
+/// The keyboard shortcut of a session action, if it has one.
+fn action_shortcut(action: &Action) -> Option<KeyboardShortcut> {
+    match action {
+        Action::Next => key(Modifiers::ALT, Key::ArrowRight),
+        Action::Back => key(Modifiers::ALT, Key::ArrowLeft),
+        Action::PassFloor => key(Modifiers::COMMAND, Key::P),
+        Action::Verdict { outcome, .. } => match outcome {
+            MirrorOutcome::Confirmed => key(Modifiers::COMMAND, Key::Num1),
+            MirrorOutcome::Corrected => key(Modifiers::COMMAND, Key::Num2),
+            MirrorOutcome::More => key(Modifiers::COMMAND, Key::Num3),
+        },
+        Action::Skip { .. }
+        | Action::SwapRoles
+        | Action::ConfirmGate { .. }
+        | Action::Note(_)
+        | Action::SetVisibility(_)
+        | Action::End
+        | Action::SpeakerSays(_)
+        | Action::Mirror(_)
+        | Action::StageAttempt { .. }
+        | Action::StageVerdict { .. }
+        | Action::FloorChunk(_)
+        | Action::FloorParaphrase { .. }
+        | Action::Breach { .. }
+        | Action::TimeOut { .. }
+        | Action::Resume
+        | Action::AddQuestion { .. }
+        | Action::EditQuestion { .. }
+        | Action::SetQuestionStatus { .. }
+        | Action::SetCaution { .. }
+        | Action::MoveQuestion { .. }
+        | Action::AnswerQuestion { .. }
+        | Action::ReleaseQuestions
+        | Action::AddCommitment(_)
+        | Action::EditCommitment { .. }
+        | Action::RemoveCommitment { .. }
+        | Action::Rate { .. }
+        | Action::WriteText { .. }
+        | Action::Choose { .. }
+        | Action::Check { .. }
+        | Action::ReplyToPoint { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shortcut_names_a_different_key() {
+        let commands: Vec<Command> = vec![
+            VaultCommand::QuickHide.into(),
+            VaultCommand::Lock.into(),
+            SessionCommand::TogglePresent.into(),
+            SessionCommand::Act(Action::Next).into(),
+            SessionCommand::Act(Action::Back).into(),
+            SessionCommand::Act(Action::PassFloor).into(),
+        ]
+        .into_iter()
+        .chain(VERDICTS.into_iter().map(|outcome| {
+            SessionCommand::Act(Action::Verdict {
+                outcome,
+                reply: String::new(),
+            })
+            .into()
+        }))
+        .collect();
+        let mut keys: Vec<String> = commands
+            .iter()
+            .map(|c| shortcut_text(&c.shortcut().expect("has a shortcut")))
+            .collect();
+        let count = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), count, "{keys:?}");
+    }
+
+    #[test]
+    fn a_tooltip_names_the_shortcut() {
+        let next: Command = SessionCommand::Act(Action::Next).into();
+        assert_eq!(next.tooltip(), "Go to the next step (Alt+Right)");
+        let hide: Command = VaultCommand::QuickHide.into();
+        assert!(hide.tooltip().ends_with("(F12)"), "{}", hide.tooltip());
     }
 }

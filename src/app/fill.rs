@@ -7,6 +7,7 @@
 //! are `FillCommand`s applied in one place, whose errors show in the status line.
 
 use crate::model::{Answer, QuestionDraft, Respondent, TakeHomeFile, WorksheetFor};
+use crate::practice::{Job, PracticeError};
 use crate::runner::takehome::{Part, PartKind, check_answers, parts};
 use crate::template::Template;
 use crate::vault::takehome::{read_take_home, write_take_home};
@@ -81,13 +82,16 @@ pub struct FillStatus {
 /// Seconds after the first unsaved change before the answers are saved on their own.
 pub const AUTOSAVE_SECS: i64 = 20;
 
-/// A save being written on its own thread (sealing with the passphrase takes a moment).
-struct SaveJob {
-    rx: std::sync::mpsc::Receiver<Result<(), String>>,
-    /// The answers being written, and when.
+/// A save being written on a job of its own (sealing with the passphrase takes a moment):
+/// the answers being written, and when.
+struct Saving {
+    job: Job<(), PracticeError>,
     answers: BTreeMap<String, Answer>,
     at: DateTime<Utc>,
 }
+
+/// The file being opened with a passphrase, on a job of its own.
+type Opening = Job<(TakeHomeFile, Template, SecretString), PracticeError>;
 
 /// The window's state.
 pub struct FillState {
@@ -96,11 +100,24 @@ pub struct FillState {
     pub passphrase: String,
     pub opened: Option<Opened>,
     pub status: Option<FillStatus>,
-    saving: Option<SaveJob>,
+    opening: Option<Opening>,
+    saving: Option<Saving>,
     /// A save was asked for while another was being written.
     save_again: bool,
     /// When unsaved changes were first seen.
     changed_since: Option<DateTime<Utc>>,
+}
+
+/// Open and check a worksheet file (one passphrase derivation).
+fn open_file(
+    path: &std::path::Path,
+    passphrase: SecretString,
+) -> Result<(TakeHomeFile, Template, SecretString), PracticeError> {
+    let file = read_take_home(path, &passphrase)?;
+    let template = crate::template::from_snapshot(&file.template_source)
+        .map_err(|e| PracticeError::Refused(format!("the worksheet cannot be shown: {e}")))?;
+    check_answers(&template, &file)?;
+    Ok((file, template, passphrase))
 }
 
 impl FillState {
@@ -111,13 +128,23 @@ impl FillState {
             passphrase: String::new(),
             opened: None,
             status: None,
+            opening: None,
             saving: None,
             save_again: false,
             changed_since: None,
         };
         if let Some(passphrase) = given {
-            state.open_with(passphrase, now);
+            // Before the first frame: waiting here freezes no window.
+            state.start_open(passphrase);
+            if let Some(outcome) = state
+                .opening
+                .take()
+                .and_then(|mut job| job.wait(std::time::Duration::from_secs(60)))
+            {
+                state.finish_open(outcome);
+            }
         }
+        state.logic(now);
         state
     }
 
@@ -126,7 +153,7 @@ impl FillState {
         match command {
             FillCommand::Open => {
                 let passphrase = SecretString::from(std::mem::take(&mut self.passphrase));
-                self.open_with(passphrase, now);
+                self.start_open(passphrase);
             }
             FillCommand::Save => {
                 if self.saving.is_some() {
@@ -143,6 +170,11 @@ impl FillState {
         self.saving.is_some()
     }
 
+    /// True while the file is being opened or saved.
+    pub fn is_busy(&self) -> bool {
+        self.saving.is_some() || self.opening.is_some()
+    }
+
     fn fail(&mut self, text: String) {
         self.status = Some(FillStatus {
             text,
@@ -150,29 +182,36 @@ impl FillState {
         });
     }
 
-    fn open_with(&mut self, passphrase: SecretString, _now: DateTime<Utc>) {
-        let file = match read_take_home(&self.config.path, &passphrase) {
-            Ok(file) => file,
-            Err(e) => return self.fail(e.to_string()),
-        };
-        let template = match crate::template::from_snapshot(&file.template_source) {
-            Ok(t) => t,
-            Err(e) => return self.fail(format!("the worksheet cannot be shown: {e}")),
-        };
-        if let Err(e) = check_answers(&template, &file) {
-            return self.fail(e.to_string());
+    fn start_open(&mut self, passphrase: SecretString) {
+        if self.opening.is_some() {
+            return;
         }
-        self.status = None;
-        self.opened = Some(Opened {
-            saved: file.answers.clone(),
-            saved_at: file.filled_at,
-            file,
-            template,
-            passphrase,
-        });
+        let path = self.config.path.clone();
+        self.opening = Some(Job::spawn("fill-open", move |_| {
+            open_file(&path, passphrase)
+        }));
     }
 
-    /// Check the answers and hand a copy to a thread that seals and writes the file.
+    fn finish_open(
+        &mut self,
+        outcome: Result<(TakeHomeFile, Template, SecretString), PracticeError>,
+    ) {
+        match outcome {
+            Ok((file, template, passphrase)) => {
+                self.status = None;
+                self.opened = Some(Opened {
+                    saved: file.answers.clone(),
+                    saved_at: file.filled_at,
+                    file,
+                    template,
+                    passphrase,
+                });
+            }
+            Err(e) => self.fail(e.to_string()),
+        }
+    }
+
+    /// Check the answers and hand a copy to a job that seals and writes the file.
     fn start_save(&mut self, now: DateTime<Utc>) {
         let Some(opened) = self.opened.as_mut() else {
             return self.fail("open the worksheet first".into());
@@ -188,38 +227,29 @@ impl FillState {
             opened.passphrase.clone(),
             self.config.log_n,
         );
-        let (tx, rx) = std::sync::mpsc::channel();
-        let worker = tx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("tandem-fill-save".into())
-            .spawn(move || {
-                let result =
-                    write_take_home(&path, &file, &passphrase, log_n).map_err(|e| e.to_string());
-                let _ = worker.send(result);
-            });
-        if let Err(e) = spawned {
-            let _ = tx.send(Err(format!("cannot start saving: {e}")));
-        }
-        self.saving = Some(SaveJob {
-            rx,
+        let job = Job::spawn("fill-save", move |_| {
+            Ok(write_take_home(&path, &file, &passphrase, log_n)?)
+        });
+        self.saving = Some(Saving {
+            job,
             answers,
             at: now,
         });
     }
 
     /// Take a finished save's outcome into the state.
-    fn finish_save(&mut self, job: SaveJob, result: Result<(), String>) {
+    fn finish_save(&mut self, saving: Saving, result: Result<(), PracticeError>) {
         match result {
             Ok(()) => {
                 if let Some(opened) = self.opened.as_mut() {
-                    opened.file.filled_at = Some(job.at);
-                    opened.saved = job.answers;
-                    opened.saved_at = Some(job.at);
+                    opened.file.filled_at = Some(saving.at);
+                    opened.saved = saving.answers;
+                    opened.saved_at = Some(saving.at);
                 }
                 self.status = Some(FillStatus {
                     text: format!(
                         "Saved at {}. Bring this file to your next session.",
-                        job.at.with_timezone(&chrono::Local).format("%H:%M")
+                        saving.at.with_timezone(&chrono::Local).format("%H:%M")
                     ),
                     is_error: false,
                 });
@@ -228,16 +258,17 @@ impl FillState {
         }
     }
 
-    /// Work that runs every frame: take in a finished save, and save on its own once
-    /// changes have waited `AUTOSAVE_SECS`.
+    /// Work that runs every frame: take in a finished open or save, and save on its own
+    /// once changes have waited `AUTOSAVE_SECS`.
     pub fn logic(&mut self, now: DateTime<Utc>) {
-        if let Some(job) = self.saving.take() {
-            match job.rx.try_recv() {
-                Ok(result) => self.finish_save(job, result),
-                Err(std::sync::mpsc::TryRecvError::Empty) => self.saving = Some(job),
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    self.fail("Not saved: the save stopped before it finished".into());
-                }
+        if let Some(outcome) = self.opening.as_mut().and_then(Job::poll) {
+            self.opening = None;
+            self.finish_open(outcome);
+        }
+        if let Some(mut saving) = self.saving.take() {
+            match saving.job.poll() {
+                Some(result) => self.finish_save(saving, result),
+                None => self.saving = Some(saving),
             }
         }
         let dirty = self.opened.as_ref().is_some_and(|o| !o.is_saved());
@@ -258,21 +289,24 @@ impl FillState {
     /// Save what is unsaved and wait for it (on closing the window). Returns false if a
     /// save failed.
     pub fn save_and_wait(&mut self, now: DateTime<Utc>) -> bool {
-        if let Some(job) = self.saving.take() {
-            let result = job
-                .rx
-                .recv()
-                .unwrap_or_else(|_| Err("the save stopped before it finished".into()));
-            self.finish_save(job, result);
+        let wait = std::time::Duration::from_secs(60);
+        if let Some(mut saving) = self.saving.take() {
+            let result = saving.job.wait(wait).unwrap_or_else(|| {
+                Err(PracticeError::NotSaved(
+                    "the save did not finish in time".into(),
+                ))
+            });
+            self.finish_save(saving, result);
         }
         if self.opened.as_ref().is_some_and(|o| !o.is_saved()) {
             self.start_save(now);
-            if let Some(job) = self.saving.take() {
-                let result = job
-                    .rx
-                    .recv()
-                    .unwrap_or_else(|_| Err("the save stopped before it finished".into()));
-                self.finish_save(job, result);
+            if let Some(mut saving) = self.saving.take() {
+                let result = saving.job.wait(wait).unwrap_or_else(|| {
+                    Err(PracticeError::NotSaved(
+                        "the save did not finish in time".into(),
+                    ))
+                });
+                self.finish_save(saving, result);
             }
         }
         self.status.as_ref().is_none_or(|s| !s.is_error)
@@ -291,9 +325,8 @@ impl FillApp {
         }
     }
 
-    /// Draw one frame and apply what it asked for. Public for tests.
-    pub fn frame_ui(&mut self, ui: &mut Ui) {
-        let now = Utc::now();
+    /// Draw one frame at `now` and apply what it asked for. Public for tests.
+    pub fn frame_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
         let mut commands = Vec::new();
         if self.state.opened.is_some()
             && ui.input_mut(|i| {
@@ -304,6 +337,7 @@ impl FillApp {
         {
             commands.push(FillCommand::Save);
         }
+        let busy_opening = self.state.opening.is_some();
         let FillState {
             passphrase,
             opened,
@@ -341,7 +375,7 @@ impl FillApp {
             ui.add_space(4.0);
         });
         egui::CentralPanel::default().show(ui, |ui| match opened.as_mut() {
-            None => locked_ui(ui, passphrase, &mut commands),
+            None => locked_ui(ui, passphrase, busy_opening, &mut commands),
             Some(opened) => {
                 egui::ScrollArea::vertical().show(ui, |ui| worksheet_ui(ui, opened));
             }
@@ -358,7 +392,7 @@ impl FillApp {
 
 impl eframe::App for FillApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
-        self.frame_ui(ui);
+        self.frame_ui(ui, Utc::now());
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
@@ -384,29 +418,26 @@ pub fn run_fill(config: FillConfig) -> eframe::Result {
     )
 }
 
-fn locked_ui(ui: &mut Ui, passphrase: &mut String, out: &mut Vec<FillCommand>) {
+fn locked_ui(ui: &mut Ui, passphrase: &mut String, busy: bool, out: &mut Vec<FillCommand>) {
     ui.vertical_centered(|ui| {
         ui.add_space(60.0);
         ui.heading("A worksheet from your therapist");
         ui.add_space(8.0);
         ui.label("It is protected. Type the passphrase your therapist gave you.");
         ui.add_space(8.0);
-        let l = ui.label("Passphrase");
-        let field = ui
-            .add(
-                egui::TextEdit::singleline(passphrase)
-                    .password(true)
-                    .desired_width(260.0),
-            )
-            .labelled_by(l.id);
+        let field = super::views::passphrase_field(ui, "Passphrase", passphrase);
+        let ready = !passphrase.is_empty() && !busy;
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let open = FillCommand::Open;
         if ui
-            .add_enabled(!passphrase.is_empty(), egui::Button::new(open.label()))
+            .add_enabled(ready, egui::Button::new(open.label()))
             .clicked()
-            || (enter && !passphrase.is_empty())
+            || (enter && ready)
         {
             out.push(open);
+        }
+        if busy {
+            ui.label(RichText::new("Opening…").weak());
         }
     });
 }

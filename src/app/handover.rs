@@ -3,40 +3,17 @@
 //! else: no steps list, no therapist text, no notes, no other partner's entries, no way
 //! to move through the session. Only the therapist's passphrase brings the session back.
 
-use super::command::Command;
+use super::command::{Command, SessionCommand};
 use super::state::Live;
-use crate::model::{Partner, Respondent, StepData};
-use crate::runner::respondents_of;
-use crate::template::StepKind;
+use crate::model::Partner;
 use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
-
-/// Whether the step on screen has something for `partner` to fill in on their own:
-/// their text, choice, ticks or ratings, their own question list, or the reply letter
-/// they write.
-pub fn has_part(live: &Live, partner: Partner) -> bool {
-    let (step, record) = live.runner.current();
-    let me = Respondent::Partner(partner);
-    match (&step.kind, &record.data) {
-        (StepKind::Text { respondents, .. }, StepData::Text(_))
-        | (StepKind::Choice { respondents, .. }, StepData::Choice(_))
-        | (StepKind::Checklist { respondents, .. }, StepData::Checklist(_)) => {
-            respondents_of(*respondents, record.roles).contains(&me)
-        }
-        (StepKind::Rating { raters, .. }, StepData::Rating(_)) => raters
-            .iter()
-            .any(|role| record.roles.partner(*role) == Some(partner)),
-        (StepKind::Questions { .. }, StepData::Questions(q)) => q.owner == partner,
-        (StepKind::Reply { .. }, StepData::Reply(r)) => r.author == partner,
-        _ => false,
-    }
-}
 
 /// The partners who could be handed the step on screen.
 pub fn candidates(live: &Live) -> Vec<Partner> {
     Partner::BOTH
         .into_iter()
-        .filter(|p| has_part(live, *p))
+        .filter(|p| live.runner.has_part(*p))
         .collect()
 }
 
@@ -63,16 +40,9 @@ pub fn handover_ui(
             RichText::new("When you are done, hand the laptop back to your therapist.").size(16.0),
         );
         ui.horizontal(|ui| {
-            let l = ui.label("Therapist's passphrase");
-            let field = ui
-                .add(
-                    egui::TextEdit::singleline(passphrase)
-                        .password(true)
-                        .desired_width(220.0),
-                )
-                .labelled_by(l.id);
+            let field = super::views::passphrase_field(ui, "Therapist's passphrase", passphrase);
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            let back = Command::HandBack;
+            let back = Command::from(SessionCommand::HandBack);
             if ui
                 .add_enabled(!passphrase.is_empty(), egui::Button::new(back.label()))
                 .on_hover_text(back.tooltip())

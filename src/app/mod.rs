@@ -1,13 +1,18 @@
 //! The desktop app (eframe/egui). The frame loop is draw, collect, apply: views read state
 //! and push `Command`s; `AppState::apply` changes state; errors are shown once in the
-//! status line. Slow work (saving) runs on the vault's save thread.
+//! status line. Everything slow (unlocking, saving, exports, worksheet files, checking a
+//! passphrase) runs off the UI thread, as `practice::Job`s or on the save thread.
+//!
+//! The clock is read here, once a frame (and when the window opens or closes), and passed
+//! down as `now`.
 
+pub mod areas;
 pub mod command;
 pub mod exporting;
 pub mod fill;
+pub mod forms;
 pub mod handover;
 pub mod present;
-pub mod record;
 pub mod record_view;
 pub mod session_view;
 pub mod state;
@@ -15,9 +20,13 @@ pub mod takehome;
 pub mod views;
 
 pub use command::Command;
+pub use forms::Overlay;
 pub use state::{AppConfig, AppState, Screen};
 
-use chrono::Utc;
+use crate::model::StepData;
+use crate::runner::Action;
+use chrono::{DateTime, Utc};
+use command::{PracticeCommand, SessionCommand, VaultCommand};
 use egui::{RichText, Ui};
 
 /// The eframe app.
@@ -27,37 +36,37 @@ pub struct TandemApp {
 
 /// Commands with a global shortcut, checked before widgets see the keys.
 fn shortcut_commands(state: &AppState) -> Vec<Command> {
-    use crate::runner::Action;
-    let mut commands = vec![Command::QuickHide];
-    if state.hand_over.is_some() {
+    let mut commands = vec![VaultCommand::QuickHide.into()];
+    if state.hand_over().is_some() {
         // A partner has the screen: nothing but hiding it.
         return commands;
     }
-    if state.open.is_some() {
-        commands.push(Command::Lock);
+    if state.practice.is_some() {
+        commands.push(VaultCommand::Lock.into());
     }
     if let Some(live) = &state.live
-        && !state.hidden
+        && !state.is_hidden()
     {
         commands.extend([
-            Command::TogglePresent,
-            Command::Act(Action::Next),
-            Command::Act(Action::Back),
+            SessionCommand::TogglePresent.into(),
+            SessionCommand::Act(Action::Next).into(),
+            SessionCommand::Act(Action::Back).into(),
         ]);
         let (_, record) = live.runner.current();
         match &record.data {
-            crate::model::StepData::Loop(l)
-                if l.attempts.last().is_some_and(|a| a.outcome.is_none()) =>
-            {
+            StepData::Loop(l) if l.attempts.last().is_some_and(|a| a.outcome.is_none()) => {
                 let reply = live.runner.draft("loop-reply").to_string();
                 for outcome in command::VERDICTS {
-                    commands.push(Command::Act(Action::Verdict {
-                        outcome,
-                        reply: reply.clone(),
-                    }));
+                    commands.push(
+                        SessionCommand::Act(Action::Verdict {
+                            outcome,
+                            reply: reply.clone(),
+                        })
+                        .into(),
+                    );
                 }
             }
-            crate::model::StepData::Floor(_) => commands.push(Command::Act(Action::PassFloor)),
+            StepData::Floor(_) => commands.push(SessionCommand::Act(Action::PassFloor).into()),
             _ => {}
         }
     }
@@ -72,9 +81,9 @@ impl TandemApp {
         }
     }
 
-    /// Draw one frame and apply what it asked for. Public for tests and benchmarks.
-    pub fn frame_ui(&mut self, ui: &mut Ui) {
-        let now = Utc::now();
+    /// Draw one frame at `now` and apply what it asked for. Public for tests and
+    /// benchmarks.
+    pub fn frame_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
         let mut commands = Vec::new();
         for command in shortcut_commands(&self.state) {
             if let Some(shortcut) = command.shortcut()
@@ -86,224 +95,256 @@ impl TandemApp {
         if ui.input(|i| !i.events.is_empty() || i.pointer.is_moving()) {
             self.state.idle.touch(now);
         }
-
-        let handed = self
-            .state
-            .hand_over
-            .filter(|_| !self.state.hidden && self.state.live.is_some());
-        if let Some(partner) = handed {
-            let AppState {
-                live,
-                forms,
-                status,
-                ..
-            } = &mut self.state;
-            if let Some(live) = live.as_ref() {
-                let message = status
-                    .as_ref()
-                    .filter(|s| s.is_error)
-                    .map(|s| s.text.as_str());
-                handover::handover_ui(
-                    ui,
-                    live,
-                    partner,
-                    &mut forms.passphrase,
-                    message,
-                    now,
-                    &mut commands,
-                );
+        match self.state.overlay.clone() {
+            Overlay::Hidden => self.hidden_ui(ui, &mut commands),
+            Overlay::HandOver(partner) if self.state.live.is_some() => {
+                self.hand_over_ui(ui, partner, now, &mut commands)
             }
-        } else {
-            self.status_ui(ui, &mut commands);
-        }
-        if handed.is_some() {
-        } else if self.state.hidden {
-            egui::CentralPanel::default().show(ui, |ui| {
-                let demo = self.state.is_demo();
-                views::unlock_ui(ui, &mut self.state.forms, true, demo, &mut commands);
-            });
-        } else {
-            match self.state.screen {
-                Screen::Welcome => {
-                    egui::CentralPanel::default().show(ui, |ui| {
-                        egui::ScrollArea::vertical().show(ui, |ui| {
-                            views::welcome_ui(ui, &mut self.state.forms, &mut commands)
-                        });
-                    });
-                }
-                Screen::Unlock => {
-                    egui::CentralPanel::default().show(ui, |ui| {
-                        let demo = self.state.is_demo();
-                        views::unlock_ui(ui, &mut self.state.forms, false, demo, &mut commands);
-                    });
-                }
-                Screen::Practice => {
-                    let AppState { open, forms, .. } = &mut self.state;
-                    if let Some(open) = open.as_ref() {
-                        views::practice_ui(ui, open, forms, &mut commands);
-                    }
-                }
-                Screen::ChooseTemplate(couple) => {
-                    let AppState {
-                        open,
-                        library,
-                        forms,
-                        ..
-                    } = &mut self.state;
-                    if let Some(open) = open.as_ref() {
-                        egui::CentralPanel::default().show(ui, |ui| {
-                            views::choose_template_ui(
-                                ui,
-                                open,
-                                couple,
-                                library,
-                                forms,
-                                &mut commands,
-                            );
-                        });
-                    }
-                }
-                Screen::Session => {
-                    let AppState {
-                        live, forms, open, ..
-                    } = &mut self.state;
-                    if let Some(live) = live.as_ref() {
-                        let session = live.runner.session().id;
-                        let due = open
-                            .as_ref()
-                            .and_then(|o| o.selected.as_ref())
-                            .filter(|v| v.couple.id == live.couple.id)
-                            .filter(|v| !v.course.due_for_review(session).is_empty());
-                        if let Some(view) = due
-                            && !forms.review_closed
-                        {
-                            egui::Panel::top("commitment-review").show(ui, |ui| {
-                                record_view::review_ui(
-                                    ui,
-                                    view,
-                                    session,
-                                    &mut forms.ledger,
-                                    &mut commands,
-                                );
-                            });
-                        }
-                        session_view::session_ui(ui, live, forms, now, &mut commands);
-                    }
-                }
-                Screen::Note(session) => {
-                    let AppState { forms, open, .. } = &mut self.state;
-                    let couple = open.as_ref().and_then(|o| o.selected.as_ref()).map(|v| {
-                        let title = v
-                            .sessions
-                            .iter()
-                            .find(|s| s.id == session)
-                            .map(|s| {
-                                format!(
-                                    "{} · {}",
-                                    s.template_title,
-                                    s.started_at
-                                        .with_timezone(&chrono::Local)
-                                        .format("%-d %b %Y")
-                                )
-                            })
-                            .unwrap_or_default();
-                        (v.couple.clone(), title)
-                    });
-                    egui::CentralPanel::default().show(ui, |ui| {
-                        if let (Some(form), Some((couple, title))) = (forms.note.as_mut(), couple) {
-                            record_view::note_ui(ui, form, &couple, &title, &mut commands);
-                        }
-                    });
-                }
+            _ => {
+                self.status_ui(ui, &mut commands);
+                self.screen_ui(ui, now, &mut commands);
+                self.overlay_ui(ui, &mut commands);
             }
         }
-        if self.state.safety_card && !self.state.hidden && handed.is_none() {
-            let resources = self
-                .state
-                .open
-                .as_ref()
-                .map(|o| o.vault.header().safety_resources.clone())
-                .unwrap_or_default();
-            safety_card_ui(ui.ctx(), &resources, &mut commands);
-        }
-        if !self.state.hidden
-            && handed.is_none()
-            && let Some(target) = self.state.forms.export.as_ref().map(|d| d.target)
-        {
-            let busy = self.state.export_job.is_some();
-            let subject = self.state.export_subject(target);
-            match self.state.export_couple(target).cloned() {
-                Some(couple) => {
-                    if let Some(draft) = self.state.forms.export.as_mut() {
-                        exporting::export_dialog_ui(
-                            ui.ctx(),
-                            &couple,
-                            &subject,
-                            draft,
-                            busy,
-                            &mut commands,
-                        );
-                    }
-                }
-                None => commands.push(Command::CancelExport),
-            }
-        }
-        if !self.state.hidden && handed.is_none() {
-            let busy = self.state.take_home_job.is_some();
-            let AppState {
-                open,
-                library,
-                forms,
-                ..
-            } = &mut self.state;
-            let view = open.as_ref().and_then(|o| o.selected.as_ref());
-            match (forms.take_home.as_mut(), view) {
-                (Some(draft), Some(view)) if view.couple.id == draft.couple => {
-                    takehome::take_home_dialog_ui(
-                        ui.ctx(),
-                        &view.couple,
-                        &view.facts,
-                        library,
-                        draft,
-                        busy,
-                        &mut commands,
-                    );
-                }
-                (Some(_), _) => commands.push(Command::CloseTakeHome),
-                (None, _) => {}
-            }
-        }
-        self.present_viewport(ui.ctx());
-
+        self.present_viewport(ui.ctx(), now);
         for command in commands {
             if let Err(error) = self.state.apply(command, now) {
                 self.state.report(&error);
             }
         }
         self.state.logic(now);
-        // Timers, save acknowledgements and export progress move without input.
-        let every = if self.state.export_job.is_some() || self.state.take_home_job.is_some() {
-            50
-        } else {
-            500
-        };
+        // Timers, save acknowledgements and job progress move without input.
+        let every = if self.state.is_busy() { 50 } else { 500 };
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(every));
     }
 
-    fn status_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
-        let demo = self.state.is_demo() && !self.state.hidden;
-        let status = if self.state.hidden {
-            None
-        } else {
-            self.state.status.as_ref()
-        };
-        let job = self
+    /// The screen under any overlay.
+    fn screen_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>, commands: &mut Vec<Command>) {
+        match self.state.screen {
+            Screen::Welcome => self.welcome_screen_ui(ui, commands),
+            Screen::Unlock => self.unlock_screen_ui(ui, commands),
+            Screen::Practice => self.practice_screen_ui(ui, now, commands),
+            Screen::ChooseTemplate(couple) => self.template_screen_ui(ui, couple, commands),
+            Screen::Session => self.session_screen_ui(ui, now, commands),
+            Screen::Note(session) => self.note_screen_ui(ui, session, commands),
+        }
+    }
+
+    fn welcome_screen_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let busy = self.state.jobs.opening.is_some();
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                views::welcome_ui(ui, &mut self.state.forms, busy, commands)
+            });
+        });
+    }
+
+    fn unlock_screen_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let (demo, busy) = (self.state.is_demo(), self.state.jobs.opening.is_some());
+        egui::CentralPanel::default().show(ui, |ui| {
+            views::unlock_ui(ui, &mut self.state.forms, false, demo, busy, commands);
+        });
+    }
+
+    /// After a quick hide: a blank window with the passphrase field.
+    fn hidden_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let (demo, busy) = (self.state.is_demo(), self.state.jobs.opening.is_some());
+        let message = self
             .state
-            .export_job
+            .status
             .as_ref()
-            .filter(|_| !self.state.hidden)
-            .map(|j| j.describe());
+            .filter(|s| s.is_error)
+            .map(|s| s.text.clone());
+        egui::CentralPanel::default().show(ui, |ui| {
+            views::unlock_ui(ui, &mut self.state.forms, true, demo, busy, commands);
+            if let Some(message) = message {
+                ui.vertical_centered(|ui| {
+                    ui.colored_label(ui.visuals().error_fg_color, message);
+                });
+            }
+        });
+    }
+
+    fn practice_screen_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>, commands: &mut Vec<Command>) {
+        let AppState {
+            practice,
+            couple,
+            forms,
+            ..
+        } = &mut self.state;
+        if let Some(practice) = practice.as_ref() {
+            let today = now.with_timezone(&chrono::Local).date_naive();
+            views::practice_ui(ui, practice, couple.as_ref(), forms, today, commands);
+        }
+    }
+
+    fn template_screen_ui(
+        &mut self,
+        ui: &mut Ui,
+        couple: crate::model::CoupleId,
+        commands: &mut Vec<Command>,
+    ) {
+        let AppState {
+            practice,
+            couple: record,
+            forms,
+            ..
+        } = &mut self.state;
+        if let Some(practice) = practice.as_ref() {
+            egui::CentralPanel::default().show(ui, |ui| {
+                views::choose_template_ui(
+                    ui,
+                    record.as_ref(),
+                    couple,
+                    practice.library(),
+                    forms,
+                    commands,
+                );
+            });
+        }
+    }
+
+    fn session_screen_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>, commands: &mut Vec<Command>) {
+        let AppState {
+            live,
+            forms,
+            couple,
+            ..
+        } = &mut self.state;
+        let Some(live) = live.as_ref() else {
+            return;
+        };
+        let session = live.runner.session().id;
+        let due = couple
+            .as_ref()
+            .filter(|record| record.couple.id == live.couple.id)
+            .filter(|record| !record.course.due_for_review(session).is_empty());
+        if let Some(record) = due
+            && !forms.review_closed
+        {
+            egui::Panel::top("commitment-review").show(ui, |ui| {
+                record_view::review_ui(ui, record, session, &mut forms.ledger, commands);
+            });
+        }
+        session_view::session_ui(ui, live, forms, now, commands);
+    }
+
+    fn note_screen_ui(
+        &mut self,
+        ui: &mut Ui,
+        session: crate::model::SessionId,
+        commands: &mut Vec<Command>,
+    ) {
+        let title = self
+            .state
+            .session_now(session)
+            .map(|s| {
+                format!(
+                    "{} · {}",
+                    s.template_title,
+                    s.started_at
+                        .with_timezone(&chrono::Local)
+                        .format("%-d %b %Y")
+                )
+            })
+            .unwrap_or_default();
+        let AppState { forms, couple, .. } = &mut self.state;
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let (Some(form), Some(record)) = (forms.note.as_mut(), couple.as_ref()) {
+                record_view::note_ui(ui, form, &record.couple, &title, commands);
+            }
+        });
+    }
+
+    /// One partner's screen in hand-over mode.
+    fn hand_over_ui(
+        &mut self,
+        ui: &mut Ui,
+        partner: crate::model::Partner,
+        now: DateTime<Utc>,
+        commands: &mut Vec<Command>,
+    ) {
+        let AppState {
+            live,
+            forms,
+            status,
+            ..
+        } = &mut self.state;
+        if let Some(live) = live.as_ref() {
+            let message = status
+                .as_ref()
+                .filter(|s| s.is_error)
+                .map(|s| s.text.as_str());
+            handover::handover_ui(
+                ui,
+                live,
+                partner,
+                &mut forms.passphrase,
+                message,
+                now,
+                commands,
+            );
+        }
+    }
+
+    /// The dialog or card over the screen, if any.
+    fn overlay_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let ctx = ui.ctx().clone();
+        match &self.state.overlay {
+            Overlay::SafetyCard => {
+                let resources = self
+                    .state
+                    .practice
+                    .as_ref()
+                    .map(|p| p.vault().header().safety_resources.clone())
+                    .unwrap_or_default();
+                safety_card_ui(&ctx, &resources, commands);
+            }
+            Overlay::Export(draft) => {
+                let busy = self.state.jobs.export.is_some();
+                let subject = self.state.export_subject(draft.target);
+                let Some(couple) = self.state.export_couple(draft.target).cloned() else {
+                    commands.push(command::ExportCommand::Cancel.into());
+                    return;
+                };
+                if let Overlay::Export(draft) = &mut self.state.overlay {
+                    exporting::export_dialog_ui(&ctx, &couple, &subject, draft, busy, commands);
+                }
+            }
+            Overlay::TakeHome(_) => {
+                let busy = self.state.jobs.take_home.is_some();
+                let AppState {
+                    practice,
+                    couple,
+                    overlay,
+                    ..
+                } = &mut self.state;
+                match (overlay, couple.as_ref(), practice.as_ref()) {
+                    (Overlay::TakeHome(draft), Some(record), Some(practice))
+                        if record.couple.id == draft.couple =>
+                    {
+                        takehome::take_home_dialog_ui(
+                            &ctx,
+                            &record.couple,
+                            &record.facts,
+                            practice.library(),
+                            draft,
+                            busy,
+                            commands,
+                        );
+                    }
+                    _ => commands.push(command::TakeHomeCommand::Close.into()),
+                }
+            }
+            Overlay::None | Overlay::Present | Overlay::HandOver(_) | Overlay::Hidden => {}
+        }
+    }
+
+    fn status_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let demo = self.state.is_demo();
+        let status = self.state.status.as_ref();
+        let job = self.state.export_progress();
         if !demo && status.is_none() && job.is_none() {
             return;
         }
@@ -332,24 +373,28 @@ impl TandemApp {
                     } else {
                         text
                     });
-                    if ui.small_button("Dismiss").clicked() {
-                        commands.push(Command::DismissStatus);
-                    }
+                    views::command_button(
+                        ui,
+                        PracticeCommand::DismissStatus.into(),
+                        true,
+                        commands,
+                    );
                 }
             });
         });
     }
 
-    fn present_viewport(&mut self, ctx: &egui::Context) {
+    /// The couple's window, while presenting.
+    fn present_viewport(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
         let Some(live) = self
             .state
             .live
             .as_ref()
-            .filter(|_| self.state.present && !self.state.hidden)
+            .filter(|_| self.state.is_presenting())
         else {
             return;
         };
-        let model = present::present_model(live, Utc::now());
+        let model = present::present_model(live, now);
         let close = ctx.show_viewport_immediate(
             egui::ViewportId::from_hash_of("tandem-present"),
             egui::ViewportBuilder::default()
@@ -361,7 +406,7 @@ impl TandemApp {
             },
         );
         if close {
-            self.state.present = false;
+            self.state.overlay = Overlay::None;
         }
     }
 }
@@ -389,19 +434,22 @@ fn safety_card_ui(ctx: &egui::Context, resources: &[String], commands: &mut Vec<
             {
                 ui.label(format!("• {line}"));
             }
-            if ui.button("Close card").clicked() {
-                commands.push(Command::ShowSafetyCard(false));
-            }
+            views::command_button(
+                ui,
+                SessionCommand::ShowSafetyCard(false).into(),
+                true,
+                commands,
+            );
         });
 }
 
 impl eframe::App for TandemApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
-        self.frame_ui(ui);
+        self.frame_ui(ui, Utc::now());
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.state.shutdown();
+        self.state.shutdown(Utc::now());
     }
 }
 

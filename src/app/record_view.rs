@@ -3,17 +3,20 @@
 //! screen (draft, finalize, amend, process note) and search results. Each draws from
 //! state and pushes commands.
 
-use super::command::{Command, CoupleTab, CustodyEntry, CustodyStep, LedgerChange, RecoveryChange};
-use super::record::{
-    CustodyForm, DISCLOSURE_DOCUMENT, Found, HolderChoice, LedgerForm, NoteForm, RecoveryForm,
+use super::command::{
+    Command, CoupleTab, ExportCommand, PracticeCommand, RecordCommand, SessionCommand,
 };
-use super::state::CoupleView;
+use super::forms::{CustodyForm, Found, HolderChoice, LedgerForm, NoteForm, RecoveryForm};
 use super::views::{command_button, labelled_field};
 use crate::clinical::divergence;
 use crate::export::layout::format_value;
 use crate::model::{
     Couple, CustodyChange, Holder, LedgerItem, NoteSection, NoteStyle, Outcome, Partner,
     RecoveryPhase, SessionId, TrustTag,
+};
+use crate::practice::CoupleRecord as CoupleView;
+use crate::practice::course::{
+    CustodyEntry, CustodyStep, DISCLOSURE_DOCUMENT, LedgerChange, RecoveryChange,
 };
 use egui::{RichText, Ui};
 
@@ -31,7 +34,7 @@ pub fn tabs_ui(ui: &mut Ui, current: CoupleTab, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         for tab in CoupleTab::ALL {
             if ui.selectable_label(current == tab, tab.label()).clicked() {
-                out.push(Command::ShowTab(tab));
+                out.push(PracticeCommand::ShowTab(tab).into());
             }
         }
     });
@@ -79,7 +82,7 @@ fn review_row(
             let chosen = done.is_some_and(|r| r.outcome == outcome);
             let label = if chosen {
                 RichText::new(
-                    Command::Ledger(LedgerChange::Review {
+                    RecordCommand::Ledger(LedgerChange::Review {
                         item: item.id,
                         by,
                         outcome,
@@ -90,7 +93,7 @@ fn review_row(
                 .strong()
             } else {
                 RichText::new(
-                    Command::Ledger(LedgerChange::Review {
+                    RecordCommand::Ledger(LedgerChange::Review {
                         item: item.id,
                         by,
                         outcome,
@@ -100,12 +103,15 @@ fn review_row(
                 )
             };
             if ui.selectable_label(chosen, label).clicked() {
-                out.push(Command::Ledger(LedgerChange::Review {
-                    item: item.id,
-                    by,
-                    outcome,
-                    note: note.clone(),
-                }));
+                out.push(
+                    RecordCommand::Ledger(LedgerChange::Review {
+                        item: item.id,
+                        by,
+                        outcome,
+                        note: note.clone(),
+                    })
+                    .into(),
+                );
             }
         }
     });
@@ -131,7 +137,7 @@ pub fn review_ui(
     ui.horizontal(|ui| {
         ui.heading("Review of open commitments");
         ui.label(format!("{} to review", due.len()));
-        command_button(ui, Command::FinishReview, true, out);
+        command_button(ui, SessionCommand::FinishReview.into(), true, out);
     });
     ui.label("Ask each partner, for each commitment: kept, partly, or missed? A short note helps the next review.");
     egui::ScrollArea::vertical()
@@ -238,29 +244,31 @@ pub fn commitments_ui(
         }
         if form.revising == Some(item.id) {
             ui.push_id(("revise", item.id), |ui| {
-                labelled_field(ui, "New wording", &mut form.behaviour, false);
-                labelled_field(ui, "How often", &mut form.rhythm, false);
-                labelled_field(ui, "Review on (YYYY-MM-DD)", &mut form.review_on, false);
-                labelled_field(ui, "Reason", &mut form.reason, false);
+                labelled_field(ui, "New wording", &mut form.behaviour);
+                labelled_field(ui, "How often", &mut form.rhythm);
+                labelled_field(ui, "Review on (YYYY-MM-DD)", &mut form.review_on);
+                labelled_field(ui, "Reason", &mut form.reason);
                 ui.horizontal(|ui| {
                     command_button(
                         ui,
-                        Command::Ledger(LedgerChange::Revise {
+                        RecordCommand::Ledger(LedgerChange::Revise {
                             item: item.id,
                             behaviour: form.behaviour.clone(),
                             rhythm: form.rhythm.clone(),
                             review_on: form.review_on.clone(),
                             reason: form.reason.clone(),
-                        }),
+                        })
+                        .into(),
                         true,
                         out,
                     );
                     command_button(
                         ui,
-                        Command::Ledger(LedgerChange::Retire {
+                        RecordCommand::Ledger(LedgerChange::Retire {
                             item: item.id,
                             reason: form.reason.clone(),
-                        }),
+                        })
+                        .into(),
                         !form.reason.trim().is_empty(),
                         out,
                     );
@@ -409,7 +417,7 @@ pub fn recovery_ui(
             let here = map.current().is_some_and(|s| s.phase == phase);
             command_button(
                 ui,
-                Command::Recovery(RecoveryChange::Enter(phase)),
+                RecordCommand::Recovery(RecoveryChange::Enter(phase)).into(),
                 !here,
                 out,
             );
@@ -443,14 +451,15 @@ pub fn recovery_ui(
                 None => c.text.clone(),
             };
             if ui.checkbox(&mut met, text).changed() {
-                out.push(Command::Recovery(RecoveryChange::SetMet { index: i, met }));
+                out.push(RecordCommand::Recovery(RecoveryChange::SetMet { index: i, met }).into());
             }
         }
         ui.horizontal(|ui| {
-            labelled_field(ui, "New criterion", &mut form.criterion, false);
+            labelled_field(ui, "New criterion", &mut form.criterion);
             command_button(
                 ui,
-                Command::Recovery(RecoveryChange::AddCriterion(form.criterion.clone())),
+                RecordCommand::Recovery(RecoveryChange::AddCriterion(form.criterion.clone()))
+                    .into(),
                 true,
                 out,
             );
@@ -471,23 +480,19 @@ pub fn recovery_ui(
             ui.end_row();
         }
     });
-    labelled_field(
-        ui,
-        "Date (YYYY-MM-DD, empty for today)",
-        &mut form.on,
-        false,
-    );
-    labelled_field(ui, "Trigger", &mut form.trigger, false);
-    labelled_field(ui, "Response", &mut form.response, false);
-    labelled_field(ui, "Repair", &mut form.repair, false);
+    labelled_field(ui, "Date (YYYY-MM-DD, empty for today)", &mut form.on);
+    labelled_field(ui, "Trigger", &mut form.trigger);
+    labelled_field(ui, "Response", &mut form.response);
+    labelled_field(ui, "Repair", &mut form.repair);
     command_button(
         ui,
-        Command::Recovery(RecoveryChange::LogTrigger {
+        RecordCommand::Recovery(RecoveryChange::LogTrigger {
             on: form.on.clone(),
             trigger: form.trigger.clone(),
             response: form.response.clone(),
             repair: form.repair.clone(),
-        }),
+        })
+        .into(),
         true,
         out,
     );
@@ -514,11 +519,14 @@ pub fn recovery_ui(
                     .inner
                     .changed()
                 {
-                    out.push(Command::Recovery(RecoveryChange::SetTrust {
-                        session: s.id,
-                        tag,
-                        touched: on,
-                    }));
+                    out.push(
+                        RecordCommand::Recovery(RecoveryChange::SetTrust {
+                            session: s.id,
+                            tag,
+                            touched: on,
+                        })
+                        .into(),
+                    );
                 }
             }
             ui.end_row();
@@ -608,17 +616,18 @@ pub fn custody_ui(ui: &mut Ui, view: &CoupleView, form: &mut CustodyForm, out: &
         ui.radio_value(&mut form.holder, HolderChoice::Other, "Someone else");
     });
     if form.holder == HolderChoice::Other {
-        labelled_field(ui, "Who holds it", &mut form.other, false);
+        labelled_field(ui, "Who holds it", &mut form.other);
     }
-    labelled_field(ui, "Destroy by (YYYY-MM-DD)", &mut form.destroy_by, false);
-    labelled_field(ui, "Custody note (optional)", &mut form.note, false);
-    labelled_field(ui, "Recorded by", &mut form.recorded_by, false);
+    labelled_field(ui, "Destroy by (YYYY-MM-DD)", &mut form.destroy_by);
+    labelled_field(ui, "Custody note (optional)", &mut form.note);
+    labelled_field(ui, "Recorded by", &mut form.recorded_by);
     let entry = |step: CustodyStep| {
-        Command::Custody(CustodyEntry {
+        RecordCommand::Custody(CustodyEntry {
             step,
             recorded_by: form.recorded_by.clone(),
             note: form.note.clone(),
         })
+        .into()
     };
     let ready = !form.recorded_by.trim().is_empty();
     ui.horizontal(|ui| {
@@ -652,7 +661,7 @@ pub fn note_ui(
 ) {
     let note = &form.note;
     ui.horizontal(|ui| {
-        command_button(ui, Command::CloseNote, true, out);
+        command_button(ui, RecordCommand::CloseNote.into(), true, out);
         ui.heading(format!("Progress note · {} · {title}", couple.code));
     });
     let status = match &note.finalized {
@@ -679,13 +688,13 @@ pub fn note_ui(
                 .clicked()
                 && !here
             {
-                out.push(Command::RestyleNote(style));
+                out.push(RecordCommand::RestyleNote(style).into());
             }
         }
         if !is_final {
-            command_button(ui, Command::RedraftNote, true, out);
+            command_button(ui, RecordCommand::RedraftNote.into(), true, out);
         }
-        command_button(ui, Command::ExportNote, true, out);
+        command_button(ui, ExportCommand::Note.into(), true, out);
     });
     ui.separator();
     let before = form.sections.clone();
@@ -701,15 +710,15 @@ pub fn note_ui(
             sections_field(ui, section);
         }
         if is_final {
-            labelled_field(ui, "Your name", &mut form.clinician, false);
-            labelled_field(ui, "Reason for the amendment", &mut form.reason, false);
+            labelled_field(ui, "Your name", &mut form.clinician);
+            labelled_field(ui, "Reason for the amendment", &mut form.reason);
             command_button(
                 ui,
-                Command::AmendNote {
+                RecordCommand::AmendNote {
                     clinician: form.clinician.clone(),
                     reason: form.reason.clone(),
                     sections: form.sections.clone(),
-                },
+                }.into(),
                 form.sections != note.current() && !form.reason.trim().is_empty(),
                 out,
             );
@@ -736,12 +745,12 @@ pub fn note_ui(
             }
         } else {
             ui.add_space(8.0);
-            labelled_field(ui, "Your name", &mut form.clinician, false);
+            labelled_field(ui, "Your name", &mut form.clinician);
             command_button(
                 ui,
-                Command::FinalizeNote {
+                RecordCommand::FinalizeNote {
                     clinician: form.clinician.clone(),
-                },
+                }.into(),
                 !form.clinician.trim().is_empty(),
                 out,
             );
@@ -756,10 +765,10 @@ pub fn note_ui(
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(heading.id);
-        command_button(ui, Command::SaveProcessNote(form.process.clone()), true, out);
+        command_button(ui, RecordCommand::SaveProcessNote(form.process.clone()).into(), true, out);
     });
     if form.sections != before && !is_final {
-        out.push(Command::EditNote(form.sections.clone()));
+        out.push(RecordCommand::EditNote(form.sections.clone()).into());
     }
 }
 
@@ -796,7 +805,7 @@ pub fn found_ui(ui: &mut Ui, found: &Found, out: &mut Vec<Command>) {
             ui.horizontal(|ui| {
                 ui.label(RichText::new(code).strong());
                 if ui.button("Open").clicked() {
-                    out.push(Command::SelectCouple(Some(*couple)));
+                    out.push(PracticeCommand::SelectCouple(Some(*couple)).into());
                 }
             });
             for (place, snippet) in hits.iter().take(20) {

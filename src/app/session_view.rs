@@ -2,8 +2,9 @@
 //! filled in, a view for every step kind, the timer, gates, navigation and the clinician's
 //! notes. Draws from the live session and pushes commands; never changes state itself.
 
-use super::command::{Command, VERDICTS};
-use super::state::{Forms, Live};
+use super::command::{Command, ExportCommand, SessionCommand, VERDICTS, VaultCommand};
+use super::forms::Forms;
+use super::state::Live;
 use super::views::command_button;
 use crate::model::{
     Accuracy, CommitmentDraft, Exchange, LoopStage, MirrorOutcome, Partner, QuestionStatus,
@@ -15,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use egui::{RichText, Ui};
 
 fn act(action: Action) -> Command {
-    Command::Act(action)
+    SessionCommand::Act(action).into()
 }
 
 fn who(live: &Live, respondent: Respondent) -> String {
@@ -45,10 +46,13 @@ fn draft_field(
         .desired_rows(lines)
         .desired_width(f32::INFINITY);
     if ui.add(edit).labelled_by(l.id).changed() {
-        out.push(Command::SetDraft {
-            key: key.to_string(),
-            text: text.clone(),
-        });
+        out.push(
+            SessionCommand::SetDraft {
+                key: key.to_string(),
+                text: text.clone(),
+            }
+            .into(),
+        );
     }
     text
 }
@@ -77,10 +81,13 @@ fn draft_choice(
             for option in options {
                 if ui.selectable_label(&chosen == option, option).clicked() {
                     chosen = option.clone();
-                    out.push(Command::SetDraft {
-                        key: key.to_string(),
-                        text: option.clone(),
-                    });
+                    out.push(
+                        SessionCommand::SetDraft {
+                            key: key.to_string(),
+                            text: option.clone(),
+                        }
+                        .into(),
+                    );
                 }
             }
         })
@@ -92,10 +99,13 @@ fn draft_choice(
 /// Push an action made from a draft, then clear the draft.
 fn submit(out: &mut Vec<Command>, action: Action, key: &str) {
     out.push(act(action));
-    out.push(Command::SetDraft {
-        key: key.to_string(),
-        text: String::new(),
-    });
+    out.push(
+        SessionCommand::SetDraft {
+            key: key.to_string(),
+            text: String::new(),
+        }
+        .into(),
+    );
 }
 
 /// Who sees the step (changeable: narrower at any time, wider only while nothing is
@@ -117,7 +127,7 @@ fn privacy_row(ui: &mut Ui, live: &Live, visibility: Visibility, out: &mut Vec<C
             .response
             .labelled_by(l.id);
         for partner in super::handover::candidates(live) {
-            let command = Command::HandOver(partner);
+            let command = Command::from(SessionCommand::HandOver(partner));
             if ui
                 .button(format!("Hand to {}", name(live, partner)))
                 .on_hover_text(command.tooltip())
@@ -190,9 +200,9 @@ pub fn session_ui(
             };
             ui.label(saved);
             ui.separator();
-            command_button(ui, Command::TogglePresent, true, out);
-            command_button(ui, Command::QuickHide, true, out);
-            command_button(ui, Command::ShowSafetyCard(true), true, out);
+            command_button(ui, SessionCommand::TogglePresent.into(), true, out);
+            command_button(ui, VaultCommand::QuickHide.into(), true, out);
+            command_button(ui, SessionCommand::ShowSafetyCard(true).into(), true, out);
             if runner
                 .template()
                 .roles
@@ -203,11 +213,11 @@ pub fn session_ui(
             command_button(ui, act(Action::End), !runner.is_ended(), out);
             command_button(
                 ui,
-                Command::OpenExport(super::command::ExportTarget::Session(session.id)),
+                ExportCommand::Open(super::command::ExportTarget::Session(session.id)).into(),
                 true,
                 out,
             );
-            command_button(ui, Command::CloseSession, true, out);
+            command_button(ui, SessionCommand::Close.into(), true, out);
         });
     });
 
@@ -667,10 +677,13 @@ fn reply_ui(
                 .desired_rows(3)
                 .desired_width(f32::INFINITY);
             if ui.add(edit).labelled_by(l.id).changed() {
-                out.push(Command::SetDraft {
-                    key: key.clone(),
-                    text: text.clone(),
-                });
+                out.push(
+                    SessionCommand::SetDraft {
+                        key: key.clone(),
+                        text: text.clone(),
+                    }
+                    .into(),
+                );
             }
             ui.horizontal(|ui| {
                 let unsaved = !draft.is_empty() && draft != saved;
@@ -842,10 +855,13 @@ fn loop_ui(
                     reply: reply.clone(),
                 });
                 if command_button(ui, command, true, out).clicked() {
-                    out.push(Command::SetDraft {
-                        key: "loop-reply".into(),
-                        text: String::new(),
-                    });
+                    out.push(
+                        SessionCommand::SetDraft {
+                            key: "loop-reply".into(),
+                            text: String::new(),
+                        }
+                        .into(),
+                    );
                 }
             }
         });
@@ -955,10 +971,13 @@ fn stage_ui(
                     if on {
                         chosen.push(word.clone());
                     }
-                    out.push(Command::SetDraft {
-                        key: feelings_key.clone(),
-                        text: chosen.join(","),
-                    });
+                    out.push(
+                        SessionCommand::SetDraft {
+                            key: feelings_key.clone(),
+                            text: chosen.join(","),
+                        }
+                        .into(),
+                    );
                 }
             }
         });
@@ -979,10 +998,13 @@ fn stage_ui(
             },
             &key,
         );
-        out.push(Command::SetDraft {
-            key: feelings_key,
-            text: String::new(),
-        });
+        out.push(
+            SessionCommand::SetDraft {
+                key: feelings_key,
+                text: String::new(),
+            }
+            .into(),
+        );
     }
 }
 
@@ -1280,10 +1302,13 @@ fn questions_ui(
             },
             "q-text",
         );
-        out.push(Command::SetDraft {
-            key: "q-why".into(),
-            text: String::new(),
-        });
+        out.push(
+            SessionCommand::SetDraft {
+                key: "q-why".into(),
+                text: String::new(),
+            }
+            .into(),
+        );
     }
 }
 
@@ -1332,10 +1357,13 @@ fn plan_ui(
         ui.label("Whose commitment:");
         for o in owners {
             if ui.radio(owner == Some(*o), name(live, *o)).clicked() {
-                out.push(Command::SetDraft {
-                    key: "plan-owner".into(),
-                    text: format!("{o:?}"),
-                });
+                out.push(
+                    SessionCommand::SetDraft {
+                        key: "plan-owner".into(),
+                        text: format!("{o:?}"),
+                    }
+                    .into(),
+                );
             }
         }
     });
@@ -1360,16 +1388,22 @@ fn plan_ui(
     ui.horizontal(|ui| {
         ui.label("Checked by:");
         if ui.radio(partner_confirms, "partner confirms").clicked() {
-            out.push(Command::SetDraft {
-                key: "plan-verification".into(),
-                text: String::new(),
-            });
+            out.push(
+                SessionCommand::SetDraft {
+                    key: "plan-verification".into(),
+                    text: String::new(),
+                }
+                .into(),
+            );
         }
         if ui.radio(!partner_confirms, "self-report").clicked() {
-            out.push(Command::SetDraft {
-                key: "plan-verification".into(),
-                text: "self".into(),
-            });
+            out.push(
+                SessionCommand::SetDraft {
+                    key: "plan-verification".into(),
+                    text: "self".into(),
+                }
+                .into(),
+            );
         }
     });
     let today = now.with_timezone(&chrono::Local).date_naive();
@@ -1403,10 +1437,13 @@ fn plan_ui(
                 .labelled_by(l.id)
                 .changed()
             {
-                out.push(Command::SetDraft {
-                    key: key.into(),
-                    text,
-                });
+                out.push(
+                    SessionCommand::SetDraft {
+                        key: key.into(),
+                        text,
+                    }
+                    .into(),
+                );
             }
         }
     });
@@ -1438,10 +1475,13 @@ fn plan_ui(
             review_on,
         })));
         for key in ["plan-behaviour", "plan-rhythm", "plan-start", "plan-review"] {
-            out.push(Command::SetDraft {
-                key: key.into(),
-                text: String::new(),
-            });
+            out.push(
+                SessionCommand::SetDraft {
+                    key: key.into(),
+                    text: String::new(),
+                }
+                .into(),
+            );
         }
     }
 }

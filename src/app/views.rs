@@ -1,11 +1,16 @@
 //! Screens outside a running session: welcome, unlock, the practice (couples list and a
 //! couple's page), and choosing a protocol. Each draws from state and pushes commands.
 
-use super::command::{Command, CoupleDraft, CoupleTab, ExportTarget};
-use super::state::{DEMO_PASSPHRASE, Forms, Open, Screen};
-use crate::model::{Bindings, Partner, Role};
+use super::command::{
+    Command, CoupleTab, ExportCommand, ExportTarget, PracticeCommand, RecordCommand,
+    SessionCommand, TakeHomeCommand, VaultCommand,
+};
+use super::forms::Forms;
+use crate::model::{Bindings, CoupleId, Partner, Role};
+use crate::practice::{CoupleInput, CoupleRecord, DEMO_PASSPHRASE, Lists, Practice};
 use crate::runner::locked_because;
 use crate::template::Template;
+use chrono::NaiveDate;
 use egui::{RichText, Ui};
 
 /// A button for a command, with its tooltip; pushes the command when clicked.
@@ -29,17 +34,23 @@ pub fn command_button(
 }
 
 /// A single-line text field with a visible label that names it for assistive tech.
-pub fn labelled_field(
-    ui: &mut Ui,
-    label: &str,
-    text: &mut String,
-    password: bool,
-) -> egui::Response {
+pub fn labelled_field(ui: &mut Ui, label: &str, text: &mut String) -> egui::Response {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(egui::TextEdit::singleline(text).desired_width(260.0))
+            .labelled_by(l.id)
+    })
+    .inner
+}
+
+/// The one passphrase field: labelled, its text hidden. Every screen that asks for a
+/// passphrase (welcome, lock, hand-back, a worksheet's) uses it.
+pub fn passphrase_field(ui: &mut Ui, label: &str, passphrase: &mut String) -> egui::Response {
     ui.horizontal(|ui| {
         let l = ui.label(label);
         ui.add(
-            egui::TextEdit::singleline(text)
-                .password(password)
+            egui::TextEdit::singleline(passphrase)
+                .password(true)
                 .desired_width(260.0),
         )
         .labelled_by(l.id)
@@ -47,7 +58,7 @@ pub fn labelled_field(
     .inner
 }
 
-pub fn welcome_ui(ui: &mut Ui, forms: &mut Forms, out: &mut Vec<Command>) {
+pub fn welcome_ui(ui: &mut Ui, forms: &mut Forms, busy: bool, out: &mut Vec<Command>) {
     ui.vertical_centered(|ui| {
         ui.add_space(40.0);
         ui.heading("Welcome to Tandem");
@@ -57,19 +68,23 @@ pub fn welcome_ui(ui: &mut Ui, forms: &mut Forms, out: &mut Vec<Command>) {
     ui.group(|ui| {
         ui.heading("Create your vault");
         ui.label("Choose a passphrase. It protects every note; without it nothing can be read, by anyone, including you.");
-        labelled_field(ui, "Passphrase", &mut forms.passphrase, true);
-        labelled_field(ui, "Passphrase again", &mut forms.passphrase_again, true);
+        passphrase_field(ui, "Passphrase", &mut forms.passphrase);
+        passphrase_field(ui, "Passphrase again", &mut forms.passphrase_again);
         ui.label(strength_hint(&forms.passphrase));
         let ready = forms.passphrase.chars().count() >= crate::vault::crypto::MIN_PASSPHRASE_CHARS
-            && forms.passphrase == forms.passphrase_again;
-        command_button(ui, Command::CreateVault, ready, out);
+            && forms.passphrase == forms.passphrase_again
+            && !busy;
+        command_button(ui, VaultCommand::Create.into(), ready, out);
     });
     ui.add_space(12.0);
     ui.group(|ui| {
         ui.heading("Just looking?");
         ui.label("The demo practice has four fictional couples with sessions, plans and ratings. It is deleted when you close Tandem.");
-        command_button(ui, Command::OpenDemo, true, out);
+        command_button(ui, VaultCommand::OpenDemo.into(), !busy, out);
     });
+    if busy {
+        ui.label(RichText::new("Opening the vault…").weak());
+    }
 }
 
 /// A plain-words hint on passphrase strength.
@@ -89,48 +104,64 @@ pub fn strength_hint(passphrase: &str) -> &'static str {
     }
 }
 
-pub fn unlock_ui(ui: &mut Ui, forms: &mut Forms, hidden: bool, demo: bool, out: &mut Vec<Command>) {
+/// The lock screen (and, blank but for the field, the screen after a quick hide).
+pub fn unlock_ui(
+    ui: &mut Ui,
+    forms: &mut Forms,
+    hidden: bool,
+    demo: bool,
+    busy: bool,
+    out: &mut Vec<Command>,
+) {
     ui.vertical_centered(|ui| {
         ui.add_space(if hidden { 160.0 } else { 80.0 });
         if !hidden {
             ui.heading("Tandem is locked");
         }
-        let response = labelled_field(ui, "Passphrase", &mut forms.passphrase, true);
+        let response = passphrase_field(ui, "Passphrase", &mut forms.passphrase);
         if demo {
             ui.label(format!("Demo practice passphrase: {DEMO_PASSPHRASE}"));
         }
+        let ready = !forms.passphrase.is_empty() && !busy;
         let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        let clicked =
-            command_button(ui, Command::Unlock, !forms.passphrase.is_empty(), out).clicked();
-        if enter && !clicked && !forms.passphrase.is_empty() {
-            out.push(Command::Unlock);
+        let clicked = command_button(ui, VaultCommand::Unlock.into(), ready, out).clicked();
+        if enter && !clicked && ready {
+            out.push(VaultCommand::Unlock.into());
+        }
+        if busy {
+            ui.label(RichText::new("Unlocking…").weak());
         }
     });
 }
 
-fn matches_search(couple: &crate::model::Couple, search: &str) -> bool {
-    let search = search.trim();
-    if search.is_empty() {
+fn matches_filter(couple: &crate::model::Couple, filter: &str) -> bool {
+    let filter = filter.trim();
+    if filter.is_empty() {
         return true;
     }
-    let search = search.to_lowercase();
-    couple.code.to_lowercase().contains(&search)
-        || couple.partner_a.name.to_lowercase().contains(&search)
-        || couple.partner_b.name.to_lowercase().contains(&search)
+    let filter = filter.to_lowercase();
+    couple.code.to_lowercase().contains(&filter)
+        || couple.partner_a.name.to_lowercase().contains(&filter)
+        || couple.partner_b.name.to_lowercase().contains(&filter)
 }
 
-pub fn couples_list_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Command>) {
+pub fn couples_list_ui(
+    ui: &mut Ui,
+    lists: &Lists,
+    selected: Option<CoupleId>,
+    forms: &mut Forms,
+    out: &mut Vec<Command>,
+) {
     ui.heading("Couples");
-    labelled_field(ui, "Filter couples", &mut forms.search, false);
+    labelled_field(ui, "Filter couples", &mut forms.filter);
     ui.checkbox(&mut forms.show_archived, "Show archived");
-    command_button(ui, Command::EditCouple(None), true, out);
+    command_button(ui, PracticeCommand::EditCouple(None).into(), true, out);
     ui.separator();
-    let selected = open.selected.as_ref().map(|v| v.couple.id);
-    let visible: Vec<&crate::model::Couple> = open
+    let visible: Vec<&crate::model::Couple> = lists
         .couples
         .iter()
         .filter(|c| forms.show_archived || !c.archived)
-        .filter(|c| matches_search(c, &forms.search))
+        .filter(|c| matches_filter(c, &forms.filter))
         .collect();
     // Only the rows on screen are laid out, so a practice of thousands stays fast.
     let row_height = ui.spacing().interact_size.y;
@@ -144,32 +175,51 @@ pub fn couples_list_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Ve
                 .selectable_label(selected == Some(couple.id), text)
                 .clicked()
             {
-                out.push(Command::SelectCouple(Some(couple.id)));
+                out.push(PracticeCommand::SelectCouple(Some(couple.id)).into());
             }
         }
     });
 }
 
-pub fn couple_editor_ui(ui: &mut Ui, draft: &mut CoupleDraft, out: &mut Vec<Command>) {
-    ui.heading(if draft.id.is_some() {
+pub fn couple_editor_ui(ui: &mut Ui, input: &mut CoupleInput, out: &mut Vec<Command>) {
+    ui.heading(if input.id.is_some() {
         "Edit couple"
     } else {
         "New couple"
     });
-    labelled_field(ui, "Code", &mut draft.code, false);
-    labelled_field(ui, "Partner A name", &mut draft.name_a, false);
-    labelled_field(ui, "Partner A pronouns", &mut draft.pronouns_a, false);
-    labelled_field(ui, "Partner B name", &mut draft.name_b, false);
-    labelled_field(ui, "Partner B pronouns", &mut draft.pronouns_b, false);
-    ui.checkbox(&mut draft.archived, "Archived");
+    labelled_field(ui, "Code", &mut input.code);
+    labelled_field(ui, "Partner A name", &mut input.name_a);
+    labelled_field(ui, "Partner A pronouns", &mut input.pronouns_a);
+    labelled_field(ui, "Partner B name", &mut input.name_b);
+    labelled_field(ui, "Partner B pronouns", &mut input.pronouns_b);
+    ui.checkbox(&mut input.archived, "Archived");
     ui.horizontal(|ui| {
-        command_button(ui, Command::SaveCouple(draft.clone()), true, out);
-        command_button(ui, Command::CancelEdit, true, out);
+        command_button(
+            ui,
+            PracticeCommand::SaveCouple(input.clone()).into(),
+            true,
+            out,
+        );
+        command_button(ui, PracticeCommand::CancelEdit.into(), true, out);
     });
 }
 
-pub fn couple_page_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Command>) {
-    let Some(view) = &open.selected else {
+/// The practice's settings a couple's page shows: its safety resources and re-screen
+/// interval.
+pub struct SafetySettings<'a> {
+    pub resources: &'a [String],
+    pub rescreen_days: u32,
+}
+
+pub fn couple_page_ui(
+    ui: &mut Ui,
+    record: Option<&CoupleRecord>,
+    settings: &SafetySettings<'_>,
+    forms: &mut Forms,
+    today: NaiveDate,
+    out: &mut Vec<Command>,
+) {
+    let Some(view) = record else {
         ui.vertical_centered(|ui| {
             ui.add_space(60.0);
             ui.label("Choose a couple on the left, or add one.");
@@ -197,23 +247,28 @@ pub fn couple_page_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec
         },
     ));
     ui.horizontal(|ui| {
-        command_button(ui, Command::ChooseTemplate(c.id), true, out);
-        command_button(ui, Command::EditCouple(Some(c.id)), true, out);
+        command_button(ui, PracticeCommand::ChooseTemplate(c.id).into(), true, out);
         command_button(
             ui,
-            Command::OpenExport(ExportTarget::Progress(c.id)),
+            PracticeCommand::EditCouple(Some(c.id)).into(),
             true,
             out,
         );
         command_button(
             ui,
-            Command::ExportProcessNotes(c.id),
+            ExportCommand::Open(ExportTarget::Progress(c.id)).into(),
+            true,
+            out,
+        );
+        command_button(
+            ui,
+            ExportCommand::ProcessNotes(c.id).into(),
             !view.process_notes.is_empty(),
             out,
         );
-        command_button(ui, Command::OpenTakeHome(c.id), true, out);
+        command_button(ui, TakeHomeCommand::Open(c.id).into(), true, out);
     });
-    safety_ui(ui, open, view, out);
+    safety_ui(ui, settings, view, today, out);
     super::record_view::tabs_ui(ui, forms.tab, out);
     ui.separator();
     egui::ScrollArea::vertical().show(ui, |ui| match forms.tab {
@@ -235,11 +290,15 @@ pub const GENERIC_RESOURCES: [&str; 3] = [
 
 /// The couple's safety: screens recorded, the decision, a positive screen with resources,
 /// the re-screen date, and the button that starts a screen.
-fn safety_ui(ui: &mut Ui, open: &Open, view: &super::state::CoupleView, out: &mut Vec<Command>) {
+fn safety_ui(
+    ui: &mut Ui,
+    settings: &SafetySettings<'_>,
+    view: &CoupleRecord,
+    today: NaiveDate,
+    out: &mut Vec<Command>,
+) {
     let safety = &view.safety;
     let c = &view.couple;
-    let header = open.vault.header();
-    let today = chrono::Local::now().date_naive();
     ui.group(|ui| {
         ui.label(RichText::new("Safety").strong());
         let screened = safety.facts.screened.len();
@@ -280,13 +339,13 @@ fn safety_ui(ui: &mut Ui, open: &Open, view: &super::state::CoupleView, out: &mu
                 ),
             );
             ui.collapsing("Safety resources", |ui| {
-                for line in header.safety_resources.iter().map(String::as_str).chain(GENERIC_RESOURCES) {
+                for line in settings.resources.iter().map(String::as_str).chain(GENERIC_RESOURCES) {
                     ui.label(format!("• {line}"));
                 }
                 ui.label(RichText::new("Never hand out written material that could put someone at risk if found at home.").weak());
             });
         }
-        let due = safety.rescreen_due(today, header.rescreen_days);
+        let due = safety.rescreen_due(today, settings.rescreen_days);
         ui.horizontal(|ui| {
             if screened < 2 {
                 ui.label("Start with each partner's private screen.");
@@ -298,12 +357,12 @@ fn safety_ui(ui: &mut Ui, open: &Open, view: &super::state::CoupleView, out: &mu
             } else {
                 ui.label(format!("Next re-screen: {}.", due.format("%-d %b %Y")));
             }
-            command_button(ui, Command::StartSafetyScreen(c.id), true, out);
+            command_button(ui, SessionCommand::StartSafetyScreen(c.id).into(), true, out);
         });
     });
 }
 
-fn sessions_tab_ui(ui: &mut Ui, view: &super::state::CoupleView, out: &mut Vec<Command>) {
+fn sessions_tab_ui(ui: &mut Ui, view: &CoupleRecord, out: &mut Vec<Command>) {
     egui::Grid::new("sessions").striped(true).show(ui, |ui| {
         for s in view.sessions.iter().rev() {
             ui.label(s.started_at.format("%Y-%m-%d").to_string());
@@ -319,19 +378,19 @@ fn sessions_tab_ui(ui: &mut Ui, view: &super::state::CoupleView, out: &mut Vec<C
                 .count();
             ui.label(format!("{done}/{} steps", s.steps.len()));
             if s.ended_at.is_none() {
-                command_button(ui, Command::ResumeSession(s.id), true, out);
+                command_button(ui, SessionCommand::Resume(s.id).into(), true, out);
             } else {
                 ui.label("ended");
             }
             command_button(
                 ui,
-                Command::OpenExport(ExportTarget::Session(s.id)),
+                ExportCommand::Open(ExportTarget::Session(s.id)).into(),
                 true,
                 out,
             );
             let note = view.notes.iter().find(|n| n.session == s.id);
             ui.push_id(s.id, |ui| {
-                command_button(ui, Command::OpenNote(s.id), true, out)
+                command_button(ui, RecordCommand::OpenNote(s.id).into(), true, out)
             });
             ui.label(match note {
                 None => RichText::new("no note").weak(),
@@ -346,14 +405,14 @@ fn sessions_tab_ui(ui: &mut Ui, view: &super::state::CoupleView, out: &mut Vec<C
     });
 }
 
-pub fn problems_ui(ui: &mut Ui, open: &Open) {
-    if open.problems.is_empty() {
+pub fn problems_ui(ui: &mut Ui, lists: &Lists) {
+    if lists.problems.is_empty() {
         return;
     }
     ui.collapsing(
-        format!("{} file(s) need attention", open.problems.len()),
+        format!("{} file(s) need attention", lists.problems.len()),
         |ui| {
-            for problem in &open.problems {
+            for problem in &lists.problems {
                 ui.label(problem.to_string());
             }
         },
@@ -362,17 +421,13 @@ pub fn problems_ui(ui: &mut Ui, open: &Open) {
 
 pub fn choose_template_ui(
     ui: &mut Ui,
-    state_open: &Open,
-    couple: crate::model::CoupleId,
+    record: Option<&CoupleRecord>,
+    couple: CoupleId,
     library: &crate::template::Library,
     forms: &mut Forms,
     out: &mut Vec<Command>,
 ) {
-    let Some(view) = state_open
-        .selected
-        .as_ref()
-        .filter(|v| v.couple.id == couple)
-    else {
+    let Some(view) = record.filter(|v| v.couple.id == couple) else {
         return;
     };
     let names = &view.couple;
@@ -382,7 +437,7 @@ pub fn choose_template_ui(
             names.partner_a.name, names.partner_b.name
         ));
         if ui.button("Back to the practice").clicked() {
-            out.push(Command::SelectCouple(Some(couple)));
+            out.push(PracticeCommand::SelectCouple(Some(couple)).into());
         }
     });
     ui.separator();
@@ -438,11 +493,12 @@ pub fn choose_template_ui(
         let bindings = chosen_bindings(t, forms.speaker_is_b, forms.hurt_is_b);
         command_button(
             ui,
-            Command::StartSession {
+            SessionCommand::Start {
                 couple,
                 template_id: t.id.clone(),
                 bindings,
-            },
+            }
+            .into(),
             true,
             out,
         );
@@ -495,24 +551,42 @@ pub fn role_choice_ui(
 
 /// The practice screen: couples on the left, the selected couple (or the editor) in the
 /// middle.
-pub fn practice_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Command>) {
+pub fn practice_ui(
+    ui: &mut Ui,
+    practice: &Practice,
+    record: Option<&CoupleRecord>,
+    forms: &mut Forms,
+    today: NaiveDate,
+    out: &mut Vec<Command>,
+) {
     egui::Panel::left("couples")
         .resizable(true)
         .default_size(300.0)
         .show(ui, |ui| {
             ui.horizontal(|ui| {
-                let response = labelled_field(ui, "Search records", &mut forms.query, false);
+                let response = labelled_field(ui, "Search records", &mut forms.query);
                 let entered =
                     response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if entered {
-                    out.push(Command::Search(forms.query.clone()));
+                    out.push(PracticeCommand::Search(forms.query.clone()).into());
                 } else {
-                    command_button(ui, Command::Search(forms.query.clone()), true, out);
+                    command_button(
+                        ui,
+                        PracticeCommand::Search(forms.query.clone()).into(),
+                        true,
+                        out,
+                    );
                 }
             });
             ui.separator();
-            couples_list_ui(ui, open, forms, out);
-            problems_ui(ui, open);
+            couples_list_ui(
+                ui,
+                practice.lists(),
+                record.map(|r| r.couple.id),
+                forms,
+                out,
+            );
+            problems_ui(ui, practice.lists());
         });
     egui::CentralPanel::default().show(ui, |ui| {
         if let Some(found) = &forms.found {
@@ -521,24 +595,18 @@ pub fn practice_ui(ui: &mut Ui, open: &Open, forms: &mut Forms, out: &mut Vec<Co
                 .max_height(280.0)
                 .show(ui, |ui| super::record_view::found_ui(ui, found, out));
             if ui.button("Clear search").clicked() {
-                out.push(Command::Search(String::new()));
+                out.push(PracticeCommand::Search(String::new()).into());
             }
             ui.separator();
         }
+        let header = practice.vault().header();
+        let settings = SafetySettings {
+            resources: &header.safety_resources,
+            rescreen_days: header.rescreen_days,
+        };
         match forms.couple.as_mut() {
-            Some(draft) => couple_editor_ui(ui, draft, out),
-            None => couple_page_ui(ui, open, forms, out),
+            Some(input) => couple_editor_ui(ui, input, out),
+            None => couple_page_ui(ui, record, &settings, forms, today, out),
         }
     });
-}
-
-pub fn screen_title(screen: Screen) -> &'static str {
-    match screen {
-        Screen::Welcome => "Welcome",
-        Screen::Unlock => "Locked",
-        Screen::Practice => "Practice",
-        Screen::ChooseTemplate(_) => "New session",
-        Screen::Session => "Session",
-        Screen::Note(_) => "Note",
-    }
 }

@@ -334,9 +334,25 @@ impl Runner {
         self.session.drafts.get(key).map_or("", String::as_str)
     }
 
-    /// Update what is known about the couple (e.g. a safety decision recorded meanwhile).
-    pub fn set_facts(&mut self, facts: CoupleFacts) {
-        self.facts = facts;
+    /// Whether the step on screen has something for `partner` to fill in on their own:
+    /// their text, choice, ticks or ratings, their own question list, or the reply letter
+    /// they write (what hand-over mode may give them).
+    pub fn has_part(&self, partner: Partner) -> bool {
+        let (step, record) = self.current();
+        let me = crate::model::Respondent::Partner(partner);
+        match (&step.kind, &record.data) {
+            (StepKind::Text { respondents, .. }, StepData::Text(_))
+            | (StepKind::Choice { respondents, .. }, StepData::Choice(_))
+            | (StepKind::Checklist { respondents, .. }, StepData::Checklist(_)) => {
+                respondents_of(*respondents, record.roles).contains(&me)
+            }
+            (StepKind::Rating { raters, .. }, StepData::Rating(_)) => raters
+                .iter()
+                .any(|role| record.roles.partner(*role) == Some(partner)),
+            (StepKind::Questions { .. }, StepData::Questions(q)) => q.owner == partner,
+            (StepKind::Reply { .. }, StepData::Reply(r)) => r.author == partner,
+            _ => false,
+        }
     }
 
     /// The template step behind record `index`.

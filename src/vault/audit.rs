@@ -58,6 +58,10 @@ pub enum AuditAction {
     Custody,
     /// The therapist changed who may see a step.
     Visibility,
+    /// A practice setting changed (the detail names which, never its value).
+    Settings,
+    /// The vault's passphrase was changed.
+    Passphrase,
 }
 
 impl AuditAction {
@@ -76,6 +80,8 @@ impl AuditAction {
             AuditAction::HandBack => "hand back",
             AuditAction::Custody => "custody",
             AuditAction::Visibility => "visibility",
+            AuditAction::Settings => "settings",
+            AuditAction::Passphrase => "passphrase",
         }
     }
 }

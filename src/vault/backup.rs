@@ -6,7 +6,7 @@
 //! or folder at a path a vault has, relative, without `..`, links or oversize content;
 //! the first entry that is not refuses the whole restore, and nothing is left behind.
 
-use super::crypto::{self, PINNED_LOG_N};
+use super::crypto;
 use super::error::{Result, VaultError};
 use super::record::RecordKind;
 use super::{Access, HEADER_FILE, IDENTITY_FILE, RECORDS_DIR, Vault, Verified, fsutil};
@@ -279,6 +279,3 @@ fn allowed_dir(path: &Path) -> bool {
         _ => false,
     }
 }
-
-/// The default scrypt work factor for backups.
-pub const BACKUP_LOG_N: u8 = PINNED_LOG_N;

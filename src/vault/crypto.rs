@@ -48,11 +48,11 @@ impl Cipher {
         }
     }
 
-    /// True when `identity` is the one this cipher opens records with.
-    pub fn is_identity(&self, identity: &x25519::Identity) -> bool {
+    /// The public key records are sealed to, as text; `None` without encryption.
+    pub fn recipient(&self) -> Option<String> {
         match self {
-            Cipher::Age(own) => own.to_public().to_string() == identity.to_public().to_string(),
-            Cipher::Plain => false,
+            Cipher::Age(own) => Some(own.to_public().to_string()),
+            Cipher::Plain => None,
         }
     }
 

@@ -661,6 +661,12 @@ impl Vault {
     /// Whether `passphrase` is this vault's passphrase (hand-over mode asks for it before
     /// the therapist's view comes back). Costs one key derivation, like an unlock.
     pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<bool> {
+        self.passphrase_check()?.check(passphrase)
+    }
+
+    /// What checking a passphrase needs, to do it on another thread (it costs one key
+    /// derivation).
+    pub fn passphrase_check(&self) -> Result<PassphraseCheck> {
         if self.header.encryption != Encryption::Age {
             return Err(VaultError::Crypto(
                 "this vault has no passphrase, so it cannot protect a hand-over".into(),
@@ -668,11 +674,10 @@ impl Vault {
         }
         let path = self.root.join(IDENTITY_FILE);
         let wrapped = fs::read(&path).map_err(io_at("cannot read", &path))?;
-        match crypto::unwrap_identity(&wrapped, passphrase) {
-            Ok(identity) => Ok(self.cipher.is_identity(&identity)),
-            Err(VaultError::WrongPassphrase) => Ok(false),
-            Err(other) => Err(other),
-        }
+        Ok(PassphraseCheck {
+            wrapped,
+            recipient: self.cipher.recipient().unwrap_or_default(),
+        })
     }
 
     /// Set the idle time after which the app locks (1 to 240 minutes), saved in
@@ -795,6 +800,24 @@ impl Vault {
     }
 }
 
+/// The vault's wrapped key and public key: enough to tell whether a passphrase is the
+/// vault's, and nothing more.
+pub struct PassphraseCheck {
+    wrapped: Vec<u8>,
+    recipient: String,
+}
+
+impl PassphraseCheck {
+    /// True when `passphrase` unwraps this vault's key.
+    pub fn check(&self, passphrase: &SecretString) -> Result<bool> {
+        match crypto::unwrap_identity(&self.wrapped, passphrase) {
+            Ok(identity) => Ok(identity.to_public().to_string() == self.recipient),
+            Err(VaultError::WrongPassphrase) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+}
+
 /// A vault whose key has been dropped from memory.
 pub struct LockedVault {
     root: PathBuf,
@@ -873,6 +896,14 @@ fn list_files(root: &Path, extension: &str) -> Result<Listing> {
         listing.files.extend(found);
     }
     Ok(listing)
+}
+
+/// Read a record file given on the command line (`tandem import`) as text, refusing one
+/// over the record size cap without reading it whole.
+pub fn read_record_file(path: &Path) -> Result<String> {
+    let bytes = read_capped(path).map_err(io_at("cannot read", path))?;
+    String::from_utf8(bytes)
+        .map_err(|_| VaultError::Invalid(format!("{} is not UTF-8 text", path.display())))
 }
 
 /// Read a file, refusing one over the record size cap.

@@ -1,0 +1,10 @@
+//! `AppState::apply` by area: one file per area of `Command`, each with an `apply_*` that
+//! matches every command of its area. The practice does the work; these keep the window's
+//! state (screen, overlay, forms, status line) in step with it.
+
+mod export;
+mod practice;
+mod record;
+mod session;
+mod take_home;
+mod vault;

@@ -1,0 +1,141 @@
+//! The practice screen's commands: opening a couple's page, the couple editor, the
+//! protocol picker, the page's tabs, search and the status line.
+
+use crate::app::command::PracticeCommand;
+use crate::app::forms::Found;
+use crate::app::state::{AppError, AppState, Screen, refused};
+use crate::model::CoupleId;
+use crate::practice::CoupleInput;
+use chrono::{DateTime, Utc};
+
+impl AppState {
+    pub(in crate::app) fn apply_practice(
+        &mut self,
+        command: PracticeCommand,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        match command {
+            PracticeCommand::SelectCouple(id) => {
+                self.select_couple(id, now)?;
+                if matches!(self.screen, Screen::ChooseTemplate(_)) {
+                    self.screen = Screen::Practice;
+                }
+                Ok(())
+            }
+            PracticeCommand::EditCouple(id) => {
+                let practice = self.practice()?;
+                let input = match id {
+                    Some(id) => CoupleInput::of(
+                        self.couple_by_id(id)
+                            .ok_or_else(|| refused("that couple is not in this vault"))?,
+                    ),
+                    None => CoupleInput {
+                        code: practice.next_code(),
+                        ..CoupleInput::default()
+                    },
+                };
+                self.forms.couple = Some(input);
+                Ok(())
+            }
+            PracticeCommand::CancelEdit => {
+                self.forms.couple = None;
+                Ok(())
+            }
+            PracticeCommand::SaveCouple(input) => self.save_couple(&input, now),
+            PracticeCommand::ChooseTemplate(couple) => {
+                self.select_couple(Some(couple), now)?;
+                self.forms.template = None;
+                self.screen = Screen::ChooseTemplate(couple);
+                Ok(())
+            }
+            PracticeCommand::ShowTab(tab) => {
+                self.forms.tab = tab;
+                Ok(())
+            }
+            PracticeCommand::Search(query) => self.search(&query, now),
+            PracticeCommand::DismissStatus => {
+                self.status = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// Open a couple's page (its record is read, and logged, once; selecting the same
+    /// couple again keeps the record as it is in memory) or close it (`None`).
+    pub(in crate::app) fn select_couple(
+        &mut self,
+        id: Option<CoupleId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let Some(id) = id else {
+            self.couple = None;
+            return Ok(());
+        };
+        if self.couple.as_ref().is_some_and(|r| r.couple.id == id) {
+            return Ok(());
+        }
+        let mut record = self.practice_mut()?.open_couple(id, now)?;
+        if let Some(live) = self.live.as_ref().filter(|l| l.couple.id == id) {
+            let library = self.practice()?.library();
+            record.put_session(live.runner.session().clone(), library);
+        }
+        let unreadable = record.unreadable;
+        self.couple = Some(record);
+        if unreadable.notes > 0 {
+            self.tell(format!(
+                "{} of this couple's notes could not be opened and were set aside",
+                unreadable.notes
+            ));
+        }
+        if unreadable.sessions > 0 {
+            self.tell(format!(
+                "{} of this couple's sessions could not be opened and were set aside",
+                unreadable.sessions
+            ));
+        }
+        // Custody changes are recorded by the clinician: offer the name from settings.
+        if self.forms.recovery.custody.recorded_by.is_empty() {
+            self.forms.recovery.custody.recorded_by =
+                self.practice()?.vault().header().clinician_name.clone();
+        }
+        Ok(())
+    }
+
+    fn save_couple(&mut self, input: &CoupleInput, now: DateTime<Utc>) -> Result<(), AppError> {
+        let couple = self.practice_mut()?.save_couple(input, now)?;
+        self.forms.couple = None;
+        if let Some(record) = self.couple.as_mut().filter(|r| r.couple.id == couple.id) {
+            record.couple = couple.clone();
+        }
+        if let Some(live) = self.live.as_mut().filter(|l| l.couple.id == couple.id) {
+            live.couple = couple.clone();
+        }
+        self.select_couple(Some(couple.id), now)?;
+        if input.id.is_none() {
+            self.tell("Next: each partner's private safety screen. Joint protocols open once both are recorded and you have decided.");
+        }
+        Ok(())
+    }
+
+    /// Search every record; an empty query clears the results.
+    fn search(&mut self, query: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+        let query = query.trim();
+        if query.is_empty() {
+            self.forms.found = None;
+            return Ok(());
+        }
+        let live = self.live.as_ref().map(|l| l.runner.session().clone());
+        // What was typed in the running session is found too, saved or not.
+        let found = self
+            .practice_mut()?
+            .search(query, None, live.as_ref(), now)?;
+        if found.unsearched > 0 {
+            self.tell(format!(
+                "{} file(s) could not be searched: see the practice page",
+                found.unsearched
+            ));
+        }
+        self.forms.found = Some(Found::of(query, found.results));
+        Ok(())
+    }
+}

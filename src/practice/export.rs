@@ -1,0 +1,173 @@
+//! Exports: a document is built for its reader (in memory, quick), the export is logged,
+//! and only then is the PDF laid out and written, by the command line at once or by the
+//! app on a job of its own. A PDF of clinical records never reaches the disk without its
+//! audit entry; if writing then fails, the log holds an entry for an export that did not
+//! complete (the safe side of the two) and the error says so.
+
+use super::job::Job;
+use super::{Practice, PracticeError};
+use crate::export::{self, Context, Progress, Report, SessionDocument, Zone};
+use crate::model::{Audience, ClinicalNote, Couple, Course, ProcessNote, Session};
+use crate::vault::audit::AuditAction;
+use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+
+/// A document built and logged, ready to be written.
+pub struct PreparedExport {
+    pub report: Report,
+}
+
+/// A PDF on disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    pub pages: usize,
+    pub bytes: usize,
+}
+
+/// A PDF being laid out and written on a thread of its own, with its progress.
+pub type ExportJob = Job<Written, PracticeError, Progress>;
+
+/// Lay out a report and write it whole to `path` (temp file, fsync, rename; owner-only).
+/// `progress` hears how far it has come.
+pub fn write_pdf(
+    report: &Report,
+    path: &Path,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Written, PracticeError> {
+    let mut pages = 0;
+    let bytes = export::render(report, &mut |p| {
+        if let Progress::Writing { of, .. } = p {
+            pages = of;
+        }
+        progress(p);
+    })?;
+    crate::vault::exports::write_export(path, &bytes)?;
+    Ok(Written {
+        path: path.to_path_buf(),
+        pages,
+        bytes: bytes.len(),
+    })
+}
+
+impl PreparedExport {
+    /// Write the PDF now, on this thread (the command line).
+    pub fn write(&self, path: &Path) -> Result<Written, PracticeError> {
+        write_pdf(&self.report, path, &mut |_| {})
+    }
+
+    /// Write the PDF on a thread of its own (the app).
+    pub fn start(self, path: PathBuf) -> ExportJob {
+        Job::spawn("export", move |reporter| {
+            write_pdf(&self.report, &path, &mut |p| reporter.report(p))
+        })
+    }
+}
+
+impl Practice {
+    /// What every export needs: the practice's name, the time, the local time zone.
+    pub fn export_context(&self, now: DateTime<Utc>) -> Context {
+        Context {
+            practice: self.vault.header().practice_name.clone(),
+            now,
+            zone: Zone::Local,
+        }
+    }
+
+    /// A document from one session (as it is now: the running session includes what was
+    /// just typed) for one reader. Logged before it is handed out.
+    pub fn export_session(
+        &self,
+        session: &Session,
+        couple: &Couple,
+        document: SessionDocument,
+        audience: Audience,
+        ctx: &Context,
+    ) -> Result<PreparedExport, PracticeError> {
+        let template = self.library().get(&session.template_id);
+        let report = export::session_report(document, session, couple, template, audience, ctx)?;
+        self.log(
+            AuditAction::Export,
+            Some(session.id.0),
+            &format!("{} for {}", document.name(), audience.reader()),
+            ctx.now,
+        )?;
+        Ok(PreparedExport { report })
+    }
+
+    /// A couple's progress report for one reader (with the disclosure document's custody
+    /// log for the clinician). Logged before it is handed out.
+    pub fn export_progress(
+        &self,
+        couple: &Couple,
+        sessions: &[Session],
+        course: Option<&Course>,
+        audience: Audience,
+        ctx: &Context,
+    ) -> Result<PreparedExport, PracticeError> {
+        let report = export::progress_report_with_course(
+            couple,
+            sessions,
+            course,
+            self.library(),
+            audience,
+            ctx,
+        );
+        self.log(
+            AuditAction::Export,
+            Some(couple.id.0),
+            &format!("progress report for {}", audience.reader()),
+            ctx.now,
+        )?;
+        Ok(PreparedExport { report })
+    }
+
+    /// A progress note for the clinician: a draft marked as such, a finalized note with
+    /// its signature, amendments and original. Logged before it is handed out.
+    pub fn export_note(
+        &self,
+        note: &ClinicalNote,
+        session: Option<&Session>,
+        couple: &Couple,
+        ctx: &Context,
+    ) -> Result<PreparedExport, PracticeError> {
+        let report = export::clinical_note_report(note, session, couple, ctx);
+        self.log(
+            AuditAction::Export,
+            Some(note.id.0),
+            "clinical note for the clinician",
+            ctx.now,
+        )?;
+        Ok(PreparedExport { report })
+    }
+
+    /// A couple's process notes, for the clinician alone: only from this explicit
+    /// operation, and logged as such before it is handed out.
+    pub fn export_process_notes(
+        &self,
+        couple: &Couple,
+        notes: &[ProcessNote],
+        ctx: &Context,
+    ) -> Result<PreparedExport, PracticeError> {
+        if notes.is_empty() {
+            return Err(super::error::refused("this couple has no process notes"));
+        }
+        let report = export::process_notes_report(couple, notes, ctx);
+        self.log(
+            AuditAction::ExportProcessNotes,
+            Some(couple.id.0),
+            "process notes",
+            ctx.now,
+        )?;
+        Ok(PreparedExport { report })
+    }
+
+    /// A couple's process notes as saved (no list holds them, so their folder is read),
+    /// and how many process-note files did not open.
+    pub fn couple_process_notes(
+        &self,
+        couple: &Couple,
+    ) -> Result<(Vec<ProcessNote>, usize), PracticeError> {
+        Ok(self.vault.couple_process_notes(couple.id)?)
+    }
+}

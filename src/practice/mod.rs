@@ -1,0 +1,454 @@
+//! The practice: the headless layer between the two front ends (`app`, `cli`) and the
+//! library layers below (vault, runner, export, clinical). A `Practice` owns an unlocked
+//! vault, its save queue, the lists the app shows and the search index, and has one
+//! function per audited operation: unlock, open a couple or a record, export, finalize
+//! and amend a note, issue and bring back a take-home worksheet, search, change who sees
+//! a step, hand the screen over and take it back, log custody, change settings.
+//!
+//! Two rules hold for every operation here, so that no front end can get them wrong:
+//! - **Log, then act.** An audited operation writes its audit entry before its change
+//!   takes effect (before a record is saved, a document leaves memory, or a record is
+//!   shown); if the entry cannot be written, the operation is refused and nothing changes.
+//! - **One way to save.** Every record goes through `Practice::save` (or its waiting form
+//!   `save_and_wait`): refused alike in a read-only vault, queued on the save thread, and
+//!   kept current in the search index.
+//!
+//! No egui and no clock: the front ends read the time and pass `now` in.
+
+pub mod couple;
+pub mod course;
+pub mod error;
+pub mod export;
+pub mod finder;
+pub mod job;
+pub mod note;
+pub mod session;
+pub mod settings;
+pub mod takehome;
+
+pub use couple::{CoupleInput, CoupleRecord};
+pub use error::PracticeError;
+pub use job::{Job, JobError, Reporter};
+
+use crate::model::{Couple, CoupleId, SessionId};
+use crate::template::Library;
+use crate::vault::audit::AuditAction;
+use crate::vault::saver::{SaveOutcome, SaveQueue, Ticket};
+use crate::vault::{
+    Access, FileProblem, NoteSummary, ProcessNoteSummary, Protection, RecordBody, RecordKind,
+    SessionSummary, Vault, VaultError,
+};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The name of the demo practice's passphrase (shown on its unlock screen).
+pub const DEMO_PASSPHRASE: &str = "demo practice";
+
+/// What the lists of an open practice show: enough to list couples and sessions without
+/// decrypting them, and every file that needs attention.
+#[derive(Clone, Debug, Default)]
+pub struct Lists {
+    pub couples: Vec<Couple>,
+    pub sessions: Vec<SessionSummary>,
+    pub notes: Vec<NoteSummary>,
+    pub process_notes: Vec<ProcessNoteSummary>,
+    pub problems: Vec<FileProblem>,
+}
+
+impl Lists {
+    fn from_scan(scan: crate::vault::Scan) -> Lists {
+        Lists {
+            couples: scan.couples,
+            sessions: scan.sessions,
+            notes: scan.notes,
+            process_notes: scan.process_notes,
+            problems: scan.problems,
+        }
+    }
+
+    /// The couple with this id, if it is listed.
+    pub fn couple(&self, id: CoupleId) -> Option<&Couple> {
+        self.couples.iter().find(|c| c.id == id)
+    }
+
+    /// The listed session with this id.
+    pub fn session(&self, id: SessionId) -> Option<&SessionSummary> {
+        self.sessions.iter().find(|s| s.id == id)
+    }
+}
+
+/// Which access a front end asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    ReadWrite,
+    ReadOnly,
+    /// Read-write, or read-only when another Tandem holds the vault's lock.
+    ReadWriteOrReadOnly,
+}
+
+/// How to open a practice.
+pub struct OpenRequest {
+    pub root: PathBuf,
+    /// `None` for a vault stored without encryption (tests only).
+    pub passphrase: Option<SecretString>,
+    pub want: Want,
+    /// Who opens it, for the audit log: "app" or "command line".
+    pub origin: &'static str,
+    /// Also read the lists (the app does; most commands do not need them).
+    pub lists: bool,
+}
+
+/// An open practice.
+pub struct Practice {
+    vault: Vault,
+    /// The save thread; `None` in a read-only vault, where nothing is saved.
+    queue: Option<SaveQueue>,
+    /// The protocol library, parsed the first time it is needed (most commands never
+    /// need it).
+    library: OnceLock<Library>,
+    lists: Lists,
+    search: finder::SearchState,
+    /// Outcomes collected while waiting for one save, handed out by the next poll.
+    outcomes: Vec<SaveOutcome>,
+    /// The vault was wanted read-write but another Tandem holds it.
+    is_read_only_fallback: bool,
+}
+
+impl Practice {
+    fn new(
+        vault: Vault,
+        lists: Lists,
+        is_read_only_fallback: bool,
+    ) -> Result<Practice, PracticeError> {
+        let queue = match vault.access() {
+            Access::ReadWrite => Some(SaveQueue::start(&vault)?),
+            Access::ReadOnly => None,
+        };
+        Ok(Practice {
+            vault,
+            queue,
+            library: OnceLock::new(),
+            lists,
+            search: finder::SearchState::default(),
+            outcomes: Vec::new(),
+            is_read_only_fallback,
+        })
+    }
+
+    /// Unlock a vault (one passphrase derivation: call it off the UI thread). The unlock
+    /// is logged before anything in the vault is read or shown; a wrong passphrase is
+    /// logged as a failed unlock. If the log cannot be written, the vault stays locked.
+    pub fn open(request: OpenRequest, now: DateTime<Utc>) -> Result<Practice, PracticeError> {
+        let OpenRequest {
+            root,
+            passphrase,
+            want,
+            origin,
+            lists,
+        } = request;
+        let access = match want {
+            Want::ReadOnly => Access::ReadOnly,
+            Want::ReadWrite | Want::ReadWriteOrReadOnly => Access::ReadWrite,
+        };
+        let open = |access| {
+            if lists {
+                Vault::open_and_scan(&root, passphrase.as_ref(), access).map(|(v, s)| (v, Some(s)))
+            } else {
+                Vault::open(&root, passphrase.as_ref(), access).map(|v| (v, None))
+            }
+        };
+        let mut fallback = false;
+        let opened = match open(access) {
+            Err(VaultError::InUse) if want == Want::ReadWriteOrReadOnly => {
+                fallback = true;
+                open(Access::ReadOnly)
+            }
+            other => other,
+        };
+        let (vault, scan) = match opened {
+            Ok(opened) => opened,
+            Err(VaultError::WrongPassphrase) => {
+                // Best effort: a wrong passphrase is refused whether or not it is logged.
+                let _ = crate::vault::audit::record_unlock_failure(
+                    &root,
+                    &crate::vault::audit::current_actor(),
+                    now,
+                );
+                return Err(VaultError::WrongPassphrase.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        vault
+            .audit(AuditAction::Unlock, None, origin, now)
+            .map_err(PracticeError::LockedAuditFailed)?;
+        let lists = scan.map(Lists::from_scan).unwrap_or_default();
+        Practice::new(vault, lists, fallback)
+    }
+
+    /// Create a new vault protected by `passphrase`, and open it.
+    pub fn create(
+        root: &Path,
+        passphrase: SecretString,
+        log_n: u8,
+        now: DateTime<Utc>,
+    ) -> Result<Practice, PracticeError> {
+        let vault = Vault::init(root, Protection::Passphrase { passphrase, log_n }, now)?;
+        vault
+            .audit(AuditAction::Unlock, None, "created", now)
+            .map_err(PracticeError::LockedAuditFailed)?;
+        let lists = Lists::from_scan(vault.scan()?);
+        Practice::new(vault, lists, false)
+    }
+
+    /// Create the demo practice in `root` (fictional couples, their sessions run through
+    /// the real runner), protected by `DEMO_PASSPHRASE` at a low work factor.
+    pub fn create_demo(root: &Path, now: DateTime<Utc>) -> Result<Practice, PracticeError> {
+        let mut vault = Vault::init(
+            root,
+            Protection::Passphrase {
+                passphrase: SecretString::from(DEMO_PASSPHRASE.to_string()),
+                log_n: 10,
+            },
+            now,
+        )?;
+        for record in crate::demo::practice(&Library::builtin(), now) {
+            vault.save(&record, now)?;
+        }
+        vault.set_practice_name(crate::demo::DEMO_PRACTICE_NAME)?;
+        vault
+            .audit(AuditAction::Unlock, None, "demo", now)
+            .map_err(PracticeError::LockedAuditFailed)?;
+        let lists = Lists::from_scan(vault.scan()?);
+        Practice::new(vault, lists, false)
+    }
+
+    /// The vault underneath, for reading what no operation here covers (its header, a
+    /// verification, the audit log's entries). Changes go through the operations.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    pub fn library(&self) -> &Library {
+        self.library.get_or_init(Library::builtin)
+    }
+
+    pub fn lists(&self) -> &Lists {
+        &self.lists
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.vault.access() == Access::ReadOnly
+    }
+
+    /// Opened read-only because another Tandem has the vault open.
+    pub fn is_read_only_fallback(&self) -> bool {
+        self.is_read_only_fallback
+    }
+
+    /// Write one audit entry. `detail` holds fixed words and ids only. An operation calls
+    /// this before its change takes effect and stops if it fails.
+    fn log(
+        &self,
+        action: AuditAction,
+        record: Option<uuid::Uuid>,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        self.vault
+            .audit(action, record, detail, now)
+            .map_err(PracticeError::AuditFailed)
+    }
+
+    /// Read the lists again from the vault (after an import, or a change by another
+    /// process).
+    pub fn refresh_lists(&mut self) -> Result<(), PracticeError> {
+        self.lists = Lists::from_scan(self.vault.scan()?);
+        Ok(())
+    }
+
+    /// Queue a record to be saved on the save thread: the one way records are saved.
+    /// Refused in a read-only vault. The search index and the lists follow at once.
+    pub fn save(&mut self, body: RecordBody, now: DateTime<Utc>) -> Result<Ticket, PracticeError> {
+        let queue = self.queue.as_mut().ok_or(PracticeError::ReadOnly)?;
+        let library = self.library.get_or_init(Library::builtin);
+        self.search.saved(&body, library);
+        note_in_lists(&mut self.lists, &body);
+        Ok(queue.submit(body, now))
+    }
+
+    /// Save a record and wait until it is on disk (the command line's way, and imports
+    /// whose next step needs the record saved).
+    pub fn save_and_wait(
+        &mut self,
+        body: RecordBody,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        let ticket = self.save(body, now)?;
+        let deadline = Instant::now() + SAVE_WAIT;
+        let queue = self.queue.as_mut().ok_or(PracticeError::ReadOnly)?;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let arrived = queue.flush(left);
+            let mut mine = None;
+            for outcome in arrived {
+                if outcome.ticket() == ticket {
+                    mine = Some(outcome);
+                } else {
+                    self.outcomes.push(outcome);
+                }
+            }
+            match mine {
+                Some(SaveOutcome::Saved { .. }) => return Ok(()),
+                Some(SaveOutcome::Failed { error, .. }) => {
+                    return Err(PracticeError::NotSaved(error));
+                }
+                None if Instant::now() >= deadline => {
+                    return Err(PracticeError::NotSaved(
+                        "the save did not finish in time".into(),
+                    ));
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Outcomes of queued saves that arrived since the last call, without waiting.
+    pub fn poll_saves(&mut self) -> Vec<SaveOutcome> {
+        let mut outcomes = std::mem::take(&mut self.outcomes);
+        if let Some(queue) = self.queue.as_mut() {
+            outcomes.extend(queue.poll());
+        }
+        self.search.acknowledged(&outcomes);
+        outcomes
+    }
+
+    /// Wait up to `timeout` for every queued save (locking, closing the window).
+    pub fn flush_saves(&mut self, timeout: Duration) -> Vec<SaveOutcome> {
+        let mut outcomes = std::mem::take(&mut self.outcomes);
+        if let Some(queue) = self.queue.as_mut() {
+            outcomes.extend(queue.flush(timeout));
+        }
+        self.search.acknowledged(&outcomes);
+        outcomes
+    }
+
+    /// Saves queued and not yet acknowledged.
+    pub fn pending_saves(&self) -> usize {
+        self.queue.as_ref().map_or(0, SaveQueue::pending) + self.outcomes.len()
+    }
+
+    /// Load one record as it is on disk, and log that it was opened (the command line's
+    /// `dump`). Logged after it loaded and before it is handed out: a record that does
+    /// not open was not read.
+    pub fn open_record(
+        &self,
+        kind: RecordKind,
+        id: uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<RecordBody, PracticeError> {
+        let body = self.vault.load(kind, id)?;
+        self.log(AuditAction::Open, Some(id), kind.name(), now)?;
+        Ok(body)
+    }
+
+    /// Lock: wait (up to `timeout`) for queued saves, keep the search index for next time
+    /// if it changed, and drop the key. Returns the outcomes of the last saves.
+    pub fn close(mut self, timeout: Duration) -> Vec<SaveOutcome> {
+        let outcomes = self.flush_saves(timeout);
+        self.search.persist_on_close(&self.vault);
+        outcomes
+    }
+}
+
+/// How long `save_and_wait` waits for one save.
+const SAVE_WAIT: Duration = Duration::from_secs(30);
+
+/// Keep the lists in step with a record just queued for saving.
+fn note_in_lists(lists: &mut Lists, body: &RecordBody) {
+    match body {
+        RecordBody::Couple(c) => {
+            match lists.couples.iter_mut().find(|x| x.id == c.id) {
+                Some(slot) => *slot = c.clone(),
+                None => lists.couples.push(c.clone()),
+            }
+            lists
+                .couples
+                .sort_by(|a, b| a.code.cmp(&b.code).then(a.id.cmp(&b.id)));
+        }
+        RecordBody::Session(s) => {
+            let summary = SessionSummary::of(s);
+            match lists.sessions.iter_mut().find(|x| x.id == s.id) {
+                Some(slot) => *slot = summary,
+                None => lists.sessions.push(summary),
+            }
+            lists
+                .sessions
+                .sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+        }
+        RecordBody::Note(n) => {
+            let summary = NoteSummary::of(n);
+            match lists.notes.iter_mut().find(|x| x.id == n.id) {
+                Some(slot) => *slot = summary,
+                None => lists.notes.push(summary),
+            }
+        }
+        RecordBody::ProcessNote(n) => {
+            if !lists.process_notes.iter().any(|x| x.id == n.id) {
+                lists.process_notes.push(ProcessNoteSummary {
+                    id: n.id,
+                    couple: n.couple,
+                    session: n.session,
+                });
+            }
+        }
+        // Neither is listed: a course is found by its couple, a worksheet by its id.
+        RecordBody::Course(_) | RecordBody::Worksheet(_) => {}
+    }
+}
+
+impl Practice {
+    /// Add a record brought from outside (`tandem import`, a record as `tandem dump`
+    /// prints it). Never overwrites: refused if a record with its id exists. A session
+    /// must belong to a couple in this vault and replay in its protocol. Saved before this
+    /// returns.
+    pub fn import_record(
+        &mut self,
+        body: RecordBody,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        let (kind, id) = (body.kind(), body.id());
+        match self.vault.load(kind, id) {
+            Err(VaultError::NotFound { .. }) => {}
+            Ok(_) => {
+                return Err(error::refused(format!(
+                    "a {} record with id {id} already exists; import never overwrites",
+                    kind.name()
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if let RecordBody::Session(session) = &body {
+            match self.vault.load(RecordKind::Couple, session.couple.0) {
+                Ok(_) => {}
+                Err(VaultError::NotFound { .. }) => {
+                    return Err(error::refused(format!(
+                        "the session's couple {} is not in this vault",
+                        session.couple.0
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let template = self.library().get(&session.template_id).ok_or_else(|| {
+                error::refused(format!(
+                    "the session uses template {:?}, which this Tandem does not have",
+                    session.template_id
+                ))
+            })?;
+            crate::runner::Runner::resume(template, session.clone(), Default::default())?;
+        }
+        self.save_and_wait(body, now)
+    }
+}

@@ -1,0 +1,88 @@
+//! The practice's settings (kept in the vault's header) and its passphrase. Each change is
+//! logged first, naming the setting and never its value.
+
+use super::{Practice, PracticeError};
+use crate::model::NoteStyle;
+use crate::vault::audit::AuditAction;
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+impl Practice {
+    /// The practice name printed at the top of every exported page.
+    pub fn set_practice_name(
+        &mut self,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        if self.vault.header().practice_name == name.trim() {
+            return Ok(());
+        }
+        self.check_writable()?;
+        self.log(AuditAction::Settings, None, "practice name", now)?;
+        Ok(self.vault.set_practice_name(name)?)
+    }
+
+    /// The structure new notes are drafted in, and the name notes are signed with.
+    pub fn set_note_defaults(
+        &mut self,
+        style: NoteStyle,
+        clinician_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        let header = self.vault.header();
+        if header.note_style == style && header.clinician_name == clinician_name.trim() {
+            return Ok(());
+        }
+        self.check_writable()?;
+        self.log(AuditAction::Settings, None, "note defaults", now)?;
+        Ok(self.vault.set_note_defaults(style, clinician_name)?)
+    }
+
+    /// Lock the app after this many idle minutes (1 to 240).
+    pub fn set_auto_lock_mins(
+        &mut self,
+        mins: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        if self.vault.header().auto_lock_mins == mins {
+            return Ok(());
+        }
+        self.check_writable()?;
+        self.log(AuditAction::Settings, None, "auto-lock", now)?;
+        Ok(self.vault.set_auto_lock_mins(mins)?)
+    }
+
+    /// The re-screen interval and the practice's own safety resources.
+    pub fn set_safety_settings(
+        &mut self,
+        rescreen_days: u32,
+        resources: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        self.check_writable()?;
+        self.log(AuditAction::Settings, None, "safety", now)?;
+        Ok(self.vault.set_safety_settings(rescreen_days, resources)?)
+    }
+
+    /// Change the vault's passphrase (two key derivations). Logged first.
+    pub fn change_passphrase(
+        &self,
+        old: &SecretString,
+        new: &SecretString,
+        log_n: u8,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        self.check_writable()?;
+        crate::vault::crypto::check_strength(new)?;
+        self.log(AuditAction::Passphrase, None, "", now)?;
+        Ok(self.vault.change_passphrase(old, new, log_n)?)
+    }
+
+    fn check_writable(&self) -> Result<(), PracticeError> {
+        if self.is_read_only() {
+            Err(PracticeError::ReadOnly)
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! What the integration tests share: the app driven through egui_kittest like a person
+//! drives it (find by label, click, type, wait for background work), the `tandem`
+//! binary run on a vault, and the one "each reader sees only theirs" assertion.
+//!
+//! Each test binary uses part of this, so unused items are expected here.
+#![allow(dead_code)]
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{Queryable, by};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+use tandem::app::{AppConfig, TandemApp};
+use tandem::model::{Audience, Session};
+
+/// The vault passphrase the command-line tests use.
+pub const PASS: &str = "correct horse battery";
+
+/// The first demo couple, as the couples list shows it.
+pub const MAYA: &str = "C-0101  Maya Okafor & Daniel Reyes";
+
+/// The app on the demo practice, in a window of `size`.
+pub fn demo_app_sized(size: egui::Vec2) -> Harness<'static, TandemApp> {
+    let config = AppConfig {
+        vault_root: None,
+        demo: true,
+        kdf_log_n: 10,
+    };
+    let mut harness = Harness::builder()
+        .with_size(size)
+        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
+    harness.run();
+    harness
+}
+
+/// The app on the demo practice, in a window tall enough to show a whole step.
+pub fn demo_app() -> Harness<'static, TandemApp> {
+    demo_app_sized(egui::vec2(1400.0, 1300.0))
+}
+
+/// Click the widget with this label, and let the frame apply it.
+pub fn click<S>(h: &mut Harness<'_, S>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+/// Focus the field of this role and label, and type into it.
+pub fn type_into<S>(h: &mut Harness<'_, S>, role: Role, label: &str, text: &str) {
+    h.get_by_role_and_label(role, label).focus();
+    h.run();
+    h.get_by_role_and_label(role, label).type_text(text);
+    h.run();
+}
+
+/// Type into a multi-line field.
+pub fn type_multiline<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
+    type_into(h, Role::MultilineTextInput, label, text);
+}
+
+/// Run frames until the app has nothing running off the UI thread (an unlock, an
+/// export, a worksheet file, a passphrase check).
+pub fn settle(h: &mut Harness<'_, TandemApp>) {
+    for _ in 0..1000 {
+        h.run();
+        if !h.state().state.is_busy() {
+            h.run();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("background work did not finish");
+}
+
+/// Type the passphrase on the lock screen and unlock (waiting for the unlock).
+pub fn unlock(h: &mut Harness<'_, TandemApp>, passphrase: &str) {
+    type_into(h, Role::PasswordInput, "Passphrase", passphrase);
+    click(h, "Unlock");
+    settle(h);
+}
+
+/// The status line: its text, and whether it is an error.
+pub fn status(h: &Harness<'_, TandemApp>) -> Option<(String, bool)> {
+    h.state()
+        .state
+        .status
+        .as_ref()
+        .map(|s| (s.text.clone(), s.is_error))
+}
+
+/// The protocol picker's label for a template.
+pub fn template_label(h: &Harness<'_, TandemApp>, id: &str) -> String {
+    let practice = h.state().state.practice.as_ref().expect("unlocked");
+    let t = practice.library().get(id).expect("template");
+    format!("{}  ·  {} min", t.title, t.length_mins)
+}
+
+/// Open the first demo couple and start a protocol by its id.
+pub fn start(h: &mut Harness<'_, TandemApp>, template_id: &str) {
+    click(h, MAYA);
+    click(h, "New session");
+    let label = template_label(h, template_id);
+    click(h, &label);
+    click(h, "Start session");
+    assert!(h.state().state.live.is_some(), "{:?}", status(h));
+}
+
+/// The running session as it is now.
+pub fn live_session(h: &Harness<'_, TandemApp>) -> Session {
+    h.state()
+        .state
+        .live
+        .as_ref()
+        .expect("live")
+        .runner
+        .session()
+        .clone()
+}
+
+/// Whether any label or field value on screen contains `needle`.
+pub fn on_screen<S>(h: &Harness<'_, S>, needle: &str) -> bool {
+    h.query_all(by().predicate(|node| {
+        node.label().is_some_and(|l| l.contains(needle))
+            || node.value().is_some_and(|v| v.contains(needle))
+    }))
+    .next()
+    .is_some()
+}
+
+/// Run the `tandem` binary on `vault` (if any) with the test passphrase.
+pub fn tandem(vault: Option<&Path>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    if let Some(vault) = vault {
+        command.arg("--vault").arg(vault);
+    }
+    command
+        .args(args)
+        .env("TANDEM_PASSPHRASE", PASS)
+        .output()
+        .expect("tandem runs")
+}
+
+/// Bytes as text, for output and PDFs read back.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A demo vault made with `tandem init --demo` in `dir/name`.
+pub fn demo_vault(dir: &Path, name: &str) -> PathBuf {
+    let vault = dir.join(name);
+    let out = tandem(Some(&vault), &["init", "--demo", "--kdf-log-n", "10"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    vault
+}
+
+/// Each reader's text holds each canary exactly when `may(reader, canary)` says that
+/// reader may see it: nothing private reaches the wrong reader, and nothing a reader may
+/// see is lost on the way.
+pub fn assert_each_reader_sees_only_theirs(
+    what: &str,
+    texts: &[(Audience, String)],
+    canaries: &[&str],
+    may: impl Fn(Audience, &str) -> bool,
+) {
+    for (reader, shown) in texts {
+        for canary in canaries {
+            assert_eq!(
+                shown.contains(canary),
+                may(*reader, canary),
+                "{what} for {reader}: {canary} {}",
+                if may(*reader, canary) {
+                    "is missing"
+                } else {
+                    "must not be there"
+                }
+            );
+        }
+    }
+}
