@@ -276,7 +276,7 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
         }
         other => other,
     };
-    if private && is_empty(&data) {
+    if private && !data.has_anything_recorded() {
         // Nothing of this audience's own: show nothing, not even whether others answered.
         return withheld(&record, Withheld::Private);
     }
@@ -289,20 +289,6 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
     }
     record.data = data;
     Shown::Step(Box::new(record))
-}
-
-fn is_empty(data: &StepData) -> bool {
-    match data {
-        StepData::Script | StepData::SwapRoles => true,
-        StepData::Loop(_) | StepData::Floor(_) => false,
-        StepData::Questions(q) => q.items.is_empty(),
-        StepData::Plan(p) => p.commitments.is_empty(),
-        StepData::Rating(r) => r.values.is_empty(),
-        StepData::Text(e) => e.entries.is_empty(),
-        StepData::Choice(e) => e.entries.is_empty(),
-        StepData::Checklist(e) => e.entries.is_empty(),
-        StepData::Reply(r) => r.replies.is_empty(),
-    }
 }
 
 #[cfg(test)]

@@ -80,27 +80,6 @@ pub fn on_enter(
     }
 }
 
-/// Whether nothing was recorded in the step yet (apart from automatic entries).
-pub fn is_blank(_kind: &StepKind, record: &StepRecord) -> bool {
-    match &record.data {
-        StepData::Script | StepData::SwapRoles => true,
-        StepData::Loop(l) => l.message.is_none() && l.attempts.is_empty(),
-        StepData::Floor(f) => {
-            f.exchanges.is_empty()
-                && f.breaches.is_empty()
-                && f.timeouts.is_empty()
-                && f.holders.len() <= 1
-        }
-        StepData::Questions(q) => q.items.is_empty(),
-        StepData::Plan(p) => p.commitments.is_empty(),
-        StepData::Rating(r) => r.values.is_empty(),
-        StepData::Text(e) => e.entries.is_empty(),
-        StepData::Choice(e) => e.entries.is_empty(),
-        StepData::Checklist(e) => e.entries.is_empty(),
-        StepData::Reply(r) => r.replies.is_empty(),
-    }
-}
-
 /// Whether a step has what it asks for. `letter` is the text a `Reply` step answers.
 pub fn is_complete(kind: &StepKind, record: &StepRecord, letter: Option<&str>) -> bool {
     match (kind, &record.data) {

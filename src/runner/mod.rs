@@ -565,7 +565,7 @@ impl Runner {
         for record in &mut self.session.steps {
             record.active_secs = 0;
             record.visit_started_at = None;
-            if !record.data.has_entries() {
+            if !record.data.has_anything_recorded() {
                 record.status = StepStatus::Pending;
                 record.first_entered_at = None;
             }
@@ -581,7 +581,7 @@ impl Runner {
                     "the safety screen is never shown more widely".into(),
                 ));
             }
-            if record.data.has_entries() {
+            if record.data.has_anything_recorded() {
                 return Err(RunError::Refused(
                     "something was already recorded here in confidence; it can be made more private, not less"
                         .into(),
@@ -651,8 +651,7 @@ impl Runner {
             ));
         }
         let current = self.session.current;
-        let (step, record) = self.current();
-        if !kinds::is_blank(&step.kind, record) {
+        if self.session.steps[current].data.has_anything_recorded() {
             return Err(RunError::Refused(
                 "this step already has entries: finish or skip it before swapping roles".into(),
             ));
