@@ -5,9 +5,9 @@
 
 use super::command::Command;
 use super::state::Live;
-use crate::model::{Partner, Respondent, StepData};
+use crate::model::{Partner, Respondent};
 use crate::runner::respondents_of;
-use crate::template::StepKind;
+use crate::template::StepView;
 use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 
@@ -15,20 +15,29 @@ use egui::{RichText, Ui};
 /// their text, choice, ticks or ratings, their own question list, or the reply letter
 /// they write.
 pub fn has_part(live: &Live, partner: Partner) -> bool {
-    let (step, record) = live.runner.current();
+    let roles = live.runner.current().1.roles;
     let me = Respondent::Partner(partner);
-    match (&step.kind, &record.data) {
-        (StepKind::Text { respondents, .. }, StepData::Text(_))
-        | (StepKind::Choice { respondents, .. }, StepData::Choice(_))
-        | (StepKind::Checklist { respondents, .. }, StepData::Checklist(_)) => {
-            respondents_of(*respondents, record.roles).contains(&me)
+    let Ok(view) = live.runner.current_view() else {
+        // The session screen shows the mismatch; nothing is handed over.
+        return false;
+    };
+    match view {
+        StepView::Text { respondents, .. }
+        | StepView::Choice { respondents, .. }
+        | StepView::Checklist { respondents, .. } => {
+            respondents_of(respondents, roles).contains(&me)
         }
-        (StepKind::Rating { raters, .. }, StepData::Rating(_)) => raters
+        StepView::Rating { raters, .. } => raters
             .iter()
-            .any(|role| record.roles.partner(*role) == Some(partner)),
-        (StepKind::Questions { .. }, StepData::Questions(q)) => q.owner == partner,
-        (StepKind::Reply { .. }, StepData::Reply(r)) => r.author == partner,
-        _ => false,
+            .any(|role| roles.partner(*role) == Some(partner)),
+        StepView::Questions { data, .. } => data.owner == partner,
+        StepView::Reply { data, .. } => data.author == partner,
+        // Run with both partners (or nothing to fill in): never handed over.
+        StepView::Script
+        | StepView::SwapRoles
+        | StepView::Loop { .. }
+        | StepView::Floor { .. }
+        | StepView::Plan { .. } => false,
     }
 }
 

@@ -45,10 +45,9 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
             Command::Act(Action::Back),
         ]);
         let (_, record) = live.runner.current();
+        use crate::model::StepData;
         match &record.data {
-            crate::model::StepData::Loop(l)
-                if l.attempts.last().is_some_and(|a| a.outcome.is_none()) =>
-            {
+            StepData::Loop(l) if l.attempts.last().is_some_and(|a| a.outcome.is_none()) => {
                 let reply = live.runner.draft("loop-reply").to_string();
                 for outcome in command::VERDICTS {
                     commands.push(Command::Act(Action::Verdict {
@@ -57,8 +56,19 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
                     }));
                 }
             }
-            crate::model::StepData::Floor(_) => commands.push(Command::Act(Action::PassFloor)),
-            _ => {}
+            // No mirror waiting for the speaker's answer.
+            StepData::Loop(_) => {}
+            StepData::Floor(_) => commands.push(Command::Act(Action::PassFloor)),
+            // No shortcuts of their own: entries go through the step's widgets.
+            StepData::Script
+            | StepData::SwapRoles
+            | StepData::Questions(_)
+            | StepData::Plan(_)
+            | StepData::Rating(_)
+            | StepData::Text(_)
+            | StepData::Choice(_)
+            | StepData::Checklist(_)
+            | StepData::Reply(_) => {}
         }
     }
     commands

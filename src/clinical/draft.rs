@@ -142,7 +142,10 @@ fn facts(
     for (index, record) in view.visible() {
         let title = title_of(&record.step_id);
         match &record.data {
-            StepData::Loop(l) if !l.attempts.is_empty() => {
+            StepData::Loop(l) => {
+                if l.attempts.is_empty() {
+                    continue;
+                }
                 f.observed.push(format!(
                     "{title}: {} spoke, {} mirrored ({}, {}).",
                     n(l.speaker),
@@ -165,7 +168,10 @@ fn facts(
                     ));
                 }
             }
-            StepData::Floor(fl) if !fl.exchanges.is_empty() || !fl.breaches.is_empty() => {
+            StepData::Floor(fl) => {
+                if fl.exchanges.is_empty() && fl.breaches.is_empty() {
+                    continue;
+                }
                 let paraphrases: Vec<Accuracy> = fl
                     .exchanges
                     .iter()
@@ -207,7 +213,10 @@ fn facts(
                     ));
                 }
             }
-            StepData::Questions(q) if !q.items.is_empty() => {
+            StepData::Questions(q) => {
+                if q.items.is_empty() {
+                    continue;
+                }
                 let count = |s: QuestionStatus| q.items.iter().filter(|i| i.status == s).count();
                 let answering = matches!(
                     step_of(&record.step_id).map(|s| &s.kind),
@@ -263,7 +272,10 @@ fn facts(
                     ));
                 }
             }
-            StepData::Rating(r) if !r.values.is_empty() => {
+            StepData::Rating(r) => {
+                if r.values.is_empty() {
+                    continue;
+                }
                 let Some(StepKind::Rating { items, scoring, .. }) =
                     step_of(&record.step_id).map(|s| &s.kind)
                 else {
@@ -344,7 +356,12 @@ fn facts(
                     f.observed.push(line);
                 }
             }
-            _ => {}
+            // Nothing drafted: a note does not quote what partners wrote, chose or ticked.
+            StepData::Script
+            | StepData::SwapRoles
+            | StepData::Text(_)
+            | StepData::Choice(_)
+            | StepData::Checklist(_) => {}
         }
     }
 

@@ -222,11 +222,13 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
     let keep_all = !private;
     let data = std::mem::replace(&mut record.data, StepData::Script);
     let data = match data {
-        StepData::Script | StepData::SwapRoles if private => {
-            return withheld(&record, Withheld::Private);
-        }
-        StepData::Loop(_) | StepData::Floor(_) if private => {
-            return withheld(&record, Withheld::Private);
+        // Nothing here is one partner's own entry (loops and floors involve both): a
+        // private one is the clinician's only.
+        StepData::Script | StepData::SwapRoles | StepData::Loop(_) | StepData::Floor(_) => {
+            if private {
+                return withheld(&record, Withheld::Private);
+            }
+            data
         }
         StepData::Questions(mut list) => {
             let is_owner = audience == Audience::Partner(list.owner);
@@ -274,7 +276,6 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
             }
             StepData::Reply(reply)
         }
-        other => other,
     };
     if private && !data.has_anything_recorded() {
         // Nothing of this audience's own: show nothing, not even whether others answered.

@@ -112,6 +112,23 @@ pub enum StepData {
 }
 
 impl StepData {
+    /// The kind's name, as the variant is called (for messages; never the data itself).
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepData::Script => "Script",
+            StepData::SwapRoles => "SwapRoles",
+            StepData::Loop(_) => "Loop",
+            StepData::Floor(_) => "Floor",
+            StepData::Questions(_) => "Questions",
+            StepData::Plan(_) => "Plan",
+            StepData::Rating(_) => "Rating",
+            StepData::Text(_) => "Text",
+            StepData::Choice(_) => "Choice",
+            StepData::Checklist(_) => "Checklist",
+            StepData::Reply(_) => "Reply",
+        }
+    }
+
     /// True once anyone recorded something in the step: text, a choice, a tick, a
     /// rating, a question, a commitment, an answer to a letter's point, a loop's message,
     /// mirror or stage attempt, or on a floor a turn, a paraphrase, a rule breach, a
