@@ -66,8 +66,19 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
                     );
                 }
             }
+            // No mirror waiting for the speaker's answer.
+            StepData::Loop(_) => {}
             StepData::Floor(_) => commands.push(SessionCommand::Act(Action::PassFloor).into()),
-            _ => {}
+            // No shortcuts of their own: entries go through the step's widgets.
+            StepData::Script
+            | StepData::SwapRoles
+            | StepData::Questions(_)
+            | StepData::Plan(_)
+            | StepData::Rating(_)
+            | StepData::Text(_)
+            | StepData::Choice(_)
+            | StepData::Checklist(_)
+            | StepData::Reply(_) => {}
         }
     }
     commands

@@ -3,8 +3,8 @@
 //! left out by construction, not hidden.
 
 use super::state::Live;
-use crate::model::{QuestionStatus, StepData, Visibility};
-use crate::template::StepKind;
+use crate::model::{QuestionStatus, Visibility};
+use crate::template::StepView;
 use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 
@@ -36,8 +36,8 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
         };
     }
     let mut lines = Vec::new();
-    match (&step.kind, &record.data) {
-        (StepKind::ParaphraseLoop { stems, .. }, StepData::Loop(l)) => {
+    match runner.current_view() {
+        Ok(StepView::Loop { stems, data: l, .. }) => {
             lines.push(format!(
                 "{} speaks · {} mirrors",
                 live.couple.partner(l.speaker).name,
@@ -48,7 +48,7 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
                 lines.push("Did I get it? Is there more?".into());
             }
         }
-        (StepKind::Floor { .. }, StepData::Floor(f)) => {
+        Ok(StepView::Floor { data: f, .. }) => {
             if let Some(holder) = f.holder() {
                 lines.push(format!(
                     "{} has the floor",
@@ -59,7 +59,9 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
                 lines.push("Time-out".into());
             }
         }
-        (StepKind::Questions { .. }, StepData::Questions(q)) if q.released_at.is_some() => {
+        // A question list is its owner's until released.
+        Ok(StepView::Questions { data: q, .. }) if q.released_at.is_none() => {}
+        Ok(StepView::Questions { data: q, .. }) => {
             let visible = q.items.iter().filter(|i| {
                 matches!(
                     i.status,
@@ -72,8 +74,8 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
                     .map(|(n, i)| format!("{}. {}", n + 1, i.text)),
             );
         }
-        (StepKind::Text { stems, .. }, _) => lines.extend(stems.iter().map(|s| fill(s))),
-        (StepKind::Reply { stems, .. }, StepData::Reply(_)) => {
+        Ok(StepView::Text { stems, .. }) => lines.extend(stems.iter().map(|s| fill(s))),
+        Ok(StepView::Reply { stems, .. }) => {
             // Counts only: the points are the letter writer's words and stay on the
             // letter itself.
             if let Some(coverage) = runner.coverage(index) {
@@ -81,7 +83,18 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
             }
             lines.extend(stems.iter().map(|s| fill(s)));
         }
-        _ => {}
+        // Nothing for the couple's screen beyond the title and prompts; a record that
+        // does not pair with its step shows nothing either (the therapist's screen says
+        // why).
+        Ok(
+            StepView::Script
+            | StepView::SwapRoles
+            | StepView::Plan { .. }
+            | StepView::Rating { .. }
+            | StepView::Choice { .. }
+            | StepView::Checklist { .. },
+        )
+        | Err(_) => {}
     }
     let timer = runner.timer(now);
     PresentModel {

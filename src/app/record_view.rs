@@ -21,12 +21,7 @@ use crate::practice::course::{
 use egui::{RichText, Ui};
 
 fn name(couple: &Couple, partner: Partner) -> String {
-    let n = couple.partner(partner).name.trim();
-    if n.is_empty() {
-        partner.to_string()
-    } else {
-        n.to_string()
-    }
+    couple.display_name(partner)
 }
 
 /// The couple page's tab row.

@@ -11,7 +11,7 @@ use crate::model::{
     Respondent, StepData, StepStatus, Verification, Visibility,
 };
 use crate::runner::{Action, respondents_of};
-use crate::template::{DEFAULT_FEELINGS, Gate, Step, StepKind};
+use crate::template::{DEFAULT_FEELINGS, Gate, StepView};
 use chrono::{DateTime, NaiveDate, Utc};
 use egui::{RichText, Ui};
 
@@ -345,7 +345,7 @@ pub fn session_ui(
                 ui.label(RichText::new(fill(prompt)).size(17.0));
             }
             ui.add_space(10.0);
-            ui.add_enabled_ui(!runner.is_ended(), |ui| kind_ui(ui, live, step, &record.data, now, None, out));
+            ui.add_enabled_ui(!runner.is_ended(), |ui| kind_ui(ui, live, now, None, out));
         });
     });
 }
@@ -359,71 +359,92 @@ pub(super) fn partner_part_ui(
     now: DateTime<Utc>,
     out: &mut Vec<Command>,
 ) {
-    let (step, record) = live.runner.current();
-    kind_ui(ui, live, step, &record.data, now, Some(partner), out);
+    kind_ui(ui, live, now, Some(partner), out);
 }
 
+/// The step on screen's own view, by kind; with `only`, that partner's part of it.
 fn kind_ui(
     ui: &mut Ui,
     live: &Live,
-    step: &Step,
-    data: &StepData,
     now: DateTime<Utc>,
     only: Option<Partner>,
     out: &mut Vec<Command>,
 ) {
     let roles = live.runner.current().1.roles;
     let shown = |r: Respondent| only.is_none_or(|p| r == Respondent::Partner(p));
-    match (&step.kind, data) {
-        (
-            StepKind::ParaphraseLoop {
-                stems,
-                stages,
-                feelings,
-                ..
-            },
-            StepData::Loop(l),
-        ) if only.is_none() => loop_ui(ui, live, l, stems, stages, feelings, out),
-        (StepKind::Floor { rules, .. }, StepData::Floor(f)) if only.is_none() => {
-            floor_ui(ui, live, f, rules, now, out)
+    let view = match live.runner.current_view() {
+        Ok(view) => view,
+        Err(mismatch) => {
+            ui.colored_label(ui.visuals().error_fg_color, mismatch.to_string());
+            return;
         }
-        (
-            StepKind::Questions {
-                categories,
-                answering,
-                ..
-            },
-            StepData::Questions(q),
-        ) if shown(Respondent::Partner(q.owner)) => questions_ui(
-            ui,
-            live,
-            q,
+    };
+    match view {
+        StepView::Script => {}
+        StepView::SwapRoles => {
+            ui.label("Speaker and listener have changed places.");
+        }
+        StepView::Loop {
+            stems,
+            stages,
+            feelings,
+            data: l,
+            ..
+        } => {
+            if only.is_none() {
+                loop_ui(ui, live, l, stems, stages, feelings, out)
+            }
+        }
+        StepView::Floor { rules, data: f, .. } => {
+            if only.is_none() {
+                floor_ui(ui, live, f, rules, now, out)
+            }
+        }
+        StepView::Questions {
             categories,
-            *answering && only.is_none(),
-            only.is_some(),
-            out,
-        ),
-        (
-            StepKind::Plan {
-                owners,
-                categories,
-                review_after_days,
-            },
-            StepData::Plan(p),
-        ) if only.is_none() => {
-            let owners: Vec<Partner> = owners.iter().filter_map(|r| roles.partner(*r)).collect();
-            plan_ui(
-                ui,
-                live,
-                p,
-                &owners,
-                categories,
-                *review_after_days,
-                now,
-                out,
-            )
+            answering,
+            data: q,
+            ..
+        } => {
+            if shown(Respondent::Partner(q.owner)) {
+                questions_ui(
+                    ui,
+                    live,
+                    q,
+                    categories,
+                    answering && only.is_none(),
+                    only.is_some(),
+                    out,
+                )
+            }
         }
-        (StepKind::Rating { raters, items, .. }, StepData::Rating(r)) => {
+        StepView::Plan {
+            owners,
+            categories,
+            review_after_days,
+            data: p,
+        } => {
+            if only.is_none() {
+                let owners: Vec<Partner> =
+                    owners.iter().filter_map(|r| roles.partner(*r)).collect();
+                plan_ui(
+                    ui,
+                    live,
+                    p,
+                    &owners,
+                    categories,
+                    review_after_days,
+                    now,
+                    out,
+                )
+            }
+        }
+        StepView::Rating {
+            raters,
+            items,
+            data: r,
+            ..
+        } => {
             for rater in raters
                 .iter()
                 .filter_map(|role| roles.partner(*role))
@@ -476,18 +497,18 @@ fn kind_ui(
                 });
             }
         }
-        (
-            StepKind::Text {
-                respondents, stems, ..
-            },
-            StepData::Text(entries),
-        ) => {
+        StepView::Text {
+            respondents,
+            stems,
+            data: entries,
+            ..
+        } => {
             if !stems.is_empty() {
                 ui.label(
                     RichText::new(format!("Sentence starters: {}", stems.join("  ·  "))).italics(),
                 );
             }
-            for respondent in respondents_of(*respondents, roles)
+            for respondent in respondents_of(respondents, roles)
                 .into_iter()
                 .filter(|r| shown(*r))
             {
@@ -505,15 +526,13 @@ fn kind_ui(
                 }
             }
         }
-        (
-            StepKind::Choice {
-                respondents,
-                options,
-                multiple,
-            },
-            StepData::Choice(entries),
-        ) => {
-            for respondent in respondents_of(*respondents, roles)
+        StepView::Choice {
+            respondents,
+            options,
+            multiple,
+            data: entries,
+        } => {
+            for respondent in respondents_of(respondents, roles)
                 .into_iter()
                 .filter(|r| shown(*r))
             {
@@ -526,7 +545,7 @@ fn kind_ui(
                         .unwrap_or_default();
                     for option in options {
                         let mut on = chosen.contains(option);
-                        let changed = if *multiple {
+                        let changed = if multiple {
                             ui.checkbox(&mut on, option).changed()
                         } else {
                             let clicked = ui.radio(on, option).clicked();
@@ -546,8 +565,12 @@ fn kind_ui(
                 });
             }
         }
-        (StepKind::Checklist { respondents, items }, StepData::Checklist(entries)) => {
-            for respondent in respondents_of(*respondents, roles)
+        StepView::Checklist {
+            respondents,
+            items,
+            data: entries,
+        } => {
+            for respondent in respondents_of(respondents, roles)
                 .into_iter()
                 .filter(|r| shown(*r))
             {
@@ -571,15 +594,13 @@ fn kind_ui(
                 });
             }
         }
-        (StepKind::Reply { stems, .. }, StepData::Reply(reply))
-            if shown(Respondent::Partner(reply.author)) =>
-        {
-            reply_ui(ui, live, reply, stems, only, out)
+        StepView::Reply {
+            stems, data: reply, ..
+        } => {
+            if shown(Respondent::Partner(reply.author)) {
+                reply_ui(ui, live, reply, stems, only, out)
+            }
         }
-        (StepKind::SwapRoles, _) => {
-            ui.label("Speaker and listener have changed places.");
-        }
-        _ => {}
     }
 }
 

@@ -8,8 +8,8 @@
 
 use super::measures::humanize;
 use crate::model::{
-    Accuracy, Audience, ClinicalNote, Couple, Course, Exchange, NoteId, NoteStyle, Partner,
-    QuestionStatus, Session, StepData, StepStatus, Verification, redact, restyle_sections,
+    Audience, ClinicalNote, Couple, Course, NoteId, NoteStyle, Partner, QuestionStatus, Session,
+    StepData, StepStatus, Verification, redact, restyle_sections,
 };
 use crate::template::{Scoring, StepKind, Template, find_step};
 use chrono::{DateTime, Utc};
@@ -81,15 +81,7 @@ pub fn draft_note(
 }
 
 fn name(couple: &Couple, partner: Partner) -> String {
-    let name = couple.partner(partner).name.trim();
-    if name.is_empty() {
-        match partner {
-            Partner::A => "Partner A".into(),
-            Partner::B => "Partner B".into(),
-        }
-    } else {
-        name.to_string()
-    }
+    couple.display_name(partner)
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -142,7 +134,10 @@ fn facts(
     for (index, record) in view.visible() {
         let title = title_of(&record.step_id);
         match &record.data {
-            StepData::Loop(l) if !l.attempts.is_empty() => {
+            StepData::Loop(l) => {
+                if l.attempts.is_empty() {
+                    continue;
+                }
                 f.observed.push(format!(
                     "{title}: {} spoke, {} mirrored ({}, {}).",
                     n(l.speaker),
@@ -165,22 +160,15 @@ fn facts(
                     ));
                 }
             }
-            StepData::Floor(fl) if !fl.exchanges.is_empty() || !fl.breaches.is_empty() => {
-                let paraphrases: Vec<Accuracy> = fl
-                    .exchanges
-                    .iter()
-                    .filter_map(|e| match e {
-                        Exchange::Paraphrase { accuracy, .. } => Some(*accuracy),
-                        _ => None,
-                    })
-                    .collect();
-                let accurate = paraphrases
-                    .iter()
-                    .filter(|a| **a == Accuracy::Accurate)
-                    .count();
+            StepData::Floor(fl) => {
+                if fl.exchanges.is_empty() && fl.breaches.is_empty() {
+                    continue;
+                }
+                let paraphrases = fl.paraphrase_accuracy();
                 f.observed.push(format!(
-                    "{title}: {}, {accurate} of them accurate.",
-                    plural(paraphrases.len(), "paraphrase", "paraphrases")
+                    "{title}: {}, {} of them accurate.",
+                    plural(paraphrases.total, "paraphrase", "paraphrases"),
+                    paraphrases.accurate
                 ));
                 for p in Partner::BOTH {
                     let breaches: Vec<&str> = fl
@@ -207,7 +195,10 @@ fn facts(
                     ));
                 }
             }
-            StepData::Questions(q) if !q.items.is_empty() => {
+            StepData::Questions(q) => {
+                if q.items.is_empty() {
+                    continue;
+                }
                 let count = |s: QuestionStatus| q.items.iter().filter(|i| i.status == s).count();
                 let answering = matches!(
                     step_of(&record.step_id).map(|s| &s.kind),
@@ -263,7 +254,10 @@ fn facts(
                     ));
                 }
             }
-            StepData::Rating(r) if !r.values.is_empty() => {
+            StepData::Rating(r) => {
+                if r.values.is_empty() {
+                    continue;
+                }
                 let Some(StepKind::Rating { items, scoring, .. }) =
                     step_of(&record.step_id).map(|s| &s.kind)
                 else {
@@ -344,7 +338,12 @@ fn facts(
                     f.observed.push(line);
                 }
             }
-            _ => {}
+            // Nothing drafted: a note does not quote what partners wrote, chose or ticked.
+            StepData::Script
+            | StepData::SwapRoles
+            | StepData::Text(_)
+            | StepData::Choice(_)
+            | StepData::Checklist(_) => {}
         }
     }
 

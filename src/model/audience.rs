@@ -222,11 +222,13 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
     let keep_all = !private;
     let data = std::mem::replace(&mut record.data, StepData::Script);
     let data = match data {
-        StepData::Script | StepData::SwapRoles if private => {
-            return withheld(&record, Withheld::Private);
-        }
-        StepData::Loop(_) | StepData::Floor(_) if private => {
-            return withheld(&record, Withheld::Private);
+        // Nothing here is one partner's own entry (loops and floors involve both): a
+        // private one is the clinician's only.
+        StepData::Script | StepData::SwapRoles | StepData::Loop(_) | StepData::Floor(_) => {
+            if private {
+                return withheld(&record, Withheld::Private);
+            }
+            data
         }
         StepData::Questions(mut list) => {
             let is_owner = audience == Audience::Partner(list.owner);
@@ -274,9 +276,8 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
             }
             StepData::Reply(reply)
         }
-        other => other,
     };
-    if private && is_empty(&data) {
+    if private && !data.has_anything_recorded() {
         // Nothing of this audience's own: show nothing, not even whether others answered.
         return withheld(&record, Withheld::Private);
     }
@@ -289,20 +290,6 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
     }
     record.data = data;
     Shown::Step(Box::new(record))
-}
-
-fn is_empty(data: &StepData) -> bool {
-    match data {
-        StepData::Script | StepData::SwapRoles => true,
-        StepData::Loop(_) | StepData::Floor(_) => false,
-        StepData::Questions(q) => q.items.is_empty(),
-        StepData::Plan(p) => p.commitments.is_empty(),
-        StepData::Rating(r) => r.values.is_empty(),
-        StepData::Text(e) => e.entries.is_empty(),
-        StepData::Choice(e) => e.entries.is_empty(),
-        StepData::Checklist(e) => e.entries.is_empty(),
-        StepData::Reply(r) => r.replies.is_empty(),
-    }
 }
 
 #[cfg(test)]

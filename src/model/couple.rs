@@ -37,6 +37,20 @@ impl Couple {
         }
     }
 
+    /// A partner's name as documents and screens show it: "Partner A" (or B) when the
+    /// record has none.
+    pub fn display_name(&self, partner: Partner) -> String {
+        let name = self.partner(partner).name.trim();
+        if name.is_empty() {
+            match partner {
+                Partner::A => "Partner A".into(),
+                Partner::B => "Partner B".into(),
+            }
+        } else {
+            name.to_string()
+        }
+    }
+
     /// The names used to fill placeholders.
     pub fn names(&self) -> PartnerNames {
         PartnerNames {

@@ -112,13 +112,46 @@ pub enum StepData {
 }
 
 impl StepData {
-    /// True once anything was entered in the step (text, a tick, a rating, a question,
-    /// a mirror, a floor exchange).
-    pub fn has_entries(&self) -> bool {
+    /// The kind's name, as the variant is called (for messages; never the data itself).
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepData::Script => "Script",
+            StepData::SwapRoles => "SwapRoles",
+            StepData::Loop(_) => "Loop",
+            StepData::Floor(_) => "Floor",
+            StepData::Questions(_) => "Questions",
+            StepData::Plan(_) => "Plan",
+            StepData::Rating(_) => "Rating",
+            StepData::Text(_) => "Text",
+            StepData::Choice(_) => "Choice",
+            StepData::Checklist(_) => "Checklist",
+            StepData::Reply(_) => "Reply",
+        }
+    }
+
+    /// True once anyone recorded something in the step: text, a choice, a tick, a
+    /// rating, a question, a commitment, an answer to a letter's point, a loop's message,
+    /// mirror or stage attempt, or on a floor a turn, a paraphrase, a rule breach, a
+    /// time-out or a pass of the floor. What the runner does on its own does not count:
+    /// a floor whose only record is its first holder, given on entry, is untouched.
+    /// A question list carried over from an earlier step or session counts: it is the
+    /// owner's, recorded before.
+    ///
+    /// The one emptiness rule: the runner refuses to swap roles or widen who sees a step
+    /// once this holds, a take-home session leaves a step "not reached" while it does
+    /// not, and `redact` withholds a private step whose redacted copy no longer has it.
+    pub fn has_anything_recorded(&self) -> bool {
         match self {
             StepData::Script | StepData::SwapRoles => false,
-            StepData::Loop(l) => l.message.is_some() || !l.attempts.is_empty(),
-            StepData::Floor(f) => !f.exchanges.is_empty(),
+            StepData::Loop(l) => {
+                l.message.is_some() || !l.attempts.is_empty() || !l.stages.is_empty()
+            }
+            StepData::Floor(f) => {
+                !f.exchanges.is_empty()
+                    || !f.breaches.is_empty()
+                    || !f.timeouts.is_empty()
+                    || f.holders.len() > 1
+            }
             StepData::Questions(q) => !q.items.is_empty(),
             StepData::Plan(p) => !p.commitments.is_empty(),
             StepData::Rating(r) => !r.values.is_empty(),
@@ -344,6 +377,36 @@ impl FloorRecord {
     pub fn active_timeout(&self) -> Option<&TimeOut> {
         self.timeouts.iter().rev().find(|t| t.resumed_at.is_none())
     }
+
+    /// How the paraphrases went: how many there were, and how many were accurate (one
+    /// count for the drafted note and the exported PDF alike).
+    pub fn paraphrase_accuracy(&self) -> ParaphraseCount {
+        let mut count = ParaphraseCount::default();
+        for exchange in &self.exchanges {
+            if let Exchange::Paraphrase { accuracy, .. } = exchange {
+                count.total += 1;
+                if *accuracy == Accuracy::Accurate {
+                    count.accurate += 1;
+                }
+            }
+        }
+        count
+    }
+
+    /// Turns taken speaking.
+    pub fn turns_speaking(&self) -> usize {
+        self.exchanges
+            .iter()
+            .filter(|e| matches!(e, Exchange::Chunk { .. }))
+            .count()
+    }
+}
+
+/// The paraphrases of a floor exchange: how many, and how many of them accurate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParaphraseCount {
+    pub total: usize,
+    pub accurate: usize,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -502,4 +565,258 @@ pub struct ReplyRecord {
     /// letter come last.
     #[serde(default)]
     pub replies: Vec<PointReply>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap()
+    }
+
+    fn holder(holder: Partner) -> FloorChange {
+        FloorChange { holder, at: at() }
+    }
+
+    fn floor(change: impl FnOnce(&mut FloorRecord)) -> StepData {
+        let mut f = FloorRecord {
+            holders: vec![holder(Partner::A)],
+            exchanges: Vec::new(),
+            breaches: Vec::new(),
+            timeouts: Vec::new(),
+        };
+        change(&mut f);
+        StepData::Floor(f)
+    }
+
+    fn loop_record(change: impl FnOnce(&mut LoopRecord)) -> StepData {
+        let mut l = LoopRecord::new(Partner::A, Partner::B);
+        change(&mut l);
+        StepData::Loop(l)
+    }
+
+    fn said(text: &str) -> Utterance {
+        Utterance {
+            text: text.into(),
+            at: at(),
+        }
+    }
+
+    #[test]
+    fn something_is_recorded_once_anyone_entered_anything_but_not_for_what_the_runner_did() {
+        let joint = Respondent::Joint;
+        let table: Vec<(&str, StepData, bool)> = vec![
+            ("a script", StepData::Script, false),
+            ("a role swap", StepData::SwapRoles, false),
+            ("a loop not begun", loop_record(|_| {}), false),
+            (
+                "a loop with the speaker's message only",
+                loop_record(|l| l.message = Some(said("m"))),
+                true,
+            ),
+            (
+                "a loop with a mirror",
+                loop_record(|l| {
+                    l.message = Some(said("m"));
+                    l.attempts.push(MirrorAttempt {
+                        text: "mirror".into(),
+                        at: at(),
+                        outcome: None,
+                        reply: String::new(),
+                    });
+                }),
+                true,
+            ),
+            (
+                "a loop with a stage attempt",
+                loop_record(|l| {
+                    l.stages.insert(
+                        LoopStage::Summary,
+                        vec![StageAttempt {
+                            text: "summary".into(),
+                            feelings: Vec::new(),
+                            at: at(),
+                            accepted: None,
+                        }],
+                    );
+                }),
+                true,
+            ),
+            ("a floor never entered", floor(|f| f.holders.clear()), false),
+            (
+                "a floor with only its first holder, given on entry",
+                floor(|_| {}),
+                false,
+            ),
+            (
+                "a floor passed to the other partner",
+                floor(|f| f.holders.push(holder(Partner::B))),
+                true,
+            ),
+            (
+                "a floor with a turn speaking",
+                floor(|f| {
+                    f.exchanges.push(Exchange::Chunk {
+                        by: Partner::A,
+                        text: "chunk".into(),
+                        at: at(),
+                    })
+                }),
+                true,
+            ),
+            (
+                "a floor with only a rule breach",
+                floor(|f| {
+                    f.breaches.push(Breach {
+                        rule: "no blame".into(),
+                        by: Partner::B,
+                        at: at(),
+                    })
+                }),
+                true,
+            ),
+            (
+                "a floor with only a time-out",
+                floor(|f| {
+                    f.timeouts.push(TimeOut {
+                        called_by: Partner::A,
+                        at: at(),
+                        resume_at: at(),
+                        resumed_at: None,
+                    })
+                }),
+                true,
+            ),
+            (
+                "a question list with no questions, even released",
+                StepData::Questions(QuestionsRecord {
+                    owner: Partner::A,
+                    items: Vec::new(),
+                    released_at: Some(at()),
+                    next_id: 1,
+                }),
+                false,
+            ),
+            (
+                "a question list with a question",
+                StepData::Questions(QuestionsRecord {
+                    owner: Partner::A,
+                    items: vec![Question {
+                        id: 1,
+                        text: "q".into(),
+                        category: String::new(),
+                        why: String::new(),
+                        status: QuestionStatus::Draft,
+                        caution: false,
+                        answer: None,
+                        added_at: at(),
+                    }],
+                    released_at: None,
+                    next_id: 2,
+                }),
+                true,
+            ),
+            (
+                "an empty plan",
+                StepData::Plan(PlanRecord::default()),
+                false,
+            ),
+            (
+                "a plan with a commitment",
+                StepData::Plan(PlanRecord {
+                    commitments: vec![Commitment {
+                        id: 1,
+                        draft: CommitmentDraft {
+                            owner: Partner::A,
+                            category: String::new(),
+                            behaviour: "walk".into(),
+                            rhythm: "daily".into(),
+                            verification: Verification::SelfReport,
+                            starts_on: at().date_naive(),
+                            review_on: at().date_naive(),
+                        },
+                        added_at: at(),
+                    }],
+                    next_id: 2,
+                }),
+                true,
+            ),
+            (
+                "an unrated scale",
+                StepData::Rating(RatingRecord::default()),
+                false,
+            ),
+            (
+                "a scale one partner rated",
+                StepData::Rating(RatingRecord {
+                    values: BTreeMap::from([(Partner::B, BTreeMap::from([("x".into(), 3)]))]),
+                    scores: BTreeMap::new(),
+                }),
+                true,
+            ),
+            (
+                "an empty text",
+                StepData::Text(EntriesRecord::default()),
+                false,
+            ),
+            (
+                "a written text",
+                StepData::Text(EntriesRecord {
+                    entries: BTreeMap::from([(joint, "words".to_string())]),
+                }),
+                true,
+            ),
+            (
+                "no choice",
+                StepData::Choice(EntriesRecord::default()),
+                false,
+            ),
+            (
+                "a choice",
+                StepData::Choice(EntriesRecord {
+                    entries: BTreeMap::from([(joint, vec!["yes".to_string()])]),
+                }),
+                true,
+            ),
+            (
+                "no tick",
+                StepData::Checklist(EntriesRecord::default()),
+                false,
+            ),
+            (
+                "a tick",
+                StepData::Checklist(EntriesRecord {
+                    entries: BTreeMap::from([(joint, vec!["item".to_string()])]),
+                }),
+                true,
+            ),
+            (
+                "a reply with no answer",
+                StepData::Reply(ReplyRecord {
+                    author: Partner::A,
+                    letter_step: "impact".into(),
+                    replies: Vec::new(),
+                }),
+                false,
+            ),
+            (
+                "a reply answering a point",
+                StepData::Reply(ReplyRecord {
+                    author: Partner::A,
+                    letter_step: "impact".into(),
+                    replies: vec![PointReply {
+                        point: "p".into(),
+                        text: "answer".into(),
+                        at: at(),
+                    }],
+                }),
+                true,
+            ),
+        ];
+        for (case, data, recorded) in table {
+            assert_eq!(data.has_anything_recorded(), recorded, "{case}");
+        }
+    }
 }

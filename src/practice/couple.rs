@@ -88,9 +88,11 @@ impl CoupleRecord {
             .iter()
             .rev()
             .flat_map(|s| s.steps.iter().rev())
-            .find_map(|step| match &step.data {
-                crate::model::StepData::Questions(q) if !q.items.is_empty() => Some(q.clone()),
-                _ => None,
+            .find_map(|step| {
+                let crate::model::StepData::Questions(q) = &step.data else {
+                    return None;
+                };
+                (!q.items.is_empty()).then(|| q.clone())
             })
     }
 }

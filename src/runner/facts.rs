@@ -104,12 +104,11 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
                     status
                         .last_screened
                         .insert(partner, step.first_entered_at.unwrap_or(session.started_at));
-                    let ticked = match data {
-                        StepData::Checklist(entries) => {
-                            entries.entries.values().any(|t| !t.is_empty())
-                        }
-                        _ => false,
-                    };
+                    let ticked = matches!(
+                        data,
+                        StepData::Checklist(entries)
+                            if entries.entries.values().any(|t| !t.is_empty())
+                    );
                     if ticked {
                         status.positive.insert(partner);
                         status.facts.safety_decision = None;
@@ -136,6 +135,7 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
                         status.rescreen_on = Some(date);
                     }
                 }
+                // The screen's other steps, by id (not by kind): nothing the status reads.
                 _ => {}
             }
         }

@@ -1,14 +1,15 @@
 //! The semantics of each step kind: the blank record, what completes it, and how each
-//! action changes it. Pure functions over one step's record.
+//! action changes it. Pure functions over one step's kind paired with its data
+//! (`template::StepView`, `StepViewMut`), each matching every kind.
 
 use super::{Action, RunError, respondents_of};
 use crate::model::{
     Bindings, Commitment, EntriesRecord, Exchange, FloorChange, FloorRecord, LoopRecord, LoopStage,
     MirrorAttempt, MirrorOutcome, Partner, PlanRecord, PointReply, Question, QuestionStatus,
-    QuestionsRecord, RatingRecord, ReplyRecord, Respondent, Score, StageAttempt, StepData,
-    StepRecord, TimeOut, Utterance, letters,
+    QuestionsRecord, RatingRecord, ReplyRecord, Respondent, Score, StageAttempt, StepData, TimeOut,
+    Utterance, letters,
 };
-use crate::template::{RatingItem, Scoring, Step, StepKind};
+use crate::template::{RatingItem, Scoring, StepKind, StepView, StepViewMut};
 use chrono::{DateTime, Duration, Utc};
 
 fn partner(roles: Bindings, role: crate::model::Role) -> Partner {
@@ -58,63 +59,58 @@ pub fn blank(kind: &StepKind, roles: Bindings) -> StepData {
 /// First entry into a step: the floor goes to its first holder; a question list starts
 /// from the one carried over.
 pub fn on_enter(
-    kind: &StepKind,
-    data: &mut StepData,
+    view: StepViewMut<'_>,
     roles: Bindings,
     now: DateTime<Utc>,
     carried: Option<QuestionsRecord>,
 ) {
-    match (kind, data) {
-        (StepKind::Floor { first, .. }, StepData::Floor(floor)) if floor.holders.is_empty() => {
-            floor.holders.push(FloorChange {
-                holder: partner(roles, *first),
-                at: now,
-            });
-        }
-        (StepKind::Questions { .. }, StepData::Questions(list)) if list.items.is_empty() => {
-            if let Some(carried) = carried {
-                *list = carried;
+    match view {
+        StepViewMut::Floor { first, data, .. } => {
+            if data.holders.is_empty() {
+                data.holders.push(FloorChange {
+                    holder: partner(roles, first),
+                    at: now,
+                });
             }
         }
-        _ => {}
-    }
-}
-
-/// Whether nothing was recorded in the step yet (apart from automatic entries).
-pub fn is_blank(_kind: &StepKind, record: &StepRecord) -> bool {
-    match &record.data {
-        StepData::Script | StepData::SwapRoles => true,
-        StepData::Loop(l) => l.message.is_none() && l.attempts.is_empty(),
-        StepData::Floor(f) => {
-            f.exchanges.is_empty()
-                && f.breaches.is_empty()
-                && f.timeouts.is_empty()
-                && f.holders.len() <= 1
+        StepViewMut::Questions { data, .. } => {
+            if data.items.is_empty()
+                && let Some(carried) = carried
+            {
+                *data = carried;
+            }
         }
-        StepData::Questions(q) => q.items.is_empty(),
-        StepData::Plan(p) => p.commitments.is_empty(),
-        StepData::Rating(r) => r.values.is_empty(),
-        StepData::Text(e) => e.entries.is_empty(),
-        StepData::Choice(e) => e.entries.is_empty(),
-        StepData::Checklist(e) => e.entries.is_empty(),
-        StepData::Reply(r) => r.replies.is_empty(),
+        StepViewMut::Script
+        | StepViewMut::SwapRoles
+        | StepViewMut::Loop { .. }
+        | StepViewMut::Plan { .. }
+        | StepViewMut::Rating { .. }
+        | StepViewMut::Text { .. }
+        | StepViewMut::Choice { .. }
+        | StepViewMut::Checklist { .. }
+        | StepViewMut::Reply { .. } => {}
     }
 }
 
-/// Whether a step has what it asks for. `letter` is the text a `Reply` step answers.
-pub fn is_complete(kind: &StepKind, record: &StepRecord, letter: Option<&str>) -> bool {
-    match (kind, &record.data) {
-        (_, StepData::Reply(r)) => letter.is_some_and(|l| letters::coverage(l, r).is_complete()),
-        (_, StepData::Script | StepData::SwapRoles) => true,
-        (_, StepData::Loop(l)) => l.is_confirmed(),
-        (_, StepData::Floor(f)) => f
+/// Whether a step has what it asks for, under the roles in force for it. `letter` is the
+/// text a `Reply` step answers.
+pub fn is_complete(view: StepView<'_>, roles: Bindings, letter: Option<&str>) -> bool {
+    match view {
+        StepView::Script | StepView::SwapRoles => true,
+        StepView::Loop { data, .. } => data.is_confirmed(),
+        StepView::Floor { data, .. } => data
             .exchanges
             .iter()
             .any(|e| matches!(e, Exchange::Paraphrase { .. })),
-        (StepKind::Questions { answering, .. }, StepData::Questions(q)) => {
-            if *answering {
-                let open = q.items.iter().any(|i| i.status == QuestionStatus::Included);
-                let handled = q.items.iter().any(|i| {
+        StepView::Questions {
+            answering, data, ..
+        } => {
+            if answering {
+                let open = data
+                    .items
+                    .iter()
+                    .any(|i| i.status == QuestionStatus::Included);
+                let handled = data.items.iter().any(|i| {
                     matches!(
                         i.status,
                         QuestionStatus::Answered | QuestionStatus::Deferred
@@ -122,52 +118,50 @@ pub fn is_complete(kind: &StepKind, record: &StepRecord, letter: Option<&str>) -
                 });
                 !open && handled
             } else {
-                q.items
+                data.items
                     .iter()
                     .any(|i| i.status != QuestionStatus::Withdrawn)
             }
         }
-        (_, StepData::Plan(p)) => !p.commitments.is_empty(),
-        (StepKind::Rating { raters, items, .. }, StepData::Rating(r)) => {
-            raters.iter().all(|role| {
-                record.roles.partner(*role).is_some_and(|p| {
-                    r.values
-                        .get(&p)
-                        .is_some_and(|v| items.iter().all(|i| v.contains_key(&i.id)))
-                })
+        StepView::Plan { data, .. } => !data.commitments.is_empty(),
+        StepView::Rating {
+            raters,
+            items,
+            data,
+            ..
+        } => raters.iter().all(|role| {
+            roles.partner(*role).is_some_and(|p| {
+                data.values
+                    .get(&p)
+                    .is_some_and(|v| items.iter().all(|i| v.contains_key(&i.id)))
             })
+        }),
+        StepView::Text {
+            respondents, data, ..
+        } => respondents_of(respondents, roles)
+            .iter()
+            .all(|r| data.entries.get(r).is_some_and(|t| !t.trim().is_empty())),
+        StepView::Choice {
+            respondents, data, ..
+        } => respondents_of(respondents, roles)
+            .iter()
+            .all(|r| data.entries.get(r).is_some_and(|c| !c.is_empty())),
+        StepView::Checklist { .. } => true,
+        StepView::Reply { data, .. } => {
+            letter.is_some_and(|l| letters::coverage(l, data).is_complete())
         }
-        (StepKind::Text { respondents, .. }, StepData::Text(e)) => {
-            respondents_of(*respondents, record.roles)
-                .iter()
-                .all(|r| e.entries.get(r).is_some_and(|t| !t.trim().is_empty()))
-        }
-        (StepKind::Choice { respondents, .. }, StepData::Choice(e)) => {
-            respondents_of(*respondents, record.roles)
-                .iter()
-                .all(|r| e.entries.get(r).is_some_and(|c| !c.is_empty()))
-        }
-        (_, StepData::Checklist(_)) => true,
-        _ => false,
     }
 }
 
 /// Answer one point of the letter a `Reply` step answers; an empty text removes the
 /// answer. `letter` is that letter's text as it reads now. On error nothing changes.
-pub fn reply_to_point(
-    kind: &StepKind,
-    record: &mut StepRecord,
+fn reply_to_point(
+    reply: &mut ReplyRecord,
     letter: Option<&str>,
     point: String,
     text: String,
     now: DateTime<Utc>,
 ) -> Result<(), RunError> {
-    let StepData::Reply(reply) = &mut record.data else {
-        return Err(RunError::WrongStep {
-            action: "Reply to a point",
-            kind: kind.name(),
-        });
-    };
     let letter =
         letter.ok_or_else(|| refused("the letter this step answers is not written yet"))?;
     let is_current = letters::points(letter).contains(&point);
@@ -202,24 +196,37 @@ pub fn reply_to_point(
     Ok(())
 }
 
-/// Whether every respondent ticked every item of a checklist step.
-pub fn all_checked(step: Option<&Step>, record: &StepRecord) -> bool {
-    match (step.map(|s| &s.kind), &record.data) {
-        (Some(StepKind::Checklist { respondents, items }), StepData::Checklist(e)) => {
-            respondents_of(*respondents, record.roles).iter().all(|r| {
-                e.entries
-                    .get(r)
-                    .is_some_and(|ticked| items.iter().all(|i| ticked.contains(i)))
-            })
-        }
-        _ => false,
+/// Whether every respondent ticked every item of a checklist step (false for any other
+/// kind), under the roles in force for it.
+pub fn all_checked(view: StepView<'_>, roles: Bindings) -> bool {
+    match view {
+        StepView::Checklist {
+            respondents,
+            items,
+            data,
+        } => respondents_of(respondents, roles).iter().all(|r| {
+            data.entries
+                .get(r)
+                .is_some_and(|ticked| items.iter().all(|i| ticked.contains(i)))
+        }),
+        StepView::Script
+        | StepView::SwapRoles
+        | StepView::Loop { .. }
+        | StepView::Floor { .. }
+        | StepView::Questions { .. }
+        | StepView::Plan { .. }
+        | StepView::Rating { .. }
+        | StepView::Text { .. }
+        | StepView::Choice { .. }
+        | StepView::Reply { .. } => false,
     }
 }
 
-fn wrong(action: &Action, kind: &StepKind) -> RunError {
+/// `action` does not apply to a step of kind `kind` (named as in a template).
+fn wrong(action: &Action, kind: &'static str) -> RunError {
     RunError::WrongStep {
         action: action.name(),
-        kind: kind.name(),
+        kind,
     }
 }
 
@@ -235,107 +242,109 @@ fn non_empty(text: &str) -> Result<(), RunError> {
     }
 }
 
-/// Apply a kind-specific action to the step's record. On error nothing changes.
+/// Apply a kind-specific action to the step's data, under the roles in force for it.
+/// `letter` is the text a `Reply` step answers. On error nothing changes.
 pub fn apply(
-    kind: &StepKind,
-    record: &mut StepRecord,
+    view: StepViewMut<'_>,
+    roles: Bindings,
+    letter: Option<&str>,
     action: Action,
     now: DateTime<Utc>,
 ) -> Result<(), RunError> {
-    let roles = record.roles;
-    match (kind, &mut record.data) {
-        (StepKind::ParaphraseLoop { stages, .. }, StepData::Loop(l)) => {
-            apply_loop(stages, l, action, now)
-        }
-        (
-            StepKind::Floor {
-                rules,
-                max_timeout_hours,
-                ..
-            },
-            StepData::Floor(f),
-        ) => apply_floor(rules, *max_timeout_hours, f, action, now),
-        (
-            StepKind::Questions {
-                categories,
-                answering,
-                ..
-            },
-            StepData::Questions(q),
-        ) => apply_questions(categories, *answering, q, action, now),
-        (
-            StepKind::Plan {
-                owners, categories, ..
-            },
-            StepData::Plan(p),
-        ) => {
+    match view {
+        StepViewMut::Script => Err(wrong(&action, "Script")),
+        StepViewMut::SwapRoles => Err(wrong(&action, "SwapRoles")),
+        StepViewMut::Loop { stages, data, .. } => apply_loop(stages, data, action, now),
+        StepViewMut::Floor {
+            rules,
+            max_timeout_hours,
+            data,
+            ..
+        } => apply_floor(rules, max_timeout_hours, data, action, now),
+        StepViewMut::Questions {
+            categories,
+            answering,
+            data,
+            ..
+        } => apply_questions(categories, answering, data, action, now),
+        StepViewMut::Plan {
+            owners,
+            categories,
+            data,
+            ..
+        } => {
             let owners: Vec<Partner> = owners.iter().filter_map(|r| roles.partner(*r)).collect();
-            apply_plan(&owners, categories, p, action, now)
+            apply_plan(&owners, categories, data, action, now)
         }
-        (
-            StepKind::Rating {
-                raters,
-                items,
-                scoring,
-            },
-            StepData::Rating(r),
-        ) => {
+        StepViewMut::Rating {
+            raters,
+            items,
+            scoring,
+            data,
+        } => {
             let raters: Vec<Partner> = raters
                 .iter()
                 .filter_map(|role| roles.partner(*role))
                 .collect();
-            apply_rating(&raters, items, scoring, r, action)
+            apply_rating(&raters, items, scoring, data, action)
         }
-        (StepKind::Text { respondents, .. }, StepData::Text(e)) => match action {
+        StepViewMut::Text {
+            respondents, data, ..
+        } => match action {
             Action::WriteText { respondent, text } => {
-                allowed(*respondents, roles, respondent)?;
+                allowed(respondents, roles, respondent)?;
                 if text.trim().is_empty() {
-                    e.entries.remove(&respondent);
+                    data.entries.remove(&respondent);
                 } else {
-                    e.entries.insert(respondent, text);
+                    data.entries.insert(respondent, text);
                 }
                 Ok(())
             }
-            other => Err(wrong(&other, kind)),
+            other => Err(wrong(&other, "Text")),
         },
-        (
-            StepKind::Choice {
-                respondents,
-                options,
-                multiple,
-            },
-            StepData::Choice(e),
-        ) => match action {
+        StepViewMut::Choice {
+            respondents,
+            options,
+            multiple,
+            data,
+        } => match action {
             Action::Choose {
                 respondent,
                 option,
                 selected,
             } => {
-                allowed(*respondents, roles, respondent)?;
+                allowed(respondents, roles, respondent)?;
                 if !options.contains(&option) {
                     return Err(refused("that option is not in this step's list"));
                 }
-                toggle(e, respondent, option, selected, !*multiple, options);
+                toggle(data, respondent, option, selected, !multiple, options);
                 Ok(())
             }
-            other => Err(wrong(&other, kind)),
+            other => Err(wrong(&other, "Choice")),
         },
-        (StepKind::Checklist { respondents, items }, StepData::Checklist(e)) => match action {
+        StepViewMut::Checklist {
+            respondents,
+            items,
+            data,
+        } => match action {
             Action::Check {
                 respondent,
                 item,
                 checked,
             } => {
-                allowed(*respondents, roles, respondent)?;
+                allowed(respondents, roles, respondent)?;
                 if !items.contains(&item) {
                     return Err(refused("that item is not in this checklist"));
                 }
-                toggle(e, respondent, item, checked, false, items);
+                toggle(data, respondent, item, checked, false, items);
                 Ok(())
             }
-            other => Err(wrong(&other, kind)),
+            other => Err(wrong(&other, "Checklist")),
         },
-        _ => Err(wrong(&action, kind)),
+        StepViewMut::Reply { data, .. } => match action {
+            Action::ReplyToPoint { point, text } => reply_to_point(data, letter, point, text, now),
+            other => Err(wrong(&other, "Reply")),
+        },
     }
 }
 

@@ -14,7 +14,7 @@ use crate::model::{
     Respondents, Role, SESSION_FORMAT, SafetyDecision, Session, SessionId, StepData, StepRecord,
     StepStatus, Visibility, letters,
 };
-use crate::template::{Gate, Step, StepKind, Template, fill};
+use crate::template::{Gate, KindMismatch, Step, StepKind, StepView, StepViewMut, Template, fill};
 use chrono::{DateTime, Utc};
 
 pub use action::Action;
@@ -45,6 +45,11 @@ pub enum RunError {
     Refused(String),
     #[error("the session record does not match template {template_id}: {reason}")]
     TemplateMismatch { template_id: String, reason: String },
+    /// A step's record is not of its step's kind. `start` makes every record from its
+    /// step and `resume` refuses a session where one does not pair, so a running session
+    /// never reports it.
+    #[error(transparent)]
+    KindMismatch(#[from] KindMismatch),
 }
 
 /// What the caller passes to start a session.
@@ -124,7 +129,16 @@ fn flatten(
                     swapped,
                 });
             }
-            _ => out.push(Instance {
+            StepKind::Script
+            | StepKind::ParaphraseLoop { .. }
+            | StepKind::Floor { .. }
+            | StepKind::Questions { .. }
+            | StepKind::Plan { .. }
+            | StepKind::Rating { .. }
+            | StepKind::Text { .. }
+            | StepKind::Choice { .. }
+            | StepKind::Checklist { .. }
+            | StepKind::Reply { .. } => out.push(Instance {
                 path: path.clone(),
                 pass,
                 swapped,
@@ -140,10 +154,7 @@ fn step_at<'t>(steps: &'t [Step], path: &[usize]) -> Option<&'t Step> {
     if rest.is_empty() {
         return Some(step);
     }
-    match &step.kind {
-        StepKind::Repeat { steps, .. } => step_at(steps, rest),
-        _ => None,
-    }
+    step_at(step.kind.nested_steps(), rest)
 }
 
 fn gate_holds_for_facts(gate: &Gate, facts: &CoupleFacts) -> bool {
@@ -283,14 +294,12 @@ impl Runner {
             return Err(mismatch("the number of steps differs"));
         }
         for (instance, record) in instances.iter().zip(&session.steps) {
-            let same = step_at(&template.steps, &instance.path).is_some_and(|s| {
-                s.id == record.step_id
-                    && std::mem::discriminant(&kinds::blank(&s.kind, record.roles))
-                        == std::mem::discriminant(&record.data)
-            });
-            if !same || instance.pass != record.pass {
-                return Err(mismatch("the steps differ"));
-            }
+            let step = step_at(&template.steps, &instance.path)
+                .filter(|s| s.id == record.step_id && instance.pass == record.pass)
+                .ok_or_else(|| mismatch("the steps differ"))?;
+            // The one check that every record pairs with its step: what follows relies
+            // on it (see `current_view`).
+            StepView::pair(step, &record.data).map_err(|e| mismatch(&e.to_string()))?;
         }
         if session.current >= session.steps.len() {
             return Err(mismatch("the current step is out of range"));
@@ -338,20 +347,29 @@ impl Runner {
     /// their text, choice, ticks or ratings, their own question list, or the reply letter
     /// they write (what hand-over mode may give them).
     pub fn has_part(&self, partner: Partner) -> bool {
-        let (step, record) = self.current();
+        let roles = self.current().1.roles;
         let me = crate::model::Respondent::Partner(partner);
-        match (&step.kind, &record.data) {
-            (StepKind::Text { respondents, .. }, StepData::Text(_))
-            | (StepKind::Choice { respondents, .. }, StepData::Choice(_))
-            | (StepKind::Checklist { respondents, .. }, StepData::Checklist(_)) => {
-                respondents_of(*respondents, record.roles).contains(&me)
+        let Ok(view) = self.current_view() else {
+            // The session screen shows the mismatch; nothing is handed over.
+            return false;
+        };
+        match view {
+            StepView::Text { respondents, .. }
+            | StepView::Choice { respondents, .. }
+            | StepView::Checklist { respondents, .. } => {
+                respondents_of(respondents, roles).contains(&me)
             }
-            (StepKind::Rating { raters, .. }, StepData::Rating(_)) => raters
+            StepView::Rating { raters, .. } => raters
                 .iter()
-                .any(|role| record.roles.partner(*role) == Some(partner)),
-            (StepKind::Questions { .. }, StepData::Questions(q)) => q.owner == partner,
-            (StepKind::Reply { .. }, StepData::Reply(r)) => r.author == partner,
-            _ => false,
+                .any(|role| roles.partner(*role) == Some(partner)),
+            StepView::Questions { data, .. } => data.owner == partner,
+            StepView::Reply { data, .. } => data.author == partner,
+            // Run with both partners (or nothing to fill in): never handed over.
+            StepView::Script
+            | StepView::SwapRoles
+            | StepView::Loop { .. }
+            | StepView::Floor { .. }
+            | StepView::Plan { .. } => false,
         }
     }
 
@@ -360,6 +378,14 @@ impl Runner {
         self.paths
             .get(index)
             .and_then(|path| step_at(&self.template.steps, path))
+    }
+
+    /// The step on screen paired with its record's data, to act on it by kind. `start`
+    /// and `resume` make sure every record pairs with its step, so this fails only on a
+    /// record changed behind the runner's back.
+    pub fn current_view(&self) -> Result<StepView<'_>, KindMismatch> {
+        let (step, record) = self.current();
+        StepView::pair(step, &record.data)
     }
 
     /// The step on screen and its record.
@@ -426,7 +452,10 @@ impl Runner {
                 .enumerate()
                 .rev()
                 .find(|(_, r)| &r.step_id == id)
-                .is_some_and(|(i, r)| kinds::all_checked(self.step_def(i), r)),
+                .is_some_and(|(i, r)| {
+                    self.view(i)
+                        .is_some_and(|view| kinds::all_checked(view, r.roles))
+                }),
             Gate::Confirm(statement) => current
                 .confirmations
                 .iter()
@@ -437,12 +466,19 @@ impl Runner {
 
     /// Whether record `index` has what its step asks for.
     pub fn is_complete(&self, index: usize) -> bool {
-        match (self.step_def(index), self.session.steps.get(index)) {
-            (Some(step), Some(record)) => {
-                kinds::is_complete(&step.kind, record, self.letter_for(index))
+        match (self.view(index), self.session.steps.get(index)) {
+            (Some(view), Some(record)) => {
+                kinds::is_complete(view, record.roles, self.letter_for(index))
             }
             _ => false,
         }
+    }
+
+    /// Record `index` paired with its step; `None` when there is no such record, or
+    /// when it does not pair, which `start` and `resume` rule out.
+    fn view(&self, index: usize) -> Option<StepView<'_>> {
+        let record = self.session.steps.get(index)?;
+        StepView::pair(self.step_def(index)?, &record.data).ok()
     }
 
     /// For a `Reply` step at record `index`: the text of the letter it answers, as it
@@ -488,22 +524,6 @@ impl Runner {
                 Ok(())
             }
             Action::SetVisibility(visibility) => self.set_visibility(visibility),
-            Action::ReplyToPoint { point, text } => {
-                let index = self.session.current;
-                let letter = self.letter_for(index).map(str::to_string);
-                let step = self
-                    .step_def(index)
-                    .ok_or(RunError::Refused("the current step is missing".into()))?
-                    .clone();
-                kinds::reply_to_point(
-                    &step.kind,
-                    &mut self.session.steps[index],
-                    letter.as_deref(),
-                    point,
-                    text,
-                    now,
-                )
-            }
             Action::End => {
                 self.leave(now, None);
                 self.session.ended_at = Some(now);
@@ -512,12 +532,14 @@ impl Runner {
             }
             other => {
                 let index = self.session.current;
+                let letter = self.letter_for(index).map(str::to_string);
                 let step = self
                     .step_def(index)
                     .ok_or(RunError::Refused("the current step is missing".into()))?
                     .clone();
                 let record = &mut self.session.steps[index];
-                kinds::apply(&step.kind, record, other, now)
+                let view = StepViewMut::pair(&step, &mut record.data)?;
+                kinds::apply(view, record.roles, letter.as_deref(), other, now)
             }
         }
     }
@@ -555,12 +577,19 @@ impl Runner {
         let carried = self.carried_questions_for(index);
         let record = &mut self.session.steps[index];
         let mut updated = record.clone();
+        let roles = updated.roles;
         if updated.first_entered_at.is_none() {
             // As on entering the step: a question list starts from the one carried in.
-            kinds::on_enter(&step.kind, &mut updated.data, updated.roles, now, carried);
+            kinds::on_enter(
+                StepViewMut::pair(&step, &mut updated.data)?,
+                roles,
+                now,
+                carried,
+            );
             updated.first_entered_at = Some(now);
         }
-        kinds::apply(&step.kind, &mut updated, action, now)?;
+        let view = StepViewMut::pair(&step, &mut updated.data)?;
+        kinds::apply(view, roles, None, action, now)?;
         *record = updated;
         if index != self.session.current {
             let complete = self.is_complete(index);
@@ -581,7 +610,7 @@ impl Runner {
         for record in &mut self.session.steps {
             record.active_secs = 0;
             record.visit_started_at = None;
-            if !record.data.has_entries() {
+            if !record.data.has_anything_recorded() {
                 record.status = StepStatus::Pending;
                 record.first_entered_at = None;
             }
@@ -597,7 +626,7 @@ impl Runner {
                     "the safety screen is never shown more widely".into(),
                 ));
             }
-            if record.data.has_entries() {
+            if record.data.has_anything_recorded() {
                 return Err(RunError::Refused(
                     "something was already recorded here in confidence; it can be made more private, not less"
                         .into(),
@@ -667,8 +696,7 @@ impl Runner {
             ));
         }
         let current = self.session.current;
-        let (step, record) = self.current();
-        if !kinds::is_blank(&step.kind, record) {
+        if self.session.steps[current].data.has_anything_recorded() {
             return Err(RunError::Refused(
                 "this step already has entries: finish or skip it before swapping roles".into(),
             ));
@@ -679,11 +707,14 @@ impl Runner {
             };
             let record = &mut self.session.steps[index];
             if index == current || record.status == StepStatus::Pending {
-                record.roles = record.roles.swapped();
-                let mut fresh = kinds::blank(&step.kind, record.roles);
+                let roles = record.roles.swapped();
+                let mut fresh = kinds::blank(&step.kind, roles);
                 if index == current {
-                    kinds::on_enter(&step.kind, &mut fresh, record.roles, now, None);
+                    // The step on screen comes first: this fails, if ever, before
+                    // anything changed.
+                    kinds::on_enter(StepViewMut::pair(&step, &mut fresh)?, roles, now, None);
                 }
+                record.roles = roles;
                 record.data = fresh;
             }
         }
@@ -725,7 +756,10 @@ impl Runner {
         let record = &mut self.session.steps[index];
         if record.first_entered_at.is_none() {
             record.first_entered_at = Some(now);
-            kinds::on_enter(&step.kind, &mut record.data, record.roles, now, carried);
+            // `start` and `resume` make sure the record pairs with its step.
+            if let Ok(view) = StepViewMut::pair(&step, &mut record.data) {
+                kinds::on_enter(view, record.roles, now, carried);
+            }
         }
         record.status = StepStatus::Active;
         record.visit_started_at = Some(now);
@@ -741,11 +775,11 @@ impl Runner {
         self.session.steps[..index]
             .iter()
             .rev()
-            .find_map(|r| match &r.data {
-                StepData::Questions(q) if q.owner == blank.owner && !q.items.is_empty() => {
-                    Some(q.clone())
-                }
-                _ => None,
+            .find_map(|r| {
+                let StepData::Questions(q) = &r.data else {
+                    return None;
+                };
+                (q.owner == blank.owner && !q.items.is_empty()).then(|| q.clone())
             })
             .or_else(|| {
                 self.carried_questions

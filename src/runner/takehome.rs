@@ -109,7 +109,8 @@ fn allowed(respondents: Vec<Respondent>, for_whom: WorksheetFor) -> Vec<Responde
 }
 
 /// The steps of `template` a worksheet for `for_whom` shows, in order. Steps inside
-/// repeats, dialogues, floors and plans are run in session and never appear.
+/// repeats, dialogues, floors, plans and reply letters are run in session and never
+/// appear.
 pub fn parts(template: &Template, for_whom: WorksheetFor, bindings: Bindings) -> Vec<Part<'_>> {
     let mut out = Vec::new();
     for step in &template.steps {
@@ -120,7 +121,12 @@ pub fn parts(template: &Template, for_whom: WorksheetFor, bindings: Bindings) ->
             Visibility::Joint => false,
         };
         let kind = match &step.kind {
-            StepKind::Script if !step.prompts.is_empty() && !is_private => PartKind::Read,
+            StepKind::Script => {
+                if step.prompts.is_empty() || is_private {
+                    continue;
+                }
+                PartKind::Read
+            }
             StepKind::Text {
                 respondents, stems, ..
             } => PartKind::Text {
@@ -154,13 +160,27 @@ pub fn parts(template: &Template, for_whom: WorksheetFor, bindings: Bindings) ->
             StepKind::Questions {
                 owner,
                 categories,
-                answering: false,
-            } if matches!(for_whom, WorksheetFor::Partner(p) if bindings.partner(*owner) == Some(p)) => {
+                answering,
+            } => {
+                let is_owners = matches!(
+                    for_whom,
+                    WorksheetFor::Partner(p) if bindings.partner(*owner) == Some(p)
+                );
+                // Only the owner builds their list at home; answers are given in session.
+                if *answering || !is_owners {
+                    continue;
+                }
                 PartKind::Questions {
                     categories: categories.clone(),
                 }
             }
-            _ => continue,
+            // Run in session only, never at home.
+            StepKind::SwapRoles
+            | StepKind::Repeat { .. }
+            | StepKind::ParaphraseLoop { .. }
+            | StepKind::Floor { .. }
+            | StepKind::Plan { .. }
+            | StepKind::Reply { .. } => continue,
         };
         let empty = match &kind {
             PartKind::Text { respondents, .. }
@@ -215,9 +235,11 @@ pub fn latest_questions(sessions: &[Session], owner: Partner) -> Option<Question
         .iter()
         .rev()
         .flat_map(|s| s.steps.iter().rev())
-        .find_map(|step| match &step.data {
-            StepData::Questions(q) if q.owner == owner && !q.items.is_empty() => Some(q.clone()),
-            _ => None,
+        .find_map(|step| {
+            let StepData::Questions(q) = &step.data else {
+                return None;
+            };
+            (q.owner == owner && !q.items.is_empty()).then(|| q.clone())
         })
 }
 
@@ -335,8 +357,13 @@ fn actions_for(part: &Part<'_>, answer: &Answer) -> Result<Vec<Action>, TakeHome
             ))
         }
     };
-    match (&part.kind, answer) {
-        (PartKind::Text { respondents, .. }, Answer::Text(entries)) => {
+    let other_kind = || tampered(step, "the answer is of another kind than the step");
+    match &part.kind {
+        PartKind::Read => return Err(tampered(step, "it holds answers to a text to read")),
+        PartKind::Text { respondents, .. } => {
+            let Answer::Text(entries) = answer else {
+                return Err(other_kind());
+            };
             for (respondent, text) in entries {
                 who(respondents, respondent)?;
                 check_text(step, text)?;
@@ -348,14 +375,14 @@ fn actions_for(part: &Part<'_>, answer: &Answer) -> Result<Vec<Action>, TakeHome
                 }
             }
         }
-        (
-            PartKind::Choice {
-                respondents,
-                options,
-                multiple,
-            },
-            Answer::Choice(entries),
-        ) => {
+        PartKind::Choice {
+            respondents,
+            options,
+            multiple,
+        } => {
+            let Answer::Choice(entries) = answer else {
+                return Err(other_kind());
+            };
             for (respondent, chosen) in entries {
                 who(respondents, respondent)?;
                 if !multiple && chosen.len() > 1 {
@@ -373,7 +400,10 @@ fn actions_for(part: &Part<'_>, answer: &Answer) -> Result<Vec<Action>, TakeHome
                 }
             }
         }
-        (PartKind::Checklist { respondents, items }, Answer::Checklist(entries)) => {
+        PartKind::Checklist { respondents, items } => {
+            let Answer::Checklist(entries) = answer else {
+                return Err(other_kind());
+            };
             for (respondent, ticked) in entries {
                 who(respondents, respondent)?;
                 for item in ticked {
@@ -388,7 +418,10 @@ fn actions_for(part: &Part<'_>, answer: &Answer) -> Result<Vec<Action>, TakeHome
                 }
             }
         }
-        (PartKind::Rating { raters, .. }, Answer::Rating(values)) => {
+        PartKind::Rating { raters, .. } => {
+            let Answer::Rating(values) = answer else {
+                return Err(other_kind());
+            };
             for (rater, items) in values {
                 if !raters.contains(rater) {
                     return Err(tampered(
@@ -405,7 +438,10 @@ fn actions_for(part: &Part<'_>, answer: &Answer) -> Result<Vec<Action>, TakeHome
                 }
             }
         }
-        (PartKind::Questions { .. }, Answer::Questions(questions)) => {
+        PartKind::Questions { .. } => {
+            let Answer::Questions(questions) = answer else {
+                return Err(other_kind());
+            };
             if questions.len() > MAX_QUESTIONS {
                 return Err(tampered(
                     step,
@@ -424,13 +460,6 @@ fn actions_for(part: &Part<'_>, answer: &Answer) -> Result<Vec<Action>, TakeHome
                     why: q.why.clone(),
                 });
             }
-        }
-        (PartKind::Read, _) => return Err(tampered(step, "it holds answers to a text to read")),
-        _ => {
-            return Err(tampered(
-                step,
-                "the answer is of another kind than the step",
-            ));
         }
     }
     Ok(actions)

@@ -1242,6 +1242,88 @@ fn visibility_narrows_any_time_and_widens_only_before_anything_is_recorded() {
     assert_eq!(r.session().steps[0].visibility, Visibility::ClinicianOnly);
 }
 
+#[test]
+fn on_a_floor_a_pass_a_breach_or_a_time_out_counts_as_recorded_but_the_first_holder_does_not() {
+    let t = template("Speaker, Listener", "", FLOOR);
+    // (what happened on the floor, whether roles may still swap and the step be shown
+    // more widely)
+    let table = [
+        ("only the floor given to its first holder", vec![], true),
+        ("the floor passed", vec![Action::PassFloor], false),
+        (
+            "a rule breach",
+            vec![Action::Breach {
+                rule: s("Rebuttal"),
+                by: Partner::B,
+            }],
+            false,
+        ),
+        (
+            "a time-out",
+            vec![Action::TimeOut {
+                by: Partner::A,
+                resume_at: at(30),
+            }],
+            false,
+        ),
+        (
+            "a turn speaking",
+            vec![Action::FloorChunk(s("words"))],
+            false,
+        ),
+    ];
+    for (case, actions, untouched) in table {
+        let mut swapping = start(&t);
+        run(&mut swapping, actions.clone());
+        let swapped = swapping.apply(Action::SwapRoles, at(10));
+        assert_eq!(swapped.is_ok(), untouched, "{case}: swap {swapped:?}");
+
+        let mut widening = start(&t);
+        widening
+            .apply(Action::SetVisibility(Visibility::ClinicianOnly), t0())
+            .expect("narrow");
+        run(&mut widening, actions);
+        let widened = widening.apply(Action::SetVisibility(Visibility::Joint), at(10));
+        assert_eq!(widened.is_ok(), untouched, "{case}: widen {widened:?}");
+    }
+}
+
+#[test]
+fn a_record_not_of_its_steps_kind_is_refused_on_resume_naming_both_kinds() {
+    let t = template("Speaker, Listener", "", LOOP);
+    let mut session = start(&t).into_session();
+    session.steps[0].data = StepData::Script;
+    let refused = Runner::resume(&t, session, CoupleFacts::default());
+    let Err(RunError::TemplateMismatch { reason, .. }) = refused else {
+        panic!("refused as a mismatch, got {refused:?}");
+    };
+    assert!(
+        reason.contains("\"mirror\" is a ParaphraseLoop step"),
+        "{reason}"
+    );
+    assert!(reason.contains("Script data"), "{reason}");
+}
+
+#[test]
+fn every_shipped_steps_blank_record_pairs_with_its_kind() {
+    fn check(steps: &[Step], file: &str) {
+        for step in steps {
+            if let StepKind::Repeat { steps, .. } = &step.kind {
+                check(steps, file);
+                continue;
+            }
+            let blank = kinds::blank(&step.kind, dialogue_bindings());
+            if let Err(e) = StepView::pair(step, &blank) {
+                panic!("{file}: {e}");
+            }
+        }
+    }
+    for (file, text) in crate::template::Library::builtin_sources() {
+        let template = parse(file, text).expect("a shipped template loads");
+        check(&template.steps, file);
+    }
+}
+
 const LETTERS: &str = r#"(id: "impact", title: "Impact letter", kind: Text(respondents: Role(HurtPartner), letter: true)),
     (id: "reply", title: "Reply", kind: Reply(to: "impact", author: DisclosingPartner)),
     (id: "end", title: "End", prompts: ["done"], kind: Script)"#;

@@ -1,11 +1,13 @@
 //! The protocol language: the RON types a template file is made of, parsing with exact
-//! error positions, validation, and filling role placeholders into text.
+//! error positions, validation, and filling role placeholders into text; and `StepView`,
+//! a step's kind paired with its record's data (see `step_view.rs`).
 //!
 //! Works on text only: reading files is the caller's business (see `vault::templates`).
 //! Must not depend on egui, printpdf or the file system.
 
 mod library;
 mod locate;
+mod step_view;
 mod validate;
 
 use crate::model::{LoopStage, Respondents, Role, TrustTag, Visibility};
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use library::Library;
+pub use step_view::{KindMismatch, StepView, StepViewMut};
 pub use validate::validate;
 
 /// Feeling words offered in the empathy stage when a loop names none of its own.
@@ -272,6 +275,24 @@ impl StepKind {
             StepKind::Reply { .. } => "Reply",
         }
     }
+
+    /// The steps run inside this one: a `Repeat`'s steps, none for any other kind.
+    pub fn nested_steps(&self) -> &[Step] {
+        match self {
+            StepKind::Repeat { steps, .. } => steps,
+            StepKind::Script
+            | StepKind::SwapRoles
+            | StepKind::ParaphraseLoop { .. }
+            | StepKind::Floor { .. }
+            | StepKind::Questions { .. }
+            | StepKind::Plan { .. }
+            | StepKind::Rating { .. }
+            | StepKind::Text { .. }
+            | StepKind::Choice { .. }
+            | StepKind::Checklist { .. }
+            | StepKind::Reply { .. } => &[],
+        }
+    }
 }
 
 /// One item of a rating scale.
@@ -529,10 +550,7 @@ pub fn find_step<'t>(steps: &'t [Step], id: &str) -> Option<&'t Step> {
         if step.id == id {
             return Some(step);
         }
-        match &step.kind {
-            StepKind::Repeat { steps, .. } => find_step(steps, id),
-            _ => None,
-        }
+        find_step(step.kind.nested_steps(), id)
     })
 }
 

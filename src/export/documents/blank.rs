@@ -149,7 +149,16 @@ fn count_hidden(steps: &[Step], audience: Audience) -> usize {
         .map(|step| match &step.kind {
             StepKind::Repeat { steps, .. } => count_hidden(steps, audience),
             StepKind::SwapRoles => 0,
-            _ => usize::from(!blank_step_shown(step, audience)),
+            StepKind::Script
+            | StepKind::ParaphraseLoop { .. }
+            | StepKind::Floor { .. }
+            | StepKind::Questions { .. }
+            | StepKind::Plan { .. }
+            | StepKind::Rating { .. }
+            | StepKind::Text { .. }
+            | StepKind::Choice { .. }
+            | StepKind::Checklist { .. }
+            | StepKind::Reply { .. } => usize::from(!blank_step_shown(step, audience)),
         })
         .sum()
 }

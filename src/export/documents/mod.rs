@@ -116,15 +116,7 @@ pub use crate::template::find_step;
 
 /// A partner's name, or "Partner A" when the record has none.
 fn name(couple: &Couple, partner: Partner) -> String {
-    let name = couple.partner(partner).name.trim();
-    if name.is_empty() {
-        match partner {
-            Partner::A => "Partner A".into(),
-            Partner::B => "Partner B".into(),
-        }
-    } else {
-        name.to_string()
-    }
+    couple.display_name(partner)
 }
 
 fn respondent_name(couple: &Couple, respondent: Respondent) -> String {

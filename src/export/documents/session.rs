@@ -12,7 +12,7 @@ use crate::model::{
     QuestionStatus, ReplyRecord, Role, Session, SessionView, Shown, StepData, StepRecord,
     StepStatus, Verification, letters, letters::Coverage, redact,
 };
-use crate::template::{Scoring, Step, StepKind, Template, fill};
+use crate::template::{RatingItem, Scoring, Step, StepKind, Template, fill};
 use std::collections::BTreeMap;
 
 /// Build a document from one session for one audience. `template` is the session's
@@ -328,36 +328,29 @@ impl Doc<'_> {
             let title = self.title_of(&record.step_id, record.pass, record.roles);
             let step = self.step(&record.step_id);
             match &record.data {
-                StepData::Loop(l) if !l.attempts.is_empty() => {
-                    lines.push(format!("{title}: {}", self.loop_outcome(l)));
+                StepData::Loop(l) => {
+                    if !l.attempts.is_empty() {
+                        lines.push(format!("{title}: {}", self.loop_outcome(l)));
+                    }
                 }
-                StepData::Floor(f) if !f.exchanges.is_empty() || !f.breaches.is_empty() => {
-                    let said = f
-                        .exchanges
-                        .iter()
-                        .filter(|e| matches!(e, Exchange::Chunk { .. }))
-                        .count();
-                    let paraphrases: Vec<_> = f
-                        .exchanges
-                        .iter()
-                        .filter_map(|e| match e {
-                            Exchange::Paraphrase { accuracy, .. } => Some(*accuracy),
-                            _ => None,
-                        })
-                        .collect();
-                    let accurate = paraphrases
-                        .iter()
-                        .filter(|a| **a == crate::model::Accuracy::Accurate)
-                        .count();
+                StepData::Floor(f) => {
+                    if f.exchanges.is_empty() && f.breaches.is_empty() {
+                        continue;
+                    }
+                    let paraphrases = f.paraphrase_accuracy();
                     lines.push(format!(
-                        "{title}: {}, {} ({accurate} accurate), {}, {}.",
-                        plural(said, "turn speaking", "turns speaking"),
-                        plural(paraphrases.len(), "paraphrase", "paraphrases"),
+                        "{title}: {}, {} ({} accurate), {}, {}.",
+                        plural(f.turns_speaking(), "turn speaking", "turns speaking"),
+                        plural(paraphrases.total, "paraphrase", "paraphrases"),
+                        paraphrases.accurate,
                         plural(f.breaches.len(), "rule breach", "rule breaches"),
                         plural(f.timeouts.len(), "time-out", "time-outs")
                     ));
                 }
-                StepData::Questions(q) if !q.items.is_empty() => {
+                StepData::Questions(q) => {
+                    if q.items.is_empty() {
+                        continue;
+                    }
                     let count =
                         |s: QuestionStatus| q.items.iter().filter(|i| i.status == s).count();
                     let answering = matches!(
@@ -383,7 +376,10 @@ impl Doc<'_> {
                         ));
                     }
                 }
-                StepData::Plan(p) if !p.commitments.is_empty() => {
+                StepData::Plan(p) => {
+                    if p.commitments.is_empty() {
+                        continue;
+                    }
                     let by = |partner: Partner| {
                         p.commitments
                             .iter()
@@ -399,8 +395,10 @@ impl Doc<'_> {
                         by(Partner::B)
                     ));
                 }
-                StepData::Rating(r) if !r.values.is_empty() => {
-                    lines.push(format!("{title}: {}.", self.rating_summary(r, step)));
+                StepData::Rating(r) => {
+                    if !r.values.is_empty() {
+                        lines.push(format!("{title}: {}.", self.rating_summary(r, step)));
+                    }
                 }
                 StepData::Reply(reply) => match self.reply_coverage(record, reply) {
                     Some(c) => lines.push(format!("{title}: {}.", coverage_line(&c))),
@@ -410,7 +408,12 @@ impl Doc<'_> {
                     )),
                     None => {}
                 },
-                _ => {}
+                // What was written, chosen or ticked is in the steps themselves.
+                StepData::Script
+                | StepData::SwapRoles
+                | StepData::Text(_)
+                | StepData::Choice(_)
+                | StepData::Checklist(_) => {}
             }
         }
         lines.push(steps);
@@ -439,12 +442,8 @@ impl Doc<'_> {
     }
 
     fn rating_summary(&self, r: &crate::model::RatingRecord, step: Option<&Step>) -> String {
-        let items = match step.map(|s| &s.kind) {
-            Some(StepKind::Rating { items, scoring, .. }) => Some((items, scoring)),
-            _ => None,
-        };
         let mut parts = Vec::new();
-        match items {
+        match rating_def(step) {
             Some((_, Scoring::Sum { flag, .. })) => {
                 for (partner, score) in &r.scores {
                     let mut part = format!(
@@ -743,11 +742,7 @@ impl Doc<'_> {
                 blocks.extend(self.reply_blocks(record, reply, true));
             }
             StepData::Choice(e) | StepData::Checklist(e) => {
-                let options: Vec<String> = match step.map(|s| &s.kind) {
-                    Some(StepKind::Choice { options, .. }) => options.clone(),
-                    Some(StepKind::Checklist { items, .. }) => items.clone(),
-                    _ => Vec::new(),
-                };
+                let options = listed(step);
                 for (respondent, chosen) in &e.entries {
                     blocks.push(Block::Heading(respondent_name(couple, *respondent)));
                     let mut checks: Vec<(bool, String)> = options
@@ -807,10 +802,7 @@ impl Doc<'_> {
         columns.extend(raters.iter().map(|p| (name(self.couple, *p), 1.6)));
         let titles: Vec<(&str, f32)> = columns.iter().map(|(t, w)| (t.as_str(), *w)).collect();
         let mut table = Table::new(&titles);
-        let (items, scoring) = match step.map(|s| &s.kind) {
-            Some(StepKind::Rating { items, scoring, .. }) => (Some(items), Some(scoring)),
-            _ => (None, None),
-        };
+        let (items, scoring) = rating_def(step).unzip();
         let ids: Vec<String> = match items {
             Some(items) => items.iter().map(|i| i.id.clone()).collect(),
             None => {
@@ -1150,6 +1142,27 @@ impl Doc<'_> {
             }
         }
         blocks
+    }
+}
+
+/// A rating step's items and scoring as the template has them; `None` when the library
+/// no longer has the step as a rating (the record is then shown from its own values).
+fn rating_def(step: Option<&Step>) -> Option<(&[RatingItem], &Scoring)> {
+    let Some(StepKind::Rating { items, scoring, .. }) = step.map(|s| &s.kind) else {
+        return None;
+    };
+    Some((items, scoring))
+}
+
+/// The options of a choice step or the items of a checklist as the template lists them;
+/// none when the library no longer has such a step (what was recorded still shows).
+fn listed(step: Option<&Step>) -> &[String] {
+    if let Some(StepKind::Choice { options, .. }) = step.map(|s| &s.kind) {
+        options
+    } else if let Some(StepKind::Checklist { items, .. }) = step.map(|s| &s.kind) {
+        items
+    } else {
+        &[]
     }
 }
 
