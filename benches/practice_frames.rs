@@ -200,7 +200,12 @@ fn main() {
         "a second search (\"lonely evenings\")",
         window.measure(
             PracticeCommand::Search("lonely evenings".into()).into(),
-            |s| s.forms.found.as_ref().is_some_and(|f| f.query == "lonely evenings"),
+            |s| {
+                s.forms
+                    .found
+                    .as_ref()
+                    .is_some_and(|f| f.query == "lonely evenings")
+            },
         ),
     ));
 
@@ -234,7 +239,7 @@ fn main() {
     window.frame(Some(
         SessionCommand::Start {
             couple,
-            template_id: "weekly-check-in".into(),
+            template_id: "session-measures".into(),
             bindings: Bindings {
                 speaker: Some(Partner::A),
                 hurt_partner: Some(Partner::A),
@@ -251,7 +256,11 @@ fn main() {
                 text: "A line typed during the session.".into(),
             }
             .into(),
-            |s| s.live.as_ref().is_some_and(|l| l.is_saved() && l.saved_at.is_some()),
+            |s| {
+                s.live
+                    .as_ref()
+                    .is_some_and(|l| l.is_saved() && l.saved_at.is_some())
+            },
         ),
     ));
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{click, demo_app, live_session, settle, start};
+use common::{click, demo_app, live_session, pdf_words, settle, start};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -574,18 +574,6 @@ fn replace_field(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
     h.get_by_role_and_label(Role::TextInput, label)
         .type_text(text);
     h.run();
-}
-
-fn pdf_words(path: &std::path::Path) -> String {
-    let bytes = std::fs::read(path).expect("the PDF was written");
-    let doc = printpdf::PdfDocument::parse(&bytes, &Default::default(), &mut Vec::new())
-        .expect("the PDF parses");
-    doc.extract_text()
-        .iter()
-        .flatten()
-        .flat_map(|l| l.split_whitespace())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[test]

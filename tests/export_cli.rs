@@ -1,38 +1,13 @@
 //! `tandem export` and `tandem worksheet` as a therapist or a script runs them.
 
+mod common;
+
+use common::{PASS, pdf_words, text};
 use std::path::Path;
 use std::process::{Command, Output};
 
-const PASS: &str = "correct horse battery";
-
 fn tandem(vault: Option<&Path>, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tandem"));
-    command.env_remove("TANDEM_VAULT");
-    if let Some(vault) = vault {
-        command.arg("--vault").arg(vault);
-    }
-    command
-        .args(args)
-        .env("TANDEM_PASSPHRASE", PASS)
-        .output()
-        .expect("tandem runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn pdf_words(path: &Path) -> String {
-    let bytes = std::fs::read(path).expect("the PDF was written");
-    assert!(bytes.starts_with(b"%PDF-"));
-    let doc = printpdf::PdfDocument::parse(&bytes, &Default::default(), &mut Vec::new())
-        .expect("the PDF parses");
-    doc.extract_text()
-        .iter()
-        .flatten()
-        .flat_map(|l| l.split_whitespace())
-        .collect::<Vec<_>>()
-        .join(" ")
+    common::tandem(vault, args)
 }
 
 /// A demo vault with a practice name, and (id, template title, couple code) of its sessions.

@@ -1,18 +1,13 @@
 //! The vault commands as a therapist or a script runs them.
 
+mod common;
+
+use common::PASS;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const PASS: &str = "correct horse battery";
-
 fn tandem(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tandem"))
-        .arg("--vault")
-        .arg(vault)
-        .args(args)
-        .env("TANDEM_PASSPHRASE", PASS)
-        .output()
-        .expect("tandem runs")
+    common::tandem(Some(vault), args)
 }
 
 fn stdout(out: &Output) -> String {

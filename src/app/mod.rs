@@ -106,16 +106,17 @@ impl TandemApp {
         if ui.input(|i| !i.events.is_empty() || i.pointer.is_moving()) {
             self.state.idle.touch(now);
         }
-        match self.state.overlay.clone() {
-            Overlay::Hidden => self.hidden_ui(ui, &mut commands),
-            Overlay::HandOver(partner) if self.state.live.is_some() => {
-                self.hand_over_ui(ui, partner, now, &mut commands)
-            }
-            _ => {
-                self.status_ui(ui, &mut commands);
-                self.screen_ui(ui, now, &mut commands);
-                self.overlay_ui(ui, &mut commands);
-            }
+        // The overlay is matched by kind only: a dialog's fields (a passphrase among
+        // them) are never copied.
+        let handed = self.state.hand_over().filter(|_| self.state.live.is_some());
+        if self.state.is_hidden() {
+            self.hidden_ui(ui, &mut commands);
+        } else if let Some(partner) = handed {
+            self.hand_over_ui(ui, partner, now, &mut commands);
+        } else {
+            self.status_ui(ui, &mut commands);
+            self.screen_ui(ui, now, &mut commands);
+            self.overlay_ui(ui, &mut commands);
         }
         self.present_viewport(ui.ctx(), now);
         for command in commands {

@@ -130,6 +130,7 @@ pub fn on_screen<S>(h: &Harness<'_, S>, needle: &str) -> bool {
 /// Run the `tandem` binary on `vault` (if any) with the test passphrase.
 pub fn tandem(vault: Option<&Path>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    command.env_remove("TANDEM_VAULT");
     if let Some(vault) = vault {
         command.arg("--vault").arg(vault);
     }
@@ -143,6 +144,20 @@ pub fn tandem(vault: Option<&Path>, args: &[&str]) -> Output {
 /// Bytes as text, for output and PDFs read back.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The words of a PDF on disk, as printpdf's text extraction reads them, one space apart.
+pub fn pdf_words(path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("the PDF was written");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let doc = printpdf::PdfDocument::parse(&bytes, &Default::default(), &mut Vec::new())
+        .expect("the PDF parses");
+    doc.extract_text()
+        .iter()
+        .flatten()
+        .flat_map(|l| l.split_whitespace())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A demo vault made with `tandem init --demo` in `dir/name`.

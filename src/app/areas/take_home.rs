@@ -58,7 +58,7 @@ impl AppState {
     }
 
     fn issue_worksheet(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
-        let draft = self.take_home_draft()?.clone();
+        let draft = self.take_home_draft()?;
         let record = self
             .couple
             .as_ref()
@@ -77,6 +77,8 @@ impl AppState {
             return Err(refused("choose a folder for the worksheet file"));
         }
         let path = draft.output_path(&template, &record.couple);
+        let bindings = draft.bindings(&template);
+        // The passphrase goes straight into a secret: no plain copy of it is kept.
         let passphrase = SecretString::from(draft.passphrase.clone());
         let folder = PathBuf::from(draft.folder.trim());
         if !folder.exists() {
@@ -88,7 +90,7 @@ impl AppState {
         let request = IssueRequest {
             template: &template,
             for_whom,
-            bindings: draft.bindings(&template),
+            bindings,
             couple: Some((&couple, &sessions)),
             passphrase: &passphrase,
         };
