@@ -505,7 +505,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             write_pdf(&report, &output, out)
         }
         Some(Command::Search { query, couple }) => {
-            let vault = open(root, Access::ReadOnly)?;
+            // Read-write keeps the search cache fresh; another open Tandem holds the lock,
+            // so fall back to read-only then (the cache is read but not written).
+            let vault = match open(root.clone(), Access::ReadWrite) {
+                Err(e) if matches!(e.downcast_ref::<VaultError>(), Some(VaultError::InUse)) => {
+                    open(root, Access::ReadOnly)?
+                }
+                other => other?,
+            };
             // Every record is read to search it: logged, by kind of access only (never the
             // query, which may be a name).
             vault
@@ -1131,7 +1138,8 @@ fn verify(vault: &Vault, out: &mut dyn Write) -> anyhow::Result<i32> {
     Ok(if serious == 0 { 0 } else { 1 })
 }
 
-/// Search every record that opens; damaged files are counted on stderr, never named (a
+/// Search every record that opens, through the search cache (which reads only records
+/// changed since it was written); damaged files are counted on stderr, never named (a
 /// file name says nothing, but the count is all the user needs to run `tandem verify`).
 fn search(
     vault: &Vault,
@@ -1139,8 +1147,9 @@ fn search(
     couple: Option<CoupleId>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let verified = vault.verify()?;
-    let unsearched = verified
+    let (cache, report) =
+        crate::practice::search::SearchCache::load(&vault.reader(), &Library::builtin())?;
+    let unsearched = report
         .problems
         .iter()
         .filter(|p| !matches!(p, crate::vault::FileProblem::Unexpected { .. }))
@@ -1150,10 +1159,14 @@ fn search(
             "warning: {unsearched} record file(s) could not be opened and were not searched (run `tandem verify`)"
         );
     }
-    let index = crate::app::record::search_index(&verified.records, &Library::builtin());
+    if let Some(error) = &report.write_error {
+        eprintln!(
+            "note: the search cache could not be saved, so the next search reads every record again: {error}"
+        );
+    }
     let results = match couple {
-        Some(couple) => index.search_couple(query, couple),
-        None => index.search(query),
+        Some(couple) => cache.search_couple(query, couple),
+        None => cache.search(query),
     };
     if results.is_empty() {
         writeln!(out, "No matches.")?;
