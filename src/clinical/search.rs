@@ -834,6 +834,8 @@ impl SearchIndex {
             .zip(&saved.field_places)
             .zip(&saved.field_at);
         let mut offset = 0usize;
+        // Most fields of a record share its date: convert each run once.
+        let mut last_at: Option<((i64, u32), DateTime<Utc>)> = None;
         for (doc_id, doc) in saved.docs.iter().enumerate() {
             let kind = HitKind::from_code(doc.kind).ok_or(Damaged("a record has no kind"))?;
             let start = index.fields.len() as u32;
@@ -845,8 +847,15 @@ impl SearchIndex {
                 if *place as usize >= index.places.len() {
                     return Err(Damaged("a field has no place"));
                 }
-                let at = DateTime::from_timestamp(*secs, *nanos)
-                    .ok_or(Damaged("a field's date is out of range"))?;
+                let at = match last_at {
+                    Some((key, at)) if key == (*secs, *nanos) => at,
+                    _ => {
+                        let at = DateTime::from_timestamp(*secs, *nanos)
+                            .ok_or(Damaged("a field's date is out of range"))?;
+                        last_at = Some(((*secs, *nanos), at));
+                        at
+                    }
+                };
                 index.fields.push(Field {
                     doc: doc_id as u32,
                     text: offset as u32..end as u32,

@@ -129,17 +129,29 @@ impl SearchCache {
     /// reported, not an error). Fails only if the folders cannot be listed or the vault was
     /// locked meanwhile.
     pub fn load(reader: &VaultReader, library: &Library) -> Result<(SearchCache, LoadReport)> {
-        let listing = reader.list()?;
+        // The folders are listed (system calls, about 25 ms for 11,000 files) while the
+        // cache is decrypted and decoded.
+        let (listing, cached) = std::thread::scope(|scope| {
+            let lister = scope.spawn(|| reader.list());
+            let cached = reader.read_search_cache().map(|file| match file {
+                CacheFile::Missing => Err(Rebuild::Missing),
+                CacheFile::Damaged => Err(Rebuild::Damaged),
+                CacheFile::Found(bytes) => SearchCache::decode(&bytes, fingerprint(library)),
+            });
+            let listing = lister.join().unwrap_or_else(|_| {
+                Err(VaultError::io(
+                    "cannot list the vault",
+                    std::io::Error::other("the listing thread failed"),
+                ))
+            });
+            (listing, cached)
+        });
+        let listing = listing?;
         let mut report = LoadReport {
             problems: listing.problems,
             ..LoadReport::default()
         };
-        let mut cache = match reader.read_search_cache()? {
-            CacheFile::Missing => Err(Rebuild::Missing),
-            CacheFile::Damaged => Err(Rebuild::Damaged),
-            CacheFile::Found(bytes) => SearchCache::decode(&bytes, fingerprint(library)),
-        }
-        .unwrap_or_else(|why| {
+        let mut cache = cached?.unwrap_or_else(|why| {
             report.rebuilt = Some(why);
             SearchCache::empty(library)
         });
@@ -241,6 +253,8 @@ impl SearchCache {
     /// Write the cache to the vault if anything changed since it was read or written.
     /// Returns whether it wrote; writes nothing in read-only access. Entries whose stamp is
     /// unknown are written as such, so their files are read again at the next load.
+    /// Encoding, sealing and syncing 20 MiB (10,000 sessions) takes about 0.1 s: off the UI
+    /// thread, persist a clone (the original then stays dirty, which costs one more write).
     pub fn persist(&mut self, reader: &VaultReader) -> Result<bool> {
         if !self.is_dirty || reader.access() == Access::ReadOnly {
             return Ok(false);

@@ -169,20 +169,21 @@ impl VaultReader {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(CacheFile::Missing),
             Err(_) => return Ok(CacheFile::Damaged),
         };
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut sealed = Vec::with_capacity(usize::try_from(len.min(MAX_CACHE_BYTES)).unwrap_or(0));
-        if file
-            .take(MAX_CACHE_BYTES + 1)
-            .read_to_end(&mut sealed)
-            .is_err()
-            || sealed.len() as u64 > MAX_CACHE_BYTES
-        {
-            return Ok(CacheFile::Damaged);
-        }
-        Ok(match held.cipher.open(&sealed) {
-            Ok(plain) => CacheFile::Found(plain),
-            Err(_) => CacheFile::Damaged,
-        })
+        let len = match file.metadata() {
+            Ok(meta) if meta.len() <= MAX_CACHE_BYTES => meta.len(),
+            _ => return Ok(CacheFile::Damaged),
+        };
+        // Decrypted as it is read: the plaintext is about as long as the file.
+        let sealed = std::io::BufReader::with_capacity(1 << 16, file.take(MAX_CACHE_BYTES));
+        Ok(
+            match held
+                .cipher
+                .open_stream(sealed, usize::try_from(len).unwrap_or(0))
+            {
+                Ok(plain) => CacheFile::Found(plain),
+                Err(_) => CacheFile::Damaged,
+            },
+        )
     }
 
     /// Seal `bytes` to the vault's key and write them as the search cache, atomically.
