@@ -32,7 +32,7 @@ fi
 
 cache=$vault/records/search.age
 # A session file replaced by a copy of itself: same content, new inode and time.
-one=$(find "$vault/records/sessions" -name '*.age' | sort | head -n 1)
+one=$(find "$vault/records/sessions" -name '*.age' -print -quit)
 replace_one="cp '$one' '$one.copy' && mv '$one.copy' '$one'"
 
 echo "== cold: no cache (reads every record, writes the cache)"

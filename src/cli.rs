@@ -1161,15 +1161,18 @@ fn search(
     }
     if let Some(error) = &report.write_error {
         eprintln!(
-            "note: the search cache could not be saved, so the next search reads every record again: {error}"
+            "note: the search cache could not be saved, so the next search will be slower: {error}"
         );
     }
     let results = match couple {
         Some(couple) => cache.search_couple(query, couple),
         None => cache.search(query),
     };
+    // Thousands of lines for a common word: written in blocks, not one system call each.
+    let mut out = std::io::BufWriter::new(out);
     if results.is_empty() {
         writeln!(out, "No matches.")?;
+        out.flush()?;
         return Ok(1);
     }
     for group in &results.groups {
@@ -1192,6 +1195,7 @@ fn search(
             )?;
         }
     }
+    out.flush()?;
     Ok(0)
 }
 
