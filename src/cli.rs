@@ -1023,7 +1023,8 @@ fn verify(vault: &Vault, out: &mut dyn Write) -> anyhow::Result<i32> {
     Ok(if serious == 0 { 0 } else { 1 })
 }
 
-/// Search every record that opens; damaged files are counted on stderr, never named (a
+/// Search every record that opens, through the search cache (which reads only records
+/// changed since it was written); damaged files are counted on stderr, never named (a
 /// file name says nothing, but the count is all the user needs to run `tandem verify`).
 fn search(
     practice: &mut Practice,
@@ -1031,16 +1032,27 @@ fn search(
     couple: Option<CoupleId>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let found = practice.search(query, couple, None, Utc::now())?;
+    practice.load_search_now()?;
+    let found = practice
+        .search(query, couple, Utc::now())?
+        .context("the search index did not load")?;
     if found.unsearched > 0 {
         eprintln!(
             "warning: {} record file(s) could not be opened and were not searched (run `tandem verify`)",
             found.unsearched
         );
     }
+    if let Some(error) = &found.write_error {
+        eprintln!(
+            "note: the search cache could not be saved, so the next search will be slower: {error}"
+        );
+    }
     let results = found.results;
+    // Thousands of lines for a common word: written in blocks, not one system call each.
+    let mut out = std::io::BufWriter::new(out);
     if results.is_empty() {
         writeln!(out, "No matches.")?;
+        out.flush()?;
         return Ok(1);
     }
     for group in &results.groups {
@@ -1063,6 +1075,7 @@ fn search(
             )?;
         }
     }
+    out.flush()?;
     Ok(0)
 }
 

@@ -327,6 +327,8 @@ fn search_finds_records_grouped_by_couple_including_a_note_just_written() {
     let mut h = demo_app();
     type_line(&mut h, "Search records", "Okafor");
     click(&mut h, "Search");
+    // The search index is read on a job after unlocking: the search runs once it is in.
+    common::settle(&mut h);
     let found = h.state().state.forms.found.clone().expect("searched");
     assert_eq!(found.groups.len(), 1);
     assert_eq!(found.groups[0].code, "C-0101");
@@ -348,6 +350,7 @@ fn search_finds_records_grouped_by_couple_including_a_note_just_written() {
     h.state_mut().state.forms.query = "zanzibar".into();
     h.run();
     click(&mut h, "Search");
+    common::settle(&mut h);
     let found = h.state().state.forms.found.clone().expect("searched");
     assert_eq!(found.total, 1, "{found:?}");
     assert!(found.groups[0].hits[0].0.contains("process note"));

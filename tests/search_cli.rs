@@ -146,3 +146,172 @@ fn search_counts_files_it_could_not_open_without_naming_anything() {
     assert!(!stderr.contains(id.as_str()), "{stderr}");
     assert!(!text(&out.stdout).contains(id.as_str()));
 }
+
+/// The record id of the first hit printed.
+fn first_hit(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let hits = groups(&stdout);
+    hits[0].1[0]
+        .split_whitespace()
+        .nth(2)
+        .expect("date, kind, id")
+        .to_string()
+}
+
+fn cache_file(vault: &Path) -> PathBuf {
+    vault.join("records").join("search.age")
+}
+
+/// Every file under the vault with its bytes, but for the audit log (which every command
+/// writes, read-only ones too).
+fn files_but_the_audit_log(vault: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![vault.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                stack.push(path);
+            } else if !name.starts_with("audit") {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn search_keeps_a_cache_and_sees_what_was_imported_or_deleted_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vault, session_codes, couple_ids) = demo(dir.path());
+    let out = tandem(&vault, &["search", "dialogue"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let first = std::fs::read(cache_file(&vault)).expect("the first search writes the cache");
+    assert!(first.starts_with(b"age-encryption.org/v1"));
+    let again = tandem(&vault, &["search", "dialogue"]);
+    assert_eq!(again.stdout, out.stdout);
+    assert_eq!(
+        std::fs::read(cache_file(&vault)).unwrap(),
+        first,
+        "a cache that is up to date is not rewritten"
+    );
+
+    // A couple imported after the cache was written is found.
+    let id = &couple_ids["C-0101"];
+    let dumped = text(&tandem(&vault, &["dump", "couple", id]).stdout);
+    assert!(dumped.contains("Maya"), "{dumped}");
+    let new_id = "01930000-0000-7000-8000-000000000042";
+    let imported = dumped
+        .replace(id.as_str(), new_id)
+        .replace("C-0101", "C-0199")
+        .replace("Maya", "Quillon");
+    let file = dir.path().join("couple.ron");
+    std::fs::write(&file, imported).unwrap();
+    let out = tandem(&vault, &["import", &file.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = tandem(&vault, &["search", "quillon"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let found = groups(&text(&out.stdout));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "C-0199");
+    assert!(found[0].1[0].contains(new_id), "{:?}", found[0].1);
+    assert_ne!(std::fs::read(cache_file(&vault)).unwrap(), first);
+
+    // A session whose file is gone is no longer found.
+    let gone = first_hit(&tandem(&vault, &["search", "dialogue"]));
+    assert!(session_codes.contains_key(&gone));
+    std::fs::remove_file(
+        vault
+            .join("records")
+            .join("sessions")
+            .join(format!("{gone}.age")),
+    )
+    .unwrap();
+    let after = tandem(&vault, &["search", "dialogue"]);
+    assert_eq!(after.status.code(), Some(0));
+    assert!(!text(&after.stdout).contains(gone.as_str()));
+    assert!(text(&after.stderr).is_empty(), "{}", text(&after.stderr));
+}
+
+#[test]
+fn a_search_with_an_up_to_date_cache_opens_no_record_and_a_damaged_cache_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vault, session_codes, _) = demo(dir.path());
+    let id = &first_hit(&tandem(&vault, &["search", "dialogue"]));
+    assert!(session_codes.contains_key(id));
+
+    // Damage a session in place, keeping its size, time and inode: a search that opened
+    // it would count it as damaged; one that trusts the cache does not open it.
+    let path = vault
+        .join("records")
+        .join("sessions")
+        .join(format!("{id}.age"));
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    {
+        use std::io::{Seek, Write};
+        let mut file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.seek(std::io::SeekFrom::Start(0)).unwrap();
+        file.write_all(&bytes).unwrap();
+        file.set_modified(modified).unwrap();
+    }
+    let warm = tandem(&vault, &["search", "dialogue"]);
+    assert_eq!(warm.status.code(), Some(0));
+    assert!(text(&warm.stderr).is_empty(), "{}", text(&warm.stderr));
+    assert!(
+        text(&warm.stdout).contains(id.as_str()),
+        "found from the cache"
+    );
+
+    // A damaged cache is no error: it is rebuilt from the records, which finds the damage.
+    std::fs::write(cache_file(&vault), b"garbage").unwrap();
+    let cold = tandem(&vault, &["search", "dialogue"]);
+    assert_eq!(cold.status.code(), Some(0));
+    let stderr = text(&cold.stderr);
+    assert!(
+        stderr.contains("1 record file(s) could not be opened"),
+        "{stderr}"
+    );
+    assert!(!text(&cold.stdout).contains(id.as_str()));
+    assert!(
+        std::fs::read(cache_file(&vault))
+            .unwrap()
+            .starts_with(b"age-encryption.org/v1")
+    );
+}
+
+#[test]
+fn search_reads_the_vault_another_tandem_holds_and_writes_nothing_but_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vault, _, _) = demo(dir.path());
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(vault.join(".lock"))
+        .unwrap();
+    lock.try_lock()
+        .expect("this test holds the vault like an open Tandem");
+    let before = files_but_the_audit_log(&vault);
+    let audit_before = std::fs::read(vault.join("audit.log")).unwrap();
+
+    let out = tandem(&vault, &["search", "dialogue"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(groups(&text(&out.stdout)).len(), 4);
+    assert_eq!(files_but_the_audit_log(&vault), before);
+    assert!(!cache_file(&vault).exists());
+    let audit = std::fs::read(vault.join("audit.log")).unwrap();
+    assert!(audit.len() > audit_before.len(), "the search is logged");
+
+    drop(lock);
+    assert_eq!(
+        tandem(&vault, &["search", "dialogue"]).status.code(),
+        Some(0)
+    );
+    assert!(
+        cache_file(&vault).exists(),
+        "written once the vault is free"
+    );
+}

@@ -34,6 +34,8 @@ pub struct Forms {
     /// Full-text search: the query typed, and what the last search found.
     pub query: String,
     pub found: Option<Found>,
+    /// A search asked for while the search index was still loading: it runs once loaded.
+    pub waiting_query: Option<String>,
 }
 
 impl Forms {
@@ -47,6 +49,7 @@ impl Forms {
     pub fn clear_records(&mut self) {
         self.note = None;
         self.found = None;
+        self.waiting_query = None;
         self.query.clear();
         self.ledger = LedgerForm::default();
         self.recovery = RecoveryForm::default();

@@ -794,21 +794,52 @@ pub fn found_ui(ui: &mut Ui, found: &Found, out: &mut Vec<Command>) {
         found.query,
         found.groups.len()
     ));
-    for group in &found.groups {
-        let (couple, code, hits) = (&group.couple, &group.code, &group.hits);
-        ui.push_id(couple, |ui| {
-            ui.horizontal(|ui| {
-                ui.label(RichText::new(code).strong());
-                if ui.button("Open").clicked() {
-                    out.push(PracticeCommand::SelectCouple(Some(*couple)).into());
+    /// One line of the results: a couple's heading, one of its hits, or how many more.
+    enum Row {
+        Couple(usize),
+        Hit(usize, usize),
+        More(usize),
+    }
+    let mut rows = Vec::new();
+    for (g, group) in found.groups.iter().enumerate() {
+        rows.push(Row::Couple(g));
+        rows.extend((0..group.hits.len().min(SHOWN_HITS)).map(|h| Row::Hit(g, h)));
+        if group.hits.len() > SHOWN_HITS {
+            rows.push(Row::More(group.hits.len() - SHOWN_HITS));
+        }
+    }
+    // Only the lines on screen are laid out: a common word finds thousands of records.
+    let row_height = ui.spacing().interact_size.y;
+    egui::ScrollArea::vertical()
+        .id_salt("found")
+        .max_height(280.0)
+        .show_rows(ui, row_height, rows.len(), |ui, range| {
+            for row in &rows[range] {
+                match *row {
+                    Row::Couple(g) => {
+                        let group = &found.groups[g];
+                        ui.push_id(group.couple, |ui| {
+                            ui.horizontal(|ui| {
+                                ui.label(RichText::new(&group.code).strong());
+                                if ui.button("Open").clicked() {
+                                    out.push(
+                                        PracticeCommand::SelectCouple(Some(group.couple)).into(),
+                                    );
+                                }
+                            });
+                        });
+                    }
+                    Row::Hit(g, h) => {
+                        let (place, snippet) = &found.groups[g].hits[h];
+                        ui.add(egui::Label::new(format!("  {place}: {snippet}")).truncate());
+                    }
+                    Row::More(more) => {
+                        ui.label(RichText::new(format!("  and {more} more")).weak());
+                    }
                 }
-            });
-            for (place, snippet) in hits.iter().take(20) {
-                ui.label(format!("  {place}: {snippet}"));
-            }
-            if hits.len() > 20 {
-                ui.label(RichText::new(format!("  and {} more", hits.len() - 20)).weak());
             }
         });
-    }
 }
+
+/// Hits shown per couple in the results; the rest are counted.
+const SHOWN_HITS: usize = 20;

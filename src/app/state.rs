@@ -121,6 +121,9 @@ pub struct Jobs {
     pub take_home: Option<TakeHomeJob>,
     /// The passphrase being checked to end hand-over mode.
     pub hand_back: Option<Job<bool, PracticeError>>,
+    /// The practice last locked, writing its search index before its key goes; the next
+    /// unlock waits for it (on the unlock's own job).
+    pub closing: Option<crate::practice::Closing>,
 }
 
 impl Jobs {
@@ -429,6 +432,7 @@ impl AppState {
         self.autosave(now);
         self.autosave_note(now);
         self.poll_export();
+        self.poll_search(now);
         self.poll_take_home(now);
         self.poll_hand_back(now);
         if self.practice.is_some() && self.idle.is_due(now) && !self.is_demo() {
@@ -451,7 +455,11 @@ impl AppState {
             let _ = job.wait(Duration::from_secs(10));
         }
         if let Some(practice) = self.practice.take() {
-            let _ = practice.close(Duration::from_secs(10));
+            let (_, mut closing) = practice.close(Duration::from_secs(10));
+            let _ = closing.wait(Duration::from_secs(60));
+        }
+        if let Some(closing) = self.jobs.closing.as_mut() {
+            let _ = closing.wait(Duration::from_secs(60));
         }
     }
 
@@ -469,5 +477,10 @@ impl AppState {
     /// True while anything is being worked on off the UI thread.
     pub fn is_busy(&self) -> bool {
         self.jobs.is_busy()
+            || self.forms.waiting_query.is_some()
+            || self
+                .practice
+                .as_ref()
+                .is_some_and(Practice::is_search_loading)
     }
 }

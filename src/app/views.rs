@@ -589,11 +589,16 @@ pub fn practice_ui(
             problems_ui(ui, practice.lists());
         });
     egui::CentralPanel::default().show(ui, |ui| {
+        if let Some(query) = &forms.waiting_query {
+            ui.label(
+                RichText::new(format!(
+                    "Searching for \"{query}\": the search index is still being read after unlocking…"
+                ))
+                .weak(),
+            );
+        }
         if let Some(found) = &forms.found {
-            egui::ScrollArea::vertical()
-                .id_salt("found")
-                .max_height(280.0)
-                .show(ui, |ui| super::record_view::found_ui(ui, found, out));
+            super::record_view::found_ui(ui, found, out);
             if ui.button("Clear search").clicked() {
                 out.push(PracticeCommand::Search(String::new()).into());
             }

@@ -5,7 +5,9 @@
 //! in the record it is and a short snippet.
 //!
 //! Pure: no file system, no clock, no egui. The caller loads the records and adds them;
-//! the index keeps the text it indexed so that hits can show a snippet.
+//! the index keeps the text it indexed so that hits can show a snippet. `to_bytes` and
+//! `from_bytes` turn an index into compact bytes (postcard) and back, so that it can be
+//! kept as a derived cache instead of being rebuilt from every record.
 
 use crate::model::{
     ClinicalNote, Couple, CoupleId, Course, Exchange, LoopStage, Partner, ProcessNote, Respondent,
@@ -13,12 +15,19 @@ use crate::model::{
 };
 use crate::template::{Template, fill, find_step};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::ops::{Bound, Range};
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use uuid::Uuid;
+
+/// Format of `SearchIndex::to_bytes`. Bump it whenever the encoding changes *or* what the
+/// `add_*` methods index (fields, place labels, word splitting, folding): a saved index of
+/// another format is then rebuilt from the records instead of being trusted. The test
+/// `saved_bytes_are_pinned_so_a_change_bumps_the_format` fails as a reminder.
+pub const INDEX_FORMAT: u32 = 1;
 
 /// Characters a snippet holds at most (not counting the "…" at either end).
 pub const SNIPPET_CHARS: usize = 80;
@@ -40,6 +49,29 @@ pub enum HitKind {
 }
 
 impl HitKind {
+    const ALL: [HitKind; 5] = [
+        HitKind::Couple,
+        HitKind::Session,
+        HitKind::Note,
+        HitKind::ProcessNote,
+        HitKind::Course,
+    ];
+
+    /// The kind's number in saved indexes (never reuse one).
+    fn code(self) -> u8 {
+        match self {
+            HitKind::Couple => 0,
+            HitKind::Session => 1,
+            HitKind::Note => 2,
+            HitKind::ProcessNote => 3,
+            HitKind::Course => 4,
+        }
+    }
+
+    fn from_code(code: u8) -> Option<HitKind> {
+        HitKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
     /// How the kind is named in result lists.
     pub fn label(self) -> &'static str {
         match self {
@@ -161,6 +193,11 @@ impl SearchIndex {
 
     pub fn is_empty(&self) -> bool {
         self.by_record.is_empty()
+    }
+
+    /// The records in the index, as (kind, id), in no particular order.
+    pub fn records(&self) -> impl Iterator<Item = (HitKind, Uuid)> + '_ {
+        self.by_record.keys().copied()
     }
 
     /// Index a couple: code, partner names and pronouns. Also gives hits in the couple's
@@ -632,6 +669,248 @@ impl SearchIndex {
                 self.push_field(id, field.place, text, field.at, &mut folded);
             }
         }
+    }
+}
+
+/// Why saved bytes were not taken as an index. Names no content.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IndexDecodeError {
+    #[error("the saved search index has format {found}; this Tandem uses {supported}")]
+    Format { found: u32, supported: u32 },
+    #[error("the saved search index is damaged: {0}")]
+    Damaged(&'static str),
+}
+
+/// A saved index: the records, fields and word lists of the live records only, in columns
+/// (postcard writes each number in as few bytes as it needs). Derived lookups
+/// (`place_ids`, `by_record`) are rebuilt on load: rebuilding them costs about what
+/// decoding them would.
+#[derive(Serialize, Deserialize)]
+struct Saved<'a> {
+    /// `INDEX_FORMAT`; first, so another format is told apart from damage.
+    format: u32,
+    docs: Vec<SavedDoc>,
+    /// Per field, in order: the length in bytes of its text (the texts follow each other
+    /// in `text`), its place, and when it was written (seconds, nanoseconds).
+    text_lens: Vec<u32>,
+    field_places: Vec<u32>,
+    field_at: Vec<(i64, u32)>,
+    #[serde(borrow)]
+    text: Cow<'a, str>,
+    /// Each word with the fields it occurs in, ascending, each stored as the difference
+    /// from the one before.
+    #[serde(borrow)]
+    terms: Vec<(&'a str, Vec<u32>)>,
+    #[serde(borrow)]
+    places: Vec<&'a str>,
+    #[serde(borrow)]
+    codes: Vec<(Uuid, &'a str)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedDoc {
+    kind: u8,
+    record: Uuid,
+    couple: Uuid,
+    /// How many fields it has: a record's fields follow those of the record before.
+    fields: u32,
+}
+
+impl SearchIndex {
+    /// The index as compact bytes (postcard), live records only; `from_bytes` gives back
+    /// an index that answers every query the same. Deterministic: the same index gives
+    /// the same bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let live = self.docs.iter().filter(|d| d.is_live);
+        let live_fields: usize = live.clone().map(|d| d.fields.len()).sum();
+        // Fields of dropped records are left out and the rest renumbered, keeping order.
+        let mut renumbered = vec![u32::MAX; self.fields.len()];
+        let mut docs = Vec::with_capacity(self.len());
+        let mut text_lens = Vec::with_capacity(live_fields);
+        let mut field_places = Vec::with_capacity(live_fields);
+        let mut field_at = Vec::with_capacity(live_fields);
+        let mut text = String::new();
+        let copy_text = self.dead_fields > 0;
+        for doc in live {
+            docs.push(SavedDoc {
+                kind: doc.kind.code(),
+                record: doc.record,
+                couple: doc.couple.0,
+                fields: doc.fields.len() as u32,
+            });
+            for f in doc.fields.clone() {
+                renumbered[f as usize] = text_lens.len() as u32;
+                let field = &self.fields[f as usize];
+                let field_text = self.field_text(field);
+                if copy_text {
+                    text.push_str(field_text);
+                }
+                text_lens.push(field_text.len() as u32);
+                field_places.push(field.place);
+                field_at.push((field.at.timestamp(), field.at.timestamp_subsec_nanos()));
+            }
+        }
+        let terms = self
+            .terms
+            .iter()
+            .filter_map(|(term, fields)| {
+                let mut deltas = Vec::with_capacity(fields.len());
+                let mut previous = 0;
+                for f in fields {
+                    let f = renumbered[*f as usize];
+                    if f != u32::MAX {
+                        deltas.push(f - previous);
+                        previous = f;
+                    }
+                }
+                (!deltas.is_empty()).then_some((term.as_ref(), deltas))
+            })
+            .collect();
+        let mut codes: Vec<(Uuid, &str)> = self
+            .codes
+            .iter()
+            .map(|(c, code)| (c.0, code.as_str()))
+            .collect();
+        codes.sort_unstable();
+        let saved = Saved {
+            format: INDEX_FORMAT,
+            docs,
+            text_lens,
+            field_places,
+            field_at,
+            text: if copy_text {
+                Cow::Owned(text)
+            } else {
+                Cow::Borrowed(self.text.as_str())
+            },
+            terms,
+            places: self.places.iter().map(|p| p.as_ref()).collect(),
+            codes,
+        };
+        // Serializing vectors, strings and numbers into memory cannot fail.
+        postcard::to_stdvec(&saved).unwrap_or_default()
+    }
+
+    /// An index from `to_bytes`'s output. Bytes of another format, or that do not hold a
+    /// consistent index, are refused; never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<SearchIndex, IndexDecodeError> {
+        use IndexDecodeError::Damaged;
+        let (found, _) =
+            postcard::take_from_bytes::<u32>(bytes).map_err(|_| Damaged("it is empty"))?;
+        if found != INDEX_FORMAT {
+            return Err(IndexDecodeError::Format {
+                found,
+                supported: INDEX_FORMAT,
+            });
+        }
+        let saved: Saved<'_> =
+            postcard::from_bytes(bytes).map_err(|_| Damaged("it does not decode"))?;
+        let count = saved.text_lens.len();
+        if saved.field_places.len() != count || saved.field_at.len() != count {
+            return Err(Damaged("its field columns differ in length"));
+        }
+        if saved.docs.iter().map(|d| d.fields as usize).sum::<usize>() != count {
+            return Err(Damaged("its records do not account for its fields"));
+        }
+        let mut index = SearchIndex {
+            text: saved.text.into_owned(),
+            places: saved.places.iter().map(|p| Box::<str>::from(*p)).collect(),
+            ..SearchIndex::default()
+        };
+        if index.places.len() > u32::MAX as usize || count > u32::MAX as usize {
+            return Err(Damaged("it is too large"));
+        }
+        index.place_ids = index
+            .places
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i as u32))
+            .collect();
+        index.docs.reserve_exact(saved.docs.len());
+        index.fields.reserve_exact(count);
+        let mut columns = saved
+            .text_lens
+            .iter()
+            .zip(&saved.field_places)
+            .zip(&saved.field_at);
+        let mut offset = 0usize;
+        // Most fields of a record share its date: convert each run once.
+        let mut last_at: Option<((i64, u32), DateTime<Utc>)> = None;
+        for (doc_id, doc) in saved.docs.iter().enumerate() {
+            let kind = HitKind::from_code(doc.kind).ok_or(Damaged("a record has no kind"))?;
+            let start = index.fields.len() as u32;
+            for ((len, place), (secs, nanos)) in columns.by_ref().take(doc.fields as usize) {
+                let end = offset + *len as usize;
+                if !index.text.is_char_boundary(end) || end > index.text.len() {
+                    return Err(Damaged("a field's text is out of place"));
+                }
+                if *place as usize >= index.places.len() {
+                    return Err(Damaged("a field has no place"));
+                }
+                let at = match last_at {
+                    Some((key, at)) if key == (*secs, *nanos) => at,
+                    _ => {
+                        let at = DateTime::from_timestamp(*secs, *nanos)
+                            .ok_or(Damaged("a field's date is out of range"))?;
+                        last_at = Some(((*secs, *nanos), at));
+                        at
+                    }
+                };
+                index.fields.push(Field {
+                    doc: doc_id as u32,
+                    text: offset as u32..end as u32,
+                    place: *place,
+                    at,
+                });
+                offset = end;
+            }
+            index.docs.push(Doc {
+                kind,
+                record: doc.record,
+                couple: CoupleId(doc.couple),
+                fields: start..index.fields.len() as u32,
+                is_live: true,
+            });
+            if index
+                .by_record
+                .insert((kind, doc.record), doc_id as u32)
+                .is_some()
+            {
+                return Err(Damaged("a record appears twice"));
+            }
+        }
+        if offset != index.text.len() {
+            return Err(Damaged("its text does not match its fields"));
+        }
+        let mut previous: Option<&str> = None;
+        let mut terms = Vec::with_capacity(saved.terms.len());
+        for (term, deltas) in saved.terms {
+            if previous.is_some_and(|p| p >= term) {
+                return Err(Damaged("its words are out of order"));
+            }
+            previous = Some(term);
+            let mut fields = Vec::with_capacity(deltas.len());
+            let mut field = 0u32;
+            for (i, delta) in deltas.iter().enumerate() {
+                if i > 0 && *delta == 0 {
+                    return Err(Damaged("a word's fields are out of order"));
+                }
+                field = field
+                    .checked_add(*delta)
+                    .filter(|f| (*f as usize) < count)
+                    .ok_or(Damaged("a word names a field it does not have"))?;
+                fields.push(field);
+            }
+            terms.push((Box::<str>::from(term), fields));
+        }
+        // Sorted and distinct, so the tree is built in one pass.
+        index.terms = terms.into_iter().collect();
+        index.codes = saved
+            .codes
+            .iter()
+            .map(|(couple, code)| (CoupleId(*couple), code.to_string()))
+            .collect();
+        Ok(index)
     }
 }
 
@@ -1165,7 +1444,11 @@ mod tests {
     /// sessions, a course, and partner names with accents.
     fn practice() -> SearchIndex {
         let library = Library::builtin();
-        let template = library.get("intentional-dialogue");
+        practice_with(library.get("intentional-dialogue"))
+    }
+
+    /// The practice, with step titles from `template` (none: steps named by id).
+    fn practice_with(template: Option<&Template>) -> SearchIndex {
         let mut index = SearchIndex::new();
         index.add_couple(&couple(1, "C-0001", "Émilie Durand", "Özgür Aydın"));
         index.add_couple(&couple(2, "C-0002", "Sam Lee", "Jo Park"));
@@ -1671,6 +1954,171 @@ mod tests {
         for universe in [201, 1_000_000] {
             assert_eq!(union(&lists, universe), vec![0, 1, 5, 9, 70, 200]);
         }
+    }
+
+    /// Every query worth asking of an index: each word it holds, whole and by its first
+    /// letter, each couple's code, phrases, and words it does not hold.
+    fn every_query(index: &SearchIndex) -> Vec<String> {
+        let mut queries: Vec<String> = index.terms.keys().map(|t| t.to_string()).collect();
+        queries.extend(
+            index
+                .terms
+                .keys()
+                .filter_map(|t| t.chars().next().map(String::from)),
+        );
+        queries.extend(index.codes.values().cloned());
+        queries.extend(
+            [
+                "\"feel lonely\"",
+                "\"lonely feel\"",
+                "lonely withdrawal",
+                "evenings phones",
+                "xylophone",
+                "",
+            ]
+            .map(String::from),
+        );
+        queries.sort();
+        queries.dedup();
+        queries
+    }
+
+    fn assert_same_answers(loaded: &SearchIndex, original: &SearchIndex) {
+        for query in every_query(original) {
+            assert_eq!(loaded.search(&query), original.search(&query), "{query:?}");
+            for couple in [1, 2, 99] {
+                let couple = CoupleId(id(couple));
+                assert_eq!(
+                    loaded.search_couple(&query, couple),
+                    original.search_couple(&query, couple),
+                    "{query:?} in {couple:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_index_saved_and_loaded_answers_every_query_identically() {
+        let mut index = practice();
+        // A replaced record and a removed one leave fields behind that are not saved.
+        index.add_session(
+            &session(
+                12,
+                1,
+                6,
+                vec![step(
+                    "appointment",
+                    text_entry(Respondent::Joint, "Saturday morning, café."),
+                )],
+            ),
+            None,
+        );
+        assert!(index.remove(HitKind::ProcessNote, id(30)));
+        assert!(index.dead_fields > 0);
+
+        let bytes = index.to_bytes();
+        let loaded = SearchIndex::from_bytes(&bytes).expect("loads");
+        assert_same_answers(&loaded, &index);
+        assert!(every_query(&index).len() > 50);
+        assert_eq!(hits(&loaded, "countertransference"), vec![]);
+        assert_eq!(hits(&loaded, "cafe").len(), 1);
+        assert_eq!(hits(&loaded, "kids"), vec![]);
+        let (before, after) = (index.stats(), loaded.stats());
+        assert_eq!(after.records, before.records);
+        assert!(after.places < before.places, "dropped fields are not saved");
+        assert!(after.postings < before.postings, "nor their words");
+        // Saving is deterministic, and what was loaded saves the same bytes.
+        assert_eq!(index.to_bytes(), bytes);
+        assert_eq!(loaded.to_bytes(), bytes);
+
+        // A loaded index is an index like any other: records are added and removed.
+        let mut loaded = loaded;
+        let changed = session(
+            11,
+            1,
+            4,
+            vec![step(
+                "x",
+                text_entry(Respondent::Clinician, "violin lesson"),
+            )],
+        );
+        loaded.add_session(&changed, None);
+        index.add_session(&changed, None);
+        assert!(loaded.remove(HitKind::Couple, id(2)));
+        assert!(index.remove(HitKind::Couple, id(2)));
+        assert_same_answers(&loaded, &index);
+        assert_eq!(hits(&loaded, "violin").len(), 1);
+    }
+
+    #[test]
+    fn an_empty_index_round_trips() {
+        let empty = SearchIndex::new();
+        let loaded = SearchIndex::from_bytes(&empty.to_bytes()).expect("loads");
+        assert!(loaded.is_empty());
+        assert!(loaded.search("a").is_empty());
+    }
+
+    #[test]
+    fn damaged_or_foreign_bytes_are_refused_and_never_panic() {
+        let bytes = practice().to_bytes();
+        assert_eq!(bytes[0], INDEX_FORMAT as u8, "the format comes first");
+        let mut newer = bytes.clone();
+        newer[0] = INDEX_FORMAT as u8 + 1;
+        assert_eq!(
+            SearchIndex::from_bytes(&newer).err(),
+            Some(IndexDecodeError::Format {
+                found: INDEX_FORMAT + 1,
+                supported: INDEX_FORMAT
+            })
+        );
+        assert!(SearchIndex::from_bytes(&[]).is_err());
+        for len in 0..bytes.len() {
+            assert!(
+                SearchIndex::from_bytes(&bytes[..len]).is_err(),
+                "cut at {len} of {}",
+                bytes.len()
+            );
+        }
+        // Changed bytes may still decode into some index; it must answer without panicking.
+        let mut refused = 0;
+        for i in 1..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut damaged = bytes.clone();
+                damaged[i] ^= flip;
+                match SearchIndex::from_bytes(&damaged) {
+                    Err(IndexDecodeError::Damaged(_)) => refused += 1,
+                    Err(other) => panic!("byte {i}: {other}"),
+                    Ok(index) => {
+                        for query in ["e", "lonely", "\"feel lonely\"", "c-0001", "s"] {
+                            let _ = index.search(query);
+                            let _ = index.search_couple(query, CoupleId(id(1)));
+                        }
+                        let _ = index.to_bytes();
+                    }
+                }
+            }
+        }
+        assert!(refused > bytes.len(), "most damage is caught: {refused}");
+    }
+
+    #[test]
+    fn saved_bytes_are_pinned_so_a_change_bumps_the_format() {
+        use sha2::{Digest, Sha256};
+        // Without a template, so that editing a shipped protocol does not trip this.
+        let bytes = practice_with(None).to_bytes();
+        let hash: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            (INDEX_FORMAT, hash.as_str()),
+            (
+                1,
+                "bbffdaeb72c7b42b4f995c7b7a0a53d1b5c6b820fd6525d61fd7b046c2f5d2a0"
+            ),
+            "the saved index changed: if the encoding or what is indexed changed, bump \
+             INDEX_FORMAT (old caches are then rebuilt) and pin the new format and hash"
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod export;
 pub mod finder;
 pub mod job;
 pub mod note;
+pub mod search;
 pub mod session;
 pub mod settings;
 pub mod takehome;
@@ -354,14 +355,30 @@ impl Practice {
         Ok(body)
     }
 
-    /// Lock: wait (up to `timeout`) for queued saves, keep the search index for next time
-    /// if it changed, and drop the key. Returns the outcomes of the last saves.
-    pub fn close(mut self, timeout: Duration) -> Vec<SaveOutcome> {
+    /// Lock: wait (up to `timeout`) for queued saves and return their outcomes, and a job
+    /// that writes the search index back (if it changed) and then drops the vault's key
+    /// and lock. Whoever opens the vault next waits for that job first.
+    pub fn close(mut self, timeout: Duration) -> (Vec<SaveOutcome>, Closing) {
         let outcomes = self.flush_saves(timeout);
-        self.search.persist_on_close(&self.vault);
-        outcomes
+        let Practice {
+            vault,
+            queue,
+            library,
+            search,
+            ..
+        } = self;
+        // The save thread finishes what it has before the vault goes.
+        drop(queue);
+        let closing = Job::spawn("close", move |_| {
+            finder::persist_and_close(search, vault, &library);
+            Ok(())
+        });
+        (outcomes, closing)
     }
 }
+
+/// A practice being closed: its search index being written before the key goes.
+pub type Closing = Job<(), PracticeError>;
 
 /// How long `save_and_wait` waits for one save.
 const SAVE_WAIT: Duration = Duration::from_secs(30);

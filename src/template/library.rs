@@ -61,11 +61,6 @@ impl Library {
         Library::from_sources(builtin::BUILTIN.iter().copied())
     }
 
-    /// Names and texts of the shipped template files.
-    pub fn builtin_sources() -> &'static [(&'static str, &'static str)] {
-        builtin::BUILTIN
-    }
-
     pub fn get(&self, id: &str) -> Option<&Template> {
         self.templates.iter().map(|(_, t)| t).find(|t| t.id == id)
     }

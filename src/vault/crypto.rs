@@ -56,6 +56,37 @@ impl Cipher {
         }
     }
 
+    /// Decrypt a sealed file as it is read, into a buffer of `size_hint` bytes to start
+    /// with (no copy of the sealed bytes is kept, nor is the buffer grown step by step):
+    /// for large files such as the search cache. The error says why without any content.
+    pub fn open_stream(
+        &self,
+        sealed: impl std::io::BufRead,
+        size_hint: usize,
+    ) -> std::result::Result<Vec<u8>, String> {
+        use std::io::Read;
+        let mut plain = Vec::with_capacity(size_hint);
+        match self {
+            Cipher::Age(identity) => {
+                let decryptor = age::Decryptor::new_buffered(sealed)
+                    .map_err(|_| "it is not an age file".to_string())?;
+                let mut reader = decryptor
+                    .decrypt(std::iter::once(identity.as_ref() as &dyn age::Identity))
+                    .map_err(|_| "it is not encrypted to this vault's key".to_string())?;
+                reader
+                    .read_to_end(&mut plain)
+                    .map_err(|_| "it does not decrypt (truncated or altered)".to_string())?;
+            }
+            Cipher::Plain => {
+                let mut sealed = sealed;
+                sealed
+                    .read_to_end(&mut plain)
+                    .map_err(|e| format!("it cannot be read: {e}"))?;
+            }
+        }
+        Ok(plain)
+    }
+
     /// Decrypt a record file's bytes. The error says why without any content.
     pub fn open(&self, sealed: &[u8]) -> std::result::Result<Vec<u8>, String> {
         match self {

@@ -22,6 +22,8 @@ pub enum VaultError {
     InUse,
     #[error("the vault is open read-only: nothing can be saved")]
     ReadOnly,
+    #[error("the vault is locked")]
+    Locked,
     #[error("vault format {found} is not supported: this Tandem reads format {supported}")]
     Format { found: u32, supported: u32 },
     #[error("the vault header is damaged: {0}")]

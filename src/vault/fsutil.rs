@@ -43,6 +43,13 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// old content or the new, never a mix: write a temp file in the same folder, fsync it,
 /// rename it over the target, fsync the folder. Returns once all of that is done.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_stat(dir, name, bytes).map(|_| ())
+}
+
+/// As `write_atomic`, returning the written file's metadata. It is taken from the file
+/// handle before the rename (which changes neither size nor modification time), so it
+/// describes exactly the bytes written even if the file is replaced again at once.
+pub fn write_atomic_stat(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<fs::Metadata> {
     let mut temp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .suffix(".tmp")
@@ -55,8 +62,10 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     }
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
+    let meta = temp.as_file().metadata()?;
     temp.persist(dir.join(name)).map_err(|e| e.error)?;
-    sync_dir(dir)
+    sync_dir(dir)?;
+    Ok(meta)
 }
 
 /// Whether a file name is one of ours in the middle of being written.

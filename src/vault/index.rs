@@ -1,7 +1,7 @@
 //! The derived index: list summaries of every record, keyed by file and stamped with the
-//! file's size and modification time. Purely a cache: rebuilt from the records whenever
-//! it is missing, damaged or stale, and rewritten only when a scan found it stale (never
-//! on every save). Encoded with postcard, a compact binary serde format, because the
+//! file's size, modification time and inode number. Purely a cache: rebuilt from the
+//! records whenever it is missing, damaged or stale, and rewritten only when a scan found
+//! it stale (never on every save). Encoded with postcard, a compact binary serde format, because the
 //! index is read on every unlock and RON parsing dominated that time.
 
 use super::crypto::{Cipher, Sealer};
@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// Format of the index; bumped whenever its encoding changes (an old index is then
 /// simply rebuilt).
-const INDEX_FORMAT: u32 = 3;
+const INDEX_FORMAT: u32 = 4;
 
 fn file_name(cipher_is_age: bool) -> &'static str {
     if cipher_is_age {
@@ -24,12 +24,17 @@ fn file_name(cipher_is_age: bool) -> &'static str {
     }
 }
 
-/// Size and modification time of a record file when it was indexed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Size, modification time and inode number of a record file as it was read or written:
+/// a derived cache trusts what it holds for a file only while the file's stamp is the one
+/// it recorded. The inode number catches a file replaced (every save renames a new file
+/// into place) within the same tick of a coarse file-system clock, with the same size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Stamp {
     pub len: u64,
     pub modified_secs: u64,
     pub modified_nanos: u32,
+    /// The file's inode number (0 where the platform has none to give).
+    pub inode: u64,
 }
 
 impl Stamp {
@@ -39,10 +44,15 @@ impl Stamp {
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .unwrap_or_default();
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
         Stamp {
             len: meta.len(),
             modified_secs: since_epoch.as_secs(),
             modified_nanos: since_epoch.subsec_nanos(),
+            inode,
         }
     }
 }

@@ -12,12 +12,15 @@ pub mod exports;
 pub mod fsutil;
 pub mod idle;
 mod index;
+mod reader;
 pub mod record;
 pub mod saver;
 pub mod takehome;
 pub mod templates;
 
 pub use error::{Result, VaultError};
+pub use index::Stamp;
+pub use reader::{CacheFile, RecordFile, RecordListing, RecordRead, VaultReader};
 pub use record::{NoteSummary, ProcessNoteSummary, RecordBody, RecordKind, SessionSummary};
 
 use crate::model::Couple;
@@ -27,6 +30,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Format version of the vault layout (`vault.ron`).
@@ -181,7 +185,8 @@ fn classify(name: &str, extension: &str) -> Entry {
 
 /// The result of reading one record file.
 enum ReadOutcome {
-    Ok(Box<record::Envelope>),
+    /// The record, and the stamp of the file it was read from.
+    Ok(Box<record::Envelope>, Stamp),
     Missing,
     /// Does not decrypt, parse, or match its name: set aside.
     Damaged(String),
@@ -193,10 +198,13 @@ enum ReadOutcome {
 pub struct Vault {
     root: PathBuf,
     header: Header,
-    cipher: Cipher,
+    /// Shared only weakly with `VaultReader`s, so dropping the vault (locking) forgets the
+    /// key whatever readers are still around.
+    cipher: Arc<Cipher>,
     access: Access,
-    /// Held for as long as the vault is open read-write.
-    _lock: Option<File>,
+    /// Held for as long as the vault is open read-write (readers hold it weakly, so they
+    /// never write once the vault is closed).
+    lock: Option<Arc<File>>,
 }
 
 /// Read and check `vault.ron`.
@@ -272,9 +280,9 @@ impl Vault {
                 let wrapped = crypto::wrap_identity(&identity, &passphrase, log_n)?;
                 fsutil::write_atomic(root, IDENTITY_FILE, &wrapped)
                     .map_err(io_at("cannot write", &root.join(IDENTITY_FILE)))?;
-                (Encryption::Age, Cipher::Age(Box::new(identity)))
+                (Encryption::Age, Arc::new(Cipher::Age(Box::new(identity))))
             }
-            Protection::InsecurePlaintext => (Encryption::None, Cipher::Plain),
+            Protection::InsecurePlaintext => (Encryption::None, Arc::new(Cipher::Plain)),
         };
         let header = Header {
             format: VAULT_FORMAT,
@@ -295,7 +303,7 @@ impl Vault {
             header,
             cipher,
             access: Access::ReadWrite,
-            _lock: Some(lock),
+            lock: Some(Arc::new(lock)),
         })
     }
 
@@ -305,7 +313,7 @@ impl Vault {
     pub fn open(root: &Path, passphrase: Option<&SecretString>, access: Access) -> Result<Vault> {
         let header = read_header(root)?;
         let lock = match access {
-            Access::ReadWrite => Some(take_lock(root)?),
+            Access::ReadWrite => Some(Arc::new(take_lock(root)?)),
             Access::ReadOnly => None,
         };
         let cipher = match header.encryption {
@@ -313,16 +321,18 @@ impl Vault {
                 let passphrase = passphrase.ok_or(VaultError::WrongPassphrase)?;
                 let path = root.join(IDENTITY_FILE);
                 let wrapped = fs::read(&path).map_err(io_at("cannot read", &path))?;
-                Cipher::Age(Box::new(crypto::unwrap_identity(&wrapped, passphrase)?))
+                Arc::new(Cipher::Age(Box::new(crypto::unwrap_identity(
+                    &wrapped, passphrase,
+                )?)))
             }
-            Encryption::None => Cipher::Plain,
+            Encryption::None => Arc::new(Cipher::Plain),
         };
         let vault = Vault {
             root: root.to_path_buf(),
             header,
             cipher,
             access,
-            _lock: lock,
+            lock,
         };
         if access == Access::ReadWrite {
             vault.remove_leftover_temp_files();
@@ -352,7 +362,29 @@ impl Vault {
     }
 
     fn kind_dir(&self, kind: RecordKind) -> PathBuf {
-        self.root.join(RECORDS_DIR).join(kind.folder())
+        self.store().kind_dir(kind)
+    }
+
+    /// What reading and setting aside record files needs.
+    fn store(&self) -> Store<'_> {
+        Store {
+            root: &self.root,
+            cipher: &self.cipher,
+            access: self.access,
+        }
+    }
+
+    /// A reader for another thread: lists and reads records, and reads and writes the
+    /// search cache, for as long as this vault is open. It shares the key without
+    /// keeping it: once the vault is dropped (locked), its readers fail with `Locked`.
+    pub fn reader(&self) -> VaultReader {
+        VaultReader::new(
+            self.root.clone(),
+            self.extension(),
+            self.access,
+            Arc::downgrade(&self.cipher),
+            self.lock.as_ref().map(Arc::downgrade),
+        )
     }
 
     fn file_name(&self, id: Uuid) -> String {
@@ -361,7 +393,8 @@ impl Vault {
 
     /// Temp files left by a save that never finished were never acknowledged: remove them.
     fn remove_leftover_temp_files(&self) {
-        let mut dirs = vec![self.root.clone()];
+        // `records/` itself holds the derived caches, written the same way.
+        let mut dirs = vec![self.root.clone(), self.root.join(RECORDS_DIR)];
         dirs.extend(RecordKind::ALL.map(|k| self.kind_dir(k)));
         for dir in dirs {
             let Ok(entries) = fs::read_dir(&dir) else {
@@ -382,49 +415,28 @@ impl Vault {
         }
     }
 
-    /// Save a record: returns once it is on disk (renamed into place, folder synced).
-    pub fn save(&self, body: &RecordBody, now: DateTime<Utc>) -> Result<()> {
+    /// Save a record: returns once it is on disk (renamed into place, folder synced), with
+    /// the stamp of the file written.
+    pub fn save(&self, body: &RecordBody, now: DateTime<Utc>) -> Result<Stamp> {
         self.check_writable()?;
         write_record(&self.root, &self.sealer(), self.extension(), body, now)
     }
 
     /// Read and check one record file.
     fn read_one(&self, kind: RecordKind, id: Uuid, name: &str) -> ReadOutcome {
-        let path = self.kind_dir(kind).join(name);
-        match read_capped(&path) {
-            Ok(sealed) => match self
-                .cipher
-                .open(&sealed)
-                .and_then(|plain| record::decode(&plain, kind, id))
-            {
-                Ok(envelope) => ReadOutcome::Ok(Box::new(envelope)),
-                Err(reason) => ReadOutcome::Damaged(reason),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ReadOutcome::Missing,
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                ReadOutcome::Damaged(format!("it is {e}"))
-            }
-            Err(e) => ReadOutcome::Unreadable(format!("cannot be read: {e}")),
-        }
+        self.store().read_one(kind, id, name)
     }
 
     /// Turn a failed read into a reported problem, setting damaged files aside.
     fn problem(&self, kind: RecordKind, name: &str, outcome: ReadOutcome) -> Option<FileProblem> {
-        match outcome {
-            ReadOutcome::Ok(_) | ReadOutcome::Missing => None,
-            ReadOutcome::Damaged(reason) => Some(self.set_aside(kind, name, &reason)),
-            ReadOutcome::Unreadable(reason) => Some(FileProblem::Damaged {
-                file: format!("{}/{name}", kind.folder()),
-                reason,
-            }),
-        }
+        self.store().problem(kind, name, outcome)
     }
 
     /// Load one record. A damaged file is set aside (see `set_aside`) and reported.
     pub fn load(&self, kind: RecordKind, id: Uuid) -> Result<RecordBody> {
         let name = self.file_name(id);
         match self.read_one(kind, id, &name) {
-            ReadOutcome::Ok(envelope) => Ok(envelope.body),
+            ReadOutcome::Ok(envelope, _) => Ok(envelope.body),
             ReadOutcome::Missing => Err(VaultError::NotFound {
                 kind: kind.name(),
                 id,
@@ -435,45 +447,6 @@ impl Vault {
                     file: format!("{}/{name}", kind.folder()),
                     reason: problem.map_or_else(String::new, |p| p.to_string()),
                 })
-            }
-        }
-    }
-
-    /// Move a damaged file to `quarantine/` with its reason (read-write), or leave it and
-    /// report it (read-only). Never deletes.
-    fn set_aside(&self, kind: RecordKind, name: &str, reason: &str) -> FileProblem {
-        let file = format!("{}/{name}", kind.folder());
-        let quarantine = self.root.join(QUARANTINE_DIR);
-        if self.access == Access::ReadOnly || fsutil::create_private_dir(&quarantine).is_err() {
-            return FileProblem::Damaged {
-                file,
-                reason: reason.to_string(),
-            };
-        }
-        let mut target = format!("{}-{name}", kind.name());
-        let mut n = 1;
-        while quarantine.join(&target).exists() {
-            n += 1;
-            target = format!("{}-{n}-{name}", kind.name());
-        }
-        let note = format!("{file}\n{reason}\n");
-        let moved = fs::rename(self.kind_dir(kind).join(name), quarantine.join(&target)).is_ok()
-            && fsutil::write_atomic(
-                &quarantine,
-                &format!("{target}.reason.txt"),
-                note.as_bytes(),
-            )
-            .is_ok()
-            && fsutil::sync_dir(&self.kind_dir(kind)).is_ok();
-        if moved {
-            FileProblem::Quarantined {
-                file,
-                reason: reason.to_string(),
-            }
-        } else {
-            FileProblem::Damaged {
-                file,
-                reason: reason.to_string(),
             }
         }
     }
@@ -524,7 +497,7 @@ impl Vault {
                 continue;
             }
             match self.read_one(kind, id, &name) {
-                ReadOutcome::Ok(envelope) => {
+                ReadOutcome::Ok(envelope, _) => {
                     if let RecordBody::ProcessNote(note) = envelope.body
                         && note.couple == couple
                     {
@@ -584,14 +557,18 @@ impl Vault {
         let mut old_entries = old.map(|i| i.entries).unwrap_or_default();
         let old_count = old_entries.len();
         let mut fresh = index::Index::default();
-        for (kind, id, name, stamp) in listing.files {
+        for (kind, id, name, listed) in listing.files {
             let key = format!("{}/{name}", kind.folder());
-            let summary = match old_entries.remove(&key) {
-                Some(entry) if entry.stamp == stamp => entry.summary,
+            let (summary, stamp) = match old_entries.remove(&key) {
+                Some(entry) if entry.stamp == listed => (entry.summary, listed),
                 _ => {
                     changed = true;
                     match self.read_one(kind, id, &name) {
-                        ReadOutcome::Ok(envelope) => index::Summary::of(&envelope.body),
+                        // Stamped as read: a file replaced since it was listed is read
+                        // again next time.
+                        ReadOutcome::Ok(envelope, stamp) => {
+                            (index::Summary::of(&envelope.body), stamp)
+                        }
                         other => {
                             scan.problems.extend(self.problem(kind, &name, other));
                             continue;
@@ -630,7 +607,7 @@ impl Vault {
         };
         for (kind, id, name, _) in listing.files {
             match self.read_one(kind, id, &name) {
-                ReadOutcome::Ok(envelope) => verified.records.push(envelope.body),
+                ReadOutcome::Ok(envelope, _) => verified.records.push(envelope.body),
                 other => verified.problems.extend(self.problem(kind, &name, other)),
             }
         }
@@ -842,6 +819,91 @@ impl LockedVault {
     }
 }
 
+/// Where a vault's record files are and how to open them: what `Vault` and `VaultReader`
+/// share to read records and set damaged ones aside.
+struct Store<'a> {
+    root: &'a Path,
+    cipher: &'a Cipher,
+    access: Access,
+}
+
+impl Store<'_> {
+    fn kind_dir(&self, kind: RecordKind) -> PathBuf {
+        self.root.join(RECORDS_DIR).join(kind.folder())
+    }
+
+    /// Read and check one record file.
+    fn read_one(&self, kind: RecordKind, id: Uuid, name: &str) -> ReadOutcome {
+        let path = self.kind_dir(kind).join(name);
+        match read_capped(&path) {
+            Ok((sealed, stamp)) => match self
+                .cipher
+                .open(&sealed)
+                .and_then(|plain| record::decode(&plain, kind, id))
+            {
+                Ok(envelope) => ReadOutcome::Ok(Box::new(envelope), stamp),
+                Err(reason) => ReadOutcome::Damaged(reason),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ReadOutcome::Missing,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                ReadOutcome::Damaged(format!("it is {e}"))
+            }
+            Err(e) => ReadOutcome::Unreadable(format!("cannot be read: {e}")),
+        }
+    }
+
+    /// Turn a failed read into a reported problem, setting damaged files aside.
+    fn problem(&self, kind: RecordKind, name: &str, outcome: ReadOutcome) -> Option<FileProblem> {
+        match outcome {
+            ReadOutcome::Ok(..) | ReadOutcome::Missing => None,
+            ReadOutcome::Damaged(reason) => Some(self.set_aside(kind, name, &reason)),
+            ReadOutcome::Unreadable(reason) => Some(FileProblem::Damaged {
+                file: format!("{}/{name}", kind.folder()),
+                reason,
+            }),
+        }
+    }
+
+    /// Move a damaged file to `quarantine/` with its reason (read-write), or leave it and
+    /// report it (read-only). Never deletes.
+    fn set_aside(&self, kind: RecordKind, name: &str, reason: &str) -> FileProblem {
+        let file = format!("{}/{name}", kind.folder());
+        let quarantine = self.root.join(QUARANTINE_DIR);
+        if self.access == Access::ReadOnly || fsutil::create_private_dir(&quarantine).is_err() {
+            return FileProblem::Damaged {
+                file,
+                reason: reason.to_string(),
+            };
+        }
+        let mut target = format!("{}-{name}", kind.name());
+        let mut n = 1;
+        while quarantine.join(&target).exists() {
+            n += 1;
+            target = format!("{}-{n}-{name}", kind.name());
+        }
+        let note = format!("{file}\n{reason}\n");
+        let moved = fs::rename(self.kind_dir(kind).join(name), quarantine.join(&target)).is_ok()
+            && fsutil::write_atomic(
+                &quarantine,
+                &format!("{target}.reason.txt"),
+                note.as_bytes(),
+            )
+            .is_ok()
+            && fsutil::sync_dir(&self.kind_dir(kind)).is_ok();
+        if moved {
+            FileProblem::Quarantined {
+                file,
+                reason: reason.to_string(),
+            }
+        } else {
+            FileProblem::Damaged {
+                file,
+                reason: reason.to_string(),
+            }
+        }
+    }
+}
+
 /// Every record that opened, and every problem.
 #[derive(Debug, Default)]
 pub struct Verified {
@@ -901,16 +963,18 @@ fn list_files(root: &Path, extension: &str) -> Result<Listing> {
 /// Read a record file given on the command line (`tandem import`) as text, refusing one
 /// over the record size cap without reading it whole.
 pub fn read_record_file(path: &Path) -> Result<String> {
-    let bytes = read_capped(path).map_err(io_at("cannot read", path))?;
+    let (bytes, _) = read_capped(path).map_err(io_at("cannot read", path))?;
     String::from_utf8(bytes)
         .map_err(|_| VaultError::Invalid(format!("{} is not UTF-8 text", path.display())))
 }
 
-/// Read a file, refusing one over the record size cap.
-fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Read a file, refusing one over the record size cap, with the stamp of the file read
+/// (from the open handle: a file renamed over it meanwhile does not change it).
+fn read_capped(path: &Path) -> std::io::Result<(Vec<u8>, Stamp)> {
     use std::io::Read;
     let file = File::open(path)?;
-    let mut bytes = Vec::new();
+    let stamp = Stamp::of(&file.metadata()?);
+    let mut bytes = Vec::with_capacity(usize::try_from(stamp.len).unwrap_or(0).min(1 << 20));
     file.take(MAX_RECORD_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_RECORD_BYTES {
         return Err(std::io::Error::new(
@@ -918,18 +982,18 @@ fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
             "larger than a record may be",
         ));
     }
-    Ok(bytes)
+    Ok((bytes, stamp))
 }
 
-/// Encrypt and write one record atomically. Shared by `Vault::save` and the save thread,
-/// which holds only the public key.
+/// Encrypt and write one record atomically, returning the written file's stamp. Shared by
+/// `Vault::save` and the save thread, which holds only the public key.
 pub fn write_record(
     root: &Path,
     sealer: &Sealer,
     extension: &str,
     body: &RecordBody,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Stamp> {
     let plain = record::encode(body, now).map_err(VaultError::Invalid)?;
     let sealed = sealer.seal(&plain)?;
     let dir = root.join(RECORDS_DIR).join(body.kind().folder());
@@ -941,7 +1005,8 @@ pub fn write_record(
             .map_err(|e| VaultError::io(format!("cannot create {}", body.kind().folder()), e))?;
     }
     let name = format!("{}{extension}", body.id());
-    fsutil::write_atomic(&dir, &name, &sealed)
+    fsutil::write_atomic_stat(&dir, &name, &sealed)
+        .map(|meta| Stamp::of(&meta))
         .map_err(|e| VaultError::io(format!("cannot save {}/{name}", body.kind().folder()), e))
 }
 

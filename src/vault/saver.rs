@@ -5,7 +5,7 @@
 
 use super::crypto::Sealer;
 use super::record::{RecordBody, RecordKind};
-use super::{Access, Vault, VaultError, write_record};
+use super::{Access, Stamp, Vault, VaultError, write_record};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -24,6 +24,9 @@ pub enum SaveOutcome {
         ticket: Ticket,
         kind: RecordKind,
         id: Uuid,
+        /// The written file's stamp, so a derived cache can record that it holds this
+        /// version without reading the file back.
+        stamp: Stamp,
     },
     /// Not saved; the caller still holds the record and should say so.
     Failed {
@@ -77,10 +80,11 @@ impl SaveQueue {
                     let (kind, id) = (job.body.kind(), job.body.id());
                     let outcome = match write_record(&root, &sealer, extension, &job.body, job.now)
                     {
-                        Ok(()) => SaveOutcome::Saved {
+                        Ok(stamp) => SaveOutcome::Saved {
                             ticket: job.ticket,
                             kind,
                             id,
+                            stamp,
                         },
                         Err(e) => SaveOutcome::Failed {
                             ticket: job.ticket,

@@ -198,6 +198,10 @@ fn no_file_under_the_vault_holds_session_text_or_names_in_plaintext() {
         .save(&RecordBody::Session(runner.session().clone()), now())
         .expect("save session");
     vault.scan().expect("scan writes the index");
+    vault
+        .reader()
+        .write_search_cache(b"CANARY-search-cache Canaryname")
+        .expect("the search cache is sealed too");
     let backup_file = dir.path().join("backup.age");
     backup::backup(&vault, &backup_file, &pass(), LOG_N).expect("backup");
 
@@ -484,10 +488,15 @@ fn the_save_thread_acknowledges_only_what_is_on_disk() {
     assert_eq!(outcomes.len(), records.len());
     assert_eq!(queue.pending(), 0);
     for (ticket, record) in tickets.iter().zip(&records) {
+        let path = vault
+            .kind_dir(record.kind())
+            .join(format!("{}.age", record.id()));
+        let stamp = Stamp::of(&fs::metadata(&path).expect("on disk"));
         assert!(outcomes.contains(&saver::SaveOutcome::Saved {
             ticket: *ticket,
             kind: record.kind(),
-            id: record.id()
+            id: record.id(),
+            stamp,
         }));
         assert_eq!(
             &vault.load(record.kind(), record.id()).expect("on disk"),
@@ -522,6 +531,68 @@ fn the_save_thread_acknowledges_only_what_is_on_disk() {
         }
         other => panic!("expected one failure, got {other:?}"),
     }
+}
+
+#[test]
+fn a_reader_reads_records_with_the_stamps_saves_return_until_the_vault_is_dropped() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let vault = new_vault(&root);
+    let records = demo_records();
+    let stamps: BTreeMap<Uuid, Stamp> = records
+        .iter()
+        .map(|r| (r.id(), vault.save(r, now()).expect("save")))
+        .collect();
+    let reader = vault.reader();
+    let listing = reader.list().expect("list");
+    assert_eq!(listing.files.len(), records.len());
+    for file in &listing.files {
+        assert_eq!(file.stamp, stamps[&file.id], "listed as saved");
+        match reader.read(file.kind, file.id).expect("read") {
+            RecordRead::Record { body, stamp } => {
+                assert_eq!(stamp, file.stamp);
+                assert_eq!(&body, &by_id(&records)[&file.id]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(
+        reader.read(RecordKind::Couple, Uuid::now_v7()),
+        Ok(RecordRead::Missing)
+    ));
+    let victim = listing.files[0];
+    let path = vault
+        .kind_dir(victim.kind)
+        .join(format!("{}.age", victim.id));
+    fs::write(&path, b"not an age file").expect("damage");
+    assert!(matches!(
+        reader.read(victim.kind, victim.id),
+        Ok(RecordRead::Problem(FileProblem::Quarantined { .. }))
+    ));
+    assert!(!path.exists(), "set aside as by load");
+    assert!(matches!(reader.read_search_cache(), Ok(CacheFile::Missing)));
+    reader.write_search_cache(b"derived").expect("write");
+    assert!(matches!(reader.read_search_cache(), Ok(CacheFile::Found(b)) if b == b"derived"));
+
+    // A temporary file left in `records/` by a cache write that never finished goes
+    // at the next read-write open; a dropped vault's readers stop.
+    let leftover = root.join(RECORDS_DIR).join(".tandem-tmp-search.tmp");
+    fs::write(&leftover, b"half").expect("write");
+    drop(vault);
+    assert!(matches!(reader.list(), Err(VaultError::Locked)));
+    assert!(matches!(
+        reader.read_search_cache(),
+        Err(VaultError::Locked)
+    ));
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    assert!(leftover.exists(), "read-only access removes nothing");
+    assert!(matches!(
+        vault.reader().write_search_cache(b"x"),
+        Err(VaultError::ReadOnly)
+    ));
+    drop(vault);
+    drop(Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open"));
+    assert!(!leftover.exists());
 }
 
 #[test]

@@ -117,25 +117,44 @@ impl AppState {
         Ok(())
     }
 
-    /// Search every record; an empty query clears the results.
+    /// Search every record; an empty query clears the results. While the search index is
+    /// still loading (just after unlock), the query waits and runs once it has loaded.
     fn search(&mut self, query: &str, now: DateTime<Utc>) -> Result<(), AppError> {
         let query = query.trim();
         if query.is_empty() {
             self.forms.found = None;
+            self.forms.waiting_query = None;
             return Ok(());
         }
-        let live = self.live.as_ref().map(|l| l.runner.session().clone());
-        // What was typed in the running session is found too, saved or not.
-        let found = self
-            .practice_mut()?
-            .search(query, None, live.as_ref(), now)?;
-        if found.unsearched > 0 {
-            self.tell(format!(
-                "{} file(s) could not be searched: see the practice page",
-                found.unsearched
-            ));
+        match self.practice_mut()?.search(query, None, now)? {
+            Some(found) => {
+                self.forms.waiting_query = None;
+                if found.unsearched > 0 {
+                    self.tell(format!(
+                        "{} file(s) could not be searched: see the practice page",
+                        found.unsearched
+                    ));
+                }
+                self.forms.found = Some(Found::of(query, found.results));
+            }
+            None => self.forms.waiting_query = Some(query.to_string()),
         }
-        self.forms.found = Some(Found::of(query, found.results));
         Ok(())
+    }
+
+    /// The search index, once it has loaded: run the search that was waiting for it.
+    pub(in crate::app) fn poll_search(&mut self, now: DateTime<Utc>) {
+        let Some(loaded) = self.practice.as_mut().and_then(|p| p.poll_search()) else {
+            return;
+        };
+        if let Err(e) = loaded {
+            self.forms.waiting_query = None;
+            return self.report(&AppError::from(e));
+        }
+        if let Some(query) = self.forms.waiting_query.take()
+            && let Err(e) = self.search(&query, now)
+        {
+            self.report(&e);
+        }
     }
 }

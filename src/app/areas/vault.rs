@@ -38,7 +38,18 @@ impl AppState {
         if self.jobs.opening.is_some() {
             return Err(refused("the vault is being opened; a moment"));
         }
-        self.jobs.opening = Some((opening, Job::spawn("open-vault", move |_| work())));
+        // The practice locked last lets its vault go first (it may be writing its search
+        // index): waited for on the job, never on the window.
+        let mut closing = self.jobs.closing.take();
+        self.jobs.opening = Some((
+            opening,
+            Job::spawn("open-vault", move |_| {
+                if let Some(closing) = closing.as_mut() {
+                    let _ = closing.wait(std::time::Duration::from_secs(60));
+                }
+                work()
+            }),
+        ));
         Ok(())
     }
 
@@ -113,6 +124,9 @@ impl AppState {
                 return self.report(&e.into());
             }
         };
+        let mut practice = practice;
+        // The search index loads on a job of its own while the therapist looks around.
+        practice.load_search_in_background();
         self.idle = IdleLock::new(practice.vault().header().auto_lock_mins, now);
         let problems = practice.lists().problems.len();
         let read_only = practice.is_read_only_fallback();
@@ -167,8 +181,9 @@ impl AppState {
             self.resume_after_unlock = self.live.take().map(|l| l.runner.session().id);
         }
         if let Some(practice) = self.practice.take() {
-            let outcomes = practice.close(SAVE_TIMEOUT);
+            let (outcomes, closing) = practice.close(SAVE_TIMEOUT);
             self.take_outcomes(outcomes, now);
+            self.jobs.closing = Some(closing);
         }
         self.screen = Screen::Unlock;
         if keep_live {
