@@ -262,7 +262,9 @@ fn custody_exports_hand_over_settings_and_opening_are_refused_without_the_log() 
 #[test]
 fn a_vault_whose_unlock_cannot_be_logged_stays_locked() {
     let (_dir, root, practice, _) = demo();
-    let _ = practice.close(std::time::Duration::from_secs(10));
+    // Closing lets the vault go once its search index is written: wait for that.
+    let (_, mut closing) = practice.close(std::time::Duration::from_secs(10));
+    let _ = closing.wait(std::time::Duration::from_secs(60));
     let request = || OpenRequest {
         root: root.clone(),
         passphrase: Some(secrecy::SecretString::from(
@@ -282,4 +284,67 @@ fn a_vault_whose_unlock_cannot_be_logged_stays_locked() {
     }
     let opened = Practice::open(request(), now()).expect("opens once the log is back");
     assert!(!opened.lists().couples.is_empty());
+}
+
+#[test]
+fn a_record_saved_while_the_search_index_loads_is_found_and_kept_for_next_time() {
+    let (_dir, root, mut practice, record) = demo();
+    practice.load_search_in_background();
+    assert!(practice.is_search_loading());
+    // Saved while the index is being read: announced to it once it is in.
+    let mut couple = record.couple.clone();
+    couple.partner_a.pronouns = "CANARY-SAVED-WHILE-LOADING".into();
+    practice
+        .save(RecordBody::Couple(couple), now())
+        .expect("queued");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !practice.is_search_ready() {
+        if let Some(loaded) = practice.poll_search() {
+            loaded.expect("the index loads");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index never loaded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    practice.flush_saves(std::time::Duration::from_secs(10));
+    let found = practice
+        .search("CANARY-SAVED-WHILE-LOADING", None, now())
+        .expect("logged")
+        .expect("ready");
+    assert_eq!(found.results.total, 1);
+    assert_eq!(
+        count(&root, AuditAction::Open),
+        2,
+        "the couple, then the search"
+    );
+
+    // Closing writes the index back; the next practice finds the record without it being
+    // saved again.
+    let (_, mut closing) = practice.close(std::time::Duration::from_secs(10));
+    closing
+        .wait(std::time::Duration::from_secs(60))
+        .expect("closed")
+        .expect("written");
+    assert!(root.join("records").join("search.age").exists());
+    let mut again = Practice::open(
+        OpenRequest {
+            root: root.clone(),
+            passphrase: Some(secrecy::SecretString::from(
+                tandem::practice::DEMO_PASSPHRASE.to_string(),
+            )),
+            want: Want::ReadWrite,
+            origin: "test",
+            lists: false,
+        },
+        now(),
+    )
+    .expect("opens");
+    again.load_search_now().expect("loads");
+    let found = again
+        .search("CANARY-SAVED-WHILE-LOADING", None, now())
+        .expect("logged")
+        .expect("ready");
+    assert_eq!(found.results.total, 1);
 }
