@@ -771,3 +771,142 @@ fn replies_typed_point_by_point_update_the_coverage_line_and_are_saved() {
     );
     assert_eq!(reply.author, tandem::model::Partner::B);
 }
+
+/// One round of the paraphrase loop driven from the keyboard: the message, then for each
+/// (mirror, verdict shortcut, correction typed before it) an attempt.
+fn loop_round_by_shortcuts(
+    h: &mut Harness<'_, TandemApp>,
+    speaker: &str,
+    listener: &str,
+    message: &str,
+    attempts: &[(&str, egui::Key, &str)],
+) {
+    type_into(h, &format!("What {speaker} says"), message);
+    click(h, "Record message");
+    for (mirror, key, reply) in attempts {
+        type_into(h, &format!("{listener}'s mirror"), mirror);
+        click(h, "Record mirror");
+        if !reply.is_empty() {
+            type_into(h, &format!("{speaker}'s correction or addition"), reply);
+        }
+        h.key_press_modifiers(egui::Modifiers::COMMAND, *key);
+        h.run();
+    }
+}
+
+#[test]
+fn recording_by_shortcut_through_two_rounds_keeps_every_attempts_text_and_speaker() {
+    use tandem::model::Partner;
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    type_into(&mut h, "Maya Okafor", "The evenings");
+    click(&mut h, "Next");
+    // Round 1: Maya speaks, Daniel mirrors. A correction, an addition, then "that's it"
+    // with nothing typed: nothing of the earlier replies may ride along.
+    loop_round_by_shortcuts(
+        &mut h,
+        "Maya Okafor",
+        "Daniel Reyes",
+        "I feel alone in the evenings",
+        &[
+            ("You feel bored", egui::Key::Num2, "MAYA-CORRECTION-1"),
+            ("You feel alone", egui::Key::Num3, "MAYA-ADDITION-2"),
+            ("Alone, and unseen", egui::Key::Num1, ""),
+        ],
+    );
+    let first = live_session(&h).current;
+    while live_session(&h).steps[live_session(&h).current].step_id != "mirror"
+        || live_session(&h).current == first
+    {
+        click(&mut h, "Next");
+    }
+    // Round 2: the roles are swapped. Daniel's words are his, and Maya's earlier ones stay
+    // in round 1.
+    loop_round_by_shortcuts(
+        &mut h,
+        "Daniel Reyes",
+        "Maya Okafor",
+        "I feel pushed away when I come home late",
+        &[
+            ("You feel late", egui::Key::Num2, "DANIEL-CORRECTION-1"),
+            ("You feel pushed away", egui::Key::Num1, ""),
+        ],
+    );
+    let session = live_session(&h);
+    let loops: Vec<_> = session
+        .steps
+        .iter()
+        .filter_map(|s| match &s.data {
+            StepData::Loop(l) if l.message.is_some() => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(loops.len(), 2, "two rounds recorded");
+    assert_eq!(
+        (loops[0].speaker, loops[1].speaker),
+        (Partner::A, Partner::B),
+        "the roles swapped"
+    );
+    let replies = |l: &tandem::model::LoopRecord| -> Vec<(String, Option<MirrorOutcome>)> {
+        l.attempts
+            .iter()
+            .map(|a| (a.reply.clone(), a.outcome))
+            .collect()
+    };
+    assert_eq!(
+        replies(loops[0]),
+        vec![
+            ("MAYA-CORRECTION-1".into(), Some(MirrorOutcome::Corrected)),
+            ("MAYA-ADDITION-2".into(), Some(MirrorOutcome::More)),
+            (String::new(), Some(MirrorOutcome::Confirmed)),
+        ]
+    );
+    assert_eq!(
+        replies(loops[1]),
+        vec![
+            ("DANIEL-CORRECTION-1".into(), Some(MirrorOutcome::Corrected)),
+            (String::new(), Some(MirrorOutcome::Confirmed)),
+        ]
+    );
+    assert_eq!(loops[0].attempts[0].text, "You feel bored");
+    assert_eq!(
+        loops[1].message.as_ref().map(|m| m.text.as_str()),
+        Some("I feel pushed away when I come home late")
+    );
+    // Nothing typed is left over to show up in a later attempt or step.
+    assert!(
+        session.drafts.values().all(|t| t.is_empty()),
+        "{:?}",
+        session.drafts
+    );
+    // The couple's note attributes each reply to the partner who said it.
+    let id = session.id.0;
+    let saved = saved(&mut h, id);
+    let practice = h.state().state.practice.as_ref().expect("open");
+    let couple = practice
+        .lists()
+        .couple(saved.couple)
+        .expect("couple")
+        .clone();
+    let note = tandem::export::session_report(
+        tandem::export::SessionDocument::Note,
+        &saved,
+        &couple,
+        practice.library().get("intentional-dialogue"),
+        tandem::model::Audience::Couple,
+        &practice.export_context(chrono::Utc::now()),
+    )
+    .expect("a note")
+    .plain_text();
+    for (who, text) in [
+        ("Maya Okafor", "MAYA-CORRECTION-1"),
+        ("Maya Okafor", "MAYA-ADDITION-2"),
+        ("Daniel Reyes", "DANIEL-CORRECTION-1"),
+    ] {
+        let line = note
+            .lines()
+            .find(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text} is in the couple's note: {note}"));
+        assert!(line.contains(who), "{text} is attributed to {who}: {line}");
+    }
+}

@@ -117,6 +117,13 @@ pub enum SessionCommand {
     Resume(SessionId),
     /// Something that happens in the session (the runner's vocabulary).
     Act(Action),
+    /// An action made from drafts: applied, and the drafts (their keys) cleared once it is
+    /// recorded. The button and the keyboard shortcut of such an action are this one
+    /// command, so neither path leaves the text behind for the next attempt.
+    Submit {
+        action: Action,
+        drafts: Vec<String>,
+    },
     /// Text typed but not submitted yet, kept in the session (saved as typed).
     SetDraft {
         key: String,
@@ -332,7 +339,9 @@ impl SessionCommand {
             SessionCommand::Start { .. } => "Start session".into(),
             SessionCommand::StartSafetyScreen(_) => "Start safety screen".into(),
             SessionCommand::Resume(_) => "Continue".into(),
-            SessionCommand::Act(action) => action_label(action).into(),
+            SessionCommand::Act(action) | SessionCommand::Submit { action, .. } => {
+                action_label(action).into()
+            }
             SessionCommand::SetDraft { .. } => "Edit".into(),
             SessionCommand::Close => "Close session".into(),
             SessionCommand::TogglePresent => "Present".into(),
@@ -351,7 +360,9 @@ impl SessionCommand {
                 "Each partner answers a few safety questions on their own; joint protocols open after your decision"
             }
             SessionCommand::Resume(_) => "Take this session up where it was left",
-            SessionCommand::Act(action) => action_tooltip(action),
+            SessionCommand::Act(action) | SessionCommand::Submit { action, .. } => {
+                action_tooltip(action)
+            }
             SessionCommand::SetDraft { .. } => "Text typed here is saved as you type",
             SessionCommand::Close => "Back to the couple's page; the session is saved first",
             SessionCommand::TogglePresent => {
@@ -372,7 +383,9 @@ impl SessionCommand {
     pub fn shortcut(&self) -> Option<KeyboardShortcut> {
         match self {
             SessionCommand::TogglePresent => key(Modifiers::NONE, Key::F5),
-            SessionCommand::Act(action) => action_shortcut(action),
+            SessionCommand::Act(action) | SessionCommand::Submit { action, .. } => {
+                action_shortcut(action)
+            }
             SessionCommand::Start { .. }
             | SessionCommand::StartSafetyScreen(_)
             | SessionCommand::Resume(_)
@@ -713,10 +726,13 @@ mod tests {
         ]
         .into_iter()
         .chain(VERDICTS.into_iter().map(|outcome| {
-            SessionCommand::Act(Action::Verdict {
-                outcome,
-                reply: String::new(),
-            })
+            SessionCommand::Submit {
+                action: Action::Verdict {
+                    outcome,
+                    reply: String::new(),
+                },
+                drafts: Vec::new(),
+            }
             .into()
         }))
         .collect();

@@ -55,16 +55,13 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
         let (_, record) = live.runner.current();
         match &record.data {
             StepData::Loop(l) if l.attempts.last().is_some_and(|a| a.outcome.is_none()) => {
-                let reply = live.runner.draft("loop-reply").to_string();
-                for outcome in command::VERDICTS {
-                    commands.push(
-                        SessionCommand::Act(Action::Verdict {
-                            outcome,
-                            reply: reply.clone(),
-                        })
-                        .into(),
-                    );
-                }
+                // The very commands the buttons push: the reply typed for this attempt
+                // goes with the verdict, and is cleared once recorded.
+                commands.extend(
+                    command::VERDICTS
+                        .into_iter()
+                        .filter_map(|outcome| session_view::verdict_command(live, outcome)),
+                );
             }
             // No mirror waiting for the speaker's answer.
             StepData::Loop(_) => {}

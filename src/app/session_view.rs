@@ -31,15 +31,38 @@ fn name(live: &Live, p: Partner) -> String {
     live.couple.partner(p).name.clone()
 }
 
+/// The key a draft is kept under: the step as run (its record, one pass of the step) and
+/// the field, so that text typed in one step, pass or round never shows up in another.
+/// Fields that belong to one attempt or one partner name them (see `loop_ui`).
+pub fn draft_key(live: &Live, field: &str) -> String {
+    format!("{}/{field}", live.runner.session().current)
+}
+
+/// The text typed into a field of the step on screen.
+fn draft<'a>(live: &'a Live, field: &str) -> &'a str {
+    live.runner.draft(&draft_key(live, field))
+}
+
+/// Keep `text` as the draft of a field of the step on screen.
+fn set_draft(live: &Live, field: &str, text: String) -> Command {
+    SessionCommand::SetDraft {
+        key: draft_key(live, field),
+        text,
+    }
+    .into()
+}
+
 /// A text field whose content is kept in the session's drafts (so it is saved as typed).
 fn draft_field(
     ui: &mut Ui,
     live: &Live,
-    key: &str,
+    field: &str,
     label: &str,
     lines: usize,
     out: &mut Vec<Command>,
 ) -> String {
+    let key = draft_key(live, field);
+    let key = key.as_str();
     let mut text = live.runner.draft(key).to_string();
     let l = ui.label(label);
     let edit = egui::TextEdit::multiline(&mut text)
@@ -61,11 +84,13 @@ fn draft_field(
 fn draft_choice(
     ui: &mut Ui,
     live: &Live,
-    key: &str,
+    field: &str,
     label: &str,
     options: &[String],
     out: &mut Vec<Command>,
 ) -> String {
+    let key = draft_key(live, field);
+    let key = key.as_str();
     let mut chosen = live.runner.draft(key).to_string();
     if options.is_empty() {
         return chosen;
@@ -96,16 +121,50 @@ fn draft_choice(
     chosen
 }
 
-/// Push an action made from a draft, then clear the draft.
-fn submit(out: &mut Vec<Command>, action: Action, key: &str) {
-    out.push(act(action));
-    out.push(
-        SessionCommand::SetDraft {
-            key: key.to_string(),
-            text: String::new(),
-        }
-        .into(),
-    );
+/// The command that records `action`, made from the drafts of `fields`, and clears them.
+fn submit_command(live: &Live, action: Action, fields: &[&str]) -> Command {
+    SessionCommand::Submit {
+        action,
+        drafts: fields.iter().map(|f| draft_key(live, f)).collect(),
+    }
+    .into()
+}
+
+/// Record `action`, made from the drafts of `fields`, and clear them.
+fn submit(out: &mut Vec<Command>, live: &Live, action: Action, fields: &[&str]) {
+    out.push(submit_command(live, action, fields));
+}
+
+/// The speaker's answer to the mirror waiting for one, with the correction or addition
+/// typed for that attempt: the one command behind the buttons and Ctrl+1/2/3.
+pub fn verdict_command(live: &Live, outcome: MirrorOutcome) -> Option<Command> {
+    let (_, record) = live.runner.current();
+    let StepData::Loop(l) = &record.data else {
+        return None;
+    };
+    if l.attempts.last().is_none_or(|a| a.outcome.is_some()) {
+        return None;
+    }
+    let field = reply_field(l);
+    Some(submit_command(
+        live,
+        Action::Verdict {
+            outcome,
+            reply: draft(live, &field).to_string(),
+        },
+        &[&field],
+    ))
+}
+
+/// The field of the speaker's correction or addition to the latest mirror: one per
+/// attempt and speaker.
+fn reply_field(l: &crate::model::LoopRecord) -> String {
+    format!("loop-reply/{}/{}", l.attempts.len(), l.speaker)
+}
+
+/// The field of the listener's next mirror: one per attempt and listener.
+fn mirror_field(l: &crate::model::LoopRecord) -> String {
+    format!("loop-mirror/{}/{}", l.attempts.len() + 1, l.listener)
 }
 
 /// Who sees the step (changeable: narrower at any time, wider only while nothing is
@@ -687,7 +746,7 @@ fn reply_ui(
             }
             let key = reply_draft_key(&point.point);
             let saved = point.reply.as_ref().map_or("", |r| r.text.as_str());
-            let draft = live.runner.draft(&key);
+            let draft = draft(live, &key);
             let mut text = if draft.is_empty() {
                 saved.to_string()
             } else {
@@ -698,13 +757,7 @@ fn reply_ui(
                 .desired_rows(3)
                 .desired_width(f32::INFINITY);
             if ui.add(edit).labelled_by(l.id).changed() {
-                out.push(
-                    SessionCommand::SetDraft {
-                        key: key.clone(),
-                        text: text.clone(),
-                    }
-                    .into(),
-                );
+                out.push(set_draft(live, &key, text.clone()));
             }
             ui.horizontal(|ui| {
                 let unsaved = !draft.is_empty() && draft != saved;
@@ -721,7 +774,7 @@ fn reply_ui(
                     .on_hover_text(command.tooltip())
                     .clicked()
                 {
-                    submit(out, save, &key);
+                    submit(out, live, save, &[&key]);
                 }
                 if point.is_answered() {
                     let remove = Action::ReplyToPoint {
@@ -734,7 +787,7 @@ fn reply_ui(
                         .on_hover_text(command.tooltip())
                         .clicked()
                     {
-                        submit(out, remove, &key);
+                        submit(out, live, remove, &[&key]);
                     }
                 }
                 if unsaved {
@@ -803,19 +856,13 @@ fn loop_ui(
     }
     match &l.message {
         None => {
-            let text = draft_field(
-                ui,
-                live,
-                "loop-message",
-                &format!("What {speaker} says"),
-                3,
-                out,
-            );
+            let field = format!("loop-message/{}", l.speaker);
+            let text = draft_field(ui, live, &field, &format!("What {speaker} says"), 3, out);
             if ui
                 .add_enabled(!text.trim().is_empty(), egui::Button::new("Record message"))
                 .clicked()
             {
-                submit(out, Action::SpeakerSays(text), "loop-message");
+                submit(out, live, Action::SpeakerSays(text), &[&field]);
             }
             return;
         }
@@ -861,46 +908,30 @@ fn loop_ui(
         }
     } else if pending {
         ui.label(RichText::new(format!("{listener}: Did I get it? Is there more?")).size(17.0));
-        let reply = draft_field(
+        draft_field(
             ui,
             live,
-            "loop-reply",
+            &reply_field(l),
             &format!("{speaker}'s correction or addition"),
             2,
             out,
         );
         ui.horizontal(|ui| {
             for outcome in VERDICTS {
-                let command = act(Action::Verdict {
-                    outcome,
-                    reply: reply.clone(),
-                });
-                if command_button(ui, command, true, out).clicked() {
-                    out.push(
-                        SessionCommand::SetDraft {
-                            key: "loop-reply".into(),
-                            text: String::new(),
-                        }
-                        .into(),
-                    );
+                if let Some(command) = verdict_command(live, outcome) {
+                    command_button(ui, command, true, out);
                 }
             }
         });
         ui.label(format!("Attempt {}", l.attempts.len()));
     } else {
-        let text = draft_field(
-            ui,
-            live,
-            "loop-mirror",
-            &format!("{listener}'s mirror"),
-            3,
-            out,
-        );
+        let field = mirror_field(l);
+        let text = draft_field(ui, live, &field, &format!("{listener}'s mirror"), 3, out);
         if ui
             .add_enabled(!text.trim().is_empty(), egui::Button::new("Record mirror"))
             .clicked()
         {
-            submit(out, Action::Mirror(text), "loop-mirror");
+            submit(out, live, Action::Mirror(text), &[&field]);
         }
     }
 }
@@ -970,9 +1001,7 @@ fn stage_ui(
         out,
     );
     let feelings_key = format!("{key}-feelings");
-    let mut chosen: Vec<String> = live
-        .runner
-        .draft(&feelings_key)
+    let mut chosen: Vec<String> = draft(live, &feelings_key)
         .split(',')
         .filter(|s| !s.is_empty())
         .map(str::to_string)
@@ -992,13 +1021,7 @@ fn stage_ui(
                     if on {
                         chosen.push(word.clone());
                     }
-                    out.push(
-                        SessionCommand::SetDraft {
-                            key: feelings_key.clone(),
-                            text: chosen.join(","),
-                        }
-                        .into(),
-                    );
+                    out.push(set_draft(live, &feelings_key, chosen.join(",")));
                 }
             }
         });
@@ -1012,19 +1035,13 @@ fn stage_ui(
     {
         submit(
             out,
+            live,
             Action::StageAttempt {
                 stage,
                 text,
                 feelings: chosen,
             },
-            &key,
-        );
-        out.push(
-            SessionCommand::SetDraft {
-                key: feelings_key,
-                text: String::new(),
-            }
-            .into(),
+            &[&key, &feelings_key],
         );
     }
 }
@@ -1070,7 +1087,7 @@ fn floor_ui(
             .add_enabled(!chunk.trim().is_empty(), egui::Button::new("Record piece"))
             .clicked()
         {
-            submit(out, Action::FloorChunk(chunk), "floor-chunk");
+            submit(out, live, Action::FloorChunk(chunk), &["floor-chunk"]);
         }
         let para = draft_field(
             ui,
@@ -1095,11 +1112,12 @@ fn floor_ui(
                 {
                     submit(
                         out,
+                        live,
                         Action::FloorParaphrase {
                             text: para.clone(),
                             accuracy,
                         },
-                        "floor-para",
+                        &["floor-para"],
                     );
                 }
             }
@@ -1298,7 +1316,12 @@ fn questions_ui(
                         )
                         .clicked()
                     {
-                        submit(out, Action::AnswerQuestion { id: item.id, text }, &key);
+                        submit(
+                            out,
+                            live,
+                            Action::AnswerQuestion { id: item.id, text },
+                            &[&key],
+                        );
                     }
                 }
                 None => {}
@@ -1316,19 +1339,13 @@ fn questions_ui(
     {
         submit(
             out,
+            live,
             Action::AddQuestion {
                 text,
                 category,
                 why,
             },
-            "q-text",
-        );
-        out.push(
-            SessionCommand::SetDraft {
-                key: "q-why".into(),
-                text: String::new(),
-            }
-            .into(),
+            &["q-text", "q-why", "q-category"],
         );
     }
 }
@@ -1368,7 +1385,7 @@ fn plan_ui(
     }
     ui.separator();
     ui.label(RichText::new("Add a commitment").strong());
-    let owner_draft = live.runner.draft("plan-owner");
+    let owner_draft = draft(live, "plan-owner");
     let owner = owners
         .iter()
         .copied()
@@ -1378,13 +1395,7 @@ fn plan_ui(
         ui.label("Whose commitment:");
         for o in owners {
             if ui.radio(owner == Some(*o), name(live, *o)).clicked() {
-                out.push(
-                    SessionCommand::SetDraft {
-                        key: "plan-owner".into(),
-                        text: format!("{o:?}"),
-                    }
-                    .into(),
-                );
+                out.push(set_draft(live, "plan-owner", format!("{o:?}")));
             }
         }
     });
@@ -1405,31 +1416,19 @@ fn plan_ui(
         out,
     );
     let rhythm = draft_field(ui, live, "plan-rhythm", "How often and when", 1, out);
-    let partner_confirms = live.runner.draft("plan-verification") != "self";
+    let partner_confirms = draft(live, "plan-verification") != "self";
     ui.horizontal(|ui| {
         ui.label("Checked by:");
         if ui.radio(partner_confirms, "partner confirms").clicked() {
-            out.push(
-                SessionCommand::SetDraft {
-                    key: "plan-verification".into(),
-                    text: String::new(),
-                }
-                .into(),
-            );
+            out.push(set_draft(live, "plan-verification", String::new()));
         }
         if ui.radio(!partner_confirms, "self-report").clicked() {
-            out.push(
-                SessionCommand::SetDraft {
-                    key: "plan-verification".into(),
-                    text: "self".into(),
-                }
-                .into(),
-            );
+            out.push(set_draft(live, "plan-verification", "self".into()));
         }
     });
     let today = now.with_timezone(&chrono::Local).date_naive();
     let start_text = {
-        let t = live.runner.draft("plan-start");
+        let t = draft(live, "plan-start");
         if t.is_empty() {
             today.to_string()
         } else {
@@ -1438,7 +1437,7 @@ fn plan_ui(
     };
     let starts_on = NaiveDate::parse_from_str(start_text.trim(), "%Y-%m-%d").ok();
     let review_text = {
-        let t = live.runner.draft("plan-review");
+        let t = draft(live, "plan-review");
         if t.is_empty() {
             (starts_on.unwrap_or(today) + chrono::Duration::days(i64::from(review_after_days)))
                 .to_string()
@@ -1458,13 +1457,7 @@ fn plan_ui(
                 .labelled_by(l.id)
                 .changed()
             {
-                out.push(
-                    SessionCommand::SetDraft {
-                        key: key.into(),
-                        text,
-                    }
-                    .into(),
-                );
+                out.push(set_draft(live, key, text));
             }
         }
     });
@@ -1482,27 +1475,23 @@ fn plan_ui(
         .clicked()
         && let (Some(owner), Some(starts_on), Some(review_on)) = (owner, starts_on, review_on)
     {
-        out.push(act(Action::AddCommitment(CommitmentDraft {
-            owner,
-            category,
-            behaviour,
-            rhythm,
-            verification: if partner_confirms {
-                Verification::PartnerConfirms
-            } else {
-                Verification::SelfReport
-            },
-            starts_on,
-            review_on,
-        })));
-        for key in ["plan-behaviour", "plan-rhythm", "plan-start", "plan-review"] {
-            out.push(
-                SessionCommand::SetDraft {
-                    key: key.into(),
-                    text: String::new(),
-                }
-                .into(),
-            );
-        }
+        submit(
+            out,
+            live,
+            Action::AddCommitment(CommitmentDraft {
+                owner,
+                category,
+                behaviour,
+                rhythm,
+                verification: if partner_confirms {
+                    Verification::PartnerConfirms
+                } else {
+                    Verification::SelfReport
+                },
+                starts_on,
+                review_on,
+            }),
+            &["plan-behaviour", "plan-rhythm", "plan-start", "plan-review"],
+        );
     }
 }

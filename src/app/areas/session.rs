@@ -29,6 +29,16 @@ impl AppState {
             }
             SessionCommand::Resume(id) => self.resume_session(id, now),
             SessionCommand::Act(action) => self.act(action, now),
+            SessionCommand::Submit { action, drafts } => {
+                self.act(action, now)?;
+                // Recorded: the text typed for it is used up, whichever path recorded it.
+                if let Some(live) = self.live.as_mut() {
+                    for key in &drafts {
+                        live.runner.set_draft(key, String::new());
+                    }
+                }
+                Ok(())
+            }
             SessionCommand::SetDraft { key, text } => {
                 let live = self
                     .live
