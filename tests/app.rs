@@ -168,6 +168,8 @@ fn a_question_list_is_reordered_released_and_answered() {
         click(&mut h, "included");
     }
     click(&mut h, "Release the list");
+    // The hurt partner's list leaves their hands only once that is confirmed.
+    click(&mut h, "Yes, release the list");
     type_into(&mut h, "Answer to question 1", "No contact since May");
     click(&mut h, "Record answer 1");
 
@@ -450,6 +452,8 @@ fn the_shipped_disclosure_list_stays_off_the_couples_screen() {
     type_into(&mut h, "Question", "CANARY-QUESTION-553");
     click(&mut h, "Add question");
     click(&mut h, "Release the list");
+    // The hurt partner's list leaves their hands only once that is confirmed.
+    click(&mut h, "Yes, release the list");
     let model = present_now(&h);
     assert!(model.private);
     let shown = rendered_present_texts(&model);
@@ -909,4 +913,111 @@ fn recording_by_shortcut_through_two_rounds_keeps_every_attempts_text_and_speake
             .unwrap_or_else(|| panic!("{text} is in the couple's note: {note}"));
         assert!(line.contains(who), "{text} is attributed to {who}: {line}");
     }
+}
+
+#[test]
+fn end_session_asks_first_and_a_reopened_session_continues() {
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    type_into(&mut h, "Maya Okafor", "The evenings");
+    click(&mut h, "End session");
+    // Asked first, with the steps not done yet; "Not now" changes nothing.
+    assert!(h.query_by_label("End this session?").is_some());
+    assert!(h.query_by_label("Not done yet:").is_some());
+    assert!(
+        h.query_by_label("• Send and mirror").is_some(),
+        "the dialogue is listed"
+    );
+    assert!(
+        h.query_by_label("• Send and mirror (2)").is_some(),
+        "and its second round"
+    );
+    click(&mut h, "Not now");
+    assert!(live_session(&h).ended_at.is_none());
+    click(&mut h, "End session");
+    click(&mut h, "Yes, end the session");
+    assert!(live_session(&h).ended_at.is_some());
+    // Reopened (and logged), it goes on where it ended.
+    click(&mut h, "Reopen the session");
+    assert!(live_session(&h).ended_at.is_none());
+    type_into(&mut h, "Maya Okafor", " after work");
+    click(&mut h, "Next");
+    assert_eq!(live_session(&h).current, 1);
+    let session = live_session(&h);
+    let StepData::Text(topic) = &session.steps[0].data else {
+        panic!("text")
+    };
+    assert!(
+        topic
+            .entries
+            .values()
+            .any(|t| t == "The evenings after work")
+    );
+    let root = h.state().state.root().expect("root");
+    let log = tandem::vault::audit::entries(&root).expect("log");
+    assert!(
+        log.iter()
+            .any(|e| e.action == tandem::vault::audit::AuditAction::Reopen
+                && e.record == Some(session.id.0))
+    );
+    // From the couple's page too.
+    let id = session.id.0;
+    click(&mut h, "End session");
+    click(&mut h, "Yes, end the session");
+    let on_disk = saved(&mut h, id);
+    assert!(on_disk.ended_at.is_some());
+    h.get_all_by_label("Reopen")
+        .next()
+        .expect("a Reopen button")
+        .click();
+    h.run();
+    assert!(
+        live_session(&h).ended_at.is_none(),
+        "{:?}",
+        h.state().state.status
+    );
+}
+
+#[test]
+fn a_skip_reason_survives_going_back_past_the_step() {
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    h.get_by_role_and_label(Role::TextInput, "Reason to skip")
+        .focus();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Reason to skip")
+        .type_text("They want to start with the dialogue");
+    h.run();
+    click(&mut h, "Skip");
+    click(&mut h, "Back");
+    click(&mut h, "Next");
+    let session = live_session(&h);
+    assert_eq!(session.steps[0].status, tandem::model::StepStatus::Skipped);
+    assert_eq!(
+        session.steps[0].skip_reason.as_deref(),
+        Some("They want to start with the dialogue")
+    );
+}
+
+#[test]
+fn the_last_mirror_can_be_taken_back_until_the_session_moves_on() {
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    type_into(&mut h, "Maya Okafor", "The evenings");
+    click(&mut h, "Next");
+    type_into(&mut h, "What Maya Okafor says", "I feel alone");
+    click(&mut h, "Record message");
+    type_into(&mut h, "Daniel Reyes's mirror", "You feel bored");
+    click(&mut h, "Record mirror");
+    click(&mut h, "Undo last entry");
+    let session = live_session(&h);
+    let StepData::Loop(l) = &session.steps[1].data else {
+        panic!("loop")
+    };
+    assert!(l.attempts.is_empty(), "the wrong mirror is gone");
+    assert!(
+        h.get_by_label("Undo last entry")
+            .accesskit_node()
+            .is_disabled()
+    );
 }

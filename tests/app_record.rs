@@ -53,6 +53,12 @@ fn a_note_is_drafted_edited_finalized_and_then_only_amended() {
     type_multiline(&mut h, "Assessment", " Both engaged well.");
     type_line(&mut h, "Your name", "Dr. R. Vale");
     click(&mut h, "Finalize note");
+    // Signing is confirmed first: nothing is final until then.
+    assert!(
+        !h.state().state.forms.note.clone().unwrap().note.is_final(),
+        "asked first"
+    );
+    click(&mut h, "Yes, finalize and sign");
     let note = h.state().state.forms.note.clone().unwrap().note;
     assert!(note.is_final(), "{:?}", h.state().state.status);
     assert_eq!(note.finalized.as_ref().unwrap().clinician, "Dr. R. Vale");

@@ -102,6 +102,8 @@ pub enum PracticeCommand {
     /// Full-text search over the practice; an empty query clears the results.
     Search(String),
     DismissStatus,
+    /// Close the question on screen without doing what it asks.
+    CloseDialog,
 }
 
 /// Starting, running and closing a session.
@@ -130,6 +132,12 @@ pub enum SessionCommand {
         text: String,
     },
     Close,
+    /// Ask before ending the session (the dialog lists the steps not done).
+    AskToEnd,
+    /// Ask before releasing the question list.
+    AskToRelease,
+    /// Take an ended session up again (from the couple's page); logged.
+    Reopen(SessionId),
     TogglePresent,
     ShowSafetyCard(bool),
     /// Give the screen to one partner for the step on screen (hand-over mode).
@@ -151,6 +159,10 @@ pub enum RecordCommand {
     RestyleNote(NoteStyle),
     /// Draft the note again from the session (a draft only; the current text is replaced).
     RedraftNote,
+    /// Ask before finalizing (signing) the note.
+    AskToFinalize {
+        clinician: String,
+    },
     FinalizeNote {
         clinician: String,
     },
@@ -313,6 +325,7 @@ impl PracticeCommand {
             PracticeCommand::ShowTab(tab) => tab.label(),
             PracticeCommand::Search(_) => "Search",
             PracticeCommand::DismissStatus => "Dismiss",
+            PracticeCommand::CloseDialog => "Not now",
         }
     }
 
@@ -329,6 +342,7 @@ impl PracticeCommand {
                 "Find words in every couple, session and note (word starts, any case or accent)"
             }
             PracticeCommand::DismissStatus => "Hide this message",
+            PracticeCommand::CloseDialog => "Close this question; nothing is done",
         }
     }
 }
@@ -344,6 +358,9 @@ impl SessionCommand {
             }
             SessionCommand::SetDraft { .. } => "Edit".into(),
             SessionCommand::Close => "Close session".into(),
+            SessionCommand::AskToEnd => "End session".into(),
+            SessionCommand::AskToRelease => "Release the list".into(),
+            SessionCommand::Reopen(_) => "Reopen".into(),
             SessionCommand::TogglePresent => "Present".into(),
             SessionCommand::ShowSafetyCard(true) => "Safety".into(),
             SessionCommand::ShowSafetyCard(false) => "Close card".into(),
@@ -365,6 +382,15 @@ impl SessionCommand {
             }
             SessionCommand::SetDraft { .. } => "Text typed here is saved as you type",
             SessionCommand::Close => "Back to the couple's page; the session is saved first",
+            SessionCommand::AskToEnd => {
+                "End the session: you are asked first, with the steps not done yet"
+            }
+            SessionCommand::AskToRelease => {
+                "Release the question list to be asked in the session: you are asked first"
+            }
+            SessionCommand::Reopen(_) => {
+                "Take this ended session up again where it ended; logged in the audit log"
+            }
             SessionCommand::TogglePresent => {
                 "Open or close the couple's screen: large prompts, nothing private"
             }
@@ -391,6 +417,9 @@ impl SessionCommand {
             | SessionCommand::Resume(_)
             | SessionCommand::SetDraft { .. }
             | SessionCommand::Close
+            | SessionCommand::AskToEnd
+            | SessionCommand::AskToRelease
+            | SessionCommand::Reopen(_)
             | SessionCommand::ShowSafetyCard(_)
             | SessionCommand::HandOver(_)
             | SessionCommand::HandBack
@@ -406,7 +435,8 @@ impl RecordCommand {
             RecordCommand::EditNote(_) => "Edit".into(),
             RecordCommand::RestyleNote(style) => style.name().into(),
             RecordCommand::RedraftNote => "Draft again from the session".into(),
-            RecordCommand::FinalizeNote { .. } => "Finalize note".into(),
+            RecordCommand::AskToFinalize { .. } => "Finalize note".into(),
+            RecordCommand::FinalizeNote { .. } => "Yes, finalize and sign".into(),
             RecordCommand::AmendNote { .. } => "Save amendment".into(),
             RecordCommand::SaveProcessNote(_) => "Save process note".into(),
             RecordCommand::CloseNote => "Back to the couple".into(),
@@ -441,6 +471,9 @@ impl RecordCommand {
             RecordCommand::RestyleNote(_) => "Arrange the draft under this structure's headings",
             RecordCommand::RedraftNote => {
                 "Replace the draft's text with a fresh draft from the session"
+            }
+            RecordCommand::AskToFinalize { .. } => {
+                "Sign and lock the note: you are asked first; later changes are amendments with a reason"
             }
             RecordCommand::FinalizeNote { .. } => {
                 "Sign and lock the note; later changes are amendments with a reason"
@@ -575,7 +608,9 @@ pub fn action_label(action: &Action) -> &'static str {
         Action::Back => "Back",
         Action::Skip { .. } => "Skip",
         Action::SwapRoles => "Swap roles",
-        Action::End => "End session",
+        Action::End => "Yes, end the session",
+        Action::Reopen => "Reopen the session",
+        Action::Undo => "Undo last entry",
         Action::Verdict { outcome, .. } => match outcome {
             MirrorOutcome::Confirmed => "That's it",
             MirrorOutcome::Corrected => "Not quite",
@@ -583,7 +618,7 @@ pub fn action_label(action: &Action) -> &'static str {
         },
         Action::PassFloor => "Pass the floor",
         Action::Resume => "Resume after time-out",
-        Action::ReleaseQuestions => "Release the list",
+        Action::ReleaseQuestions => "Yes, release the list",
         Action::ReplyToPoint { text, .. } if text.trim().is_empty() => "Remove answer",
         Action::ReplyToPoint { .. } => "Save answer",
         Action::ConfirmGate { .. }
@@ -620,7 +655,13 @@ fn action_tooltip(action: &Action) -> &'static str {
         Action::Back => "Go back one step",
         Action::Skip { .. } => "Skip this step (recorded as skipped, with the reason)",
         Action::SwapRoles => "Exchange speaker and listener from this step on",
-        Action::End => "End the session now; everything is saved",
+        Action::End => "End the session now; everything is saved, and it can be reopened",
+        Action::Reopen => {
+            "Take the ended session up again on the step it ended on; logged in the audit log"
+        }
+        Action::Undo => {
+            "Take back the last entry of this step; possible until the session moves on"
+        }
         Action::Verdict { outcome, .. } => match outcome {
             MirrorOutcome::Confirmed => "The speaker says: yes, that's it, and there is no more",
             MirrorOutcome::Corrected => "The speaker corrects the mirror",
@@ -683,6 +724,8 @@ fn action_shortcut(action: &Action) -> Option<KeyboardShortcut> {
         | Action::Note(_)
         | Action::SetVisibility(_)
         | Action::End
+        | Action::Reopen
+        | Action::Undo
         | Action::SpeakerSays(_)
         | Action::Mirror(_)
         | Action::StageAttempt { .. }

@@ -74,6 +74,19 @@ pub enum Overlay {
     HandOver(Partner),
     /// Quick hide: every window blank until the passphrase is given.
     Hidden,
+    /// A question before something that cannot simply be taken back.
+    Confirm(Confirm),
+}
+
+/// What a confirmation dialog asks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirm {
+    /// End the running session (the dialog lists the steps not done).
+    EndSession,
+    /// Release the question list of the step on screen.
+    ReleaseQuestions,
+    /// Finalize (sign) the open note as this clinician.
+    FinalizeNote { clinician: String },
 }
 
 impl Overlay {

@@ -8,6 +8,7 @@
 
 pub mod areas;
 pub mod command;
+pub mod confirm;
 pub mod exporting;
 pub mod fill;
 pub mod forms;
@@ -345,6 +346,9 @@ impl TandemApp {
                     }
                     _ => commands.push(command::TakeHomeCommand::Close.into()),
                 }
+            }
+            Overlay::Confirm(confirm) => {
+                confirm::confirm_ui(&ctx, confirm, self.state.live.as_ref(), commands);
             }
             Overlay::None | Overlay::Present | Overlay::HandOver(_) | Overlay::Hidden => {}
         }

@@ -743,9 +743,10 @@ pub fn note_ui(
             labelled_field(ui, "Your name", &mut form.clinician);
             command_button(
                 ui,
-                RecordCommand::FinalizeNote {
+                RecordCommand::AskToFinalize {
                     clinician: form.clinician.clone(),
-                }.into(),
+                }
+                .into(),
                 !form.clinician.trim().is_empty(),
                 out,
             );

@@ -269,7 +269,7 @@ pub fn session_ui(
             {
                 command_button(ui, act(Action::SwapRoles), !runner.is_ended(), out);
             }
-            command_button(ui, act(Action::End), !runner.is_ended(), out);
+            command_button(ui, SessionCommand::AskToEnd.into(), !runner.is_ended(), out);
             command_button(
                 ui,
                 ExportCommand::Open(super::command::ExportTarget::Session(session.id)).into(),
@@ -359,6 +359,8 @@ pub fn session_ui(
         }
         ui.horizontal(|ui| {
             let ended = runner.is_ended();
+            command_button(ui, act(Action::Undo), runner.can_undo(), out);
+            ui.separator();
             command_button(ui, act(Action::Back), !ended && index > 0, out);
             let last = index + 1 == session.steps.len();
             command_button(
@@ -381,6 +383,7 @@ pub fn session_ui(
             );
             if ended {
                 ui.label(RichText::new("This session has ended.").strong());
+                command_button(ui, act(Action::Reopen), true, out);
             }
         });
     });
@@ -1206,7 +1209,12 @@ fn questions_ui(
     match q.released_at {
         None => {
             ui.colored_label(ui.visuals().warn_fg_color, format!("{owner}'s list is private to {owner} and the therapist until {owner} releases it."));
-            command_button(ui, act(Action::ReleaseQuestions), !q.items.is_empty(), out);
+            command_button(
+                ui,
+                SessionCommand::AskToRelease.into(),
+                !q.items.is_empty(),
+                out,
+            );
         }
         Some(_) => {
             ui.label(format!("{owner} has released this list."));

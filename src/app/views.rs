@@ -377,11 +377,13 @@ fn sessions_tab_ui(ui: &mut Ui, view: &CoupleRecord, out: &mut Vec<Command>) {
                 .filter(|st| st.status == crate::model::StepStatus::Done)
                 .count();
             ui.label(format!("{done}/{} steps", s.steps.len()));
-            if s.ended_at.is_none() {
-                command_button(ui, SessionCommand::Resume(s.id).into(), true, out);
-            } else {
-                ui.label("ended");
-            }
+            ui.push_id(("resume", s.id), |ui| {
+                if s.ended_at.is_none() {
+                    command_button(ui, SessionCommand::Resume(s.id).into(), true, out);
+                } else {
+                    command_button(ui, SessionCommand::Reopen(s.id).into(), true, out);
+                }
+            });
             command_button(
                 ui,
                 ExportCommand::Open(ExportTarget::Session(s.id)).into(),

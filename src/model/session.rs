@@ -182,6 +182,10 @@ pub enum LogEvent {
     RolesSwapped,
     GateBlocked,
     Ended,
+    /// The therapist reopened the ended session.
+    Reopened,
+    /// The step's last entry was taken back.
+    Undone,
 }
 
 // ---------------------------------------------------------------------------------------

@@ -89,6 +89,24 @@ impl Practice {
         Ok(())
     }
 
+    /// Take an ended session up again: tried on a copy, logged, then made.
+    pub fn reopen_session(
+        &self,
+        runner: &mut Runner,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        let mut reopened = runner.clone();
+        reopened.apply(Action::Reopen, now)?;
+        self.log(
+            AuditAction::Reopen,
+            Some(reopened.session().id.0),
+            "session",
+            now,
+        )?;
+        *runner = reopened;
+        Ok(())
+    }
+
     /// Give the screen to one partner for the step on screen (logged first). Refused in
     /// a vault without a passphrase: nothing could take the screen back safely.
     pub fn hand_over(

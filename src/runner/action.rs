@@ -31,6 +31,11 @@ pub enum Action {
     SetVisibility(Visibility),
     /// Stop the session (always allowed: safety first).
     End,
+    /// Take an ended session up again where it ended.
+    Reopen,
+    /// Take back the last entry of the step on screen (a message, a mirror, an answer, a
+    /// question, a commitment…), as long as the session has not moved on since.
+    Undo,
 
     // ParaphraseLoop
     /// The speaker's first message.
@@ -158,6 +163,8 @@ impl Action {
             Action::Note(_) => "Note",
             Action::SetVisibility(_) => "Who sees this",
             Action::End => "End",
+            Action::Reopen => "Reopen",
+            Action::Undo => "Undo",
             Action::SpeakerSays(_) => "Speaker's message",
             Action::Mirror(_) => "Mirror",
             Action::Verdict { .. } => "Speaker's answer",

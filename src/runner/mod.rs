@@ -86,11 +86,66 @@ impl Timer {
 #[derive(Clone, Debug)]
 pub struct Runner {
     template: Template,
+    /// The step's data before its last entry, while the session has not moved on: what
+    /// `Action::Undo` restores. Not saved: a session taken up again has nothing to undo.
+    undo: Option<Undo>,
     /// For each record in `session.steps`: the path to its step in the template.
     paths: Vec<Vec<usize>>,
     session: Session,
     facts: CoupleFacts,
     carried_questions: Option<QuestionsRecord>,
+}
+
+/// What an undo restores: the data of record `index` before its last entry.
+#[derive(Clone, Debug)]
+struct Undo {
+    index: usize,
+    data: StepData,
+}
+
+/// Whether an action is an entry that `Action::Undo` may take back: something recorded
+/// in the step (a message, a mirror, a verdict, a floor turn, a question and its status,
+/// an answer, a commitment, a reply). Typed fields that stay editable (texts, choices,
+/// ticks, ratings), the clinician's note, confirmations, visibility and navigation are not.
+fn is_undoable(action: &Action) -> bool {
+    match action {
+        Action::SpeakerSays(_)
+        | Action::Mirror(_)
+        | Action::Verdict { .. }
+        | Action::StageAttempt { .. }
+        | Action::StageVerdict { .. }
+        | Action::PassFloor
+        | Action::FloorChunk(_)
+        | Action::FloorParaphrase { .. }
+        | Action::Breach { .. }
+        | Action::TimeOut { .. }
+        | Action::Resume
+        | Action::AddQuestion { .. }
+        | Action::EditQuestion { .. }
+        | Action::SetQuestionStatus { .. }
+        | Action::SetCaution { .. }
+        | Action::MoveQuestion { .. }
+        | Action::AnswerQuestion { .. }
+        | Action::ReleaseQuestions
+        | Action::AddCommitment(_)
+        | Action::EditCommitment { .. }
+        | Action::RemoveCommitment { .. }
+        | Action::ReplyToPoint { .. } => true,
+        Action::Next
+        | Action::Back
+        | Action::Skip { .. }
+        | Action::SwapRoles
+        | Action::ConfirmGate { .. }
+        | Action::Note(_)
+        | Action::SetVisibility(_)
+        | Action::End
+        | Action::Reopen
+        | Action::Undo
+        | Action::Rate { .. }
+        | Action::WriteText { .. }
+        | Action::Choose { .. }
+        | Action::Check { .. } => false,
+    }
 }
 
 /// One step as run: where it is in the template, its pass, and whether roles are swapped.
@@ -265,6 +320,7 @@ impl Runner {
             take_home: None,
         };
         let mut runner = Runner {
+            undo: None,
             template: template.clone(),
             paths: instances.into_iter().map(|i| i.path).collect(),
             session,
@@ -305,6 +361,7 @@ impl Runner {
             return Err(mismatch("the current step is out of range"));
         }
         Ok(Runner {
+            undo: None,
             template: template.clone(),
             paths: instances.into_iter().map(|i| i.path).collect(),
             session,
@@ -507,16 +564,48 @@ impl Runner {
         ))
     }
 
+    /// Whether the last entry of the step on screen can be taken back (`Action::Undo`).
+    pub fn can_undo(&self) -> bool {
+        !self.is_ended()
+            && self
+                .undo
+                .as_ref()
+                .is_some_and(|u| u.index == self.session.current)
+    }
+
     /// Apply one action. On error nothing changes.
     pub fn apply(&mut self, action: Action, now: DateTime<Utc>) -> Result<(), RunError> {
+        if let Action::Reopen = action {
+            return self.reopen(now);
+        }
         if self.is_ended() {
             return Err(RunError::Ended);
         }
+        let index = self.session.current;
+        let undoable = is_undoable(&action);
+        let before = undoable.then(|| self.session.steps[index].data.clone());
+        let navigates = matches!(
+            action,
+            Action::Next | Action::Back | Action::Skip { .. } | Action::End | Action::SwapRoles
+        );
+        self.apply_inner(action, now)?;
+        if let Some(data) = before {
+            self.undo = Some(Undo { index, data });
+        } else if navigates {
+            // The session moved on: what was recorded stands.
+            self.undo = None;
+        }
+        Ok(())
+    }
+
+    fn apply_inner(&mut self, action: Action, now: DateTime<Utc>) -> Result<(), RunError> {
         match action {
             Action::Next => self.next(now),
             Action::Back => self.back(now),
             Action::Skip { reason } => self.skip(reason, now),
             Action::SwapRoles => self.swap_roles(now),
+            Action::Reopen => self.reopen(now),
+            Action::Undo => self.take_back(now),
             Action::ConfirmGate { statement } => self.confirm(statement, now),
             Action::Note(text) => {
                 let index = self.session.current;
@@ -689,6 +778,29 @@ impl Runner {
         Ok(())
     }
 
+    /// Take the ended session up again on the step it ended on.
+    fn reopen(&mut self, now: DateTime<Utc>) -> Result<(), RunError> {
+        if !self.is_ended() {
+            return Err(RunError::Refused("the session has not ended".into()));
+        }
+        self.session.ended_at = None;
+        self.log(now, LogEvent::Reopened);
+        self.enter(now);
+        Ok(())
+    }
+
+    /// Restore the step's data from before its last entry.
+    fn take_back(&mut self, now: DateTime<Utc>) -> Result<(), RunError> {
+        let index = self.session.current;
+        let undo = self
+            .undo
+            .take_if(|u| u.index == index)
+            .ok_or_else(|| RunError::Refused("there is nothing to undo in this step".into()))?;
+        self.session.steps[index].data = undo.data;
+        self.log(now, LogEvent::Undone);
+        Ok(())
+    }
+
     fn swap_roles(&mut self, now: DateTime<Utc>) -> Result<(), RunError> {
         if !self.template.roles.contains(&Role::Speaker) {
             return Err(RunError::Refused(
@@ -800,7 +912,13 @@ impl Runner {
                 record.skip_reason = Some(reason);
                 StepStatus::Skipped
             }
-            None if complete => StepStatus::Done,
+            None if complete => {
+                // Finished after all: the reason it was skipped no longer applies.
+                record.skip_reason = None;
+                StepStatus::Done
+            }
+            // Passed through again (Back, then on): still skipped, for the same reason.
+            None if record.skip_reason.is_some() => StepStatus::Skipped,
             None => StepStatus::Incomplete,
         };
     }

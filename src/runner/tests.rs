@@ -1547,3 +1547,120 @@ fn the_letter_is_the_other_partners_entry_when_both_wrote_one() {
     );
     assert_eq!(r.letter_for(1), Some("The hurt partner's letter."));
 }
+
+#[test]
+fn the_last_entry_of_a_step_can_be_undone_until_the_session_moves_on() {
+    let t = template("Speaker, Listener", "", LOOP);
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![
+            Action::SpeakerSays(s("I feel alone")),
+            Action::Mirror(s("You feel bored")),
+        ],
+    );
+    assert!(r.can_undo());
+    r.apply(Action::Undo, at(3)).expect("undone");
+    let StepData::Loop(l) = &r.session().steps[0].data else {
+        panic!("loop")
+    };
+    assert!(l.attempts.is_empty(), "the mirror is taken back");
+    assert_eq!(
+        l.message.as_ref().map(|m| m.text.as_str()),
+        Some("I feel alone")
+    );
+    // One entry back only: the message stands.
+    assert!(!r.can_undo());
+    assert!(r.apply(Action::Undo, at(4)).is_err());
+    assert_eq!(
+        r.session().log.last().map(|e| &e.event),
+        Some(&LogEvent::Undone)
+    );
+    // Typed fields and the clinician's note are not entries; moving on ends undo.
+    run(
+        &mut r,
+        vec![
+            Action::Mirror(s("You feel alone")),
+            Action::Note(s("a note")),
+        ],
+    );
+    assert!(r.can_undo(), "a note does not take the chance to undo away");
+    run(
+        &mut r,
+        vec![
+            Action::Verdict {
+                outcome: MirrorOutcome::Confirmed,
+                reply: String::new(),
+            },
+            Action::Next,
+        ],
+    );
+    assert!(!r.can_undo(), "moved on");
+    r.apply(Action::Back, at(20)).expect("back");
+    assert!(!r.can_undo(), "coming back does not bring the chance back");
+}
+
+#[test]
+fn an_ended_session_is_reopened_on_the_step_it_ended_on() {
+    let t = template("Speaker, Listener", "", LOOP);
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![Action::SpeakerSays(s("I feel alone")), Action::End],
+    );
+    assert!(r.is_ended());
+    assert_eq!(r.apply(Action::Mirror(s("x")), at(5)), Err(RunError::Ended));
+    r.apply(Action::Reopen, at(6)).expect("reopened");
+    assert!(!r.is_ended());
+    assert_eq!(r.session().current, 0);
+    assert_eq!(r.session().steps[0].status, StepStatus::Active);
+    run(&mut r, vec![Action::Mirror(s("You feel alone"))]);
+    let events: Vec<&LogEvent> = r.session().log.iter().map(|e| &e.event).collect();
+    assert!(events.contains(&&LogEvent::Reopened));
+    // A running session cannot be reopened.
+    assert!(r.apply(Action::Reopen, at(20)).is_err());
+}
+
+#[test]
+fn a_skipped_step_keeps_its_reason_when_passed_through_again() {
+    let t = template(
+        "",
+        "",
+        r#"(id: "one", title: "One", kind: Text(respondents: Each)),
+           (id: "two", title: "Two", prompts: ["p"], kind: Script),
+           (id: "three", title: "Three", prompts: ["p"], kind: Script)"#,
+    );
+    let mut r = start(&t);
+    run(
+        &mut r,
+        vec![
+            Action::Skip {
+                reason: s("ran out of time"),
+            },
+            Action::Back,
+            Action::Next,
+        ],
+    );
+    let one = &r.session().steps[0];
+    assert_eq!(one.status, StepStatus::Skipped);
+    assert_eq!(one.skip_reason.as_deref(), Some("ran out of time"));
+    // Finished after all, the reason no longer applies.
+    run(
+        &mut r,
+        vec![
+            Action::Back,
+            Action::WriteText {
+                respondent: Respondent::Partner(Partner::A),
+                text: s("done now"),
+            },
+            Action::WriteText {
+                respondent: Respondent::Partner(Partner::B),
+                text: s("and here"),
+            },
+            Action::Next,
+        ],
+    );
+    let one = &r.session().steps[0];
+    assert_eq!(one.status, StepStatus::Done);
+    assert_eq!(one.skip_reason, None);
+}

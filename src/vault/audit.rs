@@ -62,6 +62,8 @@ pub enum AuditAction {
     Settings,
     /// The vault's passphrase was changed.
     Passphrase,
+    /// An ended session was taken up again.
+    Reopen,
 }
 
 impl AuditAction {
@@ -82,6 +84,7 @@ impl AuditAction {
             AuditAction::Visibility => "visibility",
             AuditAction::Settings => "settings",
             AuditAction::Passphrase => "passphrase",
+            AuditAction::Reopen => "reopen",
         }
     }
 }

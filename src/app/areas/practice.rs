@@ -2,7 +2,7 @@
 //! protocol picker, the page's tabs, search and the status line.
 
 use crate::app::command::PracticeCommand;
-use crate::app::forms::Found;
+use crate::app::forms::{Found, Overlay};
 use crate::app::state::{AppError, AppState, Screen, refused};
 use crate::model::CoupleId;
 use crate::practice::CoupleInput;
@@ -55,6 +55,12 @@ impl AppState {
             PracticeCommand::Search(query) => self.search(&query, now),
             PracticeCommand::DismissStatus => {
                 self.status = None;
+                Ok(())
+            }
+            PracticeCommand::CloseDialog => {
+                if matches!(self.overlay, Overlay::Confirm(_)) {
+                    self.overlay = Overlay::None;
+                }
                 Ok(())
             }
         }

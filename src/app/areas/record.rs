@@ -4,7 +4,7 @@
 //! the forms in step.
 
 use crate::app::command::RecordCommand;
-use crate::app::forms::{CustodyForm, LedgerForm, NoteForm, RecoveryForm};
+use crate::app::forms::{Confirm, CustodyForm, LedgerForm, NoteForm, Overlay, RecoveryForm};
 use crate::app::state::{AppError, AppState, Screen, refused};
 use crate::model::{Session, SessionId};
 use crate::practice::course::LedgerChange;
@@ -47,6 +47,14 @@ impl AppState {
                 form.dirty = false;
                 Ok(())
             }
+            RecordCommand::AskToFinalize { clinician } => {
+                if clinician.trim().is_empty() {
+                    return Err(refused("write the name the note is signed with"));
+                }
+                self.note_form()?;
+                self.overlay = Overlay::Confirm(Confirm::FinalizeNote { clinician });
+                Ok(())
+            }
             RecordCommand::FinalizeNote { clinician } => {
                 self.autosave_note(now);
                 let note = self.note_form()?.note.clone();
@@ -55,6 +63,9 @@ impl AppState {
                 let form = self.note_form()?;
                 form.note = note;
                 form.dirty = false;
+                if matches!(self.overlay, Overlay::Confirm(_)) {
+                    self.overlay = Overlay::None;
+                }
                 self.tell("The note is finalized. Later changes are amendments, with a reason.");
                 Ok(())
             }

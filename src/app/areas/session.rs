@@ -3,7 +3,7 @@
 //! back (the passphrase is checked on a job of its own).
 
 use crate::app::command::SessionCommand;
-use crate::app::forms::Overlay;
+use crate::app::forms::{Confirm, Overlay};
 use crate::app::state::{AppError, AppState, Live, SAVE_TIMEOUT, Screen, refused};
 use crate::model::{Bindings, CoupleId, Partner, SessionId};
 use crate::practice::{Job, PracticeError};
@@ -49,6 +49,36 @@ impl AppState {
                 Ok(())
             }
             SessionCommand::Close => self.close_session(now),
+            SessionCommand::AskToEnd => {
+                let live = self
+                    .live
+                    .as_ref()
+                    .ok_or_else(|| refused("no session is running"))?;
+                if live.runner.is_ended() {
+                    return Err(refused("the session has ended"));
+                }
+                self.overlay.clear_secrets();
+                self.overlay = Overlay::Confirm(Confirm::EndSession);
+                Ok(())
+            }
+            SessionCommand::AskToRelease => {
+                if self.live.is_none() {
+                    return Err(refused("no session is running"));
+                }
+                self.overlay.clear_secrets();
+                self.overlay = Overlay::Confirm(Confirm::ReleaseQuestions);
+                Ok(())
+            }
+            SessionCommand::Reopen(id) => {
+                let running = self
+                    .live
+                    .as_ref()
+                    .is_some_and(|l| l.runner.session().id == id);
+                if !running {
+                    self.resume_session(id, now)?;
+                }
+                self.act(Action::Reopen, now)
+            }
             SessionCommand::TogglePresent => {
                 self.overlay = match (&self.overlay, &self.live) {
                     (Overlay::Present, _) | (_, None) => Overlay::None,
@@ -134,14 +164,20 @@ impl AppState {
             .live
             .as_mut()
             .ok_or_else(|| refused("no session is running"))?;
+        let answers_question = matches!(action, Action::End | Action::ReleaseQuestions);
         match action {
             // Audited: logged before the step's visibility changes.
             Action::SetVisibility(v) => practice.change_visibility(&mut live.runner, v, now)?,
+            // Audited: logged before the ended session is taken up again.
+            Action::Reopen => practice.reopen_session(&mut live.runner, now)?,
             other => live.runner.apply(other, now)?,
         }
         live.dirty = true;
         if is_nav {
             self.forms.skip_reason.clear();
+        }
+        if answers_question && matches!(self.overlay, Overlay::Confirm(_)) {
+            self.overlay = Overlay::None;
         }
         Ok(())
     }
