@@ -8,6 +8,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use tandem::app::TandemApp;
+use tandem::app::command::ErrorPlace;
 use tandem::model::{MirrorOutcome, QuestionStatus, Session, StepData};
 use tandem::vault::{RecordBody, RecordKind};
 
@@ -500,13 +501,12 @@ fn quick_hide_blanks_the_app_and_drops_the_key_until_the_passphrase() {
         h.state().state.is_hidden(),
         "a wrong passphrase keeps it hidden"
     );
-    assert!(
-        h.state()
-            .state
-            .status
-            .as_ref()
-            .is_some_and(|s| s.text == "wrong passphrase")
+    // Said beside the field, and gone once the right passphrase is in.
+    assert_eq!(
+        h.state().state.error_at(ErrorPlace::Passphrase),
+        Some("wrong passphrase")
     );
+    assert!(h.query_by_label("wrong passphrase").is_some());
 
     h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
         .focus();
@@ -517,6 +517,7 @@ fn quick_hide_blanks_the_app_and_drops_the_key_until_the_passphrase() {
     click(&mut h, "Unlock");
     settle(&mut h);
     assert!(!h.state().state.is_hidden());
+    assert_eq!(h.state().state.error_at(ErrorPlace::Passphrase), None);
     let session = live_session(&h);
     let StepData::Text(entries) = &session.steps[0].data else {
         panic!("text")
@@ -1019,5 +1020,99 @@ fn the_last_mirror_can_be_taken_back_until_the_session_moves_on() {
         h.get_by_label("Undo last entry")
             .accesskit_node()
             .is_disabled()
+    );
+}
+
+#[test]
+fn typing_goes_where_the_next_entry_is_and_ctrl_enter_records_it() {
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    type_into(&mut h, "Maya Okafor", "The evenings");
+    click(&mut h, "Next");
+    // The step opens with the focus in the speaker's field: typing goes there at once.
+    assert!(
+        h.get_by_role_and_label(Role::MultilineTextInput, "What Maya Okafor says")
+            .is_focused()
+    );
+    h.event(egui::Event::Text("I feel alone".into()));
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run();
+    // Recorded, without a new line; the focus is in the mirror field.
+    let session = live_session(&h);
+    let StepData::Loop(l) = &session.steps[1].data else {
+        panic!("loop")
+    };
+    assert_eq!(
+        l.message.as_ref().map(|m| m.text.as_str()),
+        Some("I feel alone")
+    );
+    h.run();
+    assert!(
+        h.get_by_role_and_label(Role::MultilineTextInput, "Daniel Reyes's mirror")
+            .is_focused()
+    );
+    h.event(egui::Event::Text("You feel alone".into()));
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run();
+    h.run();
+    let session = live_session(&h);
+    let StepData::Loop(l) = &session.steps[1].data else {
+        panic!("loop")
+    };
+    assert_eq!(l.attempts.len(), 1);
+    assert_eq!(l.attempts[0].text, "You feel alone");
+    assert!(
+        h.get_by_role_and_label(
+            Role::MultilineTextInput,
+            "Maya Okafor's correction or addition"
+        )
+        .is_focused()
+    );
+    // F1 lists the shortcuts.
+    h.key_press(egui::Key::F1);
+    h.run();
+    assert!(h.query_by_label("Keyboard shortcuts").is_some());
+    assert!(h.query_by_label("Ctrl+Enter").is_some());
+}
+
+#[test]
+fn a_passphrase_mismatch_is_said_at_once_and_errors_stay_beside_their_field() {
+    let dir = tempfile::tempdir().expect("temp");
+    let config = tandem::app::AppConfig {
+        vault_root: Some(dir.path().join("vault")),
+        demo: false,
+        kdf_log_n: 10,
+    };
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1200.0, 900.0))
+        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
+    h.run();
+    // First run: the passphrase field has the focus.
+    assert!(
+        h.get_by_role_and_label(Role::PasswordInput, "Passphrase")
+            .is_focused()
+    );
+    h.event(egui::Event::Text("four calm words here".into()));
+    h.run();
+    common::type_into(
+        &mut h,
+        Role::PasswordInput,
+        "Passphrase again",
+        "four calm words her",
+    );
+    assert!(
+        h.query_by_label("The two passphrases differ.").is_some(),
+        "said as it happens, not by a greyed-out button alone"
+    );
+    common::type_into(&mut h, Role::PasswordInput, "Passphrase again", "e");
+    assert!(h.query_by_label("The two passphrases differ.").is_none());
+    h.key_press(egui::Key::Enter);
+    h.run();
+    settle(&mut h);
+    assert!(
+        h.state().state.practice.is_some(),
+        "Enter in the passphrase field creates the vault"
     );
 }

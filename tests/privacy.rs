@@ -138,7 +138,13 @@ fn a_step_made_private_reaches_each_partner_alone_through_hand_over() {
         live_session(&h).steps[index].visibility,
         Visibility::PartnerPrivate
     );
-    assert!(status(&h).is_some_and(|(text, error)| error && text.contains("in confidence")));
+    // Said beside the session's controls, where the therapist is looking.
+    assert!(
+        h.state()
+            .state
+            .error_at(tandem::app::command::ErrorPlace::Session)
+            .is_some_and(|text| text.contains("in confidence"))
+    );
 
     // Every hand-over, hand-back and the visibility change are in the audit log, without
     // a word of what was written.
@@ -230,7 +236,12 @@ fn the_safety_screen_can_never_be_made_shared() {
         live_session(&h).steps[index].visibility,
         Visibility::PartnerPrivate
     );
-    assert!(status(&h).is_some_and(|(_, error)| error));
+    assert!(
+        h.state()
+            .state
+            .error_at(tandem::app::command::ErrorPlace::Session)
+            .is_some()
+    );
     // Only the screened partner can be handed this step.
     assert!(h.query_by_label("Hand to Maya Okafor").is_some());
     assert!(h.query_by_label("Hand to Daniel Reyes").is_none());

@@ -480,7 +480,15 @@ fn bring_back(h: &mut Harness<'_, TandemApp>, file: &Path) -> (String, bool) {
     type_into(h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
     click(h, "Import worksheet");
     settle(h);
-    status(h)
+    // A refusal is said in the dialog, beside what was typed; success in the status line.
+    match h
+        .state()
+        .state
+        .error_at(tandem::app::command::ErrorPlace::TakeHomeDialog)
+    {
+        Some(error) => (error.to_string(), true),
+        None => status(h),
+    }
 }
 
 fn status(h: &Harness<'_, TandemApp>) -> (String, bool) {

@@ -104,6 +104,8 @@ pub enum PracticeCommand {
     DismissStatus,
     /// Close the question on screen without doing what it asks.
     CloseDialog,
+    /// Show (or hide) the list of keyboard shortcuts.
+    ShowShortcuts,
 }
 
 /// Starting, running and closing a session.
@@ -231,7 +233,96 @@ into_command!(
     TakeHomeCommand => TakeHome
 );
 
+/// Where a command's error is shown: beside the field or in the dialog it is about. The
+/// status line is for background events (a PDF written, a save that failed) and for the
+/// few commands that have no field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ErrorPlace {
+    /// The passphrase field of the lock screen, the hidden screen or hand-over.
+    Passphrase,
+    /// The welcome screen (creating a vault, the demo).
+    NewVault,
+    CoupleEditor,
+    /// The couple's page: its buttons, the ledger, the recovery map, custody.
+    CouplePage,
+    TemplatePicker,
+    /// The running session, beside its navigation.
+    Session,
+    Note,
+    Search,
+    ExportDialog,
+    TakeHomeDialog,
+    StatusLine,
+}
+
 impl Command {
+    /// Where this command's error is shown.
+    pub fn error_place(&self) -> ErrorPlace {
+        match self {
+            Command::Vault(c) => match c {
+                VaultCommand::Create | VaultCommand::OpenDemo => ErrorPlace::NewVault,
+                VaultCommand::Unlock => ErrorPlace::Passphrase,
+                VaultCommand::Lock | VaultCommand::QuickHide => ErrorPlace::StatusLine,
+            },
+            Command::Practice(c) => match c {
+                PracticeCommand::SaveCouple(_) | PracticeCommand::CancelEdit => {
+                    ErrorPlace::CoupleEditor
+                }
+                PracticeCommand::SelectCouple(_)
+                | PracticeCommand::EditCouple(_)
+                | PracticeCommand::ChooseTemplate(_)
+                | PracticeCommand::ShowTab(_) => ErrorPlace::CouplePage,
+                PracticeCommand::Search(_) => ErrorPlace::Search,
+                PracticeCommand::DismissStatus
+                | PracticeCommand::CloseDialog
+                | PracticeCommand::ShowShortcuts => ErrorPlace::StatusLine,
+            },
+            Command::Session(c) => match c {
+                SessionCommand::Start { .. } => ErrorPlace::TemplatePicker,
+                SessionCommand::StartSafetyScreen(_)
+                | SessionCommand::Resume(_)
+                | SessionCommand::Reopen(_) => ErrorPlace::CouplePage,
+                SessionCommand::HandBack => ErrorPlace::Passphrase,
+                SessionCommand::Act(_)
+                | SessionCommand::Submit { .. }
+                | SessionCommand::SetDraft { .. }
+                | SessionCommand::Close
+                | SessionCommand::AskToEnd
+                | SessionCommand::AskToRelease
+                | SessionCommand::TogglePresent
+                | SessionCommand::ShowSafetyCard(_)
+                | SessionCommand::HandOver(_)
+                | SessionCommand::FinishReview => ErrorPlace::Session,
+            },
+            Command::Record(c) => match c {
+                RecordCommand::Ledger(_)
+                | RecordCommand::Recovery(_)
+                | RecordCommand::Custody(_) => ErrorPlace::CouplePage,
+                RecordCommand::OpenNote(_) => ErrorPlace::CouplePage,
+                RecordCommand::EditNote(_)
+                | RecordCommand::RestyleNote(_)
+                | RecordCommand::RedraftNote
+                | RecordCommand::AskToFinalize { .. }
+                | RecordCommand::FinalizeNote { .. }
+                | RecordCommand::AmendNote { .. }
+                | RecordCommand::SaveProcessNote(_)
+                | RecordCommand::CloseNote => ErrorPlace::Note,
+            },
+            Command::Export(c) => match c {
+                ExportCommand::Write(_) => ErrorPlace::ExportDialog,
+                ExportCommand::Note => ErrorPlace::Note,
+                ExportCommand::Open(_) | ExportCommand::ProcessNotes(_) => ErrorPlace::CouplePage,
+                ExportCommand::Cancel => ErrorPlace::StatusLine,
+            },
+            Command::TakeHome(c) => match c {
+                TakeHomeCommand::Open(_) => ErrorPlace::CouplePage,
+                TakeHomeCommand::Issue | TakeHomeCommand::Import | TakeHomeCommand::Close => {
+                    ErrorPlace::TakeHomeDialog
+                }
+            },
+        }
+    }
+
     /// The text on the button or menu entry.
     pub fn label(&self) -> String {
         match self {
@@ -244,16 +335,21 @@ impl Command {
         }
     }
 
-    /// The tooltip: what it does, and its shortcut.
-    pub fn tooltip(&self) -> String {
-        let what = match self {
+    /// What it does, without its shortcut.
+    pub fn tooltip_text(&self) -> &'static str {
+        match self {
             Command::Vault(c) => c.tooltip(),
             Command::Practice(c) => c.tooltip(),
             Command::Session(c) => c.tooltip(),
             Command::Record(c) => c.tooltip(),
             Command::Export(c) => c.tooltip(),
             Command::TakeHome(c) => c.tooltip(),
-        };
+        }
+    }
+
+    /// The tooltip: what it does, and its shortcut.
+    pub fn tooltip(&self) -> String {
+        let what = self.tooltip_text();
         match self.shortcut() {
             Some(shortcut) => format!("{what} ({})", shortcut_text(&shortcut)),
             None => what.to_string(),
@@ -264,11 +360,9 @@ impl Command {
     pub fn shortcut(&self) -> Option<KeyboardShortcut> {
         match self {
             Command::Vault(c) => c.shortcut(),
+            Command::Practice(c) => c.shortcut(),
             Command::Session(c) => c.shortcut(),
-            Command::Practice(_)
-            | Command::Record(_)
-            | Command::Export(_)
-            | Command::TakeHome(_) => None,
+            Command::Record(_) | Command::Export(_) | Command::TakeHome(_) => None,
         }
     }
 }
@@ -326,6 +420,7 @@ impl PracticeCommand {
             PracticeCommand::Search(_) => "Search",
             PracticeCommand::DismissStatus => "Dismiss",
             PracticeCommand::CloseDialog => "Not now",
+            PracticeCommand::ShowShortcuts => "Keyboard shortcuts",
         }
     }
 
@@ -343,6 +438,24 @@ impl PracticeCommand {
             }
             PracticeCommand::DismissStatus => "Hide this message",
             PracticeCommand::CloseDialog => "Close this question; nothing is done",
+            PracticeCommand::ShowShortcuts => "Every keyboard shortcut, in one list",
+        }
+    }
+}
+
+impl PracticeCommand {
+    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
+        match self {
+            PracticeCommand::ShowShortcuts => key(Modifiers::NONE, Key::F1),
+            PracticeCommand::SelectCouple(_)
+            | PracticeCommand::EditCouple(_)
+            | PracticeCommand::SaveCouple(_)
+            | PracticeCommand::CancelEdit
+            | PracticeCommand::ChooseTemplate(_)
+            | PracticeCommand::ShowTab(_)
+            | PracticeCommand::Search(_)
+            | PracticeCommand::DismissStatus
+            | PracticeCommand::CloseDialog => None,
         }
     }
 }
@@ -578,6 +691,50 @@ impl TakeHomeCommand {
             TakeHomeCommand::Close => "Close the dialog",
         }
     }
+}
+
+/// Every keyboard shortcut, as the F1 list shows it: (keys, what they do). The commands'
+/// own shortcuts first, then the keys a field or dialog takes.
+pub fn shortcut_list() -> Vec<(String, String)> {
+    let verdicts = VERDICTS.map(|outcome| {
+        Command::from(SessionCommand::Act(Action::Verdict {
+            outcome,
+            reply: String::new(),
+        }))
+    });
+    let commands: Vec<Command> = [
+        Command::from(PracticeCommand::ShowShortcuts),
+        VaultCommand::QuickHide.into(),
+        VaultCommand::Lock.into(),
+        SessionCommand::TogglePresent.into(),
+        SessionCommand::Act(Action::Back).into(),
+        SessionCommand::Act(Action::Next).into(),
+        SessionCommand::Act(Action::PassFloor).into(),
+    ]
+    .into_iter()
+    .chain(verdicts)
+    .collect();
+    let mut list: Vec<(String, String)> = commands
+        .iter()
+        .filter_map(|c| {
+            c.shortcut().map(|s| {
+                (
+                    shortcut_text(&s),
+                    format!("{}: {}", c.label(), c.tooltip_text()),
+                )
+            })
+        })
+        .collect();
+    list.push((
+        "Ctrl+Enter".into(),
+        "Record what you are typing: a message, a mirror, a piece of the floor, a question".into(),
+    ));
+    list.push((
+        "Enter".into(),
+        "In a passphrase field: unlock, create the vault, or take the screen back".into(),
+    ));
+    list.push(("Tab".into(), "Go to the next field or button".into()));
+    list
 }
 
 /// A shortcut as a person reads it.

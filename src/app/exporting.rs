@@ -27,6 +27,7 @@ pub fn export_dialog_ui(
     subject: &str,
     draft: &mut ExportDraft,
     busy: bool,
+    error: Option<&str>,
     out: &mut Vec<Command>,
 ) {
     let title = match draft.target {
@@ -83,5 +84,6 @@ pub fn export_dialog_ui(
             if draft.audience.is_none() {
                 ui.label(egui::RichText::new("Choose who will read it first.").weak());
             }
+            super::views::error_ui(ui, error);
         });
 }

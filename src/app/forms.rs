@@ -76,6 +76,8 @@ pub enum Overlay {
     Hidden,
     /// A question before something that cannot simply be taken back.
     Confirm(Confirm),
+    /// The list of keyboard shortcuts (F1).
+    Shortcuts,
 }
 
 /// What a confirmation dialog asks.

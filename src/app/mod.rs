@@ -27,7 +27,7 @@ pub use state::{AppConfig, AppState, Screen};
 use crate::model::StepData;
 use crate::runner::Action;
 use chrono::{DateTime, Utc};
-use command::{PracticeCommand, SessionCommand, VaultCommand};
+use command::{ErrorPlace, PracticeCommand, SessionCommand, VaultCommand};
 use egui::{RichText, Ui};
 
 /// The eframe app.
@@ -42,6 +42,7 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
         // A partner has the screen: nothing but hiding it.
         return commands;
     }
+    commands.push(PracticeCommand::ShowShortcuts.into());
     if state.practice.is_some() {
         commands.push(VaultCommand::Lock.into());
     }
@@ -118,8 +119,13 @@ impl TandemApp {
         }
         self.present_viewport(ui.ctx(), now);
         for command in commands {
-            if let Err(error) = self.state.apply(command, now) {
-                self.state.report(&error);
+            let place = command.error_place();
+            match self.state.apply(command, now) {
+                // Done: what was wrong there is no longer.
+                Ok(()) => {
+                    self.state.errors.remove(&place);
+                }
+                Err(error) => self.state.report_at(place, &error),
             }
         }
         self.state.logic(now);
@@ -143,36 +149,31 @@ impl TandemApp {
 
     fn welcome_screen_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
         let busy = self.state.jobs.opening.is_some();
+        let AppState { forms, errors, .. } = &mut self.state;
+        let error = errors.get(&ErrorPlace::NewVault).map(String::as_str);
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                views::welcome_ui(ui, &mut self.state.forms, busy, commands)
-            });
+            egui::ScrollArea::vertical()
+                .show(ui, |ui| views::welcome_ui(ui, forms, busy, error, commands));
         });
     }
 
     fn unlock_screen_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
-        let (demo, busy) = (self.state.is_demo(), self.state.jobs.opening.is_some());
-        egui::CentralPanel::default().show(ui, |ui| {
-            views::unlock_ui(ui, &mut self.state.forms, false, demo, busy, commands);
-        });
+        self.lock_screen_ui(ui, false, commands);
     }
 
     /// After a quick hide: a blank window with the passphrase field.
     fn hidden_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        self.lock_screen_ui(ui, true, commands);
+    }
+
+    /// The passphrase field alone (the lock screen; blank but for it after a quick hide),
+    /// with its error beside it.
+    fn lock_screen_ui(&mut self, ui: &mut Ui, hidden: bool, commands: &mut Vec<Command>) {
         let (demo, busy) = (self.state.is_demo(), self.state.jobs.opening.is_some());
-        let message = self
-            .state
-            .status
-            .as_ref()
-            .filter(|s| s.is_error)
-            .map(|s| s.text.clone());
+        let AppState { forms, errors, .. } = &mut self.state;
+        let error = errors.get(&ErrorPlace::Passphrase).map(String::as_str);
         egui::CentralPanel::default().show(ui, |ui| {
-            views::unlock_ui(ui, &mut self.state.forms, true, demo, busy, commands);
-            if let Some(message) = message {
-                ui.vertical_centered(|ui| {
-                    ui.colored_label(ui.visuals().error_fg_color, message);
-                });
-            }
+            views::unlock_ui(ui, forms, hidden, demo, busy, error, commands);
         });
     }
 
@@ -181,11 +182,20 @@ impl TandemApp {
             practice,
             couple,
             forms,
+            errors,
             ..
         } = &mut self.state;
         if let Some(practice) = practice.as_ref() {
             let today = now.with_timezone(&chrono::Local).date_naive();
-            views::practice_ui(ui, practice, couple.as_ref(), forms, today, commands);
+            views::practice_ui(
+                ui,
+                practice,
+                couple.as_ref(),
+                forms,
+                errors,
+                today,
+                commands,
+            );
         }
     }
 
@@ -199,8 +209,10 @@ impl TandemApp {
             practice,
             couple: record,
             forms,
+            errors,
             ..
         } = &mut self.state;
+        let error = errors.get(&ErrorPlace::TemplatePicker).map(String::as_str);
         if let Some(practice) = practice.as_ref() {
             egui::CentralPanel::default().show(ui, |ui| {
                 views::choose_template_ui(
@@ -209,6 +221,7 @@ impl TandemApp {
                     couple,
                     practice.library(),
                     forms,
+                    error,
                     commands,
                 );
             });
@@ -220,11 +233,14 @@ impl TandemApp {
             live,
             forms,
             couple,
+            errors,
             ..
         } = &mut self.state;
         let Some(live) = live.as_ref() else {
             return;
         };
+        let error = errors.get(&ErrorPlace::Session).map(String::as_str);
+        let record_error = errors.get(&ErrorPlace::CouplePage).map(String::as_str);
         let session = live.runner.session().id;
         let due = couple
             .as_ref()
@@ -235,9 +251,10 @@ impl TandemApp {
         {
             egui::Panel::top("commitment-review").show(ui, |ui| {
                 record_view::review_ui(ui, record, session, &mut forms.ledger, commands);
+                views::error_ui(ui, record_error);
             });
         }
-        session_view::session_ui(ui, live, forms, now, commands);
+        session_view::session_ui(ui, live, forms, error, now, commands);
     }
 
     fn note_screen_ui(
@@ -259,10 +276,16 @@ impl TandemApp {
                 )
             })
             .unwrap_or_default();
-        let AppState { forms, couple, .. } = &mut self.state;
+        let AppState {
+            forms,
+            couple,
+            errors,
+            ..
+        } = &mut self.state;
+        let error = errors.get(&ErrorPlace::Note).map(String::as_str);
         egui::CentralPanel::default().show(ui, |ui| {
             if let (Some(form), Some(record)) = (forms.note.as_mut(), couple.as_ref()) {
-                record_view::note_ui(ui, form, &record.couple, &title, commands);
+                record_view::note_ui(ui, form, &record.couple, &title, error, commands);
             }
         });
     }
@@ -278,14 +301,11 @@ impl TandemApp {
         let AppState {
             live,
             forms,
-            status,
+            errors,
             ..
         } = &mut self.state;
         if let Some(live) = live.as_ref() {
-            let message = status
-                .as_ref()
-                .filter(|s| s.is_error)
-                .map(|s| s.text.as_str());
+            let message = errors.get(&ErrorPlace::Passphrase).map(String::as_str);
             handover::handover_ui(
                 ui,
                 live,
@@ -318,8 +338,14 @@ impl TandemApp {
                     commands.push(command::ExportCommand::Cancel.into());
                     return;
                 };
-                if let Overlay::Export(draft) = &mut self.state.overlay {
-                    exporting::export_dialog_ui(&ctx, &couple, &subject, draft, busy, commands);
+                let AppState {
+                    overlay, errors, ..
+                } = &mut self.state;
+                let error = errors.get(&ErrorPlace::ExportDialog).map(String::as_str);
+                if let Overlay::Export(draft) = overlay {
+                    exporting::export_dialog_ui(
+                        &ctx, &couple, &subject, draft, busy, error, commands,
+                    );
                 }
             }
             Overlay::TakeHome(_) => {
@@ -328,8 +354,10 @@ impl TandemApp {
                     practice,
                     couple,
                     overlay,
+                    errors,
                     ..
                 } = &mut self.state;
+                let error = errors.get(&ErrorPlace::TakeHomeDialog).map(String::as_str);
                 match (overlay, couple.as_ref(), practice.as_ref()) {
                     (Overlay::TakeHome(draft), Some(record), Some(practice))
                         if record.couple.id == draft.couple =>
@@ -340,7 +368,7 @@ impl TandemApp {
                             &record.facts,
                             practice.library(),
                             draft,
-                            busy,
+                            views::DialogStatus { busy, error },
                             commands,
                         );
                     }
@@ -350,6 +378,7 @@ impl TandemApp {
             Overlay::Confirm(confirm) => {
                 confirm::confirm_ui(&ctx, confirm, self.state.live.as_ref(), commands);
             }
+            Overlay::Shortcuts => shortcuts_ui(&ctx, commands),
             Overlay::None | Overlay::Present | Overlay::HandOver(_) | Overlay::Hidden => {}
         }
     }
@@ -422,6 +451,30 @@ impl TandemApp {
             self.state.overlay = Overlay::None;
         }
     }
+}
+
+/// Every keyboard shortcut (F1).
+fn shortcuts_ui(ctx: &egui::Context, commands: &mut Vec<Command>) {
+    egui::Window::new("Keyboard shortcuts")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .show(ctx, |ui| {
+            egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                for (keys, what) in command::shortcut_list() {
+                    ui.label(RichText::new(keys).strong());
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
+            if ui
+                .button("Close")
+                .on_hover_text("Close this list (F1)")
+                .clicked()
+            {
+                commands.push(PracticeCommand::CloseDialog.into());
+            }
+        });
 }
 
 /// The card one click away in every session.

@@ -652,6 +652,7 @@ pub fn note_ui(
     form: &mut NoteForm,
     couple: &Couple,
     title: &str,
+    error: Option<&str>,
     out: &mut Vec<Command>,
 ) {
     let note = &form.note;
@@ -691,6 +692,7 @@ pub fn note_ui(
         }
         command_button(ui, ExportCommand::Note.into(), true, out);
     });
+    super::views::error_ui(ui, error);
     ui.separator();
     let before = form.sections.clone();
     egui::ScrollArea::vertical().id_salt("note").show(ui, |ui| {

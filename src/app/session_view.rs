@@ -61,23 +61,57 @@ fn draft_field(
     lines: usize,
     out: &mut Vec<Command>,
 ) -> String {
+    typed_field(ui, live, field, label, lines, false, out).text
+}
+
+/// What was typed into a draft field, and whether Ctrl+Enter asked to record it.
+struct Typed {
+    text: String,
+    record: bool,
+}
+
+/// A draft field the next keystroke should go to (`next`: it takes the focus the first
+/// frame it is shown, so after "Record message" typing goes into the mirror), and where
+/// Ctrl+Enter records what was typed (Enter stays a new line).
+fn typed_field(
+    ui: &mut Ui,
+    live: &Live,
+    field: &str,
+    label: &str,
+    lines: usize,
+    next: bool,
+    out: &mut Vec<Command>,
+) -> Typed {
     let key = draft_key(live, field);
-    let key = key.as_str();
-    let mut text = live.runner.draft(key).to_string();
+    let id = egui::Id::unique(("draft", key.as_str()));
+    // Taken before the field sees the keys, so Ctrl+Enter adds no new line.
+    let record = ui.memory(|m| m.has_focus(id))
+        && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
+    let mut text = live.runner.draft(&key).to_string();
     let l = ui.label(label);
     let edit = egui::TextEdit::multiline(&mut text)
+        .id(id)
         .desired_rows(lines)
         .desired_width(f32::INFINITY);
-    if ui.add(edit).labelled_by(l.id).changed() {
+    let response = ui.add(edit).labelled_by(l.id);
+    if next {
+        let shown = egui::Id::unique("tandem-next-field");
+        let is_new = ui.data(|d| d.get_temp::<egui::Id>(shown)) != Some(id);
+        if is_new {
+            response.request_focus();
+            ui.data_mut(|d| d.insert_temp(shown, id));
+        }
+    }
+    if response.changed() {
         out.push(
             SessionCommand::SetDraft {
-                key: key.to_string(),
+                key: key.clone(),
                 text: text.clone(),
             }
             .into(),
         );
     }
-    text
+    Typed { text, record }
 }
 
 /// A pick-one list whose choice is kept in the session's drafts; empty when none.
@@ -209,6 +243,7 @@ pub fn session_ui(
     ui: &mut Ui,
     live: &Live,
     forms: &mut Forms,
+    error: Option<&str>,
     now: DateTime<Utc>,
     out: &mut Vec<Command>,
 ) {
@@ -357,6 +392,7 @@ pub fn session_ui(
                 format!("Before moving on: {}", blocking.join("; ")),
             );
         }
+        super::views::error_ui(ui, error);
         ui.horizontal(|ui| {
             let ended = runner.is_ended();
             command_button(ui, act(Action::Undo), runner.can_undo(), out);
@@ -860,12 +896,23 @@ fn loop_ui(
     match &l.message {
         None => {
             let field = format!("loop-message/{}", l.speaker);
-            let text = draft_field(ui, live, &field, &format!("What {speaker} says"), 3, out);
+            let typed = typed_field(
+                ui,
+                live,
+                &field,
+                &format!("What {speaker} says"),
+                3,
+                true,
+                out,
+            );
+            let ready = !typed.text.trim().is_empty();
             if ui
-                .add_enabled(!text.trim().is_empty(), egui::Button::new("Record message"))
+                .add_enabled(ready, egui::Button::new("Record message"))
+                .on_hover_text("Record what the speaker said (Ctrl+Enter)")
                 .clicked()
+                || (typed.record && ready)
             {
-                submit(out, live, Action::SpeakerSays(text), &[&field]);
+                submit(out, live, Action::SpeakerSays(typed.text), &[&field]);
             }
             return;
         }
@@ -911,12 +958,13 @@ fn loop_ui(
         }
     } else if pending {
         ui.label(RichText::new(format!("{listener}: Did I get it? Is there more?")).size(17.0));
-        draft_field(
+        typed_field(
             ui,
             live,
             &reply_field(l),
             &format!("{speaker}'s correction or addition"),
             2,
+            true,
             out,
         );
         ui.horizontal(|ui| {
@@ -929,12 +977,23 @@ fn loop_ui(
         ui.label(format!("Attempt {}", l.attempts.len()));
     } else {
         let field = mirror_field(l);
-        let text = draft_field(ui, live, &field, &format!("{listener}'s mirror"), 3, out);
+        let typed = typed_field(
+            ui,
+            live,
+            &field,
+            &format!("{listener}'s mirror"),
+            3,
+            true,
+            out,
+        );
+        let ready = !typed.text.trim().is_empty();
         if ui
-            .add_enabled(!text.trim().is_empty(), egui::Button::new("Record mirror"))
+            .add_enabled(ready, egui::Button::new("Record mirror"))
+            .on_hover_text("Record the listener's mirror (Ctrl+Enter)")
             .clicked()
+            || (typed.record && ready)
         {
-            submit(out, live, Action::Mirror(text), &[&field]);
+            submit(out, live, Action::Mirror(typed.text), &[&field]);
         }
     }
 }
@@ -1078,19 +1137,24 @@ fn floor_ui(
         );
         command_button(ui, act(Action::Resume), true, out);
     } else {
-        let chunk = draft_field(
+        let field = format!("floor-chunk/{holder}");
+        let typed = typed_field(
             ui,
             live,
-            "floor-chunk",
+            &field,
             &format!("{speaker} says (a short piece)"),
             2,
+            true,
             out,
         );
+        let ready = !typed.text.trim().is_empty();
         if ui
-            .add_enabled(!chunk.trim().is_empty(), egui::Button::new("Record piece"))
+            .add_enabled(ready, egui::Button::new("Record piece"))
+            .on_hover_text("Record what the floor holder said (Ctrl+Enter)")
             .clicked()
+            || (typed.record && ready)
         {
-            submit(out, live, Action::FloorChunk(chunk), &["floor-chunk"]);
+            submit(out, live, Action::FloorChunk(typed.text), &[&field]);
         }
         let para = draft_field(
             ui,
@@ -1338,12 +1402,16 @@ fn questions_ui(
     }
     ui.separator();
     ui.label(RichText::new(format!("Add a question for {owner}")).strong());
-    let text = draft_field(ui, live, "q-text", "Question", 2, out);
+    let typed = typed_field(ui, live, "q-text", "Question", 2, false, out);
     let why = draft_field(ui, live, "q-why", "Why I need to know", 2, out);
     let category = draft_choice(ui, live, "q-category", "Category", categories, out);
+    let text = typed.text;
+    let ready = !text.trim().is_empty();
     if ui
-        .add_enabled(!text.trim().is_empty(), egui::Button::new("Add question"))
+        .add_enabled(ready, egui::Button::new("Add question"))
+        .on_hover_text("Add the question to the list (Ctrl+Enter in the question)")
         .clicked()
+        || (typed.record && ready)
     {
         submit(
             out,

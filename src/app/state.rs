@@ -7,7 +7,7 @@
 //! work (the vault, saving, logging, exports, worksheets, search) is done by
 //! `practice::Practice`, which the app holds while the vault is unlocked.
 
-use super::command::Command;
+use super::command::{Command, ErrorPlace};
 use super::forms::{Forms, Overlay};
 use crate::model::{Couple, CoupleId, Partner, Session, SessionId};
 use crate::practice::export::ExportJob;
@@ -149,6 +149,9 @@ pub struct AppState {
     pub overlay: Overlay,
     pub forms: Forms,
     pub status: Option<Status>,
+    /// Errors shown beside the field or in the dialog they are about, until what they are
+    /// about is done or changed.
+    pub errors: std::collections::BTreeMap<ErrorPlace, String>,
     pub idle: IdleLock,
     /// The demo vault's folder, removed when the app closes.
     pub demo_dir: Option<tempfile::TempDir>,
@@ -206,6 +209,7 @@ impl AppState {
             overlay: Overlay::None,
             forms: Forms::default(),
             status: None,
+            errors: Default::default(),
             idle: IdleLock::new(10, now),
             demo_dir: None,
             jobs: Jobs::default(),
@@ -253,12 +257,29 @@ impl AppState {
         }
     }
 
-    /// Show an error once in the status line. Never holds clinical text: errors don't.
+    /// Show an error once in the status line (background events). Never holds clinical
+    /// text: errors don't.
     pub fn report(&mut self, error: &AppError) {
         self.status = Some(Status {
             text: error.to_string(),
             is_error: true,
         });
+    }
+
+    /// Show an error where it belongs: beside its field or in its dialog, or in the status
+    /// line for what has none.
+    pub fn report_at(&mut self, place: ErrorPlace, error: &AppError) {
+        match place {
+            ErrorPlace::StatusLine => self.report(error),
+            place => {
+                self.errors.insert(place, error.to_string());
+            }
+        }
+    }
+
+    /// The error shown at `place`, if any.
+    pub fn error_at(&self, place: ErrorPlace) -> Option<&str> {
+        self.errors.get(&place).map(String::as_str)
     }
 
     pub(super) fn tell(&mut self, text: impl Into<String>) {

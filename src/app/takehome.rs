@@ -101,9 +101,10 @@ pub fn take_home_dialog_ui(
     facts: &CoupleFacts,
     library: &Library,
     draft: &mut TakeHomeDraft,
-    busy: bool,
+    status: super::views::DialogStatus<'_>,
     out: &mut Vec<Command>,
 ) {
+    let busy = status.busy;
     egui::Window::new("Take-home worksheets")
         .collapsible(false)
         .resizable(false)
@@ -131,6 +132,7 @@ pub fn take_home_dialog_ui(
             if busy {
                 ui.label(egui::RichText::new("Working on the file…").weak());
             }
+            super::views::error_ui(ui, status.error);
         });
 }
 

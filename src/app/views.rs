@@ -2,7 +2,7 @@
 //! couple's page), and choosing a protocol. Each draws from state and pushes commands.
 
 use super::command::{
-    Command, CoupleTab, ExportCommand, ExportTarget, PracticeCommand, RecordCommand,
+    Command, CoupleTab, ErrorPlace, ExportCommand, ExportTarget, PracticeCommand, RecordCommand,
     SessionCommand, TakeHomeCommand, VaultCommand,
 };
 use super::forms::Forms;
@@ -33,6 +33,21 @@ pub fn command_button(
     response
 }
 
+/// What a dialog shows besides its fields: whether its work is under way, and the error
+/// of its last attempt.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DialogStatus<'a> {
+    pub busy: bool,
+    pub error: Option<&'a str>,
+}
+
+/// An error beside the field or in the dialog it is about.
+pub fn error_ui(ui: &mut Ui, error: Option<&str>) {
+    if let Some(error) = error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+}
+
 /// A single-line text field with a visible label that names it for assistive tech.
 pub fn labelled_field(ui: &mut Ui, label: &str, text: &mut String) -> egui::Response {
     ui.horizontal(|ui| {
@@ -58,7 +73,13 @@ pub fn passphrase_field(ui: &mut Ui, label: &str, passphrase: &mut String) -> eg
     .inner
 }
 
-pub fn welcome_ui(ui: &mut Ui, forms: &mut Forms, busy: bool, out: &mut Vec<Command>) {
+pub fn welcome_ui(
+    ui: &mut Ui,
+    forms: &mut Forms,
+    busy: bool,
+    error: Option<&str>,
+    out: &mut Vec<Command>,
+) {
     ui.vertical_centered(|ui| {
         ui.add_space(40.0);
         ui.heading("Welcome to Tandem");
@@ -68,13 +89,28 @@ pub fn welcome_ui(ui: &mut Ui, forms: &mut Forms, busy: bool, out: &mut Vec<Comm
     ui.group(|ui| {
         ui.heading("Create your vault");
         ui.label("Choose a passphrase. It protects every note; without it nothing can be read, by anyone, including you.");
-        passphrase_field(ui, "Passphrase", &mut forms.passphrase);
-        passphrase_field(ui, "Passphrase again", &mut forms.passphrase_again);
+        let first = passphrase_field(ui, "Passphrase", &mut forms.passphrase);
+        // The field the next keystroke goes to, on first run.
+        if !busy && ui.memory(|m| m.focused().is_none()) {
+            first.request_focus();
+        }
+        let again = passphrase_field(ui, "Passphrase again", &mut forms.passphrase_again);
         ui.label(strength_hint(&forms.passphrase));
+        // Said at once, not only by a button that greys out.
+        let differ = !forms.passphrase_again.is_empty() && forms.passphrase != forms.passphrase_again;
+        if differ {
+            error_ui(ui, Some("The two passphrases differ."));
+        }
         let ready = forms.passphrase.chars().count() >= crate::vault::crypto::MIN_PASSPHRASE_CHARS
+            && !differ
             && forms.passphrase == forms.passphrase_again
             && !busy;
-        command_button(ui, VaultCommand::Create.into(), ready, out);
+        let enter = again.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let clicked = command_button(ui, VaultCommand::Create.into(), ready, out).clicked();
+        if enter && ready && !clicked {
+            out.push(VaultCommand::Create.into());
+        }
+        error_ui(ui, error);
     });
     ui.add_space(12.0);
     ui.group(|ui| {
@@ -111,6 +147,7 @@ pub fn unlock_ui(
     hidden: bool,
     demo: bool,
     busy: bool,
+    error: Option<&str>,
     out: &mut Vec<Command>,
 ) {
     ui.vertical_centered(|ui| {
@@ -119,6 +156,11 @@ pub fn unlock_ui(
             ui.heading("Tandem is locked");
         }
         let response = passphrase_field(ui, "Passphrase", &mut forms.passphrase);
+        // The field the next keystroke goes to.
+        if !busy && ui.memory(|m| m.focused().is_none()) {
+            response.request_focus();
+        }
+        error_ui(ui, error);
         if demo {
             ui.label(format!("Demo practice passphrase: {DEMO_PASSPHRASE}"));
         }
@@ -181,7 +223,12 @@ pub fn couples_list_ui(
     });
 }
 
-pub fn couple_editor_ui(ui: &mut Ui, input: &mut CoupleInput, out: &mut Vec<Command>) {
+pub fn couple_editor_ui(
+    ui: &mut Ui,
+    input: &mut CoupleInput,
+    error: Option<&str>,
+    out: &mut Vec<Command>,
+) {
     ui.heading(if input.id.is_some() {
         "Edit couple"
     } else {
@@ -193,6 +240,7 @@ pub fn couple_editor_ui(ui: &mut Ui, input: &mut CoupleInput, out: &mut Vec<Comm
     labelled_field(ui, "Partner B name", &mut input.name_b);
     labelled_field(ui, "Partner B pronouns", &mut input.pronouns_b);
     ui.checkbox(&mut input.archived, "Archived");
+    error_ui(ui, error);
     ui.horizontal(|ui| {
         command_button(
             ui,
@@ -217,6 +265,7 @@ pub fn couple_page_ui(
     settings: &SafetySettings<'_>,
     forms: &mut Forms,
     today: NaiveDate,
+    error: Option<&str>,
     out: &mut Vec<Command>,
 ) {
     let Some(view) = record else {
@@ -268,6 +317,7 @@ pub fn couple_page_ui(
         );
         command_button(ui, TakeHomeCommand::Open(c.id).into(), true, out);
     });
+    error_ui(ui, error);
     safety_ui(ui, settings, view, today, out);
     super::record_view::tabs_ui(ui, forms.tab, out);
     ui.separator();
@@ -427,6 +477,7 @@ pub fn choose_template_ui(
     couple: CoupleId,
     library: &crate::template::Library,
     forms: &mut Forms,
+    error: Option<&str>,
     out: &mut Vec<Command>,
 ) {
     let Some(view) = record.filter(|v| v.couple.id == couple) else {
@@ -504,6 +555,7 @@ pub fn choose_template_ui(
             true,
             out,
         );
+        error_ui(ui, error);
     });
 }
 
@@ -558,9 +610,11 @@ pub fn practice_ui(
     practice: &Practice,
     record: Option<&CoupleRecord>,
     forms: &mut Forms,
+    errors: &std::collections::BTreeMap<ErrorPlace, String>,
     today: NaiveDate,
     out: &mut Vec<Command>,
 ) {
+    let error = |place| errors.get(&place).map(String::as_str);
     egui::Panel::left("couples")
         .resizable(true)
         .default_size(300.0)
@@ -580,6 +634,7 @@ pub fn practice_ui(
                     );
                 }
             });
+            error_ui(ui, error(ErrorPlace::Search));
             ui.separator();
             couples_list_ui(
                 ui,
@@ -612,8 +667,16 @@ pub fn practice_ui(
             rescreen_days: header.rescreen_days,
         };
         match forms.couple.as_mut() {
-            Some(input) => couple_editor_ui(ui, input, out),
-            None => couple_page_ui(ui, record, &settings, forms, today, out),
+            Some(input) => couple_editor_ui(ui, input, error(ErrorPlace::CoupleEditor), out),
+            None => couple_page_ui(
+                ui,
+                record,
+                &settings,
+                forms,
+                today,
+                error(ErrorPlace::CouplePage),
+                out,
+            ),
         }
     });
 }

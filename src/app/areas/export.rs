@@ -22,6 +22,8 @@ impl AppState {
                     .map(|d| d.display().to_string())
                     .unwrap_or_default();
                 self.overlay.clear_secrets();
+                self.errors
+                    .remove(&crate::app::command::ErrorPlace::ExportDialog);
                 self.overlay = Overlay::Export(ExportDraft {
                     target,
                     document: SessionDocument::Note,

@@ -1,7 +1,7 @@
 //! The practice screen's commands: opening a couple's page, the couple editor, the
 //! protocol picker, the page's tabs, search and the status line.
 
-use crate::app::command::PracticeCommand;
+use crate::app::command::{ErrorPlace, PracticeCommand};
 use crate::app::forms::{Found, Overlay};
 use crate::app::state::{AppError, AppState, Screen, refused};
 use crate::model::CoupleId;
@@ -57,8 +57,17 @@ impl AppState {
                 self.status = None;
                 Ok(())
             }
+            PracticeCommand::ShowShortcuts => {
+                self.overlay = match self.overlay {
+                    Overlay::Shortcuts => Overlay::None,
+                    // Never over a partner's screen or a hidden one.
+                    Overlay::HandOver(_) | Overlay::Hidden => return Ok(()),
+                    _ => Overlay::Shortcuts,
+                };
+                Ok(())
+            }
             PracticeCommand::CloseDialog => {
-                if matches!(self.overlay, Overlay::Confirm(_)) {
+                if matches!(self.overlay, Overlay::Confirm(_) | Overlay::Shortcuts) {
                     self.overlay = Overlay::None;
                 }
                 Ok(())
@@ -155,12 +164,12 @@ impl AppState {
         };
         if let Err(e) = loaded {
             self.forms.waiting_query = None;
-            return self.report(&AppError::from(e));
+            return self.report_at(ErrorPlace::Search, &AppError::from(e));
         }
         if let Some(query) = self.forms.waiting_query.take()
             && let Err(e) = self.search(&query, now)
         {
-            self.report(&e);
+            self.report_at(ErrorPlace::Search, &e);
         }
     }
 }

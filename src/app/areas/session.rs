@@ -2,7 +2,7 @@
 //! safety card, the commitment review; handing the screen to a partner and taking it
 //! back (the passphrase is checked on a job of its own).
 
-use crate::app::command::SessionCommand;
+use crate::app::command::{ErrorPlace, SessionCommand};
 use crate::app::forms::{Confirm, Overlay};
 use crate::app::state::{AppError, AppState, Live, SAVE_TIMEOUT, Screen, refused};
 use crate::model::{Bindings, CoupleId, Partner, SessionId};
@@ -249,13 +249,17 @@ impl AppState {
         match result {
             Ok(true) if self.hand_over().is_some() => {
                 self.overlay = Overlay::None;
+                self.errors.remove(&ErrorPlace::Passphrase);
                 self.autosave(now);
             }
             Ok(true) => {}
-            Ok(false) => self.report(&refused(
-                "That is not the passphrase. Please give the laptop back to your therapist.",
-            )),
-            Err(e) => self.report(&e),
+            Ok(false) => self.report_at(
+                ErrorPlace::Passphrase,
+                &refused(
+                    "That is not the passphrase. Please give the laptop back to your therapist.",
+                ),
+            ),
+            Err(e) => self.report_at(ErrorPlace::Passphrase, &e),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! record; the file is sealed on a job) and bringing a filled one back (opened on a job,
 //! then checked and logged by the practice).
 
-use crate::app::command::TakeHomeCommand;
+use crate::app::command::{ErrorPlace, TakeHomeCommand};
 use crate::app::forms::Overlay;
 use crate::app::state::{AppError, AppState, TakeHomeJob, refused};
 use crate::app::takehome::TakeHomeDraft;
@@ -25,6 +25,7 @@ impl AppState {
                     .unwrap_or_default();
                 self.overlay.clear_secrets();
                 self.overlay = Overlay::TakeHome(TakeHomeDraft::new(couple, folder));
+                self.errors.remove(&ErrorPlace::TakeHomeDialog);
                 Ok(())
             }
             TakeHomeCommand::Issue => self.issue_worksheet(now),
@@ -142,7 +143,13 @@ impl AppState {
             }
         };
         if let Err(error) = result {
-            self.report(&error);
+            // Shown in the dialog while it is open; in the status line once it is closed.
+            let place = if matches!(self.overlay, Overlay::TakeHome(_)) {
+                ErrorPlace::TakeHomeDialog
+            } else {
+                ErrorPlace::StatusLine
+            };
+            self.report_at(place, &error);
         }
     }
 

@@ -1,7 +1,7 @@
 //! The vault's commands: create, open the demo, unlock (each a job: the passphrase
 //! derivation never runs on the UI thread), lock and quick hide.
 
-use crate::app::command::VaultCommand;
+use crate::app::command::{ErrorPlace, VaultCommand};
 use crate::app::forms::Overlay;
 use crate::app::state::{AppError, AppState, Opening, SAVE_TIMEOUT, Screen, refused};
 use crate::practice::{Job, OpenRequest, Practice, PracticeError, Want};
@@ -121,9 +121,14 @@ impl AppState {
                 if opening == Opening::Demo {
                     self.demo_dir = None;
                 }
-                return self.report(&e.into());
+                let place = match opening {
+                    Opening::Unlock => ErrorPlace::Passphrase,
+                    Opening::Create | Opening::Demo => ErrorPlace::NewVault,
+                };
+                return self.report_at(place, &e.into());
             }
         };
+        self.errors.clear();
         let mut practice = practice;
         // The search index loads on a job of its own while the therapist looks around.
         practice.load_search_in_background();
@@ -173,6 +178,7 @@ impl AppState {
         self.save_all(now, SAVE_TIMEOUT);
         // Nothing decrypted stays in the forms or on screen.
         self.forms.clear_records();
+        self.errors.clear();
         self.overlay.clear_secrets();
         self.overlay = if hide { Overlay::Hidden } else { Overlay::None };
         self.couple = None;
