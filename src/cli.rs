@@ -885,6 +885,7 @@ fn init(
     writeln!(out, "created a vault in {}", root.display())?;
     if demo {
         vault.set_practice_name(crate::demo::DEMO_PRACTICE_NAME)?;
+        vault.set_safety_settings(90, &crate::demo::demo_safety_resources())?;
         let records = crate::demo::practice(&Library::builtin(), now);
         for body in &records {
             vault.save(body, now)?;

@@ -560,6 +560,16 @@ const DEMO_COURSE: &[&str] = &[
 /// The practice name the demo vault's exports carry.
 pub const DEMO_PRACTICE_NAME: &str = "Demo practice (fictional couples)";
 
+/// The demo practice's own safety resources: fictional, as a practice would set its
+/// local ones (`tandem settings --resource`).
+pub fn demo_safety_resources() -> Vec<String> {
+    vec![
+        "Riverside Women's Aid, open day and night: 0100 000 0000 (fictional number)".into(),
+        "Harbour Men's Advice Line, weekdays: 0100 000 0001 (fictional number)".into(),
+        "City crisis team for thoughts of suicide: 0100 000 0002 (fictional number)".into(),
+    ]
+}
+
 /// The demo practice: fictional couples, each with a course of sessions over the past
 /// weeks (safety screens, measures, dialogues, plans, check-ins).
 pub fn practice(library: &Library, now: DateTime<Utc>) -> Vec<RecordBody> {

@@ -128,7 +128,13 @@ fn a_question_list_is_reordered_released_and_answered() {
             .clone();
         if let tandem::template::StepKind::Checklist { items, .. } = &step.kind {
             for item in items {
-                click(&mut h, item);
+                // Shown with the partners' names filled in, as the therapist reads it.
+                let shown = {
+                    let live = h.state().state.live.as_ref().expect("live");
+                    live.runner.fill(index, item, &live.couple.names())
+                };
+                assert!(!shown.contains('{'), "placeholders filled: {shown}");
+                click(&mut h, &shown);
             }
         }
         for gate in &step.gates {
@@ -1115,4 +1121,35 @@ fn a_passphrase_mismatch_is_said_at_once_and_errors_stay_beside_their_field() {
         h.state().state.practice.is_some(),
         "Enter in the passphrase field creates the vault"
     );
+}
+
+#[test]
+fn not_rated_is_never_recorded_as_zero() {
+    let mut h = demo_app();
+    start(&mut h, "session-measures");
+    while !live_session(&h)
+        .steps
+        .get(live_session(&h).current)
+        .is_some_and(|s| matches!(s.data, StepData::Rating(_)))
+    {
+        click(&mut h, "Next");
+    }
+    assert!(h.query_all_by_label("not rated yet").count() >= 1);
+    let index = live_session(&h).current;
+    let StepData::Rating(r) = &live_session(&h).steps[index].data else {
+        panic!("rating")
+    };
+    assert!(r.values.is_empty(), "looking at the scale records nothing");
+    // A click on 7 records 7 for the first item of the first rater; nothing else.
+    h.get_all_by_label("7").next().expect("a 7").click();
+    h.run();
+    let StepData::Rating(r) = &live_session(&h).steps[index].data else {
+        panic!("rating")
+    };
+    let recorded: Vec<u8> = r
+        .values
+        .values()
+        .flat_map(|v| v.values().copied())
+        .collect();
+    assert_eq!(recorded, vec![7]);
 }

@@ -555,18 +555,15 @@ fn part_ui(ui: &mut Ui, file: &mut TakeHomeFile, part: &Part<'_>) {
                     ui.push_id(rater, |ui| {
                         for item in items {
                             ui.label(&item.label);
-                            ui.horizontal_wrapped(|ui| {
-                                if !item.low.is_empty() {
-                                    ui.label(RichText::new(&item.low).weak());
-                                }
-                                for value in item.min..=item.max {
-                                    let selected = mine.get(&item.id) == Some(&value);
-                                    if ui.selectable_label(selected, value.to_string()).clicked() {
-                                        mine.insert(item.id.clone(), value);
-                                    }
-                                }
-                                if !item.high.is_empty() {
-                                    ui.label(RichText::new(&item.high).weak());
+                            ui.push_id(item.id.as_str(), |ui| {
+                                let clicked = super::views::rating_row_ui(
+                                    ui,
+                                    mine.get(&item.id).copied(),
+                                    (item.min, item.max),
+                                    (&item.low, &item.high),
+                                );
+                                if let Some(value) = clicked {
+                                    mine.insert(item.id.clone(), value);
                                 }
                             });
                         }

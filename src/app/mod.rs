@@ -482,6 +482,9 @@ fn safety_card_ui(ctx: &egui::Context, resources: &[String], commands: &mut Vec<
     egui::Window::new("If a partner becomes abusive or threatening")
         .collapsible(false)
         .resizable(false)
+        // Wide enough for its title and its lines.
+        .min_width(520.0)
+        .default_width(560.0)
         .show(ctx, |ui| {
             ui.label(
                 "Stop the joint session now. Nothing in this protocol is worth more than safety.",
@@ -493,6 +496,14 @@ fn safety_card_ui(ctx: &egui::Context, resources: &[String], commands: &mut Vec<
             ui.label("• Joint work resumes only after a new private screen and decision.");
             ui.separator();
             ui.label(egui::RichText::new("Resources").strong());
+            if resources.is_empty() {
+                ui.label(
+                    egui::RichText::new(
+                        "Your practice's own helplines are not set yet: add them with `tandem settings --resource \"…\"`.",
+                    )
+                    .weak(),
+                );
+            }
             for line in resources
                 .iter()
                 .map(String::as_str)

@@ -149,6 +149,12 @@ pub fn review_ui(
         });
 }
 
+/// Partner A's series and partner B's (dashed), told apart by colour as well.
+const SERIES_COLOURS: [egui::Color32; 2] = [
+    egui::Color32::from_rgb(52, 112, 188),
+    egui::Color32::from_rgb(196, 110, 48),
+];
+
 /// The ledger: every item with its wording, history, reviews and adherence; open items
 /// can be reviewed, revised or retired.
 pub fn commitments_ui(
@@ -156,6 +162,7 @@ pub fn commitments_ui(
     view: &CoupleView,
     session: Option<SessionId>,
     form: &mut LedgerForm,
+    today: chrono::NaiveDate,
     out: &mut Vec<Command>,
 ) {
     let couple = &view.couple;
@@ -182,6 +189,15 @@ pub fn commitments_ui(
         }
         ui.label(heading);
         let current = item.current();
+        if let Some(due) = current
+            .map(|v| v.review_on)
+            .filter(|d| item.is_open() && *d < today)
+        {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("Review overdue since {}", due.format("%-d %b %Y")),
+            );
+        }
         ui.label(format!(
             "Review on {} · {} · {}",
             current.map_or(String::new(), |v| v
@@ -299,7 +315,9 @@ pub fn progress_ui(ui: &mut Ui, view: &CoupleView) {
     for (m, measure) in view.measures.iter().enumerate() {
         ui.separator();
         ui.heading(&measure.title);
-        ui.label(RichText::new(&measure.question).italics());
+        if measure.question.trim() != measure.title.trim() {
+            ui.label(RichText::new(&measure.question).italics());
+        }
         for flag in divergence(measure) {
             let [first, _, last] = flag.points;
             let date = |i: usize| {
@@ -337,23 +355,46 @@ pub fn progress_ui(ui: &mut Ui, view: &CoupleView) {
             })
             .collect();
         let cutoff = measure.cutoff.clone();
+        let sessions = measure.points.len() as f64;
         egui_plot::Plot::new(("measure", m))
             .height(180.0)
             .include_y(f64::from(measure.y_min))
             .include_y(f64::from(measure.y_max))
             .include_x(0.5)
+            // Room after the last session, so nothing sits under the plot's edge.
+            .include_x(sessions + 0.5)
             .allow_scroll(false)
             .allow_zoom(false)
             .allow_drag(false)
             .x_axis_label("session")
-            .legend(egui_plot::Legend::default())
+            // Sessions are counted: whole numbers only on the axis.
+            .x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 5.0, 10.0]))
+            .x_axis_formatter(|mark, _| {
+                if mark.value >= 1.0 && mark.value.fract().abs() < 1e-9 {
+                    format!("{}", mark.value.round() as i64)
+                } else {
+                    String::new()
+                }
+            })
+            .legend(egui_plot::Legend::default().position(egui_plot::Corner::LeftBottom))
             .show(ui, |plot| {
                 for (i, (label, points)) in lines.into_iter().enumerate() {
-                    let mut line = egui_plot::Line::new(label, egui_plot::PlotPoints::from(points));
+                    let color = SERIES_COLOURS[i % SERIES_COLOURS.len()];
+                    let mut line = egui_plot::Line::new(
+                        label.clone(),
+                        egui_plot::PlotPoints::from(points.clone()),
+                    )
+                    .color(color);
                     if i == 1 {
                         line = line.style(egui_plot::LineStyle::dashed_loose());
                     }
                     plot.line(line);
+                    // Each rating as a dot too: a single session shows.
+                    plot.points(
+                        egui_plot::Points::new(label, egui_plot::PlotPoints::from(points))
+                            .radius(3.5)
+                            .color(color),
+                    );
                 }
                 if let Some((value, label)) = cutoff {
                     plot.hline(egui_plot::HLine::new(label, f64::from(value)));
@@ -669,7 +710,10 @@ pub fn note_ui(
             if note.amendments.is_empty() {
                 String::new()
             } else {
-                format!(", {} amendment(s)", note.amendments.len())
+                format!(
+                    ", {}",
+                    crate::model::plural(note.amendments.len(), "amendment", "amendments")
+                )
             }
         ),
     };
@@ -792,10 +836,10 @@ fn read_sections(ui: &mut Ui, sections: &[NoteSection]) {
 /// Search results grouped by couple.
 pub fn found_ui(ui: &mut Ui, found: &Found, out: &mut Vec<Command>) {
     ui.label(format!(
-        "{} match(es) for \"{}\" in {} couple(s)",
-        found.total,
+        "{} for \"{}\" in {}",
+        crate::model::plural(found.total, "match", "matches"),
         found.query,
-        found.groups.len()
+        crate::model::plural(found.groups.len(), "couple", "couples")
     ));
     /// One line of the results: a couple's heading, one of its hits, or how many more.
     enum Row {

@@ -470,6 +470,11 @@ fn kind_ui(
 ) {
     let roles = live.runner.current().1.roles;
     let shown = |r: Respondent| only.is_none_or(|p| r == Respondent::Partner(p));
+    // Placeholders in options and items are filled as in the script ({hurt_partner} reads
+    // as a name); the recorded value stays the template's own text.
+    let index = live.runner.session().current;
+    let names = live.couple.names();
+    let fill = |text: &str| live.runner.fill(index, text, &names);
     let view = match live.runner.current_view() {
         Ok(view) => view,
         Err(mismatch) => {
@@ -552,35 +557,30 @@ fn kind_ui(
                     ui.label(RichText::new(name(live, rater)).strong());
                     for item in items {
                         let current = r.values.get(&rater).and_then(|v| v.get(&item.id)).copied();
-                        let mut value = current.unwrap_or(item.min);
-                        let label = format!(
-                            "{} ({})",
-                            live.runner.fill(
-                                live.runner.session().current,
-                                &item.label,
-                                &live.couple.names()
-                            ),
-                            name(live, rater)
-                        );
-                        let slider = egui::Slider::new(&mut value, item.min..=item.max).text(label);
-                        let response = ui.add(slider);
-                        if response.changed() || (response.clicked() && current.is_none()) {
-                            out.push(act(Action::Rate {
-                                rater,
-                                item: item.id.clone(),
-                                value,
-                            }));
-                        }
-                        let anchor = item
-                            .anchors
-                            .get(usize::from(value.saturating_sub(item.min)));
+                        ui.label(format!("{} ({})", fill(&item.label), name(live, rater)));
+                        ui.push_id((rater, item.id.as_str()), |ui| {
+                            let clicked = super::views::rating_row_ui(
+                                ui,
+                                current,
+                                (item.min, item.max),
+                                (&item.low, &item.high),
+                            );
+                            if let Some(value) = clicked {
+                                out.push(act(Action::Rate {
+                                    rater,
+                                    item: item.id.clone(),
+                                    value,
+                                }));
+                            }
+                        });
+                        let anchor = current.and_then(|value| {
+                            item.anchors
+                                .get(usize::from(value.saturating_sub(item.min)))
+                        });
                         let hint = match (current, anchor) {
                             (None, _) => "not rated yet".to_string(),
                             (Some(_), Some(a)) => a.clone(),
-                            (Some(_), None) if !item.low.is_empty() => {
-                                format!("{} … {}", item.low, item.high)
-                            }
-                            _ => String::new(),
+                            (Some(_), None) => String::new(),
                         };
                         ui.label(RichText::new(hint).weak());
                     }
@@ -602,6 +602,7 @@ fn kind_ui(
             ..
         } => {
             if !stems.is_empty() {
+                let stems: Vec<String> = stems.iter().map(|s| fill(s)).collect();
                 ui.label(
                     RichText::new(format!("Sentence starters: {}", stems.join("  ·  "))).italics(),
                 );
@@ -643,10 +644,11 @@ fn kind_ui(
                         .unwrap_or_default();
                     for option in options {
                         let mut on = chosen.contains(option);
+                        let shown_as = fill(option);
                         let changed = if multiple {
-                            ui.checkbox(&mut on, option).changed()
+                            ui.checkbox(&mut on, shown_as).changed()
                         } else {
-                            let clicked = ui.radio(on, option).clicked();
+                            let clicked = ui.radio(on, shown_as).clicked();
                             if clicked {
                                 on = !on;
                             }
@@ -681,7 +683,7 @@ fn kind_ui(
                         .unwrap_or_default();
                     for item in items {
                         let mut on = ticked.contains(item);
-                        if ui.checkbox(&mut on, item).changed() {
+                        if ui.checkbox(&mut on, fill(item)).changed() {
                             out.push(act(Action::Check {
                                 respondent,
                                 item: item.clone(),
@@ -891,6 +893,12 @@ fn loop_ui(
     let (speaker, listener) = (name(live, l.speaker), name(live, l.listener));
     ui.label(RichText::new(format!("{speaker} speaks · {listener} mirrors")).strong());
     if !stems.is_empty() {
+        let index = live.runner.session().current;
+        let names = live.couple.names();
+        let stems: Vec<String> = stems
+            .iter()
+            .map(|s| live.runner.fill(index, s, &names))
+            .collect();
         ui.label(RichText::new(format!("Sentence starters: {}", stems.join("  ·  "))).italics());
     }
     match &l.message {
@@ -946,13 +954,15 @@ fn loop_ui(
     }
     let pending = l.attempts.last().is_some_and(|a| a.outcome.is_none());
     if l.is_confirmed() {
-        ui.label(RichText::new(format!(
-            "{speaker} feels understood after {} attempt(s) ({} correction(s), {} time(s) more).",
-            l.attempts.len(),
-            l.corrections(),
-            l.more_cycles()
-        ))
-        .strong());
+        ui.label(
+            RichText::new(format!(
+                "{speaker} feels understood after {} ({}, {} more).",
+                crate::model::plural(l.attempts.len(), "attempt", "attempts"),
+                crate::model::plural(l.corrections(), "correction", "corrections"),
+                crate::model::plural(l.more_cycles(), "time", "times")
+            ))
+            .strong(),
+        );
         for stage in stages {
             stage_ui(ui, live, l, *stage, feelings, out);
         }
@@ -1282,6 +1292,32 @@ fn questions_ui(
         }
         Some(_) => {
             ui.label(format!("{owner} has released this list."));
+        }
+    }
+    // Where the answers go, said where they happen.
+    if answering {
+        let open = q.items.iter().any(|i| {
+            i.answer.is_none()
+                && matches!(
+                    i.status,
+                    QuestionStatus::Included | QuestionStatus::Deferred
+                )
+        });
+        let hint = if q.items.is_empty() {
+            Some(format!(
+                "No list was prepared for {owner}: a list from earlier sessions is carried over when there is one. Questions can be added below."
+            ))
+        } else if q.released_at.is_none() {
+            Some(format!(
+                "Answers are recorded once {owner} releases the list: each question marked \"included\" then gets an answer field."
+            ))
+        } else if !open {
+            Some("Mark a question \"included\" to record its answer.".to_string())
+        } else {
+            None
+        };
+        if let Some(hint) = hint {
+            ui.label(RichText::new(hint).italics());
         }
     }
     let count = q.items.len();

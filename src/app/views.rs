@@ -41,6 +41,35 @@ pub struct DialogStatus<'a> {
     pub error: Option<&'a str>,
 }
 
+/// A rating as a row of numbers from `min` to `max`, the one chosen marked; nothing is
+/// marked until someone rates ("not rated" is never shown as a number). Returns the
+/// number clicked.
+pub fn rating_row_ui(
+    ui: &mut Ui,
+    current: Option<u8>,
+    (min, max): (u8, u8),
+    (low, high): (&str, &str),
+) -> Option<u8> {
+    let mut clicked = None;
+    ui.horizontal_wrapped(|ui| {
+        if !low.is_empty() {
+            ui.label(RichText::new(low).weak());
+        }
+        for value in min..=max {
+            if ui
+                .selectable_label(current == Some(value), value.to_string())
+                .clicked()
+            {
+                clicked = Some(value);
+            }
+        }
+        if !high.is_empty() {
+            ui.label(RichText::new(high).weak());
+        }
+    });
+    clicked
+}
+
 /// An error beside the field or in the dialog it is about.
 pub fn error_ui(ui: &mut Ui, error: Option<&str>) {
     if let Some(error) = error {
@@ -324,7 +353,7 @@ pub fn couple_page_ui(
     egui::ScrollArea::vertical().show(ui, |ui| match forms.tab {
         CoupleTab::Sessions => sessions_tab_ui(ui, view, out),
         CoupleTab::Commitments => {
-            super::record_view::commitments_ui(ui, view, None, &mut forms.ledger, out)
+            super::record_view::commitments_ui(ui, view, None, &mut forms.ledger, today, out)
         }
         CoupleTab::Progress => super::record_view::progress_ui(ui, view),
         CoupleTab::Recovery => super::record_view::recovery_ui(ui, view, &mut forms.recovery, out),
@@ -462,7 +491,10 @@ pub fn problems_ui(ui: &mut Ui, lists: &Lists) {
         return;
     }
     ui.collapsing(
-        format!("{} file(s) need attention", lists.problems.len()),
+        format!(
+            "{} need attention",
+            crate::model::plural(lists.problems.len(), "file", "files")
+        ),
         |ui| {
             for problem in &lists.problems {
                 ui.label(problem.to_string());

@@ -84,9 +84,7 @@ fn name(couple: &Couple, partner: Partner) -> String {
     couple.display_name(partner)
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::model::plural;
 
 fn facts(
     session: &Session,

@@ -22,6 +22,12 @@ pub use note::*;
 pub use session::*;
 pub use takehome::*;
 
+/// A count with its noun, singular or plural: "1 attempt", "3 attempts". One wording for
+/// the screen, the drafted note and the PDF.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// One of the two partners of a couple. Names live in the couple's record; sessions
 /// only ever refer to the slot, so a session record carries no names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

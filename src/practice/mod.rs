@@ -219,6 +219,7 @@ impl Practice {
             vault.save(&record, now)?;
         }
         vault.set_practice_name(crate::demo::DEMO_PRACTICE_NAME)?;
+        vault.set_safety_settings(90, &crate::demo::demo_safety_resources())?;
         vault
             .audit(AuditAction::Unlock, None, "demo", now)
             .map_err(PracticeError::LockedAuditFailed)?;

@@ -146,8 +146,8 @@ impl AppState {
                 self.forms.waiting_query = None;
                 if found.unsearched > 0 {
                     self.tell(format!(
-                        "{} file(s) could not be searched: see the practice page",
-                        found.unsearched
+                        "{} could not be searched: see the practice page",
+                        crate::model::plural(found.unsearched, "file", "files")
                     ));
                 }
                 self.forms.found = Some(Found::of(query, found.results));

@@ -125,6 +125,10 @@ impl AppState {
             .start_session(record, template_id, bindings, now)?;
         self.live = Some(Live::new(runner, record.couple.clone(), true));
         self.screen = Screen::Session;
+        // A hint about what to do next ("Next: each partner's screen") is done with.
+        if self.status.as_ref().is_some_and(|s| !s.is_error) {
+            self.status = None;
+        }
         self.forms.review_closed = false;
         self.forms.template = None;
         self.autosave(now);

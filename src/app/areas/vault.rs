@@ -153,7 +153,8 @@ impl AppState {
             );
         } else if problems > 0 {
             self.tell(format!(
-                "{problems} file(s) in the vault need attention: see the practice page"
+                "{} in the vault need attention: see the practice page",
+                crate::model::plural(problems, "file", "files")
             ));
         }
         let resumed = match (self.live.as_ref(), self.resume_after_unlock.take()) {

@@ -136,9 +136,7 @@ fn duration(secs: i64) -> String {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::model::plural;
 
 fn audience_line(audience: Audience, couple: &Couple) -> String {
     match audience {
