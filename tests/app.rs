@@ -1153,3 +1153,16 @@ fn not_rated_is_never_recorded_as_zero() {
         .collect();
     assert_eq!(recorded, vec![7]);
 }
+
+#[test]
+fn the_script_speaks_of_each_partner_with_their_own_pronouns() {
+    let mut h = demo_app();
+    start(&mut h, "safety-screen");
+    click(&mut h, "Next");
+    // Maya's record says she/her: "their" in the protocol reads "her" on screen.
+    assert!(
+        h.query_by_label_contains("let Maya Okafor take her time")
+            .is_some(),
+        "pronouns from the couple's record"
+    );
+}

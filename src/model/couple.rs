@@ -56,6 +56,8 @@ impl Couple {
         PartnerNames {
             a: self.partner_a.name.clone(),
             b: self.partner_b.name.clone(),
+            pronouns_a: self.partner_a.pronouns.clone(),
+            pronouns_b: self.partner_b.pronouns.clone(),
         }
     }
 }

@@ -266,11 +266,15 @@ pub struct CoupleId(pub uuid::Uuid);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SessionId(pub uuid::Uuid);
 
-/// Display names for the two partners, used only to fill placeholders on screen.
+/// Display names (and pronouns, as the couple's record gives them) for the two partners,
+/// used only to fill placeholders on screen.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PartnerNames {
     pub a: String,
     pub b: String,
+    /// As recorded, e.g. "she/her"; empty when not given.
+    pub pronouns_a: String,
+    pub pronouns_b: String,
 }
 
 impl PartnerNames {
@@ -279,5 +283,108 @@ impl PartnerNames {
             Partner::A => &self.a,
             Partner::B => &self.b,
         }
+    }
+
+    /// A partner's pronouns, from the record (they/them when not given or not known).
+    pub fn pronouns(&self, partner: Partner) -> Pronouns {
+        Pronouns::from_record(match partner {
+            Partner::A => &self.pronouns_a,
+            Partner::B => &self.pronouns_b,
+        })
+    }
+}
+
+/// A form of a pronoun, named by its they/them word: `{hurt_partner:their}` in a template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PronounForm {
+    /// Subject: they, she, he.
+    They,
+    /// Object: them, her, him.
+    Them,
+    /// Possessive before a noun: their, her, his.
+    Their,
+    /// Possessive on its own: theirs, hers, his.
+    Theirs,
+    /// Reflexive: themself, herself, himself.
+    Themself,
+}
+
+impl PronounForm {
+    pub const ALL: [PronounForm; 5] = [
+        PronounForm::They,
+        PronounForm::Them,
+        PronounForm::Their,
+        PronounForm::Theirs,
+        PronounForm::Themself,
+    ];
+
+    /// The word that names the form in a template (lower case).
+    pub fn name(self) -> &'static str {
+        match self {
+            PronounForm::They => "they",
+            PronounForm::Them => "them",
+            PronounForm::Their => "their",
+            PronounForm::Theirs => "theirs",
+            PronounForm::Themself => "themself",
+        }
+    }
+
+    /// The form a template names, in any case ("Their" starts a sentence).
+    pub fn from_name(name: &str) -> Option<PronounForm> {
+        PronounForm::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// A partner's pronouns in their five forms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pronouns {
+    forms: [String; 5],
+}
+
+/// Pronoun sets Tandem knows by their first two words; anything else reads they/them.
+const KNOWN_PRONOUNS: [[&str; 5]; 6] = [
+    ["she", "her", "her", "hers", "herself"],
+    ["he", "him", "his", "his", "himself"],
+    ["they", "them", "their", "theirs", "themself"],
+    ["ze", "hir", "hir", "hirs", "hirself"],
+    ["xe", "xem", "xyr", "xyrs", "xemself"],
+    ["ey", "em", "eir", "eirs", "emself"],
+];
+
+impl Pronouns {
+    /// They/them.
+    pub fn neutral() -> Pronouns {
+        Pronouns::from_set(&KNOWN_PRONOUNS[2])
+    }
+
+    fn from_set(set: &[&str; 5]) -> Pronouns {
+        Pronouns {
+            forms: set.map(str::to_string),
+        }
+    }
+
+    /// From what a couple's record says ("she/her", "He / him", "they/them", "she/they"):
+    /// the set its first word starts; they/them when it is empty or not one Tandem knows.
+    pub fn from_record(text: &str) -> Pronouns {
+        let first = text
+            .split(|c: char| c == '/' || c == ',' || c.is_whitespace())
+            .find(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .unwrap_or_default();
+        KNOWN_PRONOUNS
+            .iter()
+            .find(|set| set[0] == first)
+            .map_or_else(Pronouns::neutral, Pronouns::from_set)
+    }
+
+    /// One form, in lower case.
+    pub fn form(&self, form: PronounForm) -> &str {
+        let index = PronounForm::ALL
+            .iter()
+            .position(|f| *f == form)
+            .unwrap_or(0);
+        &self.forms[index]
     }
 }

@@ -180,6 +180,7 @@ impl TakeHomeFile {
         super::PartnerNames {
             a: self.name_a.clone(),
             b: self.name_b.clone(),
+            ..Default::default()
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::model::{
     Respondents, Role, SESSION_FORMAT, SafetyDecision, Session, SessionId, StepData, StepRecord,
     StepStatus, Visibility, letters,
 };
-use crate::template::{Gate, KindMismatch, Step, StepKind, StepView, StepViewMut, Template, fill};
+use crate::template::{Gate, KindMismatch, Step, StepKind, StepView, StepViewMut, Template};
 use chrono::{DateTime, Utc};
 
 pub use action::Action;
@@ -455,15 +455,18 @@ impl Runner {
         (step, record)
     }
 
-    /// Text from step `index` with role placeholders filled in from `names`.
+    /// Text from step `index` with role placeholders filled in from `names` (and pronoun
+    /// placeholders from the partners' pronouns).
     pub fn fill(&self, index: usize, text: &str, names: &crate::model::PartnerNames) -> String {
         let roles = self
             .session
             .steps
             .get(index)
             .map_or(self.session.bindings, |r| r.roles);
-        fill(text, |role| {
-            roles.partner(role).map(|p| names.of(p).to_string())
+        crate::template::fill_people(text, |role| {
+            roles
+                .partner(role)
+                .map(|p| (names.of(p).to_string(), names.pronouns(p)))
         })
     }
 

@@ -292,6 +292,7 @@ pub fn issue(
             PartnerNames {
                 a: "Partner A".into(),
                 b: "Partner B".into(),
+                ..Default::default()
             },
         ),
     };
@@ -657,6 +658,7 @@ mod tests {
                     PartnerNames {
                         a: "Robin".into(),
                         b: "Kai".into(),
+                        ..Default::default()
                     },
                     cleared(),
                 )),

@@ -474,6 +474,7 @@ fn a_repeat_runs_the_dialogue_once_per_partner_with_roles_swapped() {
     let names = PartnerNames {
         a: s("Ana"),
         b: s("Ben"),
+        ..Default::default()
     };
     assert_eq!(
         r.fill(3, "{listener} thanks {speaker}", &names),

@@ -501,7 +501,14 @@ pub fn placeholders(text: &str) -> Result<Vec<&str>, usize> {
         let after = &rest[open + 1..];
         let close = after.find('}').ok_or(offset + open)?;
         let name = &after[..close];
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        // A role (`hurt_partner`), or a role and one of its pronoun forms
+        // (`hurt_partner:their`, `hurt_partner:They`).
+        let (role, form) = name.split_once(':').unwrap_or((name, "a"));
+        let well_formed = !role.is_empty()
+            && role.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            && !form.is_empty()
+            && form.chars().all(|c| c.is_ascii_alphabetic());
+        if !well_formed {
             return Err(offset + open);
         }
         found.push(name);
@@ -517,21 +524,51 @@ pub fn placeholders(text: &str) -> Result<Vec<&str>, usize> {
 
 /// Fill role placeholders with names. `name_of` gives the display name of a role, or
 /// `None` when the role is not bound, in which case the placeholder stays as written.
+/// Pronoun placeholders (`{hurt_partner:their}`) read they/them: the pronouns are not known
+/// here (see `fill_people`).
 pub fn fill(text: &str, name_of: impl Fn(Role) -> Option<String>) -> String {
+    fill_people(text, |role| {
+        name_of(role).map(|name| (name, crate::model::Pronouns::neutral()))
+    })
+}
+
+/// Fill role placeholders with names and pronoun placeholders with the partner's own
+/// pronouns: `{hurt_partner}` with the name, `{hurt_partner:their}` with "her", "his",
+/// "their"…, capitalized when the form is (`{speaker:They}`). `person_of` gives a role's
+/// name and pronouns, or `None` when the role is not bound (the placeholder then stays).
+pub fn fill_people(
+    text: &str,
+    person_of: impl Fn(Role) -> Option<(String, crate::model::Pronouns)>,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open..];
         let replaced = after.find('}').and_then(|close| {
-            let name = &after[1..close];
-            Role::from_placeholder(name)
-                .and_then(&name_of)
-                .map(|n| (n, close + 1))
+            let inside = &after[1..close];
+            let (role, form) = match inside.split_once(':') {
+                Some((role, form)) => (role, Some(form)),
+                None => (inside, None),
+            };
+            let role = Role::from_placeholder(role)?;
+            let (name, pronouns) = person_of(role)?;
+            let word = match form {
+                None => name,
+                Some(form) => {
+                    let word = pronouns.form(crate::model::PronounForm::from_name(form)?);
+                    if form.starts_with(|c: char| c.is_ascii_uppercase()) {
+                        capitalized(word)
+                    } else {
+                        word.to_string()
+                    }
+                }
+            };
+            Some((word, close + 1))
         });
         match replaced {
-            Some((name, used)) => {
-                out.push_str(&name);
+            Some((word, used)) => {
+                out.push_str(&word);
                 rest = &after[used..];
             }
             None => {
@@ -542,6 +579,15 @@ pub fn fill(text: &str, name_of: impl Fn(Role) -> Option<String>) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A word with its first letter in upper case.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// The step with this id, looking inside repeats.

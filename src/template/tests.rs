@@ -448,3 +448,53 @@ fn a_reply_must_answer_an_earlier_letter_by_a_bound_role() {
         );
     }
 }
+
+#[test]
+fn pronoun_placeholders_take_each_partners_own_pronouns() {
+    use crate::model::Pronouns;
+    let people = |role: Role| match role {
+        Role::HurtPartner => Some(("Maya".to_string(), Pronouns::from_record("she/her"))),
+        Role::DisclosingPartner => Some(("Daniel".to_string(), Pronouns::from_record("He / him"))),
+        Role::Speaker => Some(("Sam".to_string(), Pronouns::from_record(""))),
+        Role::Listener => Some(("Jo".to_string(), Pronouns::from_record("ze/hir"))),
+        Role::PartnerA | Role::PartnerB => None,
+    };
+    for (text, filled) in [
+        (
+            "let {hurt_partner} take {hurt_partner:their} time",
+            "let Maya take her time",
+        ),
+        (
+            "{disclosing_partner:They} said it to {hurt_partner:them} {disclosing_partner:themself}",
+            "He said it to her himself",
+        ),
+        ("the choice is {speaker:theirs}", "the choice is theirs"),
+        ("ask {listener:them}", "ask hir"),
+        // An unbound role stays as written, so the gap shows.
+        ("ask {partner_a:them}", "ask {partner_a:them}"),
+    ] {
+        assert_eq!(fill_people(text, people), filled, "{text}");
+    }
+    // Without pronouns (names only), they/them.
+    assert_eq!(
+        fill("let {hurt_partner} take {hurt_partner:their} time", |_| {
+            Some("Maya".to_string())
+        }),
+        "let Maya take their time"
+    );
+}
+
+#[test]
+fn an_unknown_pronoun_form_is_reported_where_it_is() {
+    let text = r#"(format: 1, id: "p", title: "P", summary: "S", source: "own", roles: [HurtPartner, DisclosingPartner],
+        steps: [(id: "one", title: "One", prompts: ["let {hurt_partner} take {hurt_partner:her} time"], kind: Script)])"#;
+    let error = parse("p.ron", text).expect_err("refused");
+    let problem = &error.problems[0];
+    assert!(
+        problem
+            .message
+            .contains("unknown pronoun form in {hurt_partner:her}"),
+        "{problem:?}"
+    );
+    assert_eq!(problem.line, 2);
+}

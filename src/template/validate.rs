@@ -614,6 +614,21 @@ impl<'t> Validator<'t> {
             Ok(names) => {
                 for name in names {
                     let needle = format!("{{{name}}}");
+                    let (name, form) = match name.split_once(':') {
+                        Some((role, form)) => (role, Some(form)),
+                        None => (name, None),
+                    };
+                    if let Some(form) = form
+                        && crate::model::PronounForm::from_name(form).is_none()
+                    {
+                        self.push(
+                            at(&needle),
+                            format!(
+                                "unknown pronoun form in {needle}: use they, them, their, theirs or themself (capitalized to start a sentence)"
+                            ),
+                        );
+                        continue;
+                    }
                     match Role::from_placeholder(name) {
                         None => self.push(at(&needle), format!("unknown placeholder {needle}")),
                         Some(role) if !self.role_available(role) => self.push(

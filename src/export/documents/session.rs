@@ -12,7 +12,7 @@ use crate::model::{
     QuestionStatus, ReplyRecord, Role, Session, SessionView, Shown, StepData, StepRecord,
     StepStatus, Verification, letters, letters::Coverage, redact,
 };
-use crate::template::{RatingItem, Scoring, Step, StepKind, Template, fill};
+use crate::template::{RatingItem, Scoring, Step, StepKind, Template};
 use std::collections::BTreeMap;
 
 /// Build a document from one session for one audience. `template` is the session's
@@ -95,8 +95,11 @@ impl Doc<'_> {
     }
 
     fn fill(&self, text: &str, roles: Bindings) -> String {
-        fill(text, |role| {
-            roles.partner(role).map(|p| name(self.couple, p))
+        let people = self.couple.names();
+        crate::template::fill_people(text, |role| {
+            roles
+                .partner(role)
+                .map(|p| (name(self.couple, p), people.pronouns(p)))
         })
     }
 
