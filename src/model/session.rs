@@ -63,10 +63,17 @@ impl Session {
     }
 
     /// How long the session has run at `now` (or ran, once ended): the time since it
-    /// started, less every pause. Stands still while the session is paused.
+    /// started, less every pause. Stands still while the session is paused, at what it
+    /// read when the pause began (as the step's timer does, to the second).
     pub fn active_secs_at(&self, now: DateTime<Utc>) -> i64 {
-        let end = self.ended_at.unwrap_or(now);
-        ((end - self.started_at).num_seconds() - self.paused_secs_at(end)).max(0)
+        let secs = match (self.ended_at, self.paused_at) {
+            (None, Some(since)) => (since - self.started_at).num_seconds() - self.paused_secs,
+            (end, _) => {
+                let end = end.unwrap_or(now);
+                (end - self.started_at).num_seconds() - self.paused_secs_at(end)
+            }
+        };
+        secs.max(0)
     }
 
     /// How many times the session was paused.

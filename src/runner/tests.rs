@@ -1911,3 +1911,14 @@ fn the_session_clock_runs_against_the_templates_length_and_says_how_far_over() {
     );
     assert!(!unplanned.session_timer(at(70)).is_over());
 }
+
+#[test]
+fn while_paused_the_session_clock_and_the_step_timer_agree_to_the_second() {
+    let t = timed(50);
+    let mut r = start(&t);
+    let paused = t0() + chrono::Duration::milliseconds(133_700);
+    r.apply(Action::PauseSession, paused).expect("pause");
+    let read = t0() + chrono::Duration::milliseconds(140_200);
+    assert_eq!(r.timer(read).elapsed_secs, 133);
+    assert_eq!(r.session_timer(read).elapsed_secs, 133);
+}
