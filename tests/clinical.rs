@@ -490,3 +490,62 @@ fn the_recovery_map_keeps_phases_triggers_and_trust_dimensions() {
     let back: Course = ron::from_str(&text).unwrap();
     assert_eq!(back, course);
 }
+
+#[test]
+fn the_drafted_note_gives_the_sessions_length_without_its_pauses_and_names_them() {
+    let library = Library::builtin();
+    let template = library.get("weekly-check-in").unwrap();
+    let start = at(3);
+    let minute = |m: i64| start + Duration::minutes(m);
+    let mut runner = Runner::start(
+        template,
+        Start {
+            session: SessionId(uuid::Uuid::from_u128(900)),
+            couple: couple().id,
+            bindings: Default::default(),
+            facts: cleared(),
+            questions: None,
+        },
+        start,
+    )
+    .unwrap();
+    // (minute, action): paused 3 min, then 9 min, and ended after 50 minutes.
+    for (m, action) in [
+        (10, Action::PauseSession),
+        (13, Action::ResumeSession),
+        (30, Action::PauseSession),
+        (39, Action::ResumeSession),
+        (50, Action::End),
+    ] {
+        runner.apply(action, minute(m)).unwrap();
+    }
+    let paused = runner.into_session();
+    let draft = |session: &Session| {
+        all_text(&draft_note(
+            NoteId(uuid::Uuid::from_u128(9)),
+            session,
+            &couple(),
+            Some(template),
+            None,
+            NoteStyle::Soap,
+            minute(60),
+        ))
+    };
+    let text = draft(&paused);
+    assert!(
+        text.contains("; 38 min, not counting 2 pauses (12 min in all)."),
+        "{text}"
+    );
+    // Without pauses the line reads as it always did.
+    let mut unpaused = paused.clone();
+    unpaused.paused_secs = 0;
+    unpaused.log.retain(|e| {
+        !matches!(
+            e.event,
+            tandem::model::LogEvent::Paused | tandem::model::LogEvent::Resumed
+        )
+    });
+    let text = draft(&unpaused);
+    assert!(text.contains("; 50 min."), "{text}");
+    assert!(!text.contains("pause"), "{text}");
+}

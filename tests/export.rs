@@ -1032,3 +1032,68 @@ fn bookmarks_and_document_properties_show_bidi_overrides_as_tags() {
     let text = pdf_text(&bytes);
     assert!(text.contains("Harbour [RLO U+202E]ypareht"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Pauses
+
+/// A weekly check-in started at 10:00 UTC, paused from 10:05 to 10:17 and ended at 10:40.
+fn paused_check_in() -> Session {
+    use tandem::runner::{Action, Runner, Start};
+    let library = Library::builtin();
+    let template = library.get("weekly-check-in").expect("shipped");
+    let start = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+    let minute = |m: i64| start + Duration::minutes(m);
+    let mut runner = Runner::start(
+        template,
+        Start {
+            session: tandem::model::SessionId(uuid::Uuid::from_u128(77)),
+            couple: couple().id,
+            bindings: Default::default(),
+            facts: cleared(),
+            questions: None,
+        },
+        start,
+    )
+    .expect("starts");
+    for (m, action) in [
+        (5, Action::PauseSession),
+        (17, Action::ResumeSession),
+        (40, Action::End),
+    ] {
+        runner.apply(action, minute(m)).expect("applies");
+    }
+    runner.into_session()
+}
+
+#[test]
+fn the_session_note_gives_the_length_without_pauses_and_only_the_clinician_reads_of_them() {
+    let library = Library::builtin();
+    let session = paused_check_in();
+    let text_for = |audience: Audience| {
+        let report = session_report(
+            SessionDocument::Note,
+            &session,
+            &couple(),
+            library.get("weekly-check-in"),
+            audience,
+            &ctx(),
+        )
+        .expect("builds");
+        flat(&pdf_text(&render(&report)))
+    };
+    // The context's zone is UTC+1.
+    let clinician = text_for(Audience::Clinician);
+    assert!(
+        clinician.contains("11:00 to 11:40 (28 min, not counting 1 pause: 12 min in all)"),
+        "{clinician}"
+    );
+    for reader in [
+        Audience::Couple,
+        Audience::Partner(Partner::A),
+        Audience::Partner(Partner::B),
+    ] {
+        let text = text_for(reader);
+        assert!(text.contains("11:00 to 11:40 (28 min)"), "{reader}: {text}");
+        assert!(!text.contains("pause"), "{reader}: {text}");
+    }
+}

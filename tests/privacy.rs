@@ -316,8 +316,10 @@ fn joint_protocols_open_only_after_both_screens_and_a_decision() {
     );
     assert!(h.query_by_label_contains("no decision recorded").is_some());
 
-    // Take the screen up again and decide.
+    // Take the screen up again and decide. (Closing paused it, so that the time away
+    // counts on no clock: it goes on once resumed.)
     click(&mut h, "Continue");
+    click(&mut h, "Resume session");
     click(&mut h, "Joint work");
     click(&mut h, "Close session");
     assert!(joint_protocol_open(&mut h), "{:?}", status(&h));
@@ -348,6 +350,7 @@ fn a_positive_screen_shows_resources_and_keeps_joint_work_locked_until_the_decis
     );
 
     click(&mut h, "Continue");
+    click(&mut h, "Resume session");
     click(&mut h, "Joint work with a safety protocol");
     click(&mut h, "Close session");
     assert!(joint_protocol_open(&mut h));

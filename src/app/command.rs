@@ -768,6 +768,8 @@ pub fn action_label(action: &Action) -> &'static str {
         Action::End => "Yes, end the session",
         Action::Reopen => "Reopen the session",
         Action::Undo => "Undo last entry",
+        Action::PauseSession => "Pause session",
+        Action::ResumeSession => "Resume session",
         Action::Verdict { outcome, .. } => match outcome {
             MirrorOutcome::Confirmed => "That's it",
             MirrorOutcome::Corrected => "Not quite",
@@ -819,6 +821,10 @@ fn action_tooltip(action: &Action) -> &'static str {
         Action::Undo => {
             "Take back the last entry of this step; possible until the session moves on"
         }
+        Action::PauseSession => {
+            "Pause the whole session: its clock and the step's timer stop, the couple's screen says Paused, and nothing is recorded until you resume"
+        }
+        Action::ResumeSession => "Go on with the session; the clocks run again from now",
         Action::Verdict { outcome, .. } => match outcome {
             MirrorOutcome::Confirmed => "The speaker says: yes, that's it, and there is no more",
             MirrorOutcome::Corrected => "The speaker corrects the mirror",
@@ -870,6 +876,8 @@ fn action_shortcut(action: &Action) -> Option<KeyboardShortcut> {
         Action::Next => key(Modifiers::ALT, Key::ArrowRight),
         Action::Back => key(Modifiers::ALT, Key::ArrowLeft),
         Action::PassFloor => key(Modifiers::COMMAND, Key::P),
+        // One key for both: only the one that applies is offered at a time.
+        Action::PauseSession | Action::ResumeSession => key(Modifiers::NONE, Key::F8),
         Action::Verdict { outcome, .. } => match outcome {
             MirrorOutcome::Confirmed => key(Modifiers::COMMAND, Key::Num1),
             MirrorOutcome::Corrected => key(Modifiers::COMMAND, Key::Num2),
@@ -923,6 +931,8 @@ mod tests {
             SessionCommand::Act(Action::Next).into(),
             SessionCommand::Act(Action::Back).into(),
             SessionCommand::Act(Action::PassFloor).into(),
+            // Resume shares this key on purpose; it is offered only while paused.
+            SessionCommand::Act(Action::PauseSession).into(),
         ]
         .into_iter()
         .chain(VERDICTS.into_iter().map(|outcome| {
@@ -952,5 +962,21 @@ mod tests {
         assert_eq!(next.tooltip(), "Go to the next step (Alt+Right)");
         let hide: Command = VaultCommand::QuickHide.into();
         assert!(hide.tooltip().ends_with("(F12)"), "{}", hide.tooltip());
+    }
+
+    #[test]
+    fn pause_and_resume_share_one_key_and_never_read_like_the_floors_resume() {
+        let pause: Command = SessionCommand::Act(Action::PauseSession).into();
+        let resume: Command = SessionCommand::Act(Action::ResumeSession).into();
+        let time_out: Command = SessionCommand::Act(Action::Resume).into();
+        assert_eq!(pause.shortcut(), resume.shortcut());
+        assert!(pause.tooltip().ends_with("(F8)"), "{}", pause.tooltip());
+        assert!(resume.tooltip().ends_with("(F8)"), "{}", resume.tooltip());
+        let labels = [pause.label(), resume.label(), time_out.label()];
+        assert_eq!(
+            labels,
+            ["Pause session", "Resume session", "Resume after time-out"]
+        );
+        assert_eq!(time_out.shortcut(), None);
     }
 }

@@ -49,8 +49,16 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
     if let Some(live) = &state.live
         && !state.is_hidden()
     {
+        commands.push(SessionCommand::TogglePresent.into());
+        if live.runner.is_paused() {
+            // Nothing moves or is recorded until the session goes on.
+            commands.push(SessionCommand::Act(Action::ResumeSession).into());
+            return commands;
+        }
+        if !live.runner.is_ended() {
+            commands.push(SessionCommand::Act(Action::PauseSession).into());
+        }
         commands.extend([
-            SessionCommand::TogglePresent.into(),
             SessionCommand::Act(Action::Next).into(),
             SessionCommand::Act(Action::Back).into(),
         ]);

@@ -1,9 +1,16 @@
 //! Present mode: the couple's screen. Built from a `PresentModel` that only ever holds
 //! couple-facing text, so clinician notes, therapist instructions and private items are
 //! left out by construction, not hidden.
+//!
+//! Time, for the couple: a timed step shows its time counting up against its plan
+//! ("4:10 of 10:00"), and past it the extra time in the same quiet grey ("10:00 and
+//! 2:40 more"): no colour, no alarm. The session clock is the therapist's and is not
+//! shown here. A paused session shows "Paused" and nothing of the step.
 
+use super::session_view::format_secs;
 use super::state::Live;
 use crate::model::{QuestionStatus, Visibility};
+use crate::runner::Timer;
 use crate::template::StepView;
 use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
@@ -16,9 +23,26 @@ pub struct PresentModel {
     /// Lines specific to the step kind: who has the floor, sentence starters, the
     /// released questions in their owner's order.
     pub lines: Vec<String>,
+    /// The step's time against its timebox, for a timed step.
     pub timer: Option<String>,
     /// True when the step is private: nothing of it is shown.
     pub private: bool,
+    /// True while the session is paused: "Paused" and nothing of the step is shown.
+    pub paused: bool,
+}
+
+/// A step's time as the couple sees it, counting up: "4:10 of 10:00", and once past its
+/// plan "10:00 and 2:40 more". `None` for a step with no timebox.
+pub fn couple_timer_text(timer: Timer) -> Option<String> {
+    let limit = timer.limit_secs?;
+    Some(match timer.over_by_secs() {
+        Some(over) => format!("{} and {} more", format_secs(limit), format_secs(over)),
+        None => format!(
+            "{} of {}",
+            format_secs(timer.elapsed_secs.max(0)),
+            format_secs(limit)
+        ),
+    })
 }
 
 /// What the couple may see of the step on screen.
@@ -28,6 +52,13 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
     let (step, record) = runner.current();
     let names = live.couple.names();
     let fill = |text: &str| runner.fill(index, text, &names);
+    if runner.is_paused() {
+        return PresentModel {
+            title: "Paused".into(),
+            paused: true,
+            ..PresentModel::default()
+        };
+    }
     if record.visibility != Visibility::Joint {
         return PresentModel {
             title: "A private moment".into(),
@@ -96,20 +127,27 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
         )
         | Err(_) => {}
     }
-    let timer = runner.timer(now);
     PresentModel {
         title: fill(&step.title),
         prompts: step.prompts.iter().map(|p| fill(p)).collect(),
         lines,
-        timer: timer
-            .remaining_secs()
-            .map(|left| super::session_view::format_secs(left.max(0))),
+        // Counting up: a countdown held at 0:00 once the plan was reached (and at once
+        // on a session taken up again), which told the couple nothing.
+        timer: couple_timer_text(runner.timer(now)),
         private: false,
+        paused: false,
     }
 }
 
 /// Draw the couple's screen: large, calm, nothing private.
 pub fn present_ui(ui: &mut Ui, model: &PresentModel) {
+    if model.paused {
+        ui.vertical_centered(|ui| {
+            ui.add_space(ui.available_height() / 3.0);
+            ui.label(RichText::new(&model.title).size(56.0).weak());
+        });
+        return;
+    }
     ui.vertical_centered(|ui| {
         ui.add_space(30.0);
         ui.label(RichText::new(&model.title).size(34.0).strong());

@@ -10,7 +10,7 @@ use crate::model::{
     Accuracy, CommitmentDraft, Exchange, LoopStage, MirrorOutcome, Partner, QuestionStatus,
     Respondent, StepData, StepStatus, Verification, Visibility,
 };
-use crate::runner::{Action, respondents_of};
+use crate::runner::{Action, Timer, respondents_of};
 use crate::template::{DEFAULT_FEELINGS, Gate, StepView};
 use chrono::{DateTime, NaiveDate, Utc};
 use egui::{RichText, Ui};
@@ -222,7 +222,10 @@ fn privacy_row(ui: &mut Ui, live: &Live, visibility: Visibility, out: &mut Vec<C
         for partner in super::handover::candidates(live) {
             let command = Command::from(SessionCommand::HandOver(partner));
             if ui
-                .button(format!("Hand to {}", name(live, partner)))
+                .add_enabled(
+                    !live.runner.is_paused(),
+                    egui::Button::new(format!("Hand to {}", name(live, partner))),
+                )
                 .on_hover_text(command.tooltip())
                 .clicked()
             {
@@ -236,6 +239,73 @@ pub fn format_secs(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let secs = secs.abs();
     format!("{sign}{}:{:02}", secs / 60, secs % 60)
+}
+
+/// A clock as the header shows it: "3:10 / 10:00", or "3:10" with no plan.
+pub fn timer_text(timer: Timer) -> String {
+    match timer.limit_secs {
+        Some(limit) => format!(
+            "{} / {}",
+            format_secs(timer.elapsed_secs),
+            format_secs(limit)
+        ),
+        None => format_secs(timer.elapsed_secs),
+    }
+}
+
+/// What the overtime badge says of a clock past its plan, if it is.
+pub fn over_time_text(what: &str, timer: Timer) -> Option<String> {
+    timer
+        .over_by_secs()
+        .map(|over| format!("{what} over time by {}", format_secs(over)))
+}
+
+/// A steady, framed badge: visible at a glance, never flashing.
+fn badge_ui(ui: &mut Ui, text: String, hover: &str) {
+    let colour = ui.visuals().warn_fg_color;
+    egui::Frame::new()
+        .stroke(egui::Stroke::new(1.0, colour))
+        .corner_radius(6.0)
+        .inner_margin(egui::Margin::symmetric(6, 1))
+        .show(ui, |ui| {
+            ui.label(RichText::new(text).color(colour).strong());
+        })
+        .response
+        .on_hover_text(hover);
+}
+
+/// When a pause began, as the therapist reads it: the time today, else the day too.
+fn since_text(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let local = since.with_timezone(&chrono::Local);
+    if local.date_naive() == now.with_timezone(&chrono::Local).date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%a %-d %b, %H:%M").to_string()
+    }
+}
+
+/// The calm line across a paused session, with the button that goes on.
+fn paused_banner_ui(ui: &mut Ui, since: DateTime<Utc>, now: DateTime<Utc>, out: &mut Vec<Command>) {
+    egui::Frame::new()
+        .fill(ui.visuals().faint_bg_color)
+        .inner_margin(egui::Margin::symmetric(10, 8))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(
+                RichText::new(format!(
+                    "The session is paused (since {}).",
+                    since_text(since, now)
+                ))
+                .size(20.0)
+                .strong(),
+            );
+            ui.label(
+                "The session clock and the step's timer have stopped, and the couple's screen \
+                 says Paused. Nothing is recorded until you resume; your notes and End session \
+                 still work.",
+            );
+            command_button(ui, act(Action::ResumeSession), true, out);
+        });
 }
 
 /// The whole session screen.
@@ -254,6 +324,8 @@ pub fn session_ui(
     let names = live.couple.names();
     let fill = |text: &str| runner.fill(index, text, &names);
 
+    // Running: neither ended nor paused. What records or moves waits while paused.
+    let is_running = !runner.is_ended() && !runner.is_paused();
     egui::Panel::top("session-header").show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label(
@@ -262,21 +334,21 @@ pub fn session_ui(
             );
             ui.label(format!("Step {} of {}", index + 1, session.steps.len()));
             let timer = runner.timer(now);
-            let text = match timer.limit_secs {
-                Some(limit) => format!(
-                    "{} / {}",
-                    format_secs(timer.elapsed_secs),
-                    format_secs(limit)
-                ),
-                None => format_secs(timer.elapsed_secs),
-            };
-            let colour = if timer.is_over() {
-                ui.visuals().warn_fg_color
-            } else {
-                ui.visuals().text_color()
-            };
-            ui.label(RichText::new(format!("Time {text}")).color(colour))
-                .on_hover_text("Time on this step");
+            ui.label(format!("This step {}", timer_text(timer)))
+                .on_hover_text("Time on this step, over every visit; pauses do not count");
+            if let Some(text) = over_time_text("Step", timer) {
+                badge_ui(ui, text, "Past the step's suggested time; nothing stops");
+            }
+            let clock = runner.session_timer(now);
+            ui.label(format!("Session {}", timer_text(clock)))
+                .on_hover_text("Time since the session started, less its pauses, against the protocol's planned length");
+            if let Some(text) = over_time_text("Session", clock) {
+                badge_ui(ui, text, "Past the protocol's planned length; nothing stops");
+            }
+            // While paused, the banner below holds the Resume button.
+            if !runner.is_paused() {
+                command_button(ui, act(Action::PauseSession), !runner.is_ended(), out);
+            }
             ui.separator();
             let saved = if let Some(error) = &live.save_error {
                 RichText::new(format!("Not saved: {error}")).color(ui.visuals().error_fg_color)
@@ -302,7 +374,7 @@ pub fn session_ui(
                 .roles
                 .contains(&crate::model::Role::Speaker)
             {
-                command_button(ui, act(Action::SwapRoles), !runner.is_ended(), out);
+                command_button(ui, act(Action::SwapRoles), is_running, out);
             }
             command_button(ui, SessionCommand::AskToEnd.into(), !runner.is_ended(), out);
             command_button(
@@ -314,6 +386,9 @@ pub fn session_ui(
             command_button(ui, SessionCommand::Close.into(), true, out);
         });
     });
+    if let Some(since) = session.paused_at {
+        egui::Panel::top("paused").show(ui, |ui| paused_banner_ui(ui, since, now, out));
+    }
 
     egui::Panel::left("steps")
         .resizable(true)
@@ -376,7 +451,10 @@ pub fn session_ui(
                     .any(|c| &c.statement == statement);
                 let filled = fill(statement);
                 if ui
-                    .checkbox(&mut confirmed, format!("I confirm: {filled}"))
+                    .add_enabled(
+                        is_running,
+                        egui::Checkbox::new(&mut confirmed, format!("I confirm: {filled}")),
+                    )
                     .changed()
                     && confirmed
                 {
@@ -395,14 +473,14 @@ pub fn session_ui(
         super::views::error_ui(ui, error);
         ui.horizontal(|ui| {
             let ended = runner.is_ended();
-            command_button(ui, act(Action::Undo), runner.can_undo(), out);
+            command_button(ui, act(Action::Undo), is_running && runner.can_undo(), out);
             ui.separator();
-            command_button(ui, act(Action::Back), !ended && index > 0, out);
+            command_button(ui, act(Action::Back), is_running && index > 0, out);
             let last = index + 1 == session.steps.len();
             command_button(
                 ui,
                 act(Action::Next),
-                !ended && !last && blocking.is_empty(),
+                is_running && !last && blocking.is_empty(),
                 out,
             );
             ui.separator();
@@ -414,7 +492,7 @@ pub fn session_ui(
                 act(Action::Skip {
                     reason: forms.skip_reason.clone(),
                 }),
-                !ended && blocking.is_empty() && !forms.skip_reason.trim().is_empty(),
+                is_running && blocking.is_empty() && !forms.skip_reason.trim().is_empty(),
                 out,
             );
             if ended {
@@ -443,7 +521,7 @@ pub fn session_ui(
                 ui.label(RichText::new(fill(prompt)).size(17.0));
             }
             ui.add_space(10.0);
-            ui.add_enabled_ui(!runner.is_ended(), |ui| kind_ui(ui, live, now, None, out));
+            ui.add_enabled_ui(is_running, |ui| kind_ui(ui, live, now, None, out));
         });
     });
 }

@@ -469,8 +469,10 @@ impl AppState {
         self.save_all(now, Duration::from_secs(10));
     }
 
-    /// Before the window closes: save what is unsaved, and finish a PDF being written.
+    /// Before the window closes: pause a running session, save what is unsaved, and
+    /// finish a PDF being written.
     pub fn shutdown(&mut self, now: DateTime<Utc>) {
+        self.pause_on_leaving(now);
         self.wait_for_saves(now);
         if let Some((job, _)) = self.jobs.export.as_mut() {
             let _ = job.wait(Duration::from_secs(10));

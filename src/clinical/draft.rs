@@ -85,6 +85,13 @@ fn name(couple: &Couple, partner: Partner) -> String {
 }
 
 use crate::model::plural;
+/// A time to the nearest minute: "12 min", or "under a minute".
+fn rounded_minutes(secs: i64) -> String {
+    match (secs.max(0) + 30) / 60 {
+        0 => "under a minute".into(),
+        m => format!("{m} min"),
+    }
+}
 
 fn facts(
     session: &Session,
@@ -111,9 +118,8 @@ fn facts(
         .iter()
         .filter(|s| s.status == StepStatus::Skipped)
         .count();
-    let minutes = session
-        .ended_at
-        .map(|end| (end - session.started_at).num_minutes().max(0));
+    // The session's length is its time less its pauses; the pauses are named beside it.
+    let minutes = session.ended_at.map(|end| session.active_secs_at(end) / 60);
     let mut line = format!(
         "Protocol: {}; {} of {} steps done",
         session.template_title,
@@ -123,7 +129,13 @@ fn facts(
     if skipped > 0 {
         line.push_str(&format!(", {skipped} skipped"));
     }
+    let pauses = session.pause_count();
     match minutes {
+        Some(m) if pauses > 0 => line.push_str(&format!(
+            "; {m} min, not counting {} ({} in all).",
+            plural(pauses, "pause", "pauses"),
+            rounded_minutes(session.paused_secs)
+        )),
         Some(m) => line.push_str(&format!("; {m} min.")),
         None => line.push_str("; the session was not ended in Tandem."),
     }

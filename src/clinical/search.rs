@@ -1416,6 +1416,8 @@ mod tests {
             log: Vec::new(),
             drafts: BTreeMap::new(),
             take_home: None,
+            paused_at: None,
+            paused_secs: 0,
         }
     }
 

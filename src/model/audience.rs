@@ -344,6 +344,8 @@ mod tests {
             log: vec![],
             drafts: BTreeMap::from([("k".to_string(), "DRAFT-CANARY".to_string())]),
             take_home: None,
+            paused_at: None,
+            paused_secs: 0,
         }
     }
 

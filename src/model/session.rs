@@ -28,7 +28,7 @@ pub struct Session {
     pub current: usize,
     /// One entry per step as run: a step inside a repeat appears once per pass.
     pub steps: Vec<StepRecord>,
-    /// Navigation and role changes, in order.
+    /// Navigation, role changes and pauses, in order.
     #[serde(default)]
     pub log: Vec<LogEntry>,
     /// Text typed into the session's fields but not yet submitted (a mirror being
@@ -39,6 +39,50 @@ pub struct Session {
     /// home (see `model::takehome`).
     #[serde(default)]
     pub take_home: Option<super::WorksheetId>,
+    /// When the therapist paused the session, while it is paused. Nothing is recorded and
+    /// no clock runs until it is resumed (or ended).
+    #[serde(default)]
+    pub paused_at: Option<DateTime<Utc>>,
+    /// Time spent paused over the pauses that are over; a pause under way counts from
+    /// `paused_at`.
+    #[serde(default)]
+    pub paused_secs: i64,
+}
+
+impl Session {
+    pub fn is_paused(&self) -> bool {
+        self.paused_at.is_some()
+    }
+
+    /// Time spent paused up to `now`: the pauses that are over, and the one under way.
+    pub fn paused_secs_at(&self, now: DateTime<Utc>) -> i64 {
+        let running = self
+            .paused_at
+            .map_or(0, |since| (now - since).num_seconds().max(0));
+        self.paused_secs + running
+    }
+
+    /// How long the session has run at `now` (or ran, once ended): the time since it
+    /// started, less every pause. Stands still while the session is paused, at what it
+    /// read when the pause began (as the step's timer does, to the second).
+    pub fn active_secs_at(&self, now: DateTime<Utc>) -> i64 {
+        let secs = match (self.ended_at, self.paused_at) {
+            (None, Some(since)) => (since - self.started_at).num_seconds() - self.paused_secs,
+            (end, _) => {
+                let end = end.unwrap_or(now);
+                (end - self.started_at).num_seconds() - self.paused_secs_at(end)
+            }
+        };
+        secs.max(0)
+    }
+
+    /// How many times the session was paused.
+    pub fn pause_count(&self) -> usize {
+        self.log
+            .iter()
+            .filter(|entry| entry.event == LogEvent::Paused)
+            .count()
+    }
 }
 
 /// Where a step stands.
@@ -70,10 +114,12 @@ pub struct StepRecord {
     pub status: StepStatus,
     #[serde(default)]
     pub first_entered_at: Option<DateTime<Utc>>,
-    /// Start of the current visit, while the step is on screen.
+    /// Start of the current visit (or of its part since the session was last resumed),
+    /// while the step is on screen and the session runs; `None` while paused.
     #[serde(default)]
     pub visit_started_at: Option<DateTime<Utc>>,
-    /// Time on this step over all finished visits.
+    /// Time on this step over all finished visits (and the parts of the current one
+    /// before each pause): paused time never counts.
     #[serde(default)]
     pub active_secs: i64,
     #[serde(default)]
@@ -163,7 +209,7 @@ impl StepData {
     }
 }
 
-/// A navigation or role event.
+/// A navigation, role or pause event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
     pub at: DateTime<Utc>,
@@ -181,6 +227,10 @@ pub enum LogEvent {
     Skipped,
     RolesSwapped,
     GateBlocked,
+    /// The therapist paused the session: no clock runs and nothing is recorded.
+    Paused,
+    /// The session went on after a pause.
+    Resumed,
     Ended,
     /// The therapist reopened the ended session.
     Reopened,

@@ -118,6 +118,11 @@ impl Practice {
         if runner.is_ended() {
             return Err(refused("the session has ended"));
         }
+        if runner.is_paused() {
+            return Err(refused(
+                "the session is paused: resume it before handing the screen over",
+            ));
+        }
         if !runner.has_part(partner) {
             return Err(refused("this step has nothing for that partner to fill in"));
         }

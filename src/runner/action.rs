@@ -29,13 +29,20 @@ pub enum Action {
     /// while nothing is recorded in the step (what was written in private stays private),
     /// and never for the safety screen.
     SetVisibility(Visibility),
-    /// Stop the session (always allowed: safety first).
+    /// Stop the session (always allowed, paused or not: safety first).
     End,
     /// Take an ended session up again where it ended.
     Reopen,
     /// Take back the last entry of the step on screen (a message, a mirror, an answer, a
     /// question, a commitment…), as long as the session has not moved on since.
     Undo,
+    /// Pause the whole session: the session clock and the step's timer stop, and nothing
+    /// is recorded or navigated until `ResumeSession` (the clinician's note, a more
+    /// private visibility and `End` still apply). Not to be confused with a floor's
+    /// time-out, which `Resume` ends.
+    PauseSession,
+    /// Go on after `PauseSession`: the clocks run again from now.
+    ResumeSession,
 
     // ParaphraseLoop
     /// The speaker's first message.
@@ -165,6 +172,8 @@ impl Action {
             Action::End => "End",
             Action::Reopen => "Reopen",
             Action::Undo => "Undo",
+            Action::PauseSession => "Pause session",
+            Action::ResumeSession => "Resume session",
             Action::SpeakerSays(_) => "Speaker's message",
             Action::Mirror(_) => "Mirror",
             Action::Verdict { .. } => "Speaker's answer",
@@ -191,6 +200,52 @@ impl Action {
             Action::Choose { .. } => "Choose",
             Action::Check { .. } => "Tick",
             Action::ReplyToPoint { .. } => "Reply to a point",
+        }
+    }
+
+    /// Whether the action may be applied while the session is paused: going on, ending
+    /// it (safety first), and the clinician's own note and visibility (which the runner
+    /// lets only narrow while paused). Whatever records what the couple does, or moves
+    /// through the session, waits for the session to go on.
+    pub fn applies_while_paused(&self) -> bool {
+        match self {
+            Action::ResumeSession | Action::End | Action::Note(_) | Action::SetVisibility(_) => {
+                true
+            }
+            Action::PauseSession
+            | Action::Reopen
+            | Action::Undo
+            | Action::Next
+            | Action::Back
+            | Action::Skip { .. }
+            | Action::SwapRoles
+            | Action::ConfirmGate { .. }
+            | Action::SpeakerSays(_)
+            | Action::Mirror(_)
+            | Action::Verdict { .. }
+            | Action::StageAttempt { .. }
+            | Action::StageVerdict { .. }
+            | Action::PassFloor
+            | Action::FloorChunk(_)
+            | Action::FloorParaphrase { .. }
+            | Action::Breach { .. }
+            | Action::TimeOut { .. }
+            | Action::Resume
+            | Action::AddQuestion { .. }
+            | Action::EditQuestion { .. }
+            | Action::SetQuestionStatus { .. }
+            | Action::SetCaution { .. }
+            | Action::MoveQuestion { .. }
+            | Action::AnswerQuestion { .. }
+            | Action::ReleaseQuestions
+            | Action::AddCommitment(_)
+            | Action::EditCommitment { .. }
+            | Action::RemoveCommitment { .. }
+            | Action::Rate { .. }
+            | Action::WriteText { .. }
+            | Action::Choose { .. }
+            | Action::Check { .. }
+            | Action::ReplyToPoint { .. } => false,
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum RunError {
     AtLastStep,
     #[error("the session has ended")]
     Ended,
+    #[error("the session is paused: resume it first ({action} waits until then)")]
+    Paused { action: &'static str },
     #[error("{action} does not apply to a {kind} step")]
     WrongStep {
         action: &'static str,
@@ -64,7 +66,9 @@ pub struct Start {
     pub questions: Option<QuestionsRecord>,
 }
 
-/// The timer of the step on screen.
+/// A clock against its plan: the step on screen against its timebox (`Runner::timer`),
+/// or the whole session against the template's length (`Runner::session_timer`). Paused
+/// time never counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timer {
     pub elapsed_secs: i64,
@@ -79,6 +83,13 @@ impl Timer {
 
     pub fn remaining_secs(&self) -> Option<i64> {
         self.limit_secs.map(|limit| limit - self.elapsed_secs)
+    }
+
+    /// How far past its plan the clock is, once it is.
+    pub fn over_by_secs(&self) -> Option<i64> {
+        self.limit_secs
+            .map(|limit| self.elapsed_secs - limit)
+            .filter(|over| *over > 0)
     }
 }
 
@@ -141,6 +152,8 @@ fn is_undoable(action: &Action) -> bool {
         | Action::End
         | Action::Reopen
         | Action::Undo
+        | Action::PauseSession
+        | Action::ResumeSession
         | Action::Rate { .. }
         | Action::WriteText { .. }
         | Action::Choose { .. }
@@ -318,6 +331,8 @@ impl Runner {
             }],
             drafts: Default::default(),
             take_home: None,
+            paused_at: None,
+            paused_secs: 0,
         };
         let mut runner = Runner {
             undo: None,
@@ -384,6 +399,12 @@ impl Runner {
 
     pub fn is_ended(&self) -> bool {
         self.session.ended_at.is_some()
+    }
+
+    /// Whether the session is paused (a paused session saved and taken up again stays
+    /// paused until the therapist resumes it).
+    pub fn is_paused(&self) -> bool {
+        self.session.is_paused()
     }
 
     /// Keep text typed but not yet submitted; an empty text removes the draft.
@@ -470,7 +491,8 @@ impl Runner {
         })
     }
 
-    /// The timer of the step on screen.
+    /// The timer of the step on screen: its time over every visit, stopped while the
+    /// session is paused.
     pub fn timer(&self, now: DateTime<Utc>) -> Timer {
         let (step, record) = self.current();
         let running = record
@@ -479,6 +501,16 @@ impl Runner {
         Timer {
             elapsed_secs: record.active_secs + running,
             limit_secs: step.timebox_mins.map(|m| i64::from(m) * 60),
+        }
+    }
+
+    /// The session clock: the time since the session started less every pause, against
+    /// the template's planned length (`length_mins`, when it gives one).
+    pub fn session_timer(&self, now: DateTime<Utc>) -> Timer {
+        Timer {
+            elapsed_secs: self.session.active_secs_at(now),
+            limit_secs: (self.template.length_mins > 0)
+                .then(|| i64::from(self.template.length_mins) * 60),
         }
     }
 
@@ -576,13 +608,23 @@ impl Runner {
                 .is_some_and(|u| u.index == self.session.current)
     }
 
-    /// Apply one action. On error nothing changes.
+    /// Apply one action. On error nothing changes. While the session is paused only what
+    /// `Action::applies_while_paused` allows is applied; the rest is refused with
+    /// `RunError::Paused`.
     pub fn apply(&mut self, action: Action, now: DateTime<Utc>) -> Result<(), RunError> {
         if let Action::Reopen = action {
             return self.reopen(now);
         }
         if self.is_ended() {
             return Err(RunError::Ended);
+        }
+        if self.is_paused() && !action.applies_while_paused() {
+            if action == Action::PauseSession {
+                return Err(RunError::Refused("the session is already paused".into()));
+            }
+            return Err(RunError::Paused {
+                action: action.name(),
+            });
         }
         let index = self.session.current;
         let undoable = is_undoable(&action);
@@ -617,9 +659,32 @@ impl Runner {
             }
             Action::SetVisibility(visibility) => self.set_visibility(visibility),
             Action::End => {
+                // Ending a paused session ends its pause too.
+                self.close_pause(now);
                 self.leave(now, None);
                 self.session.ended_at = Some(now);
                 self.log(now, LogEvent::Ended);
+                Ok(())
+            }
+            Action::PauseSession => {
+                let index = self.session.current;
+                let record = &mut self.session.steps[index];
+                // The visit so far is banked; the step's timer stands still until resumed.
+                if let Some(start) = record.visit_started_at.take() {
+                    record.active_secs += (now - start).num_seconds().max(0);
+                }
+                self.session.paused_at = Some(now);
+                self.log(now, LogEvent::Paused);
+                Ok(())
+            }
+            Action::ResumeSession => {
+                if !self.is_paused() {
+                    return Err(RunError::Refused("the session is not paused".into()));
+                }
+                self.close_pause(now);
+                let index = self.session.current;
+                self.session.steps[index].visit_started_at = Some(now);
+                self.log(now, LogEvent::Resumed);
                 Ok(())
             }
             other => {
@@ -648,6 +713,11 @@ impl Runner {
     ) -> Result<(), RunError> {
         if self.is_ended() {
             return Err(RunError::Ended);
+        }
+        if self.is_paused() {
+            return Err(RunError::Paused {
+                action: action.name(),
+            });
         }
         if !matches!(
             action,
@@ -711,8 +781,15 @@ impl Runner {
 
     fn set_visibility(&mut self, visibility: Visibility) -> Result<(), RunError> {
         let index = self.session.current;
+        let paused = self.session.is_paused();
         let record = &mut self.session.steps[index];
         if visibility.is_wider_than(record.visibility) {
+            // More private at any time; shown more widely only while the session runs.
+            if paused {
+                return Err(RunError::Paused {
+                    action: Action::SetVisibility(visibility).name(),
+                });
+            }
             if self.template.id == facts::SAFETY_SCREEN_TEMPLATE {
                 return Err(RunError::Refused(
                     "the safety screen is never shown more widely".into(),
@@ -727,6 +804,13 @@ impl Runner {
         }
         record.visibility = visibility;
         Ok(())
+    }
+
+    /// End the pause under way, if any: its time joins the paused total.
+    fn close_pause(&mut self, now: DateTime<Utc>) {
+        if let Some(since) = self.session.paused_at.take() {
+            self.session.paused_secs += (now - since).num_seconds().max(0);
+        }
     }
 
     fn log(&mut self, at: DateTime<Utc>, event: LogEvent) {

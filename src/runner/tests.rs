@@ -1665,3 +1665,378 @@ fn a_skipped_step_keeps_its_reason_when_passed_through_again() {
     assert_eq!(one.status, StepStatus::Done);
     assert_eq!(one.skip_reason, None);
 }
+
+// ---------------------------------------------------------------------------------------
+// Pausing the session
+
+/// A protocol planned for `length_mins`: a timed script, a private text each partner
+/// writes (with a gate), and an end.
+fn timed(length_mins: u32) -> Template {
+    let text = format!(
+        r#"(format: 1, id: "t", title: "T", summary: "S", source: "own", length_mins: {length_mins}, roles: [Speaker, Listener], steps: [
+            (id: "a", title: "A", prompts: ["x"], timebox_mins: 5, gates: [Confirm("ready")], kind: Script),
+            (id: "b", title: "B", visibility: PartnerPrivate, kind: Text(respondents: Each)),
+            (id: "c", title: "C", prompts: ["z"], kind: Script),
+        ])"#
+    );
+    match parse("t.ron", &text) {
+        Ok(t) => t,
+        Err(e) => panic!("test template does not load: {:?}", e.problems),
+    }
+}
+
+/// Actions, each at its minute.
+type AtMinutes = Vec<(i64, Action)>;
+
+/// Apply actions at the minutes given; every one must succeed.
+fn run_at(runner: &mut Runner, actions: AtMinutes) {
+    for (minute, action) in actions {
+        let name = action.name();
+        if let Err(e) = runner.apply(action, at(minute)) {
+            panic!("{name} at minute {minute} refused: {e}");
+        }
+    }
+}
+
+fn confirm_ready() -> Action {
+    Action::ConfirmGate {
+        statement: s("ready"),
+    }
+}
+
+/// What the clocks read at minute 10 after some actions.
+struct Clocks {
+    /// The step on screen.
+    current: usize,
+    /// Its timer, in minutes.
+    step: i64,
+    /// The session clock, in minutes.
+    session: i64,
+    paused: bool,
+    /// The time banked on the first step, in minutes.
+    first: i64,
+}
+
+#[test]
+fn pausing_stops_the_step_timer_and_the_session_clock_and_resuming_goes_on() {
+    use Action::{Next, PauseSession as Pause, ResumeSession as Go};
+    let clocks = |current, step, session, paused, first| Clocks {
+        current,
+        step,
+        session,
+        paused,
+        first,
+    };
+    // (case, actions at their minute, the clocks at minute 10)
+    let table: Vec<(&str, AtMinutes, Clocks)> = vec![
+        ("never paused", vec![], clocks(0, 10, 10, false, 0)),
+        (
+            "paused at 2: both clocks stand still",
+            vec![(2, Pause)],
+            clocks(0, 2, 2, true, 2),
+        ),
+        (
+            "paused from 2 to 7",
+            vec![(2, Pause), (7, Go)],
+            clocks(0, 5, 5, false, 2),
+        ),
+        (
+            "two pauses: 1 to 3 and 4 to 8",
+            vec![(1, Pause), (3, Go), (4, Pause), (8, Go)],
+            clocks(0, 4, 4, false, 2),
+        ),
+        (
+            "moved on after a pause: the next step counts from its entry",
+            vec![(0, confirm_ready()), (2, Pause), (5, Go), (6, Next)],
+            clocks(1, 4, 7, false, 3),
+        ),
+        (
+            "paused on the second step: the first keeps its time",
+            vec![(0, confirm_ready()), (3, Next), (4, Pause)],
+            clocks(1, 1, 4, true, 3),
+        ),
+    ];
+    let t = timed(50);
+    for (case, actions, expected) in table {
+        let mut r = start(&t);
+        run_at(&mut r, actions);
+        assert_eq!(r.session().current, expected.current, "{case}");
+        assert_eq!(
+            r.timer(at(10)).elapsed_secs,
+            expected.step * 60,
+            "{case}: step"
+        );
+        assert_eq!(
+            r.session_timer(at(10)),
+            Timer {
+                elapsed_secs: expected.session * 60,
+                limit_secs: Some(50 * 60)
+            },
+            "{case}: session"
+        );
+        assert_eq!(r.is_paused(), expected.paused, "{case}");
+        assert_eq!(
+            r.session().steps[0].active_secs,
+            expected.first * 60,
+            "{case}: banked"
+        );
+        // Later still, a paused session's clocks have not moved.
+        if expected.paused {
+            assert_eq!(r.timer(at(90)).elapsed_secs, expected.step * 60, "{case}");
+            assert_eq!(
+                r.session_timer(at(90)).elapsed_secs,
+                expected.session * 60,
+                "{case}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_session_paused_then_ended_records_active_time_and_its_pauses() {
+    let t = timed(50);
+    let mut r = start(&t);
+    run_at(
+        &mut r,
+        vec![
+            (1, confirm_ready()),
+            (2, Action::PauseSession),
+            (12, Action::ResumeSession),
+            (13, Action::Next),
+            (14, Action::PauseSession),
+            // Safety first: a paused session ends at once.
+            (20, Action::End),
+        ],
+    );
+    let session = r.session();
+    assert_eq!(session.ended_at, Some(at(20)));
+    assert_eq!(session.paused_at, None, "ending closes the pause");
+    assert_eq!(session.paused_secs, (10 + 6) * 60);
+    assert_eq!(session.pause_count(), 2);
+    assert_eq!(session.active_secs_at(at(20)), 4 * 60);
+    assert_eq!(
+        session.active_secs_at(at(500)),
+        4 * 60,
+        "an ended session's length is fixed"
+    );
+    let times: Vec<i64> = session.steps.iter().map(|st| st.active_secs).collect();
+    assert_eq!(times, vec![3 * 60, 60, 0]);
+    assert!(session.steps.iter().all(|st| st.visit_started_at.is_none()));
+    let statuses: Vec<StepStatus> = session.steps.iter().map(|st| st.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            StepStatus::Done,
+            StepStatus::Incomplete,
+            StepStatus::Pending
+        ]
+    );
+    let events: Vec<(i64, usize, LogEvent)> = session
+        .log
+        .iter()
+        .map(|e| ((e.at - t0()).num_minutes(), e.step, e.event.clone()))
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            (0, 0, LogEvent::Started),
+            (0, 0, LogEvent::Entered),
+            (2, 0, LogEvent::Paused),
+            (12, 0, LogEvent::Resumed),
+            (13, 0, LogEvent::Next),
+            (13, 1, LogEvent::Entered),
+            (14, 1, LogEvent::Paused),
+            (20, 1, LogEvent::Ended),
+        ]
+    );
+}
+
+#[test]
+fn while_paused_only_resuming_ending_the_note_and_more_privacy_apply() {
+    let t = timed(50);
+    let canary = "CANARY-9c1 words said in the room";
+    // (the action tried while paused on the private step "b", whether it applies, and a
+    // fragment of the refusal)
+    let table: Vec<(Action, bool, &str)> = vec![
+        (Action::Next, false, "paused: resume it first (Next waits"),
+        (Action::Back, false, "(Back waits"),
+        (Action::Skip { reason: s("tired") }, false, "(Skip waits"),
+        (Action::SwapRoles, false, "(Swap roles waits"),
+        (confirm_ready(), false, "(Confirm waits"),
+        (
+            Action::WriteText {
+                respondent: Respondent::Partner(Partner::A),
+                text: s(canary),
+            },
+            false,
+            "(Write waits",
+        ),
+        (Action::Resume, false, "(Resume waits"),
+        (
+            Action::SetVisibility(Visibility::Joint),
+            false,
+            "(Who sees this waits",
+        ),
+        (Action::PauseSession, false, "already paused"),
+        (Action::Note(s("needed water")), true, ""),
+        (Action::SetVisibility(Visibility::ClinicianOnly), true, ""),
+        (Action::ResumeSession, true, ""),
+        (Action::End, true, ""),
+    ];
+    for (action, applies, fragment) in table {
+        let mut r = start(&t);
+        run_at(
+            &mut r,
+            vec![
+                (0, confirm_ready()),
+                (1, Action::Next),
+                (2, Action::PauseSession),
+            ],
+        );
+        let before = r.session().clone();
+        let name = action.name();
+        match r.apply(action, at(3)) {
+            Ok(()) => assert!(applies, "{name} should be refused while paused"),
+            Err(e) => {
+                assert!(!applies, "{name} refused: {e}");
+                let message = e.to_string();
+                assert!(message.contains(fragment), "{name}: {message}");
+                assert!(!message.contains("CANARY"), "{message}");
+                assert_eq!(r.session(), &before, "{name}: a refusal changes nothing");
+            }
+        }
+    }
+    // Nor can a worksheet entry be recorded out of order into a paused session.
+    let mut r = start(&t);
+    run_at(&mut r, vec![(1, Action::PauseSession)]);
+    let refused = r.record_out_of_order(
+        1,
+        Action::WriteText {
+            respondent: Respondent::Partner(Partner::B),
+            text: s("at home"),
+        },
+        at(2),
+    );
+    assert!(
+        matches!(refused, Err(RunError::Paused { .. })),
+        "{refused:?}"
+    );
+    // And a session that is not paused cannot be resumed.
+    let mut r = start(&t);
+    let refused = r.apply(Action::ResumeSession, at(1));
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("not paused")),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_paused_session_saved_and_taken_up_again_stays_paused() {
+    let t = timed(50);
+    let mut r = start(&t);
+    run_at(
+        &mut r,
+        vec![(0, confirm_ready()), (4, Action::PauseSession)],
+    );
+    let text = ron::ser::to_string_pretty(r.session(), ron::ser::PrettyConfig::default())
+        .expect("serialize");
+    let saved: Session = ron::from_str(&text).expect("deserialize");
+    assert_eq!(&saved, r.session());
+
+    // Taken up again a day later: still paused, and the day away counts nowhere.
+    let mut resumed = Runner::resume(&t, saved, CoupleFacts::default()).expect("resume");
+    let later = at(24 * 60);
+    assert!(resumed.is_paused());
+    assert_eq!(resumed.timer(later).elapsed_secs, 4 * 60);
+    assert_eq!(resumed.session_timer(later).elapsed_secs, 4 * 60);
+    assert!(matches!(
+        resumed.apply(Action::Next, later),
+        Err(RunError::Paused { .. })
+    ));
+    resumed
+        .apply(Action::ResumeSession, later)
+        .expect("resume the session");
+    resumed
+        .apply(Action::Next, later + chrono::Duration::minutes(1))
+        .expect("next");
+    assert_eq!(resumed.session().steps[0].active_secs, 5 * 60);
+    assert_eq!(
+        resumed
+            .session_timer(later + chrono::Duration::minutes(2))
+            .elapsed_secs,
+        6 * 60
+    );
+}
+
+#[test]
+fn a_session_record_from_before_pauses_loads_and_runs() {
+    let t = timed(50);
+    let r = start(&t);
+    let text = ron::ser::to_string_pretty(r.session(), ron::ser::PrettyConfig::default())
+        .expect("serialize");
+    let old: String = text
+        .lines()
+        .filter(|line| !line.contains("paused_at") && !line.contains("paused_secs"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(
+        old, text,
+        "the new fields were written, and are now left out"
+    );
+    let loaded: Session = ron::from_str(&old).expect("an older record loads");
+    assert_eq!(loaded.paused_at, None);
+    assert_eq!(loaded.paused_secs, 0);
+    assert_eq!(loaded.pause_count(), 0);
+    let mut resumed = Runner::resume(&t, loaded, CoupleFacts::default()).expect("resume");
+    assert!(!resumed.is_paused());
+    resumed
+        .apply(Action::PauseSession, at(3))
+        .expect("an older session can be paused");
+    assert_eq!(resumed.session_timer(at(9)).elapsed_secs, 3 * 60);
+}
+
+#[test]
+fn the_session_clock_runs_against_the_templates_length_and_says_how_far_over() {
+    let t = timed(5);
+    let mut r = start(&t);
+    assert_eq!(r.session_timer(at(4)).over_by_secs(), None);
+    assert!(
+        !r.session_timer(at(5)).is_over(),
+        "exactly on time is not over"
+    );
+    assert_eq!(r.session_timer(at(7)).over_by_secs(), Some(2 * 60));
+    run_at(
+        &mut r,
+        vec![(3, Action::PauseSession), (20, Action::ResumeSession)],
+    );
+    assert!(
+        !r.session_timer(at(21)).is_over(),
+        "paused time does not count"
+    );
+    assert_eq!(r.session_timer(at(23)).over_by_secs(), Some(60));
+    // The first step's timebox is 5 minutes too.
+    assert_eq!(r.timer(at(23)).over_by_secs(), Some(60));
+    // A template without a planned length has a clock and no plan.
+    let unplanned = start(&timed(0));
+    assert_eq!(
+        unplanned.session_timer(at(70)),
+        Timer {
+            elapsed_secs: 70 * 60,
+            limit_secs: None
+        }
+    );
+    assert!(!unplanned.session_timer(at(70)).is_over());
+}
+
+#[test]
+fn while_paused_the_session_clock_and_the_step_timer_agree_to_the_second() {
+    let t = timed(50);
+    let mut r = start(&t);
+    let paused = t0() + chrono::Duration::milliseconds(133_700);
+    r.apply(Action::PauseSession, paused).expect("pause");
+    let read = t0() + chrono::Duration::milliseconds(140_200);
+    assert_eq!(r.timer(read).elapsed_secs, 133);
+    assert_eq!(r.session_timer(read).elapsed_secs, 133);
+}

@@ -39,8 +39,9 @@ pub struct RecordListing {
 /// What reading one record file gave.
 #[derive(Debug)]
 pub enum RecordRead {
-    /// The record, and the stamp of the file it was read from.
-    Record { body: RecordBody, stamp: Stamp },
+    /// The record (boxed: a session is far larger than the other outcomes), and the
+    /// stamp of the file it was read from.
+    Record { body: Box<RecordBody>, stamp: Stamp },
     /// There is no such file (it was removed since it was listed).
     Missing,
     /// Damaged (moved to `quarantine/` in read-write access) or unreadable: reported,
@@ -142,7 +143,7 @@ impl VaultReader {
         let name = format!("{id}{}", self.extension);
         Ok(match store.read_one(kind, id, &name) {
             ReadOutcome::Ok(envelope, stamp) => RecordRead::Record {
-                body: envelope.body,
+                body: Box::new(envelope.body),
                 stamp,
             },
             ReadOutcome::Missing => RecordRead::Missing,

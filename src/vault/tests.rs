@@ -551,7 +551,7 @@ fn a_reader_reads_records_with_the_stamps_saves_return_until_the_vault_is_droppe
         match reader.read(file.kind, file.id).expect("read") {
             RecordRead::Record { body, stamp } => {
                 assert_eq!(stamp, file.stamp);
-                assert_eq!(&body, &by_id(&records)[&file.id]);
+                assert_eq!(&*body, &by_id(&records)[&file.id]);
             }
             other => panic!("{other:?}"),
         }

@@ -186,7 +186,33 @@ impl AppState {
         Ok(())
     }
 
+    /// Leaving a session that runs (closing it, or quitting Tandem) pauses it, so the
+    /// time away counts on no clock; it is taken up again paused, and goes on when the
+    /// therapist resumes it.
+    pub(in crate::app) fn pause_on_leaving(&mut self, now: DateTime<Utc>) {
+        // A read-only vault keeps nothing: a pause there would only be a change that
+        // cannot be saved, and the session could not be closed.
+        if self
+            .practice
+            .as_ref()
+            .is_none_or(crate::practice::Practice::is_read_only)
+        {
+            return;
+        }
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        if live.runner.is_ended() || live.runner.is_paused() {
+            return;
+        }
+        match live.runner.apply(Action::PauseSession, now) {
+            Ok(()) => live.dirty = true,
+            Err(e) => self.report(&e.into()),
+        }
+    }
+
     fn close_session(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        self.pause_on_leaving(now);
         self.save_all(now, SAVE_TIMEOUT);
         if self.live.as_ref().is_some_and(|l| !l.is_saved()) {
             return Err(refused(

@@ -193,12 +193,24 @@ impl Doc<'_> {
                 self.ctx.date(end),
                 self.ctx.time(end)
             ),
-            Some(end) => format!(
-                "{} to {} ({})",
-                self.ctx.time(session.started_at),
-                self.ctx.time(end),
-                duration((end - session.started_at).num_seconds())
-            ),
+            // The length leaves pauses out; the clinician's note also says how many
+            // there were, and how long.
+            Some(end) => {
+                let pauses = session.pause_count();
+                let mut length = duration(session.active_secs_at(end));
+                if self.view.audience == Audience::Clinician && pauses > 0 {
+                    length.push_str(&format!(
+                        ", not counting {}: {} in all",
+                        plural(pauses, "pause", "pauses"),
+                        duration(session.paused_secs)
+                    ));
+                }
+                format!(
+                    "{} to {} ({length})",
+                    self.ctx.time(session.started_at),
+                    self.ctx.time(end),
+                )
+            }
             None => format!(
                 "started {}; the session was not ended",
                 self.ctx.time(session.started_at)
