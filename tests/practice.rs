@@ -348,3 +348,37 @@ fn a_record_saved_while_the_search_index_loads_is_found_and_kept_for_next_time()
         .expect("ready");
     assert_eq!(found.results.total, 1);
 }
+
+#[test]
+fn a_remembered_folder_is_logged_by_name_and_not_kept_when_the_log_fails() {
+    use tandem::vault::LastFolder;
+    let (dir, root, mut practice, _) = demo();
+    let folder = dir.path().join("Maya's exports");
+    {
+        let _broken = BrokenLog::new(&root);
+        refused_for_the_log(practice.remember_folder(LastFolder::Exports, &folder, now()));
+    }
+    assert_eq!(practice.vault().header().export_folder, None);
+    practice
+        .remember_folder(LastFolder::Exports, &folder, now())
+        .expect("remembered");
+    // The same folder again is no change, and not logged again.
+    practice
+        .remember_folder(LastFolder::Exports, &folder, now())
+        .expect("unchanged");
+    let settings: Vec<String> = entries(&root)
+        .expect("log")
+        .iter()
+        .filter(|e| e.action == AuditAction::Settings)
+        .map(|e| e.detail.clone())
+        .collect();
+    assert_eq!(settings, vec!["export folder".to_string()]);
+    assert_eq!(
+        practice.vault().header().last_folder(LastFolder::Exports),
+        Some(folder.as_path())
+    );
+    assert_eq!(
+        practice.vault().header().last_folder(LastFolder::TakeHome),
+        None
+    );
+}

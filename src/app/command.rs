@@ -188,6 +188,9 @@ pub enum ExportCommand {
     Open(ExportTarget),
     /// Write the PDF chosen in the dialog.
     Write(ExportDraft),
+    /// Choose the dialog's folder with the system's file chooser (the typed folder stays
+    /// the fallback).
+    ChooseFolder,
     Cancel,
     /// Write the open progress note as a PDF for the clinician.
     Note,
@@ -204,6 +207,13 @@ pub enum TakeHomeCommand {
     Issue,
     /// Bring the filled worksheet file named in the dialog into the couple's record.
     Import,
+    /// Choose the folder for the worksheet file with the system's file chooser.
+    ChooseFolder,
+    /// Choose the filled worksheet file with the system's file chooser.
+    ChooseFile,
+    /// Files dropped onto the window: a worksheet opens the dialog to bring it back into
+    /// the open couple's record (its passphrase still to be typed).
+    Dropped(Vec<std::path::PathBuf>),
     Close,
 }
 
@@ -251,8 +261,38 @@ pub enum ErrorPlace {
     Note,
     Search,
     ExportDialog,
+    /// The export dialog's folder field.
+    ExportFolder,
     TakeHomeDialog,
+    /// The take-home dialog's folder field (giving a worksheet).
+    TakeHomeFolder,
+    /// The take-home dialog's file field (bringing one back).
+    TakeHomeFile,
     StatusLine,
+}
+
+impl ErrorPlace {
+    /// The fields inside this place that show errors of their own (a dialog's folder and
+    /// file fields): one error per dialog is shown, beside the field it is about or at
+    /// the foot of the dialog.
+    pub fn fields(self) -> &'static [ErrorPlace] {
+        match self {
+            ErrorPlace::ExportDialog => &[ErrorPlace::ExportFolder],
+            ErrorPlace::TakeHomeDialog => &[ErrorPlace::TakeHomeFolder, ErrorPlace::TakeHomeFile],
+            ErrorPlace::Passphrase
+            | ErrorPlace::NewVault
+            | ErrorPlace::CoupleEditor
+            | ErrorPlace::CouplePage
+            | ErrorPlace::TemplatePicker
+            | ErrorPlace::Session
+            | ErrorPlace::Note
+            | ErrorPlace::Search
+            | ErrorPlace::ExportFolder
+            | ErrorPlace::TakeHomeFolder
+            | ErrorPlace::TakeHomeFile
+            | ErrorPlace::StatusLine => &[],
+        }
+    }
 }
 
 impl Command {
@@ -310,6 +350,7 @@ impl Command {
             },
             Command::Export(c) => match c {
                 ExportCommand::Write(_) => ErrorPlace::ExportDialog,
+                ExportCommand::ChooseFolder => ErrorPlace::ExportFolder,
                 ExportCommand::Note => ErrorPlace::Note,
                 ExportCommand::Open(_) | ExportCommand::ProcessNotes(_) => ErrorPlace::CouplePage,
                 ExportCommand::Cancel => ErrorPlace::StatusLine,
@@ -319,6 +360,10 @@ impl Command {
                 TakeHomeCommand::Issue | TakeHomeCommand::Import | TakeHomeCommand::Close => {
                     ErrorPlace::TakeHomeDialog
                 }
+                TakeHomeCommand::ChooseFolder => ErrorPlace::TakeHomeFolder,
+                TakeHomeCommand::ChooseFile => ErrorPlace::TakeHomeFile,
+                // Dropped anywhere on the window: no field to show it beside.
+                TakeHomeCommand::Dropped(_) => ErrorPlace::StatusLine,
             },
         }
     }
@@ -641,6 +686,7 @@ impl ExportCommand {
             ExportCommand::Open(ExportTarget::Session(_)) => "Export…",
             ExportCommand::Open(ExportTarget::Progress(_)) => "Export progress…",
             ExportCommand::Write(_) => "Export PDF",
+            ExportCommand::ChooseFolder => "Choose folder…",
             ExportCommand::Cancel => "Cancel export",
             ExportCommand::Note => "Export note PDF",
             ExportCommand::ProcessNotes(_) => "Export process notes…",
@@ -658,6 +704,9 @@ impl ExportCommand {
             ExportCommand::Write(_) => {
                 "Write the PDF; only what the chosen reader may see is in it"
             }
+            ExportCommand::ChooseFolder => {
+                "Pick the folder in your system's file chooser; or type it into the field"
+            }
             ExportCommand::Cancel => "Close the dialog; nothing is written",
             ExportCommand::Note => "Write the progress note as a PDF for your records",
             ExportCommand::ProcessNotes(_) => {
@@ -673,6 +722,9 @@ impl TakeHomeCommand {
             TakeHomeCommand::Open(_) => "Take-home worksheets…",
             TakeHomeCommand::Issue => "Write worksheet file",
             TakeHomeCommand::Import => "Import worksheet",
+            TakeHomeCommand::ChooseFolder => "Choose folder…",
+            TakeHomeCommand::ChooseFile => "Choose file…",
+            TakeHomeCommand::Dropped(_) => "Bring back a dropped worksheet",
             TakeHomeCommand::Close => "Close",
         }
     }
@@ -687,6 +739,15 @@ impl TakeHomeCommand {
             }
             TakeHomeCommand::Import => {
                 "Add the filled worksheet to this couple's record as a new session; altered or foreign files are refused"
+            }
+            TakeHomeCommand::ChooseFolder => {
+                "Pick the folder in your system's file chooser; or type it into the field"
+            }
+            TakeHomeCommand::ChooseFile => {
+                "Pick the filled worksheet file in your system's file chooser; or type its path, or drop it on the couple's page"
+            }
+            TakeHomeCommand::Dropped(_) => {
+                "A worksheet file dropped on a couple's page opens the dialog to bring it back"
             }
             TakeHomeCommand::Close => "Close the dialog",
         }

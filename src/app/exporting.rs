@@ -1,6 +1,9 @@
 //! The export dialog, where the therapist chooses the document, who will read it and the
-//! folder. The document is built and logged by the practice and written on a job of its
-//! own (`practice::export`), so the window never waits on it.
+//! folder (typed, or chosen in the system's file chooser; the last one used is offered).
+//! The document is built and logged by the practice and written on a job of its own
+//! (`practice::export`), so the window never waits on it. A folder that cannot be made or
+//! written into is said beside the field before anything is written, and the dialog
+//! keeps every choice.
 
 use super::command::{Command, ExportCommand, ExportDraft, ExportTarget};
 use super::views::labelled_field;
@@ -19,6 +22,48 @@ pub fn audience_label(audience: Audience, couple: &Couple) -> String {
     }
 }
 
+/// What the export dialog shows besides its fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExportStatus<'a> {
+    /// A PDF is being written.
+    pub busy: bool,
+    /// The system's file chooser is open for the folder.
+    pub choosing: bool,
+    /// The last attempt's error, and an error about the folder (shown beside it).
+    pub error: Option<&'a str>,
+    pub folder_error: Option<&'a str>,
+}
+
+/// A path field with its "Choose…" button beside it, a note while the chooser is open,
+/// and its error below. Shared by the export and take-home dialogs.
+pub fn path_field_ui(
+    ui: &mut egui::Ui,
+    label: &str,
+    text: &mut String,
+    choose: Command,
+    choosing: bool,
+    error: Option<&str>,
+    out: &mut Vec<Command>,
+) -> egui::Response {
+    let response = ui
+        .horizontal(|ui| {
+            let response = labelled_field(ui, label, text);
+            super::views::command_button(ui, choose, !choosing, out);
+            response
+        })
+        .inner;
+    if choosing {
+        ui.label(
+            egui::RichText::new(
+                "Waiting for your system's file chooser… You can type the path here meanwhile.",
+            )
+            .weak(),
+        );
+    }
+    super::views::error_ui(ui, error);
+    response
+}
+
 /// The export dialog. `couple` is the couple the export is about; `subject` names what
 /// is exported (protocol and date, or the progress report).
 pub fn export_dialog_ui(
@@ -26,10 +71,10 @@ pub fn export_dialog_ui(
     couple: &Couple,
     subject: &str,
     draft: &mut ExportDraft,
-    busy: bool,
-    error: Option<&str>,
+    status: ExportStatus<'_>,
     out: &mut Vec<Command>,
 ) {
+    let busy = status.busy;
     let title = match draft.target {
         ExportTarget::Session(_) => "Export a session as PDF",
         ExportTarget::Progress(_) => "Export the progress report as PDF",
@@ -63,7 +108,15 @@ pub fn export_dialog_ui(
                 );
             }
             ui.add_space(6.0);
-            labelled_field(ui, "Folder", &mut draft.folder);
+            path_field_ui(
+                ui,
+                "Folder",
+                &mut draft.folder,
+                ExportCommand::ChooseFolder.into(),
+                status.choosing,
+                status.folder_error,
+                out,
+            );
             labelled_field(ui, "Practice name", &mut draft.practice);
             ui.label(
                 egui::RichText::new(
@@ -84,6 +137,9 @@ pub fn export_dialog_ui(
             if draft.audience.is_none() {
                 ui.label(egui::RichText::new("Choose who will read it first.").weak());
             }
-            super::views::error_ui(ui, error);
+            if busy {
+                ui.label(egui::RichText::new("Writing the PDF…").weak());
+            }
+            super::views::error_ui(ui, status.error);
         });
 }

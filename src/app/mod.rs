@@ -7,8 +7,10 @@
 //! down as `now`.
 
 pub mod areas;
+pub mod chooser;
 pub mod command;
 pub mod confirm;
+pub mod dates;
 pub mod exporting;
 pub mod fill;
 pub mod forms;
@@ -27,7 +29,7 @@ pub use state::{AppConfig, AppState, Screen};
 use crate::model::StepData;
 use crate::runner::Action;
 use chrono::{DateTime, Utc};
-use command::{ErrorPlace, PracticeCommand, SessionCommand, VaultCommand};
+use command::{ErrorPlace, PracticeCommand, SessionCommand, TakeHomeCommand, VaultCommand};
 use egui::{RichText, Ui};
 
 /// The eframe app.
@@ -124,15 +126,16 @@ impl TandemApp {
             self.status_ui(ui, &mut commands);
             self.screen_ui(ui, now, &mut commands);
             self.overlay_ui(ui, &mut commands);
+            // Never while a partner has the screen or after a quick hide: those branches
+            // take no files.
+            self.dropped_files_ui(ui, &mut commands);
         }
         self.present_viewport(ui.ctx(), now);
         for command in commands {
             let place = command.error_place();
             match self.state.apply(command, now) {
                 // Done: what was wrong there is no longer.
-                Ok(()) => {
-                    self.state.errors.remove(&place);
-                }
+                Ok(()) => self.state.clear_errors_at(place),
                 Err(error) => self.state.report_at(place, &error),
             }
         }
@@ -326,9 +329,44 @@ impl TandemApp {
         }
     }
 
+    /// Files dragged over the window: say what a drop would do. Files dropped: a
+    /// worksheet is brought back into the open couple's record (`TakeHomeCommand::Dropped`).
+    fn dropped_files_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let (hovering, dropped) = ui.input(|i| {
+            let dropped: Vec<std::path::PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect();
+            (!i.raw.hovered_files.is_empty(), dropped)
+        });
+        if !dropped.is_empty() {
+            commands.push(TakeHomeCommand::Dropped(dropped).into());
+        }
+        if hovering {
+            let text = match self.state.page_couple() {
+                Some(couple) => format!(
+                    "Drop a take-home worksheet file to bring it back into {}'s record",
+                    couple.code
+                ),
+                None => "Open a couple's page to bring a take-home worksheet back".into(),
+            };
+            egui::Area::new(egui::Id::unique("tandem-drop-hint"))
+                .order(egui::Order::Tooltip)
+                .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        ui.label(RichText::new(text).size(18.0));
+                    });
+                });
+        }
+    }
+
     /// The dialog or card over the screen, if any.
     fn overlay_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
         let ctx = ui.ctx().clone();
+        let choosing = self.state.jobs.chooser.as_ref().map(|c| c.field);
         match &self.state.overlay {
             Overlay::SafetyCard => {
                 let resources = self
@@ -349,11 +387,15 @@ impl TandemApp {
                 let AppState {
                     overlay, errors, ..
                 } = &mut self.state;
-                let error = errors.get(&ErrorPlace::ExportDialog).map(String::as_str);
+                let error = |place| errors.get(&place).map(String::as_str);
+                let status = exporting::ExportStatus {
+                    busy,
+                    choosing: choosing == Some(chooser::PathField::ExportFolder),
+                    error: error(ErrorPlace::ExportDialog),
+                    folder_error: error(ErrorPlace::ExportFolder),
+                };
                 if let Overlay::Export(draft) = overlay {
-                    exporting::export_dialog_ui(
-                        &ctx, &couple, &subject, draft, busy, error, commands,
-                    );
+                    exporting::export_dialog_ui(&ctx, &couple, &subject, draft, status, commands);
                 }
             }
             Overlay::TakeHome(_) => {
@@ -365,7 +407,14 @@ impl TandemApp {
                     errors,
                     ..
                 } = &mut self.state;
-                let error = errors.get(&ErrorPlace::TakeHomeDialog).map(String::as_str);
+                let error = |place| errors.get(&place).map(String::as_str);
+                let status = takehome::TakeHomeStatus {
+                    busy,
+                    choosing,
+                    error: error(ErrorPlace::TakeHomeDialog),
+                    folder_error: error(ErrorPlace::TakeHomeFolder),
+                    file_error: error(ErrorPlace::TakeHomeFile),
+                };
                 match (overlay, couple.as_ref(), practice.as_ref()) {
                     (Overlay::TakeHome(draft), Some(record), Some(practice))
                         if record.couple.id == draft.couple =>
@@ -376,7 +425,7 @@ impl TandemApp {
                             &record.facts,
                             practice.library(),
                             draft,
-                            views::DialogStatus { busy, error },
+                            status,
                             commands,
                         );
                     }

@@ -6,6 +6,7 @@
 use super::command::{
     Command, CoupleTab, ExportCommand, PracticeCommand, RecordCommand, SessionCommand,
 };
+use super::dates::{DateField, Expect, date_field_ui};
 use super::forms::{CustodyForm, Found, HolderChoice, LedgerForm, NoteForm, RecoveryForm};
 use super::views::{command_button, labelled_field};
 use crate::clinical::divergence;
@@ -257,7 +258,19 @@ pub fn commitments_ui(
             ui.push_id(("revise", item.id), |ui| {
                 labelled_field(ui, "New wording", &mut form.behaviour);
                 labelled_field(ui, "How often", &mut form.rhythm);
-                labelled_field(ui, "Review on (YYYY-MM-DD)", &mut form.review_on);
+                date_field_ui(
+                    ui,
+                    &DateField {
+                        name: "Review on",
+                        label: "Review on (YYYY-MM-DD)",
+                        opens_on: today + chrono::Days::new(7),
+                        expect: Expect::Ahead,
+                        unexpected: "This review date has already passed: choose today or a later day.",
+                        width: 110.0,
+                    },
+                    &mut form.review_on,
+                    today,
+                );
                 labelled_field(ui, "Reason", &mut form.reason);
                 ui.horizontal(|ui| {
                     command_button(
@@ -428,9 +441,10 @@ pub fn recovery_ui(
     ui: &mut Ui,
     view: &CoupleView,
     form: &mut RecoveryForm,
+    today: chrono::NaiveDate,
     out: &mut Vec<Command>,
 ) {
-    custody_ui(ui, view, &mut form.custody, out);
+    custody_ui(ui, view, &mut form.custody, today, out);
     ui.separator();
     let map = &view.course.recovery;
     match map.current() {
@@ -516,7 +530,19 @@ pub fn recovery_ui(
             ui.end_row();
         }
     });
-    labelled_field(ui, "Date (YYYY-MM-DD, empty for today)", &mut form.on);
+    date_field_ui(
+        ui,
+        &DateField {
+            name: "Trigger date",
+            label: "Date (YYYY-MM-DD, empty for today)",
+            opens_on: today,
+            expect: Expect::Behind,
+            unexpected: "This day is still to come: a trigger is logged once it has happened.",
+            width: 110.0,
+        },
+        &mut form.on,
+        today,
+    );
     labelled_field(ui, "Trigger", &mut form.trigger);
     labelled_field(ui, "Response", &mut form.response);
     labelled_field(ui, "Repair", &mut form.repair);
@@ -580,7 +606,13 @@ fn holder_text(couple: &Couple, holder: &Holder) -> String {
 
 /// The disclosure document's custody: where it stands, its log, and the form to record
 /// who holds it, when it is to be destroyed, and that it was destroyed.
-pub fn custody_ui(ui: &mut Ui, view: &CoupleView, form: &mut CustodyForm, out: &mut Vec<Command>) {
+pub fn custody_ui(
+    ui: &mut Ui,
+    view: &CoupleView,
+    form: &mut CustodyForm,
+    today: chrono::NaiveDate,
+    out: &mut Vec<Command>,
+) {
     let couple = &view.couple;
     ui.label(RichText::new(DISCLOSURE_DOCUMENT).strong());
     let status = view.course.custody_of(DISCLOSURE_DOCUMENT);
@@ -654,7 +686,19 @@ pub fn custody_ui(ui: &mut Ui, view: &CoupleView, form: &mut CustodyForm, out: &
     if form.holder == HolderChoice::Other {
         labelled_field(ui, "Who holds it", &mut form.other);
     }
-    labelled_field(ui, "Destroy by (YYYY-MM-DD)", &mut form.destroy_by);
+    date_field_ui(
+        ui,
+        &DateField {
+            name: "Destroy by",
+            label: "Destroy by (YYYY-MM-DD)",
+            opens_on: today,
+            expect: Expect::Ahead,
+            unexpected: "This date has already passed: the document would be overdue for destruction at once.",
+            width: 110.0,
+        },
+        &mut form.destroy_by,
+        today,
+    );
     labelled_field(ui, "Custody note (optional)", &mut form.note);
     labelled_field(ui, "Recorded by", &mut form.recorded_by);
     let entry = |step: CustodyStep| {

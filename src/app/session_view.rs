@@ -3,6 +3,7 @@
 //! notes. Draws from the live session and pushes commands; never changes state itself.
 
 use super::command::{Command, ExportCommand, SessionCommand, VERDICTS, VaultCommand};
+use super::dates::{DateField, Expect, date_field_ui};
 use super::forms::Forms;
 use super::state::Live;
 use super::views::command_button;
@@ -10,7 +11,7 @@ use crate::model::{
     Accuracy, CommitmentDraft, Exchange, LoopStage, MirrorOutcome, Partner, QuestionStatus,
     Respondent, StepData, StepStatus, Verification, Visibility,
 };
-use crate::runner::{Action, Timer, respondents_of};
+use crate::runner::{Action, Timer, facts, respondents_of};
 use crate::template::{DEFAULT_FEELINGS, Gate, StepView};
 use chrono::{DateTime, NaiveDate, Utc};
 use egui::{RichText, Ui};
@@ -699,7 +700,17 @@ fn kind_ui(
                     .desired_rows(4)
                     .desired_width(f32::INFINITY);
                 if ui.add(edit).labelled_by(l.id).changed() {
-                    out.push(act(Action::WriteText { respondent, text }));
+                    out.push(act(Action::WriteText {
+                        respondent,
+                        text: text.clone(),
+                    }));
+                }
+                let session = live.runner.session();
+                let step = &live.runner.current().1.step_id;
+                if respondent == Respondent::Clinician
+                    && facts::is_rescreen_step(&session.template_id, step)
+                {
+                    rescreen_date_ui(ui, &text, now, respondent, out);
                 }
             }
         }
@@ -779,6 +790,45 @@ fn kind_ui(
                 reply_ui(ui, live, reply, stems, only, out)
             }
         }
+    }
+}
+
+/// The safety screen's re-screen date: a calendar that writes the date into the text, and
+/// a calm note when the date written has passed or none can be read.
+fn rescreen_date_ui(
+    ui: &mut Ui,
+    text: &str,
+    now: DateTime<Utc>,
+    respondent: Respondent,
+    out: &mut Vec<Command>,
+) {
+    let today = now.with_timezone(&chrono::Local).date_naive();
+    let written = facts::first_date(text);
+    ui.horizontal(|ui| {
+        ui.label("Re-screen date:");
+        if let Some(picked) =
+            super::dates::calendar_ui(ui, "Re-screen date", written.unwrap_or(today))
+        {
+            out.push(act(Action::WriteText {
+                respondent,
+                text: facts::with_rescreen_date(text, picked),
+            }));
+        }
+    });
+    match written {
+        Some(on) if on < today => super::dates::note_ui(
+            ui,
+            &format!(
+                "{} has already passed: choose a date ahead, or the couple's page will show the re-screen as due at once.",
+                on.format("%-d %b %Y")
+            ),
+        ),
+        Some(_) => {}
+        None if !text.trim().is_empty() => super::dates::note_ui(
+            ui,
+            "No date found: write it as YYYY-MM-DD (or choose it on the calendar) for the couple's page to show it.",
+        ),
+        None => {}
     }
 }
 
@@ -1636,26 +1686,45 @@ fn plan_ui(
         }
     };
     let review_on = NaiveDate::parse_from_str(review_text.trim(), "%Y-%m-%d").ok();
-    ui.horizontal(|ui| {
-        for (label, key, mut text) in [
-            ("Start (YYYY-MM-DD)", "plan-start", start_text.clone()),
-            ("Review (YYYY-MM-DD)", "plan-review", review_text.clone()),
-        ] {
-            let l = ui.label(label);
-            if ui
-                .add(egui::TextEdit::singleline(&mut text).desired_width(110.0))
-                .labelled_by(l.id)
-                .changed()
-            {
-                out.push(set_draft(live, key, text));
-            }
+    let fields = [
+        (
+            DateField {
+                name: "Start",
+                label: "Start (YYYY-MM-DD)",
+                opens_on: today,
+                expect: Expect::Ahead,
+                unexpected: "This start date has already passed: a commitment made today usually starts today or later.",
+                width: 110.0,
+            },
+            "plan-start",
+            start_text.clone(),
+        ),
+        (
+            DateField {
+                name: "Review",
+                label: "Review (YYYY-MM-DD)",
+                opens_on: starts_on.unwrap_or(today),
+                expect: Expect::Ahead,
+                unexpected: "This review date has already passed: choose today or a later day.",
+                width: 110.0,
+            },
+            "plan-review",
+            review_text.clone(),
+        ),
+    ];
+    for (field, key, mut text) in fields {
+        if date_field_ui(ui, &field, &mut text, today) {
+            out.push(set_draft(live, key, text));
         }
-    });
+    }
     let dates_ok = matches!((starts_on, review_on), (Some(s), Some(r)) if r >= s);
-    if !dates_ok {
+    // An unreadable date is said beside its field.
+    if let (Some(s), Some(r)) = (starts_on, review_on)
+        && r < s
+    {
         ui.colored_label(
             ui.visuals().warn_fg_color,
-            "Dates are written YYYY-MM-DD, and the review comes on or after the start.",
+            "The review comes on or after the start.",
         );
     }
     let ready =

@@ -111,14 +111,24 @@ pub enum TakeHomeJob {
     },
 }
 
+/// A PDF being laid out and written.
+pub struct ExportWriting {
+    pub job: ExportJob,
+    /// The file's name, for the status line.
+    pub name: String,
+    /// The dialog's choices, to open it again with them if writing fails.
+    pub draft: Option<super::command::ExportDraft>,
+}
+
 /// Work running off the UI thread; each is polled once a frame.
 #[derive(Default)]
 pub struct Jobs {
     /// The vault being created, unlocked or filled with the demo practice.
     pub opening: Option<(Opening, Job<Practice, PracticeError>)>,
-    /// A PDF being laid out and written, and its file name.
-    pub export: Option<(ExportJob, String)>,
+    pub export: Option<ExportWriting>,
     pub take_home: Option<TakeHomeJob>,
+    /// The system's file chooser, open for a dialog's field.
+    pub chooser: Option<super::chooser::ChooserJob>,
     /// The passphrase being checked to end hand-over mode.
     pub hand_back: Option<Job<bool, PracticeError>>,
     /// The practice last locked, writing its search index before its key goes; the next
@@ -132,6 +142,7 @@ impl Jobs {
         self.opening.is_some()
             || self.export.is_some()
             || self.take_home.is_some()
+            || self.chooser.is_some()
             || self.hand_back.is_some()
     }
 }
@@ -156,6 +167,9 @@ pub struct AppState {
     /// The demo vault's folder, removed when the app closes.
     pub demo_dir: Option<tempfile::TempDir>,
     pub jobs: Jobs,
+    /// How "Choose folder…" and "Choose file…" ask (the system's chooser; a stand-in in
+    /// tests).
+    pub file_chooser: super::chooser::FileChooser,
 }
 
 /// Why a command failed; shown once in the status line.
@@ -165,6 +179,28 @@ pub enum AppError {
     Practice(#[from] PracticeError),
     #[error("{0}")]
     Refused(String),
+    /// An error about one field of the command's dialog (its folder, its file), shown
+    /// beside that field.
+    #[error("{message}")]
+    Field { place: ErrorPlace, message: String },
+}
+
+impl AppError {
+    /// An error shown beside the field at `place`.
+    pub fn at(place: ErrorPlace, error: impl std::fmt::Display) -> AppError {
+        AppError::Field {
+            place,
+            message: error.to_string(),
+        }
+    }
+
+    /// The field this error is about, if it names one.
+    pub fn place(&self) -> Option<ErrorPlace> {
+        match self {
+            AppError::Field { place, .. } => Some(*place),
+            AppError::Practice(_) | AppError::Refused(_) => None,
+        }
+    }
 }
 
 impl From<VaultError> for AppError {
@@ -213,6 +249,7 @@ impl AppState {
             idle: IdleLock::new(10, now),
             demo_dir: None,
             jobs: Jobs::default(),
+            file_chooser: Default::default(),
             config,
         };
         if state.config.demo {
@@ -267,13 +304,33 @@ impl AppState {
     }
 
     /// Show an error where it belongs: beside its field or in its dialog, or in the status
-    /// line for what has none.
+    /// line for what has none. An error about one of the dialog's fields goes beside that
+    /// field; either way the dialog shows one error at a time.
     pub fn report_at(&mut self, place: ErrorPlace, error: &AppError) {
+        let place = error.place().unwrap_or(place);
         match place {
             ErrorPlace::StatusLine => self.report(error),
             place => {
+                self.clear_errors_at(place);
                 self.errors.insert(place, error.to_string());
             }
+        }
+    }
+
+    /// A command at `place` went through: what was wrong there, and in its fields, is no
+    /// longer. An error in a field also replaces its dialog's.
+    pub fn clear_errors_at(&mut self, place: ErrorPlace) {
+        let dialog = [ErrorPlace::ExportDialog, ErrorPlace::TakeHomeDialog]
+            .into_iter()
+            .find(|d| *d == place || d.fields().contains(&place));
+        let places = match dialog {
+            Some(dialog) => std::iter::once(dialog)
+                .chain(dialog.fields().iter().copied())
+                .collect(),
+            None => vec![place],
+        };
+        for place in places {
+            self.errors.remove(&place);
         }
     }
 
@@ -455,6 +512,7 @@ impl AppState {
         self.poll_export();
         self.poll_search(now);
         self.poll_take_home(now);
+        self.poll_chooser();
         self.poll_hand_back(now);
         if self.practice.is_some() && self.idle.is_due(now) && !self.is_demo() {
             self.lock(false, now);
@@ -474,8 +532,8 @@ impl AppState {
     pub fn shutdown(&mut self, now: DateTime<Utc>) {
         self.pause_on_leaving(now);
         self.wait_for_saves(now);
-        if let Some((job, _)) = self.jobs.export.as_mut() {
-            let _ = job.wait(Duration::from_secs(10));
+        if let Some(writing) = self.jobs.export.as_mut() {
+            let _ = writing.job.wait(Duration::from_secs(10));
         }
         if let Some(practice) = self.practice.take() {
             let (_, mut closing) = practice.close(Duration::from_secs(10));

@@ -1,9 +1,11 @@
 //! The take-home dialog on a couple's page: give a worksheet to fill in at home, or bring
-//! a filled one back. The work (the issue record, the audit entries, checking what comes
-//! back) is the practice's (`practice::takehome`); this draws the dialog and keeps its
-//! fields.
+//! a filled one back (its file typed, chosen in the system's file chooser, or dropped on
+//! the window). The work (the issue record, the audit entries, checking what comes back)
+//! is the practice's (`practice::takehome`); this draws the dialog and keeps its fields.
 
+use super::chooser::PathField;
 use super::command::{Command, TakeHomeCommand};
+use super::exporting::path_field_ui;
 use super::views::{labelled_field, passphrase_field};
 use crate::model::{Bindings, Couple, CoupleFacts, CoupleId, Partner, WorksheetFor};
 use crate::practice::takehome::take_home_templates;
@@ -35,6 +37,8 @@ pub struct TakeHomeDraft {
     /// The filled file to bring back, and its passphrase.
     pub file: String,
     pub file_passphrase: String,
+    /// The passphrase field takes the focus when next drawn (a file was just dropped).
+    pub focus_passphrase: bool,
 }
 
 impl TakeHomeDraft {
@@ -50,6 +54,7 @@ impl TakeHomeDraft {
             folder,
             file: String::new(),
             file_passphrase: String::new(),
+            focus_passphrase: false,
         }
     }
 
@@ -94,6 +99,20 @@ pub fn for_whom_label(for_whom: WorksheetFor, couple: &Couple) -> String {
     }
 }
 
+/// What the take-home dialog shows besides its fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TakeHomeStatus<'a> {
+    /// A worksheet file is being sealed or opened.
+    pub busy: bool,
+    /// The field the system's file chooser is open for, if any.
+    pub choosing: Option<PathField>,
+    /// The last attempt's error, and errors about the folder and the file (shown beside
+    /// them).
+    pub error: Option<&'a str>,
+    pub folder_error: Option<&'a str>,
+    pub file_error: Option<&'a str>,
+}
+
 /// The take-home dialog: give a worksheet to take home, or bring a filled one back.
 pub fn take_home_dialog_ui(
     ctx: &egui::Context,
@@ -101,7 +120,7 @@ pub fn take_home_dialog_ui(
     facts: &CoupleFacts,
     library: &Library,
     draft: &mut TakeHomeDraft,
-    status: super::views::DialogStatus<'_>,
+    status: TakeHomeStatus<'_>,
     out: &mut Vec<Command>,
 ) {
     let busy = status.busy;
@@ -126,8 +145,8 @@ pub fn take_home_dialog_ui(
             });
             ui.separator();
             match draft.mode {
-                TakeHomeMode::Issue => issue_ui(ui, couple, facts, library, draft, busy, out),
-                TakeHomeMode::Import => import_ui(ui, draft, busy, out),
+                TakeHomeMode::Issue => issue_ui(ui, couple, facts, library, draft, status, out),
+                TakeHomeMode::Import => import_ui(ui, draft, status, out),
             }
             if busy {
                 ui.label(egui::RichText::new("Working on the file…").weak());
@@ -142,9 +161,10 @@ fn issue_ui(
     facts: &CoupleFacts,
     library: &Library,
     draft: &mut TakeHomeDraft,
-    busy: bool,
+    status: TakeHomeStatus<'_>,
     out: &mut Vec<Command>,
 ) {
+    let busy = status.busy;
     ui.label(egui::RichText::new("Protocol").strong());
     let templates = take_home_templates(library);
     let half = templates.len().div_ceil(2);
@@ -183,7 +203,15 @@ fn issue_ui(
     ui.add_space(6.0);
     // Shown as typed, so it can be read out to the couple.
     labelled_field(ui, "Passphrase for the couple", &mut draft.passphrase);
-    labelled_field(ui, "Folder", &mut draft.folder);
+    path_field_ui(
+        ui,
+        "Folder",
+        &mut draft.folder,
+        TakeHomeCommand::ChooseFolder.into(),
+        status.choosing == Some(PathField::TakeHomeFolder),
+        status.folder_error,
+        out,
+    );
     ui.label(
         egui::RichText::new(
             "Tell them the passphrase in person, not in the same message as the file. They open it with `tandem fill FILE`.",
@@ -226,10 +254,27 @@ fn issue_ui(
     }
 }
 
-fn import_ui(ui: &mut egui::Ui, draft: &mut TakeHomeDraft, busy: bool, out: &mut Vec<Command>) {
-    ui.label("The filled worksheet file the couple brought back, and its passphrase.");
-    labelled_field(ui, "Worksheet file", &mut draft.file);
-    passphrase_field(ui, "Its passphrase", &mut draft.file_passphrase);
+fn import_ui(
+    ui: &mut egui::Ui,
+    draft: &mut TakeHomeDraft,
+    status: TakeHomeStatus<'_>,
+    out: &mut Vec<Command>,
+) {
+    let busy = status.busy;
+    ui.label("The filled worksheet file the couple brought back, and its passphrase. You can also drop the file on the couple's page.");
+    path_field_ui(
+        ui,
+        "Worksheet file",
+        &mut draft.file,
+        TakeHomeCommand::ChooseFile.into(),
+        status.choosing == Some(PathField::WorksheetFile),
+        status.file_error,
+        out,
+    );
+    let passphrase = passphrase_field(ui, "Its passphrase", &mut draft.file_passphrase);
+    if std::mem::take(&mut draft.focus_passphrase) {
+        passphrase.request_focus();
+    }
     ui.label(
         egui::RichText::new(
             "It is added as a new session; nothing already recorded is changed. A file this practice did not issue, or one altered outside Tandem, is refused.",

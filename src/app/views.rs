@@ -33,14 +33,6 @@ pub fn command_button(
     response
 }
 
-/// What a dialog shows besides its fields: whether its work is under way, and the error
-/// of its last attempt.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct DialogStatus<'a> {
-    pub busy: bool,
-    pub error: Option<&'a str>,
-}
-
 /// A rating as a row of numbers from `min` to `max`, the one chosen marked; nothing is
 /// marked until someone rates ("not rated" is never shown as a number). Returns the
 /// number clicked.
@@ -356,7 +348,9 @@ pub fn couple_page_ui(
             super::record_view::commitments_ui(ui, view, None, &mut forms.ledger, today, out)
         }
         CoupleTab::Progress => super::record_view::progress_ui(ui, view),
-        CoupleTab::Recovery => super::record_view::recovery_ui(ui, view, &mut forms.recovery, out),
+        CoupleTab::Recovery => {
+            super::record_view::recovery_ui(ui, view, &mut forms.recovery, today, out)
+        }
     });
 }
 
@@ -429,10 +423,16 @@ fn safety_ui(
             if screened < 2 {
                 ui.label("Start with each partner's private screen.");
             } else if due <= today {
-                ui.colored_label(
-                    ui.visuals().warn_fg_color,
-                    format!("Re-screen due (since {}).", due.format("%-d %b %Y")),
-                );
+                let text = match safety.rescreen_on {
+                    // The date written in the latest screen: said as such, so a date set
+                    // in the past does not pass without a word.
+                    Some(on) if on < today => format!(
+                        "Re-screen due: the date set in the latest screen, {}, has passed.",
+                        on.format("%-d %b %Y")
+                    ),
+                    _ => format!("Re-screen due (since {}).", due.format("%-d %b %Y")),
+                };
+                ui.colored_label(ui.visuals().warn_fg_color, text);
             } else {
                 ui.label(format!("Next re-screen: {}.", due.format("%-d %b %Y")));
             }

@@ -3,9 +3,11 @@
 
 use super::{Practice, PracticeError};
 use crate::model::NoteStyle;
+use crate::vault::LastFolder;
 use crate::vault::audit::AuditAction;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
+use std::path::Path;
 
 impl Practice {
     /// The practice name printed at the top of every exported page.
@@ -62,6 +64,22 @@ impl Practice {
         self.check_writable()?;
         self.log(AuditAction::Settings, None, "safety", now)?;
         Ok(self.vault.set_safety_settings(rescreen_days, resources)?)
+    }
+
+    /// Remember the folder last used for exports or take-home files, offered next time.
+    /// Logged as a setting, naming which folder and never the path.
+    pub fn remember_folder(
+        &mut self,
+        which: LastFolder,
+        folder: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        if self.vault.header().last_folder(which) == Some(folder) {
+            return Ok(());
+        }
+        self.check_writable()?;
+        self.log(AuditAction::Settings, None, which.setting(), now)?;
+        Ok(self.vault.set_last_folder(which, folder)?)
     }
 
     /// Change the vault's passphrase (two key derivations). Logged first.

@@ -70,10 +70,60 @@ impl SafetyStatus {
     }
 }
 
-/// The first YYYY-MM-DD date in a text.
-fn first_date(text: &str) -> Option<NaiveDate> {
-    text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .find_map(|word| NaiveDate::parse_from_str(word, "%Y-%m-%d").ok())
+/// The id of the safety screen's step where the therapist writes the re-screen date.
+pub const RESCREEN_STEP: &str = "rescreen";
+
+/// Whether a step of a session is the safety screen's re-screen date.
+pub fn is_rescreen_step(template_id: &str, step_id: &str) -> bool {
+    template_id == SAFETY_SCREEN_TEMPLATE && step_id == RESCREEN_STEP
+}
+
+/// The words of a text that could be dates (digits and dashes), with where they start.
+fn date_words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut start = None;
+    text.char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+        .filter_map(move |(at, c)| {
+            let in_word = c.is_ascii_digit() || c == '-';
+            match (in_word, start) {
+                (true, None) => {
+                    start = Some(at);
+                    None
+                }
+                (false, Some(from)) => {
+                    start = None;
+                    Some((from, &text[from..at]))
+                }
+                _ => None,
+            }
+        })
+}
+
+/// The first YYYY-MM-DD date in a text, and where it is.
+fn first_date_at(text: &str) -> Option<(std::ops::Range<usize>, NaiveDate)> {
+    date_words(text).find_map(|(at, word)| {
+        NaiveDate::parse_from_str(word, "%Y-%m-%d")
+            .ok()
+            .map(|date| (at..at + word.len(), date))
+    })
+}
+
+/// The first YYYY-MM-DD date in a text: the re-screen date the safety screen's text
+/// holds, as the couple's page reads it.
+pub fn first_date(text: &str) -> Option<NaiveDate> {
+    first_date_at(text).map(|(_, date)| date)
+}
+
+/// The re-screen text with `date` in it: the date already written there replaced, or the
+/// template's sentence starter with the date when nothing is written, or the date added
+/// after what is.
+pub fn with_rescreen_date(text: &str, date: NaiveDate) -> String {
+    let written = date.format("%Y-%m-%d").to_string();
+    match first_date_at(text) {
+        Some((at, _)) => format!("{}{written}{}", &text[..at.start], &text[at.end..]),
+        None if text.trim().is_empty() => format!("Re-screen on: {written}"),
+        None => format!("{} {written}", text.trim_end()),
+    }
 }
 
 /// The safety facts from a couple's sessions, the latest screen winning.
@@ -126,7 +176,7 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
                         status.facts.safety_decision = Some(decision);
                     }
                 }
-                (None, "rescreen", StepData::Text(entries)) => {
+                (None, RESCREEN_STEP, StepData::Text(entries)) => {
                     if let Some(date) = entries
                         .entries
                         .get(&Respondent::Clinician)
@@ -160,6 +210,28 @@ mod tests {
         );
         assert_eq!(first_date("in three months"), None);
         assert_eq!(first_date("2027-13-01"), None);
+    }
+
+    #[test]
+    fn a_picked_rescreen_date_replaces_the_one_written_or_joins_the_text() {
+        let on = day(2027, 3, 1);
+        for (text, expected) in [
+            ("", "Re-screen on: 2027-03-01"),
+            ("  ", "Re-screen on: 2027-03-01"),
+            ("Re-screen on:", "Re-screen on: 2027-03-01"),
+            (
+                "Re-screen on: 2026-01-05, sooner after any incident",
+                "Re-screen on: 2027-03-01, sooner after any incident",
+            ),
+            ("ref 12-3, then 2026-01-05", "ref 12-3, then 2027-03-01"),
+            ("Re-screen in spring ", "Re-screen in spring 2027-03-01"),
+        ] {
+            let written = with_rescreen_date(text, on);
+            assert_eq!(written, expected, "from {text:?}");
+            assert_eq!(first_date(&written), Some(on), "read back from {written:?}");
+        }
+        assert!(is_rescreen_step("safety-screen", "rescreen"));
+        assert!(!is_rescreen_step("weekly-check-in", "rescreen"));
     }
 
     #[test]

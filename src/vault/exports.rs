@@ -24,6 +24,33 @@ pub fn write_export(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| VaultError::io(format!("cannot write {}", path.display()), e))
 }
 
+/// Make sure files can be written into `dir` before anything is logged or laid out:
+/// created (owner-only) if missing, and then a folder this user can write into (a file is
+/// made there and removed). A bad folder is said at once, beside the field it was typed
+/// into, rather than by a job that already closed the dialog.
+pub fn check_folder(dir: &Path) -> Result<()> {
+    if dir.as_os_str().is_empty() {
+        return Err(VaultError::Invalid("choose a folder".into()));
+    }
+    if !dir.exists() {
+        fsutil::create_private_dir(dir).map_err(|e| {
+            VaultError::io(format!("cannot create the folder {}", dir.display()), e)
+        })?;
+    }
+    if !dir.is_dir() {
+        return Err(VaultError::Invalid(format!(
+            "this is a file, not a folder: {}",
+            dir.display()
+        )));
+    }
+    tempfile::Builder::new()
+        .prefix(fsutil::TEMP_PREFIX)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| VaultError::io(format!("cannot write into the folder {}", dir.display()), e))
+}
+
 /// `dir/name`, or `dir/stem (2).ext` and so on if that is taken: an export never
 /// replaces an earlier one unasked.
 pub fn free_path(dir: &Path, name: &str) -> PathBuf {
@@ -62,6 +89,23 @@ mod tests {
         std::fs::write(dir.path().join("a.pdf"), b"x").unwrap();
         std::fs::write(dir.path().join("a (2).pdf"), b"x").unwrap();
         assert_eq!(free_path(dir.path(), "a.pdf"), dir.path().join("a (3).pdf"));
+    }
+
+    #[test]
+    fn a_folder_is_checked_made_and_written_into_before_an_export() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("a").join("b");
+        check_folder(&new).unwrap();
+        assert!(new.is_dir(), "a missing folder is made");
+        assert_eq!(std::fs::read_dir(&new).unwrap().count(), 0, "nothing left");
+        let file = dir.path().join("file.pdf");
+        std::fs::write(&file, b"x").unwrap();
+        let error = check_folder(&file).unwrap_err().to_string();
+        assert!(error.contains("not a folder"), "{error}");
+        let under_file = file.join("inside");
+        let error = check_folder(&under_file).unwrap_err().to_string();
+        assert!(error.starts_with("cannot create the folder"), "{error}");
+        assert!(check_folder(Path::new("")).is_err());
     }
 
     #[test]

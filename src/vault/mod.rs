@@ -80,6 +80,43 @@ pub struct Header {
     /// shown beside a positive screen and on the safety card. Not clinical.
     #[serde(default)]
     pub safety_resources: Vec<String>,
+    /// The folder the last export was written to, offered next time. A path, not clinical
+    /// text (though a folder may be named by the therapist as they like).
+    #[serde(default)]
+    pub export_folder: Option<PathBuf>,
+    /// The folder the last take-home worksheet file was written to, offered next time
+    /// (and where the file chooser for a filled worksheet starts).
+    #[serde(default)]
+    pub take_home_folder: Option<PathBuf>,
+}
+
+/// A folder the practice remembers between sessions of work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LastFolder {
+    /// Where PDFs were last exported.
+    Exports,
+    /// Where take-home worksheet files were last written.
+    TakeHome,
+}
+
+impl LastFolder {
+    /// The setting's name, as the audit log names it (never its value).
+    pub fn setting(self) -> &'static str {
+        match self {
+            LastFolder::Exports => "export folder",
+            LastFolder::TakeHome => "take-home folder",
+        }
+    }
+}
+
+impl Header {
+    /// The folder remembered for `which`, if any.
+    pub fn last_folder(&self, which: LastFolder) -> Option<&Path> {
+        match which {
+            LastFolder::Exports => self.export_folder.as_deref(),
+            LastFolder::TakeHome => self.take_home_folder.as_deref(),
+        }
+    }
 }
 
 fn ten() -> u32 {
@@ -294,6 +331,8 @@ impl Vault {
             clinician_name: String::new(),
             rescreen_days: ninety(),
             safety_resources: Vec::new(),
+            export_folder: None,
+            take_home_folder: None,
         };
         // The header goes last: a folder without it is not a vault, so a crash during
         // init never leaves a half-made vault that looks whole.
@@ -763,6 +802,30 @@ impl Vault {
         let mut header = self.header.clone();
         header.rescreen_days = rescreen_days;
         header.safety_resources = resources;
+        write_header(&self.root, &header)?;
+        self.header = header;
+        Ok(())
+    }
+
+    /// Remember `folder` for `which` in `vault.ron`, offered the next time (a path of at
+    /// most 4096 bytes, one line).
+    pub fn set_last_folder(&mut self, which: LastFolder, folder: &Path) -> Result<()> {
+        self.check_writable()?;
+        let text = folder.to_string_lossy();
+        if folder.as_os_str().is_empty()
+            || folder.as_os_str().len() > 4096
+            || text.chars().any(char::is_control)
+        {
+            return Err(VaultError::Invalid(
+                "a folder to remember must be one line of at most 4096 bytes".into(),
+            ));
+        }
+        let mut header = self.header.clone();
+        let slot = match which {
+            LastFolder::Exports => &mut header.export_folder,
+            LastFolder::TakeHome => &mut header.take_home_folder,
+        };
+        *slot = Some(folder.to_path_buf());
         write_header(&self.root, &header)?;
         self.header = header;
         Ok(())

@@ -915,3 +915,39 @@ fn a_couples_process_notes_load_oldest_first_and_a_damaged_one_is_counted() {
     assert_eq!(notes.len(), 1);
     assert_eq!(unreadable, 1);
 }
+
+#[test]
+fn a_remembered_folder_survives_reopening_and_an_older_header_reads_without_one() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let mut vault = new_vault(&root);
+    assert_eq!(vault.header().last_folder(LastFolder::Exports), None);
+    let exports = dir.path().join("Tandem exports");
+    vault
+        .set_last_folder(LastFolder::Exports, &exports)
+        .expect("remembered");
+    assert!(
+        vault
+            .set_last_folder(LastFolder::TakeHome, Path::new("two\nlines"))
+            .is_err()
+    );
+    drop(vault);
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open");
+    assert_eq!(
+        vault.header().last_folder(LastFolder::Exports),
+        Some(exports.as_path())
+    );
+    assert_eq!(vault.header().last_folder(LastFolder::TakeHome), None);
+    drop(vault);
+    // A header written before these settings existed still opens.
+    let text = fs::read_to_string(root.join(HEADER_FILE)).expect("header");
+    let older: String = text
+        .lines()
+        .filter(|l| !l.contains("export_folder") && !l.contains("take_home_folder"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(older, text);
+    fs::write(root.join(HEADER_FILE), older).expect("write");
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open");
+    assert_eq!(vault.header().export_folder, None);
+}

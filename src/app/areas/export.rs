@@ -1,11 +1,14 @@
-//! Export commands: the dialog, and writing a PDF on a job of its own once the practice
-//! has built the document and logged the export.
+//! Export commands: the dialog (its folder typed, chosen in the system's file chooser, or
+//! the one used last), and writing a PDF on a job of its own once the folder is known to
+//! be writable and the practice has built the document and logged the export.
 
-use crate::app::command::{ExportCommand, ExportDraft, ExportTarget};
+use crate::app::chooser::PathField;
+use crate::app::command::{ErrorPlace, ExportCommand, ExportDraft, ExportTarget};
 use crate::app::forms::Overlay;
-use crate::app::state::{AppError, AppState, Status, refused};
+use crate::app::state::{AppError, AppState, ExportWriting, Status, refused};
 use crate::export::SessionDocument;
 use crate::practice::export::PreparedExport;
+use crate::vault::LastFolder;
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 
@@ -17,13 +20,12 @@ impl AppState {
     ) -> Result<(), AppError> {
         match command {
             ExportCommand::Open(target) => {
-                let practice = self.practice()?.vault().header().practice_name.clone();
-                let folder = crate::vault::exports::default_export_dir()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_default();
+                let header = self.practice()?.vault().header();
+                let practice = header.practice_name.clone();
+                let folder = self.offered_folder(LastFolder::Exports);
                 self.overlay.clear_secrets();
-                self.errors
-                    .remove(&crate::app::command::ErrorPlace::ExportDialog);
+                self.clear_errors_at(ErrorPlace::ExportDialog);
+                self.jobs.chooser = None;
                 self.overlay = Overlay::Export(ExportDraft {
                     target,
                     document: SessionDocument::Note,
@@ -36,10 +38,18 @@ impl AppState {
             ExportCommand::Cancel => {
                 if matches!(self.overlay, Overlay::Export(_)) {
                     self.overlay = Overlay::None;
+                    self.jobs.chooser = None;
                 }
                 Ok(())
             }
             ExportCommand::Write(draft) => self.write_export(draft, now),
+            ExportCommand::ChooseFolder => {
+                let Overlay::Export(draft) = &self.overlay else {
+                    return Err(refused("the export dialog is not open"));
+                };
+                let typed = draft.folder.clone();
+                self.open_chooser(PathField::ExportFolder, &typed, LastFolder::Exports)
+            }
             ExportCommand::Note => self.export_note(now),
             ExportCommand::ProcessNotes(couple) => {
                 let (practice, record) = self.practice_and_couple()?;
@@ -52,6 +62,32 @@ impl AppState {
                 self.write_to_documents(prepared)
             }
         }
+    }
+
+    /// The folder a dialog offers: the one remembered for `which`, else "Tandem exports"
+    /// in the documents folder.
+    pub(in crate::app) fn offered_folder(&self, which: LastFolder) -> String {
+        self.practice
+            .as_ref()
+            .and_then(|p| p.vault().header().last_folder(which).map(PathBuf::from))
+            .or_else(crate::vault::exports::default_export_dir)
+            .map(|d| d.display().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Remember the folder just used, for the next time. Not in a read-only vault, which
+    /// keeps no settings (the export itself still goes ahead).
+    pub(in crate::app) fn remember_folder(
+        &mut self,
+        which: LastFolder,
+        folder: &std::path::Path,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let practice = self.practice_mut()?;
+        if practice.is_read_only() {
+            return Ok(());
+        }
+        Ok(practice.remember_folder(which, folder, now)?)
     }
 
     /// The couple an export is about, if it is in this vault.
@@ -102,11 +138,20 @@ impl AppState {
             .ok_or_else(|| refused("choose who will read the PDF"))?;
         let folder = PathBuf::from(draft.folder.trim());
         if folder.as_os_str().is_empty() {
-            return Err(refused("choose a folder for the PDF"));
+            return Err(AppError::at(
+                ErrorPlace::ExportFolder,
+                "choose a folder for the PDF",
+            ));
         }
-        // The practice name is kept for next time (a setting, logged as such).
+        // Before anything is logged: a folder that cannot be made or written into is said
+        // beside the field, and the dialog stays open with every choice.
+        crate::vault::exports::check_folder(&folder)
+            .map_err(|e| AppError::at(ErrorPlace::ExportFolder, e))?;
+        // The practice name and the folder are kept for next time (settings, logged as
+        // such).
         self.practice_mut()?
             .set_practice_name(&draft.practice, now)?;
+        self.remember_folder(LastFolder::Exports, &folder, now)?;
         let mut unreadable = 0;
         let prepared = match draft.target {
             ExportTarget::Session(id) => {
@@ -144,9 +189,10 @@ impl AppState {
                 )?
             }
         };
-        self.start_writing(prepared, &folder);
+        self.start_writing(prepared, &folder, Some(draft));
         if matches!(self.overlay, Overlay::Export(_)) {
             self.overlay = Overlay::None;
+            self.jobs.chooser = None;
         }
         if unreadable > 0 {
             self.tell(format!(
@@ -184,27 +230,38 @@ impl AppState {
         }
         let folder = crate::vault::exports::default_export_dir()
             .ok_or_else(|| refused("this system has no documents folder"))?;
-        self.start_writing(prepared, &folder);
+        self.start_writing(prepared, &folder, None);
         Ok(())
     }
 
-    /// Lay out and write on a job of its own, never over an earlier file.
-    fn start_writing(&mut self, prepared: PreparedExport, folder: &std::path::Path) {
+    /// Lay out and write on a job of its own, never over an earlier file. `draft` is the
+    /// dialog's choices, to open it again with them if writing fails.
+    fn start_writing(
+        &mut self,
+        prepared: PreparedExport,
+        folder: &std::path::Path,
+        draft: Option<ExportDraft>,
+    ) {
         let path =
             crate::vault::exports::free_path(folder, &crate::export::file_name(&prepared.report));
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        self.jobs.export = Some((prepared.start(path), name));
+        self.jobs.export = Some(ExportWriting {
+            job: prepared.start(path),
+            name,
+            draft,
+        });
     }
 
-    /// An export that finished: say where it went, or why it failed.
+    /// An export that finished: say where it went, or why it failed (in the dialog, open
+    /// again with its choices, when nothing else is on screen).
     pub(in crate::app) fn poll_export(&mut self) {
-        let Some(outcome) = self.jobs.export.as_mut().and_then(|(job, _)| job.poll()) else {
+        let Some(outcome) = self.jobs.export.as_mut().and_then(|w| w.job.poll()) else {
             return;
         };
-        self.jobs.export = None;
+        let draft = self.jobs.export.take().and_then(|w| w.draft);
         match outcome {
             Ok(written) => {
                 let name = written
@@ -222,19 +279,28 @@ impl AppState {
                     written.pages
                 ));
             }
-            Err(e) => {
-                self.status = Some(Status {
-                    text: format!("The PDF was not written: {e}"),
-                    is_error: true,
-                })
-            }
+            Err(e) => match draft {
+                Some(draft) if self.overlay == Overlay::None && self.practice.is_some() => {
+                    self.overlay = Overlay::Export(draft);
+                    self.report_at(
+                        ErrorPlace::ExportFolder,
+                        &AppError::Refused(format!("The PDF was not written: {e}")),
+                    );
+                }
+                _ => {
+                    self.status = Some(Status {
+                        text: format!("The PDF was not written: {e}"),
+                        is_error: true,
+                    })
+                }
+            },
         }
     }
 
     /// How far the export has come, and the share done, for the status line's bar.
     pub fn export_progress(&self) -> Option<(String, f32)> {
         use crate::export::Progress;
-        let (job, name) = self.jobs.export.as_ref()?;
+        let ExportWriting { job, name, .. } = self.jobs.export.as_ref()?;
         Some(match job.progress() {
             None => (format!("Exporting {name}…"), 0.0),
             Some(Progress::LaidOut { pages }) => {

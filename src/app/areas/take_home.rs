@@ -1,15 +1,25 @@
 //! Take-home commands: the dialog, issuing a worksheet (the practice logs and saves its
 //! record; the file is sealed on a job) and bringing a filled one back (opened on a job,
-//! then checked and logged by the practice).
+//! then checked and logged by the practice), its file typed, chosen or dropped on the
+//! window.
 
+use crate::app::chooser::PathField;
 use crate::app::command::{ErrorPlace, TakeHomeCommand};
 use crate::app::forms::Overlay;
-use crate::app::state::{AppError, AppState, TakeHomeJob, refused};
-use crate::app::takehome::TakeHomeDraft;
+use crate::app::state::{AppError, AppState, Screen, TakeHomeJob, refused};
+use crate::app::takehome::{TakeHomeDraft, TakeHomeMode};
 use crate::practice::takehome::{IssueRequest, open_job, seal_job};
+use crate::vault::LastFolder;
+use crate::vault::takehome::TAKE_HOME_EXTENSION;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Whether a file is named as a take-home worksheet.
+pub(in crate::app) fn is_worksheet_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(TAKE_HOME_EXTENSION))
+}
 
 impl AppState {
     pub(in crate::app) fn apply_take_home(
@@ -20,16 +30,30 @@ impl AppState {
         match command {
             TakeHomeCommand::Open(couple) => {
                 self.select_couple(Some(couple), now)?;
-                let folder = crate::vault::exports::default_export_dir()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_default();
+                let folder = self.offered_folder(LastFolder::TakeHome);
                 self.overlay.clear_secrets();
                 self.overlay = Overlay::TakeHome(TakeHomeDraft::new(couple, folder));
-                self.errors.remove(&ErrorPlace::TakeHomeDialog);
+                self.jobs.chooser = None;
+                self.clear_errors_at(ErrorPlace::TakeHomeDialog);
                 Ok(())
             }
             TakeHomeCommand::Issue => self.issue_worksheet(now),
             TakeHomeCommand::Import => self.import_worksheet(),
+            TakeHomeCommand::ChooseFolder => {
+                let Overlay::TakeHome(draft) = &self.overlay else {
+                    return Err(refused("the take-home dialog is not open"));
+                };
+                let typed = draft.folder.clone();
+                self.open_chooser(PathField::TakeHomeFolder, &typed, LastFolder::TakeHome)
+            }
+            TakeHomeCommand::ChooseFile => {
+                let Overlay::TakeHome(draft) = &self.overlay else {
+                    return Err(refused("the take-home dialog is not open"));
+                };
+                let typed = draft.file.clone();
+                self.open_chooser(PathField::WorksheetFile, &typed, LastFolder::TakeHome)
+            }
+            TakeHomeCommand::Dropped(files) => self.take_dropped(&files),
             TakeHomeCommand::Close => {
                 self.close_take_home();
                 Ok(())
@@ -41,7 +65,55 @@ impl AppState {
         if matches!(self.overlay, Overlay::TakeHome(_)) {
             self.overlay.clear_secrets();
             self.overlay = Overlay::None;
+            self.jobs.chooser = None;
         }
+    }
+
+    /// The couple whose page is on screen (where a dropped worksheet goes).
+    pub fn page_couple(&self) -> Option<&crate::model::Couple> {
+        if self.screen != Screen::Practice || self.forms.couple.is_some() {
+            return None;
+        }
+        self.couple.as_ref().map(|r| &r.couple)
+    }
+
+    /// Files dropped on the window: one take-home worksheet opens the dialog to bring it
+    /// back into the open couple's record, its file filled in (the passphrase still to be
+    /// typed). Anything else is refused, saying why.
+    fn take_dropped(&mut self, files: &[PathBuf]) -> Result<(), AppError> {
+        let [file] = files else {
+            return Err(refused("drop one worksheet file at a time"));
+        };
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !is_worksheet_file(file) {
+            return Err(AppError::Refused(format!(
+                "Only a take-home worksheet file (.{TAKE_HOME_EXTENSION}) can be dropped on Tandem; this is not one: {name}"
+            )));
+        }
+        self.practice()?;
+        let Some(couple) = self.page_couple().map(|c| c.id) else {
+            return Err(refused(
+                "open the couple's page first, then drop the worksheet file on it",
+            ));
+        };
+        let mut draft = match &self.overlay {
+            Overlay::TakeHome(draft) if draft.couple == couple => draft.clone(),
+            Overlay::None => TakeHomeDraft::new(couple, self.offered_folder(LastFolder::TakeHome)),
+            _ => {
+                return Err(refused(
+                    "close the dialog on screen first, then drop the worksheet file again",
+                ));
+            }
+        };
+        draft.mode = TakeHomeMode::Import;
+        draft.file = file.display().to_string();
+        draft.focus_passphrase = true;
+        self.overlay = Overlay::TakeHome(draft);
+        self.clear_errors_at(ErrorPlace::TakeHomeDialog);
+        Ok(())
     }
 
     /// The open dialog, checked to be about the couple whose page is open.
@@ -75,19 +147,24 @@ impl AppState {
             .for_whom
             .ok_or_else(|| refused("choose who fills the worksheet in"))?;
         if draft.folder.trim().is_empty() {
-            return Err(refused("choose a folder for the worksheet file"));
+            return Err(AppError::at(
+                ErrorPlace::TakeHomeFolder,
+                "choose a folder for the worksheet file",
+            ));
         }
         let path = draft.output_path(&template, &record.couple);
         let bindings = draft.bindings(&template);
         // The passphrase goes straight into a secret: no plain copy of it is kept.
         let passphrase = SecretString::from(draft.passphrase.clone());
         let folder = PathBuf::from(draft.folder.trim());
-        if !folder.exists() {
-            crate::vault::fsutil::create_private_dir(&folder).map_err(|e| {
-                crate::vault::VaultError::io(format!("cannot create {}", folder.display()), e)
-            })?;
-        }
+        // Before the worksheet is logged and its record saved: a folder that cannot be
+        // made or written into is said beside the field.
+        crate::vault::exports::check_folder(&folder)
+            .map_err(|e| AppError::at(ErrorPlace::TakeHomeFolder, e))?;
         let (couple, sessions) = (record.couple.clone(), record.sessions.clone());
+        // Kept for next time before the worksheet is issued: a setting that cannot be
+        // logged stops here, with nothing issued.
+        self.remember_folder(LastFolder::TakeHome, &folder, now)?;
         let request = IssueRequest {
             template: &template,
             for_whom,

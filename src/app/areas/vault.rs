@@ -182,6 +182,8 @@ impl AppState {
         self.errors.clear();
         self.overlay.clear_secrets();
         self.overlay = if hide { Overlay::Hidden } else { Overlay::None };
+        // An answer from a file chooser still open would be for a dialog that is gone.
+        self.jobs.chooser = None;
         self.couple = None;
         let keep_live = self.live.as_ref().is_some_and(|l| !l.is_saved());
         if !keep_live {
