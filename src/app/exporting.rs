@@ -70,7 +70,7 @@ pub fn export_dialog_ui(
                 )
                 .weak(),
             );
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 let ready = draft.audience.is_some() && !draft.folder.trim().is_empty() && !busy;
                 super::views::command_button(
                     ui,

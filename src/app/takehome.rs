@@ -119,7 +119,7 @@ pub fn take_home_dialog_ui(
                 ))
                 .strong(),
             );
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.radio_value(&mut draft.mode, TakeHomeMode::Issue, "Give a worksheet");
                 ui.radio_value(&mut draft.mode, TakeHomeMode::Import, "Bring one back");
             });
@@ -207,7 +207,7 @@ fn issue_ui(
         && locked.is_empty()
         && draft.passphrase.chars().count() >= crate::vault::crypto::MIN_PASSPHRASE_CHARS
         && !draft.folder.trim().is_empty();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         super::views::command_button(ui, TakeHomeCommand::Issue.into(), ready, out);
         super::views::command_button(ui, TakeHomeCommand::Close.into(), true, out);
     });
@@ -234,7 +234,7 @@ fn import_ui(ui: &mut egui::Ui, draft: &mut TakeHomeDraft, busy: bool, out: &mut
         )
         .weak(),
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let ready = !busy && !draft.file.trim().is_empty() && !draft.file_passphrase.is_empty();
         super::views::command_button(ui, TakeHomeCommand::Import.into(), ready, out);
         super::views::command_button(ui, TakeHomeCommand::Close.into(), true, out);

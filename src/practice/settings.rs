@@ -2,7 +2,7 @@
 //! logged first, naming the setting and never its value.
 
 use super::{Practice, PracticeError};
-use crate::model::NoteStyle;
+use crate::model::{Appearance, NoteStyle};
 use crate::vault::audit::AuditAction;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -62,6 +62,20 @@ impl Practice {
         self.check_writable()?;
         self.log(AuditAction::Settings, None, "safety", now)?;
         Ok(self.vault.set_safety_settings(rescreen_days, resources)?)
+    }
+
+    /// How the app looks: light, dark, or as the system says.
+    pub fn set_appearance(
+        &mut self,
+        appearance: Appearance,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        if self.vault.header().appearance == appearance {
+            return Ok(());
+        }
+        self.check_writable()?;
+        self.log(AuditAction::Settings, None, "appearance", now)?;
+        Ok(self.vault.set_appearance(appearance)?)
     }
 
     /// Change the vault's passphrase (two key derivations). Logged first.

@@ -57,6 +57,13 @@ impl AppState {
                 self.status = None;
                 Ok(())
             }
+            PracticeCommand::ShowCouples(shown) => {
+                self.forms.couples_hidden = !shown;
+                Ok(())
+            }
+            PracticeCommand::SetAppearance(appearance) => {
+                Ok(self.practice_mut()?.set_appearance(appearance, now)?)
+            }
         }
     }
 
