@@ -126,6 +126,19 @@ pub fn card_frame(style: &Style) -> Frame {
         .fill(style.visuals.faint_bg_color)
 }
 
+/// A dialog's contents: as tall as they are, up to what the window has room for, then
+/// they scroll (a dialog is never cut off at the bottom of a short window).
+pub fn dialog_body<R>(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    let room = (ui.ctx().content_rect().height() - 160.0).max(200.0);
+    // The window is only as tall as it was last frame: give the area room to grow into.
+    egui::ScrollArea::vertical()
+        .id_salt("dialog-body")
+        .max_height(room)
+        .min_scrolled_height(room)
+        .show(ui, add)
+        .inner
+}
+
 fn side_fill(visuals: &Visuals) -> Color32 {
     if visuals.dark_mode {
         Color32::from_rgb(0x23, 0x26, 0x29)

@@ -112,25 +112,28 @@ pub fn take_home_dialog_ui(
         // nothing moves under the pointer.
         .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 40.0))
         .show(ctx, |ui| {
-            ui.label(
-                egui::RichText::new(format!(
-                    "{} & {} · {}",
-                    couple.partner_a.name, couple.partner_b.name, couple.code
-                ))
-                .strong(),
-            );
-            ui.horizontal_wrapped(|ui| {
-                ui.radio_value(&mut draft.mode, TakeHomeMode::Issue, "Give a worksheet");
-                ui.radio_value(&mut draft.mode, TakeHomeMode::Import, "Bring one back");
+            // A short window scrolls the dialog rather than cutting it off.
+            super::style::dialog_body(ui, |ui| {
+                ui.label(
+                    egui::RichText::new(format!(
+                        "{} & {} · {}",
+                        couple.partner_a.name, couple.partner_b.name, couple.code
+                    ))
+                    .strong(),
+                );
+                ui.horizontal_wrapped(|ui| {
+                    ui.radio_value(&mut draft.mode, TakeHomeMode::Issue, "Give a worksheet");
+                    ui.radio_value(&mut draft.mode, TakeHomeMode::Import, "Bring one back");
+                });
+                ui.separator();
+                match draft.mode {
+                    TakeHomeMode::Issue => issue_ui(ui, couple, facts, library, draft, busy, out),
+                    TakeHomeMode::Import => import_ui(ui, draft, busy, out),
+                }
+                if busy {
+                    ui.label(egui::RichText::new("Working on the file…").weak());
+                }
             });
-            ui.separator();
-            match draft.mode {
-                TakeHomeMode::Issue => issue_ui(ui, couple, facts, library, draft, busy, out),
-                TakeHomeMode::Import => import_ui(ui, draft, busy, out),
-            }
-            if busy {
-                ui.label(egui::RichText::new("Working on the file…").weak());
-            }
         });
 }
 
