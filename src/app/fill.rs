@@ -347,7 +347,9 @@ impl FillApp {
             saving,
             ..
         } = &mut self.state;
-        egui::Panel::bottom("fill-status").show(ui, |ui| {
+        let status_bar =
+            egui::Panel::bottom("fill-status").frame(super::style::bar_frame(ui.style()));
+        status_bar.show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal_wrapped(|ui| {
                 if let Some(opened) = opened.as_ref() {
@@ -376,7 +378,8 @@ impl FillApp {
             });
             ui.add_space(4.0);
         });
-        egui::CentralPanel::default().show(ui, |ui| match opened.as_mut() {
+        let central = egui::CentralPanel::default().frame(super::style::central_frame(ui.style()));
+        central.show(ui, |ui| match opened.as_mut() {
             None => locked_ui(ui, passphrase, busy_opening, &mut commands),
             Some(opened) => {
                 egui::ScrollArea::vertical().show(ui, |ui| worksheet_ui(ui, opened));

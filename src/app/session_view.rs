@@ -493,8 +493,11 @@ fn kind_ui(
                             ),
                             name(live, rater)
                         );
-                        let slider = egui::Slider::new(&mut value, item.min..=item.max).text(label);
-                        let response = ui.add(slider);
+                        // The item above its slider, so a long item wraps instead of running
+                        // off the side; it still names the slider.
+                        let l = ui.label(label);
+                        let slider = egui::Slider::new(&mut value, item.min..=item.max);
+                        let response = ui.add(slider).labelled_by(l.id);
                         if response.changed() || (response.clicked() && current.is_none()) {
                             out.push(act(Action::Rate {
                                 rater,
