@@ -794,6 +794,7 @@ pub fn note_ui(
         ui.label(RichText::new("Your own working notes. Kept in their own record, never part of the progress note, and in no export unless you export process notes on purpose.").weak());
         ui.add(
             egui::TextEdit::multiline(&mut form.process)
+                .font(super::style::field())
                 .desired_rows(4)
                 .desired_width(f32::INFINITY),
         )
@@ -810,6 +811,7 @@ fn sections_field(ui: &mut Ui, section: &mut NoteSection) {
     ui.push_id(&section.heading, |ui| {
         ui.add(
             egui::TextEdit::multiline(&mut section.text)
+                .font(super::style::field())
                 .desired_rows(4)
                 .desired_width(f32::INFINITY),
         )
