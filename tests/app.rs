@@ -1166,3 +1166,130 @@ fn the_script_speaks_of_each_partner_with_their_own_pronouns() {
         "pronouns from the couple's record"
     );
 }
+
+#[test]
+fn the_window_is_light_unless_the_system_says_dark_and_the_appearance_setting_wins() {
+    let mut h = demo_app();
+    // The harness's system says nothing, like a bare X server.
+    assert_eq!(h.input().system_theme, None);
+    assert_eq!(h.ctx.theme(), egui::Theme::Light);
+    h.input_mut().system_theme = Some(egui::Theme::Dark);
+    h.run();
+    assert_eq!(h.ctx.theme(), egui::Theme::Dark);
+    // The choice in the practice screen's top bar wins over the system, and is kept.
+    h.get_by_role_and_label(Role::ComboBox, "Appearance")
+        .click();
+    h.run();
+    click(&mut h, "Light");
+    assert_eq!(h.ctx.theme(), egui::Theme::Light);
+    let practice = h.state().state.practice.as_ref().expect("open");
+    assert_eq!(
+        practice.vault().header().appearance,
+        tandem::model::Appearance::Light
+    );
+    let root = h.state().state.root().expect("root");
+    let log = tandem::vault::audit::entries(&root).expect("log");
+    let last = log.last().expect("an entry");
+    assert_eq!(last.action, tandem::vault::audit::AuditAction::Settings);
+    assert_eq!(last.detail, "appearance");
+    // Locked, the window follows the system again.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    h.run();
+    assert!(h.state().state.practice.is_none());
+    assert_eq!(h.ctx.theme(), egui::Theme::Dark);
+}
+
+/// The right edge of every widget with this label (there is at least one).
+fn right_edges(h: &Harness<'_, TandemApp>, label: &str) -> Vec<f32> {
+    h.get_all_by_label(label).map(|n| n.rect().max.x).collect()
+}
+
+#[test]
+fn at_1024_by_700_the_couples_page_fits_beside_the_list_and_the_list_folds_away() {
+    let mut h = common::demo_app_sized(egui::vec2(1024.0, 700.0));
+    // A session left unfinished has a Continue button in its row too.
+    start(&mut h, "intentional-dialogue");
+    click(&mut h, "Close session");
+    settle(&mut h);
+    for label in [
+        "New session",
+        "Export progress…",
+        "Take-home worksheets…",
+        "Start safety screen",
+        "Affair recovery",
+        "Note",
+        "Export…",
+        "Continue",
+    ] {
+        let edges = right_edges(&h, label);
+        for edge in edges {
+            assert!(edge <= 1024.0, "{label} reaches {edge} px, past the window");
+        }
+    }
+    // The couples list folds away and comes back.
+    let page_left = h.get_by_label("New session").rect().min.x;
+    click(&mut h, "Hide couples");
+    assert!(h.query_by_label(common::MAYA).is_none());
+    assert!(h.get_by_label("New session").rect().min.x < page_left - 150.0);
+    click(&mut h, "Show couples");
+    assert!(h.query_by_label(common::MAYA).is_some());
+}
+
+#[test]
+fn at_1024_by_700_the_commitment_review_shows_every_item_and_stays_put_once_reviewed() {
+    let mut h = common::demo_app_sized(egui::vec2(1024.0, 700.0));
+    click(&mut h, common::MAYA);
+    let open = h
+        .state()
+        .state
+        .couple
+        .as_ref()
+        .expect("open")
+        .course
+        .open_items()
+        .count();
+    assert!(open >= 2, "the demo carries commitments in");
+    start(&mut h, "session-measures");
+    let header_top = h.get_by_label("Present").rect().min.y;
+    let kept: Vec<f32> = h.get_all_by_label("Kept").map(|n| n.rect().max.y).collect();
+    assert_eq!(kept.len(), 2 * open);
+    for bottom in &kept {
+        assert!(
+            *bottom <= header_top,
+            "a review row ends at {bottom} px, under the session header at {header_top} px"
+        );
+    }
+    // Review every item from both sides: nothing jumps, the review stays until closed.
+    for i in 0..kept.len() {
+        h.get_all_by_label("Kept").nth(i).expect("row").click();
+        h.run();
+        assert_eq!(h.get_by_label("Present").rect().min.y, header_top);
+    }
+    let session = live_session(&h).id;
+    let course = &h.state().state.couple.as_ref().expect("open").course;
+    assert!(course.due_for_review(session).is_empty());
+    h.get_by_label("Review of open commitments");
+    click(&mut h, "Done reviewing");
+    assert!(h.query_by_label("Review of open commitments").is_none());
+}
+
+#[test]
+fn back_and_next_stay_in_place_from_step_to_step() {
+    let mut h = common::demo_app_sized(egui::vec2(1024.0, 700.0));
+    start(&mut h, "intentional-dialogue");
+    click(&mut h, "Done reviewing");
+    let at = |h: &Harness<'_, TandemApp>| {
+        (
+            h.get_by_label("Back").rect().min,
+            h.get_by_label("Next").rect().min,
+        )
+    };
+    let first = at(&h);
+    type_into(&mut h, "Maya Okafor", "The evenings");
+    click(&mut h, "Next");
+    assert_eq!(live_session(&h).current, 1);
+    assert_eq!(at(&h), first);
+    click(&mut h, "Back");
+    assert_eq!(live_session(&h).current, 0);
+    assert_eq!(at(&h), first);
+}

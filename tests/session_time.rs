@@ -256,6 +256,8 @@ fn session_screen(live: Live, now: DateTime<Utc>) -> Harness<'static> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1600.0, 900.0))
         .build_ui(move |ui| {
+            // The app's look and its icon font, as the real window has them.
+            tandem::app::style::follow(ui, tandem::model::Appearance::System);
             let mut out = Vec::new();
             tandem::app::session_view::session_ui(ui, &live, &mut forms, None, now, &mut out);
         });

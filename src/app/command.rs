@@ -4,10 +4,11 @@
 //! shortcuts and tests share one string; every match over commands lists every variant,
 //! so a new command does not compile until it has a label, a tooltip and an effect.
 
+use super::style::{Icon, icon};
 use crate::export::SessionDocument;
 use crate::model::{
-    Audience, Bindings, CoupleId, MirrorOutcome, NoteSection, NoteStyle, Outcome, Partner,
-    SessionId,
+    Appearance, Audience, Bindings, CoupleId, MirrorOutcome, NoteSection, NoteStyle, Outcome,
+    Partner, SessionId,
 };
 use crate::practice::CoupleInput;
 use crate::practice::course::{CustodyEntry, CustodyStep, LedgerChange, RecoveryChange};
@@ -106,6 +107,10 @@ pub enum PracticeCommand {
     CloseDialog,
     /// Show (or hide) the list of keyboard shortcuts.
     ShowShortcuts,
+    /// Show (`true`) or hide the couples list beside the practice screen.
+    ShowCouples(bool),
+    /// How the app looks: kept in the vault's header.
+    SetAppearance(Appearance),
 }
 
 /// Starting, running and closing a session.
@@ -256,6 +261,8 @@ pub enum ErrorPlace {
     /// The couple's page: its buttons, the ledger, the recovery map, custody.
     CouplePage,
     TemplatePicker,
+    /// The appearance choice in the practice screen's top bar.
+    Appearance,
     /// The running session, beside its navigation.
     Session,
     Note,
@@ -284,6 +291,7 @@ impl ErrorPlace {
             | ErrorPlace::CoupleEditor
             | ErrorPlace::CouplePage
             | ErrorPlace::TemplatePicker
+            | ErrorPlace::Appearance
             | ErrorPlace::Session
             | ErrorPlace::Note
             | ErrorPlace::Search
@@ -315,7 +323,9 @@ impl Command {
                 PracticeCommand::Search(_) => ErrorPlace::Search,
                 PracticeCommand::DismissStatus
                 | PracticeCommand::CloseDialog
-                | PracticeCommand::ShowShortcuts => ErrorPlace::StatusLine,
+                | PracticeCommand::ShowShortcuts
+                | PracticeCommand::ShowCouples(_) => ErrorPlace::StatusLine,
+                PracticeCommand::SetAppearance(_) => ErrorPlace::Appearance,
             },
             Command::Session(c) => match c {
                 SessionCommand::Start { .. } => ErrorPlace::TemplatePicker,
@@ -401,6 +411,18 @@ impl Command {
         }
     }
 
+    /// The icon beside the label, for the main actions.
+    pub fn icon(&self) -> Option<Icon> {
+        match self {
+            Command::Vault(c) => c.icon(),
+            Command::Practice(c) => c.icon(),
+            Command::Session(c) => c.icon(),
+            Command::Record(c) => c.icon(),
+            Command::Export(c) => c.icon(),
+            Command::TakeHome(c) => c.icon(),
+        }
+    }
+
     /// The keyboard shortcut, if the command has one.
     pub fn shortcut(&self) -> Option<KeyboardShortcut> {
         match self {
@@ -452,6 +474,39 @@ impl VaultCommand {
     }
 }
 
+impl VaultCommand {
+    pub fn icon(&self) -> Option<Icon> {
+        match self {
+            VaultCommand::Unlock => Some(icon::UNLOCK),
+            VaultCommand::Lock => Some(icon::LOCK),
+            VaultCommand::QuickHide => Some(icon::HIDE),
+            VaultCommand::Create => Some(icon::LOCK),
+            VaultCommand::OpenDemo => Some(icon::START),
+        }
+    }
+}
+
+impl PracticeCommand {
+    pub fn icon(&self) -> Option<Icon> {
+        match self {
+            PracticeCommand::EditCouple(None) => Some(icon::ADD_COUPLE),
+            PracticeCommand::EditCouple(Some(_)) => Some(icon::EDIT),
+            PracticeCommand::SaveCouple(_) => Some(icon::SAVE),
+            PracticeCommand::ChooseTemplate(_) => Some(icon::NEW_SESSION),
+            PracticeCommand::Search(_) => Some(icon::SEARCH),
+            PracticeCommand::DismissStatus => Some(icon::CLOSE),
+            PracticeCommand::ShowCouples(true) => Some(icon::COUPLES_SHOW),
+            PracticeCommand::ShowCouples(false) => Some(icon::COUPLES_HIDE),
+            PracticeCommand::ShowShortcuts => Some(icon::KEYBOARD),
+            PracticeCommand::SelectCouple(_)
+            | PracticeCommand::CloseDialog
+            | PracticeCommand::CancelEdit
+            | PracticeCommand::ShowTab(_)
+            | PracticeCommand::SetAppearance(_) => None,
+        }
+    }
+}
+
 impl PracticeCommand {
     pub fn label(&self) -> &'static str {
         match self {
@@ -466,6 +521,9 @@ impl PracticeCommand {
             PracticeCommand::DismissStatus => "Dismiss",
             PracticeCommand::CloseDialog => "Not now",
             PracticeCommand::ShowShortcuts => "Keyboard shortcuts",
+            PracticeCommand::ShowCouples(true) => "Show couples",
+            PracticeCommand::ShowCouples(false) => "Hide couples",
+            PracticeCommand::SetAppearance(appearance) => appearance.label(),
         }
     }
 
@@ -484,6 +542,13 @@ impl PracticeCommand {
             PracticeCommand::DismissStatus => "Hide this message",
             PracticeCommand::CloseDialog => "Close this question; nothing is done",
             PracticeCommand::ShowShortcuts => "Every keyboard shortcut, in one list",
+            PracticeCommand::ShowCouples(true) => "Show the couples list beside the page",
+            PracticeCommand::ShowCouples(false) => {
+                "Hide the couples list to give the page the whole width"
+            }
+            PracticeCommand::SetAppearance(_) => {
+                "How Tandem looks on this computer: light, dark, or as the system says"
+            }
         }
     }
 }
@@ -500,7 +565,9 @@ impl PracticeCommand {
             | PracticeCommand::ShowTab(_)
             | PracticeCommand::Search(_)
             | PracticeCommand::DismissStatus
-            | PracticeCommand::CloseDialog => None,
+            | PracticeCommand::CloseDialog
+            | PracticeCommand::ShowCouples(_)
+            | PracticeCommand::SetAppearance(_) => None,
         }
     }
 }
@@ -561,6 +628,28 @@ impl SessionCommand {
             }
             SessionCommand::HandBack => "Check the passphrase and return to the session",
             SessionCommand::FinishReview => "Close the review; items not reviewed stay due",
+        }
+    }
+
+    pub fn icon(&self) -> Option<Icon> {
+        match self {
+            SessionCommand::Start { .. } => Some(icon::START),
+            SessionCommand::StartSafetyScreen(_) => Some(icon::SAFETY),
+            SessionCommand::Resume(_) => Some(icon::RESUME),
+            SessionCommand::Act(action) | SessionCommand::Submit { action, .. } => {
+                action_icon(action)
+            }
+            SessionCommand::AskToEnd => Some(icon::END),
+            SessionCommand::Reopen(_) => Some(icon::REOPEN),
+            SessionCommand::Close => Some(icon::CLOSE),
+            SessionCommand::TogglePresent => Some(icon::PRESENT),
+            SessionCommand::ShowSafetyCard(true) => Some(icon::SAFETY),
+            SessionCommand::ShowSafetyCard(false) => Some(icon::CLOSE),
+            SessionCommand::FinishReview => Some(icon::DONE),
+            SessionCommand::SetDraft { .. }
+            | SessionCommand::AskToRelease
+            | SessionCommand::HandOver(_)
+            | SessionCommand::HandBack => None,
         }
     }
 
@@ -676,6 +765,51 @@ impl RecordCommand {
                     "Log that the disclosure document was destroyed today; its custody cannot change after that"
                 }
             },
+        }
+    }
+}
+
+impl RecordCommand {
+    pub fn icon(&self) -> Option<Icon> {
+        match self {
+            RecordCommand::OpenNote(_) => Some(icon::NOTE),
+            RecordCommand::FinalizeNote { .. }
+            | RecordCommand::AskToFinalize { .. }
+            | RecordCommand::AmendNote { .. }
+            | RecordCommand::SaveProcessNote(_) => Some(icon::SAVE),
+            RecordCommand::CloseNote => Some(icon::BACK),
+            RecordCommand::EditNote(_)
+            | RecordCommand::RestyleNote(_)
+            | RecordCommand::RedraftNote
+            | RecordCommand::Ledger(_)
+            | RecordCommand::Recovery(_)
+            | RecordCommand::Custody(_) => None,
+        }
+    }
+}
+
+impl ExportCommand {
+    pub fn icon(&self) -> Option<Icon> {
+        match self {
+            ExportCommand::Open(_)
+            | ExportCommand::Write(_)
+            | ExportCommand::Note
+            | ExportCommand::ProcessNotes(_) => Some(icon::EXPORT),
+            ExportCommand::ChooseFolder => Some(icon::FOLDER),
+            ExportCommand::Cancel => None,
+        }
+    }
+}
+
+impl TakeHomeCommand {
+    pub fn icon(&self) -> Option<Icon> {
+        match self {
+            TakeHomeCommand::Open(_) => Some(icon::TAKE_HOME),
+            TakeHomeCommand::Issue => Some(icon::SAVE),
+            TakeHomeCommand::Import | TakeHomeCommand::Dropped(_) => Some(icon::TAKE_HOME),
+            TakeHomeCommand::ChooseFolder => Some(icon::FOLDER),
+            TakeHomeCommand::ChooseFile => Some(icon::FILE),
+            TakeHomeCommand::Close => None,
         }
     }
 }
@@ -928,6 +1062,52 @@ fn action_tooltip(action: &Action) -> &'static str {
         Action::WriteText { .. } => "Record the text",
         Action::Choose { .. } => "Record the choice",
         Action::Check { .. } => "Record the tick",
+    }
+}
+
+/// The icon of a session action, for the main ones.
+fn action_icon(action: &Action) -> Option<Icon> {
+    match action {
+        Action::Next => Some(icon::NEXT),
+        Action::Back => Some(icon::BACK),
+        Action::Skip { .. } => Some(icon::SKIP),
+        Action::SwapRoles | Action::PassFloor => Some(icon::PASS),
+        Action::End => Some(icon::END),
+        Action::Resume | Action::ResumeSession => Some(icon::RESUME),
+        Action::Reopen => Some(icon::REOPEN),
+        Action::Undo => Some(icon::UNDO),
+        Action::PauseSession => Some(icon::PAUSE),
+        Action::Verdict { outcome, .. } => Some(match outcome {
+            MirrorOutcome::Confirmed => icon::CONFIRMED,
+            MirrorOutcome::Corrected => icon::CORRECTED,
+            MirrorOutcome::More => icon::MORE,
+        }),
+        Action::ConfirmGate { .. }
+        | Action::Note(_)
+        | Action::SetVisibility(_)
+        | Action::SpeakerSays(_)
+        | Action::Mirror(_)
+        | Action::StageAttempt { .. }
+        | Action::StageVerdict { .. }
+        | Action::FloorChunk(_)
+        | Action::FloorParaphrase { .. }
+        | Action::Breach { .. }
+        | Action::TimeOut { .. }
+        | Action::AddQuestion { .. }
+        | Action::EditQuestion { .. }
+        | Action::SetQuestionStatus { .. }
+        | Action::SetCaution { .. }
+        | Action::MoveQuestion { .. }
+        | Action::AnswerQuestion { .. }
+        | Action::ReleaseQuestions
+        | Action::AddCommitment(_)
+        | Action::EditCommitment { .. }
+        | Action::RemoveCommitment { .. }
+        | Action::Rate { .. }
+        | Action::WriteText { .. }
+        | Action::Choose { .. }
+        | Action::Check { .. }
+        | Action::ReplyToPoint { .. } => None,
     }
 }
 

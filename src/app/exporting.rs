@@ -85,61 +85,65 @@ pub fn export_dialog_ui(
         .default_width(460.0)
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .show(ctx, |ui| {
-            ui.label(egui::RichText::new(subject).strong());
-            ui.add_space(4.0);
-            if let ExportTarget::Session(_) = draft.target {
-                ui.label(egui::RichText::new("Document").strong());
-                for document in SessionDocument::ALL {
-                    ui.radio_value(&mut draft.document, document, document.label());
+            // A short window scrolls the dialog rather than cutting it off.
+            super::style::dialog_body(ui, |ui| {
+                ui.label(egui::RichText::new(subject).strong());
+                ui.add_space(4.0);
+                if let ExportTarget::Session(_) = draft.target {
+                    ui.label(egui::RichText::new("Document").strong());
+                    for document in SessionDocument::ALL {
+                        ui.radio_value(&mut draft.document, document, document.label());
+                    }
+                    ui.add_space(6.0);
+                }
+                ui.label(egui::RichText::new("Who will read it").strong());
+                for audience in [
+                    Audience::Clinician,
+                    Audience::Couple,
+                    Audience::Partner(Partner::A),
+                    Audience::Partner(Partner::B),
+                ] {
+                    ui.radio_value(
+                        &mut draft.audience,
+                        Some(audience),
+                        audience_label(audience, couple),
+                    );
                 }
                 ui.add_space(6.0);
-            }
-            ui.label(egui::RichText::new("Who will read it").strong());
-            for audience in [
-                Audience::Clinician,
-                Audience::Couple,
-                Audience::Partner(Partner::A),
-                Audience::Partner(Partner::B),
-            ] {
-                ui.radio_value(
-                    &mut draft.audience,
-                    Some(audience),
-                    audience_label(audience, couple),
-                );
-            }
-            ui.add_space(6.0);
-            path_field_ui(
-                ui,
-                "Folder",
-                &mut draft.folder,
-                ExportCommand::ChooseFolder.into(),
-                status.choosing,
-                status.folder_error,
-                out,
-            );
-            labelled_field(ui, "Practice name", &mut draft.practice);
-            ui.label(
-                egui::RichText::new(
-                    "The PDF is not encrypted: keep it as you would a paper record.",
-                )
-                .weak(),
-            );
-            ui.horizontal(|ui| {
-                let ready = draft.audience.is_some() && !draft.folder.trim().is_empty() && !busy;
-                super::views::command_button(
+                path_field_ui(
                     ui,
-                    ExportCommand::Write(draft.clone()).into(),
-                    ready,
+                    "Folder",
+                    &mut draft.folder,
+                    ExportCommand::ChooseFolder.into(),
+                    status.choosing,
+                    status.folder_error,
                     out,
                 );
-                super::views::command_button(ui, ExportCommand::Cancel.into(), true, out);
+                labelled_field(ui, "Practice name", &mut draft.practice);
+                ui.label(
+                    egui::RichText::new(
+                        "The PDF is not encrypted: keep it as you would a paper record.",
+                    )
+                    .weak(),
+                );
+                ui.horizontal_wrapped(|ui| {
+                    let ready =
+                        draft.audience.is_some() && !draft.folder.trim().is_empty() && !busy;
+                    super::views::command_button(
+                        ui,
+                        ExportCommand::Write(draft.clone()).into(),
+                        ready,
+                        out,
+                    );
+                    super::views::command_button(ui, ExportCommand::Cancel.into(), true, out);
+                });
+                if draft.audience.is_none() {
+                    ui.label(egui::RichText::new("Choose who will read it first.").weak());
+                }
+                if busy {
+                    ui.label(egui::RichText::new("Writing the PDF…").weak());
+                }
+                super::views::error_ui(ui, status.error);
             });
-            if draft.audience.is_none() {
-                ui.label(egui::RichText::new("Choose who will read it first.").weak());
-            }
-            if busy {
-                ui.label(egui::RichText::new("Writing the PDF…").weak());
-            }
-            super::views::error_ui(ui, status.error);
         });
 }

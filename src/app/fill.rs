@@ -327,6 +327,8 @@ impl FillApp {
 
     /// Draw one frame at `now` and apply what it asked for. Public for tests.
     pub fn frame_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
+        // No vault here, so no saved choice: as the system says, light when it says nothing.
+        super::style::follow(ui, crate::model::Appearance::System);
         let mut commands = Vec::new();
         if self.state.opened.is_some()
             && ui.input_mut(|i| {
@@ -345,9 +347,11 @@ impl FillApp {
             saving,
             ..
         } = &mut self.state;
-        egui::Panel::bottom("fill-status").show(ui, |ui| {
+        let status_bar =
+            egui::Panel::bottom("fill-status").frame(super::style::bar_frame(ui.style()));
+        status_bar.show(ui, |ui| {
             ui.add_space(4.0);
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 if let Some(opened) = opened.as_ref() {
                     let save = FillCommand::Save;
                     if ui
@@ -374,7 +378,8 @@ impl FillApp {
             });
             ui.add_space(4.0);
         });
-        egui::CentralPanel::default().show(ui, |ui| match opened.as_mut() {
+        let central = egui::CentralPanel::default().frame(super::style::central_frame(ui.style()));
+        central.show(ui, |ui| match opened.as_mut() {
             None => locked_ui(ui, passphrase, busy_opening, &mut commands),
             Some(opened) => {
                 egui::ScrollArea::vertical().show(ui, |ui| worksheet_ui(ui, opened));
@@ -403,18 +408,26 @@ impl eframe::App for FillApp {
 
 /// Open the worksheet window.
 pub fn run_fill(config: FillConfig) -> eframe::Result {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Tandem worksheet")
+        .with_app_id("tandem")
+        .with_inner_size([760.0, 820.0])
+        .with_min_inner_size([480.0, 400.0]);
+    if let Some(icon) = super::style::app_icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Tandem worksheet")
-            .with_inner_size([760.0, 820.0])
-            .with_min_inner_size([480.0, 400.0]),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(
         "Tandem worksheet",
         options,
-        Box::new(move |_cc| Ok(Box::new(FillApp::new(config)))),
+        Box::new(move |cc| {
+            super::style::install(&cc.egui_ctx);
+            Ok(Box::new(FillApp::new(config)))
+        }),
     )
 }
 
@@ -520,6 +533,7 @@ fn part_ui(ui: &mut Ui, file: &mut TakeHomeFile, part: &Part<'_>) {
                     let l = ui.label(label);
                     ui.add(
                         egui::TextEdit::multiline(text)
+                            .font(super::style::field())
                             .desired_rows(5)
                             .desired_width(f32::INFINITY),
                     )
@@ -643,6 +657,7 @@ fn questions_ui(ui: &mut Ui, file: &mut TakeHomeFile, step: &str, categories: &[
                 let l = ui.label(format!("Question {}", i + 1));
                 ui.add(
                     egui::TextEdit::multiline(&mut q.text)
+                        .font(super::style::field())
                         .desired_rows(2)
                         .desired_width(f32::INFINITY),
                 )
@@ -650,6 +665,7 @@ fn questions_ui(ui: &mut Ui, file: &mut TakeHomeFile, step: &str, categories: &[
                 let l = ui.label("Why I need to know");
                 ui.add(
                     egui::TextEdit::multiline(&mut q.why)
+                        .font(super::style::field())
                         .desired_rows(2)
                         .desired_width(f32::INFINITY),
                 )

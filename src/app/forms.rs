@@ -29,6 +29,8 @@ pub struct Forms {
     /// Fields of the commitments ledger and recovery map.
     pub ledger: LedgerForm,
     pub recovery: RecoveryForm,
+    /// The couples list beside the practice screen is folded away.
+    pub couples_hidden: bool,
     /// The commitment review at the top of the running session was closed.
     pub review_closed: bool,
     /// Full-text search: the query typed, and what the last search found.

@@ -34,31 +34,37 @@ pub fn handover_ui(
     let fill = |text: &str| runner.fill(index, text, &names);
     let name = live.couple.partner(partner).name.clone();
 
-    egui::Panel::bottom("hand-back").show(ui, |ui| {
-        ui.add_space(6.0);
-        ui.label(
-            RichText::new("When you are done, hand the laptop back to your therapist.").size(16.0),
-        );
-        ui.horizontal(|ui| {
-            let field = super::views::passphrase_field(ui, "Therapist's passphrase", passphrase);
-            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            let back = Command::from(SessionCommand::HandBack);
-            if ui
-                .add_enabled(!passphrase.is_empty(), egui::Button::new(back.label()))
-                .on_hover_text(back.tooltip())
-                .clicked()
-                || (enter && !passphrase.is_empty())
-            {
-                out.push(back);
+    egui::Panel::bottom("hand-back")
+        .frame(super::style::bar_frame(ui.style()))
+        .show(ui, |ui| {
+            ui.add_space(6.0);
+            ui.label(
+                RichText::new("When you are done, hand the laptop back to your therapist.")
+                    .size(16.0),
+            );
+            ui.horizontal_wrapped(|ui| {
+                let field =
+                    super::views::passphrase_field(ui, "Therapist's passphrase", passphrase);
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let back = Command::from(SessionCommand::HandBack);
+                if ui
+                    .add_enabled(!passphrase.is_empty(), egui::Button::new(back.label()))
+                    .on_hover_text(back.tooltip())
+                    .clicked()
+                    || (enter && !passphrase.is_empty())
+                {
+                    out.push(back);
+                }
+            });
+            if let Some(message) = message {
+                ui.colored_label(ui.visuals().error_fg_color, message);
             }
+            ui.add_space(6.0);
         });
-        if let Some(message) = message {
-            ui.colored_label(ui.visuals().error_fg_color, message);
-        }
-        ui.add_space(6.0);
-    });
 
-    egui::CentralPanel::default().show(ui, |ui| {
+    egui::CentralPanel::default()
+        .frame(super::style::central_frame(ui.style()))
+        .show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.label(RichText::new(format!("{name}, this screen is just for you")).size(15.0).weak());
             ui.heading(RichText::new(fill(&step.title)).size(26.0));
@@ -76,7 +82,7 @@ pub fn handover_ui(
             });
             ui.add_space(8.0);
             for prompt in &step.prompts {
-                ui.label(RichText::new(fill(prompt)).size(18.0));
+                ui.label(RichText::new(fill(prompt)).text_style(super::style::script()));
             }
             ui.add_space(10.0);
             super::session_view::partner_part_ui(ui, live, partner, now, out);

@@ -19,6 +19,7 @@ pub mod present;
 pub mod record_view;
 pub mod session_view;
 pub mod state;
+pub mod style;
 pub mod takehome;
 pub mod views;
 
@@ -95,7 +96,7 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
 
 impl TandemApp {
     pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> TandemApp {
-        cc.egui_ctx.set_theme(egui::ThemePreference::System);
+        style::install(&cc.egui_ctx);
         TandemApp {
             state: AppState::new(config, Utc::now()),
         }
@@ -104,6 +105,14 @@ impl TandemApp {
     /// Draw one frame at `now` and apply what it asked for. Public for tests and
     /// benchmarks.
     pub fn frame_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>) {
+        // The vault's choice once unlocked; the system's (or light) while locked.
+        let appearance = self
+            .state
+            .practice
+            .as_ref()
+            .map(|p| p.vault().header().appearance)
+            .unwrap_or_default();
+        style::follow(ui, appearance);
         let mut commands = Vec::new();
         for command in shortcut_commands(&self.state) {
             if let Some(shortcut) = command.shortcut()
@@ -162,10 +171,12 @@ impl TandemApp {
         let busy = self.state.jobs.opening.is_some();
         let AppState { forms, errors, .. } = &mut self.state;
         let error = errors.get(&ErrorPlace::NewVault).map(String::as_str);
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .show(ui, |ui| views::welcome_ui(ui, forms, busy, error, commands));
-        });
+        egui::CentralPanel::default()
+            .frame(style::central_frame(ui.style()))
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .show(ui, |ui| views::welcome_ui(ui, forms, busy, error, commands));
+            });
     }
 
     fn unlock_screen_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -183,9 +194,11 @@ impl TandemApp {
         let (demo, busy) = (self.state.is_demo(), self.state.jobs.opening.is_some());
         let AppState { forms, errors, .. } = &mut self.state;
         let error = errors.get(&ErrorPlace::Passphrase).map(String::as_str);
-        egui::CentralPanel::default().show(ui, |ui| {
-            views::unlock_ui(ui, forms, hidden, demo, busy, error, commands);
-        });
+        egui::CentralPanel::default()
+            .frame(style::central_frame(ui.style()))
+            .show(ui, |ui| {
+                views::unlock_ui(ui, forms, hidden, demo, busy, error, commands);
+            });
     }
 
     fn practice_screen_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>, commands: &mut Vec<Command>) {
@@ -225,17 +238,19 @@ impl TandemApp {
         } = &mut self.state;
         let error = errors.get(&ErrorPlace::TemplatePicker).map(String::as_str);
         if let Some(practice) = practice.as_ref() {
-            egui::CentralPanel::default().show(ui, |ui| {
-                views::choose_template_ui(
-                    ui,
-                    record.as_ref(),
-                    couple,
-                    practice.library(),
-                    forms,
-                    error,
-                    commands,
-                );
-            });
+            egui::CentralPanel::default()
+                .frame(style::central_frame(ui.style()))
+                .show(ui, |ui| {
+                    views::choose_template_ui(
+                        ui,
+                        record.as_ref(),
+                        couple,
+                        practice.library(),
+                        forms,
+                        error,
+                        commands,
+                    );
+                });
         }
     }
 
@@ -253,17 +268,23 @@ impl TandemApp {
         let error = errors.get(&ErrorPlace::Session).map(String::as_str);
         let record_error = errors.get(&ErrorPlace::CouplePage).map(String::as_str);
         let session = live.runner.session().id;
+        // Shown while anything is left to review or was reviewed in this session, so the
+        // list does not vanish under the pointer when the last item is reviewed.
         let due = couple
             .as_ref()
             .filter(|record| record.couple.id == live.couple.id)
-            .filter(|record| !record.course.due_for_review(session).is_empty());
+            .filter(|record| !record_view::review_items(record, session).is_empty());
         if let Some(record) = due
             && !forms.review_closed
         {
-            egui::Panel::top("commitment-review").show(ui, |ui| {
-                record_view::review_ui(ui, record, session, &mut forms.ledger, commands);
-                views::error_ui(ui, record_error);
-            });
+            // As tall as its items, up to about two fifths of the window; beyond that it scrolls.
+            let most = (ui.available_height() * 0.4).max(160.0);
+            egui::Panel::top("commitment-review")
+                .frame(style::bar_frame(ui.style()))
+                .show(ui, |ui| {
+                    record_view::review_ui(ui, record, session, most, &mut forms.ledger, commands);
+                    views::error_ui(ui, record_error);
+                });
         }
         session_view::session_ui(ui, live, forms, error, now, commands);
     }
@@ -294,11 +315,13 @@ impl TandemApp {
             ..
         } = &mut self.state;
         let error = errors.get(&ErrorPlace::Note).map(String::as_str);
-        egui::CentralPanel::default().show(ui, |ui| {
-            if let (Some(form), Some(record)) = (forms.note.as_mut(), couple.as_ref()) {
-                record_view::note_ui(ui, form, &record.couple, &title, error, commands);
-            }
-        });
+        egui::CentralPanel::default()
+            .frame(style::central_frame(ui.style()))
+            .show(ui, |ui| {
+                if let (Some(form), Some(record)) = (forms.note.as_mut(), couple.as_ref()) {
+                    record_view::note_ui(ui, form, &record.couple, &title, error, commands);
+                }
+            });
     }
 
     /// One partner's screen in hand-over mode.
@@ -447,40 +470,42 @@ impl TandemApp {
         if !demo && status.is_none() && job.is_none() {
             return;
         }
-        egui::Panel::bottom("status").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                if demo {
-                    ui.label(
-                        RichText::new(
-                            "DEMO PRACTICE · fictional people · deleted when Tandem closes",
-                        )
-                        .strong()
-                        .color(ui.visuals().warn_fg_color),
-                    );
-                }
-                if let Some((text, share)) = &job {
-                    ui.add(
-                        egui::ProgressBar::new(*share)
-                            .text(text.as_str())
-                            .desired_width(360.0),
-                    );
-                }
-                if let Some(status) = status {
-                    let text = RichText::new(&status.text);
-                    ui.label(if status.is_error {
-                        text.color(ui.visuals().error_fg_color)
-                    } else {
-                        text
-                    });
-                    views::command_button(
-                        ui,
-                        PracticeCommand::DismissStatus.into(),
-                        true,
-                        commands,
-                    );
-                }
+        egui::Panel::bottom("status")
+            .frame(style::bar_frame(ui.style()))
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    if demo {
+                        ui.label(
+                            RichText::new(
+                                "DEMO PRACTICE · fictional people · deleted when Tandem closes",
+                            )
+                            .strong()
+                            .color(ui.visuals().warn_fg_color),
+                        );
+                    }
+                    if let Some((text, share)) = &job {
+                        ui.add(
+                            egui::ProgressBar::new(*share)
+                                .text(text.as_str())
+                                .desired_width(360.0),
+                        );
+                    }
+                    if let Some(status) = status {
+                        let text = RichText::new(&status.text);
+                        ui.label(if status.is_error {
+                            text.color(ui.visuals().error_fg_color)
+                        } else {
+                            text
+                        });
+                        views::command_button(
+                            ui,
+                            PracticeCommand::DismissStatus.into(),
+                            true,
+                            commands,
+                        );
+                    }
+                });
             });
-        });
     }
 
     /// The couple's window, while presenting.
@@ -498,9 +523,11 @@ impl TandemApp {
             egui::ViewportId::from_hash_of("tandem-present"),
             egui::ViewportBuilder::default()
                 .with_title("Tandem: for the couple")
-                .with_inner_size([900.0, 600.0]),
+                .with_inner_size([960.0, 640.0]),
             |ui, _class| {
-                egui::CentralPanel::default().show(ui, |ui| present::present_ui(ui, &model));
+                egui::CentralPanel::default()
+                    .frame(style::central_frame(ui.style()))
+                    .show(ui, |ui| present::present_ui(ui, &model));
                 ui.input(|i| i.viewport().close_requested())
             },
         );
@@ -542,6 +569,7 @@ fn safety_card_ui(ctx: &egui::Context, resources: &[String], commands: &mut Vec<
         // Wide enough for its title and its lines.
         .min_width(520.0)
         .default_width(560.0)
+        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
         .show(ctx, |ui| {
             ui.label(
                 "Stop the joint session now. Nothing in this protocol is worth more than safety.",
@@ -589,12 +617,17 @@ impl eframe::App for TandemApp {
 
 /// Open the app window.
 pub fn run(config: AppConfig) -> eframe::Result {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Tandem")
+        .with_app_id("tandem")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([900.0, 600.0]);
+    if let Some(icon) = style::app_icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Tandem")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([900.0, 600.0]),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(

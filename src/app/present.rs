@@ -139,7 +139,8 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
     }
 }
 
-/// Draw the couple's screen: large, calm, nothing private.
+/// Draw the couple's screen: large (larger on a larger screen), calm, nothing private;
+/// lines wrap at a readable width and a long list scrolls.
 pub fn present_ui(ui: &mut Ui, model: &PresentModel) {
     if model.paused {
         ui.vertical_centered(|ui| {
@@ -148,22 +149,35 @@ pub fn present_ui(ui: &mut Ui, model: &PresentModel) {
         });
         return;
     }
-    ui.vertical_centered(|ui| {
-        ui.add_space(30.0);
-        ui.label(RichText::new(&model.title).size(34.0).strong());
-        if let Some(timer) = &model.timer {
-            ui.label(RichText::new(timer).size(22.0).weak());
-        }
-        ui.add_space(20.0);
-        for prompt in &model.prompts {
-            ui.label(RichText::new(prompt).size(26.0));
-            ui.add_space(10.0);
-        }
-        for line in &model.lines {
-            ui.label(RichText::new(line).size(24.0));
-        }
-        if model.private {
-            ui.label(RichText::new("This part is private.").size(26.0));
-        }
-    });
+    let sizes = super::style::present_sizes(ui.available_width());
+    let text = |ui: &mut Ui, text: RichText| {
+        ui.add(egui::Label::new(text).wrap());
+    };
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.set_max_width(sizes.measure);
+                ui.add_space(sizes.prompt);
+                text(ui, RichText::new(&model.title).size(sizes.title).strong());
+                if let Some(timer) = &model.timer {
+                    text(ui, RichText::new(timer).size(sizes.timer).weak());
+                }
+                ui.add_space(sizes.prompt);
+                for prompt in &model.prompts {
+                    text(ui, RichText::new(prompt).size(sizes.prompt));
+                    ui.add_space(sizes.prompt * 0.5);
+                }
+                for line in &model.lines {
+                    text(ui, RichText::new(line).size(sizes.line));
+                    ui.add_space(sizes.line * 0.25);
+                }
+                if model.private {
+                    text(
+                        ui,
+                        RichText::new("This part is private.").size(sizes.prompt),
+                    );
+                }
+            });
+        });
 }

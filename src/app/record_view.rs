@@ -8,7 +8,7 @@ use super::command::{
 };
 use super::dates::{DateField, Expect, date_field_ui};
 use super::forms::{CustodyForm, Found, HolderChoice, LedgerForm, NoteForm, RecoveryForm};
-use super::views::{command_button, labelled_field};
+use super::views::{command_button, labelled_field, wide_ui};
 use crate::clinical::divergence;
 use crate::export::layout::format_value;
 use crate::model::{
@@ -27,7 +27,7 @@ fn name(couple: &Couple, partner: Partner) -> String {
 
 /// The couple page's tab row.
 pub fn tabs_ui(ui: &mut Ui, current: CoupleTab, out: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for tab in CoupleTab::ALL {
             if ui.selectable_label(current == tab, tab.label()).clicked() {
                 out.push(PracticeCommand::ShowTab(tab).into());
@@ -53,7 +53,7 @@ fn review_row(
     form: &mut LedgerForm,
     out: &mut Vec<Command>,
 ) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let side = if by == item.owner {
             format!("{} (own view)", name(couple, by))
         } else {
@@ -120,29 +120,58 @@ fn item_heading(couple: &Couple, item: &LedgerItem) -> String {
     format!("#{} {}: {wording}", item.id, name(couple, item.owner))
 }
 
+/// The items the review at the top of `session` shows: every open item made before it,
+/// due or already reviewed in it, in the ledger's order. A reviewed item stays in place
+/// (with its answers shown) so the list does not move as it is worked through.
+pub fn review_items(view: &CoupleView, session: SessionId) -> Vec<&LedgerItem> {
+    let due = view.course.due_for_review(session);
+    view.course
+        .ledger
+        .iter()
+        .filter(|item| {
+            due.iter().any(|d| d.id == item.id)
+                || (item.is_open() && item.reviews.iter().any(|r| r.session == Some(session)))
+        })
+        .collect()
+}
+
 /// The commitment review that opens a session: each open item made before it, from each
-/// partner's side.
+/// partner's side. As tall as its items up to `max_height`, then it scrolls.
 pub fn review_ui(
     ui: &mut Ui,
     view: &CoupleView,
     session: SessionId,
+    max_height: f32,
     form: &mut LedgerForm,
     out: &mut Vec<Command>,
 ) {
-    let due = view.course.due_for_review(session);
-    ui.horizontal(|ui| {
+    let items = review_items(view, session);
+    let left = view.course.due_for_review(session).len();
+    ui.horizontal_wrapped(|ui| {
         ui.heading("Review of open commitments");
-        ui.label(format!("{} to review", due.len()));
+        ui.label(if left == 0 {
+            "all reviewed".to_string()
+        } else {
+            format!("{left} of {} to review", items.len())
+        });
         command_button(ui, SessionCommand::FinishReview.into(), true, out);
     });
     ui.label("Ask each partner, for each commitment: kept, partly, or missed? A short note helps the next review.");
+    // At least `max_height` to grow into (the panel it is in is only as tall as it was
+    // last frame), at most that tall once it holds more.
     egui::ScrollArea::vertical()
-        .max_height(260.0)
+        .max_height(max_height)
+        .min_scrolled_height(max_height)
+        .auto_shrink([false, true])
         .id_salt("review")
         .show(ui, |ui| {
-            for item in due {
+            for item in items {
                 ui.separator();
-                ui.label(RichText::new(item_heading(&view.couple, item)).strong());
+                let mut heading = RichText::new(item_heading(&view.couple, item)).strong();
+                if item.reviewed_in(session) {
+                    heading = heading.weak();
+                }
+                ui.label(heading);
                 for by in [item.owner, item.owner.other()] {
                     review_row(ui, &view.couple, item, by, Some(session), form, out);
                 }
@@ -272,7 +301,7 @@ pub fn commitments_ui(
                     today,
                 );
                 labelled_field(ui, "Reason", &mut form.reason);
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     command_button(
                         ui,
                         RecordCommand::Ledger(LedgerChange::Revise {
@@ -414,21 +443,23 @@ pub fn progress_ui(ui: &mut Ui, view: &CoupleView) {
                 }
             });
         ui.push_id(("values", m), |ui| {
-            egui::Grid::new("values").striped(true).show(ui, |ui| {
-                ui.label(RichText::new("Date").strong());
-                ui.label(RichText::new("Session").strong());
-                for p in &partners {
-                    ui.label(RichText::new(name(couple, *p)).strong());
-                }
-                ui.end_row();
-                for pt in &measure.points {
-                    ui.label(pt.at.format("%Y-%m-%d").to_string());
-                    ui.label(&pt.protocol);
+            wide_ui(ui, "values", |ui| {
+                egui::Grid::new("values").striped(true).show(ui, |ui| {
+                    ui.label(RichText::new("Date").strong());
+                    ui.label(RichText::new("Session").strong());
                     for p in &partners {
-                        ui.label(pt.values.get(p).map_or(String::new(), |v| format_value(*v)));
+                        ui.label(RichText::new(name(couple, *p)).strong());
                     }
                     ui.end_row();
-                }
+                    for pt in &measure.points {
+                        ui.label(pt.at.format("%Y-%m-%d").to_string());
+                        ui.label(&pt.protocol);
+                        for p in &partners {
+                            ui.label(pt.values.get(p).map_or(String::new(), |v| format_value(*v)));
+                        }
+                        ui.end_row();
+                    }
+                })
             });
         });
     }
@@ -462,7 +493,7 @@ pub fn recovery_ui(
             ui.label("Not placed in a recovery phase yet.");
         }
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for phase in RecoveryPhase::ALL {
             let here = map.current().is_some_and(|s| s.phase == phase);
             command_button(
@@ -504,7 +535,7 @@ pub fn recovery_ui(
                 out.push(RecordCommand::Recovery(RecoveryChange::SetMet { index: i, met }).into());
             }
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             labelled_field(ui, "New criterion", &mut form.criterion);
             command_button(
                 ui,
@@ -517,18 +548,20 @@ pub fn recovery_ui(
     }
     ui.add_space(6.0);
     ui.label(RichText::new("Triggers log").strong());
-    egui::Grid::new("triggers").striped(true).show(ui, |ui| {
-        for h in ["Date", "Trigger", "Response", "Repair"] {
-            ui.label(RichText::new(h).strong());
-        }
-        ui.end_row();
-        for t in map.triggers.iter().rev() {
-            ui.label(t.on.format("%Y-%m-%d").to_string());
-            ui.label(&t.trigger);
-            ui.label(&t.response);
-            ui.label(&t.repair);
+    wide_ui(ui, "triggers", |ui| {
+        egui::Grid::new("triggers").striped(true).show(ui, |ui| {
+            for h in ["Date", "Trigger", "Response", "Repair"] {
+                ui.label(RichText::new(h).strong());
+            }
             ui.end_row();
-        }
+            for t in map.triggers.iter().rev() {
+                ui.label(t.on.format("%Y-%m-%d").to_string());
+                ui.label(&t.trigger);
+                ui.label(&t.response);
+                ui.label(&t.repair);
+                ui.end_row();
+            }
+        })
     });
     date_field_ui(
         ui,
@@ -560,39 +593,42 @@ pub fn recovery_ui(
     );
     ui.add_space(6.0);
     ui.label(RichText::new("TRUST dimensions each session touched").strong());
-    egui::Grid::new("trust").striped(true).show(ui, |ui| {
-        ui.label("");
-        // Each checkbox is named by its column's heading (screen readers, UI tests).
-        let headings: Vec<egui::Id> = TRUST.iter().map(|tag| ui.label(tag.label()).id).collect();
-        ui.end_row();
-        for s in view.sessions.iter().rev() {
-            ui.label(format!(
-                "{} {}",
-                s.started_at.format("%Y-%m-%d"),
-                s.template_title
-            ));
-            let tags = map.trust_touched.get(&s.id);
-            for (tag, heading) in TRUST.into_iter().zip(&headings) {
-                let mut on = tags.is_some_and(|t| t.contains(&tag));
-                if ui
-                    .push_id((s.id, tag), |ui| {
-                        ui.checkbox(&mut on, "").labelled_by(*heading)
-                    })
-                    .inner
-                    .changed()
-                {
-                    out.push(
-                        RecordCommand::Recovery(RecoveryChange::SetTrust {
-                            session: s.id,
-                            tag,
-                            touched: on,
-                        })
-                        .into(),
-                    );
-                }
-            }
+    wide_ui(ui, "trust", |ui| {
+        egui::Grid::new("trust").striped(true).show(ui, |ui| {
+            ui.label("");
+            // Each checkbox is named by its column's heading (screen readers, UI tests).
+            let headings: Vec<egui::Id> =
+                TRUST.iter().map(|tag| ui.label(tag.label()).id).collect();
             ui.end_row();
-        }
+            for s in view.sessions.iter().rev() {
+                ui.label(format!(
+                    "{} {}",
+                    s.started_at.format("%Y-%m-%d"),
+                    s.template_title
+                ));
+                let tags = map.trust_touched.get(&s.id);
+                for (tag, heading) in TRUST.into_iter().zip(&headings) {
+                    let mut on = tags.is_some_and(|t| t.contains(&tag));
+                    if ui
+                        .push_id((s.id, tag), |ui| {
+                            ui.checkbox(&mut on, "").labelled_by(*heading)
+                        })
+                        .inner
+                        .changed()
+                    {
+                        out.push(
+                            RecordCommand::Recovery(RecoveryChange::SetTrust {
+                                session: s.id,
+                                tag,
+                                touched: on,
+                            })
+                            .into(),
+                        );
+                    }
+                }
+                ui.end_row();
+            }
+        })
     });
 }
 
@@ -649,22 +685,24 @@ pub fn custody_ui(
         .filter(|e| e.document == DISCLOSURE_DOCUMENT)
         .collect();
     if !log.is_empty() {
-        egui::Grid::new("custody-log").striped(true).show(ui, |ui| {
-            for h in ["When", "Change", "Recorded by", "Note"] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
-            for e in log.iter().rev() {
-                ui.label(e.at.format("%Y-%m-%d %H:%M").to_string());
-                ui.label(match &e.change {
-                    CustodyChange::HeldBy(h) => format!("held by {}", holder_text(couple, h)),
-                    CustodyChange::DestroyBy(on) => format!("to be destroyed by {on}"),
-                    CustodyChange::Destroyed => "destroyed".into(),
-                });
-                ui.label(&e.recorded_by);
-                ui.label(&e.note);
+        wide_ui(ui, "custody-log", |ui| {
+            egui::Grid::new("custody-log").striped(true).show(ui, |ui| {
+                for h in ["When", "Change", "Recorded by", "Note"] {
+                    ui.label(RichText::new(h).strong());
+                }
                 ui.end_row();
-            }
+                for e in log.iter().rev() {
+                    ui.label(e.at.format("%Y-%m-%d %H:%M").to_string());
+                    ui.label(match &e.change {
+                        CustodyChange::HeldBy(h) => format!("held by {}", holder_text(couple, h)),
+                        CustodyChange::DestroyBy(on) => format!("to be destroyed by {on}"),
+                        CustodyChange::Destroyed => "destroyed".into(),
+                    });
+                    ui.label(&e.recorded_by);
+                    ui.label(&e.note);
+                    ui.end_row();
+                }
+            })
         });
     }
     if destroyed {
@@ -710,7 +748,7 @@ pub fn custody_ui(
         .into()
     };
     let ready = !form.recorded_by.trim().is_empty();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         command_button(ui, entry(CustodyStep::HeldBy(form.holder())), ready, out);
         command_button(
             ui,
@@ -741,7 +779,7 @@ pub fn note_ui(
     out: &mut Vec<Command>,
 ) {
     let note = &form.note;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         command_button(ui, RecordCommand::CloseNote.into(), true, out);
         ui.heading(format!("Progress note · {} · {title}", couple.code));
     });
@@ -763,7 +801,7 @@ pub fn note_ui(
     };
     ui.label(RichText::new(status).strong());
     let is_final = note.is_final();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Structure:");
         for style in NoteStyle::ALL {
             let here = note.style == style;
@@ -847,6 +885,7 @@ pub fn note_ui(
         ui.label(RichText::new("Your own working notes. Kept in their own record, never part of the progress note, and in no export unless you export process notes on purpose.").weak());
         ui.add(
             egui::TextEdit::multiline(&mut form.process)
+                .font(super::style::field())
                 .desired_rows(4)
                 .desired_width(f32::INFINITY),
         )
@@ -863,6 +902,7 @@ fn sections_field(ui: &mut Ui, section: &mut NoteSection) {
     ui.push_id(&section.heading, |ui| {
         ui.add(
             egui::TextEdit::multiline(&mut section.text)
+                .font(super::style::field())
                 .desired_rows(4)
                 .desired_width(f32::INFINITY),
         )

@@ -6,6 +6,7 @@ use super::command::{Command, ExportCommand, SessionCommand, VERDICTS, VaultComm
 use super::dates::{DateField, Expect, date_field_ui};
 use super::forms::Forms;
 use super::state::Live;
+use super::style;
 use super::views::command_button;
 use crate::model::{
     Accuracy, CommitmentDraft, Exchange, LoopStage, MirrorOutcome, Partner, QuestionStatus,
@@ -92,6 +93,7 @@ fn typed_field(
     let l = ui.label(label);
     let edit = egui::TextEdit::multiline(&mut text)
         .id(id)
+        .font(style::field())
         .desired_rows(lines)
         .desired_width(f32::INFINITY);
     let response = ui.add(edit).labelled_by(l.id);
@@ -236,6 +238,9 @@ fn privacy_row(ui: &mut Ui, live: &Live, visibility: Visibility, out: &mut Vec<C
     });
 }
 
+/// The width of the step list.
+const STEPS_WIDTH: f32 = 240.0;
+
 pub fn format_secs(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let secs = secs.abs();
@@ -297,7 +302,7 @@ fn paused_banner_ui(ui: &mut Ui, since: DateTime<Utc>, now: DateTime<Utc>, out: 
                     "The session is paused (since {}).",
                     since_text(since, now)
                 ))
-                .size(20.0)
+                .text_style(style::script())
                 .strong(),
             );
             ui.label(
@@ -327,7 +332,8 @@ pub fn session_ui(
 
     // Running: neither ended nor paused. What records or moves waits while paused.
     let is_running = !runner.is_ended() && !runner.is_paused();
-    egui::Panel::top("session-header").show(ui, |ui| {
+    let header = egui::Panel::top("session-header").frame(style::bar_frame(ui.style()));
+    header.show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.label(
                 RichText::new(format!("{} · {}", live.couple.code, session.template_title))
@@ -391,9 +397,11 @@ pub fn session_ui(
         egui::Panel::top("paused").show(ui, |ui| paused_banner_ui(ui, since, now, out));
     }
 
+    // One width for every step, so nothing beside it moves from step to step.
     egui::Panel::left("steps")
-        .resizable(true)
-        .default_size(210.0)
+        .resizable(false)
+        .exact_size(STEPS_WIDTH)
+        .frame(style::side_frame(ui.style()))
         .show(ui, |ui| {
             ui.heading("Steps");
             egui::ScrollArea::vertical().show(ui, |ui| {
@@ -419,30 +427,22 @@ pub fn session_ui(
             });
         });
 
+    let notes_width = (ui.available_width() * 0.25).clamp(250.0, 420.0);
     egui::Panel::right("notes")
         .resizable(true)
-        .default_size(300.0)
+        .default_size(notes_width)
+        .size_range(220.0..=560.0)
+        .frame(style::side_frame(ui.style()))
         .show(ui, |ui| {
-            ui.heading("For the therapist");
-            if !step.therapist.is_empty() {
-                ui.label(fill(&step.therapist));
-            }
-            ui.add_space(8.0);
-            let mut note = record.clinician_note.clone();
-            let l = ui.label("Clinician notes (never shown to the couple)");
-            let edit = egui::TextEdit::multiline(&mut note)
-                .desired_rows(10)
-                .desired_width(f32::INFINITY);
-            if ui
-                .add_enabled(!runner.is_ended(), edit)
-                .labelled_by(l.id)
-                .changed()
-            {
-                out.push(act(Action::Note(note)));
-            }
+            // Scrolls rather than clipping in a short window.
+            egui::ScrollArea::vertical()
+                .id_salt("notes")
+                .auto_shrink([false, false])
+                .show(ui, |ui| notes_ui(ui, live, out));
         });
 
-    egui::Panel::bottom("navigation").show(ui, |ui| {
+    let navigation = egui::Panel::bottom("navigation").frame(style::bar_frame(ui.style()));
+    navigation.show(ui, |ui| {
         let blocking = runner.blocking_gates();
         for gate in &step.gates {
             if let Gate::Confirm(statement) = gate {
@@ -472,7 +472,7 @@ pub fn session_ui(
             );
         }
         super::views::error_ui(ui, error);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let ended = runner.is_ended();
             command_button(ui, act(Action::Undo), is_running && runner.can_undo(), out);
             ui.separator();
@@ -486,7 +486,7 @@ pub fn session_ui(
             );
             ui.separator();
             let l = ui.label("Reason to skip");
-            ui.add(egui::TextEdit::singleline(&mut forms.skip_reason).desired_width(180.0))
+            ui.add(egui::TextEdit::singleline(&mut forms.skip_reason).desired_width(150.0))
                 .labelled_by(l.id);
             command_button(
                 ui,
@@ -503,8 +503,10 @@ pub fn session_ui(
         });
     });
 
-    egui::CentralPanel::default().show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| {
+    let central = egui::CentralPanel::default().frame(style::central_frame(ui.style()));
+    central.show(ui, |ui| {
+        let scroll = egui::ScrollArea::vertical().auto_shrink([false, false]);
+        scroll.show(ui, |ui| {
             ui.heading(fill(&step.title));
             match record.visibility {
                 Visibility::Joint => {}
@@ -519,12 +521,39 @@ pub fn session_ui(
                 privacy_row(ui, live, record.visibility, out);
             }
             for prompt in &step.prompts {
-                ui.label(RichText::new(fill(prompt)).size(17.0));
+                ui.label(RichText::new(fill(prompt)).text_style(style::script()));
             }
             ui.add_space(10.0);
             ui.add_enabled_ui(is_running, |ui| kind_ui(ui, live, now, None, out));
         });
     });
+}
+
+/// The therapist's column: the step's instructions and the clinician's notes.
+fn notes_ui(ui: &mut Ui, live: &Live, out: &mut Vec<Command>) {
+    let runner = &live.runner;
+    let index = runner.session().current;
+    let (step, record) = runner.current();
+    let names = live.couple.names();
+    let fill = |text: &str| runner.fill(index, text, &names);
+    ui.heading("For the therapist");
+    if !step.therapist.is_empty() {
+        ui.label(fill(&step.therapist));
+    }
+    ui.add_space(8.0);
+    let mut note = record.clinician_note.clone();
+    let l = ui.label("Clinician notes (never shown to the couple)");
+    let edit = egui::TextEdit::multiline(&mut note)
+        .font(style::field())
+        .desired_rows(10)
+        .desired_width(f32::INFINITY);
+    if ui
+        .add_enabled(!runner.is_ended(), edit)
+        .labelled_by(l.id)
+        .changed()
+    {
+        out.push(act(Action::Note(note)));
+    }
 }
 
 /// The step on screen as one partner may fill it in (hand-over mode): only their own
@@ -697,6 +726,7 @@ fn kind_ui(
                     .unwrap_or_default();
                 let l = ui.label(who(live, respondent));
                 let edit = egui::TextEdit::multiline(&mut text)
+                    .font(style::field())
                     .desired_rows(4)
                     .desired_width(f32::INFINITY);
                 if ui.add(edit).labelled_by(l.id).changed() {
@@ -902,7 +932,7 @@ fn reply_ui(
     for point in &coverage.points {
         let n = point.number;
         ui.group(|ui| {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("Point {n}")).strong());
                 if point.is_answered() {
                     ui.label("√ answered");
@@ -923,12 +953,13 @@ fn reply_ui(
             };
             let l = ui.label(format!("Answer to point {n}"));
             let edit = egui::TextEdit::multiline(&mut text)
+                .font(style::field())
                 .desired_rows(3)
                 .desired_width(f32::INFINITY);
             if ui.add(edit).labelled_by(l.id).changed() {
                 out.push(set_draft(live, &key, text.clone()));
             }
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 let unsaved = !draft.is_empty() && draft != saved;
                 let save = Action::ReplyToPoint {
                     point: point.point.clone(),
@@ -1095,7 +1126,10 @@ fn loop_ui(
             stage_ui(ui, live, l, *stage, feelings, out);
         }
     } else if pending {
-        ui.label(RichText::new(format!("{listener}: Did I get it? Is there more?")).size(17.0));
+        ui.label(
+            RichText::new(format!("{listener}: Did I get it? Is there more?"))
+                .text_style(style::script()),
+        );
         typed_field(
             ui,
             live,
@@ -1105,7 +1139,7 @@ fn loop_ui(
             true,
             out,
         );
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             for outcome in VERDICTS {
                 if let Some(command) = verdict_command(live, outcome) {
                     command_button(ui, command, true, out);
@@ -1169,7 +1203,7 @@ fn stage_ui(
         ui.label(format!("{}{words} — {verdict}", a.text));
     }
     if attempts.last().is_some_and(|a| a.accepted.is_none()) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if ui
                 .button(format!("{} accepted", stage_name(stage)))
                 .clicked()
@@ -1258,7 +1292,7 @@ fn floor_ui(
     let (speaker, other) = (name(live, holder), name(live, holder.other()));
     ui.label(
         RichText::new(format!("{speaker} has the floor"))
-            .size(22.0)
+            .text_style(style::script())
             .strong(),
     );
     if let Some(timeout) = f.active_timeout() {
@@ -1302,7 +1336,7 @@ fn floor_ui(
             2,
             out,
         );
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             for (label, accuracy) in [
                 ("Accurate", Accuracy::Accurate),
                 ("Partly", Accuracy::Partly),
@@ -1328,7 +1362,7 @@ fn floor_ui(
             }
         });
         command_button(ui, act(Action::PassFloor), true, out);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             for p in Partner::BOTH {
                 let resume_at = now + chrono::Duration::hours(1);
                 if ui
@@ -1451,7 +1485,7 @@ fn questions_ui(
     let count = q.items.len();
     for (position, item) in q.items.iter().enumerate() {
         ui.group(|ui| {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("{}. {}", position + 1, item.text)).strong());
                 if item.caution && !owner_alone {
                     ui.colored_label(ui.visuals().warn_fg_color, "caution");
@@ -1460,7 +1494,7 @@ fn questions_ui(
             if !item.category.is_empty() || !item.why.is_empty() {
                 ui.label(RichText::new(format!("{} · why: {}", item.category, item.why)).weak());
             }
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 if ui
                     .add_enabled(position > 0, egui::Button::new("Up"))
                     .on_hover_text(format!("Move question {} up", position + 1))
@@ -1631,7 +1665,7 @@ fn plan_ui(
         .copied()
         .find(|o| format!("{o:?}") == owner_draft)
         .or_else(|| owners.first().copied());
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Whose commitment:");
         for o in owners {
             if ui.radio(owner == Some(*o), name(live, *o)).clicked() {
@@ -1657,7 +1691,7 @@ fn plan_ui(
     );
     let rhythm = draft_field(ui, live, "plan-rhythm", "How often and when", 1, out);
     let partner_confirms = draft(live, "plan-verification") != "self";
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Checked by:");
         if ui.radio(partner_confirms, "partner confirms").clicked() {
             out.push(set_draft(live, "plan-verification", String::new()));

@@ -132,26 +132,29 @@ pub fn take_home_dialog_ui(
         // nothing moves under the pointer.
         .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 40.0))
         .show(ctx, |ui| {
-            ui.label(
-                egui::RichText::new(format!(
-                    "{} & {} · {}",
-                    couple.partner_a.name, couple.partner_b.name, couple.code
-                ))
-                .strong(),
-            );
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut draft.mode, TakeHomeMode::Issue, "Give a worksheet");
-                ui.radio_value(&mut draft.mode, TakeHomeMode::Import, "Bring one back");
+            // A short window scrolls the dialog rather than cutting it off.
+            super::style::dialog_body(ui, |ui| {
+                ui.label(
+                    egui::RichText::new(format!(
+                        "{} & {} · {}",
+                        couple.partner_a.name, couple.partner_b.name, couple.code
+                    ))
+                    .strong(),
+                );
+                ui.horizontal_wrapped(|ui| {
+                    ui.radio_value(&mut draft.mode, TakeHomeMode::Issue, "Give a worksheet");
+                    ui.radio_value(&mut draft.mode, TakeHomeMode::Import, "Bring one back");
+                });
+                ui.separator();
+                match draft.mode {
+                    TakeHomeMode::Issue => issue_ui(ui, couple, facts, library, draft, status, out),
+                    TakeHomeMode::Import => import_ui(ui, draft, status, out),
+                }
+                if busy {
+                    ui.label(egui::RichText::new("Working on the file…").weak());
+                }
+                super::views::error_ui(ui, status.error);
             });
-            ui.separator();
-            match draft.mode {
-                TakeHomeMode::Issue => issue_ui(ui, couple, facts, library, draft, status, out),
-                TakeHomeMode::Import => import_ui(ui, draft, status, out),
-            }
-            if busy {
-                ui.label(egui::RichText::new("Working on the file…").weak());
-            }
-            super::views::error_ui(ui, status.error);
         });
 }
 
@@ -237,7 +240,7 @@ fn issue_ui(
         && locked.is_empty()
         && draft.passphrase.chars().count() >= crate::vault::crypto::MIN_PASSPHRASE_CHARS
         && !draft.folder.trim().is_empty();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         super::views::command_button(ui, TakeHomeCommand::Issue.into(), ready, out);
         super::views::command_button(ui, TakeHomeCommand::Close.into(), true, out);
     });
@@ -281,7 +284,7 @@ fn import_ui(
         )
         .weak(),
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let ready = !busy && !draft.file.trim().is_empty() && !draft.file_passphrase.is_empty();
         super::views::command_button(ui, TakeHomeCommand::Import.into(), ready, out);
         super::views::command_button(ui, TakeHomeCommand::Close.into(), true, out);

@@ -6,6 +6,7 @@ use super::command::{
     SessionCommand, TakeHomeCommand, VaultCommand,
 };
 use super::forms::Forms;
+use super::style;
 use crate::model::{Bindings, CoupleId, Partner, Role};
 use crate::practice::{CoupleInput, CoupleRecord, DEMO_PASSPHRASE, Lists, Practice};
 use crate::runner::locked_because;
@@ -20,7 +21,11 @@ pub fn command_button(
     enabled: bool,
     out: &mut Vec<Command>,
 ) -> egui::Response {
-    let response = ui.add_enabled(enabled, egui::Button::new(command.label()));
+    let button = match command.icon() {
+        Some(icon) => style::icon_button(icon, command.label()),
+        None => egui::Button::new(command.label()),
+    };
+    let response = ui.add_enabled(enabled, button);
     let tooltip = command.tooltip();
     let response = if tooltip.is_empty() {
         response
@@ -69,29 +74,60 @@ pub fn error_ui(ui: &mut Ui, error: Option<&str>) {
     }
 }
 
-/// A single-line text field with a visible label that names it for assistive tech.
+/// A single-line text field with a visible label that names it for assistive tech. The
+/// field takes the rest of the row, up to a comfortable width.
 pub fn labelled_field(ui: &mut Ui, label: &str, text: &mut String) -> egui::Response {
     ui.horizontal(|ui| {
         let l = ui.label(label);
-        ui.add(egui::TextEdit::singleline(text).desired_width(260.0))
+        let width = ui.available_width().clamp(80.0, 320.0);
+        ui.add(egui::TextEdit::singleline(text).desired_width(width))
             .labelled_by(l.id)
     })
     .inner
 }
 
-/// The one passphrase field: labelled, its text hidden. Every screen that asks for a
-/// passphrase (welcome, lock, hand-back, a worksheet's) uses it.
+/// The one passphrase field: labelled, its text hidden, in the large type of what is
+/// typed. Every screen that asks for a passphrase (welcome, lock, hand-back, a
+/// worksheet's) uses it.
 pub fn passphrase_field(ui: &mut Ui, label: &str, passphrase: &mut String) -> egui::Response {
-    ui.horizontal(|ui| {
+    ui.vertical(|ui| {
         let l = ui.label(label);
+        let width = ui.available_width().clamp(160.0, 380.0);
         ui.add(
             egui::TextEdit::singleline(passphrase)
                 .password(true)
-                .desired_width(260.0),
+                .font(style::field())
+                .margin(egui::Margin::symmetric(8, 6))
+                .desired_width(width),
         )
         .labelled_by(l.id)
     })
     .inner
+}
+
+/// A column of `width` in the middle of the screen, its content aligned left: the welcome
+/// and lock screens.
+fn centered_column<R>(ui: &mut Ui, width: f32, add: impl FnOnce(&mut Ui) -> R) -> R {
+    let width = width.min(ui.available_width());
+    ui.horizontal_top(|ui| {
+        ui.add_space(((ui.available_width() - width) / 2.0).max(0.0));
+        ui.vertical(|ui| {
+            ui.set_width(width);
+            add(ui)
+        })
+        .inner
+    })
+    .inner
+}
+
+/// A card: a calm frame around related things, as wide as the space it is in.
+pub fn card<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
+    style::card_frame(ui.style())
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            add(ui)
+        })
+        .inner
 }
 
 pub fn welcome_ui(
@@ -101,13 +137,23 @@ pub fn welcome_ui(
     error: Option<&str>,
     out: &mut Vec<Command>,
 ) {
-    ui.vertical_centered(|ui| {
-        ui.add_space(40.0);
-        ui.heading("Welcome to Tandem");
-        ui.label("A companion for couples sessions. Everything stays on this computer, encrypted.");
-        ui.add_space(20.0);
+    centered_column(ui, 560.0, |ui| {
+        welcome_column_ui(ui, forms, busy, error, out)
     });
-    ui.group(|ui| {
+}
+
+fn welcome_column_ui(
+    ui: &mut Ui,
+    forms: &mut Forms,
+    busy: bool,
+    error: Option<&str>,
+    out: &mut Vec<Command>,
+) {
+    ui.add_space(40.0);
+    ui.heading("Welcome to Tandem");
+    ui.label("A companion for couples sessions. Everything stays on this computer, encrypted.");
+    ui.add_space(16.0);
+    card(ui, |ui| {
         ui.heading("Create your vault");
         ui.label("Choose a passphrase. It protects every note; without it nothing can be read, by anyone, including you.");
         let first = passphrase_field(ui, "Passphrase", &mut forms.passphrase);
@@ -118,7 +164,8 @@ pub fn welcome_ui(
         let again = passphrase_field(ui, "Passphrase again", &mut forms.passphrase_again);
         ui.label(strength_hint(&forms.passphrase));
         // Said at once, not only by a button that greys out.
-        let differ = !forms.passphrase_again.is_empty() && forms.passphrase != forms.passphrase_again;
+        let differ =
+            !forms.passphrase_again.is_empty() && forms.passphrase != forms.passphrase_again;
         if differ {
             error_ui(ui, Some("The two passphrases differ."));
         }
@@ -134,7 +181,7 @@ pub fn welcome_ui(
         error_ui(ui, error);
     });
     ui.add_space(12.0);
-    ui.group(|ui| {
+    card(ui, |ui| {
         ui.heading("Just looking?");
         ui.label("The demo practice has four fictional couples with sessions, plans and ratings. It is deleted when you close Tandem.");
         command_button(ui, VaultCommand::OpenDemo.into(), !busy, out);
@@ -171,10 +218,11 @@ pub fn unlock_ui(
     error: Option<&str>,
     out: &mut Vec<Command>,
 ) {
-    ui.vertical_centered(|ui| {
-        ui.add_space(if hidden { 160.0 } else { 80.0 });
+    ui.add_space(if hidden { 160.0 } else { 100.0 });
+    centered_column(ui, 420.0, |ui| {
         if !hidden {
             ui.heading("Tandem is locked");
+            ui.add_space(8.0);
         }
         let response = passphrase_field(ui, "Passphrase", &mut forms.passphrase);
         // The field the next keystroke goes to.
@@ -183,7 +231,7 @@ pub fn unlock_ui(
         }
         error_ui(ui, error);
         if demo {
-            ui.label(format!("Demo practice passphrase: {DEMO_PASSPHRASE}"));
+            ui.label(RichText::new(format!("Demo practice passphrase: {DEMO_PASSPHRASE}")).weak());
         }
         let ready = !forms.passphrase.is_empty() && !busy;
         let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
@@ -217,8 +265,10 @@ pub fn couples_list_ui(
 ) {
     ui.heading("Couples");
     labelled_field(ui, "Filter couples", &mut forms.filter);
-    ui.checkbox(&mut forms.show_archived, "Show archived");
-    command_button(ui, PracticeCommand::EditCouple(None).into(), true, out);
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(&mut forms.show_archived, "Show archived");
+        command_button(ui, PracticeCommand::EditCouple(None).into(), true, out);
+    });
     ui.separator();
     let visible: Vec<&crate::model::Couple> = lists
         .couples
@@ -234,8 +284,13 @@ pub fn couples_list_ui(
                 "{}  {} & {}",
                 couple.code, couple.partner_a.name, couple.partner_b.name
             );
+            // One line each (the rows are of one height); a long name is cut short.
             if ui
-                .selectable_label(selected == Some(couple.id), text)
+                .add(egui::Button::selectable(selected == Some(couple.id), text).truncate())
+                .on_hover_text(format!(
+                    "{} & {}",
+                    couple.partner_a.name, couple.partner_b.name
+                ))
                 .clicked()
             {
                 out.push(PracticeCommand::SelectCouple(Some(couple.id)).into());
@@ -262,7 +317,7 @@ pub fn couple_editor_ui(
     labelled_field(ui, "Partner B pronouns", &mut input.pronouns_b);
     ui.checkbox(&mut input.archived, "Archived");
     error_ui(ui, error);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         command_button(
             ui,
             PracticeCommand::SaveCouple(input.clone()).into(),
@@ -297,7 +352,7 @@ pub fn couple_page_ui(
         return;
     };
     let c = &view.couple;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.heading(format!("{} & {}", c.partner_a.name, c.partner_b.name));
         ui.label(RichText::new(&c.code).weak());
     });
@@ -316,7 +371,8 @@ pub fn couple_page_ui(
             &c.partner_b.pronouns
         },
     ));
-    ui.horizontal(|ui| {
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
         command_button(ui, PracticeCommand::ChooseTemplate(c.id).into(), true, out);
         command_button(
             ui,
@@ -339,10 +395,12 @@ pub fn couple_page_ui(
         command_button(ui, TakeHomeCommand::Open(c.id).into(), true, out);
     });
     error_ui(ui, error);
+    ui.add_space(4.0);
     safety_ui(ui, settings, view, today, out);
+    ui.add_space(8.0);
     super::record_view::tabs_ui(ui, forms.tab, out);
     ui.separator();
-    egui::ScrollArea::vertical().show(ui, |ui| match forms.tab {
+    match forms.tab {
         CoupleTab::Sessions => sessions_tab_ui(ui, view, out),
         CoupleTab::Commitments => {
             super::record_view::commitments_ui(ui, view, None, &mut forms.ledger, today, out)
@@ -351,7 +409,7 @@ pub fn couple_page_ui(
         CoupleTab::Recovery => {
             super::record_view::recovery_ui(ui, view, &mut forms.recovery, today, out)
         }
-    });
+    }
 }
 
 /// Generic resources, shown with the practice's own (set in the settings).
@@ -372,7 +430,7 @@ fn safety_ui(
 ) {
     let safety = &view.safety;
     let c = &view.couple;
-    ui.group(|ui| {
+    card(ui, |ui| {
         ui.label(RichText::new("Safety").strong());
         let screened = safety.facts.screened.len();
         let decision = safety.facts.safety_decision.map(|d| match d {
@@ -390,7 +448,9 @@ fn safety_ui(
         } else {
             let why = match (screened, decision) {
                 (2, Some(d)) => format!("both partners screened; decision: {d}"),
-                (2, None) => "both partners screened; no decision recorded since the latest screen".into(),
+                (2, None) => {
+                    "both partners screened; no decision recorded since the latest screen".into()
+                }
                 (n, _) => format!("{n} of 2 private screens recorded"),
             };
             ui.colored_label(
@@ -419,7 +479,7 @@ fn safety_ui(
             });
         }
         let due = safety.rescreen_due(today, settings.rescreen_days);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if screened < 2 {
                 ui.label("Start with each partner's private screen.");
             } else if due <= today {
@@ -436,54 +496,96 @@ fn safety_ui(
             } else {
                 ui.label(format!("Next re-screen: {}.", due.format("%-d %b %Y")));
             }
-            command_button(ui, SessionCommand::StartSafetyScreen(c.id).into(), true, out);
+            command_button(
+                ui,
+                SessionCommand::StartSafetyScreen(c.id).into(),
+                true,
+                out,
+            );
         });
     });
 }
 
 fn sessions_tab_ui(ui: &mut Ui, view: &CoupleRecord, out: &mut Vec<Command>) {
-    egui::Grid::new("sessions").striped(true).show(ui, |ui| {
-        for s in view.sessions.iter().rev() {
-            ui.label(s.started_at.format("%Y-%m-%d").to_string());
-            if s.take_home.is_some() {
-                ui.label(format!("{} (take-home)", s.template_title));
-            } else {
-                ui.label(&s.template_title);
-            }
-            let done = s
-                .steps
-                .iter()
-                .filter(|st| st.status == crate::model::StepStatus::Done)
-                .count();
-            ui.label(format!("{done}/{} steps", s.steps.len()));
-            ui.push_id(("resume", s.id), |ui| {
-                if s.ended_at.is_none() {
-                    command_button(ui, SessionCommand::Resume(s.id).into(), true, out);
+    // A narrow window scrolls the table sideways rather than cutting it off.
+    wide_ui(ui, "sessions", |ui| sessions_grid_ui(ui, view, out));
+}
+
+/// Content wider than the page (a table) in its own sideways scroll.
+pub fn wide_ui<R>(ui: &mut Ui, id: &str, add: impl FnOnce(&mut Ui) -> R) -> R {
+    egui::ScrollArea::horizontal()
+        .id_salt(id)
+        .auto_shrink([false, true])
+        .show(ui, add)
+        .inner
+}
+
+fn sessions_grid_ui(ui: &mut Ui, view: &CoupleRecord, out: &mut Vec<Command>) {
+    // Two columns (the session with its date and where it stands under its title, then
+    // its buttons) so the table fits beside the couples list at 1024 px; a narrower
+    // window scrolls it sideways.
+    egui::Grid::new("sessions")
+        .striped(true)
+        .spacing(egui::vec2(18.0, 8.0))
+        .show(ui, |ui| {
+            for s in view.sessions.iter().rev() {
+                let done = s
+                    .steps
+                    .iter()
+                    .filter(|st| st.status == crate::model::StepStatus::Done)
+                    .count();
+                let note = view.notes.iter().find(|n| n.session == s.id);
+                let note = match note {
+                    None => "no note".to_string(),
+                    Some(n) if n.is_final() && n.amendments.is_empty() => "finalized".into(),
+                    Some(n) if n.is_final() => {
+                        format!("finalized, {} amended", n.amendments.len())
+                    }
+                    Some(_) => "draft note".into(),
+                };
+                let state = if s.ended_at.is_none() {
+                    "not ended"
                 } else {
-                    command_button(ui, SessionCommand::Reopen(s.id).into(), true, out);
-                }
-            });
-            command_button(
-                ui,
-                ExportCommand::Open(ExportTarget::Session(s.id)).into(),
-                true,
-                out,
-            );
-            let note = view.notes.iter().find(|n| n.session == s.id);
-            ui.push_id(s.id, |ui| {
-                command_button(ui, RecordCommand::OpenNote(s.id).into(), true, out)
-            });
-            ui.label(match note {
-                None => RichText::new("no note").weak(),
-                Some(n) if n.is_final() && n.amendments.is_empty() => RichText::new("finalized"),
-                Some(n) if n.is_final() => {
-                    RichText::new(format!("finalized, {} amended", n.amendments.len()))
-                }
-                Some(_) => RichText::new("draft note").italics(),
-            });
-            ui.end_row();
-        }
-    });
+                    "ended"
+                };
+                ui.vertical(|ui| {
+                    ui.spacing_mut().item_spacing.y = 2.0;
+                    // A cell is as wide as its text: the table scrolls before it wraps.
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+                    if s.take_home.is_some() {
+                        ui.label(format!("{} (take-home)", s.template_title));
+                    } else {
+                        ui.label(&s.template_title);
+                    }
+                    ui.label(
+                        RichText::new(format!(
+                            "{} · {done}/{} steps · {state} · {note}",
+                            s.started_at.format("%Y-%m-%d"),
+                            s.steps.len()
+                        ))
+                        .small()
+                        .weak(),
+                    );
+                });
+                ui.push_id(s.id, |ui| {
+                    ui.horizontal(|ui| {
+                        command_button(ui, RecordCommand::OpenNote(s.id).into(), true, out);
+                        command_button(
+                            ui,
+                            ExportCommand::Open(ExportTarget::Session(s.id)).into(),
+                            true,
+                            out,
+                        );
+                        if s.ended_at.is_none() {
+                            command_button(ui, SessionCommand::Resume(s.id).into(), true, out);
+                        } else {
+                            command_button(ui, SessionCommand::Reopen(s.id).into(), true, out);
+                        }
+                    });
+                });
+                ui.end_row();
+            }
+        });
 }
 
 pub fn problems_ui(ui: &mut Ui, lists: &Lists) {
@@ -516,7 +618,7 @@ pub fn choose_template_ui(
         return;
     };
     let names = &view.couple;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.heading(format!(
             "New session with {} & {}",
             names.partner_a.name, names.partner_b.name
@@ -529,6 +631,8 @@ pub fn choose_template_ui(
     egui::Panel::left("template-list")
         .resizable(true)
         .default_size(340.0)
+        .size_range(240.0..=520.0)
+        .frame(style::side_frame(ui.style()))
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 for (_, t) in &library.templates {
@@ -544,51 +648,59 @@ pub fn choose_template_ui(
                 }
             });
         });
-    egui::CentralPanel::default().show(ui, |ui| {
-        let Some(t) = forms.template.as_deref().and_then(|id| library.get(id)) else {
-            ui.label("Choose a protocol on the left.");
-            return;
-        };
-        ui.heading(&t.title);
-        ui.label(&t.summary);
-        let tags: Vec<&str> = t.trust.iter().map(|tag| tag.label()).collect();
-        if !tags.is_empty() {
-            ui.label(format!("TRUST: {}", tags.join(", ")));
-        }
-        ui.label(format!(
-            "About {} minutes, {} steps.",
-            t.length_mins,
-            t.steps.len()
-        ));
-        let locked = locked_because(t, &view.facts);
-        if !locked.is_empty() {
-            ui.colored_label(ui.visuals().warn_fg_color, "Locked:");
-            for why in &locked {
-                ui.label(format!("• {why}"));
+    // Inside the screen's own margins: only a gap from the list.
+    egui::CentralPanel::default()
+        .frame(egui::Frame::new().inner_margin(egui::Margin {
+            left: 24,
+            right: 0,
+            top: 8,
+            bottom: 0,
+        }))
+        .show(ui, |ui| {
+            let Some(t) = forms.template.as_deref().and_then(|id| library.get(id)) else {
+                ui.label("Choose a protocol on the left.");
+                return;
+            };
+            ui.heading(&t.title);
+            ui.label(&t.summary);
+            let tags: Vec<&str> = t.trust.iter().map(|tag| tag.label()).collect();
+            if !tags.is_empty() {
+                ui.label(format!("TRUST: {}", tags.join(", ")));
             }
-            return;
-        }
-        role_choice_ui(
-            ui,
-            t,
-            &view.couple,
-            &mut forms.speaker_is_b,
-            &mut forms.hurt_is_b,
-        );
-        let bindings = chosen_bindings(t, forms.speaker_is_b, forms.hurt_is_b);
-        command_button(
-            ui,
-            SessionCommand::Start {
-                couple,
-                template_id: t.id.clone(),
-                bindings,
+            ui.label(format!(
+                "About {} minutes, {} steps.",
+                t.length_mins,
+                t.steps.len()
+            ));
+            let locked = locked_because(t, &view.facts);
+            if !locked.is_empty() {
+                ui.colored_label(ui.visuals().warn_fg_color, "Locked:");
+                for why in &locked {
+                    ui.label(format!("• {why}"));
+                }
+                return;
             }
-            .into(),
-            true,
-            out,
-        );
-        error_ui(ui, error);
-    });
+            role_choice_ui(
+                ui,
+                t,
+                &view.couple,
+                &mut forms.speaker_is_b,
+                &mut forms.hurt_is_b,
+            );
+            let bindings = chosen_bindings(t, forms.speaker_is_b, forms.hurt_is_b);
+            command_button(
+                ui,
+                SessionCommand::Start {
+                    couple,
+                    template_id: t.id.clone(),
+                    bindings,
+                }
+                .into(),
+                true,
+                out,
+            );
+            error_ui(ui, error);
+        });
 }
 
 /// Whether `template` binds the pair of roles `role` belongs to.
@@ -620,14 +732,14 @@ pub fn role_choice_ui(
 ) {
     let name = |p: Partner| couple.partner(p).name.clone();
     if has_pair(template, Role::Speaker) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("Speaks first:");
             ui.radio_value(speaker_is_b, false, name(Partner::A));
             ui.radio_value(speaker_is_b, true, name(Partner::B));
         });
     }
     if has_pair(template, Role::HurtPartner) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("Hurt partner:");
             ui.radio_value(hurt_is_b, false, name(Partner::A));
             ui.radio_value(hurt_is_b, true, name(Partner::B));
@@ -635,7 +747,8 @@ pub fn role_choice_ui(
     }
 }
 
-/// The practice screen: couples on the left, the selected couple (or the editor) in the
+/// The practice screen: a top bar (the couples list shown or hidden, the practice's name,
+/// the appearance, lock), couples on the left, the selected couple (or the editor) in the
 /// middle.
 pub fn practice_ui(
     ui: &mut Ui,
@@ -647,12 +760,47 @@ pub fn practice_ui(
     out: &mut Vec<Command>,
 ) {
     let error = |place| errors.get(&place).map(String::as_str);
+    let header = practice.vault().header();
+    egui::Panel::top("practice-bar")
+        .frame(style::bar_frame(ui.style()))
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                command_button(
+                    ui,
+                    PracticeCommand::ShowCouples(forms.couples_hidden).into(),
+                    true,
+                    out,
+                );
+                let name = if header.practice_name.is_empty() {
+                    "Tandem"
+                } else {
+                    header.practice_name.as_str()
+                };
+                ui.add(egui::Label::new(RichText::new(name).strong()).truncate());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    command_button(ui, VaultCommand::Lock.into(), true, out);
+                    appearance_ui(ui, header.appearance, out);
+                });
+            });
+            if let Some(message) = error(ErrorPlace::Appearance) {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+                    error_ui(ui, Some(message));
+                });
+            }
+        });
+    let mut shown = !forms.couples_hidden;
     egui::Panel::left("couples")
         .resizable(true)
         .default_size(300.0)
-        .show(ui, |ui| {
+        .size_range(220.0..=460.0)
+        .frame(style::side_frame(ui.style()))
+        .show_collapsible(ui, &mut shown, |ui| {
+            let l = ui.label("Search records");
             ui.horizontal(|ui| {
-                let response = labelled_field(ui, "Search records", &mut forms.query);
+                let width = (ui.available_width() - 110.0).max(80.0);
+                let response = ui
+                    .add(egui::TextEdit::singleline(&mut forms.query).desired_width(width))
+                    .labelled_by(l.id);
                 let entered =
                     response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if entered {
@@ -677,38 +825,71 @@ pub fn practice_ui(
             );
             problems_ui(ui, practice.lists());
         });
-    egui::CentralPanel::default().show(ui, |ui| {
-        if let Some(query) = &forms.waiting_query {
-            ui.label(
-                RichText::new(format!(
-                    "Searching for \"{query}\": the search index is still being read after unlocking…"
-                ))
-                .weak(),
-            );
-        }
-        if let Some(found) = &forms.found {
-            super::record_view::found_ui(ui, found, out);
-            if ui.button("Clear search").clicked() {
-                out.push(PracticeCommand::Search(String::new()).into());
+    // Dragging the panel's edge shut hides it too.
+    forms.couples_hidden = !shown;
+    egui::CentralPanel::default()
+        .frame(style::central_frame(ui.style()))
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("couple-page")
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    if let Some(query) = &forms.waiting_query {
+                        ui.label(
+                            RichText::new(format!(
+                                "Searching for \"{query}\": the search index is still being read after unlocking…"
+                            ))
+                            .weak(),
+                        );
+                    }
+                    if let Some(found) = &forms.found {
+                        super::record_view::found_ui(ui, found, out);
+                        if ui.button("Clear search").clicked() {
+                            out.push(PracticeCommand::Search(String::new()).into());
+                        }
+                        ui.separator();
+                    }
+                    let settings = SafetySettings {
+                        resources: &header.safety_resources,
+                        rescreen_days: header.rescreen_days,
+                    };
+                    match forms.couple.as_mut() {
+                        Some(input) => {
+                            couple_editor_ui(ui, input, error(ErrorPlace::CoupleEditor), out)
+                        }
+                        None => couple_page_ui(
+                            ui,
+                            record,
+                            &settings,
+                            forms,
+                            today,
+                            error(ErrorPlace::CouplePage),
+                            out,
+                        ),
+                    }
+                });
+        });
+}
+
+/// The appearance choice (light, dark, as the system says), kept in the vault's header.
+fn appearance_ui(ui: &mut Ui, current: crate::model::Appearance, out: &mut Vec<Command>) {
+    // Right to left: the list first, then its label.
+    let list = egui::ComboBox::from_id_salt("appearance")
+        .selected_text(current.label())
+        .show_ui(ui, |ui| {
+            for appearance in crate::model::Appearance::ALL {
+                let command = Command::from(PracticeCommand::SetAppearance(appearance));
+                if ui
+                    .selectable_label(appearance == current, command.label())
+                    .on_hover_text(command.tooltip())
+                    .clicked()
+                    && appearance != current
+                {
+                    out.push(command);
+                }
             }
-            ui.separator();
-        }
-        let header = practice.vault().header();
-        let settings = SafetySettings {
-            resources: &header.safety_resources,
-            rescreen_days: header.rescreen_days,
-        };
-        match forms.couple.as_mut() {
-            Some(input) => couple_editor_ui(ui, input, error(ErrorPlace::CoupleEditor), out),
-            None => couple_page_ui(
-                ui,
-                record,
-                &settings,
-                forms,
-                today,
-                error(ErrorPlace::CouplePage),
-                out,
-            ),
-        }
-    });
+        })
+        .response;
+    let l = ui.label("Appearance");
+    list.labelled_by(l.id);
 }

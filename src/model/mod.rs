@@ -388,3 +388,27 @@ impl Pronouns {
         &self.forms[index]
     }
 }
+
+/// How the app looks: light, dark, or as the system says (light when it says nothing).
+/// A preference of the person using Tandem, kept in the vault's header; not clinical.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Appearance {
+    /// Follow the system's light or dark setting.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Appearance {
+    pub const ALL: [Appearance; 3] = [Appearance::System, Appearance::Light, Appearance::Dark];
+
+    /// The choice as the settings show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Appearance::System => "As the system",
+            Appearance::Light => "Light",
+            Appearance::Dark => "Dark",
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! logged first, naming the setting and never its value.
 
 use super::{Practice, PracticeError};
-use crate::model::NoteStyle;
+use crate::model::{Appearance, NoteStyle};
 use crate::vault::LastFolder;
 use crate::vault::audit::AuditAction;
 use chrono::{DateTime, Utc};
@@ -80,6 +80,20 @@ impl Practice {
         self.check_writable()?;
         self.log(AuditAction::Settings, None, which.setting(), now)?;
         Ok(self.vault.set_last_folder(which, folder)?)
+    }
+
+    /// How the app looks: light, dark, or as the system says.
+    pub fn set_appearance(
+        &mut self,
+        appearance: Appearance,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        if self.vault.header().appearance == appearance {
+            return Ok(());
+        }
+        self.check_writable()?;
+        self.log(AuditAction::Settings, None, "appearance", now)?;
+        Ok(self.vault.set_appearance(appearance)?)
     }
 
     /// Change the vault's passphrase (two key derivations). Logged first.

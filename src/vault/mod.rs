@@ -80,6 +80,9 @@ pub struct Header {
     /// shown beside a positive screen and on the safety card. Not clinical.
     #[serde(default)]
     pub safety_resources: Vec<String>,
+    /// Light, dark or as the system says: how the app looks once this vault is unlocked.
+    #[serde(default)]
+    pub appearance: crate::model::Appearance,
     /// The folder the last export was written to, offered next time. A path, not clinical
     /// text (though a folder may be named by the therapist as they like).
     #[serde(default)]
@@ -333,6 +336,7 @@ impl Vault {
             safety_resources: Vec::new(),
             export_folder: None,
             take_home_folder: None,
+            appearance: crate::model::Appearance::default(),
         };
         // The header goes last: a folder without it is not a vault, so a crash during
         // init never leaves a half-made vault that looks whole.
@@ -707,6 +711,16 @@ impl Vault {
         }
         let mut header = self.header.clone();
         header.auto_lock_mins = mins;
+        write_header(&self.root, &header)?;
+        self.header = header;
+        Ok(())
+    }
+
+    /// Set how the app looks (light, dark, or as the system says).
+    pub fn set_appearance(&mut self, appearance: crate::model::Appearance) -> Result<()> {
+        self.check_writable()?;
+        let mut header = self.header.clone();
+        header.appearance = appearance;
         write_header(&self.root, &header)?;
         self.header = header;
         Ok(())

@@ -875,6 +875,33 @@ fn the_auto_lock_time_is_a_vault_setting() {
 }
 
 #[test]
+fn the_appearance_is_kept_in_the_header_and_an_older_header_reads_as_system() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let mut vault = new_vault(&root);
+    assert_eq!(vault.header().appearance, crate::model::Appearance::System);
+    vault
+        .set_appearance(crate::model::Appearance::Dark)
+        .expect("set");
+    drop(vault);
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    assert_eq!(vault.header().appearance, crate::model::Appearance::Dark);
+    drop(vault);
+    // A header written before the setting existed has no `appearance` line.
+    let path = root.join(HEADER_FILE);
+    let text = std::fs::read_to_string(&path).expect("header");
+    let older: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("appearance"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(older, text);
+    std::fs::write(&path, older).expect("write");
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    assert_eq!(vault.header().appearance, crate::model::Appearance::System);
+}
+
+#[test]
 fn a_couples_process_notes_load_oldest_first_and_a_damaged_one_is_counted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (vault, records) = filled(dir.path());

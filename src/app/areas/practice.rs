@@ -72,6 +72,13 @@ impl AppState {
                 }
                 Ok(())
             }
+            PracticeCommand::ShowCouples(shown) => {
+                self.forms.couples_hidden = !shown;
+                Ok(())
+            }
+            PracticeCommand::SetAppearance(appearance) => {
+                Ok(self.practice_mut()?.set_appearance(appearance, now)?)
+            }
         }
     }
 
