@@ -761,6 +761,10 @@ fn replies_typed_point_by_point_update_the_coverage_line_and_are_saved() {
         h.query_by_label("2 of 3 points answered — not yet answered: 3")
             .is_some()
     );
+    // Answered points can be taken back; the unanswered one offers nothing to remove.
+    assert!(h.query_by_label("Remove answer 1").is_some());
+    assert!(h.query_by_label("Remove answer 3").is_none());
+    assert!(h.query_by_label("Save answer 3").is_none());
     let session = live_session(&h);
     assert!(session.drafts.is_empty(), "{:?}", session.drafts);
 
@@ -1292,4 +1296,24 @@ fn back_and_next_stay_in_place_from_step_to_step() {
     click(&mut h, "Back");
     assert_eq!(live_session(&h).current, 0);
     assert_eq!(at(&h), first);
+}
+
+#[test]
+fn typing_at_the_start_of_a_step_goes_into_its_first_field_even_after_a_click() {
+    let mut h = demo_app();
+    start(&mut h, "intentional-dialogue");
+    // No click into the field: the step's first field has the keystrokes.
+    h.event(egui::Event::Text("The evenings".into()));
+    h.run();
+    // A click on a button (the review's "Done reviewing") leaves no field focused; the
+    // next keystroke still lands in the step's field.
+    click(&mut h, "Done reviewing");
+    h.event(egui::Event::Text(" at home".into()));
+    h.run();
+    let session = live_session(&h);
+    let StepData::Text(text) = &session.steps[0].data else {
+        panic!("a text step first")
+    };
+    let entries: Vec<&String> = text.entries.values().collect();
+    assert_eq!(entries, vec!["The evenings at home"]);
 }

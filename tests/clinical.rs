@@ -46,6 +46,8 @@ struct Script {
     loop_verdicts: Vec<MirrorOutcome>,
     commitments: Vec<(Partner, &'static str)>,
     ratings: Vec<(Partner, &'static str, u8)>,
+    /// Questions added to each question list.
+    questions: Vec<&'static str>,
 }
 
 /// Run a shipped template with the given script, every other step passed with Next.
@@ -124,6 +126,33 @@ fn scripted(template_id: &str, day: i64, seq: u128, script: &Script) -> Session 
                         .unwrap();
                 }
             }
+            StepKind::Checklist { items, .. } => {
+                // Every condition met, as the clinician ticks them.
+                for item in items {
+                    let _ = runner.apply(
+                        Action::Check {
+                            respondent: tandem::model::Respondent::Clinician,
+                            item: item.clone(),
+                            checked: true,
+                        },
+                        tick(),
+                    );
+                }
+            }
+            StepKind::Questions { .. } => {
+                for text in &script.questions {
+                    runner
+                        .apply(
+                            Action::AddQuestion {
+                                text: (*text).into(),
+                                category: String::new(),
+                                why: String::new(),
+                            },
+                            tick(),
+                        )
+                        .unwrap();
+                }
+            }
             StepKind::Rating { .. } => {
                 for (rater, item, value) in &script.ratings {
                     let _ = runner.apply(
@@ -137,6 +166,11 @@ fn scripted(template_id: &str, day: i64, seq: u128, script: &Script) -> Session 
                 }
             }
             _ => {}
+        }
+        for gate in runner.current().0.gates.clone() {
+            if let tandem::template::Gate::Confirm(statement) = gate {
+                let _ = runner.apply(Action::ConfirmGate { statement }, tick());
+            }
         }
         let step_before = runner.session().current;
         if runner.apply(Action::Next, tick()).is_err() || runner.session().current == step_before {
@@ -178,6 +212,7 @@ fn a_note_drafted_from_a_scripted_session_states_loop_counts_and_commitments() {
             ],
             commitments: vec![],
             ratings: vec![],
+            questions: vec![],
         },
     );
     let loops = dialogue
@@ -219,6 +254,7 @@ fn a_note_drafted_from_a_scripted_session_states_loop_counts_and_commitments() {
                 (Partner::B, "Name one thing I appreciated at dinner"),
             ],
             ratings: vec![],
+            questions: vec![],
         },
     );
     let note = draft_note(
@@ -260,6 +296,7 @@ fn a_draft_never_quotes_what_was_said_privately_or_in_loops() {
             loop_verdicts: vec![MirrorOutcome::Confirmed],
             commitments: vec![],
             ratings: vec![],
+            questions: vec![],
         },
     );
     let note = draft_note(
@@ -289,6 +326,7 @@ fn commitment_review_carries_items_forward_with_history() {
                 (Partner::B, "Put the phone away at dinner"),
             ],
             ratings: vec![],
+            questions: vec![],
         },
     );
     let mut course = Course::new(couple().id);
@@ -387,6 +425,7 @@ fn commitment_review_carries_items_forward_with_history() {
             loop_verdicts: vec![MirrorOutcome::Confirmed],
             commitments: vec![],
             ratings: vec![],
+            questions: vec![],
         },
     );
     let mut course2 = Course::new(couple().id);
@@ -440,6 +479,7 @@ fn divergence_is_flagged_on_a_constructed_series_of_sessions() {
                         (Partner::A, "felt_heard", 5),
                         (Partner::B, "felt_heard", 6 + i as u8),
                     ],
+                    questions: vec![],
                 },
             )
         })
@@ -548,4 +588,34 @@ fn the_drafted_note_gives_the_sessions_length_without_its_pauses_and_names_them(
     let text = draft(&unpaused);
     assert!(text.contains("; 50 min."), "{text}");
     assert!(!text.contains("pause"), "{text}");
+}
+
+#[test]
+fn a_drafted_note_names_the_partners_in_step_titles_never_a_placeholder() {
+    let library = Library::builtin();
+    let session = scripted(
+        "disclosure-preparation",
+        0,
+        77,
+        &Script {
+            loop_verdicts: vec![],
+            commitments: vec![],
+            ratings: vec![],
+            questions: vec!["When did it begin?"],
+        },
+    );
+    for style in NoteStyle::ALL {
+        let text = all_text(&draft_note(
+            NoteId(uuid::Uuid::from_u128(78)),
+            &session,
+            &couple(),
+            library.get("disclosure-preparation"),
+            None,
+            style,
+            at(0),
+        ));
+        // The script binds Maya as the hurt partner: the questions step is hers.
+        assert!(text.contains("Maya's questions"), "{style:?}: {text}");
+        assert!(!text.contains('{'), "{style:?}: {text}");
+    }
 }

@@ -98,12 +98,7 @@ fn typed_field(
         .desired_width(f32::INFINITY);
     let response = ui.add(edit).labelled_by(l.id);
     if next {
-        let shown = egui::Id::unique("tandem-next-field");
-        let is_new = ui.data(|d| d.get_temp::<egui::Id>(shown)) != Some(id);
-        if is_new {
-            response.request_focus();
-            ui.data_mut(|d| d.insert_temp(shown, id));
-        }
+        focus_when_new(ui, &response);
     }
     if response.changed() {
         out.push(
@@ -115,6 +110,19 @@ fn typed_field(
         );
     }
     Typed { text, record }
+}
+
+/// Give `response`'s field the focus the first frame it is shown, and whenever nothing
+/// else has it (after a click on a button), so the next keystroke goes there; a field the
+/// therapist chose keeps the focus.
+fn focus_when_new(ui: &Ui, response: &egui::Response) {
+    let shown = egui::Id::unique("tandem-next-field");
+    if ui.data(|d| d.get_temp::<egui::Id>(shown)) != Some(response.id)
+        || ui.memory(|m| m.focused().is_none())
+    {
+        response.request_focus();
+        ui.data_mut(|d| d.insert_temp(shown, response.id));
+    }
 }
 
 /// A pick-one list whose choice is kept in the session's drafts; empty when none.
@@ -334,7 +342,15 @@ pub fn session_ui(
     let is_running = !runner.is_ended() && !runner.is_paused();
     let header = egui::Panel::top("session-header").frame(style::bar_frame(ui.style()));
     header.show(ui, |ui| {
+        // Two rows: Pause and what changes as time passes (clocks, badges, the save
+        // state) above, the other buttons below, so a wider clock or a "Saved" line never
+        // moves a button under the pointer.
         ui.horizontal_wrapped(|ui| {
+            // First in its row, so nothing moves beside it; while paused it gives way to
+            // the banner's Resume button.
+            if !runner.is_paused() {
+                command_button(ui, act(Action::PauseSession), !runner.is_ended(), out);
+            }
             ui.label(
                 RichText::new(format!("{} · {}", live.couple.code, session.template_title))
                     .strong(),
@@ -352,10 +368,6 @@ pub fn session_ui(
             if let Some(text) = over_time_text("Session", clock) {
                 badge_ui(ui, text, "Past the protocol's planned length; nothing stops");
             }
-            // While paused, the banner below holds the Resume button.
-            if !runner.is_paused() {
-                command_button(ui, act(Action::PauseSession), !runner.is_ended(), out);
-            }
             ui.separator();
             let saved = if let Some(error) = &live.save_error {
                 RichText::new(format!("Not saved: {error}")).color(ui.visuals().error_fg_color)
@@ -372,7 +384,8 @@ pub fn session_ui(
                 RichText::new("Saving…").weak()
             };
             ui.label(saved);
-            ui.separator();
+        });
+        ui.horizontal_wrapped(|ui| {
             command_button(ui, SessionCommand::TogglePresent.into(), true, out);
             command_button(ui, VaultCommand::QuickHide.into(), true, out);
             command_button(ui, SessionCommand::ShowSafetyCard(true).into(), true, out);
@@ -715,9 +728,10 @@ fn kind_ui(
                     RichText::new(format!("Sentence starters: {}", stems.join("  ·  "))).italics(),
                 );
             }
-            for respondent in respondents_of(respondents, roles)
+            for (n, respondent) in respondents_of(respondents, roles)
                 .into_iter()
                 .filter(|r| shown(*r))
+                .enumerate()
             {
                 let mut text = entries
                     .entries
@@ -726,10 +740,21 @@ fn kind_ui(
                     .unwrap_or_default();
                 let l = ui.label(who(live, respondent));
                 let edit = egui::TextEdit::multiline(&mut text)
+                    .id(egui::Id::unique((
+                        "text-entry",
+                        index,
+                        live.runner.current().1.pass,
+                        format!("{respondent:?}"),
+                    )))
                     .font(style::field())
                     .desired_rows(4)
                     .desired_width(f32::INFINITY);
-                if ui.add(edit).labelled_by(l.id).changed() {
+                let response = ui.add(edit).labelled_by(l.id);
+                // The step's first field is where the next keystroke goes.
+                if n == 0 && !live.runner.is_ended() && !live.runner.is_paused() {
+                    focus_when_new(ui, &response);
+                }
+                if response.changed() {
                     out.push(act(Action::WriteText {
                         respondent,
                         text: text.clone(),
@@ -966,13 +991,16 @@ fn reply_ui(
                     text: text.clone(),
                 };
                 let command = act(save.clone());
-                if ui
-                    .add_enabled(
-                        unsaved && !text.trim().is_empty(),
-                        egui::Button::new(format!("{} {n}", command.label())),
-                    )
-                    .on_hover_text(command.tooltip())
-                    .clicked()
+                // With nothing typed there is nothing to save (and the same action with
+                // empty text would read "Remove answer").
+                if !text.trim().is_empty()
+                    && ui
+                        .add_enabled(
+                            unsaved,
+                            egui::Button::new(format!("{} {n}", command.label())),
+                        )
+                        .on_hover_text(command.tooltip())
+                        .clicked()
                 {
                     submit(out, live, save, &[&key]);
                 }

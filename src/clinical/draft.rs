@@ -104,7 +104,19 @@ fn facts(
     // still never quoted below, only counted.
     let view = redact(session, Audience::Clinician);
     let step_of = |id: &str| template.and_then(|t| find_step(&t.steps, id));
-    let title_of = |id: &str| step_of(id).map_or_else(|| humanize(id), |s| s.title.clone());
+    let names = couple.names();
+    // A step's title as the couple's record reads it: role placeholders filled with the
+    // names (and pronouns) of whoever held the role in that step.
+    let title_of = |record: &crate::model::StepRecord| {
+        let title =
+            step_of(&record.step_id).map_or_else(|| humanize(&record.step_id), |s| s.title.clone());
+        crate::template::fill_people(&title, |role| {
+            record
+                .roles
+                .partner(role)
+                .map(|p| (names.of(p).to_string(), names.pronouns(p)))
+        })
+    };
     let n = |p: Partner| name(couple, p);
 
     // Intervention: the protocol and how far it went.
@@ -142,7 +154,7 @@ fn facts(
     f.intervention.push(line);
 
     for (index, record) in view.visible() {
-        let title = title_of(&record.step_id);
+        let title = title_of(record);
         match &record.data {
             StepData::Loop(l) => {
                 if l.attempts.is_empty() {

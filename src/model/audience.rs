@@ -346,6 +346,7 @@ mod tests {
             take_home: None,
             paused_at: None,
             paused_secs: 0,
+            ended_secs: 0,
         }
     }
 

@@ -47,6 +47,10 @@ pub struct Session {
     /// `paused_at`.
     #[serde(default)]
     pub paused_secs: i64,
+    /// Time the session spent ended before it was reopened: like a pause, it does not
+    /// count towards the session's length (but it is not reported as one).
+    #[serde(default)]
+    pub ended_secs: i64,
 }
 
 impl Session {
@@ -72,7 +76,7 @@ impl Session {
                 let end = end.unwrap_or(now);
                 (end - self.started_at).num_seconds() - self.paused_secs_at(end)
             }
-        };
+        } - self.ended_secs;
         secs.max(0)
     }
 

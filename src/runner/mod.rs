@@ -333,6 +333,7 @@ impl Runner {
             take_home: None,
             paused_at: None,
             paused_secs: 0,
+            ended_secs: 0,
         };
         let mut runner = Runner {
             undo: None,
@@ -870,7 +871,10 @@ impl Runner {
         if !self.is_ended() {
             return Err(RunError::Refused("the session has not ended".into()));
         }
-        self.session.ended_at = None;
+        // The time it stood ended does not count towards its length.
+        if let Some(ended) = self.session.ended_at.take() {
+            self.session.ended_secs += (now - ended).num_seconds().max(0);
+        }
         self.log(now, LogEvent::Reopened);
         self.enter(now);
         Ok(())

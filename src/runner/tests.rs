@@ -1623,6 +1623,23 @@ fn an_ended_session_is_reopened_on_the_step_it_ended_on() {
 }
 
 #[test]
+fn the_time_a_session_stood_ended_does_not_count_towards_its_length() {
+    let t = template("Speaker, Listener", "", LOOP);
+    let mut r = start(&t);
+    // Started at 0, ended at minute 10, reopened at minute 40, read at minute 45.
+    r.apply(Action::End, at(10)).expect("ended");
+    assert_eq!(r.session_timer(at(30)).elapsed_secs, 10 * 60);
+    r.apply(Action::Reopen, at(40)).expect("reopened");
+    assert_eq!(r.session_timer(at(45)).elapsed_secs, 15 * 60);
+    // Ended again: the length stands at its second end.
+    r.apply(Action::End, at(50)).expect("ended again");
+    assert_eq!(r.session_timer(at(90)).elapsed_secs, 20 * 60);
+    // Not a pause: no pause is reported.
+    assert_eq!(r.session().pause_count(), 0);
+    assert_eq!(r.session().paused_secs, 0);
+}
+
+#[test]
 fn a_skipped_step_keeps_its_reason_when_passed_through_again() {
     let t = template(
         "",

@@ -92,7 +92,7 @@ pub fn status(h: &Harness<'_, TandemApp>) -> Option<(String, bool)> {
 pub fn template_label(h: &Harness<'_, TandemApp>, id: &str) -> String {
     let practice = h.state().state.practice.as_ref().expect("unlocked");
     let t = practice.library().get(id).expect("template");
-    format!("{}  ·  {} min", t.title, t.length_mins)
+    format!("{}  ·\u{a0}{}\u{a0}min", t.title, t.length_mins)
 }
 
 /// Open the first demo couple and start a protocol by its id.
