@@ -367,14 +367,15 @@ fn fill_step(runner: &Runner, rng: &mut Rng, mood: Mood, now: DateTime<Utc>) -> 
             ..
         } => {
             for respondent in respondents_of(*respondents, roles) {
-                out.push(Action::WriteText {
-                    respondent,
-                    text: if *letter {
-                        IMPACT_LETTER.to_string()
-                    } else {
-                        rng.pick(TEXTS).to_string()
-                    },
-                });
+                let text = if *letter {
+                    IMPACT_LETTER.to_string()
+                } else if quiet_screen {
+                    // What a quiet screen's private notes would hold, step by step.
+                    quiet_screen_text(&step.id).to_string()
+                } else {
+                    rng.pick(TEXTS).to_string()
+                };
+                out.push(Action::WriteText { respondent, text });
             }
         }
         StepKind::Reply { .. } => {
@@ -416,6 +417,23 @@ fn fill_step(runner: &Runner, rng: &mut Rng, mood: Mood, now: DateTime<Utc>) -> 
                 }
             }
         }
+        StepKind::YesNo { respondents, items } => {
+            // The demo's screens are quiet: every item answered, and answered no.
+            for respondent in respondents_of(*respondents, roles) {
+                for item in items {
+                    let answer = if quiet_screen || rng.below(4) > 0 {
+                        crate::model::YesNoAnswer::No
+                    } else {
+                        crate::model::YesNoAnswer::Yes
+                    };
+                    out.push(Action::AnswerItem {
+                        respondent,
+                        item: item.clone(),
+                        answer: Some(answer),
+                    });
+                }
+            }
+        }
         StepKind::Checklist { respondents, items } => {
             for respondent in respondents_of(*respondents, roles) {
                 for item in items {
@@ -437,6 +455,19 @@ fn fill_step(runner: &Runner, rng: &mut Rng, mood: Mood, now: DateTime<Utc>) -> 
         ));
     }
     out
+}
+
+/// The text a quiet safety screen holds in its private and clinician-only steps.
+fn quiet_screen_text(step: &str) -> &'static str {
+    match step {
+        "note-a" | "note-b" => "Nothing more to add today; knows the door is open if that changes.",
+        "assessment" => "Nothing raised in either private screen; no hesitation noticed.",
+        "safety-plan" => {
+            "No safety protocol needed for now. Both know they can ask to be seen alone at any time."
+        }
+        "rescreen" => "Re-screen in about three months, sooner after any change at home.",
+        _ => "Nothing to note.",
+    }
 }
 
 /// Run a template from start to end with plausible content. Steps are a few minutes apart.

@@ -1254,7 +1254,8 @@ fn at_1024_by_700_the_commitment_review_shows_every_item_and_stays_put_once_revi
         .count();
     assert!(open >= 2, "the demo carries commitments in");
     start(&mut h, "session-measures");
-    let header_top = h.get_by_label("Present").rect().min.y;
+    // The header's first row starts with Pause session.
+    let header_top = h.get_by_label("Pause session").rect().min.y;
     let kept: Vec<f32> = h.get_all_by_label("Kept").map(|n| n.rect().max.y).collect();
     assert_eq!(kept.len(), 2 * open);
     for bottom in &kept {
@@ -1267,7 +1268,7 @@ fn at_1024_by_700_the_commitment_review_shows_every_item_and_stays_put_once_revi
     for i in 0..kept.len() {
         h.get_all_by_label("Kept").nth(i).expect("row").click();
         h.run();
-        assert_eq!(h.get_by_label("Present").rect().min.y, header_top);
+        assert_eq!(h.get_by_label("Pause session").rect().min.y, header_top);
     }
     let session = live_session(&h).id;
     let course = &h.state().state.couple.as_ref().expect("open").course;

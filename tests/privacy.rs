@@ -273,9 +273,11 @@ fn joint_protocol_open(h: &mut Harness<'_, TandemApp>) -> bool {
     open
 }
 
-/// Walk the safety screen from the intro up to the decision step, ticking `tick_a` for
-/// partner A if given.
-fn screen_both(h: &mut Harness<'_, TandemApp>, tick_a: Option<&str>) {
+/// Walk the safety screen from the intro up to the decision step. Partner A answers on
+/// their own (hand-over), yes to item `yes_a` if given and no to the rest; partner B no
+/// to every item; the other partner confirmed out of earshot each time. When A raised a
+/// concern the fuller assessment is written.
+fn screen_both(h: &mut Harness<'_, TandemApp>, yes_a: Option<usize>) {
     click(h, "Start safety screen");
     assert_eq!(
         live_session(h).template_id,
@@ -284,14 +286,35 @@ fn screen_both(h: &mut Harness<'_, TandemApp>, tick_a: Option<&str>) {
         status(h)
     );
     click(h, "Next"); // screen-a
-    if let Some(item) = tick_a {
-        click(h, "Hand to Robin Vale");
-        click(h, item);
-        hand_back(h, DEMO_PASSPHRASE);
-        assert_eq!(h.state().state.hand_over(), None);
+    click(h, "Hand to Robin Vale");
+    let items = h.get_all_by_label("No").count();
+    assert!(items > 0, "each item has its answers");
+    for i in 0..items {
+        let answer = if yes_a == Some(i) { "Yes" } else { "No" };
+        h.get_all_by_label(answer)
+            .nth(i)
+            .expect("the item's answer")
+            .click_accesskit();
+        h.run();
     }
-    for _ in 0..4 {
-        click(h, "Next"); // note-a, screen-b, note-b, assessment
+    hand_back(h, DEMO_PASSPHRASE);
+    assert_eq!(h.state().state.hand_over(), None);
+    h.query_by_label_contains("I confirm:")
+        .expect("the other partner must be out of earshot")
+        .click_accesskit();
+    h.run();
+    click(h, "Next"); // note-a
+    click(h, "Next"); // screen-b
+    common::answer_screen_no(h);
+    click(h, "Next"); // note-b
+    click(h, "Next"); // assessment
+    if yes_a.is_some() {
+        type_into(
+            h,
+            Role::MultilineTextInput,
+            "Therapist",
+            "Assessed alone with Robin.",
+        );
     }
     click(h, "Next"); // decision
     let index = live_session(h).current;
@@ -333,10 +356,7 @@ fn joint_protocols_open_only_after_both_screens_and_a_decision() {
 fn a_positive_screen_shows_resources_and_keeps_joint_work_locked_until_the_decision() {
     let mut h = demo_app();
     add_couple(&mut h);
-    screen_both(
-        &mut h,
-        Some("There are times when I do not feel safe at home."),
-    );
+    screen_both(&mut h, Some(0));
     click(&mut h, "Close session");
     assert!(!joint_protocol_open(&mut h));
     assert!(
@@ -356,10 +376,7 @@ fn a_positive_screen_shows_resources_and_keeps_joint_work_locked_until_the_decis
     assert!(joint_protocol_open(&mut h));
 
     // A later positive re-screen withdraws that decision until a new one is made.
-    screen_both(
-        &mut h,
-        Some("I am sometimes afraid of my partner, or of how my partner might react."),
-    );
+    screen_both(&mut h, Some(1));
     click(&mut h, "Close session");
     assert!(
         !joint_protocol_open(&mut h),

@@ -199,6 +199,17 @@ fn completing_actions(runner: &Runner) -> Vec<Action> {
                 }
             }
         }
+        StepKind::YesNo { respondents, items } => {
+            for respondent in respondents_of(*respondents, roles) {
+                for item in items {
+                    actions.push(Action::AnswerItem {
+                        respondent,
+                        item: item.clone(),
+                        answer: Some(tandem::model::YesNoAnswer::No),
+                    });
+                }
+            }
+        }
     }
     actions
 }

@@ -998,7 +998,8 @@ pub fn action_label(action: &Action) -> &'static str {
         | Action::Rate { .. }
         | Action::WriteText { .. }
         | Action::Choose { .. }
-        | Action::Check { .. } => action.name(),
+        | Action::Check { .. }
+        | Action::AnswerItem { .. } => action.name(),
     }
 }
 
@@ -1062,6 +1063,7 @@ fn action_tooltip(action: &Action) -> &'static str {
         Action::WriteText { .. } => "Record the text",
         Action::Choose { .. } => "Record the choice",
         Action::Check { .. } => "Record the tick",
+        Action::AnswerItem { .. } => "Record the answer",
     }
 }
 
@@ -1107,6 +1109,7 @@ fn action_icon(action: &Action) -> Option<Icon> {
         | Action::WriteText { .. }
         | Action::Choose { .. }
         | Action::Check { .. }
+        | Action::AnswerItem { .. }
         | Action::ReplyToPoint { .. } => None,
     }
 }
@@ -1155,6 +1158,7 @@ fn action_shortcut(action: &Action) -> Option<KeyboardShortcut> {
         | Action::WriteText { .. }
         | Action::Choose { .. }
         | Action::Check { .. }
+        | Action::AnswerItem { .. }
         | Action::ReplyToPoint { .. } => None,
     }
 }

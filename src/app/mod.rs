@@ -88,6 +88,7 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
             | StepData::Text(_)
             | StepData::Choice(_)
             | StepData::Checklist(_)
+            | StepData::YesNo(_)
             | StepData::Reply(_) => {}
         }
     }

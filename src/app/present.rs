@@ -123,7 +123,8 @@ pub fn present_model(live: &Live, now: DateTime<Utc>) -> PresentModel {
             | StepView::Plan { .. }
             | StepView::Rating { .. }
             | StepView::Choice { .. }
-            | StepView::Checklist { .. },
+            | StepView::Checklist { .. }
+            | StepView::YesNo { .. },
         )
         | Err(_) => {}
     }

@@ -537,6 +537,7 @@ pub fn session_ui(
                 ui.label(RichText::new(fill(prompt)).text_style(style::script()));
             }
             ui.add_space(10.0);
+            screen_decision_note(ui, live);
             ui.add_enabled_ui(is_running, |ui| kind_ui(ui, live, now, None, out));
         });
     });
@@ -838,6 +839,69 @@ fn kind_ui(
                 });
             }
         }
+        StepView::YesNo {
+            respondents,
+            items,
+            data: entries,
+        } => {
+            let running = !live.runner.is_ended() && !live.runner.is_paused();
+            for respondent in respondents_of(respondents, roles)
+                .into_iter()
+                .filter(|r| shown(*r))
+            {
+                ui.group(|ui| {
+                    let answers = entries
+                        .entries
+                        .get(&respondent)
+                        .cloned()
+                        .unwrap_or_default();
+                    ui.label(
+                        RichText::new(format!(
+                            "{}: {} of {} answered",
+                            who(live, respondent),
+                            answers.len(),
+                            items.len()
+                        ))
+                        .strong(),
+                    );
+                    for (n, item) in items.iter().enumerate() {
+                        ui.push_id(("yes-no", n), |ui| {
+                            ui.add_space(4.0);
+                            ui.label(RichText::new(fill(item)).text_style(style::field()));
+                            ui.horizontal_wrapped(|ui| {
+                                let current = answers.get(item).copied();
+                                for answer in crate::model::YesNoAnswer::ALL {
+                                    let chosen = current == Some(answer);
+                                    let clicked = ui
+                                        .add_enabled(
+                                            running,
+                                            egui::Button::selectable(chosen, answer.label()),
+                                        )
+                                        .on_hover_text(if chosen {
+                                            "Click again to take this answer back"
+                                        } else {
+                                            "Record this answer"
+                                        })
+                                        .clicked();
+                                    if clicked {
+                                        out.push(act(Action::AnswerItem {
+                                            respondent,
+                                            item: item.clone(),
+                                            // A second click takes the answer back: the item
+                                            // is unanswered again, never "no".
+                                            answer: (!chosen).then_some(answer),
+                                        }));
+                                    }
+                                }
+                                if current.is_none() {
+                                    ui.label(RichText::new("not answered yet").weak());
+                                }
+                            });
+                        });
+                    }
+                });
+            }
+        }
         StepView::Reply {
             stems, data: reply, ..
         } => {
@@ -846,6 +910,28 @@ fn kind_ui(
             }
         }
     }
+}
+
+/// On a safety screen's decision and reason steps: what this screen raised and what the
+/// decision then needs, said where it is made. Never shown on a partner's screen.
+fn screen_decision_note(ui: &mut Ui, live: &Live) {
+    use crate::runner::facts;
+    let session = live.runner.session();
+    let step = &live.runner.current().1.step_id;
+    if session.template_id != facts::SAFETY_SCREEN_TEMPLATE
+        || !matches!(step.as_str(), facts::DECISION_STEP | facts::OVERRIDE_STEP)
+    {
+        return;
+    }
+    let status = facts::safety_status([session]);
+    let text = match status.held_back {
+        Some(held_back) => format!("Joint work stays locked: {}.", held_back.describe()),
+        None if !status.positive.is_empty() => {
+            "Something was raised in this screen: the safer choices are joint work with a safety protocol, or individual work or referral. Plain joint work needs the fuller assessment and your written reason.".to_string()
+        }
+        None => return,
+    };
+    super::dates::note_ui(ui, &text);
 }
 
 /// The safety screen's re-screen date: a calendar that writes the date into the text, and

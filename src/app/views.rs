@@ -447,6 +447,10 @@ fn safety_ui(
             ));
         } else {
             let why = match (screened, decision) {
+                (_, None) if safety.held_back.is_some() => safety
+                    .held_back
+                    .map(|h| h.describe().to_string())
+                    .unwrap_or_default(),
                 (2, Some(d)) => format!("both partners screened; decision: {d}"),
                 (2, None) => {
                     "both partners screened; no decision recorded since the latest screen".into()

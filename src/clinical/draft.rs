@@ -360,6 +360,34 @@ fn facts(
                     f.observed.push(line);
                 }
             }
+            // Counted, never quoted: how many items each partner answered yes or declined
+            // (a screen's answers are the therapist's to follow up).
+            StepData::YesNo(e) => {
+                for (respondent, answers) in &e.entries {
+                    let count = |wanted: crate::model::YesNoAnswer| {
+                        answers.values().filter(|a| **a == wanted).count()
+                    };
+                    let who = match respondent {
+                        crate::model::Respondent::Partner(p) => n(*p),
+                        crate::model::Respondent::Clinician => "the therapist".to_string(),
+                        crate::model::Respondent::Joint => "the couple together".to_string(),
+                    };
+                    f.observed.push(format!(
+                        "{title}: {who} answered {} of {} ({} yes, {} declined).",
+                        answers.len(),
+                        plural(
+                            step_of(&record.step_id).map_or(answers.len(), |s| match &s.kind {
+                                crate::template::StepKind::YesNo { items, .. } => items.len(),
+                                _ => answers.len(),
+                            }),
+                            "item",
+                            "items"
+                        ),
+                        count(crate::model::YesNoAnswer::Yes),
+                        count(crate::model::YesNoAnswer::Declined),
+                    ));
+                }
+            }
             // Nothing drafted: a note does not quote what partners wrote, chose or ticked.
             StepData::Script
             | StepData::SwapRoles

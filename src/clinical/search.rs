@@ -969,7 +969,8 @@ fn respondent_label(respondent: Respondent) -> String {
 
 fn index_step(doc: &mut DocWriter<'_>, step: &str, record: &StepRecord) {
     match &record.data {
-        StepData::Script | StepData::SwapRoles | StepData::Rating(_) => {}
+        // Numbers and fixed answers to the template's own items: nothing typed to find.
+        StepData::Script | StepData::SwapRoles | StepData::Rating(_) | StepData::YesNo(_) => {}
         StepData::Loop(l) => {
             if let Some(message) = &l.message {
                 doc.put(format_args!("{step} › message"), &message.text);

@@ -258,6 +258,10 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
             e.entries.retain(|r, _| keep_all || own(r));
             StepData::Checklist(e)
         }
+        StepData::YesNo(mut e) => {
+            e.entries.retain(|r, _| keep_all || own(r));
+            StepData::YesNo(e)
+        }
         StepData::Rating(mut r) => {
             r.values
                 .retain(|p, _| keep_all || own(&Respondent::Partner(*p)));

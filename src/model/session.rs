@@ -157,6 +157,8 @@ pub enum StepData {
     Text(EntriesRecord<String>),
     Choice(EntriesRecord<Vec<String>>),
     Checklist(EntriesRecord<Vec<String>>),
+    /// Each respondent's answer to each item, by the item's text.
+    YesNo(EntriesRecord<BTreeMap<String, YesNoAnswer>>),
     /// A letter answering another letter point by point.
     Reply(ReplyRecord),
 }
@@ -175,6 +177,7 @@ impl StepData {
             StepData::Text(_) => "Text",
             StepData::Choice(_) => "Choice",
             StepData::Checklist(_) => "Checklist",
+            StepData::YesNo(_) => "YesNo",
             StepData::Reply(_) => "Reply",
         }
     }
@@ -208,6 +211,7 @@ impl StepData {
             StepData::Text(e) => !e.entries.is_empty(),
             StepData::Choice(e) => !e.entries.is_empty(),
             StepData::Checklist(e) => !e.entries.is_empty(),
+            StepData::YesNo(e) => e.entries.values().any(|answers| !answers.is_empty()),
             StepData::Reply(r) => !r.replies.is_empty(),
         }
     }
@@ -581,6 +585,34 @@ pub struct RatingRecord {
 
 // ---------------------------------------------------------------------------------------
 // Text, choice, checklist
+
+/// An answer to a yes/no item. Declining is an answer, and is not "no".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum YesNoAnswer {
+    Yes,
+    No,
+    /// "I would rather not say."
+    Declined,
+}
+
+impl YesNoAnswer {
+    pub const ALL: [YesNoAnswer; 3] = [YesNoAnswer::Yes, YesNoAnswer::No, YesNoAnswer::Declined];
+
+    /// As the partner reads it on screen and in their documents.
+    pub fn label(self) -> &'static str {
+        match self {
+            YesNoAnswer::Yes => "Yes",
+            YesNoAnswer::No => "No",
+            YesNoAnswer::Declined => "I would rather not say",
+        }
+    }
+
+    /// Whether the answer raises a concern the therapist must follow up (a yes, or a
+    /// question left unanswered on purpose).
+    pub fn raises_concern(self) -> bool {
+        !matches!(self, YesNoAnswer::No)
+    }
+}
 
 /// Entries by respondent (text, chosen options, checked items).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

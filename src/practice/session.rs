@@ -89,6 +89,28 @@ impl Practice {
         Ok(())
     }
 
+    /// End the session. A safety screen that ends with plain joint work decided over a
+    /// raised concern is written to the audit log first (the decision then counts); if
+    /// that cannot be logged, the session is not ended.
+    pub fn end_session(
+        &self,
+        runner: &mut Runner,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        let mut ended = runner.clone();
+        ended.apply(Action::End, now)?;
+        if crate::runner::facts::overrides_a_concern(ended.session()) {
+            self.log(
+                AuditAction::SafetyOverride,
+                Some(ended.session().id.0),
+                "joint work over a raised concern, reason recorded",
+                now,
+            )?;
+        }
+        *runner = ended;
+        Ok(())
+    }
+
     /// Take an ended session up again: tried on a copy, logged, then made.
     pub fn reopen_session(
         &self,

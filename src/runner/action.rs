@@ -148,6 +148,13 @@ pub enum Action {
         item: String,
         checked: bool,
     },
+    /// Answer one item of a yes/no step; `None` takes the answer back (the item is then
+    /// unanswered again, never "no").
+    AnswerItem {
+        respondent: Respondent,
+        item: String,
+        answer: Option<crate::model::YesNoAnswer>,
+    },
 
     // Reply
     /// The reply's author answers one point of the letter (`point` is the point's text as
@@ -199,6 +206,7 @@ impl Action {
             Action::WriteText { .. } => "Write",
             Action::Choose { .. } => "Choose",
             Action::Check { .. } => "Tick",
+            Action::AnswerItem { .. } => "Answer an item",
             Action::ReplyToPoint { .. } => "Reply to a point",
         }
     }
@@ -245,6 +253,7 @@ impl Action {
             | Action::WriteText { .. }
             | Action::Choose { .. }
             | Action::Check { .. }
+            | Action::AnswerItem { .. }
             | Action::ReplyToPoint { .. } => false,
         }
     }

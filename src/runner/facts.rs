@@ -2,8 +2,17 @@
 //! private screen, and the therapist's decision. Derived, never stored.
 //!
 //! The contract with `templates/safety-screen.ron`: the template id `safety-screen`, the
-//! per-partner screen steps `screen-a` and `screen-b`, and the clinician's `decision`
-//! Choice whose options name the three decisions.
+//! per-partner screen steps `screen-a` and `screen-b` (YesNo steps; a Checklist in
+//! screens recorded before answers were asked item by item), the clinician's
+//! `assessment` text, the `decision` Choice whose options name the three decisions, and
+//! the `override` text that gives the reason for plain joint work over a raised concern.
+//!
+//! The rules (docs/privacy-and-safety.md): a partner is screened once their screen step
+//! is done, every item answered. A yes, or an item the partner would rather not answer,
+//! raises a concern. While a concern stands, a decision for joint work counts only when
+//! the fuller assessment is written, and plain "Joint work" (without a safety protocol)
+//! only with a written reason in a screen that has been ended (ending it is what the
+//! audit log records). A later screen with a concern withdraws any earlier decision.
 
 use crate::model::{
     CoupleFacts, Partner, Respondent, SafetyDecision, Session, StepData, StepStatus,
@@ -39,6 +48,55 @@ pub struct SafetyStatus {
     /// The re-screen date written in the latest screen's `rescreen` step, if it holds a
     /// date (YYYY-MM-DD).
     pub rescreen_on: Option<NaiveDate>,
+    /// Why the latest decision for joint work does not count, when it does not.
+    pub held_back: Option<HeldBack>,
+}
+
+/// Why a decision for joint work recorded in a screen does not open joint work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeldBack {
+    /// A concern was raised and the fuller private assessment is not written.
+    NoAssessment,
+    /// Plain joint work over a raised concern with no written reason.
+    NoReason,
+    /// Plain joint work over a raised concern, with a reason, in a screen not yet ended.
+    NotEnded,
+}
+
+impl HeldBack {
+    /// For the therapist: what is missing, in a sentence that can follow "because".
+    pub fn describe(self) -> &'static str {
+        match self {
+            HeldBack::NoAssessment => {
+                "a concern was raised in a screen and the fuller private assessment is not written"
+            }
+            HeldBack::NoReason => {
+                "a concern was raised in a screen: choose joint work with a safety protocol, or write why plain joint work is safe"
+            }
+            HeldBack::NotEnded => {
+                "plain joint work over a raised concern counts once the screen's session is ended"
+            }
+        }
+    }
+}
+
+/// The id of the screen's step for the fuller private assessment.
+pub const ASSESSMENT_STEP: &str = "assessment";
+/// The id of the screen's decision step.
+pub const DECISION_STEP: &str = "decision";
+/// The id of the screen's step for the reason behind plain joint work over a concern.
+pub const OVERRIDE_STEP: &str = "override";
+
+/// Whether the session is a screen that records plain joint work over a raised concern,
+/// with its reason: what ending it writes to the audit log.
+pub fn overrides_a_concern(session: &Session) -> bool {
+    if session.template_id != SAFETY_SCREEN_TEMPLATE {
+        return false;
+    }
+    let mut ended = session.clone();
+    ended.ended_at = Some(ended.ended_at.unwrap_or(session.started_at));
+    let status = safety_status([&ended]);
+    !status.positive.is_empty() && status.facts.safety_decision == Some(SafetyDecision::JointWork)
 }
 
 impl SafetyStatus {
@@ -141,6 +199,9 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
     screens.sort_by_key(|s| s.started_at);
     let mut status = SafetyStatus::default();
     for session in screens {
+        let mut decided = None;
+        let mut assessed = false;
+        let mut reason = false;
         for step in &session.steps {
             let done = step.status == StepStatus::Done;
             let screen_of = match step.step_id.as_str() {
@@ -154,27 +215,43 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
                     status
                         .last_screened
                         .insert(partner, step.first_entered_at.unwrap_or(session.started_at));
-                    let ticked = matches!(
-                        data,
-                        StepData::Checklist(entries)
-                            if entries.entries.values().any(|t| !t.is_empty())
-                    );
-                    if ticked {
+                    let concern = match data {
+                        StepData::YesNo(entries) => entries
+                            .entries
+                            .values()
+                            .flat_map(|answers| answers.values())
+                            .any(|a| a.raises_concern()),
+                        // A screen recorded before items were answered one by one.
+                        StepData::Checklist(entries) => {
+                            entries.entries.values().any(|t| !t.is_empty())
+                        }
+                        _ => false,
+                    };
+                    if concern {
                         status.positive.insert(partner);
                         status.facts.safety_decision = None;
                     } else {
                         status.positive.remove(&partner);
                     }
                 }
-                (None, "decision", StepData::Choice(entries)) => {
-                    if let Some(decision) = entries
+                (None, DECISION_STEP, StepData::Choice(entries)) => {
+                    decided = entries
                         .entries
                         .get(&Respondent::Clinician)
                         .and_then(|chosen| chosen.first())
-                        .and_then(|option| decision_of(option))
-                    {
-                        status.facts.safety_decision = Some(decision);
-                    }
+                        .and_then(|option| decision_of(option));
+                }
+                (None, ASSESSMENT_STEP, StepData::Text(entries)) => {
+                    assessed = entries
+                        .entries
+                        .get(&Respondent::Clinician)
+                        .is_some_and(|t| !t.trim().is_empty());
+                }
+                (None, OVERRIDE_STEP, StepData::Text(entries)) => {
+                    reason = entries
+                        .entries
+                        .get(&Respondent::Clinician)
+                        .is_some_and(|t| !t.trim().is_empty());
                 }
                 (None, RESCREEN_STEP, StepData::Text(entries)) => {
                     if let Some(date) = entries
@@ -188,6 +265,25 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
                 // The screen's other steps, by id (not by kind): nothing the status reads.
                 _ => {}
             }
+        }
+        // The decision, weighed against what the screens (this one and the latest of
+        // each partner before it) raised.
+        if let Some(decision) = decided {
+            let concern = !status.positive.is_empty();
+            let held_back = match decision {
+                SafetyDecision::IndividualWorkOnly => None,
+                _ if !concern => None,
+                _ if !assessed => Some(HeldBack::NoAssessment),
+                SafetyDecision::JointWorkWithSafetyProtocol => None,
+                SafetyDecision::JointWork if !reason => Some(HeldBack::NoReason),
+                SafetyDecision::JointWork if session.ended_at.is_none() => Some(HeldBack::NotEnded),
+                SafetyDecision::JointWork => None,
+            };
+            status.held_back = held_back;
+            status.facts.safety_decision = match held_back {
+                None => Some(decision),
+                Some(_) => None,
+            };
         }
     }
     status

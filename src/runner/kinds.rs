@@ -48,6 +48,7 @@ pub fn blank(kind: &StepKind, roles: Bindings) -> StepData {
         StepKind::Text { .. } => StepData::Text(EntriesRecord::default()),
         StepKind::Choice { .. } => StepData::Choice(EntriesRecord::default()),
         StepKind::Checklist { .. } => StepData::Checklist(EntriesRecord::default()),
+        StepKind::YesNo { .. } => StepData::YesNo(EntriesRecord::default()),
         StepKind::Reply { to, author, .. } => StepData::Reply(ReplyRecord {
             author: partner(roles, *author),
             letter_step: to.clone(),
@@ -88,6 +89,7 @@ pub fn on_enter(
         | StepViewMut::Text { .. }
         | StepViewMut::Choice { .. }
         | StepViewMut::Checklist { .. }
+        | StepViewMut::YesNo { .. }
         | StepViewMut::Reply { .. } => {}
     }
 }
@@ -147,6 +149,16 @@ pub fn is_complete(view: StepView<'_>, roles: Bindings, letter: Option<&str>) ->
             .iter()
             .all(|r| data.entries.get(r).is_some_and(|c| !c.is_empty())),
         StepView::Checklist { .. } => true,
+        // Every item answered by every respondent: an unanswered item is never "no".
+        StepView::YesNo {
+            respondents,
+            items,
+            data,
+        } => respondents_of(respondents, roles).iter().all(|r| {
+            data.entries
+                .get(r)
+                .is_some_and(|answers| items.iter().all(|i| answers.contains_key(i)))
+        }),
         StepView::Reply { data, .. } => {
             letter.is_some_and(|l| letters::coverage(l, data).is_complete())
         }
@@ -218,6 +230,7 @@ pub fn all_checked(view: StepView<'_>, roles: Bindings) -> bool {
         | StepView::Rating { .. }
         | StepView::Text { .. }
         | StepView::Choice { .. }
+        | StepView::YesNo { .. }
         | StepView::Reply { .. } => false,
     }
 }
@@ -340,6 +353,37 @@ pub fn apply(
                 Ok(())
             }
             other => Err(wrong(&other, "Checklist")),
+        },
+        StepViewMut::YesNo {
+            respondents,
+            items,
+            data,
+        } => match action {
+            Action::AnswerItem {
+                respondent,
+                item,
+                answer,
+            } => {
+                allowed(respondents, roles, respondent)?;
+                if !items.contains(&item) {
+                    return Err(refused("that item is not in this step's list"));
+                }
+                let answers = data.entries.entry(respondent).or_default();
+                match answer {
+                    Some(answer) => {
+                        answers.insert(item, answer);
+                    }
+                    None => {
+                        answers.remove(&item);
+                    }
+                }
+                // "Nothing answered" has one form.
+                if answers.is_empty() {
+                    data.entries.remove(&respondent);
+                }
+                Ok(())
+            }
+            other => Err(wrong(&other, "YesNo")),
         },
         StepViewMut::Reply { data, .. } => match action {
             Action::ReplyToPoint { point, text } => reply_to_point(data, letter, point, text, now),

@@ -157,7 +157,8 @@ fn is_undoable(action: &Action) -> bool {
         | Action::Rate { .. }
         | Action::WriteText { .. }
         | Action::Choose { .. }
-        | Action::Check { .. } => false,
+        | Action::Check { .. }
+        | Action::AnswerItem { .. } => false,
     }
 }
 
@@ -206,6 +207,7 @@ fn flatten(
             | StepKind::Text { .. }
             | StepKind::Choice { .. }
             | StepKind::Checklist { .. }
+            | StepKind::YesNo { .. }
             | StepKind::Reply { .. } => out.push(Instance {
                 path: path.clone(),
                 pass,
@@ -435,7 +437,8 @@ impl Runner {
         match view {
             StepView::Text { respondents, .. }
             | StepView::Choice { respondents, .. }
-            | StepView::Checklist { respondents, .. } => {
+            | StepView::Checklist { respondents, .. }
+            | StepView::YesNo { respondents, .. } => {
                 respondents_of(respondents, roles).contains(&me)
             }
             StepView::Rating { raters, .. } => raters
@@ -725,6 +728,7 @@ impl Runner {
             Action::WriteText { .. }
                 | Action::Choose { .. }
                 | Action::Check { .. }
+                | Action::AnswerItem { .. }
                 | Action::Rate { .. }
                 | Action::AddQuestion { .. }
         ) {

@@ -174,8 +174,10 @@ pub fn parts(template: &Template, for_whom: WorksheetFor, bindings: Bindings) ->
                     categories: categories.clone(),
                 }
             }
-            // Run in session only, never at home.
-            StepKind::SwapRoles
+            // Run in session only, never at home (a yes/no screen is answered with the
+            // therapist, alone).
+            StepKind::YesNo { .. }
+            | StepKind::SwapRoles
             | StepKind::Repeat { .. }
             | StepKind::ParaphraseLoop { .. }
             | StepKind::Floor { .. }

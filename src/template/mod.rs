@@ -243,6 +243,14 @@ pub enum StepKind {
         respondents: Respondents,
         items: Vec<String>,
     },
+    /// Questions each answered yes, no or "I would rather not say" (a safety screen,
+    /// say). An item counts as answered only once an answer is given: nothing is "no" by
+    /// default, and the step is complete when every item has an answer.
+    YesNo {
+        #[serde(default)]
+        respondents: Respondents,
+        items: Vec<String>,
+    },
     /// A letter that answers, point by point, the letter written in step `to` (a `Text`
     /// step with `letter: true` earlier in the template). Each paragraph of that letter is
     /// a point; the step is complete when every point has an answer.
@@ -272,6 +280,7 @@ impl StepKind {
             StepKind::Text { .. } => "Text",
             StepKind::Choice { .. } => "Choice",
             StepKind::Checklist { .. } => "Checklist",
+            StepKind::YesNo { .. } => "YesNo",
             StepKind::Reply { .. } => "Reply",
         }
     }
@@ -290,6 +299,7 @@ impl StepKind {
             | StepKind::Text { .. }
             | StepKind::Choice { .. }
             | StepKind::Checklist { .. }
+            | StepKind::YesNo { .. }
             | StepKind::Reply { .. } => &[],
         }
     }

@@ -10,8 +10,9 @@
 use super::{RatingItem, Scoring, Step, StepKind};
 use crate::model::{
     EntriesRecord, FloorRecord, LoopRecord, LoopStage, PlanRecord, QuestionsRecord, RatingRecord,
-    ReplyRecord, Respondents, Role, StepData,
+    ReplyRecord, Respondents, Role, StepData, YesNoAnswer,
 };
+use std::collections::BTreeMap;
 
 /// A step record whose data is not of the kind its template step has (a session record
 /// altered outside Tandem, or a template changed under it). Names the step and both kinds,
@@ -102,6 +103,12 @@ pub enum StepView<'a> {
         respondents: Respondents,
         items: &'a [String],
         data: &'a EntriesRecord<Vec<String>>,
+    },
+    /// Each item answered yes, no or "rather not say", by respondent.
+    YesNo {
+        respondents: Respondents,
+        items: &'a [String],
+        data: &'a EntriesRecord<BTreeMap<String, YesNoAnswer>>,
     },
     /// A letter answering the letter of step `to`, point by point.
     Reply {
@@ -252,6 +259,16 @@ impl<'a> StepView<'a> {
                     data,
                 }
             }
+            StepKind::YesNo { respondents, items } => {
+                let StepData::YesNo(data) = data else {
+                    return Err(mismatch());
+                };
+                StepView::YesNo {
+                    respondents: *respondents,
+                    items,
+                    data,
+                }
+            }
             StepKind::Reply { to, author, stems } => {
                 let StepData::Reply(data) = data else {
                     return Err(mismatch());
@@ -332,6 +349,12 @@ pub enum StepViewMut<'a> {
         respondents: Respondents,
         items: &'a [String],
         data: &'a mut EntriesRecord<Vec<String>>,
+    },
+    /// As `StepView::YesNo`.
+    YesNo {
+        respondents: Respondents,
+        items: &'a [String],
+        data: &'a mut EntriesRecord<BTreeMap<String, YesNoAnswer>>,
     },
     /// As `StepView::Reply`.
     Reply {
@@ -481,6 +504,16 @@ impl<'a> StepViewMut<'a> {
                     return Err(mismatch());
                 };
                 StepViewMut::Checklist {
+                    respondents: *respondents,
+                    items,
+                    data,
+                }
+            }
+            StepKind::YesNo { respondents, items } => {
+                let StepData::YesNo(data) = data else {
+                    return Err(mismatch());
+                };
+                StepViewMut::YesNo {
                     respondents: *respondents,
                     items,
                     data,

@@ -391,6 +391,16 @@ impl<'t> Validator<'t> {
                 }
                 self.texts(step, "items", items, true);
             }
+            StepKind::YesNo { respondents, items } => {
+                self.respondents(step, *respondents);
+                if items.is_empty() {
+                    self.push(
+                        Self::in_step(step, "items"),
+                        "a YesNo step needs at least one item",
+                    );
+                }
+                self.texts(step, "items", items, true);
+            }
             StepKind::Reply { to, author, stems } => {
                 self.role(step, *author);
                 self.texts(step, "stems", stems, false);

@@ -64,6 +64,9 @@ pub enum AuditAction {
     Passphrase,
     /// An ended session was taken up again.
     Reopen,
+    /// A safety screen was ended with plain joint work decided over a raised concern,
+    /// with the therapist's written reason (the reason stays in the record, not here).
+    SafetyOverride,
 }
 
 impl AuditAction {
@@ -85,6 +88,7 @@ impl AuditAction {
             AuditAction::Settings => "settings",
             AuditAction::Passphrase => "passphrase",
             AuditAction::Reopen => "reopen",
+            AuditAction::SafetyOverride => "safety override",
         }
     }
 }

@@ -192,3 +192,20 @@ pub fn assert_each_reader_sees_only_theirs(
         }
     }
 }
+
+/// On a safety screen's yes/no step: answer every item "No" and confirm that the other
+/// partner is out of earshot, as a therapist would with the partner alone.
+pub fn answer_screen_no(h: &mut Harness<'_, TandemApp>) {
+    let count = h.get_all_by_label("No").count();
+    for i in 0..count {
+        h.get_all_by_label("No")
+            .nth(i)
+            .expect("an item's No")
+            .click_accesskit();
+        h.run();
+    }
+    if let Some(confirm) = h.query_by_label_contains("I confirm:") {
+        confirm.click_accesskit();
+        h.run();
+    }
+}

@@ -174,6 +174,8 @@ impl AppState {
             Action::SetVisibility(v) => practice.change_visibility(&mut live.runner, v, now)?,
             // Audited: logged before the ended session is taken up again.
             Action::Reopen => practice.reopen_session(&mut live.runner, now)?,
+            // A screen overriding a raised concern is logged before it ends.
+            Action::End => practice.end_session(&mut live.runner, now)?,
             other => live.runner.apply(other, now)?,
         }
         live.dirty = true;

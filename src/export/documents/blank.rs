@@ -4,7 +4,7 @@
 use super::{Context, capitalize, plural, unbreakable};
 use crate::export::layout::format_value;
 use crate::export::report::{Block, DocumentKind, Report, Section, Table, check_mark};
-use crate::model::{Audience, LoopStage, Partner, Respondents, Role, Visibility};
+use crate::model::{Audience, LoopStage, Partner, Respondents, Role, Visibility, YesNoAnswer};
 use crate::template::{DEFAULT_FEELINGS, Scoring, Step, StepKind, Template, fill};
 
 /// How roles read on a blank worksheet, where no names are known yet.
@@ -76,7 +76,8 @@ fn blank_step_shown(step: &Step, audience: Audience) -> bool {
             match &step.kind {
                 StepKind::Text { respondents, .. }
                 | StepKind::Choice { respondents, .. }
-                | StepKind::Checklist { respondents, .. } => {
+                | StepKind::Checklist { respondents, .. }
+                | StepKind::YesNo { respondents, .. } => {
                     fills_in(audience, *respondents) && *respondents != Respondents::Role(other)
                 }
                 StepKind::Questions { owner, .. } | StepKind::Reply { author: owner, .. } => {
@@ -158,6 +159,7 @@ fn count_hidden(steps: &[Step], audience: Audience) -> usize {
             | StepKind::Text { .. }
             | StepKind::Choice { .. }
             | StepKind::Checklist { .. }
+            | StepKind::YesNo { .. }
             | StepKind::Reply { .. } => usize::from(!blank_step_shown(step, audience)),
         })
         .sum()
@@ -462,6 +464,27 @@ fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
                 blocks.push(Block::Heading(who));
                 blocks.push(Block::Checks(
                     items.iter().map(|i| (false, fill_generic(i))).collect(),
+                ));
+            }
+        }
+        StepKind::YesNo { respondents, items } => {
+            if !fills_in(audience, *respondents) {
+                return blocks;
+            }
+            for who in blank_respondents(audience, *respondents, private) {
+                blocks.push(Block::Heading(who));
+                blocks.push(Block::Note(
+                    "Answer every sentence: yes, no, or that you would rather not say.".into(),
+                ));
+                let answers: Vec<String> = YesNoAnswer::ALL
+                    .iter()
+                    .map(|a| unbreakable(&format!("{} {}", check_mark(false), a.label())))
+                    .collect();
+                blocks.push(Block::Fields(
+                    items
+                        .iter()
+                        .map(|i| (fill_generic(i), answers.join("    ")))
+                        .collect(),
                 ));
             }
         }

@@ -428,7 +428,8 @@ impl Doc<'_> {
                 | StepData::SwapRoles
                 | StepData::Text(_)
                 | StepData::Choice(_)
-                | StepData::Checklist(_) => {}
+                | StepData::Checklist(_)
+                | StepData::YesNo(_) => {}
             }
         }
         lines.push(steps);
@@ -776,6 +777,32 @@ impl Doc<'_> {
                     } else {
                         blocks.push(Block::Checks(checks));
                     }
+                }
+            }
+            StepData::YesNo(e) => {
+                let items = match step.map(|s| &s.kind) {
+                    Some(StepKind::YesNo { items, .. }) => items.as_slice(),
+                    _ => &[],
+                };
+                for (respondent, answers) in &e.entries {
+                    blocks.push(Block::Heading(respondent_name(couple, *respondent)));
+                    // Every item the template lists, answered or not (an unanswered item
+                    // is said as such, never read as "no"), then anything recorded that
+                    // the template no longer lists.
+                    let mut fields: Vec<(String, String)> = items
+                        .iter()
+                        .map(|item| {
+                            let answer = answers.get(item).map_or("not answered", |a| a.label());
+                            (self.fill(item, record.roles), answer.to_string())
+                        })
+                        .collect();
+                    fields.extend(
+                        answers
+                            .iter()
+                            .filter(|(item, _)| !items.contains(item))
+                            .map(|(item, a)| (item.clone(), a.label().to_string())),
+                    );
+                    blocks.push(Block::Fields(fields));
                 }
             }
         }
