@@ -3,6 +3,8 @@
 //! assessment is written and the decision is a safe one, and plain joint work over a
 //! concern only with a written reason, written to the audit log when the screen ends.
 
+mod common;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tandem::model::{
     Bindings, CoupleFacts, CoupleId, Partner, Respondent, SafetyDecision, Session, SessionId,
@@ -448,4 +450,82 @@ fn ending_a_screen_with_a_safe_decision_writes_no_override() {
         .end_session(&mut runner, Utc::now())
         .expect("ended");
     assert!(logged(&root, AuditAction::SafetyOverride).is_empty());
+}
+
+/// Yes to the item about control and frightening checking, from partner A.
+fn controlled(i: usize) -> YesNoAnswer {
+    let library = Library::builtin();
+    let template = library.get("safety-screen").expect("shipped");
+    let items = template
+        .steps
+        .iter()
+        .find_map(|s| match &s.kind {
+            StepKind::YesNo { items, .. } if s.id == "screen-a" => Some(items.clone()),
+            _ => None,
+        })
+        .expect("screen-a");
+    if items[i].contains(tandem::runner::facts::CONTROL_ITEM_WORDS) {
+        YesNoAnswer::Yes
+    } else {
+        YesNoAnswer::No
+    }
+}
+
+#[test]
+fn a_screen_that_raises_control_is_remembered_until_a_later_screen_says_otherwise() {
+    let raised = run_screen(
+        controlled,
+        "Assessed alone.",
+        "Individual work only or referral",
+        "",
+        true,
+    );
+    let status = safety_status([&raised]);
+    assert_eq!(
+        status.control_concern.iter().collect::<Vec<_>>(),
+        vec![&Partner::A]
+    );
+    let mut later = run_screen(
+        |_| YesNoAnswer::No,
+        "nothing raised",
+        "Joint work",
+        "",
+        true,
+    );
+    later.started_at = at(60 * 24 * 90);
+    assert!(safety_status([&raised, &later]).control_concern.is_empty());
+}
+
+#[test]
+fn an_access_agreement_is_warned_about_where_a_screen_raised_control() {
+    use egui_kittest::kittest::Queryable;
+    let mut h = common::demo_app();
+    common::start(&mut h, "communication-plan");
+    common::click(&mut h, "Done reviewing");
+    while common::live_session(&h).steps[common::live_session(&h).current].step_id != "plan" {
+        common::click(&mut h, "Next");
+    }
+    let choose = |h: &mut egui_kittest::Harness<'_, tandem::app::TandemApp>| {
+        h.get_by_label("Kind of commitment").click();
+        h.run();
+        h.get_by_label_contains("Transparency agreement").click();
+        h.run();
+    };
+    // No concern: the general care note.
+    choose(&mut h);
+    assert!(common::on_screen(&h, "needs both partners' free agreement"));
+    assert!(!common::on_screen(&h, "raised control"));
+    // A screen raised control: the warning, naming no one.
+    h.state_mut()
+        .state
+        .live
+        .as_mut()
+        .expect("running")
+        .control_concern = true;
+    h.run();
+    assert!(common::on_screen(
+        &h,
+        "raised control or frightening checking"
+    ));
+    assert!(!common::on_screen(&h, "Maya Okafor raised"));
 }

@@ -934,6 +934,15 @@ fn screen_decision_note(ui: &mut Ui, live: &Live) {
     super::dates::note_ui(ui, &text);
 }
 
+/// Whether a commitment's kind is an access or monitoring agreement (by its words, as the
+/// templates name it: "Transparency agreement", access, monitoring).
+fn is_monitoring(category: &str) -> bool {
+    let lower = category.to_lowercase();
+    ["transparency", "monitoring", "access"]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
 /// The safety screen's re-screen date: a calendar that writes the date into the text, and
 /// a calm note when the date written has passed or none can be read.
 fn rescreen_date_ui(
@@ -1795,6 +1804,19 @@ fn plan_ui(
         categories,
         out,
     );
+    // Monitoring agreed freely, for a while, is repair; imposed or open-ended, it is
+    // control. A screen that raised control is checked before one is recorded (without
+    // saying on this joint screen who raised what).
+    if is_monitoring(&category) {
+        super::dates::note_ui(
+            ui,
+            if live.control_concern {
+                "Careful: a private safety screen for this couple raised control or frightening checking. Read your screen notes and see each partner alone before recording any access or monitoring agreement."
+            } else {
+                "An access or monitoring agreement needs both partners' free agreement, a set end or review date, and a way for either to ask to stop it."
+            },
+        );
+    }
     let behaviour = draft_field(
         ui,
         live,

@@ -74,6 +74,9 @@ pub struct Live {
     pub submitted: Option<Ticket>,
     pub saved_at: Option<DateTime<Utc>>,
     pub save_error: Option<String>,
+    /// A partner's latest safety screen raised control or frightening checking: an
+    /// access or monitoring agreement gets a warning before it is recorded.
+    pub control_concern: bool,
 }
 
 impl Live {
@@ -86,6 +89,7 @@ impl Live {
             submitted: None,
             saved_at: None,
             save_error: None,
+            control_concern: false,
         }
     }
 

@@ -50,6 +50,18 @@ pub struct SafetyStatus {
     pub rescreen_on: Option<NaiveDate>,
     /// Why the latest decision for joint work does not count, when it does not.
     pub held_back: Option<HeldBack>,
+    /// Partners whose latest screen answered yes to (or would rather not answer) the item
+    /// about being controlled or checked on in frightening ways: monitoring agreements
+    /// need care with them.
+    pub control_concern: BTreeSet<Partner>,
+}
+
+/// Words that identify the screen's item about control and frightening checking (the
+/// item's own text holds them, in YesNo and older Checklist screens alike).
+pub const CONTROL_ITEM_WORDS: &str = "checks on me";
+
+fn is_control_item(item: &str) -> bool {
+    item.to_lowercase().contains(CONTROL_ITEM_WORDS)
 }
 
 /// Why a decision for joint work recorded in a screen does not open joint work.
@@ -215,6 +227,24 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
                     status
                         .last_screened
                         .insert(partner, step.first_entered_at.unwrap_or(session.started_at));
+                    let control = match data {
+                        StepData::YesNo(entries) => entries
+                            .entries
+                            .values()
+                            .flat_map(|answers| answers.iter())
+                            .any(|(item, a)| is_control_item(item) && a.raises_concern()),
+                        StepData::Checklist(entries) => entries
+                            .entries
+                            .values()
+                            .flatten()
+                            .any(|item| is_control_item(item)),
+                        _ => false,
+                    };
+                    if control {
+                        status.control_concern.insert(partner);
+                    } else {
+                        status.control_concern.remove(&partner);
+                    }
                     let concern = match data {
                         StepData::YesNo(entries) => entries
                             .entries

@@ -123,7 +123,9 @@ impl AppState {
         let runner = self
             .practice()?
             .start_session(record, template_id, bindings, now)?;
-        self.live = Some(Live::new(runner, record.couple.clone(), true));
+        let mut live = Live::new(runner, record.couple.clone(), true);
+        live.control_concern = !record.safety.control_concern.is_empty();
+        self.live = Some(live);
         self.screen = Screen::Session;
         // A hint about what to do next ("Next: each partner's screen") is done with.
         if self.status.as_ref().is_some_and(|s| !s.is_error) {
@@ -150,7 +152,9 @@ impl AppState {
             .as_ref()
             .ok_or_else(|| refused("the session's couple is missing"))?;
         let runner = self.practice()?.resume_session(record, id, now)?;
-        self.live = Some(Live::new(runner, record.couple.clone(), false));
+        let mut live = Live::new(runner, record.couple.clone(), false);
+        live.control_concern = !record.safety.control_concern.is_empty();
+        self.live = Some(live);
         self.screen = Screen::Session;
         Ok(())
     }
