@@ -529,3 +529,93 @@ fn an_access_agreement_is_warned_about_where_a_screen_raised_control() {
     ));
     assert!(!common::on_screen(&h, "Maya Okafor raised"));
 }
+
+/// The words of every page of a rendered report, as one line.
+fn pdf_words(report: &tandem::export::Report) -> String {
+    let bytes = tandem::export::render(report, &mut |_| {}).expect("renders");
+    let doc = printpdf::PdfDocument::parse(
+        &bytes,
+        &printpdf::PdfParseOptions::default(),
+        &mut Vec::new(),
+    )
+    .expect("the PDF parses");
+    doc.extract_text()
+        .iter()
+        .map(|p| p.join(" "))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_screens_answers_reach_the_clinician_and_each_partner_their_own_only() {
+    use tandem::export::{Context, SessionDocument, Zone, session_report};
+    use tandem::model::{Audience, COUPLE_FORMAT, Couple, PartnerInfo};
+    let session = run_screen(
+        afraid,
+        "Assessed alone.",
+        "Joint work with a safety protocol",
+        "",
+        true,
+    );
+    let couple = Couple {
+        format: COUPLE_FORMAT,
+        id: CoupleId(uuid::Uuid::from_u128(8)),
+        code: "C-0808".into(),
+        partner_a: PartnerInfo {
+            name: "Robin".into(),
+            pronouns: String::new(),
+        },
+        partner_b: PartnerInfo {
+            name: "Kai".into(),
+            pronouns: String::new(),
+        },
+        created_on: at(0).date_naive(),
+        archived: false,
+    };
+    let ctx = Context {
+        practice: "Harbour".into(),
+        now: at(40),
+        zone: Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("zone")),
+    };
+    let library = Library::builtin();
+    // Robin answered one item yes, Kai none: "Yes" stands in a document exactly where
+    // Robin's answers do.
+    let yeses = |text: &str| text.split_whitespace().filter(|w| *w == "Yes").count();
+    for document in SessionDocument::ALL {
+        let words = |audience| {
+            session_report(
+                document,
+                &session,
+                &couple,
+                library.get("safety-screen"),
+                audience,
+                &ctx,
+            )
+            .map(|report| pdf_words(&report))
+        };
+        let Ok(clinician) = words(Audience::Clinician) else {
+            continue; // a document this session does not make (a letter, say)
+        };
+        if document == SessionDocument::Note {
+            assert_eq!(yeses(&clinician), 1, "{document:?}: {clinician}");
+            assert!(!clinician.contains("not answered"));
+            assert!(!clinician.contains('{'), "placeholders filled: {clinician}");
+            assert!(clinician.contains("Kai is out of the room and cannot overhear us"));
+        }
+        for audience in [Audience::Partner(Partner::B), Audience::Couple] {
+            let text = words(audience).unwrap_or_default();
+            assert_eq!(
+                yeses(&text),
+                0,
+                "{document:?} for {audience:?} shows Robin's answer: {text}"
+            );
+        }
+        let own = words(Audience::Partner(Partner::A)).unwrap_or_default();
+        if document == SessionDocument::Note && !own.is_empty() {
+            assert_eq!(yeses(&own), 1, "Robin's own answers in Robin's copy: {own}");
+        }
+    }
+}

@@ -883,6 +883,28 @@ mod tests {
                 true,
             ),
             (
+                "no yes/no answer",
+                StepData::YesNo(EntriesRecord::default()),
+                false,
+            ),
+            (
+                "a respondent with no answers left",
+                StepData::YesNo(EntriesRecord {
+                    entries: BTreeMap::from([(joint, BTreeMap::new())]),
+                }),
+                false,
+            ),
+            (
+                "a yes/no answer",
+                StepData::YesNo(EntriesRecord {
+                    entries: BTreeMap::from([(
+                        joint,
+                        BTreeMap::from([("item".to_string(), YesNoAnswer::No)]),
+                    )]),
+                }),
+                true,
+            ),
+            (
                 "a reply with no answer",
                 StepData::Reply(ReplyRecord {
                     author: Partner::A,

@@ -523,7 +523,13 @@ impl Doc<'_> {
                 record
                     .confirmations
                     .iter()
-                    .map(|c| format!("Confirmed at {}: {}", self.ctx.time(c.at), c.statement))
+                    .map(|c| {
+                        format!(
+                            "Confirmed at {}: {}",
+                            self.ctx.time(c.at),
+                            self.fill(&c.statement, record.roles)
+                        )
+                    })
                     .collect(),
             ));
         }
