@@ -231,6 +231,130 @@ fn a_take_home_worksheet_round_trips_through_the_fill_window_and_import() {
     ok(&tandem(&vault, &["verify"]));
 }
 
+/// A protocol with a unique canary in every place a partner's take-home file must not
+/// carry: the therapist's instructions, a gate's statement, the summary and source, the
+/// other partner's private step, a clinician-only step and a scale's scoring flag.
+const CANARY_TEMPLATE: &str = r#"(
+    format: 1,
+    id: "canary-check-in",
+    title: "Canary check-in",
+    summary: "CANARY-SUMMARY-FOR-THE-THERAPIST",
+    source: "CANARY-SOURCE-NOTES",
+    requires: [BothScreened, JointWorkCleared],
+    steps: [
+        (
+            id: "mine",
+            title: "Something for each of you",
+            therapist: "CANARY-THERAPIST-INSTRUCTIONS",
+            prompts: ["OWN-STEP-PROMPT: write one sentence."],
+            gates: [Confirm("CANARY-GATE-STATEMENT")],
+            kind: Text(respondents: Each),
+        ),
+        (
+            id: "theirs",
+            title: "CANARY-OTHER-READER-TITLE",
+            therapist: "CANARY-OTHER-READER-THERAPIST",
+            prompts: ["CANARY-OTHER-READER-PROMPT"],
+            visibility: PartnerPrivate,
+            kind: Text(respondents: Role(PartnerB), stems: ["CANARY-OTHER-READER-STEM"]),
+        ),
+        (
+            id: "clinician",
+            title: "CANARY-CLINICIAN-ONLY-TITLE",
+            therapist: "CANARY-CLINICIAN-ONLY-TEXT",
+            visibility: ClinicianOnly,
+            kind: Text(respondents: Clinician),
+        ),
+        (
+            id: "scale",
+            title: "How it is going",
+            therapist: "CANARY-SCALE-THERAPIST",
+            prompts: ["OWN-SCALE-PROMPT"],
+            kind: Rating(
+                items: [(id: "going", label: "How it is going", min: 0, max: 4)],
+                scoring: Sum(cutoff: 2.0, flag: "CANARY-SCORING-FLAG"),
+            ),
+        ),
+    ],
+)"#;
+
+#[test]
+fn an_issued_file_opened_with_age_and_the_passphrase_holds_no_therapist_text_and_no_other_readers_step()
+ {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "vault");
+    let (cleared, _) = couples(&vault);
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).expect("folder");
+    std::fs::write(templates.join("canary-check-in.ron"), CANARY_TEMPLATE).expect("write");
+    let file = dir.path().join("a.tandem-worksheet");
+    let printed = ok(&tandem(
+        &vault,
+        &[
+            "worksheet",
+            "canary-check-in",
+            "--take-home",
+            "--templates",
+            templates.to_str().expect("path"),
+            "--couple",
+            &cleared[0],
+            "--audience",
+            "partner-a",
+            "-o",
+            file.to_str().expect("path"),
+            "--kdf-log-n",
+            "10",
+        ],
+    ));
+    assert!(printed.contains("wrote take-home worksheet"), "{printed}");
+
+    // What the couple can read with any age tool and the passphrase they were given.
+    let sealed = std::fs::read(&file).expect("read");
+    let decryptor = age::Decryptor::new_buffered(&sealed[..]).expect("an age file");
+    let identity =
+        age::scrypt::Identity::new(age::secrecy::SecretString::from(SHEET_PASS.to_string()));
+    let mut plain = String::new();
+    decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .expect("the passphrase opens it")
+        .read_to_string(&mut plain)
+        .expect("text");
+    assert!(plain.contains("OWN-STEP-PROMPT"), "their own step is there");
+    assert!(
+        plain.contains("OWN-SCALE-PROMPT"),
+        "their own scale is there"
+    );
+    assert!(
+        !plain.contains("CANARY"),
+        "therapist text or another reader's step in the file: {plain}"
+    );
+
+    // The worksheet still fills in and comes back, checked against the vault's own copy.
+    let secret = SecretString::from(SHEET_PASS.to_string());
+    let mut content = read_take_home(&file, &secret).expect("opens");
+    content.answers.insert(
+        "mine".into(),
+        Answer::Text([(Respondent::Partner(Partner::A), CANARY.to_string())].into()),
+    );
+    write_take_home(&file, &content, &secret, 10).expect("write");
+    let printed = ok(&tandem(
+        &vault,
+        &[
+            "import-worksheet",
+            file.to_str().expect("path"),
+            "--couple",
+            &cleared[0],
+        ],
+    ));
+    assert!(
+        printed.contains("imported the canary-check-in worksheet"),
+        "{printed}"
+    );
+    let id = printed.split_whitespace().last().expect("id");
+    assert!(ok(&tandem(&vault, &["dump", "session", id])).contains(CANARY));
+}
+
 #[test]
 fn the_fill_window_saves_on_its_own_after_a_short_wait_and_on_closing() {
     use tandem::app::fill::{AUTOSAVE_SECS, FillState};
