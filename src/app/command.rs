@@ -111,6 +111,10 @@ pub enum PracticeCommand {
     ShowCouples(bool),
     /// How the app looks: kept in the vault's header.
     SetAppearance(Appearance),
+    /// Show (`true`) or hide the safety details on the couple's page: who screened
+    /// positive, the decision, resources, flagged imports. They close on their own once
+    /// the page is left.
+    SafetyDetails(bool),
 }
 
 /// Starting, running and closing a session.
@@ -319,7 +323,8 @@ impl Command {
                 PracticeCommand::SelectCouple(_)
                 | PracticeCommand::EditCouple(_)
                 | PracticeCommand::ChooseTemplate(_)
-                | PracticeCommand::ShowTab(_) => ErrorPlace::CouplePage,
+                | PracticeCommand::ShowTab(_)
+                | PracticeCommand::SafetyDetails(_) => ErrorPlace::CouplePage,
                 PracticeCommand::Search(_) => ErrorPlace::Search,
                 PracticeCommand::DismissStatus
                 | PracticeCommand::CloseDialog
@@ -502,6 +507,7 @@ impl PracticeCommand {
             | PracticeCommand::CloseDialog
             | PracticeCommand::CancelEdit
             | PracticeCommand::ShowTab(_)
+            | PracticeCommand::SafetyDetails(_)
             | PracticeCommand::SetAppearance(_) => None,
         }
     }
@@ -524,6 +530,8 @@ impl PracticeCommand {
             PracticeCommand::ShowCouples(true) => "Show couples",
             PracticeCommand::ShowCouples(false) => "Hide couples",
             PracticeCommand::SetAppearance(appearance) => appearance.label(),
+            PracticeCommand::SafetyDetails(true) => "Show safety details",
+            PracticeCommand::SafetyDetails(false) => "Hide safety details",
         }
     }
 
@@ -549,6 +557,10 @@ impl PracticeCommand {
             PracticeCommand::SetAppearance(_) => {
                 "How Tandem looks on this computer: light, dark, or as the system says"
             }
+            PracticeCommand::SafetyDetails(true) => {
+                "Who needs follow-up, the decision, resources and flagged imports: open them when the couple cannot see the screen"
+            }
+            PracticeCommand::SafetyDetails(false) => "Close the safety details",
         }
     }
 }
@@ -567,6 +579,7 @@ impl PracticeCommand {
             | PracticeCommand::DismissStatus
             | PracticeCommand::CloseDialog
             | PracticeCommand::ShowCouples(_)
+            | PracticeCommand::SafetyDetails(_)
             | PracticeCommand::SetAppearance(_) => None,
         }
     }

@@ -64,6 +64,9 @@ pub enum AuditAction {
     Passphrase,
     /// An ended session was taken up again.
     Reopen,
+    /// A record was added with `tandem import` (the detail names its kind, and the flags
+    /// of what it claims that this vault did not see: `practice::imports`).
+    ImportRecord,
 }
 
 impl AuditAction {
@@ -85,6 +88,7 @@ impl AuditAction {
             AuditAction::Settings => "settings",
             AuditAction::Passphrase => "passphrase",
             AuditAction::Reopen => "reopen",
+            AuditAction::ImportRecord => "import record",
         }
     }
 }
