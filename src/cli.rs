@@ -163,11 +163,16 @@ pub enum Command {
     },
     /// Bring a filled take-home worksheet back into a couple's record, as a new session.
     /// Refuses a file this practice did not issue, one altered outside Tandem, one for
-    /// another couple, and one already imported.
+    /// another couple, one already imported, and one with nothing filled in (unless
+    /// --empty-ok).
     ImportWorksheet {
         file: PathBuf,
         #[arg(long, value_name = "COUPLE_ID")]
         couple: uuid::Uuid,
+        /// Add the worksheet even if nothing was filled in on it (it becomes a session
+        /// with nothing recorded).
+        #[arg(long)]
+        empty_ok: bool,
     },
     /// Search every record: each word must match the start of a word (any case, any
     /// accents); "quoted words" must follow each other. Exit code 1 when nothing matches.
@@ -499,9 +504,11 @@ fn run_command(
             },
             out,
         ),
-        Command::ImportWorksheet { file, couple } => {
-            import_take_home(root, &file, CoupleId(couple), out)
-        }
+        Command::ImportWorksheet {
+            file,
+            couple,
+            empty_ok,
+        } => import_take_home(root, &file, CoupleId(couple), empty_ok, out),
         Command::Worksheet {
             template_id,
             audience,
@@ -820,8 +827,11 @@ fn import_take_home(
     root: Option<PathBuf>,
     file: &Path,
     couple: CoupleId,
+    empty_ok: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
+    use crate::practice::takehome::IfEmpty;
+    use crate::runner::takehome::TakeHomeError;
     let mut practice = open(root, Want::ReadWrite, true)?;
     let (_, sessions) = couple_with_sessions(&practice, couple)?;
     let passphrase = passphrase(
@@ -829,7 +839,19 @@ fn import_take_home(
         "The worksheet's passphrase: ",
         false,
     )?;
-    let session = practice.import_worksheet(file, &passphrase, couple, &sessions, Utc::now())?;
+    let if_empty = if empty_ok {
+        IfEmpty::Add
+    } else {
+        IfEmpty::Refuse
+    };
+    let session = practice
+        .import_worksheet(file, &passphrase, couple, &sessions, if_empty, Utc::now())
+        .map_err(|e| match e {
+            crate::practice::PracticeError::Worksheet(TakeHomeError::NothingFilledIn) => {
+                anyhow::anyhow!("{e}: run it again with --empty-ok to add it all the same")
+            }
+            other => other.into(),
+        })?;
     writeln!(
         out,
         "imported the {} worksheet as session {}",

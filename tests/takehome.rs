@@ -480,7 +480,8 @@ fn an_altered_foreign_or_misdirected_worksheet_is_refused_with_a_clear_error() {
         .expect("runs");
     assert!(refused(&out).contains("not this worksheet's passphrase"));
 
-    // Nothing was added or changed, and the genuine file still imports.
+    // Nothing was added or changed, and the genuine file still imports (nothing was
+    // filled in on it, so only with --empty-ok).
     assert_eq!(session_count(&vault), before);
     ok(&tandem(&vault, &["verify"]));
     ok(&tandem(
@@ -490,6 +491,7 @@ fn an_altered_foreign_or_misdirected_worksheet_is_refused_with_a_clear_error() {
             file.to_str().expect("path"),
             "--couple",
             &cleared[0],
+            "--empty-ok",
         ],
     ));
     assert_eq!(session_count(&vault), before + 1);
@@ -593,6 +595,21 @@ fn dialog(h: &Harness<'_, TandemApp>) -> tandem::app::takehome::TakeHomeDraft {
 /// "Take-home worksheets… > Bring one back" with the file and its passphrase; the status
 /// line once the import is done.
 fn bring_back(h: &mut Harness<'_, TandemApp>, file: &Path) -> (String, bool) {
+    import_in_dialog(h, file);
+    // A refusal is said in the dialog, beside what was typed; success in the status line.
+    match h
+        .state()
+        .state
+        .error_at(tandem::app::command::ErrorPlace::TakeHomeDialog)
+    {
+        Some(error) => (error.to_string(), true),
+        None => status(h),
+    }
+}
+
+/// "Take-home worksheets… > Bring one back" with the file and its passphrase, until the
+/// file is opened and checked.
+fn import_in_dialog(h: &mut Harness<'_, TandemApp>, file: &Path) {
     click(h, "Take-home worksheets…");
     click(h, "Bring one back");
     type_into(
@@ -604,15 +621,6 @@ fn bring_back(h: &mut Harness<'_, TandemApp>, file: &Path) -> (String, bool) {
     type_into(h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
     click(h, "Import worksheet");
     settle(h);
-    // A refusal is said in the dialog, beside what was typed; success in the status line.
-    match h
-        .state()
-        .state
-        .error_at(tandem::app::command::ErrorPlace::TakeHomeDialog)
-    {
-        Some(error) => (error.to_string(), true),
-        None => status(h),
-    }
 }
 
 fn status(h: &Harness<'_, TandemApp>) -> (String, bool) {
@@ -751,6 +759,113 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     // Importing it again is refused and shown, and nothing else changes.
     let (text, is_error) = bring_back(&mut h, &file);
     assert!(is_error && text.contains("already brought back"), "{text}");
+}
+
+#[test]
+fn a_worksheet_with_nothing_filled_in_is_added_only_with_empty_ok() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "vault");
+    let (cleared, _) = couples(&vault);
+    let file = dir.path().join("blank.tandem-worksheet");
+    issue(&vault, &cleared[0], "partner-b", &file);
+    // Opened at home, a field touched and left blank, saved: nothing is an answer.
+    let secret = SecretString::from(SHEET_PASS.to_string());
+    let mut content = read_take_home(&file, &secret).expect("opens");
+    content.answers.insert(
+        "feel-loved".into(),
+        Answer::Text([(Respondent::Partner(Partner::B), "   ".to_string())].into()),
+    );
+    write_take_home(&file, &content, &secret, 10).expect("write");
+    let before = session_count(&vault);
+    let path = file.to_str().expect("path");
+    let error = refused(&tandem(
+        &vault,
+        &["import-worksheet", path, "--couple", &cleared[0]],
+    ));
+    assert!(
+        error.contains("nothing was filled in") && error.contains("--empty-ok"),
+        "{error}"
+    );
+    assert_eq!(session_count(&vault), before, "nothing added");
+    let printed = ok(&tandem(
+        &vault,
+        &[
+            "import-worksheet",
+            path,
+            "--couple",
+            &cleared[0],
+            "--empty-ok",
+        ],
+    ));
+    assert!(
+        printed.contains("imported the weekly-check-in worksheet"),
+        "{printed}"
+    );
+    assert_eq!(session_count(&vault), before + 1);
+    let audit = ok(&tandem(&vault, &["audit"]));
+    assert!(audit.contains("refused: nothing filled in"), "{audit}");
+    assert!(audit.contains("imported (nothing filled in)"), "{audit}");
+}
+
+#[test]
+fn the_app_asks_before_adding_a_worksheet_with_nothing_filled_in() {
+    let dir = tempfile::tempdir().expect("temp");
+    let mut h = demo_app();
+    click(&mut h, "C-0101  Maya Okafor & Daniel Reyes");
+    let file = dir.path().join("blank.tandem-worksheet");
+    {
+        let state = &mut h.state_mut().state;
+        let record = state.couple.clone().expect("the couple's page");
+        let practice = state.practice.as_mut().expect("unlocked");
+        let template = practice
+            .library()
+            .get("weekly-check-in")
+            .expect("template")
+            .clone();
+        practice
+            .issue_worksheet(
+                &tandem::practice::takehome::IssueRequest {
+                    template: &template,
+                    for_whom: WorksheetFor::Couple,
+                    bindings: Default::default(),
+                    couple: Some((&record.couple, &record.sessions)),
+                    passphrase: &SecretString::from(SHEET_PASS.to_string()),
+                },
+                &file,
+                10,
+                chrono::Utc::now(),
+            )
+            .expect("issued");
+    }
+    let sessions = |h: &Harness<'_, TandemApp>| {
+        h.state()
+            .state
+            .couple
+            .as_ref()
+            .expect("couple")
+            .sessions
+            .len()
+    };
+    let before = sessions(&h);
+    import_in_dialog(&mut h, &file);
+    // Not added: the dialog asks, the way out first.
+    assert_eq!(sessions(&h), before);
+    assert!(dialog(&h).empty.is_some());
+    assert!(
+        h.query_by_label("Nothing was filled in on this worksheet.")
+            .is_some()
+    );
+    click(&mut h, "Leave it out");
+    assert_eq!(sessions(&h), before);
+    assert!(dialog(&h).empty.is_none());
+    // Asked again, and this time added.
+    click(&mut h, "Close");
+    import_in_dialog(&mut h, &file);
+    click(&mut h, "Add the empty worksheet");
+    settle(&mut h);
+    assert_eq!(sessions(&h), before + 1);
+    let (text, is_error) = status(&h);
+    assert!(!is_error && text.contains("Imported"), "{text}");
 }
 
 #[test]

@@ -216,6 +216,10 @@ pub enum TakeHomeCommand {
     Issue,
     /// Bring the filled worksheet file named in the dialog into the couple's record.
     Import,
+    /// Add the worksheet brought back with nothing filled in, as the dialog asked.
+    AddEmpty,
+    /// Leave out the worksheet brought back with nothing filled in.
+    LeaveEmptyOut,
     /// Choose the folder for the worksheet file with the system's file chooser.
     ChooseFolder,
     /// Choose the filled worksheet file with the system's file chooser.
@@ -372,9 +376,11 @@ impl Command {
             },
             Command::TakeHome(c) => match c {
                 TakeHomeCommand::Open(_) => ErrorPlace::CouplePage,
-                TakeHomeCommand::Issue | TakeHomeCommand::Import | TakeHomeCommand::Close => {
-                    ErrorPlace::TakeHomeDialog
-                }
+                TakeHomeCommand::Issue
+                | TakeHomeCommand::Import
+                | TakeHomeCommand::AddEmpty
+                | TakeHomeCommand::LeaveEmptyOut
+                | TakeHomeCommand::Close => ErrorPlace::TakeHomeDialog,
                 TakeHomeCommand::ChooseFolder => ErrorPlace::TakeHomeFolder,
                 TakeHomeCommand::ChooseFile => ErrorPlace::TakeHomeFile,
                 // Dropped anywhere on the window: no field to show it beside.
@@ -822,7 +828,8 @@ impl TakeHomeCommand {
             TakeHomeCommand::Import | TakeHomeCommand::Dropped(_) => Some(icon::TAKE_HOME),
             TakeHomeCommand::ChooseFolder => Some(icon::FOLDER),
             TakeHomeCommand::ChooseFile => Some(icon::FILE),
-            TakeHomeCommand::Close => None,
+            TakeHomeCommand::AddEmpty => Some(icon::TAKE_HOME),
+            TakeHomeCommand::LeaveEmptyOut | TakeHomeCommand::Close => None,
         }
     }
 }
@@ -869,6 +876,8 @@ impl TakeHomeCommand {
             TakeHomeCommand::Open(_) => "Take-home worksheets…",
             TakeHomeCommand::Issue => "Write worksheet file",
             TakeHomeCommand::Import => "Import worksheet",
+            TakeHomeCommand::AddEmpty => "Add the empty worksheet",
+            TakeHomeCommand::LeaveEmptyOut => "Leave it out",
             TakeHomeCommand::ChooseFolder => "Choose folder…",
             TakeHomeCommand::ChooseFile => "Choose file…",
             TakeHomeCommand::Dropped(_) => "Bring back a dropped worksheet",
@@ -886,6 +895,12 @@ impl TakeHomeCommand {
             }
             TakeHomeCommand::Import => {
                 "Add the filled worksheet to this couple's record as a new session; altered or foreign files are refused"
+            }
+            TakeHomeCommand::AddEmpty => {
+                "Add it as a session with nothing recorded, marked as filled in at home"
+            }
+            TakeHomeCommand::LeaveEmptyOut => {
+                "Do not add it; nothing is written but the audit entry"
             }
             TakeHomeCommand::ChooseFolder => {
                 "Pick the folder in your system's file chooser; or type it into the field"

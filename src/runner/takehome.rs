@@ -51,6 +51,10 @@ pub enum TakeHomeError {
     AlreadyImported(String),
     #[error("the protocol the worksheet was issued with no longer loads: {0}")]
     Template(String),
+    #[error(
+        "nothing was filled in on this worksheet, so it was not added: an empty worksheet goes into the record only when you confirm it should"
+    )]
+    NothingFilledIn,
 }
 
 /// What a worksheet asks of one step.
@@ -554,6 +558,21 @@ pub fn check_answers(template: &Template, file: &TakeHomeFile) -> Result<(), Tak
         actions_for(part, answer)?;
     }
     Ok(())
+}
+
+/// Whether anything was filled in: at least one answer that records something (a text
+/// with more than spaces, a tick, a choice, a rating, a question with words), as the
+/// worksheet for `template` asks it. A worksheet with none would come back as a session
+/// "filled in at home" holding nothing, so bringing it back asks first.
+pub fn is_filled_in(template: &Template, file: &TakeHomeFile) -> bool {
+    let parts = parts(template, file.for_whom, file.bindings);
+    file.answers.iter().any(|(step, answer)| {
+        parts
+            .iter()
+            .find(|p| &p.step.id == step)
+            .and_then(|part| actions_for(part, answer).ok())
+            .is_some_and(|actions| !actions.is_empty())
+    })
 }
 
 /// Check that `file` is the worksheet `issued` describes, unchanged, and may be brought
@@ -1314,6 +1333,47 @@ mod tests {
             bring_back(&other, &record, &file, COUPLE, known()),
             Err(TakeHomeError::Template(m)) if m.contains("id differs")
         ));
+    }
+
+    #[test]
+    fn a_worksheet_is_filled_in_only_when_an_answer_records_something() {
+        let t = template("disclosure-preparation");
+        let (_, mut file) = issued(&t, WorksheetFor::Partner(Partner::A), hurt_a());
+        assert!(!is_filled_in(&t, &file), "nothing at all");
+        // What the fill window can leave behind without anything written: blank questions.
+        file.answers.insert(
+            "questions".into(),
+            Answer::Questions(vec![QuestionDraft {
+                text: "   ".into(),
+                category: String::new(),
+                why: "why".into(),
+            }]),
+        );
+        assert!(!is_filled_in(&t, &file));
+        file.answers.insert(
+            "questions".into(),
+            Answer::Questions(vec![QuestionDraft {
+                text: "When?".into(),
+                category: String::new(),
+                why: String::new(),
+            }]),
+        );
+        assert!(is_filled_in(&t, &file));
+        let t = template("weekly-check-in");
+        let (_, mut file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        file.answers.insert(
+            "went-well".into(),
+            Answer::Text(BTreeMap::from([(Respondent::Joint, " \n ".to_string())])),
+        );
+        assert!(!is_filled_in(&t, &file), "spaces are not an answer");
+        file.answers.insert(
+            "ratings".into(),
+            Answer::Rating(BTreeMap::from([(
+                Partner::B,
+                BTreeMap::from([("trust".to_string(), 0)]),
+            )])),
+        );
+        assert!(is_filled_in(&t, &file), "a rating of 0 is an answer");
     }
 
     #[test]
