@@ -519,6 +519,7 @@ fn safety_details_ui(ui: &mut Ui, settings: &SafetySettings<'_>, view: &CoupleRe
             "joint work with a safety protocol"
         }
         Some(crate::model::SafetyDecision::IndividualWorkOnly) => "individual work only",
+        None if safety.last_screened.is_empty() => "none recorded",
         None => "none recorded since the latest screen",
     };
     ui.label(format!("Decision: {decision}."));
