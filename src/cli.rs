@@ -120,7 +120,9 @@ pub enum Command {
         /// The protocol's id (see `tandem templates list`).
         template_id: String,
         /// Who the sheet is for: couple (the shared steps), partner-a or partner-b (also
-        /// their own private steps), clinician (every step, with instructions).
+        /// their own private steps, never the other partner's: bind the protocol's roles
+        /// with --hurt-partner or --speaker), clinician (every step, with instructions; the
+        /// only blank sheet of the safety screen).
         #[arg(long, default_value = "couple", value_parser = parse_audience)]
         audience: Audience,
         #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
@@ -141,13 +143,13 @@ pub enum Command {
         /// they can bring it back).
         #[arg(long, value_name = "COUPLE_ID", requires = "take_home")]
         couple: Option<uuid::Uuid>,
-        /// With --take-home: which partner is the hurt partner (a or b), for protocols
-        /// with that role.
-        #[arg(long, value_name = "a|b", value_parser = parse_partner, requires = "take_home")]
+        /// Which partner is the hurt partner (a or b), for protocols with that role: a
+        /// partner's sheet then carries the hurt partner's private steps only if it is
+        /// theirs, and the disclosing partner's only if not.
+        #[arg(long, value_name = "a|b", value_parser = parse_partner)]
         hurt_partner: Option<crate::model::Partner>,
-        /// With --take-home: which partner speaks first (a or b), for protocols with that
-        /// role.
-        #[arg(long, value_name = "a|b", value_parser = parse_partner, requires = "take_home")]
+        /// Which partner speaks first (a or b), for protocols with that role.
+        #[arg(long, value_name = "a|b", value_parser = parse_partner)]
         speaker: Option<crate::model::Partner>,
         #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
         kdf_log_n: u8,
@@ -161,11 +163,16 @@ pub enum Command {
     },
     /// Bring a filled take-home worksheet back into a couple's record, as a new session.
     /// Refuses a file this practice did not issue, one altered outside Tandem, one for
-    /// another couple, and one already imported.
+    /// another couple, one already imported, and one with nothing filled in (unless
+    /// --empty-ok).
     ImportWorksheet {
         file: PathBuf,
         #[arg(long, value_name = "COUPLE_ID")]
         couple: uuid::Uuid,
+        /// Add the worksheet even if nothing was filled in on it (it becomes a session
+        /// with nothing recorded).
+        #[arg(long)]
+        empty_ok: bool,
     },
     /// Search every record: each word must match the start of a word (any case, any
     /// accents); "quoted words" must follow each other. Exit code 1 when nothing matches.
@@ -349,7 +356,8 @@ fn run_command(
             let practice = open(root, Want::ReadWriteOrReadOnly, true)?;
             list(&practice, what, out)
         }
-        Command::Import { file } => import(&mut open(root, Want::ReadWrite, false)?, &file, out),
+        // The lists: a session's couple's other sessions decide whether it is flagged.
+        Command::Import { file } => import(&mut open(root, Want::ReadWrite, true)?, &file, out),
         Command::Dump { kind, id } => {
             let kind = RecordKind::from_name(&kind)
                 .with_context(|| format!("unknown record kind {kind:?}: use couple or session"))?;
@@ -358,7 +366,7 @@ fn run_command(
             writeln!(out, "{}", pretty(&body)?)?;
             Ok(0)
         }
-        Command::Verify => verify(open(root, Want::ReadWrite, false)?.vault(), out),
+        Command::Verify => verify(&open(root, Want::ReadWrite, false)?, out),
         Command::Audit => {
             let practice = open(root, Want::ReadOnly, false)?;
             for e in crate::vault::audit::entries(practice.vault().root())? {
@@ -496,15 +504,19 @@ fn run_command(
             },
             out,
         ),
-        Command::ImportWorksheet { file, couple } => {
-            import_take_home(root, &file, CoupleId(couple), out)
-        }
+        Command::ImportWorksheet {
+            file,
+            couple,
+            empty_ok,
+        } => import_take_home(root, &file, CoupleId(couple), empty_ok, out),
         Command::Worksheet {
             template_id,
             audience,
             output,
             practice,
             templates,
+            hurt_partner,
+            speaker,
             ..
         } => {
             let library = load(templates)?;
@@ -519,7 +531,22 @@ fn run_command(
                     .map(|h| h.practice_name)
                     .unwrap_or_default(),
             };
-            let report = export::blank_worksheet(template, audience, &context(practice));
+            let bindings = crate::model::Bindings {
+                speaker,
+                hurt_partner,
+            };
+            let report = crate::practice::export::blank_sheet(
+                template,
+                audience,
+                bindings,
+                &context(practice),
+            )
+            .map_err(|e| match e {
+                crate::practice::PracticeError::Export(export::ExportError::Unbound { role }) => {
+                    anyhow::anyhow!("{e}: add {} a or b", binding_option(role))
+                }
+                other => other.into(),
+            })?;
             let written = crate::practice::export::write_pdf(&report, &output, &mut |_| {})?;
             report_written(&report, &written, out)
         }
@@ -556,6 +583,17 @@ fn run_command(
         }
         Command::StressSave { seed } => {
             stress_save(&mut open(root, Want::ReadWrite, false)?, seed, out)
+        }
+    }
+}
+
+/// The option that binds `role` (`PartnerA` and `PartnerB` are always bound).
+fn binding_option(role: crate::model::Role) -> &'static str {
+    use crate::model::Role;
+    match role {
+        Role::Speaker | Role::Listener => "--speaker",
+        Role::HurtPartner | Role::DisclosingPartner | Role::PartnerA | Role::PartnerB => {
+            "--hurt-partner"
         }
     }
 }
@@ -789,8 +827,11 @@ fn import_take_home(
     root: Option<PathBuf>,
     file: &Path,
     couple: CoupleId,
+    empty_ok: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
+    use crate::practice::takehome::IfEmpty;
+    use crate::runner::takehome::TakeHomeError;
     let mut practice = open(root, Want::ReadWrite, true)?;
     let (_, sessions) = couple_with_sessions(&practice, couple)?;
     let passphrase = passphrase(
@@ -798,7 +839,19 @@ fn import_take_home(
         "The worksheet's passphrase: ",
         false,
     )?;
-    let session = practice.import_worksheet(file, &passphrase, couple, &sessions, Utc::now())?;
+    let if_empty = if empty_ok {
+        IfEmpty::Add
+    } else {
+        IfEmpty::Refuse
+    };
+    let session = practice
+        .import_worksheet(file, &passphrase, couple, &sessions, if_empty, Utc::now())
+        .map_err(|e| match e {
+            crate::practice::PracticeError::Worksheet(TakeHomeError::NothingFilledIn) => {
+                anyhow::anyhow!("{e}: run it again with --empty-ok to add it all the same")
+            }
+            other => other.into(),
+        })?;
     writeln!(
         out,
         "imported the {} worksheet as session {}",
@@ -980,14 +1033,23 @@ fn import(practice: &mut Practice, file: &Path, out: &mut dyn Write) -> anyhow::
     body.check_format()
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let (kind, id) = (body.kind(), body.id());
-    practice
+    let flags = practice
         .import_record(body, Utc::now())
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     writeln!(out, "imported {} {id}", kind.name())?;
+    for flag in flags {
+        writeln!(
+            out,
+            "flagged ({}): {}; kept, logged, and listed by `tandem verify` and on the couple's page",
+            flag.name(),
+            flag.meaning()
+        )?;
+    }
     Ok(0)
 }
 
-fn verify(vault: &Vault, out: &mut dyn Write) -> anyhow::Result<i32> {
+fn verify(practice: &Practice, out: &mut dyn Write) -> anyhow::Result<i32> {
+    let vault = practice.vault();
     let verified = vault.verify()?;
     let count = |kind: RecordKind| verified.records.iter().filter(|r| r.kind() == kind).count();
     let couples = count(RecordKind::Couple);
@@ -1018,10 +1080,64 @@ fn verify(vault: &Vault, out: &mut dyn Write) -> anyhow::Result<i32> {
         }
         serious += check.problems.len();
     }
+    flagged_imports(practice, &verified.records, out)?;
     if serious > 0 {
         writeln!(out, "{serious} problem(s) need attention")?;
     }
     Ok(if serious == 0 { 0 } else { 1 })
+}
+
+/// The records `tandem import` flagged (as the audit log says), one line each. Flags are
+/// for review, not damage: they leave `verify`'s exit code alone, so that a vault with a
+/// reviewed import still verifies clean.
+fn flagged_imports(
+    practice: &Practice,
+    records: &[RecordBody],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let flags = practice.import_flags()?;
+    let code = |couple: CoupleId| {
+        records
+            .iter()
+            .find_map(|r| match r {
+                RecordBody::Couple(c) if c.id == couple => Some(c.code.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| couple.0.to_string())
+    };
+    let (mut lines, mut flagged) = (Vec::new(), 0);
+    for record in records {
+        let (what, couple) = match record {
+            RecordBody::Session(s) => ("session", s.couple),
+            RecordBody::Note(n) => ("note", n.couple),
+            RecordBody::Couple(_)
+            | RecordBody::ProcessNote(_)
+            | RecordBody::Course(_)
+            | RecordBody::Worksheet(_) => continue,
+        };
+        let of_record = flags.get(&record.id()).map_or(&[][..], Vec::as_slice);
+        flagged += usize::from(!of_record.is_empty());
+        for flag in of_record {
+            lines.push(format!(
+                "  {what} {} of {}: {} ({})",
+                record.id(),
+                code(couple),
+                flag.meaning(),
+                flag.name()
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        writeln!(
+            out,
+            "flagged on import ({} kept as brought in; review them):",
+            crate::model::plural(flagged, "record", "records")
+        )?;
+        for line in lines {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
 }
 
 /// Search every record that opens, through the search cache (which reads only records

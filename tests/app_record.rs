@@ -444,3 +444,104 @@ fn the_disclosure_documents_custody_is_logged_saved_and_audited() {
         assert!(!e.detail.contains("Vale"), "a name reached the audit log");
     }
 }
+
+#[test]
+fn the_couple_page_names_no_one_as_positive_until_the_safety_details_are_opened_and_closes_them_when_left()
+ {
+    let mut h = demo_app();
+    click(&mut h, MAYA);
+    // As if Maya's latest screen were positive: the page draws what the record says.
+    h.state_mut()
+        .state
+        .couple
+        .as_mut()
+        .expect("open")
+        .safety
+        .positive
+        .insert(Partner::A);
+    h.run();
+    assert!(
+        h.query_by_label_contains("A screen needs follow-up")
+            .is_some()
+    );
+    for hidden in ["Positive screen", "Decision:", "latest private screen"] {
+        assert!(h.query_by_label_contains(hidden).is_none(), "{hidden}");
+    }
+    click(&mut h, "Show safety details");
+    assert!(
+        h.query_by_label_contains("Positive screen: Maya Okafor")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("Decision:").is_some());
+    click(&mut h, "Hide safety details");
+    assert!(h.query_by_label_contains("Positive screen").is_none());
+    // Left open, they close once the page is left: whoever looks next sees none of it.
+    click(&mut h, "Show safety details");
+    click(&mut h, "New session");
+    assert_eq!(h.state().state.forms.safety_details, None);
+    click(&mut h, "Back to the practice");
+    assert!(h.query_by_label_contains("Positive screen").is_none());
+    assert!(h.query_by_label("Show safety details").is_some());
+}
+
+#[test]
+fn a_session_imported_past_the_safety_gate_is_flagged_on_the_couples_page() {
+    let mut h = demo_app();
+    let now = chrono::Utc::now();
+    let (joint, unscreened) = {
+        let state = &mut h.state_mut().state;
+        let practice = state.practice.as_mut().expect("unlocked");
+        let maya = practice.lists().couples[0].id;
+        let check_in = practice
+            .couple_sessions(maya)
+            .0
+            .into_iter()
+            .find(|s| s.template_id == "weekly-check-in")
+            .expect("a check-in");
+        let couple = practice
+            .save_couple(
+                &tandem::practice::CoupleInput {
+                    code: "C-0999".into(),
+                    name_a: "Ren".into(),
+                    name_b: "Ash".into(),
+                    ..Default::default()
+                },
+                now,
+            )
+            .expect("saved");
+        practice.flush_saves(std::time::Duration::from_secs(10));
+        let copy = Session {
+            id: tandem::model::SessionId(uuid::Uuid::now_v7()),
+            couple: couple.id,
+            ..check_in
+        };
+        let flags = practice
+            .import_record(RecordBody::Session(copy.clone()), now)
+            .expect("kept");
+        assert_eq!(
+            flags,
+            [tandem::practice::imports::ImportFlag::JointWorkNotCleared]
+        );
+        (copy, couple)
+    };
+    h.run();
+    click(&mut h, "C-0999  Ren & Ash");
+    assert_eq!(
+        h.state().state.couple.as_ref().map(|c| c.couple.id),
+        Some(unscreened.id)
+    );
+    assert!(
+        h.query_by_label_contains("flagged on import").is_some(),
+        "the session's line says so"
+    );
+    assert!(
+        h.query_by_label_contains("1 record brought in with `tandem import` needs a look")
+            .is_some()
+    );
+    click(&mut h, "Show safety details");
+    let line = format!(
+        "Session of {}, Weekly check-in: a joint protocol",
+        joint.started_at.format("%Y-%m-%d")
+    );
+    assert!(h.query_by_label_contains(&line).is_some(), "{line}");
+}

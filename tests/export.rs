@@ -8,8 +8,8 @@ use tandem::export::{
     session_report,
 };
 use tandem::model::{
-    Audience, COUPLE_FORMAT, Couple, CoupleFacts, CoupleId, Partner, PartnerInfo, PointReply,
-    Respondent, SafetyDecision, Session, StepData, Visibility, is_question_shared,
+    Audience, Bindings, COUPLE_FORMAT, Couple, CoupleFacts, CoupleId, Partner, PartnerInfo,
+    PointReply, Respondent, SafetyDecision, Session, StepData, Visibility, is_question_shared,
 };
 use tandem::template::Library;
 
@@ -500,7 +500,8 @@ fn a_blank_worksheet_exports_for_every_shipped_template_and_audience() {
             .find(|s| s.visibility == Visibility::Joint && s.therapist.len() > 40)
             .map(|s| flat(&s.therapist.chars().take(40).collect::<String>()));
         for audience in Audience::ALL {
-            let report = blank_worksheet(template, audience, &ctx());
+            let report = blank_worksheet(template, audience, both_roles(Partner::A), &ctx())
+                .expect("every role bound");
             let text = flat(&pdf_text(&render(&report)));
             assert!(text.contains("Worksheet:"), "{}", template.id);
             assert!(text.contains(&format!("made for {}.", audience.reader())));
@@ -516,22 +517,131 @@ fn a_blank_worksheet_exports_for_every_shipped_template_and_audience() {
             }
         }
     }
-    // The safety screen's private items are on each partner's own sheet only.
+    // The safety screen's private items are on each partner's own sheet only (and only
+    // the clinician's sheet of it is ever made: see the next test).
     let screen = library.get("safety-screen").unwrap();
-    let a = flat(&pdf_text(&render(&blank_worksheet(
-        screen,
-        Audience::Partner(Partner::A),
-        &ctx(),
-    ))));
-    let couple_sheet = flat(&pdf_text(&render(&blank_worksheet(
-        screen,
-        Audience::Couple,
-        &ctx(),
-    ))));
+    let a = flat(&pdf_text(&render(
+        &blank_worksheet(
+            screen,
+            Audience::Partner(Partner::A),
+            Bindings::default(),
+            &ctx(),
+        )
+        .unwrap(),
+    )));
+    let couple_sheet = flat(&pdf_text(&render(
+        &blank_worksheet(screen, Audience::Couple, Bindings::default(), &ctx()).unwrap(),
+    )));
     assert!(a.contains("Partner A, on your own"));
     assert!(!a.contains("Partner B, on your own"));
     assert!(!couple_sheet.contains("Partner A, on your own"));
     assert!(!couple_sheet.contains("Decision"));
+}
+
+/// Every role the shipped protocols use, held by `p` (speaker and hurt partner).
+fn both_roles(p: Partner) -> Bindings {
+    Bindings {
+        speaker: Some(p),
+        hurt_partner: Some(p),
+    }
+}
+
+fn section_titles(report: &export::Report) -> Vec<String> {
+    report.sections.iter().map(|s| s.title.clone()).collect()
+}
+
+#[test]
+fn the_safety_screen_has_a_blank_sheet_for_the_clinician_only() {
+    let library = Library::builtin();
+    let screen = library.get("safety-screen").unwrap();
+    for audience in [
+        Audience::Couple,
+        Audience::Partner(Partner::A),
+        Audience::Partner(Partner::B),
+    ] {
+        let error =
+            tandem::practice::export::blank_sheet(screen, audience, Bindings::default(), &ctx())
+                .unwrap_err();
+        assert!(error.to_string().contains("clinician only"), "{error}");
+    }
+    let clinician = tandem::practice::export::blank_sheet(
+        screen,
+        Audience::Clinician,
+        Bindings::default(),
+        &ctx(),
+    )
+    .unwrap();
+    assert!(
+        section_titles(&clinician)
+            .iter()
+            .any(|t| t == "Partner A, on your own")
+    );
+}
+
+#[test]
+fn a_partners_blank_sheet_carries_their_own_roles_private_steps_and_never_the_others() {
+    let library = Library::builtin();
+    let prep = library.get("disclosure-preparation").unwrap();
+    let questions = "The hurt partner's questions";
+    let account = "The disclosing partner's written account";
+    for hurt in Partner::BOTH {
+        let bindings = Bindings {
+            speaker: None,
+            hurt_partner: Some(hurt),
+        };
+        let sheet = |p| {
+            section_titles(&blank_worksheet(prep, Audience::Partner(p), bindings, &ctx()).unwrap())
+        };
+        let (mine, theirs) = (sheet(hurt), sheet(hurt.other()));
+        assert!(mine.iter().any(|t| t == questions), "{mine:?}");
+        assert!(!mine.iter().any(|t| t == account), "{mine:?}");
+        assert!(theirs.iter().any(|t| t == account), "{theirs:?}");
+        assert!(!theirs.iter().any(|t| t == questions), "{theirs:?}");
+    }
+    // A private rating by both roles: each partner rates on their own sheet only.
+    let session = library.get("disclosure-session").unwrap();
+    let sheet = blank_worksheet(
+        session,
+        Audience::Partner(Partner::B),
+        Bindings {
+            speaker: None,
+            hurt_partner: Some(Partner::A),
+        },
+        &ctx(),
+    )
+    .unwrap();
+    let distress = sheet
+        .sections
+        .iter()
+        .find(|s| s.title == "Distress right now")
+        .expect("their own rating");
+    let raters: Vec<&str> = distress
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            export::report::Block::Heading(h) => Some(h.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(raters, ["The disclosing partner"]);
+    // Without knowing who the hurt partner is, a partner's sheet is refused, naming the
+    // role; the couple's and the clinician's sheets need no binding.
+    for p in Partner::BOTH {
+        assert_eq!(
+            blank_worksheet(prep, Audience::Partner(p), Bindings::default(), &ctx()).unwrap_err(),
+            ExportError::Unbound {
+                role: tandem::model::Role::HurtPartner
+            }
+        );
+    }
+    let clinician = section_titles(
+        &blank_worksheet(prep, Audience::Clinician, Bindings::default(), &ctx()).unwrap(),
+    );
+    assert!(clinician.iter().any(|t| t == questions) && clinician.iter().any(|t| t == account));
+    let couple = section_titles(
+        &blank_worksheet(prep, Audience::Couple, Bindings::default(), &ctx()).unwrap(),
+    );
+    assert!(!couple.iter().any(|t| t == questions || t == account));
 }
 
 #[test]
@@ -931,7 +1041,9 @@ fn layout_drops_no_word_of_any_document() {
     let library = Library::builtin();
     for (n, (_, template)) in library.templates.iter().enumerate() {
         let session = run(&library, &template.id, 500 + n as u64, 2);
-        let mut reports = vec![blank_worksheet(template, Audience::Clinician, &ctx())];
+        let mut reports = vec![
+            blank_worksheet(template, Audience::Clinician, Bindings::default(), &ctx()).unwrap(),
+        ];
         for document in [SessionDocument::Note, SessionDocument::Worksheet] {
             reports.push(
                 session_report(

@@ -167,6 +167,57 @@ fn a_blank_worksheet_needs_no_vault() {
     assert!(text(&out.stderr).contains("no protocol \"no-such-protocol\""));
 }
 
+#[test]
+fn a_partners_blank_sheet_is_made_with_their_role_bound_and_the_safety_screen_only_for_the_clinician()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sheet.pdf");
+    let path = file.to_str().unwrap();
+    let sheet = |args: &[&str]| {
+        let mut all = vec!["worksheet"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-o", path]);
+        tandem(None, &all)
+    };
+    // Partner B, the disclosing partner: their account, never the hurt partner's list.
+    let out = sheet(&[
+        "disclosure-preparation",
+        "--audience",
+        "partner-b",
+        "--hurt-partner",
+        "a",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let words = pdf_words(&file);
+    assert!(
+        words.contains("The disclosing partner's written account"),
+        "{words}"
+    );
+    assert!(!words.contains("The hurt partner's questions"), "{words}");
+    std::fs::remove_file(&file).unwrap();
+    // Not knowing who the hurt partner is: refused, saying how to bind the role.
+    let out = sheet(&["disclosure-preparation", "--audience", "partner-b"]);
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(
+        error.contains("which partner is the hurt partner") && error.contains("--hurt-partner"),
+        "{error}"
+    );
+    // The safety screen: the clinician's sheet only.
+    for audience in ["couple", "partner-a", "partner-b"] {
+        let out = sheet(&["safety-screen", "--audience", audience]);
+        assert!(!out.status.success(), "{audience}");
+        assert!(
+            text(&out.stderr).contains("its blank sheet is for the clinician only"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(!file.exists(), "nothing written");
+    let out = sheet(&["safety-screen", "--audience", "clinician"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 /// Europe/Berlin's offset on a date: +2 from the last Sunday of March to the last Sunday
 /// of October, +1 otherwise (the switch itself, at 01:00 UTC, is not needed here).
 fn berlin_offset_hours(date: chrono::NaiveDate) -> i64 {

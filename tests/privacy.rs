@@ -359,6 +359,9 @@ fn a_positive_screen_shows_resources_and_keeps_joint_work_locked_until_the_decis
     screen_both(&mut h, Some(0));
     click(&mut h, "Close session");
     assert!(!joint_protocol_open(&mut h));
+    // Named only behind a deliberate click: the couple may glimpse the page.
+    assert!(h.query_by_label_contains("Positive screen").is_none());
+    click(&mut h, "Show safety details");
     assert!(
         h.query_by_label_contains("Positive screen: Robin Vale")
             .is_some()

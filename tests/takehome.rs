@@ -231,6 +231,130 @@ fn a_take_home_worksheet_round_trips_through_the_fill_window_and_import() {
     ok(&tandem(&vault, &["verify"]));
 }
 
+/// A protocol with a unique canary in every place a partner's take-home file must not
+/// carry: the therapist's instructions, a gate's statement, the summary and source, the
+/// other partner's private step, a clinician-only step and a scale's scoring flag.
+const CANARY_TEMPLATE: &str = r#"(
+    format: 1,
+    id: "canary-check-in",
+    title: "Canary check-in",
+    summary: "CANARY-SUMMARY-FOR-THE-THERAPIST",
+    source: "CANARY-SOURCE-NOTES",
+    requires: [BothScreened, JointWorkCleared],
+    steps: [
+        (
+            id: "mine",
+            title: "Something for each of you",
+            therapist: "CANARY-THERAPIST-INSTRUCTIONS",
+            prompts: ["OWN-STEP-PROMPT: write one sentence."],
+            gates: [Confirm("CANARY-GATE-STATEMENT")],
+            kind: Text(respondents: Each),
+        ),
+        (
+            id: "theirs",
+            title: "CANARY-OTHER-READER-TITLE",
+            therapist: "CANARY-OTHER-READER-THERAPIST",
+            prompts: ["CANARY-OTHER-READER-PROMPT"],
+            visibility: PartnerPrivate,
+            kind: Text(respondents: Role(PartnerB), stems: ["CANARY-OTHER-READER-STEM"]),
+        ),
+        (
+            id: "clinician",
+            title: "CANARY-CLINICIAN-ONLY-TITLE",
+            therapist: "CANARY-CLINICIAN-ONLY-TEXT",
+            visibility: ClinicianOnly,
+            kind: Text(respondents: Clinician),
+        ),
+        (
+            id: "scale",
+            title: "How it is going",
+            therapist: "CANARY-SCALE-THERAPIST",
+            prompts: ["OWN-SCALE-PROMPT"],
+            kind: Rating(
+                items: [(id: "going", label: "How it is going", min: 0, max: 4)],
+                scoring: Sum(cutoff: 2.0, flag: "CANARY-SCORING-FLAG"),
+            ),
+        ),
+    ],
+)"#;
+
+#[test]
+fn an_issued_file_opened_with_age_and_the_passphrase_holds_no_therapist_text_and_no_other_readers_step()
+ {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "vault");
+    let (cleared, _) = couples(&vault);
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).expect("folder");
+    std::fs::write(templates.join("canary-check-in.ron"), CANARY_TEMPLATE).expect("write");
+    let file = dir.path().join("a.tandem-worksheet");
+    let printed = ok(&tandem(
+        &vault,
+        &[
+            "worksheet",
+            "canary-check-in",
+            "--take-home",
+            "--templates",
+            templates.to_str().expect("path"),
+            "--couple",
+            &cleared[0],
+            "--audience",
+            "partner-a",
+            "-o",
+            file.to_str().expect("path"),
+            "--kdf-log-n",
+            "10",
+        ],
+    ));
+    assert!(printed.contains("wrote take-home worksheet"), "{printed}");
+
+    // What the couple can read with any age tool and the passphrase they were given.
+    let sealed = std::fs::read(&file).expect("read");
+    let decryptor = age::Decryptor::new_buffered(&sealed[..]).expect("an age file");
+    let identity =
+        age::scrypt::Identity::new(age::secrecy::SecretString::from(SHEET_PASS.to_string()));
+    let mut plain = String::new();
+    decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .expect("the passphrase opens it")
+        .read_to_string(&mut plain)
+        .expect("text");
+    assert!(plain.contains("OWN-STEP-PROMPT"), "their own step is there");
+    assert!(
+        plain.contains("OWN-SCALE-PROMPT"),
+        "their own scale is there"
+    );
+    assert!(
+        !plain.contains("CANARY"),
+        "therapist text or another reader's step in the file: {plain}"
+    );
+
+    // The worksheet still fills in and comes back, checked against the vault's own copy.
+    let secret = SecretString::from(SHEET_PASS.to_string());
+    let mut content = read_take_home(&file, &secret).expect("opens");
+    content.answers.insert(
+        "mine".into(),
+        Answer::Text([(Respondent::Partner(Partner::A), CANARY.to_string())].into()),
+    );
+    write_take_home(&file, &content, &secret, 10).expect("write");
+    let printed = ok(&tandem(
+        &vault,
+        &[
+            "import-worksheet",
+            file.to_str().expect("path"),
+            "--couple",
+            &cleared[0],
+        ],
+    ));
+    assert!(
+        printed.contains("imported the canary-check-in worksheet"),
+        "{printed}"
+    );
+    let id = printed.split_whitespace().last().expect("id");
+    assert!(ok(&tandem(&vault, &["dump", "session", id])).contains(CANARY));
+}
+
 #[test]
 fn the_fill_window_saves_on_its_own_after_a_short_wait_and_on_closing() {
     use tandem::app::fill::{AUTOSAVE_SECS, FillState};
@@ -356,7 +480,8 @@ fn an_altered_foreign_or_misdirected_worksheet_is_refused_with_a_clear_error() {
         .expect("runs");
     assert!(refused(&out).contains("not this worksheet's passphrase"));
 
-    // Nothing was added or changed, and the genuine file still imports.
+    // Nothing was added or changed, and the genuine file still imports (nothing was
+    // filled in on it, so only with --empty-ok).
     assert_eq!(session_count(&vault), before);
     ok(&tandem(&vault, &["verify"]));
     ok(&tandem(
@@ -366,6 +491,7 @@ fn an_altered_foreign_or_misdirected_worksheet_is_refused_with_a_clear_error() {
             file.to_str().expect("path"),
             "--couple",
             &cleared[0],
+            "--empty-ok",
         ],
     ));
     assert_eq!(session_count(&vault), before + 1);
@@ -469,6 +595,21 @@ fn dialog(h: &Harness<'_, TandemApp>) -> tandem::app::takehome::TakeHomeDraft {
 /// "Take-home worksheets… > Bring one back" with the file and its passphrase; the status
 /// line once the import is done.
 fn bring_back(h: &mut Harness<'_, TandemApp>, file: &Path) -> (String, bool) {
+    import_in_dialog(h, file);
+    // A refusal is said in the dialog, beside what was typed; success in the status line.
+    match h
+        .state()
+        .state
+        .error_at(tandem::app::command::ErrorPlace::TakeHomeDialog)
+    {
+        Some(error) => (error.to_string(), true),
+        None => status(h),
+    }
+}
+
+/// "Take-home worksheets… > Bring one back" with the file and its passphrase, until the
+/// file is opened and checked.
+fn import_in_dialog(h: &mut Harness<'_, TandemApp>, file: &Path) {
     click(h, "Take-home worksheets…");
     click(h, "Bring one back");
     type_into(
@@ -480,15 +621,6 @@ fn bring_back(h: &mut Harness<'_, TandemApp>, file: &Path) -> (String, bool) {
     type_into(h, Role::PasswordInput, "Its passphrase", SHEET_PASS);
     click(h, "Import worksheet");
     settle(h);
-    // A refusal is said in the dialog, beside what was typed; success in the status line.
-    match h
-        .state()
-        .state
-        .error_at(tandem::app::command::ErrorPlace::TakeHomeDialog)
-    {
-        Some(error) => (error.to_string(), true),
-        None => status(h),
-    }
 }
 
 fn status(h: &Harness<'_, TandemApp>) -> (String, bool) {
@@ -627,6 +759,113 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
     // Importing it again is refused and shown, and nothing else changes.
     let (text, is_error) = bring_back(&mut h, &file);
     assert!(is_error && text.contains("already brought back"), "{text}");
+}
+
+#[test]
+fn a_worksheet_with_nothing_filled_in_is_added_only_with_empty_ok() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "vault");
+    let (cleared, _) = couples(&vault);
+    let file = dir.path().join("blank.tandem-worksheet");
+    issue(&vault, &cleared[0], "partner-b", &file);
+    // Opened at home, a field touched and left blank, saved: nothing is an answer.
+    let secret = SecretString::from(SHEET_PASS.to_string());
+    let mut content = read_take_home(&file, &secret).expect("opens");
+    content.answers.insert(
+        "feel-loved".into(),
+        Answer::Text([(Respondent::Partner(Partner::B), "   ".to_string())].into()),
+    );
+    write_take_home(&file, &content, &secret, 10).expect("write");
+    let before = session_count(&vault);
+    let path = file.to_str().expect("path");
+    let error = refused(&tandem(
+        &vault,
+        &["import-worksheet", path, "--couple", &cleared[0]],
+    ));
+    assert!(
+        error.contains("nothing was filled in") && error.contains("--empty-ok"),
+        "{error}"
+    );
+    assert_eq!(session_count(&vault), before, "nothing added");
+    let printed = ok(&tandem(
+        &vault,
+        &[
+            "import-worksheet",
+            path,
+            "--couple",
+            &cleared[0],
+            "--empty-ok",
+        ],
+    ));
+    assert!(
+        printed.contains("imported the weekly-check-in worksheet"),
+        "{printed}"
+    );
+    assert_eq!(session_count(&vault), before + 1);
+    let audit = ok(&tandem(&vault, &["audit"]));
+    assert!(audit.contains("refused: nothing filled in"), "{audit}");
+    assert!(audit.contains("imported (nothing filled in)"), "{audit}");
+}
+
+#[test]
+fn the_app_asks_before_adding_a_worksheet_with_nothing_filled_in() {
+    let dir = tempfile::tempdir().expect("temp");
+    let mut h = demo_app();
+    click(&mut h, "C-0101  Maya Okafor & Daniel Reyes");
+    let file = dir.path().join("blank.tandem-worksheet");
+    {
+        let state = &mut h.state_mut().state;
+        let record = state.couple.clone().expect("the couple's page");
+        let practice = state.practice.as_mut().expect("unlocked");
+        let template = practice
+            .library()
+            .get("weekly-check-in")
+            .expect("template")
+            .clone();
+        practice
+            .issue_worksheet(
+                &tandem::practice::takehome::IssueRequest {
+                    template: &template,
+                    for_whom: WorksheetFor::Couple,
+                    bindings: Default::default(),
+                    couple: Some((&record.couple, &record.sessions)),
+                    passphrase: &SecretString::from(SHEET_PASS.to_string()),
+                },
+                &file,
+                10,
+                chrono::Utc::now(),
+            )
+            .expect("issued");
+    }
+    let sessions = |h: &Harness<'_, TandemApp>| {
+        h.state()
+            .state
+            .couple
+            .as_ref()
+            .expect("couple")
+            .sessions
+            .len()
+    };
+    let before = sessions(&h);
+    import_in_dialog(&mut h, &file);
+    // Not added: the dialog asks, the way out first.
+    assert_eq!(sessions(&h), before);
+    assert!(dialog(&h).empty.is_some());
+    assert!(
+        h.query_by_label("Nothing was filled in on this worksheet.")
+            .is_some()
+    );
+    click(&mut h, "Leave it out");
+    assert_eq!(sessions(&h), before);
+    assert!(dialog(&h).empty.is_none());
+    // Asked again, and this time added.
+    click(&mut h, "Close");
+    import_in_dialog(&mut h, &file);
+    click(&mut h, "Add the empty worksheet");
+    settle(&mut h);
+    assert_eq!(sessions(&h), before + 1);
+    let (text, is_error) = status(&h);
+    assert!(!is_error && text.contains("Imported"), "{text}");
 }
 
 #[test]

@@ -364,3 +364,208 @@ fn the_audit_log_records_access_and_verify_detects_tampering() {
     assert!(!truncated.status.success());
     assert!(stdout(&truncated).contains("TAMPERED"));
 }
+
+/// The id of the first session listed with this title for this couple code.
+fn session_of(vault: &Path, code: &str, title: &str) -> String {
+    stdout(&tandem(vault, &["list", "sessions"]))
+        .lines()
+        .find(|l| l.contains(&format!("  {code}  {title}  ")))
+        .and_then(|l| l.split_whitespace().last())
+        .expect("a session with that title")
+        .to_string()
+}
+
+/// Write `text` to a file in `dir` and `tandem import` it.
+fn import_text(vault: &Path, dir: &Path, name: &str, text: &str) -> Output {
+    let file = dir.join(name);
+    std::fs::write(&file, text).expect("write");
+    tandem(vault, &["import", &file.display().to_string()])
+}
+
+/// A progress note of `session`, as `tandem dump` prints one, finalized when `signed`.
+fn note_text(id: &str, couple: &str, session: &str, signed: bool) -> String {
+    let finalized = if signed {
+        r#"Some((clinician: "Dr Elsewhere", at: "2026-10-30T09:00:00Z"))"#
+    } else {
+        "None"
+    };
+    format!(
+        r#"Note((
+    format: 1,
+    id: ("{id}"),
+    couple: ("{couple}"),
+    session: ("{session}"),
+    style: Soap,
+    sections: [(heading: "Subjective", text: "NOTE-TEXT-CANARY-204")],
+    created_at: "2026-10-30T08:00:00Z",
+    updated_at: "2026-10-30T09:00:00Z",
+    finalized: {finalized},
+    amendments: [],
+))"#
+    )
+}
+
+#[test]
+fn imports_that_bypass_the_gate_or_claim_a_signature_are_kept_flagged_logged_and_listed_by_verify()
+{
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path());
+    let (code, cleared) = couples(&vault).remove(0);
+    // A couple new to this vault: no safety screen yet, so joint protocols are locked.
+    let unscreened = uuid::Uuid::now_v7().to_string();
+    let couple = stdout(&tandem(&vault, &["dump", "couple", &cleared]))
+        .replace(&cleared, &unscreened)
+        .replace(&code, "C-0999");
+    let out = import_text(&vault, dir.path(), "couple.ron", &couple);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout(&out).contains("flagged"), "a couple claims nothing");
+
+    // Their "weekly check-in", brought in from elsewhere: kept, and flagged.
+    let check_in = session_of(&vault, &code, "Weekly check-in");
+    let bypass = uuid::Uuid::now_v7().to_string();
+    let dumped = stdout(&tandem(&vault, &["dump", "session", &check_in]));
+    let out = import_text(
+        &vault,
+        dir.path(),
+        "bypass.ron",
+        &dumped
+            .replace(&check_in, &bypass)
+            .replace(&cleared, &unscreened),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("flagged (joint-work-not-cleared)"),
+        "{}",
+        stdout(&out)
+    );
+    // The same session for the couple it came from, whose gate was open: not flagged.
+    let clean = uuid::Uuid::now_v7().to_string();
+    let out = import_text(
+        &vault,
+        dir.path(),
+        "clean.ron",
+        &dumped.replace(&check_in, &clean),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout(&out).contains("flagged"), "{}", stdout(&out));
+    // A safety screen recorded elsewhere opens the gate: flagged too.
+    let screen = session_of(&vault, &code, "Safety screen before joint work");
+    let elsewhere = uuid::Uuid::now_v7().to_string();
+    let out = import_text(
+        &vault,
+        dir.path(),
+        "screen.ron",
+        &stdout(&tandem(&vault, &["dump", "session", &screen]))
+            .replace(&screen, &elsewhere)
+            .replace(&cleared, &unscreened),
+    );
+    assert!(
+        stdout(&out).contains("flagged (screen-recorded-elsewhere)"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A note that says it was finalized: the signature was not made here. A draft is not.
+    let signed = uuid::Uuid::now_v7().to_string();
+    let out = import_text(
+        &vault,
+        dir.path(),
+        "signed.ron",
+        &note_text(&signed, &unscreened, &bypass, true),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("flagged (signature-not-made-here)"),
+        "{}",
+        stdout(&out)
+    );
+    let draft = uuid::Uuid::now_v7().to_string();
+    let out = import_text(
+        &vault,
+        dir.path(),
+        "draft.ron",
+        &note_text(&draft, &cleared, &clean, false),
+    );
+    assert!(!stdout(&out).contains("flagged"), "{}", stdout(&out));
+    // Kept as brought in, nothing dropped.
+    assert!(stdout(&tandem(&vault, &["dump", "note", &signed])).contains("Dr Elsewhere"));
+
+    // `tandem verify` lists each flagged record, and still passes: flags are for review.
+    let out = tandem(&vault, &["verify"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let verified = stdout(&out);
+    assert!(
+        verified.contains("flagged on import (3 records"),
+        "{verified}"
+    );
+    for (id, flag) in [
+        (&bypass, "joint-work-not-cleared"),
+        (&elsewhere, "screen-recorded-elsewhere"),
+        (&signed, "signature-not-made-here"),
+    ] {
+        assert!(
+            verified
+                .lines()
+                .any(|l| l.contains(id.as_str()) && l.contains(flag) && l.contains("C-0999")),
+            "{verified}"
+        );
+    }
+    assert!(!verified.contains(&clean) && !verified.contains(&draft));
+    assert!(!verified.contains("NOTE-TEXT-CANARY"));
+
+    // The audit log names each import and the kind of flag, never what the note says.
+    let audit = stdout(&tandem(&vault, &["audit"]));
+    let line = |id: &str| {
+        audit
+            .lines()
+            .find(|l| l.contains("import record") && l.contains(id))
+            .unwrap_or_else(|| panic!("no import entry for {id}: {audit}"))
+            .to_string()
+    };
+    assert!(line(&bypass).ends_with("session; flagged: joint-work-not-cleared"));
+    assert!(line(&signed).ends_with("note; flagged: signature-not-made-here"));
+    assert!(line(&clean).ends_with("session"));
+    assert!(line(&unscreened).ends_with("couple"));
+    assert!(!audit.contains("NOTE-TEXT-CANARY") && !audit.contains("Dr Elsewhere"));
+
+    // The couple's page shows them.
+    let secret = secrecy::SecretString::from(PASS.to_string());
+    let mut practice = tandem::practice::Practice::open(
+        tandem::practice::OpenRequest {
+            root: vault.clone(),
+            passphrase: Some(secret),
+            want: tandem::practice::Want::ReadOnly,
+            origin: "test",
+            lists: true,
+        },
+        chrono::Utc::now(),
+    )
+    .expect("opens");
+    let record = practice
+        .open_couple(
+            tandem::model::CoupleId(unscreened.parse().expect("uuid")),
+            chrono::Utc::now(),
+        )
+        .expect("the couple's page");
+    assert_eq!(record.flagged_count(), 3);
+    assert_eq!(
+        record.flags_of(bypass.parse().expect("uuid")),
+        [tandem::practice::imports::ImportFlag::JointWorkNotCleared]
+    );
+}

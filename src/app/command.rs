@@ -111,6 +111,10 @@ pub enum PracticeCommand {
     ShowCouples(bool),
     /// How the app looks: kept in the vault's header.
     SetAppearance(Appearance),
+    /// Show (`true`) or hide the safety details on the couple's page: who screened
+    /// positive, the decision, resources, flagged imports. They close on their own once
+    /// the page is left.
+    SafetyDetails(bool),
 }
 
 /// Starting, running and closing a session.
@@ -212,6 +216,10 @@ pub enum TakeHomeCommand {
     Issue,
     /// Bring the filled worksheet file named in the dialog into the couple's record.
     Import,
+    /// Add the worksheet brought back with nothing filled in, as the dialog asked.
+    AddEmpty,
+    /// Leave out the worksheet brought back with nothing filled in.
+    LeaveEmptyOut,
     /// Choose the folder for the worksheet file with the system's file chooser.
     ChooseFolder,
     /// Choose the filled worksheet file with the system's file chooser.
@@ -319,7 +327,8 @@ impl Command {
                 PracticeCommand::SelectCouple(_)
                 | PracticeCommand::EditCouple(_)
                 | PracticeCommand::ChooseTemplate(_)
-                | PracticeCommand::ShowTab(_) => ErrorPlace::CouplePage,
+                | PracticeCommand::ShowTab(_)
+                | PracticeCommand::SafetyDetails(_) => ErrorPlace::CouplePage,
                 PracticeCommand::Search(_) => ErrorPlace::Search,
                 PracticeCommand::DismissStatus
                 | PracticeCommand::CloseDialog
@@ -367,9 +376,11 @@ impl Command {
             },
             Command::TakeHome(c) => match c {
                 TakeHomeCommand::Open(_) => ErrorPlace::CouplePage,
-                TakeHomeCommand::Issue | TakeHomeCommand::Import | TakeHomeCommand::Close => {
-                    ErrorPlace::TakeHomeDialog
-                }
+                TakeHomeCommand::Issue
+                | TakeHomeCommand::Import
+                | TakeHomeCommand::AddEmpty
+                | TakeHomeCommand::LeaveEmptyOut
+                | TakeHomeCommand::Close => ErrorPlace::TakeHomeDialog,
                 TakeHomeCommand::ChooseFolder => ErrorPlace::TakeHomeFolder,
                 TakeHomeCommand::ChooseFile => ErrorPlace::TakeHomeFile,
                 // Dropped anywhere on the window: no field to show it beside.
@@ -502,6 +513,7 @@ impl PracticeCommand {
             | PracticeCommand::CloseDialog
             | PracticeCommand::CancelEdit
             | PracticeCommand::ShowTab(_)
+            | PracticeCommand::SafetyDetails(_)
             | PracticeCommand::SetAppearance(_) => None,
         }
     }
@@ -524,6 +536,8 @@ impl PracticeCommand {
             PracticeCommand::ShowCouples(true) => "Show couples",
             PracticeCommand::ShowCouples(false) => "Hide couples",
             PracticeCommand::SetAppearance(appearance) => appearance.label(),
+            PracticeCommand::SafetyDetails(true) => "Show safety details",
+            PracticeCommand::SafetyDetails(false) => "Hide safety details",
         }
     }
 
@@ -549,6 +563,10 @@ impl PracticeCommand {
             PracticeCommand::SetAppearance(_) => {
                 "How Tandem looks on this computer: light, dark, or as the system says"
             }
+            PracticeCommand::SafetyDetails(true) => {
+                "Who needs follow-up, the decision, resources and flagged imports: open them when the couple cannot see the screen"
+            }
+            PracticeCommand::SafetyDetails(false) => "Close the safety details",
         }
     }
 }
@@ -567,6 +585,7 @@ impl PracticeCommand {
             | PracticeCommand::DismissStatus
             | PracticeCommand::CloseDialog
             | PracticeCommand::ShowCouples(_)
+            | PracticeCommand::SafetyDetails(_)
             | PracticeCommand::SetAppearance(_) => None,
         }
     }
@@ -809,7 +828,8 @@ impl TakeHomeCommand {
             TakeHomeCommand::Import | TakeHomeCommand::Dropped(_) => Some(icon::TAKE_HOME),
             TakeHomeCommand::ChooseFolder => Some(icon::FOLDER),
             TakeHomeCommand::ChooseFile => Some(icon::FILE),
-            TakeHomeCommand::Close => None,
+            TakeHomeCommand::AddEmpty => Some(icon::TAKE_HOME),
+            TakeHomeCommand::LeaveEmptyOut | TakeHomeCommand::Close => None,
         }
     }
 }
@@ -856,6 +876,8 @@ impl TakeHomeCommand {
             TakeHomeCommand::Open(_) => "Take-home worksheets…",
             TakeHomeCommand::Issue => "Write worksheet file",
             TakeHomeCommand::Import => "Import worksheet",
+            TakeHomeCommand::AddEmpty => "Add the empty worksheet",
+            TakeHomeCommand::LeaveEmptyOut => "Leave it out",
             TakeHomeCommand::ChooseFolder => "Choose folder…",
             TakeHomeCommand::ChooseFile => "Choose file…",
             TakeHomeCommand::Dropped(_) => "Bring back a dropped worksheet",
@@ -873,6 +895,12 @@ impl TakeHomeCommand {
             }
             TakeHomeCommand::Import => {
                 "Add the filled worksheet to this couple's record as a new session; altered or foreign files are refused"
+            }
+            TakeHomeCommand::AddEmpty => {
+                "Add it as a session with nothing recorded, marked as filled in at home"
+            }
+            TakeHomeCommand::LeaveEmptyOut => {
+                "Do not add it; nothing is written but the audit entry"
             }
             TakeHomeCommand::ChooseFolder => {
                 "Pick the folder in your system's file chooser; or type it into the field"

@@ -38,6 +38,9 @@ pub struct Forms {
     pub found: Option<Found>,
     /// A search asked for while the search index was still loading: it runs once loaded.
     pub waiting_query: Option<String>,
+    /// The couple whose safety details are open on their page, after a deliberate click;
+    /// closed once the page is left (`AppState::logic`).
+    pub safety_details: Option<crate::model::CoupleId>,
 }
 
 impl Forms {
@@ -56,6 +59,7 @@ impl Forms {
         self.ledger = LedgerForm::default();
         self.recovery = RecoveryForm::default();
         self.couple = None;
+        self.safety_details = None;
         self.clear_secrets();
     }
 }

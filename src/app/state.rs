@@ -518,6 +518,13 @@ impl AppState {
         self.poll_take_home(now);
         self.poll_chooser();
         self.poll_hand_back(now);
+        // Safety details are opened on purpose and never left open for whoever looks at
+        // the screen next: they close once their couple's page is not on screen.
+        if self.forms.safety_details.is_some()
+            && self.page_couple().map(|c| c.id) != self.forms.safety_details
+        {
+            self.forms.safety_details = None;
+        }
         if self.practice.is_some() && self.idle.is_due(now) && !self.is_demo() {
             self.lock(false, now);
             self.tell("Locked after a quiet spell. Enter the passphrase to go on.");

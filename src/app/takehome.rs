@@ -7,7 +7,7 @@ use super::chooser::PathField;
 use super::command::{Command, TakeHomeCommand};
 use super::exporting::path_field_ui;
 use super::views::{labelled_field, passphrase_field};
-use crate::model::{Bindings, Couple, CoupleFacts, CoupleId, Partner, WorksheetFor};
+use crate::model::{Bindings, Couple, CoupleFacts, CoupleId, Partner, TakeHomeFile, WorksheetFor};
 use crate::practice::takehome::take_home_templates;
 use crate::runner::takehome as pure;
 use crate::template::{Library, Template};
@@ -39,6 +39,9 @@ pub struct TakeHomeDraft {
     pub file_passphrase: String,
     /// The passphrase field takes the focus when next drawn (a file was just dropped).
     pub focus_passphrase: bool,
+    /// A worksheet brought back with nothing filled in, held while the dialog asks
+    /// whether to add it all the same.
+    pub empty: Option<Box<TakeHomeFile>>,
 }
 
 impl TakeHomeDraft {
@@ -55,6 +58,7 @@ impl TakeHomeDraft {
             file: String::new(),
             file_passphrase: String::new(),
             focus_passphrase: false,
+            empty: None,
         }
     }
 
@@ -81,10 +85,11 @@ impl TakeHomeDraft {
         )
     }
 
-    /// Forget both passphrases.
+    /// Forget both passphrases, and a worksheet held open.
     pub fn clear_secrets(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.passphrase);
         zeroize::Zeroize::zeroize(&mut self.file_passphrase);
+        self.empty = None;
     }
 }
 
@@ -264,6 +269,10 @@ fn import_ui(
     out: &mut Vec<Command>,
 ) {
     let busy = status.busy;
+    if let Some(file) = draft.empty.as_deref() {
+        empty_ui(ui, file, busy, out);
+        return;
+    }
     ui.label("The filled worksheet file the couple brought back, and its passphrase. You can also drop the file on the couple's page.");
     path_field_ui(
         ui,
@@ -288,5 +297,18 @@ fn import_ui(
         let ready = !busy && !draft.file.trim().is_empty() && !draft.file_passphrase.is_empty();
         super::views::command_button(ui, TakeHomeCommand::Import.into(), ready, out);
         super::views::command_button(ui, TakeHomeCommand::Close.into(), true, out);
+    });
+}
+
+/// The question when a worksheet comes back with nothing filled in: the way out first.
+fn empty_ui(ui: &mut egui::Ui, file: &TakeHomeFile, busy: bool, out: &mut Vec<Command>) {
+    ui.label(egui::RichText::new("Nothing was filled in on this worksheet.").strong());
+    ui.label(format!(
+        "It was given out on {} and comes back without a single answer. Added, it becomes a session that says it was filled in at home and records nothing.",
+        file.issued_at.with_timezone(&chrono::Local).format("%-d %b %Y")
+    ));
+    ui.horizontal_wrapped(|ui| {
+        super::views::command_button(ui, TakeHomeCommand::LeaveEmptyOut.into(), !busy, out);
+        super::views::command_button(ui, TakeHomeCommand::AddEmpty.into(), !busy, out);
     });
 }

@@ -396,7 +396,8 @@ pub fn couple_page_ui(
     });
     error_ui(ui, error);
     ui.add_space(4.0);
-    safety_ui(ui, settings, view, today, out);
+    let details = forms.safety_details == Some(c.id);
+    safety_ui(ui, settings, view, details, today, out);
     ui.add_space(8.0);
     super::record_view::tabs_ui(ui, forms.tab, out);
     ui.separator();
@@ -419,12 +420,16 @@ pub const GENERIC_RESOURCES: [&str; 3] = [
     "A crisis line for thoughts of suicide or self-harm.",
 ];
 
-/// The couple's safety: screens recorded, the decision, a positive screen with resources,
-/// the re-screen date, and the button that starts a screen.
+/// The couple's safety, on a page the couple may glimpse: whether joint protocols are
+/// open (and why not), that a screen needs follow-up, the re-screen date and the button
+/// that starts a screen, in plain text, naming no one and in no alarm colour. Who screened
+/// positive, the decision, the resources and flagged imports are behind a deliberate
+/// click (`safety_details_ui`), and close once the page is left.
 fn safety_ui(
     ui: &mut Ui,
     settings: &SafetySettings<'_>,
     view: &CoupleRecord,
+    details: bool,
     today: NaiveDate,
     out: &mut Vec<Command>,
 ) {
@@ -433,54 +438,40 @@ fn safety_ui(
     card(ui, |ui| {
         ui.label(RichText::new("Safety").strong());
         let screened = safety.facts.screened.len();
-        let decision = safety.facts.safety_decision.map(|d| match d {
-            crate::model::SafetyDecision::JointWork => "joint work",
-            crate::model::SafetyDecision::JointWorkWithSafetyProtocol => {
-                "joint work with a safety protocol"
-            }
-            crate::model::SafetyDecision::IndividualWorkOnly => "individual work only",
-        });
         if safety.joint_work_cleared() {
-            ui.label(format!(
-                "Both partners screened in private; decision: {}. Joint protocols are open.",
-                decision.unwrap_or_default()
-            ));
+            ui.label("Both partners screened in private. Joint protocols are open.");
         } else {
-            let why = match (screened, decision) {
+            let why = match (screened, safety.facts.safety_decision) {
                 (_, None) if safety.held_back.is_some() => safety
                     .held_back
                     .map(|h| h.describe().to_string())
                     .unwrap_or_default(),
-                (2, Some(d)) => format!("both partners screened; decision: {d}"),
+                (2, Some(_)) => {
+                    "both partners screened; the decision recorded does not allow joint work"
+                        .to_string()
+                }
                 (2, None) => {
                     "both partners screened; no decision recorded since the latest screen".into()
                 }
                 (n, _) => format!("{n} of 2 private screens recorded"),
             };
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                format!("Joint protocols are locked: {why}."),
-            );
+            ui.label(format!("Joint protocols are locked: {why}."));
         }
         if !safety.positive.is_empty() {
-            let who: Vec<&str> = safety
-                .positive
-                .iter()
-                .map(|p| c.partner(*p).name.as_str())
-                .collect();
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                format!(
-                    "Positive screen: {}. Make a fuller private assessment; joint work stays locked until you record a decision.",
-                    who.join(" and ")
-                ),
+            ui.label(
+                RichText::new(
+                    "A screen needs follow-up before any joint work: read the details when the couple cannot see the screen.",
+                )
+                .strong(),
             );
-            ui.collapsing("Safety resources", |ui| {
-                for line in settings.resources.iter().map(String::as_str).chain(GENERIC_RESOURCES) {
-                    ui.label(format!("• {line}"));
-                }
-                ui.label(RichText::new("Never hand out written material that could put someone at risk if found at home.").weak());
-            });
+        }
+        let flagged = view.flagged_count();
+        if flagged > 0 {
+            ui.label(format!(
+                "{} brought in with `tandem import` {} a look: see the details.",
+                crate::model::plural(flagged, "record", "records"),
+                if flagged == 1 { "needs" } else { "need" }
+            ));
         }
         let due = safety.rescreen_due(today, settings.rescreen_days);
         ui.horizontal_wrapped(|ui| {
@@ -496,7 +487,7 @@ fn safety_ui(
                     ),
                     _ => format!("Re-screen due (since {}).", due.format("%-d %b %Y")),
                 };
-                ui.colored_label(ui.visuals().warn_fg_color, text);
+                ui.label(RichText::new(text).strong());
             } else {
                 ui.label(format!("Next re-screen: {}.", due.format("%-d %b %Y")));
             }
@@ -506,8 +497,99 @@ fn safety_ui(
                 true,
                 out,
             );
+            command_button(
+                ui,
+                PracticeCommand::SafetyDetails(!details).into(),
+                true,
+                out,
+            );
         });
+        if details {
+            ui.separator();
+            safety_details_ui(ui, settings, view);
+        }
     });
+}
+
+/// What the safety card keeps behind its button: the decision, each partner's latest
+/// screen (and a positive one, by name, with what to do), the resources, and the records
+/// flagged when they were imported.
+fn safety_details_ui(ui: &mut Ui, settings: &SafetySettings<'_>, view: &CoupleRecord) {
+    let safety = &view.safety;
+    let c = &view.couple;
+    let decision = match safety.facts.safety_decision {
+        Some(crate::model::SafetyDecision::JointWork) => "joint work",
+        Some(crate::model::SafetyDecision::JointWorkWithSafetyProtocol) => {
+            "joint work with a safety protocol"
+        }
+        Some(crate::model::SafetyDecision::IndividualWorkOnly) => "individual work only",
+        None if safety.last_screened.is_empty() => "none recorded",
+        None => "none recorded since the latest screen",
+    };
+    ui.label(format!("Decision: {decision}."));
+    for p in crate::model::Partner::BOTH {
+        let name = &c.partner(p).name;
+        match safety.last_screened.get(&p) {
+            Some(at) => ui.label(format!(
+                "{name}: latest private screen on {}.",
+                at.with_timezone(&chrono::Local).format("%-d %b %Y")
+            )),
+            None => ui.label(format!("{name}: not screened yet.")),
+        };
+    }
+    if !safety.positive.is_empty() {
+        let who: Vec<&str> = safety
+            .positive
+            .iter()
+            .map(|p| c.partner(*p).name.as_str())
+            .collect();
+        ui.label(
+            RichText::new(format!(
+                "Positive screen: {}. Make a fuller private assessment; joint work stays locked until you record a decision.",
+                who.join(" and ")
+            ))
+            .strong(),
+        );
+        ui.collapsing("Safety resources", |ui| {
+            for line in settings.resources.iter().map(String::as_str).chain(GENERIC_RESOURCES) {
+                ui.label(format!("• {line}"));
+            }
+            ui.label(RichText::new("Never hand out written material that could put someone at risk if found at home.").weak());
+        });
+    }
+    flagged_imports_ui(ui, view);
+}
+
+/// The records of the couple flagged when they were brought in with `tandem import`:
+/// which record, and what it claims that this vault did not see happen.
+fn flagged_imports_ui(ui: &mut Ui, view: &CoupleRecord) {
+    if view.import_flags.is_empty() {
+        return;
+    }
+    ui.label(RichText::new("Flagged on import (kept as brought in)").strong());
+    for session in &view.sessions {
+        for flag in view.flags_of(session.id.0) {
+            ui.label(format!(
+                "• Session of {}, {}: {}.",
+                session.started_at.format("%Y-%m-%d"),
+                session.template_title,
+                flag.meaning()
+            ));
+        }
+    }
+    for note in &view.notes {
+        let session = view.session(note.session);
+        for flag in view.flags_of(note.id.0) {
+            ui.label(format!(
+                "• Progress note{}: {}.",
+                session.map_or(String::new(), |s| format!(
+                    " of the session of {}",
+                    s.started_at.format("%Y-%m-%d")
+                )),
+                flag.meaning()
+            ));
+        }
+    }
 }
 
 fn sessions_tab_ui(ui: &mut Ui, view: &CoupleRecord, out: &mut Vec<Command>) {
@@ -539,7 +621,7 @@ fn sessions_grid_ui(ui: &mut Ui, view: &CoupleRecord, out: &mut Vec<Command>) {
                     .filter(|st| st.status == crate::model::StepStatus::Done)
                     .count();
                 let note = view.notes.iter().find(|n| n.session == s.id);
-                let note = match note {
+                let note_status = match note {
                     None => "no note".to_string(),
                     Some(n) if n.is_final() && n.amendments.is_empty() => "finalized".into(),
                     Some(n) if n.is_final() => {
@@ -552,6 +634,9 @@ fn sessions_grid_ui(ui: &mut Ui, view: &CoupleRecord, out: &mut Vec<Command>) {
                 } else {
                     "ended"
                 };
+                // Said without what it is about: the safety details hold that.
+                let flagged = !view.flags_of(s.id.0).is_empty()
+                    || note.is_some_and(|n| !view.flags_of(n.id.0).is_empty());
                 ui.vertical(|ui| {
                     ui.spacing_mut().item_spacing.y = 2.0;
                     // A cell is as wide as its text: the table scrolls before it wraps.
@@ -563,9 +648,10 @@ fn sessions_grid_ui(ui: &mut Ui, view: &CoupleRecord, out: &mut Vec<Command>) {
                     }
                     ui.label(
                         RichText::new(format!(
-                            "{} · {done}/{} steps · {state} · {note}",
+                            "{} · {done}/{} steps · {state} · {note_status}{}",
                             s.started_at.format("%Y-%m-%d"),
-                            s.steps.len()
+                            s.steps.len(),
+                            if flagged { " · flagged on import" } else { "" }
                         ))
                         .small()
                         .weak(),

@@ -12,7 +12,7 @@ pub mod pdf;
 pub mod report;
 pub mod text;
 
-use crate::model::Audience;
+use crate::model::{Audience, Role};
 
 pub use documents::{
     Context, SessionDocument, Zone, blank_worksheet, clinical_note_report, file_name,
@@ -34,6 +34,13 @@ pub enum ExportError {
         what: &'static str,
         audience: Audience,
     },
+    /// A partner's blank sheet of a protocol with private steps for a role no one was
+    /// given: it could carry the other partner's private steps.
+    #[error(
+        "a partner's sheet of this protocol needs to know which partner is the {}, since it has private steps for that role",
+        .role.placeholder().replace('_', " ")
+    )]
+    Unbound { role: Role },
 }
 
 /// How far an export has come, for a progress bar.

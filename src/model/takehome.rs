@@ -77,6 +77,12 @@ pub struct IssuedWorksheet {
     /// The template text exactly as issued: the returned answers are checked against
     /// this, not against whatever the library holds by then.
     pub template_source: String,
+    /// The protocol text the file was given: the reader's copy, without therapist text
+    /// or any other reader's steps (`runner::takehome::reader_copy`). A file brought back
+    /// must carry exactly this. `None` for a worksheet issued before files held only the
+    /// reader's copy: its file holds `template_source` itself.
+    #[serde(default)]
+    pub file_source: Option<String>,
     pub for_whom: WorksheetFor,
     /// The couple it was made for, when it was made for one.
     #[serde(default)]
@@ -145,6 +151,11 @@ pub struct TakeHomeFile {
     /// The practice's name, shown at the top of the window.
     #[serde(default)]
     pub practice: String,
+    /// The protocol as this reader may read it: only the steps the worksheet shows, with
+    /// no therapist instructions, gates or scoring (`runner::takehome::reader_copy`).
+    /// Display only: a file brought back is checked against the practice's own record
+    /// of what it gave out, and its answers against the practice's own copy of the whole
+    /// protocol, never against this.
     pub template_source: String,
     pub for_whom: WorksheetFor,
     pub bindings: Bindings,

@@ -3,6 +3,7 @@
 //! the sessions; and adding or editing a couple.
 
 use super::error::refused;
+use super::imports::ImportFlag;
 use super::{Practice, PracticeError};
 use crate::clinical::{Measure, measure_series};
 use crate::model::{
@@ -14,6 +15,7 @@ use crate::template::Library;
 use crate::vault::audit::AuditAction;
 use crate::vault::{RecordBody, RecordKind};
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
 /// A couple's whole record, loaded.
 #[derive(Clone, Debug)]
@@ -33,6 +35,9 @@ pub struct CoupleRecord {
     pub measures: Vec<Measure>,
     /// Files of this couple that did not open and were set aside.
     pub unreadable: Unreadable,
+    /// Sessions and notes flagged when they were brought in with `tandem import`, by
+    /// record id (`practice::imports`).
+    pub import_flags: BTreeMap<uuid::Uuid, Vec<ImportFlag>>,
 }
 
 /// How many of a couple's records could not be opened (set aside by the vault and listed
@@ -45,6 +50,16 @@ pub struct Unreadable {
 }
 
 impl CoupleRecord {
+    /// How many of this couple's records were flagged when they were imported.
+    pub fn flagged_count(&self) -> usize {
+        self.import_flags.len()
+    }
+
+    /// The flags of one record (none for a record not imported, or imported clean).
+    pub fn flags_of(&self, id: uuid::Uuid) -> &[ImportFlag] {
+        self.import_flags.get(&id).map_or(&[], Vec::as_slice)
+    }
+
     /// One of this couple's sessions.
     pub fn session(&self, id: SessionId) -> Option<&Session> {
         self.sessions.iter().find(|s| s.id == id)
@@ -213,6 +228,7 @@ impl Practice {
             self.save(RecordBody::Course(course.clone()), now)?;
         }
         let safety = safety_status(&sessions);
+        let import_flags = self.couple_import_flags(id, &sessions, &notes)?;
         Ok(CoupleRecord {
             facts: safety.facts.clone(),
             safety,
@@ -223,6 +239,7 @@ impl Practice {
             process_notes,
             course,
             unreadable,
+            import_flags,
         })
     }
 

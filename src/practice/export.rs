@@ -28,6 +28,27 @@ pub struct Written {
 /// A PDF being laid out and written on a thread of its own, with its progress.
 pub type ExportJob = Job<Written, PracticeError, Progress>;
 
+/// A blank worksheet of `template` for `audience` (no vault needed): the one way the
+/// front ends make one. The safety screen is answered in private with the therapist, so
+/// its blank sheet is the clinician's only (as it never goes home as a take-home
+/// worksheet); a partner's sheet needs the roles bound that tell their private steps from
+/// the other partner's (`ExportError::Unbound`).
+pub fn blank_sheet(
+    template: &crate::template::Template,
+    audience: Audience,
+    bindings: crate::model::Bindings,
+    ctx: &Context,
+) -> Result<Report, PracticeError> {
+    if template.id == crate::runner::facts::SAFETY_SCREEN_TEMPLATE
+        && audience != Audience::Clinician
+    {
+        return Err(super::error::refused(
+            "the safety screen is answered in private with the therapist: its blank sheet is for the clinician only",
+        ));
+    }
+    Ok(export::blank_worksheet(template, audience, bindings, ctx)?)
+}
+
 /// Lay out a report and write it whole to `path` (temp file, fsync, rename; owner-only).
 /// `progress` hears how far it has come.
 pub fn write_pdf(

@@ -20,6 +20,7 @@ pub mod course;
 pub mod error;
 pub mod export;
 pub mod finder;
+pub mod imports;
 pub mod job;
 pub mod note;
 pub mod search;
@@ -424,49 +425,5 @@ fn note_in_lists(lists: &mut Lists, body: &RecordBody) {
         }
         // Neither is listed: a course is found by its couple, a worksheet by its id.
         RecordBody::Course(_) | RecordBody::Worksheet(_) => {}
-    }
-}
-
-impl Practice {
-    /// Add a record brought from outside (`tandem import`, a record as `tandem dump`
-    /// prints it). Never overwrites: refused if a record with its id exists. A session
-    /// must belong to a couple in this vault and replay in its protocol. Saved before this
-    /// returns.
-    pub fn import_record(
-        &mut self,
-        body: RecordBody,
-        now: DateTime<Utc>,
-    ) -> Result<(), PracticeError> {
-        let (kind, id) = (body.kind(), body.id());
-        match self.vault.load(kind, id) {
-            Err(VaultError::NotFound { .. }) => {}
-            Ok(_) => {
-                return Err(error::refused(format!(
-                    "a {} record with id {id} already exists; import never overwrites",
-                    kind.name()
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        if let RecordBody::Session(session) = &body {
-            match self.vault.load(RecordKind::Couple, session.couple.0) {
-                Ok(_) => {}
-                Err(VaultError::NotFound { .. }) => {
-                    return Err(error::refused(format!(
-                        "the session's couple {} is not in this vault",
-                        session.couple.0
-                    )));
-                }
-                Err(e) => return Err(e.into()),
-            }
-            let template = self.library().get(&session.template_id).ok_or_else(|| {
-                error::refused(format!(
-                    "the session uses template {:?}, which this Tandem does not have",
-                    session.template_id
-                ))
-            })?;
-            crate::runner::Runner::resume(template, session.clone(), Default::default())?;
-        }
-        self.save_and_wait(body, now)
     }
 }

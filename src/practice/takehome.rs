@@ -39,6 +39,7 @@ fn refusal(error: &PracticeError) -> &'static str {
         PracticeError::Worksheet(TakeHomeError::Tampered(_)) => "refused: altered",
         PracticeError::Worksheet(TakeHomeError::WrongCouple) => "refused: another couple",
         PracticeError::Worksheet(TakeHomeError::AlreadyImported(_)) => "refused: already imported",
+        PracticeError::Worksheet(TakeHomeError::NothingFilledIn) => "refused: nothing filled in",
         PracticeError::Worksheet(_) => "refused",
         PracticeError::Vault(_) | PracticeError::NotSaved(_) | PracticeError::ReadOnly => {
             "refused: vault"
@@ -50,6 +51,17 @@ fn refusal(error: &PracticeError) -> &'static str {
         | PracticeError::LockedAuditFailed(_)
         | PracticeError::Refused(_) => "refused",
     }
+}
+
+/// What to do with a worksheet that comes back with nothing filled in (see
+/// `runner::takehome::is_filled_in`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IfEmpty {
+    /// Refuse it with `TakeHomeError::NothingFilledIn`, so that the therapist is asked
+    /// before an empty session "filled in at home" joins the record.
+    Refuse,
+    /// Add it all the same: the therapist said so.
+    Add,
 }
 
 /// What the practice asks for when handing out a worksheet.
@@ -157,50 +169,65 @@ impl Practice {
         passphrase: &SecretString,
         couple: CoupleId,
         sessions: &[Session],
+        if_empty: IfEmpty,
         now: DateTime<Utc>,
     ) -> Result<Session, PracticeError> {
-        self.import_opened(read_take_home(path, passphrase), couple, sessions, now)
+        self.import_opened(
+            read_take_home(path, passphrase),
+            couple,
+            sessions,
+            if_empty,
+            now,
+        )
     }
 
     /// Bring a filled worksheet (as opened, or why it did not open) back into `couple`'s
     /// record as a new, ended session. Its id is derived from the worksheet's, so the same
     /// worksheet can never be added twice. Refuses a file this practice did not issue, one
-    /// altered outside Tandem, one for another couple, and one already brought back;
-    /// nothing is written then but the audit entry.
+    /// altered outside Tandem, one for another couple, and one already brought back, and,
+    /// unless `if_empty` says to add it, one with nothing filled in; nothing is written
+    /// then but the audit entry.
     pub fn import_opened(
         &mut self,
         opened: Result<TakeHomeFile, TakeHomeFileError>,
         couple: CoupleId,
         sessions: &[Session],
+        if_empty: IfEmpty,
         now: DateTime<Utc>,
     ) -> Result<Session, PracticeError> {
         let mut worksheet = None;
-        let checked = opened
-            .map_err(PracticeError::from)
-            .and_then(|file| self.check_import(file, couple, sessions, now, &mut worksheet));
-        let (session, issued) = match checked {
+        let checked = opened.map_err(PracticeError::from).and_then(|file| {
+            self.check_import(file, couple, sessions, if_empty, now, &mut worksheet)
+        });
+        let (session, issued, filled) = match checked {
             Ok(checked) => checked,
             Err(e) => {
                 self.log(AuditAction::ImportWorksheet, worksheet, refusal(&e), now)?;
                 return Err(e);
             }
         };
-        self.log(AuditAction::ImportWorksheet, worksheet, "imported", now)?;
+        let detail = if filled {
+            "imported"
+        } else {
+            "imported (nothing filled in)"
+        };
+        self.log(AuditAction::ImportWorksheet, worksheet, detail, now)?;
         self.save_and_wait(RecordBody::Session(session.clone()), now)?;
         self.save_and_wait(RecordBody::Worksheet(issued), now)?;
         Ok(session)
     }
 
-    /// Everything an import checks, without saving: the session it becomes and the issue
-    /// record marked as brought back.
+    /// Everything an import checks, without saving: the session it becomes, the issue
+    /// record marked as brought back, and whether anything was filled in.
     fn check_import(
         &self,
         file: TakeHomeFile,
         couple: CoupleId,
         sessions: &[Session],
+        if_empty: IfEmpty,
         now: DateTime<Utc>,
         worksheet: &mut Option<uuid::Uuid>,
-    ) -> Result<(Session, IssuedWorksheet), PracticeError> {
+    ) -> Result<(Session, IssuedWorksheet, bool), PracticeError> {
         let mut issued = self
             .vault
             .issued_worksheet(file.id)?
@@ -223,12 +250,17 @@ impl Practice {
             },
         };
         let session = pure::import(&template, &issued, &file, couple, known, session_id, now)?;
+        // Judged against the practice's own copy of the protocol, like the answers.
+        let filled = pure::is_filled_in(&template, &file);
+        if !filled && if_empty == IfEmpty::Refuse {
+            return Err(TakeHomeError::NothingFilledIn.into());
+        }
         issued.imported = Some(ImportedWorksheet {
             at: now,
             couple,
             session: session.id,
         });
-        Ok((session, issued))
+        Ok((session, issued, filled))
     }
 }
 

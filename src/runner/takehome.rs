@@ -14,7 +14,7 @@ use crate::model::{
     QuestionStatus, QuestionsRecord, Respondent, Role, Session, SessionId, StepData,
     TAKE_HOME_FORMAT, TAKE_HOME_MAGIC, TakeHomeFile, Visibility, WorksheetFor, WorksheetId,
 };
-use crate::template::{RatingItem, Step, StepKind, Template};
+use crate::template::{RatingItem, Scoring, Step, StepKind, Template};
 use chrono::{DateTime, Utc};
 
 /// Longest text accepted in one answer, in characters.
@@ -51,6 +51,10 @@ pub enum TakeHomeError {
     AlreadyImported(String),
     #[error("the protocol the worksheet was issued with no longer loads: {0}")]
     Template(String),
+    #[error(
+        "nothing was filled in on this worksheet, so it was not added: an empty worksheet goes into the record only when you confirm it should"
+    )]
+    NothingFilledIn,
 }
 
 /// What a worksheet asks of one step.
@@ -202,6 +206,74 @@ pub fn parts(template: &Template, for_whom: WorksheetFor, bindings: Bindings) ->
     out
 }
 
+/// The summary and source a reader's copy carries in place of the protocol's own, which
+/// are written for the therapist (and a template must have both).
+const READER_SUMMARY: &str = "A worksheet to fill in at home.";
+const READER_SOURCE: &str = "Given to you by your therapist.";
+
+/// What a take-home file carries of the protocol: only what its reader may read. The
+/// steps the worksheet shows (`parts`), in order, with their titles and prompts, but
+/// without the therapist's instructions, gates or a scale's scoring; a neutral summary
+/// and source; and nothing of a clinician-only step, a step run in session or a step for
+/// another reader. The couple hold the passphrase, so whatever the file holds, they can
+/// read with any age tool: the therapist's text must never be in it.
+///
+/// The fill window shows the worksheet from this copy (`parts` of it are the same as
+/// `parts` of the whole protocol); bringing the file back checks that it still carries
+/// exactly the copy the practice recorded, and the answers against the practice's own
+/// copy of the whole protocol.
+pub fn reader_copy(template: &Template, for_whom: WorksheetFor, bindings: Bindings) -> Template {
+    let steps = parts(template, for_whom, bindings)
+        .into_iter()
+        .map(|part| Step {
+            id: part.step.id.clone(),
+            title: part.step.title.clone(),
+            therapist: String::new(),
+            prompts: part.step.prompts.clone(),
+            timebox_mins: part.step.timebox_mins,
+            visibility: part.step.visibility,
+            gates: Vec::new(),
+            kind: reader_kind(&part.step.kind),
+        })
+        .collect();
+    Template {
+        format: template.format,
+        id: template.id.clone(),
+        title: template.title.clone(),
+        summary: READER_SUMMARY.into(),
+        source: READER_SOURCE.into(),
+        trust: Vec::new(),
+        length_mins: 0,
+        roles: template.roles.clone(),
+        requires: Vec::new(),
+        steps,
+    }
+}
+
+/// A step's kind as a reader's copy holds it: a scale without its scoring (the cutoff
+/// and its flag are the therapist's reading of the total).
+fn reader_kind(kind: &StepKind) -> StepKind {
+    match kind {
+        StepKind::Rating { raters, items, .. } => StepKind::Rating {
+            raters: raters.clone(),
+            items: items.clone(),
+            scoring: Scoring::None,
+        },
+        StepKind::Script
+        | StepKind::SwapRoles
+        | StepKind::Repeat { .. }
+        | StepKind::ParaphraseLoop { .. }
+        | StepKind::Floor { .. }
+        | StepKind::Questions { .. }
+        | StepKind::Plan { .. }
+        | StepKind::Text { .. }
+        | StepKind::Choice { .. }
+        | StepKind::Checklist { .. }
+        | StepKind::YesNo { .. }
+        | StepKind::Reply { .. } => kind.clone(),
+    }
+}
+
 /// Whether `template` has anything `for_whom` could fill in at home.
 pub fn has_take_home(template: &Template, for_whom: WorksheetFor, bindings: Bindings) -> bool {
     template.id != super::facts::SAFETY_SCREEN_TEMPLATE
@@ -287,6 +359,14 @@ pub fn issue(
             .collect(),
         _ => Vec::new(),
     };
+    // The file gets the reader's copy, read back as the fill window will read it: a copy
+    // that would not open is refused here, before anything is issued.
+    let file_source =
+        crate::template::snapshot(&reader_copy(template, issue.for_whom, issue.bindings))
+            .map_err(TakeHomeError::Template)?;
+    crate::template::from_snapshot(&file_source).map_err(|e| {
+        TakeHomeError::Template(format!("the worksheet's copy of the protocol: {e}"))
+    })?;
     let (couple, names) = match issue.couple {
         Some((id, names, _)) => (Some(id), names),
         None => (
@@ -304,7 +384,8 @@ pub fn issue(
         token: issue.token.clone(),
         template_id: template.id.clone(),
         template_title: template.title.clone(),
-        template_source: issue.template_source.clone(),
+        template_source: issue.template_source,
+        file_source: Some(file_source.clone()),
         for_whom: issue.for_whom,
         couple,
         bindings: issue.bindings,
@@ -317,7 +398,7 @@ pub fn issue(
         id: issue.id,
         token: issue.token,
         practice: issue.practice,
-        template_source: issue.template_source,
+        template_source: file_source,
         for_whom: issue.for_whom,
         bindings: issue.bindings,
         name_a: names.a,
@@ -482,6 +563,21 @@ pub fn check_answers(template: &Template, file: &TakeHomeFile) -> Result<(), Tak
     Ok(())
 }
 
+/// Whether anything was filled in: at least one answer that records something (a text
+/// with more than spaces, a tick, a choice, a rating, a question with words), as the
+/// worksheet for `template` asks it. A worksheet with none would come back as a session
+/// "filled in at home" holding nothing, so bringing it back asks first.
+pub fn is_filled_in(template: &Template, file: &TakeHomeFile) -> bool {
+    let parts = parts(template, file.for_whom, file.bindings);
+    file.answers.iter().any(|(step, answer)| {
+        parts
+            .iter()
+            .find(|p| &p.step.id == step)
+            .and_then(|part| actions_for(part, answer).ok())
+            .is_some_and(|actions| !actions.is_empty())
+    })
+}
+
 /// Check that `file` is the worksheet `issued` describes, unchanged, and may be brought
 /// into `couple`'s record.
 pub fn check_issued(
@@ -492,7 +588,11 @@ pub fn check_issued(
     if file.id != issued.id || file.token != issued.token {
         return Err(TakeHomeError::Foreign);
     }
-    if file.template_source != issued.template_source {
+    let given = issued
+        .file_source
+        .as_deref()
+        .unwrap_or(&issued.template_source);
+    if file.template_source != given {
         return Err(TakeHomeError::Tampered(
             "its protocol differs from the one issued".into(),
         ));
@@ -946,6 +1046,337 @@ mod tests {
         let (record, file) = issued(&t, WorksheetFor::Couple, Bindings::default());
         let error = bring_back(&t, &record, &file, COUPLE, Known::default()).unwrap_err();
         assert!(matches!(error, TakeHomeError::Locked(_)));
+    }
+
+    /// A part as the fill window uses it: step id, what it asks, whether it is private.
+    fn shape(parts: &[Part<'_>]) -> Vec<(String, PartKind, bool)> {
+        parts
+            .iter()
+            .map(|p| (p.step.id.clone(), p.kind.clone(), p.is_private))
+            .collect()
+    }
+
+    #[test]
+    fn a_readers_copy_shows_the_same_worksheet_without_therapist_text_for_every_shipped_protocol() {
+        let mut copies = 0;
+        for (_, t) in &Library::builtin().templates {
+            for for_whom in WorksheetFor::ALL {
+                for p in Partner::BOTH {
+                    let bindings = Bindings {
+                        speaker: Some(p),
+                        hurt_partner: Some(p),
+                    };
+                    if !has_take_home(t, for_whom, bindings) {
+                        continue;
+                    }
+                    let copy = reader_copy(t, for_whom, bindings);
+                    let text = crate::template::snapshot(&copy).unwrap();
+                    let back = crate::template::from_snapshot(&text)
+                        .unwrap_or_else(|e| panic!("{} for {for_whom:?}: {e}", t.id));
+                    assert_eq!(
+                        shape(&parts(&back, for_whom, bindings)),
+                        shape(&parts(t, for_whom, bindings)),
+                        "{} for {for_whom:?}",
+                        t.id
+                    );
+                    assert!(back.steps.iter().all(|s| s.therapist.is_empty()
+                        && s.gates.is_empty()
+                        && !matches!(
+                            s.kind,
+                            StepKind::Rating {
+                                scoring: Scoring::Sum { .. },
+                                ..
+                            }
+                        )));
+                    assert_ne!(back.summary, t.summary, "the summary is the therapist's");
+                    assert_ne!(back.source, t.source);
+                    copies += 1;
+                }
+            }
+        }
+        assert!(copies > 20, "{copies}");
+    }
+
+    #[test]
+    fn an_issued_file_carries_the_readers_copy_and_the_record_keeps_the_whole_protocol() {
+        let mut t = template("weekly-check-in");
+        t.steps[1].therapist = "CANARY-THERAPIST-TEXT".into();
+        t.steps.push(Step {
+            id: "b-alone".into(),
+            title: "CANARY-OTHER-READER-TITLE".into(),
+            therapist: String::new(),
+            prompts: vec!["CANARY-OTHER-READER-PROMPT".into()],
+            timebox_mins: None,
+            visibility: Visibility::PartnerPrivate,
+            gates: Vec::new(),
+            kind: StepKind::Text {
+                respondents: crate::model::Respondents::Role(Role::PartnerB),
+                stems: Vec::new(),
+                letter: false,
+            },
+        });
+        let (record, file) = issued(&t, WorksheetFor::Partner(Partner::A), Bindings::default());
+        assert!(record.template_source.contains("CANARY-THERAPIST-TEXT"));
+        assert!(record.template_source.contains("CANARY-OTHER-READER"));
+        assert_eq!(
+            record.file_source.as_deref(),
+            Some(file.template_source.as_str())
+        );
+        assert!(
+            !file.template_source.contains("CANARY"),
+            "{}",
+            file.template_source
+        );
+        // Partner B's own file has their step; neither has the therapist's text.
+        let (_, theirs) = issued(&t, WorksheetFor::Partner(Partner::B), Bindings::default());
+        assert!(
+            theirs
+                .template_source
+                .contains("CANARY-OTHER-READER-PROMPT")
+        );
+        assert!(!theirs.template_source.contains("CANARY-THERAPIST-TEXT"));
+        // It comes back against the whole protocol the practice kept.
+        let mut filled = file.clone();
+        filled.answers.insert(
+            "feel-loved".into(),
+            Answer::Text(BTreeMap::from([(
+                Respondent::Partner(Partner::A),
+                "a walk".to_string(),
+            )])),
+        );
+        let whole = crate::template::from_snapshot(&record.template_source).unwrap();
+        assert!(bring_back(&whole, &record, &filled, COUPLE, known()).is_ok());
+    }
+
+    #[test]
+    fn a_worksheet_issued_before_files_held_the_readers_copy_still_comes_back() {
+        let t = template("weekly-check-in");
+        let (mut record, mut file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        record.file_source = None;
+        file.template_source = record.template_source.clone();
+        assert!(bring_back(&t, &record, &file, COUPLE, known()).is_ok());
+        // But then only with the whole protocol it was given, not the reader's copy.
+        file.template_source = snapshot_of(&reader_copy(&t, WorksheetFor::Couple, file.bindings));
+        assert!(matches!(
+            refused(&file, &record, &t),
+            TakeHomeError::Tampered(m) if m.contains("protocol differs")
+        ));
+    }
+
+    fn snapshot_of(t: &Template) -> String {
+        crate::template::snapshot(t).unwrap()
+    }
+
+    /// The message of a refusal as `Tampered` (panics on anything else).
+    fn tampering(error: TakeHomeError) -> String {
+        match error {
+            TakeHomeError::Tampered(message) => message,
+            other => panic!("not refused as altered: {other:?}"),
+        }
+    }
+
+    /// Both checks an answer goes through refuse `file` as altered with `why`: the fill
+    /// window's (before every save) and the import's.
+    fn refused_for(t: &Template, record: &IssuedWorksheet, file: &TakeHomeFile, why: &str) {
+        let checked = tampering(check_answers(t, file).unwrap_err());
+        assert!(checked.contains(why), "{checked}");
+        let imported = tampering(refused(file, record, t));
+        assert!(imported.contains(why), "{imported}");
+    }
+
+    #[test]
+    fn an_answer_longer_than_the_cap_is_refused() {
+        let t = template("weekly-check-in");
+        let (record, mut file) = issued(&t, WorksheetFor::Partner(Partner::A), Bindings::default());
+        let me = Respondent::Partner(Partner::A);
+        file.answers.insert(
+            "feel-loved".into(),
+            Answer::Text(BTreeMap::from([(me, "x".repeat(MAX_ANSWER_CHARS))])),
+        );
+        check_answers(&t, &file).expect("exactly the cap is accepted");
+        file.answers.insert(
+            "feel-loved".into(),
+            Answer::Text(BTreeMap::from([(me, "é".repeat(MAX_ANSWER_CHARS + 1))])),
+        );
+        refused_for(&t, &record, &file, "longer than 100000 characters");
+    }
+
+    #[test]
+    fn a_question_or_its_reason_longer_than_the_cap_is_refused() {
+        let t = template("disclosure-preparation");
+        let (record, mut file) = issued(&t, WorksheetFor::Partner(Partner::A), hurt_a());
+        let draft = |text: String, why: String| QuestionDraft {
+            text,
+            category: String::new(),
+            why,
+        };
+        let long = "x".repeat(MAX_ANSWER_CHARS + 1);
+        for question in [
+            draft(long.clone(), "why".into()),
+            draft("When?".into(), long),
+        ] {
+            file.answers
+                .insert("questions".into(), Answer::Questions(vec![question]));
+            refused_for(&t, &record, &file, "longer than 100000 characters");
+        }
+    }
+
+    #[test]
+    fn more_questions_than_the_cap_are_refused() {
+        let t = template("disclosure-preparation");
+        let (record, mut file) = issued(&t, WorksheetFor::Partner(Partner::A), hurt_a());
+        let questions = |n: usize| {
+            Answer::Questions(
+                (0..n)
+                    .map(|i| QuestionDraft {
+                        text: format!("Question {i}?"),
+                        category: String::new(),
+                        why: String::new(),
+                    })
+                    .collect(),
+            )
+        };
+        file.answers
+            .insert("questions".into(), questions(MAX_QUESTIONS));
+        check_answers(&t, &file).expect("exactly the cap is accepted");
+        file.answers
+            .insert("questions".into(), questions(MAX_QUESTIONS + 1));
+        refused_for(&t, &record, &file, "more than 200 questions");
+    }
+
+    #[test]
+    fn several_options_on_a_single_choice_are_refused() {
+        let t = template("weekly-check-in");
+        let (record, mut file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        let chosen = |options: &[&str]| {
+            Answer::Choice(BTreeMap::from([(
+                Respondent::Joint,
+                options.iter().map(|o| o.to_string()).collect(),
+            )]))
+        };
+        file.answers
+            .insert("issue-protocol".into(), chosen(&["Not this week"]));
+        check_answers(&t, &file).expect("one option is fine");
+        file.answers.insert(
+            "issue-protocol".into(),
+            chosen(&["Intentional dialogue", "Not this week"]),
+        );
+        refused_for(&t, &record, &file, "more than one option is chosen");
+    }
+
+    #[test]
+    fn a_tick_not_in_the_list_is_refused() {
+        let t = template("rebuilding-trust-tips");
+        let (record, mut file) = issued(&t, WorksheetFor::Partner(Partner::B), hurt_a());
+        let StepKind::Checklist { items, .. } = &t.steps[1].kind else {
+            panic!("already-doing is a checklist")
+        };
+        let ticked = |items: Vec<String>| {
+            Answer::Checklist(BTreeMap::from([(Respondent::Partner(Partner::B), items)]))
+        };
+        file.answers
+            .insert("already-doing".into(), ticked(vec![items[0].clone()]));
+        check_answers(&t, &file).expect("an item of the list is fine");
+        file.answers.insert(
+            "already-doing".into(),
+            ticked(vec![items[0].clone(), "Not on the list".into()]),
+        );
+        refused_for(&t, &record, &file, "a ticked item is not one of the step's");
+    }
+
+    #[test]
+    fn a_rating_by_the_other_partner_is_refused() {
+        let t = template("weekly-check-in");
+        let (record, mut file) = issued(&t, WorksheetFor::Partner(Partner::A), Bindings::default());
+        let rated = |by: Partner| {
+            Answer::Rating(BTreeMap::from([(
+                by,
+                BTreeMap::from([("trust".to_string(), 6)]),
+            )]))
+        };
+        file.answers.insert("ratings".into(), rated(Partner::A));
+        check_answers(&t, &file).expect("their own rating is fine");
+        file.answers.insert("ratings".into(), rated(Partner::B));
+        refused_for(&t, &record, &file, "a rating by someone it was not for");
+    }
+
+    #[test]
+    fn an_edited_issue_date_is_refused() {
+        let t = template("weekly-check-in");
+        let (record, mut file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        file.issued_at -= chrono::Duration::days(1);
+        let message = tampering(refused(&file, &record, &t));
+        assert!(message.contains("issue date differs"), "{message}");
+    }
+
+    #[test]
+    fn a_file_carrying_another_protocol_than_it_was_given_is_refused() {
+        let t = template("weekly-check-in");
+        let (record, file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        // The whole protocol put back in place of the reader's copy, or the copy edited.
+        for source in [
+            record.template_source.clone(),
+            file.template_source
+                .replace("Feeling loved", "Feeling liked"),
+        ] {
+            let mut changed = file.clone();
+            changed.template_source = source;
+            let message = tampering(refused(&changed, &record, &t));
+            assert!(message.contains("protocol differs"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_worksheet_is_refused_against_another_protocol_than_the_one_issued() {
+        let t = template("weekly-check-in");
+        let (record, file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        // Nothing filled in, so only the protocol's id can tell them apart.
+        let other = template("session-measures");
+        assert!(matches!(
+            bring_back(&other, &record, &file, COUPLE, known()),
+            Err(TakeHomeError::Template(m)) if m.contains("id differs")
+        ));
+    }
+
+    #[test]
+    fn a_worksheet_is_filled_in_only_when_an_answer_records_something() {
+        let t = template("disclosure-preparation");
+        let (_, mut file) = issued(&t, WorksheetFor::Partner(Partner::A), hurt_a());
+        assert!(!is_filled_in(&t, &file), "nothing at all");
+        // What the fill window can leave behind without anything written: blank questions.
+        file.answers.insert(
+            "questions".into(),
+            Answer::Questions(vec![QuestionDraft {
+                text: "   ".into(),
+                category: String::new(),
+                why: "why".into(),
+            }]),
+        );
+        assert!(!is_filled_in(&t, &file));
+        file.answers.insert(
+            "questions".into(),
+            Answer::Questions(vec![QuestionDraft {
+                text: "When?".into(),
+                category: String::new(),
+                why: String::new(),
+            }]),
+        );
+        assert!(is_filled_in(&t, &file));
+        let t = template("weekly-check-in");
+        let (_, mut file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        file.answers.insert(
+            "went-well".into(),
+            Answer::Text(BTreeMap::from([(Respondent::Joint, " \n ".to_string())])),
+        );
+        assert!(!is_filled_in(&t, &file), "spaces are not an answer");
+        file.answers.insert(
+            "ratings".into(),
+            Answer::Rating(BTreeMap::from([(
+                Partner::B,
+                BTreeMap::from([("trust".to_string(), 0)]),
+            )])),
+        );
+        assert!(is_filled_in(&t, &file), "a rating of 0 is an answer");
     }
 
     #[test]

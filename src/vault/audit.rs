@@ -67,6 +67,9 @@ pub enum AuditAction {
     /// A safety screen was ended with plain joint work decided over a raised concern,
     /// with the therapist's written reason (the reason stays in the record, not here).
     SafetyOverride,
+    /// A record was added with `tandem import` (the detail names its kind, and the flags
+    /// of what it claims that this vault did not see: `practice::imports`).
+    ImportRecord,
 }
 
 impl AuditAction {
@@ -89,6 +92,7 @@ impl AuditAction {
             AuditAction::Passphrase => "passphrase",
             AuditAction::Reopen => "reopen",
             AuditAction::SafetyOverride => "safety override",
+            AuditAction::ImportRecord => "import record",
         }
     }
 }

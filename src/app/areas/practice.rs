@@ -52,6 +52,14 @@ impl AppState {
                 self.forms.tab = tab;
                 Ok(())
             }
+            PracticeCommand::SafetyDetails(show) => {
+                let couple = self.page_couple().map(|c| c.id);
+                if show && couple.is_none() {
+                    return Err(refused("open the couple's page first"));
+                }
+                self.forms.safety_details = couple.filter(|_| show);
+                Ok(())
+            }
             PracticeCommand::Search(query) => self.search(&query, now),
             PracticeCommand::DismissStatus => {
                 self.status = None;

@@ -8,7 +8,10 @@ use crate::app::command::{ErrorPlace, TakeHomeCommand};
 use crate::app::forms::Overlay;
 use crate::app::state::{AppError, AppState, Screen, TakeHomeJob, refused};
 use crate::app::takehome::{TakeHomeDraft, TakeHomeMode};
-use crate::practice::takehome::{IssueRequest, open_job, seal_job};
+use crate::model::{CoupleId, TakeHomeFile};
+use crate::practice::PracticeError;
+use crate::practice::takehome::{IfEmpty, IssueRequest, open_job, seal_job};
+use crate::runner::takehome::TakeHomeError;
 use crate::vault::LastFolder;
 use crate::vault::takehome::TAKE_HOME_EXTENSION;
 use chrono::{DateTime, Utc};
@@ -39,6 +42,8 @@ impl AppState {
             }
             TakeHomeCommand::Issue => self.issue_worksheet(now),
             TakeHomeCommand::Import => self.import_worksheet(),
+            TakeHomeCommand::AddEmpty => self.decide_about_empty(true, now),
+            TakeHomeCommand::LeaveEmptyOut => self.decide_about_empty(false, now),
             TakeHomeCommand::ChooseFolder => {
                 let Overlay::TakeHome(draft) = &self.overlay else {
                     return Err(refused("the take-home dialog is not open"));
@@ -248,16 +253,37 @@ impl AppState {
     fn finish_import(
         &mut self,
         opened: Result<
-            Result<crate::model::TakeHomeFile, crate::vault::takehome::TakeHomeFileError>,
-            crate::practice::PracticeError,
+            Result<TakeHomeFile, crate::vault::takehome::TakeHomeFileError>,
+            PracticeError,
         >,
-        couple: crate::model::CoupleId,
+        couple: CoupleId,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         let opened = opened?;
+        // Kept aside in case nothing was filled in: the dialog then asks, and adding it
+        // needs no second passphrase derivation.
+        let kept = opened.as_ref().ok().cloned();
+        match (self.import_file(opened, couple, IfEmpty::Refuse, now), kept) {
+            (
+                Err(AppError::Practice(PracticeError::Worksheet(TakeHomeError::NothingFilledIn))),
+                Some(file),
+            ) => self.ask_about_empty(couple, file),
+            (outcome, _) => outcome,
+        }
+    }
+
+    /// Check, log and save a worksheet as brought back, and take it into the couple's
+    /// open record.
+    fn import_file(
+        &mut self,
+        opened: Result<TakeHomeFile, crate::vault::takehome::TakeHomeFileError>,
+        couple: CoupleId,
+        if_empty: IfEmpty,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
         self.select_couple(Some(couple), now)?;
         let (practice, record) = self.practice_and_couple()?;
-        let session = practice.import_opened(opened, couple, &record.sessions, now)?;
+        let session = practice.import_opened(opened, couple, &record.sessions, if_empty, now)?;
         let title = session.template_title.clone();
         practice.take_in_session(record, session, now)?;
         self.close_take_home();
@@ -265,5 +291,49 @@ impl AppState {
             "Imported: the {title} worksheet is now a session of this couple."
         ));
         Ok(())
+    }
+
+    /// Nothing was filled in on the worksheet brought back: hold it in the dialog, which
+    /// asks whether to add it all the same.
+    fn ask_about_empty(&mut self, couple: CoupleId, file: TakeHomeFile) -> Result<(), AppError> {
+        let folder = self.offered_folder(LastFolder::TakeHome);
+        let draft = match &mut self.overlay {
+            Overlay::TakeHome(draft) if draft.couple == couple => draft,
+            Overlay::None => {
+                self.overlay = Overlay::TakeHome(TakeHomeDraft::new(couple, folder));
+                match &mut self.overlay {
+                    Overlay::TakeHome(draft) => draft,
+                    _ => return Err(refused("the take-home dialog did not open")),
+                }
+            }
+            _ => {
+                return Err(refused(
+                    "nothing was filled in on that worksheet, so it was not added; bring it back again to add it all the same",
+                ));
+            }
+        };
+        draft.mode = TakeHomeMode::Import;
+        draft.empty = Some(Box::new(file));
+        Ok(())
+    }
+
+    /// The answer to "add it anyway?": add the empty worksheet held in the dialog, or
+    /// leave it out.
+    fn decide_about_empty(&mut self, add: bool, now: DateTime<Utc>) -> Result<(), AppError> {
+        let draft = self.take_home_draft()?;
+        let couple = draft.couple;
+        let Overlay::TakeHome(draft) = &mut self.overlay else {
+            return Err(refused("the take-home dialog is not open"));
+        };
+        let file = draft
+            .empty
+            .take()
+            .ok_or_else(|| refused("no empty worksheet is waiting"))?;
+        if add {
+            self.import_file(Ok(*file), couple, IfEmpty::Add, now)
+        } else {
+            self.tell("The empty worksheet was not added; nothing changed.");
+            Ok(())
+        }
     }
 }

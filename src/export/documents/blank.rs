@@ -1,10 +1,16 @@
 //! Blank worksheets: any template as a form to fill in on paper, for one audience, with
-//! generic role names and no records.
+//! generic role names and no records. A partner's sheet carries their own private steps
+//! and never the other partner's: which partner holds a role (the hurt partner, the
+//! speaker) comes in as `Bindings`, and a sheet that would need an unbound role to tell
+//! the two apart is refused rather than guessed.
 
 use super::{Context, capitalize, plural, unbreakable};
+use crate::export::ExportError;
 use crate::export::layout::format_value;
 use crate::export::report::{Block, DocumentKind, Report, Section, Table, check_mark};
-use crate::model::{Audience, LoopStage, Partner, Respondents, Role, Visibility, YesNoAnswer};
+use crate::model::{
+    Audience, Bindings, LoopStage, Partner, Respondents, Role, Visibility, YesNoAnswer,
+};
 use crate::template::{DEFAULT_FEELINGS, Scoring, Step, StepKind, Template, fill};
 
 /// How roles read on a blank worksheet, where no names are known yet.
@@ -38,6 +44,64 @@ fn fill_generic(text: &str) -> String {
     out
 }
 
+/// Who holds each role where a step runs, as far as a blank sheet can know it: the
+/// bindings given, turned by the `SwapRoles` steps before it, or both ways round inside a
+/// `Repeat` that swaps speaker and listener between passes.
+#[derive(Clone, Copy, Debug)]
+struct Roles {
+    bindings: Bindings,
+    /// Speaker and listener are exchanged here (after a `SwapRoles`).
+    swapped: bool,
+    /// Each partner holds speaker and listener in turn here (a swapping `Repeat` of two
+    /// passes or more).
+    both_ways: bool,
+}
+
+impl Roles {
+    fn new(bindings: Bindings) -> Roles {
+        Roles {
+            bindings,
+            swapped: false,
+            both_ways: false,
+        }
+    }
+
+    fn after_swap(self) -> Roles {
+        Roles {
+            swapped: !self.swapped,
+            ..self
+        }
+    }
+
+    /// Inside a `Repeat` run `times` times.
+    fn inside(self, times: u32, swap_roles: bool) -> Roles {
+        Roles {
+            both_ways: self.both_ways || (swap_roles && times >= 2),
+            ..self
+        }
+    }
+
+    /// Whether `role`'s part is `partner`'s own here; `None` when no one knows yet.
+    fn is_own(self, role: Role, partner: Partner) -> Option<bool> {
+        let turning = matches!(role, Role::Speaker | Role::Listener);
+        if turning && self.both_ways {
+            return Some(true);
+        }
+        let bindings = if self.swapped {
+            self.bindings.swapped()
+        } else {
+            self.bindings
+        };
+        bindings.partner(role).map(|p| p == partner)
+    }
+
+    /// `is_own`, or the refusal that says which role must be bound first.
+    fn own(self, role: Role, partner: Partner) -> Result<bool, ExportError> {
+        self.is_own(role, partner)
+            .ok_or(ExportError::Unbound { role })
+    }
+}
+
 /// Whether `audience` fills in a step with these respondents on paper.
 fn fills_in(audience: Audience, respondents: Respondents) -> bool {
     match (audience, respondents) {
@@ -63,38 +127,53 @@ fn blank_respondents(audience: Audience, respondents: Respondents, private: bool
     }
 }
 
-/// Whether a step of a blank worksheet is for this audience.
-fn blank_step_shown(step: &Step, audience: Audience) -> bool {
+/// Whether a step of a blank worksheet is for this audience. On a partner's sheet a
+/// private step shows only when a part of it is theirs: a role's part when they hold the
+/// role, an `Each` step's own line; a private `Script` belongs to no one in particular,
+/// so it stays off both partners' sheets. An unbound role that decides it is an error.
+fn blank_step_shown(step: &Step, audience: Audience, roles: Roles) -> Result<bool, ExportError> {
     match (step.visibility, audience) {
-        (_, Audience::Clinician) | (Visibility::Joint, _) => true,
-        (Visibility::ClinicianOnly, _) | (Visibility::PartnerPrivate, Audience::Couple) => false,
-        (Visibility::PartnerPrivate, Audience::Partner(p)) => {
-            let other = match p {
-                Partner::A => Role::PartnerB,
-                Partner::B => Role::PartnerA,
-            };
-            match &step.kind {
-                StepKind::Text { respondents, .. }
-                | StepKind::Choice { respondents, .. }
-                | StepKind::Checklist { respondents, .. }
-                | StepKind::YesNo { respondents, .. } => {
-                    fills_in(audience, *respondents) && *respondents != Respondents::Role(other)
-                }
-                StepKind::Questions { owner, .. } | StepKind::Reply { author: owner, .. } => {
-                    *owner != other
-                }
-                StepKind::Rating { raters, .. } | StepKind::Plan { owners: raters, .. } => {
-                    raters.iter().any(|r| *r != other)
-                }
-                StepKind::ParaphraseLoop { .. } | StepKind::Floor { .. } => false,
-                StepKind::Script | StepKind::SwapRoles | StepKind::Repeat { .. } => true,
-            }
+        (_, Audience::Clinician) | (Visibility::Joint, _) => Ok(true),
+        (Visibility::ClinicianOnly, _) | (Visibility::PartnerPrivate, Audience::Couple) => {
+            Ok(false)
         }
+        (Visibility::PartnerPrivate, Audience::Partner(p)) => match &step.kind {
+            StepKind::Text { respondents, .. }
+            | StepKind::Choice { respondents, .. }
+            | StepKind::Checklist { respondents, .. }
+            | StepKind::YesNo { respondents, .. } => match respondents {
+                Respondents::Role(role) => roles.own(*role, p),
+                Respondents::Each | Respondents::Joint => Ok(true),
+                Respondents::Clinician => Ok(false),
+            },
+            StepKind::Questions { owner, .. } | StepKind::Reply { author: owner, .. } => {
+                roles.own(*owner, p)
+            }
+            StepKind::Rating { raters, .. } | StepKind::Plan { owners: raters, .. } => {
+                let mut shown = false;
+                for rater in raters {
+                    shown |= roles.own(*rater, p)?;
+                }
+                Ok(shown)
+            }
+            StepKind::ParaphraseLoop { .. } | StepKind::Floor { .. } | StepKind::Script => {
+                Ok(false)
+            }
+            StepKind::SwapRoles | StepKind::Repeat { .. } => Ok(true),
+        },
     }
 }
 
 /// A worksheet to fill in on paper, for any template, with no names or records.
-pub fn blank_worksheet(template: &Template, audience: Audience, ctx: &Context) -> Report {
+/// `bindings` says which partner holds the template's roles; a partner's sheet of a
+/// protocol with private steps for a role that is not bound is refused
+/// (`ExportError::Unbound`), so that it never carries the other role's private steps.
+pub fn blank_worksheet(
+    template: &Template,
+    audience: Audience,
+    bindings: Bindings,
+    ctx: &Context,
+) -> Result<Report, ExportError> {
     let mut report = Report {
         kind: DocumentKind::BlankWorksheet,
         title: format!("Worksheet: {}", fill_generic(&template.title)),
@@ -131,8 +210,9 @@ pub fn blank_worksheet(template: &Template, audience: Audience, ctx: &Context) -
         lines: 1,
     });
     report.sections.push(intro);
-    blank_steps(&template.steps, audience, None, &mut report.sections);
-    let hidden = count_hidden(&template.steps, audience);
+    let roles = Roles::new(bindings);
+    blank_steps(&template.steps, audience, roles, None, &mut report.sections)?;
+    let hidden = count_hidden(&template.steps, audience, roles)?;
     if hidden > 0 {
         let mut section = Section::new("Not on this sheet");
         section.blocks.push(Block::Note(format!(
@@ -141,15 +221,23 @@ pub fn blank_worksheet(template: &Template, audience: Audience, ctx: &Context) -
         )));
         report.sections.push(section);
     }
-    report
+    Ok(report)
 }
 
-fn count_hidden(steps: &[Step], audience: Audience) -> usize {
-    steps
-        .iter()
-        .map(|step| match &step.kind {
-            StepKind::Repeat { steps, .. } => count_hidden(steps, audience),
-            StepKind::SwapRoles => 0,
+fn count_hidden(steps: &[Step], audience: Audience, roles: Roles) -> Result<usize, ExportError> {
+    let mut roles = roles;
+    let mut hidden = 0;
+    for step in steps {
+        hidden += match &step.kind {
+            StepKind::Repeat {
+                steps,
+                times,
+                swap_roles,
+            } => count_hidden(steps, audience, roles.inside(*times, *swap_roles))?,
+            StepKind::SwapRoles => {
+                roles = roles.after_swap();
+                0
+            }
             StepKind::Script
             | StepKind::ParaphraseLoop { .. }
             | StepKind::Floor { .. }
@@ -160,17 +248,20 @@ fn count_hidden(steps: &[Step], audience: Audience) -> usize {
             | StepKind::Choice { .. }
             | StepKind::Checklist { .. }
             | StepKind::YesNo { .. }
-            | StepKind::Reply { .. } => usize::from(!blank_step_shown(step, audience)),
-        })
-        .sum()
+            | StepKind::Reply { .. } => usize::from(!blank_step_shown(step, audience, roles)?),
+        };
+    }
+    Ok(hidden)
 }
 
 fn blank_steps(
     steps: &[Step],
     audience: Audience,
+    roles: Roles,
     repeat: Option<(u32, bool)>,
     sections: &mut Vec<Section>,
-) {
+) -> Result<(), ExportError> {
+    let mut roles = roles;
     for step in steps {
         if let StepKind::Repeat {
             times,
@@ -178,10 +269,17 @@ fn blank_steps(
             steps: inner,
         } = &step.kind
         {
-            blank_steps(inner, audience, Some((*times, *swap_roles)), sections);
+            blank_steps(
+                inner,
+                audience,
+                roles.inside(*times, *swap_roles),
+                Some((*times, *swap_roles)),
+                sections,
+            )?;
             continue;
         }
         if matches!(step.kind, StepKind::SwapRoles) {
+            roles = roles.after_swap();
             if let Some(last) = sections.last_mut() {
                 last.blocks.push(Block::Note(
                     "Now swap: the speaker becomes the listener, and the listener speaks.".into(),
@@ -189,7 +287,7 @@ fn blank_steps(
             }
             continue;
         }
-        if !blank_step_shown(step, audience) {
+        if !blank_step_shown(step, audience, roles)? {
             continue;
         }
         let mut section = Section::new(fill_generic(&step.title));
@@ -216,9 +314,10 @@ fn blank_steps(
                 text: fill_generic(&step.therapist),
             });
         }
-        section.blocks.extend(blank_form(step, audience));
+        section.blocks.extend(blank_form(step, audience, roles));
         sections.push(section);
     }
+    Ok(())
 }
 
 /// Tick boxes on one line, each box kept with its words (no-break spaces inside an
@@ -232,8 +331,13 @@ fn ticks_inline(options: &[String]) -> String {
 }
 
 /// The places to write, tick or rate for one step.
-fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
+fn blank_form(step: &Step, audience: Audience, roles: Roles) -> Vec<Block> {
     let private = step.visibility == Visibility::PartnerPrivate;
+    // In a private step, whether `role`'s part is this reader's to fill in.
+    let is_theirs = |role: Role| match audience {
+        Audience::Partner(p) => roles.is_own(role, p) == Some(true),
+        Audience::Clinician | Audience::Couple => true,
+    };
     let mut blocks = Vec::new();
     match &step.kind {
         StepKind::Script | StepKind::SwapRoles | StepKind::Repeat { .. } => {}
@@ -338,8 +442,7 @@ fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
             owners, categories, ..
         } => {
             for owner in owners {
-                if !fills_in(audience, Respondents::Role(*owner))
-                    || (private && !blank_step_owner(audience, *owner))
+                if !fills_in(audience, Respondents::Role(*owner)) || (private && !is_theirs(*owner))
                 {
                     continue;
                 }
@@ -371,8 +474,7 @@ fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
             scoring,
         } => {
             for rater in raters {
-                if !fills_in(audience, Respondents::Role(*rater))
-                    || (private && !blank_step_owner(audience, *rater))
+                if !fills_in(audience, Respondents::Role(*rater)) || (private && !is_theirs(*rater))
                 {
                     continue;
                 }
@@ -489,9 +591,7 @@ fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
             }
         }
         StepKind::Reply { author, stems, .. } => {
-            if !fills_in(audience, Respondents::Role(*author))
-                || (private && !blank_step_owner(audience, *author))
-            {
+            if !fills_in(audience, Respondents::Role(*author)) || (private && !is_theirs(*author)) {
                 return blocks;
             }
             blocks.push(Block::Heading(capitalize(role_label(*author))));
@@ -514,13 +614,4 @@ fn blank_form(step: &Step, audience: Audience) -> Vec<Block> {
         }
     }
     blocks
-}
-
-/// In a private step, whether `role`'s part is this partner's to fill in.
-fn blank_step_owner(audience: Audience, role: Role) -> bool {
-    match audience {
-        Audience::Partner(Partner::A) => role != Role::PartnerB,
-        Audience::Partner(Partner::B) => role != Role::PartnerA,
-        _ => true,
-    }
 }
