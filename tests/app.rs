@@ -1253,7 +1253,7 @@ fn at_1024_by_700_the_commitment_review_shows_every_item_and_stays_put_once_revi
         .open_items()
         .count();
     assert!(open >= 2, "the demo carries commitments in");
-    start(&mut h, "session-measures");
+    start(&mut h, "communication-plan");
     // The header's first row starts with Pause session.
     let header_top = h.get_by_label("Pause session").rect().min.y;
     let kept: Vec<f32> = h.get_all_by_label("Kept").map(|n| n.rect().max.y).collect();
@@ -1317,4 +1317,19 @@ fn typing_at_the_start_of_a_step_goes_into_its_first_field_even_after_a_click() 
     };
     let entries: Vec<&String> = text.entries.values().collect();
     assert_eq!(entries, vec!["The evenings at home"]);
+}
+
+#[test]
+fn the_commitment_review_waits_for_joint_work_and_never_opens_a_private_screen() {
+    let mut h = demo_app();
+    start(&mut h, "safety-screen");
+    assert!(h.query_by_label("Review of open commitments").is_none());
+    click(&mut h, "Next");
+    // The gate's words name the partner, not a placeholder or a step id.
+    assert!(common::on_screen(
+        &h,
+        "confirm that Daniel Reyes is out of the room"
+    ));
+    assert!(!common::on_screen(&h, "{partner_b}"));
+    assert!(!common::on_screen(&h, "screen-a"));
 }

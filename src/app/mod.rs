@@ -271,8 +271,16 @@ impl TandemApp {
         let session = live.runner.session().id;
         // Shown while anything is left to review or was reviewed in this session, so the
         // list does not vanish under the pointer when the last item is reviewed.
+        // Only in joint work: a private screen or a measure taken alone is no place to
+        // go over the couple's commitments.
+        let joint = live
+            .runner
+            .template()
+            .requires
+            .contains(&crate::template::Gate::JointWorkCleared);
         let due = couple
             .as_ref()
+            .filter(|_| joint)
             .filter(|record| record.couple.id == live.couple.id)
             .filter(|record| !record_view::review_items(record, session).is_empty());
         if let Some(record) = due

@@ -479,9 +479,10 @@ pub fn session_ui(
             }
         }
         if !blocking.is_empty() {
+            let blocking: Vec<String> = blocking.iter().map(|b| fill(b)).collect();
             ui.colored_label(
                 ui.visuals().warn_fg_color,
-                format!("Before moving on: {}", blocking.join("; ")),
+                format!("Before moving on: {}.", blocking.join("; ")),
             );
         }
         super::views::error_ui(ui, error);

@@ -238,6 +238,26 @@ fn gate_holds_for_facts(gate: &Gate, facts: &CoupleFacts) -> bool {
     }
 }
 
+/// `text` with its first letter in lower case, unless it starts a name or a placeholder
+/// (a statement quoted after "confirm that").
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if first.is_uppercase() && chars.next().is_some_and(char::is_lowercase) => {
+            // "I spoke…" keeps its capital: a pronoun.
+            if text.starts_with("I ") {
+                text.to_string()
+            } else {
+                first
+                    .to_lowercase()
+                    .chain(text[first.len_utf8()..].chars())
+                    .collect()
+            }
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// The gates of `requires` that do not hold for these facts, described.
 pub fn locked_because(template: &Template, facts: &CoupleFacts) -> Vec<String> {
     template
@@ -518,13 +538,27 @@ impl Runner {
         }
     }
 
-    /// The gates of the step on screen that do not hold now, described.
+    /// The gates of the step on screen that do not hold now, described for the therapist
+    /// (steps by their titles; role placeholders left for the caller to fill with names).
     pub fn blocking_gates(&self) -> Vec<String> {
         let (step, record) = self.current();
+        let title = |id: &str| {
+            crate::template::find_step(&self.template.steps, id)
+                .map_or_else(|| id.to_string(), |s| s.title.clone())
+        };
         step.gates
             .iter()
             .filter(|gate| !self.gate_holds(gate, record))
-            .map(ToString::to_string)
+            .map(|gate| match gate {
+                Gate::Completed(id) if *id == step.id => {
+                    "everything this step asks for must be done (every item answered)".to_string()
+                }
+                Gate::Completed(id) => format!("\"{}\" must be completed", title(id)),
+                Gate::AllChecked(id) if *id == step.id => "every item must be ticked".to_string(),
+                Gate::AllChecked(id) => format!("every item of \"{}\" must be ticked", title(id)),
+                Gate::Confirm(statement) => format!("confirm that {}", lowercase_first(statement)),
+                Gate::BothScreened | Gate::JointWorkCleared => gate.to_string(),
+            })
             .collect()
     }
 

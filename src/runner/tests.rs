@@ -297,9 +297,7 @@ fn a_confirm_gate_blocks_until_the_therapist_confirms() {
     let blocked = r.apply(Action::Next, at(1));
     assert_eq!(
         blocked,
-        Err(RunError::Gated(vec![s(
-            "the therapist must confirm: Both consent"
-        )]))
+        Err(RunError::Gated(vec![s("confirm that both consent")]))
     );
     assert_eq!(r.session().current, 0);
     assert_eq!(
