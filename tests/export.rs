@@ -357,12 +357,20 @@ fn private_ratings_reach_only_their_partner_in_the_progress_report() {
         "the CSI-4 is private to each partner"
     );
     assert!(couple_text.contains("No ratings yet"));
-    let a = text_for(Audience::Partner(Partner::A));
-    assert!(a.contains("total score") && a.contains("Maya Okafor (partner A)"));
-    assert!(
-        !a.contains("(partner B)"),
-        "partner A's report shows partner B's CSI-4"
-    );
+    // Each partner's report holds their own series, and never the other's, whichever
+    // partner reads it.
+    for (me, my_name) in [(Partner::A, "Maya Okafor"), (Partner::B, "Daniel Reyes")] {
+        let text = text_for(Audience::Partner(me));
+        assert!(
+            text.contains("total score") && text.contains(&format!("{my_name} ({me})")),
+            "{me}'s report lacks their own CSI-4"
+        );
+        assert!(
+            !text.contains(&format!("({})", me.other())),
+            "{me}'s report shows {}'s CSI-4",
+            me.other()
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -451,40 +459,101 @@ fn a_session_note_states_loop_counts_and_commitments() {
     }
 }
 
+/// The numbers that follow `prefix` (a table row's date and protocol) wherever it
+/// appears, row by row: `[[7, 4], [5, 6]]` for two rows of two partners.
+fn rows_after(text: &str, prefix: &str) -> Vec<Vec<u32>> {
+    text.match_indices(prefix)
+        .map(|(at, _)| {
+            text[at + prefix.len()..]
+                .split_whitespace()
+                .map_while(|word| word.parse().ok())
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn the_progress_report_tables_every_rating_with_its_date() {
     let library = Library::builtin();
+    // Values no two cells share, so that each row can only be the one expected.
+    let trust = |week: u64, p: Partner| match p {
+        Partner::A => 1 + week as u8,
+        Partner::B => 9 - week as u8,
+    };
+    let heard = |week: u64, p: Partner| match p {
+        Partner::A => 6,
+        Partner::B => 5 - week as u8,
+    };
     let sessions: Vec<Session> = (0..4)
         .map(|week| {
-            run(
+            let mut session = run(
                 &library,
                 "weekly-check-in",
                 400 + week,
                 28 - 7 * week as i64,
-            )
-        })
-        .collect();
-    let report = progress_report(&couple(), &sessions, &library, Audience::Couple, &ctx());
-    let text = flat(&pdf_text(&render(&report)));
-    assert!(text.contains("Progress report"));
-    assert!(text.contains("Trust") && text.contains("Felt heard"));
-    for session in &sessions {
-        let date = session
-            .started_at
-            .with_timezone(&FixedOffset::east_opt(3600).unwrap())
-            .format("%a %-d %b %Y")
-            .to_string();
-        for step in &session.steps {
-            if let StepData::Rating(r) = &step.data {
-                for values in r.values.values() {
-                    let trust = values["trust"];
-                    assert!(
-                        text.contains(&format!("{date} Weekly check-in")),
-                        "no row for {date}"
-                    );
-                    assert!(text.contains(&trust.to_string()));
+            );
+            for step in &mut session.steps {
+                if let StepData::Rating(r) = &mut step.data {
+                    for p in Partner::BOTH {
+                        r.values.insert(
+                            p,
+                            [
+                                ("trust".to_string(), trust(week, p)),
+                                ("felt_heard".to_string(), heard(week, p)),
+                            ]
+                            .into(),
+                        );
+                    }
                 }
             }
+            session
+        })
+        .collect();
+    let text_for = |audience| {
+        let report = progress_report(&couple(), &sessions, &library, audience, &ctx());
+        flat(&pdf_text(&render(&report)))
+    };
+    // The check-in's ratings are each partner's own: the couple's report has none.
+    assert!(text_for(Audience::Couple).contains("No ratings yet"));
+    let readers = [
+        (Audience::Clinician, &Partner::BOTH[..]),
+        (Audience::Partner(Partner::A), &[Partner::A][..]),
+        (Audience::Partner(Partner::B), &[Partner::B][..]),
+    ];
+    for (audience, columns) in readers {
+        let text = text_for(audience);
+        assert!(text.contains("Progress report"));
+        assert!(
+            text.contains("Trust") && text.contains("Felt heard"),
+            "{audience}"
+        );
+        for (week, session) in sessions.iter().enumerate() {
+            let week = week as u64;
+            let date = session
+                .started_at
+                .with_timezone(&FixedOffset::east_opt(3600).unwrap())
+                .format("%a %-d %b %Y")
+                .to_string();
+            let mut rows = rows_after(&text, &format!("{date} Weekly check-in "));
+            rows.sort();
+            let mut expected: Vec<Vec<u32>> = [trust, heard]
+                .iter()
+                .map(|measure| {
+                    columns
+                        .iter()
+                        .map(|p| u32::from(measure(week, *p)))
+                        .collect()
+                })
+                .collect();
+            expected.sort();
+            assert_eq!(rows, expected, "{audience}: the rows of {date}");
+        }
+        for p in Partner::BOTH {
+            assert_eq!(
+                text.contains(&format!("({p})")),
+                columns.contains(&p),
+                "{audience}: the series of {p}"
+            );
         }
     }
 }
@@ -795,18 +864,53 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
             _ => {}
         }
     }
-    let report = session_report(
-        SessionDocument::Letters,
-        &session,
-        &couple(),
-        Some(template),
-        Audience::Couple,
-        &ctx(),
-    )
-    .unwrap();
-    let text = flat(&pdf_text(&render(&report)));
-    assert!(text.contains("LETTER-impact first point."));
+    let letters_for = |session: &Session, audience: Audience| {
+        session_report(
+            SessionDocument::Letters,
+            session,
+            &couple(),
+            Some(template),
+            audience,
+            &ctx(),
+        )
+        .map(|report| flat(&pdf_text(&render(&report))))
+    };
+    // As shipped, both letters are drafted alone with the therapist: each writer's own.
+    assert!(
+        matches!(
+            letters_for(&session, Audience::Couple),
+            Err(ExportError::Nothing { .. })
+        ),
+        "the couple's copy holds neither private letter"
+    );
     // Hurt partner A wrote the impact letter, B the restitution letter.
+    let hurt = letters_for(&session, Audience::Partner(Partner::A)).expect("A's own letter");
+    assert!(hurt.contains("From Maya Okafor") && hurt.contains("LETTER-impact first point."));
+    assert!(
+        !hurt.contains("ANSWER-") && !hurt.contains("From Daniel Reyes"),
+        "{hurt}"
+    );
+    let disclosing = letters_for(&session, Audience::Partner(Partner::B)).expect("B's own letter");
+    assert!(!disclosing.contains("LETTER-impact"), "{disclosing}");
+    let one = disclosing.find("Point 1").expect("point 1 named");
+    let answer = disclosing.find("ANSWER-one I am sorry.").expect("answer 1");
+    let three = disclosing.find("Point 3").expect("point 3 named");
+    let answer3 = disclosing
+        .find("ANSWER-three I will change.")
+        .expect("answer 3");
+    assert!(
+        one < answer && answer < three && three < answer3,
+        "{disclosing}"
+    );
+
+    // Made shared by the therapist before anything was written, the couple's copy is
+    // both letters as written, the reply point by point.
+    let mut shared = session.clone();
+    for step in &mut shared.steps {
+        step.visibility = Visibility::Joint;
+    }
+    let text = letters_for(&shared, Audience::Couple).expect("the couple's copy");
+    assert!(text.contains("LETTER-impact first point."));
     assert!(text.contains("From Maya Okafor") && text.contains("From Daniel Reyes"));
     // The reply, point by point: what the letter said, then the answer.
     let first = text
@@ -836,6 +940,7 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
     )
     .unwrap();
     let clinicians = flat(&pdf_text(&render(&clinicians)));
+    assert!(!clinicians.contains("NOTLETTER"), "not a letter");
     assert!(clinicians.contains("2 of 3 points answered; not yet answered: point 2"));
     let second = clinicians
         .find("You wrote: LETTER-impact second point.")
