@@ -1,7 +1,10 @@
 //! PDF export, read back: every produced PDF is parsed and its text asserted on, for what
 //! it must say and what it must never say to the wrong audience.
 
+mod common;
+
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use common::{flat, pdf_text};
 use tandem::demo::{Mood, Rng, run_session};
 use tandem::export::{
     self, Context, ExportError, Progress, SessionDocument, Zone, blank_worksheet, progress_report,
@@ -63,70 +66,6 @@ fn run(library: &Library, template_id: &str, seed: u64, days_ago: i64) -> Sessio
         Mood { a: 0.5, b: 0.4 },
     )
     .expect("the demo filler runs every shipped template")
-}
-
-/// The text of every page, as a PDF reader extracts it.
-fn pdf_text(bytes: &[u8]) -> String {
-    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
-    let doc = printpdf::PdfDocument::parse(
-        bytes,
-        &printpdf::PdfParseOptions::default(),
-        &mut Vec::new(),
-    )
-    .expect("the PDF parses");
-    let pages = doc.extract_text();
-    assert!(!pages.is_empty(), "the PDF has pages");
-    let text = pages
-        .iter()
-        .map(|p| p.join("\n"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    if let Some(other) = poppler_text(bytes) {
-        // A second, independent reader must find the same words.
-        assert_eq!(
-            words(&other),
-            words(&text),
-            "pdftotext reads the PDF differently"
-        );
-    }
-    text
-}
-
-/// The same PDF read by poppler's pdftotext, when it is installed (CI requires it).
-fn poppler_text(bytes: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().ok()?;
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, bytes).ok()?;
-    let out = std::process::Command::new("pdftotext")
-        .arg("-raw")
-        .arg("-nopgbrk")
-        .arg(&path)
-        .arg("-")
-        .output();
-    match out {
-        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
-        _ => {
-            assert!(
-                std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
-                "pdftotext is required (poppler-utils) but did not run"
-            );
-            None
-        }
-    }
-}
-
-/// Words in order, with what each reader may differ on (line breaks, right-to-left runs)
-/// left out.
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .filter(|w| !w.chars().any(|c| ('\u{0590}'..='\u{08FF}').contains(&c)))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Text with all whitespace as single spaces, so phrases match across line breaks.
-fn flat(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn render(report: &export::Report) -> Vec<u8> {
