@@ -293,7 +293,7 @@ fn present_now(h: &Harness<'_, TandemApp>) -> tandem::app::present::PresentModel
 }
 
 #[test]
-fn present_mode_never_shows_clinician_notes_therapist_text_or_private_items() {
+fn present_mode_never_shows_clinician_notes_or_therapist_text() {
     let mut h = demo_app();
     start(&mut h, "intentional-dialogue");
     h.key_press(egui::Key::F5);
@@ -468,15 +468,61 @@ fn the_shipped_disclosure_list_stays_off_the_couples_screen() {
 }
 
 #[test]
-fn a_partner_private_step_shows_nothing_of_itself_on_the_couples_screen() {
+fn a_partner_private_step_shows_nothing_of_itself_on_the_couples_screen_nor_to_the_other_partner() {
     let mut h = demo_app();
     start(&mut h, "csi-4");
+    // Maya has answered, on her own, and the therapist noted something beside the step:
+    // there is something private to keep off the couple's screen and Daniel's.
+    {
+        let live = h.state_mut().state.live.as_mut().expect("live");
+        live.runner
+            .apply(
+                tandem::runner::Action::Rate {
+                    rater: tandem::model::Partner::A,
+                    item: "happiness".into(),
+                    value: 2,
+                },
+                chrono::Utc::now(),
+            )
+            .expect("Maya rates");
+    }
+    h.run();
+    type_into(
+        &mut h,
+        "Clinician notes (never shown to the couple)",
+        "CANARY-NOTE-559",
+    );
+    // The therapist's screen shows her answer (the words for the point she chose).
+    assert!(common::on_screen(&h, "A little unhappy"));
+
     let model = present_now(&h);
     assert!(model.private);
     assert!(model.prompts.is_empty() && model.lines.is_empty());
     let shown = rendered_present_texts(&model);
     assert!(shown.contains("This part is private."), "{shown}");
-    assert!(!shown.contains("happiness"), "{shown}");
+    for leak in [
+        "Couples Satisfaction Index",
+        "happiness",
+        "A little unhappy",
+        "Maya Okafor",
+        "CANARY-NOTE-559",
+    ] {
+        assert!(
+            !shown.contains(leak),
+            "the couple's screen shows {leak}: {shown}"
+        );
+    }
+
+    // Daniel's turn: his own items, nothing of Maya's answer or the therapist's note.
+    click(&mut h, "Hand to Daniel Reyes");
+    assert_eq!(h.state().state.hand_over(), Some(tandem::model::Partner::B));
+    assert!(common::on_screen(&h, "Daniel Reyes"));
+    for leak in ["A little unhappy", "Maya Okafor", "CANARY-NOTE-559"] {
+        assert!(
+            !common::on_screen(&h, leak),
+            "Daniel's hand-over shows {leak}"
+        );
+    }
 }
 
 #[test]

@@ -121,7 +121,8 @@ fn the_next_session_opens_with_a_review_of_open_commitments() {
     );
     // Start the next session: the review is at the top.
     click(&mut h, "New session");
-    let label = common::template_label(&h, "session-measures");
+    // A joint protocol: the review never opens over a measure taken alone.
+    let label = common::template_label(&h, "communication-plan");
     click(&mut h, &label);
     click(&mut h, "Start session");
     h.get_by_label("Review of open commitments");

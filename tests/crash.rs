@@ -67,14 +67,18 @@ fn killing_a_saving_process_never_loses_an_acknowledged_save() {
             .spawn()
             .expect("spawn");
         let stdout = child.stdout.take().expect("stdout");
+        // Wait for the first acknowledged save (opening the vault, scrypt and the audit
+        // entry, takes a while, longer on a loaded machine), then kill at a random moment
+        // of the saves that follow: the kill lands mid-run however slow the machine is.
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok);
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
+            first
+                .into_iter()
+                .chain(lines.map_while(Result::ok))
                 .collect::<Vec<String>>()
         });
-        // Opening the vault (scrypt, the audit entry) takes a few ms before the first save.
-        std::thread::sleep(Duration::from_micros(25_000 + next(&mut state) % 40_000));
+        std::thread::sleep(Duration::from_micros(next(&mut state) % 30_000));
         if child.try_wait().expect("poll").is_none() {
             killed_mid_run += 1;
         }

@@ -1,7 +1,10 @@
 //! PDF export, read back: every produced PDF is parsed and its text asserted on, for what
 //! it must say and what it must never say to the wrong audience.
 
+mod common;
+
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use common::{flat, pdf_text};
 use tandem::demo::{Mood, Rng, run_session};
 use tandem::export::{
     self, Context, ExportError, Progress, SessionDocument, Zone, blank_worksheet, progress_report,
@@ -63,70 +66,6 @@ fn run(library: &Library, template_id: &str, seed: u64, days_ago: i64) -> Sessio
         Mood { a: 0.5, b: 0.4 },
     )
     .expect("the demo filler runs every shipped template")
-}
-
-/// The text of every page, as a PDF reader extracts it.
-fn pdf_text(bytes: &[u8]) -> String {
-    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
-    let doc = printpdf::PdfDocument::parse(
-        bytes,
-        &printpdf::PdfParseOptions::default(),
-        &mut Vec::new(),
-    )
-    .expect("the PDF parses");
-    let pages = doc.extract_text();
-    assert!(!pages.is_empty(), "the PDF has pages");
-    let text = pages
-        .iter()
-        .map(|p| p.join("\n"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    if let Some(other) = poppler_text(bytes) {
-        // A second, independent reader must find the same words.
-        assert_eq!(
-            words(&other),
-            words(&text),
-            "pdftotext reads the PDF differently"
-        );
-    }
-    text
-}
-
-/// The same PDF read by poppler's pdftotext, when it is installed (CI requires it).
-fn poppler_text(bytes: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().ok()?;
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, bytes).ok()?;
-    let out = std::process::Command::new("pdftotext")
-        .arg("-raw")
-        .arg("-nopgbrk")
-        .arg(&path)
-        .arg("-")
-        .output();
-    match out {
-        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
-        _ => {
-            assert!(
-                std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
-                "pdftotext is required (poppler-utils) but did not run"
-            );
-            None
-        }
-    }
-}
-
-/// Words in order, with what each reader may differ on (line breaks, right-to-left runs)
-/// left out.
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .filter(|w| !w.chars().any(|c| ('\u{0590}'..='\u{08FF}').contains(&c)))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Text with all whitespace as single spaces, so phrases match across line breaks.
-fn flat(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn render(report: &export::Report) -> Vec<u8> {
@@ -357,12 +296,20 @@ fn private_ratings_reach_only_their_partner_in_the_progress_report() {
         "the CSI-4 is private to each partner"
     );
     assert!(couple_text.contains("No ratings yet"));
-    let a = text_for(Audience::Partner(Partner::A));
-    assert!(a.contains("total score") && a.contains("Maya Okafor (partner A)"));
-    assert!(
-        !a.contains("(partner B)"),
-        "partner A's report shows partner B's CSI-4"
-    );
+    // Each partner's report holds their own series, and never the other's, whichever
+    // partner reads it.
+    for (me, my_name) in [(Partner::A, "Maya Okafor"), (Partner::B, "Daniel Reyes")] {
+        let text = text_for(Audience::Partner(me));
+        assert!(
+            text.contains("total score") && text.contains(&format!("{my_name} ({me})")),
+            "{me}'s report lacks their own CSI-4"
+        );
+        assert!(
+            !text.contains(&format!("({})", me.other())),
+            "{me}'s report shows {}'s CSI-4",
+            me.other()
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -451,40 +398,101 @@ fn a_session_note_states_loop_counts_and_commitments() {
     }
 }
 
+/// The numbers that follow `prefix` (a table row's date and protocol) wherever it
+/// appears, row by row: `[[7, 4], [5, 6]]` for two rows of two partners.
+fn rows_after(text: &str, prefix: &str) -> Vec<Vec<u32>> {
+    text.match_indices(prefix)
+        .map(|(at, _)| {
+            text[at + prefix.len()..]
+                .split_whitespace()
+                .map_while(|word| word.parse().ok())
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn the_progress_report_tables_every_rating_with_its_date() {
     let library = Library::builtin();
+    // Values no two cells share, so that each row can only be the one expected.
+    let trust = |week: u64, p: Partner| match p {
+        Partner::A => 1 + week as u8,
+        Partner::B => 9 - week as u8,
+    };
+    let heard = |week: u64, p: Partner| match p {
+        Partner::A => 6,
+        Partner::B => 5 - week as u8,
+    };
     let sessions: Vec<Session> = (0..4)
         .map(|week| {
-            run(
+            let mut session = run(
                 &library,
                 "weekly-check-in",
                 400 + week,
                 28 - 7 * week as i64,
-            )
-        })
-        .collect();
-    let report = progress_report(&couple(), &sessions, &library, Audience::Couple, &ctx());
-    let text = flat(&pdf_text(&render(&report)));
-    assert!(text.contains("Progress report"));
-    assert!(text.contains("Trust") && text.contains("Felt heard"));
-    for session in &sessions {
-        let date = session
-            .started_at
-            .with_timezone(&FixedOffset::east_opt(3600).unwrap())
-            .format("%a %-d %b %Y")
-            .to_string();
-        for step in &session.steps {
-            if let StepData::Rating(r) = &step.data {
-                for values in r.values.values() {
-                    let trust = values["trust"];
-                    assert!(
-                        text.contains(&format!("{date} Weekly check-in")),
-                        "no row for {date}"
-                    );
-                    assert!(text.contains(&trust.to_string()));
+            );
+            for step in &mut session.steps {
+                if let StepData::Rating(r) = &mut step.data {
+                    for p in Partner::BOTH {
+                        r.values.insert(
+                            p,
+                            [
+                                ("trust".to_string(), trust(week, p)),
+                                ("felt_heard".to_string(), heard(week, p)),
+                            ]
+                            .into(),
+                        );
+                    }
                 }
             }
+            session
+        })
+        .collect();
+    let text_for = |audience| {
+        let report = progress_report(&couple(), &sessions, &library, audience, &ctx());
+        flat(&pdf_text(&render(&report)))
+    };
+    // The check-in's ratings are each partner's own: the couple's report has none.
+    assert!(text_for(Audience::Couple).contains("No ratings yet"));
+    let readers = [
+        (Audience::Clinician, &Partner::BOTH[..]),
+        (Audience::Partner(Partner::A), &[Partner::A][..]),
+        (Audience::Partner(Partner::B), &[Partner::B][..]),
+    ];
+    for (audience, columns) in readers {
+        let text = text_for(audience);
+        assert!(text.contains("Progress report"));
+        assert!(
+            text.contains("Trust") && text.contains("Felt heard"),
+            "{audience}"
+        );
+        for (week, session) in sessions.iter().enumerate() {
+            let week = week as u64;
+            let date = session
+                .started_at
+                .with_timezone(&FixedOffset::east_opt(3600).unwrap())
+                .format("%a %-d %b %Y")
+                .to_string();
+            let mut rows = rows_after(&text, &format!("{date} Weekly check-in "));
+            rows.sort();
+            let mut expected: Vec<Vec<u32>> = [trust, heard]
+                .iter()
+                .map(|measure| {
+                    columns
+                        .iter()
+                        .map(|p| u32::from(measure(week, *p)))
+                        .collect()
+                })
+                .collect();
+            expected.sort();
+            assert_eq!(rows, expected, "{audience}: the rows of {date}");
+        }
+        for p in Partner::BOTH {
+            assert_eq!(
+                text.contains(&format!("({p})")),
+                columns.contains(&p),
+                "{audience}: the series of {p}"
+            );
         }
     }
 }
@@ -905,18 +913,53 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
             _ => {}
         }
     }
-    let report = session_report(
-        SessionDocument::Letters,
-        &session,
-        &couple(),
-        Some(template),
-        Audience::Couple,
-        &ctx(),
-    )
-    .unwrap();
-    let text = flat(&pdf_text(&render(&report)));
-    assert!(text.contains("LETTER-impact first point."));
+    let letters_for = |session: &Session, audience: Audience| {
+        session_report(
+            SessionDocument::Letters,
+            session,
+            &couple(),
+            Some(template),
+            audience,
+            &ctx(),
+        )
+        .map(|report| flat(&pdf_text(&render(&report))))
+    };
+    // As shipped, both letters are drafted alone with the therapist: each writer's own.
+    assert!(
+        matches!(
+            letters_for(&session, Audience::Couple),
+            Err(ExportError::Nothing { .. })
+        ),
+        "the couple's copy holds neither private letter"
+    );
     // Hurt partner A wrote the impact letter, B the restitution letter.
+    let hurt = letters_for(&session, Audience::Partner(Partner::A)).expect("A's own letter");
+    assert!(hurt.contains("From Maya Okafor") && hurt.contains("LETTER-impact first point."));
+    assert!(
+        !hurt.contains("ANSWER-") && !hurt.contains("From Daniel Reyes"),
+        "{hurt}"
+    );
+    let disclosing = letters_for(&session, Audience::Partner(Partner::B)).expect("B's own letter");
+    assert!(!disclosing.contains("LETTER-impact"), "{disclosing}");
+    let one = disclosing.find("Point 1").expect("point 1 named");
+    let answer = disclosing.find("ANSWER-one I am sorry.").expect("answer 1");
+    let three = disclosing.find("Point 3").expect("point 3 named");
+    let answer3 = disclosing
+        .find("ANSWER-three I will change.")
+        .expect("answer 3");
+    assert!(
+        one < answer && answer < three && three < answer3,
+        "{disclosing}"
+    );
+
+    // Made shared by the therapist before anything was written, the couple's copy is
+    // both letters as written, the reply point by point.
+    let mut shared = session.clone();
+    for step in &mut shared.steps {
+        step.visibility = Visibility::Joint;
+    }
+    let text = letters_for(&shared, Audience::Couple).expect("the couple's copy");
+    assert!(text.contains("LETTER-impact first point."));
     assert!(text.contains("From Maya Okafor") && text.contains("From Daniel Reyes"));
     // The reply, point by point: what the letter said, then the answer.
     let first = text
@@ -946,6 +989,7 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
     )
     .unwrap();
     let clinicians = flat(&pdf_text(&render(&clinicians)));
+    assert!(!clinicians.contains("NOTLETTER"), "not a letter");
     assert!(clinicians.contains("2 of 3 points answered; not yet answered: point 2"));
     let second = clinicians
         .find("You wrote: LETTER-impact second point.")

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{PASS, pdf_words, text};
+use common::{pdf_words, text};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -218,15 +218,18 @@ fn a_partners_blank_sheet_is_made_with_their_role_bound_and_the_safety_screen_on
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
-/// Europe/Berlin's offset on a date: +2 from the last Sunday of March to the last Sunday
-/// of October, +1 otherwise (the switch itself, at 01:00 UTC, is not needed here).
-fn berlin_offset_hours(date: chrono::NaiveDate) -> i64 {
-    use chrono::Datelike;
-    let last_sunday = |month: u32| {
-        let last = chrono::NaiveDate::from_ymd_opt(date.year(), month, 31).unwrap();
-        last - chrono::Duration::days(i64::from(last.weekday().num_days_from_sunday()))
+/// Europe/Berlin's offset from UTC at an instant, by the EU rule written out: +2 from
+/// 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October, +1
+/// otherwise. Independent of the tz database the binary reads.
+fn berlin_offset_hours(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    use chrono::{Datelike, TimeZone};
+    let switch = |month: u32| {
+        let last = chrono::NaiveDate::from_ymd_opt(at.year(), month, 31).unwrap();
+        let sunday =
+            last - chrono::Duration::days(i64::from(last.weekday().num_days_from_sunday()));
+        chrono::Utc.from_utc_datetime(&sunday.and_hms_opt(1, 0, 0).unwrap())
     };
-    if date > last_sunday(3) && date < last_sunday(10) {
+    if at >= switch(3) && at < switch(10) {
         2
     } else {
         1
@@ -235,42 +238,70 @@ fn berlin_offset_hours(date: chrono::NaiveDate) -> i64 {
 
 #[test]
 fn times_are_shown_with_the_clock_rules_of_their_own_date() {
+    use chrono::TimeZone;
     if !Path::new("/usr/share/zoneinfo/Europe/Berlin").exists() {
         assert!(
             std::env::var_os("TANDEM_REQUIRE_TZDATA").is_none(),
             "tzdata is required but missing"
         );
+        common::skipped(
+            "times across a daylight-saving change in Europe/Berlin",
+            "tzdata",
+        );
         return;
     }
+    // A demo practice made on a fixed day: its first couple's weekly sessions, all at
+    // 10:00 UTC, run from February to April 2026, across the change to summer time on
+    // Sunday 29 March. Whatever day the test runs, both offsets are exercised.
+    let now = chrono::Utc.with_ymd_and_hms(2026, 4, 20, 10, 0, 0).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (vault, _) = demo(dir.path());
-    let out = tandem(Some(&vault), &["list", "sessions"]);
+    let vault = dir.path().join("vault");
+    drop(tandem::practice::Practice::create_demo(&vault, now).expect("demo practice"));
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .env_remove("TANDEM_VAULT")
+            .env("TZ", "Europe/Berlin")
+            .env("TANDEM_PASSPHRASE", tandem::practice::DEMO_PASSPHRASE)
+            .arg("--vault")
+            .arg(&vault)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["list", "sessions"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let listed = text(&out.stdout);
     let mut offsets = std::collections::BTreeSet::new();
     for line in listed.lines().filter(|l| l.contains("C-0101")) {
         let mut parts = line.split_whitespace();
         let date = chrono::NaiveDate::parse_from_str(parts.next().unwrap(), "%Y-%m-%d").unwrap();
-        let utc_hour: i64 = parts.next().unwrap()[..2].parse().unwrap();
+        let time = chrono::NaiveTime::parse_from_str(parts.next().unwrap(), "%H:%M").unwrap();
+        let at = chrono::Utc.from_utc_datetime(&date.and_time(time));
         let id = line.split_whitespace().last().unwrap();
         let file = dir.path().join(format!("{id}.pdf"));
-        let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
-            .env_remove("TANDEM_VAULT")
-            .env("TZ", "Europe/Berlin")
-            .env("TANDEM_PASSPHRASE", PASS)
-            .arg("--vault")
-            .arg(&vault)
-            .args(["export", "session", id, "--audience", "clinician", "-o"])
-            .arg(&file)
-            .output()
-            .unwrap();
+        let file_arg = file.to_str().unwrap();
+        let out = run(&[
+            "export",
+            "session",
+            id,
+            "--audience",
+            "clinician",
+            "-o",
+            file_arg,
+        ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
-        let offset = berlin_offset_hours(date);
+        let offset = berlin_offset_hours(at);
         offsets.insert(offset);
-        let expected = format!("Time {:02}:00 to", utc_hour + offset);
+        let local = at + chrono::Duration::hours(offset);
+        let expected = format!("Time {} to", local.format("%H:%M"));
         assert!(
             pdf_words(&file).contains(&expected),
-            "session of {date}: expected {expected:?}"
+            "session of {at}: expected {expected:?}"
         );
     }
-    assert!(!offsets.is_empty());
+    assert_eq!(
+        offsets,
+        [1, 2].into(),
+        "the sessions did not cross the change to summer time"
+    );
 }

@@ -6,14 +6,14 @@
 mod common;
 
 use common::{
-    assert_each_reader_sees_only_theirs, click, demo_app, live_session, on_screen, settle, start,
-    status, template_label, type_into,
+    assert_each_reader_sees_only_theirs, click, demo_app, flat, live_session, on_screen, pdf_text,
+    settle, start, status, template_label, type_into,
 };
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tandem::app::TandemApp;
-use tandem::export::{Context, SessionDocument, Zone, session_report};
+use tandem::export::{Context, ExportError, SessionDocument, Zone, session_report};
 use tandem::model::{Audience, Partner, Respondent, StepData, Visibility};
 use tandem::practice::DEMO_PASSPHRASE;
 use tandem::vault::audit::AuditAction;
@@ -206,12 +206,25 @@ fn every_reader(h: &Harness<'_, TandemApp>, id: uuid::Uuid) -> (ByReader, ByRead
             audience,
             format!("{:?}", tandem::model::redact(&saved, audience)),
         ));
+        // Every document, rendered and read back: what a reader gets is the PDF.
         let mut exported = String::new();
         for document in SessionDocument::ALL {
-            if let Ok(report) =
-                session_report(document, &saved, &couple, template, audience, &ctx())
-            {
-                exported.push_str(&format!("{report:?}"));
+            match session_report(document, &saved, &couple, template, audience, &ctx()) {
+                Ok(report) => {
+                    let bytes = tandem::export::render(&report, &mut |_| {}).expect("renders");
+                    let text = flat(&pdf_text(&bytes));
+                    assert!(
+                        text.contains(&format!("made for {}.", audience.reader())),
+                        "{document:?} for {audience}"
+                    );
+                    exported.push_str(&text);
+                    exported.push('\n');
+                }
+                // A plan without commitments, or letters this reader has none of, are
+                // not made; the note and the worksheet always are.
+                Err(ExportError::Nothing { .. })
+                    if matches!(document, SessionDocument::Plan | SessionDocument::Letters) => {}
+                Err(e) => panic!("{document:?} for {audience}: {e}"),
             }
         }
         exports.push((audience, exported));
@@ -395,7 +408,13 @@ fn a_private_reply_and_the_points_of_a_private_letter_never_reach_the_wrong_read
     let mut h = demo_app();
     start(&mut h, "impact-and-restitution-letters");
     click(&mut h, "Next");
-    // Maya's impact letter, made private to her before she writes it.
+    // Maya's impact letter: private to her as shipped, drafted alone with the therapist
+    // (choosing it again changes nothing).
+    let index = live_session(&h).current;
+    assert_eq!(
+        live_session(&h).steps[index].visibility,
+        Visibility::PartnerPrivate
+    );
     h.get_by_label("Who sees this").click();
     h.run();
     click(&mut h, "Each partner their own");
@@ -408,10 +427,11 @@ fn a_private_reply_and_the_points_of_a_private_letter_never_reach_the_wrong_read
     click(&mut h, "Next");
     click(&mut h, "Next");
     // The restitution letter, private to its author too.
-    h.get_by_label("Who sees this").click();
-    h.run();
-    click(&mut h, "Each partner their own");
     let index = live_session(&h).current;
+    assert_eq!(
+        live_session(&h).steps[index].visibility,
+        Visibility::PartnerPrivate
+    );
 
     // Daniel writes it alone: he sees which points to answer, not Maya's private words.
     click(&mut h, "Hand to Daniel Reyes");

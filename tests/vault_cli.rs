@@ -227,18 +227,15 @@ fn demo_generate_adds_synthetic_sessions() {
 /// both; set TANDEM_REQUIRE_AGE_CLI=1 to fail rather than skip where they are missing).
 #[test]
 fn any_record_can_be_recovered_with_the_standalone_age_cli() {
-    let have = |tool: &str| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !(have("age") && have("expect")) {
+    if !(common::have("age") && common::have("expect")) {
         assert!(
             std::env::var("TANDEM_REQUIRE_AGE_CLI").is_err(),
             "age and expect are required here"
         );
-        eprintln!("skipped: the age CLI or expect is not installed");
+        common::skipped(
+            "recovering a record with the standalone age CLI",
+            "age and expect",
+        );
         return;
     }
     let dir = tempfile::tempdir().expect("temp");

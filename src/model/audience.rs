@@ -499,32 +499,6 @@ mod tests {
         assert!(all_text(&redact(&unreleased, Audience::Clinician)).contains("caution: true"));
     }
 
-    #[test]
-    fn private_ratings_keep_only_the_audiences_own_values() {
-        let mut rating = RatingRecord::default();
-        rating
-            .values
-            .insert(Partner::A, BTreeMap::from([("x".to_string(), 3u8)]));
-        rating
-            .values
-            .insert(Partner::B, BTreeMap::from([("x".to_string(), 9u8)]));
-        let s = session(vec![step(
-            "csi",
-            Visibility::PartnerPrivate,
-            StepData::Rating(rating),
-        )]);
-        let view = redact(&s, Audience::Partner(Partner::B));
-        let (_, record) = view.visible().next().expect("B's own rating is shown");
-        let StepData::Rating(r) = &record.data else {
-            panic!("rating expected")
-        };
-        assert_eq!(
-            r.values.keys().copied().collect::<Vec<_>>(),
-            vec![Partner::B]
-        );
-        assert_eq!(redact(&s, Audience::Couple).visible().count(), 0);
-    }
-
     fn reply_step(visibility: Visibility) -> StepRecord {
         step(
             "reply",
@@ -661,6 +635,427 @@ mod tests {
                 if !sees_points {
                     assert!(seen.contains("point 1"), "{case}: numbered instead");
                     assert!(seen.contains("edited out of the letter"), "{case}");
+                }
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // One test per step kind: every visibility for every audience, asserted on the
+    // redacted record itself (whose entries are left), not on its Debug text.
+
+    /// Every visibility, and every audience.
+    fn every_case() -> impl Iterator<Item = (Visibility, Audience)> {
+        Visibility::ALL
+            .into_iter()
+            .flat_map(|v| Audience::ALL.into_iter().map(move |a| (v, a)))
+    }
+
+    /// What `audience` may see of entries made by `all` in a step of `visibility`: `None`
+    /// when the whole step is withheld.
+    fn expected(
+        visibility: Visibility,
+        audience: Audience,
+        all: &[Respondent],
+    ) -> Option<Vec<Respondent>> {
+        let own: Vec<Respondent> = match (visibility, audience) {
+            (_, Audience::Clinician) | (Visibility::Joint, _) => return Some(all.to_vec()),
+            (Visibility::ClinicianOnly, _) | (Visibility::PartnerPrivate, Audience::Couple) => {
+                return None;
+            }
+            (Visibility::PartnerPrivate, Audience::Partner(p)) => all
+                .iter()
+                .copied()
+                .filter(|r| *r == Respondent::Partner(p))
+                .collect(),
+        };
+        (!own.is_empty()).then_some(own)
+    }
+
+    /// A step of `visibility` holding `data`, with a confirmation besides the note and
+    /// skip reason every test step has.
+    fn recorded(visibility: Visibility, data: StepData) -> StepRecord {
+        let mut record = step("s", visibility, data);
+        record.confirmations.push(crate::model::Confirmation {
+            statement: "CONFIRMED-CANARY".into(),
+            at: at(),
+        });
+        record
+    }
+
+    /// The redacted record, after checking what never reaches anyone but the clinician
+    /// (note, skip reason, confirmations) and that a withheld step says why.
+    fn redacted(
+        record: StepRecord,
+        visibility: Visibility,
+        audience: Audience,
+    ) -> Option<StepRecord> {
+        let case = format!("{visibility:?} for {audience:?}");
+        match redact(&session(vec![record.clone()]), audience)
+            .shown
+            .remove(0)
+        {
+            Shown::Step(shown) => {
+                if audience == Audience::Clinician {
+                    assert_eq!(*shown, record, "{case}: the clinician sees it as recorded");
+                } else {
+                    assert!(shown.clinician_note.is_empty(), "{case}: note");
+                    assert_eq!(shown.skip_reason, None, "{case}: skip reason");
+                    assert!(shown.confirmations.is_empty(), "{case}: confirmations");
+                }
+                Some(*shown)
+            }
+            Shown::Withheld { why, step_id, .. } => {
+                assert_eq!(step_id, "s");
+                let expected_why = match visibility {
+                    Visibility::ClinicianOnly => Withheld::ClinicianOnly,
+                    Visibility::PartnerPrivate | Visibility::Joint => Withheld::Private,
+                };
+                assert_eq!(why, expected_why, "{case}");
+                None
+            }
+        }
+    }
+
+    /// Text, choice and checklist: each respondent's entry is theirs.
+    fn entries_case<T: Clone + PartialEq + std::fmt::Debug>(
+        make: impl Fn(EntriesRecord<T>) -> StepData,
+        take: impl Fn(StepData) -> Option<EntriesRecord<T>>,
+        value: impl Fn(Respondent) -> T,
+    ) {
+        // In the order a record keeps them.
+        let all = [Respondent::Joint, A, B, Respondent::Clinician];
+        let entries = EntriesRecord {
+            entries: all.iter().map(|r| (*r, value(*r))).collect(),
+        };
+        for (visibility, audience) in every_case() {
+            let shown = redacted(
+                recorded(visibility, make(entries.clone())),
+                visibility,
+                audience,
+            );
+            let want = expected(visibility, audience, &all);
+            let got = shown.map(|r| {
+                let kept = take(r.data).expect("the same kind");
+                for (respondent, v) in &kept.entries {
+                    assert_eq!(*v, value(*respondent), "an entry was changed");
+                }
+                kept.entries.keys().copied().collect::<Vec<_>>()
+            });
+            assert_eq!(got, want, "{visibility:?} for {audience:?}");
+        }
+    }
+
+    #[test]
+    fn redact_keeps_each_readers_own_text_entries() {
+        entries_case(
+            StepData::Text,
+            |d| match d {
+                StepData::Text(e) => Some(e),
+                _ => None,
+            },
+            |r| format!("TEXT-{r:?}"),
+        );
+    }
+
+    #[test]
+    fn redact_keeps_each_readers_own_choices() {
+        entries_case(
+            StepData::Choice,
+            |d| match d {
+                StepData::Choice(e) => Some(e),
+                _ => None,
+            },
+            |r| vec![format!("OPTION-{r:?}")],
+        );
+    }
+
+    #[test]
+    fn redact_keeps_each_readers_own_checklist_ticks() {
+        entries_case(
+            StepData::Checklist,
+            |d| match d {
+                StepData::Checklist(e) => Some(e),
+                _ => None,
+            },
+            |r| vec![format!("ITEM-{r:?}-1"), format!("ITEM-{r:?}-2")],
+        );
+    }
+
+    #[test]
+    fn redact_keeps_each_readers_own_yes_no_answers() {
+        entries_case(
+            StepData::YesNo,
+            |d| match d {
+                StepData::YesNo(e) => Some(e),
+                _ => None,
+            },
+            |r| {
+                BTreeMap::from([
+                    (format!("ITEM-{r:?}-1"), crate::model::YesNoAnswer::Yes),
+                    (format!("ITEM-{r:?}-2"), crate::model::YesNoAnswer::Declined),
+                ])
+            },
+        );
+    }
+
+    #[test]
+    fn redact_keeps_each_readers_own_ratings_and_totals() {
+        let value = |p: Partner| match p {
+            Partner::A => 3u8,
+            Partner::B => 9u8,
+        };
+        let mut rating = RatingRecord::default();
+        for p in Partner::BOTH {
+            rating
+                .values
+                .insert(p, BTreeMap::from([("x".to_string(), value(p))]));
+            rating.scores.insert(
+                p,
+                crate::model::Score {
+                    total: u32::from(value(p)),
+                    max: 10,
+                    below_cutoff: p == Partner::A,
+                },
+            );
+        }
+        let all = [A, B];
+        for (visibility, audience) in every_case() {
+            let shown = redacted(
+                recorded(visibility, StepData::Rating(rating.clone())),
+                visibility,
+                audience,
+            );
+            let want = expected(visibility, audience, &all);
+            let got = shown.map(|r| {
+                let StepData::Rating(r) = r.data else {
+                    panic!("a rating")
+                };
+                let raters: Vec<Respondent> =
+                    r.values.keys().map(|p| Respondent::Partner(*p)).collect();
+                let scored: Vec<Respondent> =
+                    r.scores.keys().map(|p| Respondent::Partner(*p)).collect();
+                assert_eq!(raters, scored, "values and totals go together");
+                for (p, values) in &r.values {
+                    assert_eq!(values["x"], value(*p));
+                    assert_eq!(r.scores[p].total, u32::from(value(*p)));
+                }
+                raters
+            });
+            assert_eq!(got, want, "{visibility:?} for {audience:?}");
+        }
+    }
+
+    #[test]
+    fn redact_keeps_each_readers_own_commitments() {
+        let commitment = |id: u32, owner: Partner| crate::model::Commitment {
+            id,
+            draft: crate::model::CommitmentDraft {
+                owner,
+                category: format!("CATEGORY-{owner:?}"),
+                behaviour: format!("BEHAVIOUR-{owner:?}"),
+                rhythm: format!("RHYTHM-{owner:?}"),
+                verification: crate::model::Verification::SelfReport,
+                starts_on: at().date_naive(),
+                review_on: at().date_naive(),
+            },
+            added_at: at(),
+        };
+        let plan = crate::model::PlanRecord {
+            commitments: vec![commitment(1, Partner::A), commitment(2, Partner::B)],
+            next_id: 3,
+        };
+        let all = [A, B];
+        for (visibility, audience) in every_case() {
+            let shown = redacted(
+                recorded(visibility, StepData::Plan(plan.clone())),
+                visibility,
+                audience,
+            );
+            let want = expected(visibility, audience, &all);
+            let got = shown.map(|r| {
+                let StepData::Plan(p) = r.data else {
+                    panic!("a plan")
+                };
+                for c in &p.commitments {
+                    assert_eq!(*c, commitment(c.id, c.draft.owner));
+                }
+                p.commitments
+                    .iter()
+                    .map(|c| Respondent::Partner(c.draft.owner))
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(got, want, "{visibility:?} for {audience:?}");
+        }
+    }
+
+    #[test]
+    fn redact_keeps_a_reply_for_its_author_alone_when_private() {
+        for author in Partner::BOTH {
+            let mut record = reply_step(Visibility::Joint);
+            let StepData::Reply(reply) = &mut record.data else {
+                panic!("a reply")
+            };
+            reply.author = author;
+            let data = record.data.clone();
+            let all = [Respondent::Partner(author)];
+            for (visibility, audience) in every_case() {
+                let shown = redacted(recorded(visibility, data.clone()), visibility, audience);
+                let want = expected(visibility, audience, &all);
+                let got = shown.map(|r| {
+                    let StepData::Reply(reply) = r.data else {
+                        panic!("a reply")
+                    };
+                    assert_eq!(reply.author, author);
+                    assert_eq!(reply.replies.len(), 2, "every answer of the author's");
+                    vec![Respondent::Partner(reply.author)]
+                });
+                assert_eq!(
+                    got, want,
+                    "{author:?}'s reply, {visibility:?} for {audience:?}"
+                );
+            }
+        }
+    }
+
+    /// Loops and floors belong to both partners: shown whole where the step is joint,
+    /// to the clinician alone otherwise.
+    fn shared_case(data: StepData) {
+        for (visibility, audience) in every_case() {
+            let shown = redacted(recorded(visibility, data.clone()), visibility, audience);
+            let whole = visibility == Visibility::Joint || audience == Audience::Clinician;
+            match shown {
+                Some(r) => {
+                    assert!(whole, "{visibility:?} for {audience:?}: shown");
+                    assert_eq!(r.data, data, "{visibility:?} for {audience:?}: changed");
+                }
+                None => assert!(!whole, "{visibility:?} for {audience:?}: withheld"),
+            }
+        }
+    }
+
+    fn said(text: &str) -> crate::model::Utterance {
+        crate::model::Utterance {
+            text: text.into(),
+            at: at(),
+        }
+    }
+
+    #[test]
+    fn redact_shows_a_loop_whole_or_not_at_all() {
+        let mut l = crate::model::LoopRecord::new(Partner::A, Partner::B);
+        l.message = Some(said("MESSAGE"));
+        l.attempts.push(crate::model::MirrorAttempt {
+            text: "MIRROR".into(),
+            at: at(),
+            outcome: Some(crate::model::MirrorOutcome::Confirmed),
+            reply: String::new(),
+        });
+        l.stages.insert(
+            crate::model::LoopStage::Empathy,
+            vec![crate::model::StageAttempt {
+                text: "EMPATHY".into(),
+                feelings: vec!["FEELING".into()],
+                at: at(),
+                accepted: Some(true),
+            }],
+        );
+        shared_case(StepData::Loop(l));
+    }
+
+    #[test]
+    fn redact_shows_a_floor_whole_or_not_at_all() {
+        use crate::model::{Breach, Exchange, FloorChange, FloorRecord, TimeOut};
+        let f = FloorRecord {
+            holders: vec![FloorChange {
+                holder: Partner::A,
+                at: at(),
+            }],
+            exchanges: vec![
+                Exchange::Chunk {
+                    by: Partner::A,
+                    text: "CHUNK".into(),
+                    at: at(),
+                },
+                Exchange::Paraphrase {
+                    by: Partner::B,
+                    text: "PARAPHRASE".into(),
+                    accuracy: crate::model::Accuracy::Partly,
+                    at: at(),
+                },
+            ],
+            breaches: vec![Breach {
+                rule: "RULE".into(),
+                by: Partner::B,
+                at: at(),
+            }],
+            timeouts: vec![TimeOut {
+                called_by: Partner::A,
+                at: at(),
+                resume_at: at(),
+                resumed_at: None,
+            }],
+        };
+        shared_case(StepData::Floor(f));
+    }
+
+    #[test]
+    fn redact_shows_scripts_and_role_swaps_only_where_the_step_is_shown() {
+        for data in [StepData::Script, StepData::SwapRoles] {
+            shared_case(data);
+        }
+    }
+
+    #[test]
+    fn redact_shows_a_question_list_to_its_owner_and_only_its_shared_questions_once_released() {
+        let list = |owner: Partner, released: bool| QuestionsRecord {
+            owner,
+            items: vec![
+                question(1, "INCLUDED-Q", QuestionStatus::Included),
+                question(2, "DRAFT-Q", QuestionStatus::Draft),
+                question(3, "ANSWERED-Q", QuestionStatus::Answered),
+                question(4, "WITHDRAWN-Q", QuestionStatus::Withdrawn),
+                question(5, "DEFERRED-Q", QuestionStatus::Deferred),
+                question(6, "VETTED-Q", QuestionStatus::Vetted),
+            ],
+            released_at: released.then(at),
+            next_id: 7,
+        };
+        for owner in Partner::BOTH {
+            for released in [false, true] {
+                let data = StepData::Questions(list(owner, released));
+                for (visibility, audience) in every_case() {
+                    let case = format!(
+                        "{owner:?}'s list (released: {released}), {visibility:?} for {audience:?}"
+                    );
+                    let shown = redacted(recorded(visibility, data.clone()), visibility, audience);
+                    // (question ids shown, with their reasons)
+                    let want: Option<(Vec<u32>, bool)> = match audience {
+                        Audience::Clinician => Some(((1..=6).collect(), true)),
+                        _ if visibility == Visibility::ClinicianOnly => None,
+                        Audience::Partner(p) if p == owner => Some(((1..=6).collect(), true)),
+                        _ if released => Some((vec![1, 3, 5], false)),
+                        _ => None,
+                    };
+                    let got = shown.map(|r| {
+                        let StepData::Questions(q) = r.data else {
+                            panic!("a list")
+                        };
+                        assert_eq!(q.owner, owner);
+                        assert_eq!(q.released_at.is_some(), released, "{case}");
+                        for item in &q.items {
+                            assert_eq!(
+                                item.caution,
+                                audience == Audience::Clinician,
+                                "{case}: the caution flag"
+                            );
+                        }
+                        let reasons = q.items.iter().all(|i| !i.why.is_empty());
+                        let none = q.items.iter().all(|i| i.why.is_empty());
+                        assert!(reasons || none, "{case}: some reasons kept");
+                        (q.items.iter().map(|i| i.id).collect::<Vec<_>>(), reasons)
+                    });
+                    assert_eq!(got, want, "{case}");
                 }
             }
         }

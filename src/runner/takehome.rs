@@ -1362,8 +1362,9 @@ mod tests {
             }]),
         );
         assert!(is_filled_in(&t, &file));
+        // The check-in's ratings are each partner's own: B's worksheet carries B's.
         let t = template("weekly-check-in");
-        let (_, mut file) = issued(&t, WorksheetFor::Couple, Bindings::default());
+        let (_, mut file) = issued(&t, WorksheetFor::Partner(Partner::B), Bindings::default());
         file.answers.insert(
             "went-well".into(),
             Answer::Text(BTreeMap::from([(Respondent::Joint, " \n ".to_string())])),

@@ -1174,40 +1174,185 @@ fn a_saved_session_resumes_where_it_stopped() {
     ));
 }
 
+/// A protocol where every step has something a partner may write: a refusal can be
+/// reached on each after the partners' words are recorded and read.
+const REFUSALS: &str = r#"
+    (id: "letter", title: "Letter", kind: Text(respondents: Each, letter: true)),
+    (id: "reply", title: "Reply", kind: Reply(to: "letter", author: Listener)),
+    (id: "mirror", title: "Mirror", kind: ParaphraseLoop(stages: [Summary, Empathy])),
+    (id: "floor", title: "Floor", kind: Floor(rules: ["No blame"])),
+    (id: "questions", title: "Questions", kind: Questions(owner: HurtPartner, categories: ["Timeline"])),
+    (id: "plan", title: "Plan", kind: Plan(owners: [Speaker], categories: ["Talking"])),
+    (id: "rating", title: "Rating", kind: Rating(items: [(id: "trust", label: "Trust")])),
+    (id: "choice", title: "Choice", kind: Choice(respondents: Each, options: ["Yes", "No"])),
+    (id: "checklist", title: "Checklist", kind: Checklist(respondents: Each, items: ["Calm"]))
+"#;
+
 #[test]
 fn refusals_never_repeat_what_a_partner_said() {
-    let t = template("Speaker, Listener", "", LOOP);
-    let canary = "CANARY-4f1e secret words";
-    let attempts = vec![
-        Action::Mirror(s(canary)),
-        Action::StageAttempt {
-            stage: LoopStage::Summary,
-            text: s(canary),
-            feelings: vec![s(canary)],
-        },
-        Action::AddQuestion {
-            text: s(canary),
-            category: s(canary),
-            why: s(canary),
-        },
-        Action::Breach {
-            rule: s(canary),
-            by: Partner::A,
-        },
-        Action::WriteText {
-            respondent: Respondent::Joint,
-            text: s(canary),
-        },
-        Action::Choose {
-            respondent: Respondent::Joint,
-            option: s(canary),
-            selected: true,
-        },
+    // What the partners said before (recorded), and what the refused action carries.
+    let said = "CANARY-SAID-4f1e";
+    let refused = "CANARY-REFUSED-9c2d";
+    let t = template(
+        "Speaker, Listener, HurtPartner, DisclosingPartner",
+        "",
+        REFUSALS,
+    );
+    // Speaker A, hurt partner B: the reply's author (the listener) is B; the letter it
+    // answers is A's.
+    let mut r = start(&t);
+    let draft = |owner, behaviour: &str, category: &str, review_day| CommitmentDraft {
+        owner,
+        category: category.into(),
+        behaviour: behaviour.into(),
+        rhythm: s(said),
+        verification: Verification::SelfReport,
+        starts_on: NaiveDate::from_ymd_opt(2026, 12, 10).expect("date"),
+        review_on: NaiveDate::from_ymd_opt(2026, 12, review_day).expect("date"),
+    };
+    // (step, what is recorded there first, the refused action, the refusal)
+    let table: Vec<(&str, Vec<Action>, Action, &str)> = vec![
+        (
+            "letter",
+            vec![Action::WriteText {
+                respondent: Respondent::Partner(Partner::A),
+                text: format!("{said} first point\n\n{said} second point"),
+            }],
+            Action::WriteText {
+                respondent: Respondent::Clinician,
+                text: s(refused),
+            },
+            "that person does not answer this step",
+        ),
+        (
+            "reply",
+            vec![Action::ReplyToPoint {
+                point: format!("{said} first point"),
+                text: s(said),
+            }],
+            Action::ReplyToPoint {
+                point: s(refused),
+                text: s(refused),
+            },
+            "that point is not in the letter as it reads now",
+        ),
+        (
+            "mirror",
+            vec![
+                Action::SpeakerSays(s(said)),
+                Action::Mirror(s(said)),
+                Action::Verdict {
+                    outcome: MirrorOutcome::Confirmed,
+                    reply: String::new(),
+                },
+            ],
+            Action::StageAttempt {
+                stage: LoopStage::Summary,
+                text: s(refused),
+                feelings: vec![s(refused)],
+            },
+            "feeling words belong to the empathy stage",
+        ),
+        (
+            "floor",
+            vec![Action::FloorChunk(s(said))],
+            Action::Breach {
+                rule: s(refused),
+                by: Partner::B,
+            },
+            "that rule is not one of this step's rules",
+        ),
+        (
+            "questions",
+            vec![Action::AddQuestion {
+                text: s(said),
+                category: s("Timeline"),
+                why: s(said),
+            }],
+            Action::EditQuestion {
+                id: 1,
+                text: s(refused),
+                category: s(refused),
+                why: s(refused),
+            },
+            "that category is not one of this step's categories",
+        ),
+        (
+            "plan",
+            vec![Action::AddCommitment(draft(
+                Partner::A,
+                said,
+                "Talking",
+                20,
+            ))],
+            Action::AddCommitment(draft(Partner::A, refused, "Talking", 1)),
+            "the review date is before the start date",
+        ),
+        (
+            "rating",
+            vec![Action::Rate {
+                rater: Partner::A,
+                item: s("trust"),
+                value: 7,
+            }],
+            Action::Rate {
+                rater: Partner::B,
+                item: s(refused),
+                value: 3,
+            },
+            "this scale has no such item",
+        ),
+        (
+            "choice",
+            vec![Action::Choose {
+                respondent: Respondent::Partner(Partner::A),
+                option: s("Yes"),
+                selected: true,
+            }],
+            Action::Choose {
+                respondent: Respondent::Partner(Partner::B),
+                option: s(refused),
+                selected: true,
+            },
+            "that option is not in this step's list",
+        ),
+        (
+            "checklist",
+            vec![Action::Check {
+                respondent: Respondent::Partner(Partner::A),
+                item: s("Calm"),
+                checked: true,
+            }],
+            Action::Check {
+                respondent: Respondent::Partner(Partner::B),
+                item: s(refused),
+                checked: true,
+            },
+            "that item is not in this checklist",
+        ),
     ];
-    for action in attempts {
-        let mut r = start(&t);
-        let err = r.apply(action, at(1)).expect_err("refused");
-        assert!(!err.to_string().contains("CANARY"), "{err}");
+    assert_eq!(table.len(), r.session().steps.len(), "one case per step");
+    for (i, (step, recorded, action, refusal)) in table.into_iter().enumerate() {
+        assert_eq!(r.session().steps[i].step_id, step);
+        for (n, a) in recorded.into_iter().enumerate() {
+            r.apply(a, at(10 * i as i64 + n as i64))
+                .unwrap_or_else(|e| panic!("{step}: recording: {e}"));
+        }
+        // The refusal comes from reading the content (not from the wrong step or an
+        // empty field), changes nothing, and repeats none of it.
+        let before = r.session().clone();
+        let err = r.apply(action, at(10 * i as i64 + 8)).expect_err("refused");
+        assert_eq!(err, RunError::Refused(s(refusal)), "{step}");
+        assert_eq!(*r.session(), before, "{step}: a refusal changed the record");
+        let message = err.to_string();
+        assert!(
+            !message.contains(said) && !message.contains(refused),
+            "{step}: {message}"
+        );
+        if i + 1 < r.session().steps.len() {
+            r.apply(Action::Next, at(10 * i as i64 + 9))
+                .unwrap_or_else(|e| panic!("{step}: next: {e}"));
+        }
     }
 }
 

@@ -160,6 +160,98 @@ pub fn pdf_words(path: &Path) -> String {
         .join(" ")
 }
 
+/// Say that a check did not run, where a plain `cargo test` shows it: written to the
+/// process's stderr directly, since the test harness swallows what `eprintln!` prints
+/// from a test that passes. CI installs every tool and sets `TANDEM_REQUIRE_*`, so there
+/// a missing tool fails instead (see `.ci/run`).
+pub fn skipped(what: &str, install: &str) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "SKIPPED: {what} (install {install} to run it)"
+    );
+}
+
+/// Whether `tool` is on the PATH.
+pub fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The text of every page of a PDF, as printpdf's reader extracts it (pages and lines one
+/// line apart). Where poppler's pdftotext is installed, it reads the PDF a second time
+/// and must find the same words.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let doc = printpdf::PdfDocument::parse(
+        bytes,
+        &printpdf::PdfParseOptions::default(),
+        &mut Vec::new(),
+    )
+    .expect("the PDF parses");
+    let pages = doc.extract_text();
+    assert!(!pages.is_empty(), "the PDF has pages");
+    let text = pages
+        .iter()
+        .map(|p| p.join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if let Some(other) = poppler_text(bytes) {
+        assert_eq!(
+            comparable_words(&other),
+            comparable_words(&text),
+            "pdftotext reads the PDF differently"
+        );
+    }
+    text
+}
+
+/// The same PDF read by poppler's pdftotext, when it is installed (CI requires it).
+fn poppler_text(bytes: &[u8]) -> Option<String> {
+    static SKIPPED: std::sync::Once = std::sync::Once::new();
+    let dir = tempfile::tempdir().ok()?;
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).ok()?;
+    let out = Command::new("pdftotext")
+        .arg("-raw")
+        .arg("-nopgbrk")
+        .arg(&path)
+        .arg("-")
+        .output();
+    match out {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ => {
+            assert!(
+                std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
+                "pdftotext is required (poppler-utils) but did not run"
+            );
+            SKIPPED.call_once(|| {
+                skipped(
+                    "reading every PDF a second time with pdftotext",
+                    "poppler-utils",
+                )
+            });
+            None
+        }
+    }
+}
+
+/// Words in order, with what the two readers may differ on (line breaks, right-to-left
+/// runs) left out.
+fn comparable_words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| !w.chars().any(|c| ('\u{0590}'..='\u{08FF}').contains(&c)))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Text with all whitespace as single spaces, so phrases match across line breaks.
+pub fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A demo vault made with `tandem init --demo` in `dir/name`.
 pub fn demo_vault(dir: &Path, name: &str) -> PathBuf {
     let vault = dir.join(name);
