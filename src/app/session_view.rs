@@ -479,7 +479,10 @@ pub fn session_ui(
             }
         }
         if !blocking.is_empty() {
-            let blocking: Vec<String> = blocking.iter().map(|b| fill(b)).collect();
+            let blocking: Vec<String> = blocking
+                .iter()
+                .map(|b| fill(b).trim_end_matches('.').to_string())
+                .collect();
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!("Before moving on: {}.", blocking.join("; ")),
