@@ -8,6 +8,7 @@ use crate::model::{Audience, Couple, CoupleId, SessionId};
 use crate::practice::{OpenRequest, Practice, Want};
 use crate::template::Library;
 use crate::vault::crypto::PINNED_LOG_N;
+use crate::vault::exports::IfExists;
 use crate::vault::{Protection, RecordBody, RecordKind, Vault, VaultError};
 use anyhow::{Context as _, bail};
 use chrono::Utc;
@@ -90,8 +91,8 @@ pub enum Command {
     Audit,
     /// Write the whole vault to one encrypted file (encrypted with the vault passphrase).
     Backup {
-        #[arg(short = 'o', long = "output")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
         #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
         kdf_log_n: u8,
     },
@@ -143,8 +144,8 @@ pub enum Command {
         /// only blank sheet of the safety screen).
         #[arg(long, default_value = "couple", value_parser = parse_audience)]
         audience: Audience,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
         /// The practice name for the page header (default: the vault's, if there is one).
         #[arg(long)]
         practice: Option<String>,
@@ -232,8 +233,8 @@ pub enum ExportCommand {
         /// (commitments) or letters.
         #[arg(long, default_value = "note", value_parser = parse_document)]
         document: SessionDocument,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// Each partner's ratings over a couple's sessions, as charts and tables.
     Progress {
@@ -242,8 +243,8 @@ pub enum ExportCommand {
         /// Who it is for: clinician, couple, partner-a or partner-b.
         #[arg(long, value_parser = parse_audience)]
         audience: Audience,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// A session's progress note (SOAP, DAP or BIRP) for the clinician: a draft marked as
     /// such, a finalized note with its signature, every amendment and the original.
@@ -251,8 +252,8 @@ pub enum ExportCommand {
     Note {
         /// The note's id (see `tandem list notes`).
         id: uuid::Uuid,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// A couple's process notes (psychotherapy notes), which no other export contains.
     /// Refused unless --include-process-notes is given. Logged in the audit log.
@@ -262,9 +263,50 @@ pub enum ExportCommand {
         /// Confirm that the clinician's process notes are to leave the vault.
         #[arg(long)]
         include_process_notes: bool,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
     },
+}
+
+/// The file a command writes (`-o`), and whether it may replace one already there.
+#[derive(Debug, clap::Args)]
+pub struct OutputFile {
+    /// The file to write. An existing file is left alone unless --force is given.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub path: PathBuf,
+    /// Replace the output file if it already exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl OutputFile {
+    /// Refuse at once, before anything is opened, logged or written, if the file exists
+    /// and --force was not given; otherwise say how the write is to treat a file there
+    /// (one appearing meanwhile is still not replaced without --force).
+    fn check(&self) -> anyhow::Result<IfExists> {
+        if self.force {
+            return Ok(IfExists::Replace);
+        }
+        if std::fs::symlink_metadata(&self.path).is_ok() {
+            bail!(
+                "{} already exists; nothing was written (add --force to replace it)",
+                self.path.display()
+            );
+        }
+        Ok(IfExists::Refuse)
+    }
+}
+
+impl ExportCommand {
+    /// The file this export writes.
+    fn output(&self) -> &OutputFile {
+        match self {
+            ExportCommand::Session { output, .. }
+            | ExportCommand::Progress { output, .. }
+            | ExportCommand::Note { output, .. }
+            | ExportCommand::ProcessNotes { output, .. } => output,
+        }
+    }
 }
 
 fn parse_audience(name: &str) -> Result<Audience, String> {
@@ -402,20 +444,25 @@ fn run_command(
             Ok(0)
         }
         Command::Backup { output, kdf_log_n } => {
+            output.check()?;
             let practice = open(root, Want::ReadOnly, false)?;
             let passphrase = passphrase(
                 "TANDEM_PASSPHRASE",
                 "Backup passphrase (the vault's): ",
                 false,
             )?;
-            let report =
-                crate::vault::backup::backup(practice.vault(), &output, &passphrase, kdf_log_n)?;
+            let report = crate::vault::backup::backup(
+                practice.vault(),
+                &output.path,
+                &passphrase,
+                kdf_log_n,
+            )?;
             say!(
                 out,
                 "backed up {} files ({} bytes) to {}",
                 report.files,
                 report.bytes,
-                output.display()
+                output.path.display()
             )?;
             Ok(0)
         }
@@ -541,6 +588,8 @@ fn run_command(
             let template = library.get(&template_id).with_context(|| {
                 format!("no protocol {template_id:?}: see `tandem templates list`")
             })?;
+            // Nothing is logged for a blank sheet: checked before it is laid out.
+            let if_exists = output.check()?;
             let practice = match practice {
                 Some(p) => p,
                 None => vault_root(root)
@@ -565,7 +614,8 @@ fn run_command(
                 }
                 other => other.into(),
             })?;
-            let written = crate::practice::export::write_pdf(&report, &output, &mut |_| {})?;
+            let written =
+                crate::practice::export::write_pdf(&report, &output.path, if_exists, &mut |_| {})?;
             report_written(&report, &written, out)
         }
         Command::Search { query, couple } => {
@@ -638,6 +688,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
              explicit request: add --include-process-notes to export them"
         );
     }
+    let if_exists = what.output().check()?;
     let needs_lists = matches!(what, ExportCommand::Progress { .. });
     let practice = open(root, Want::ReadOnly, needs_lists)?;
     let ctx = practice.export_context(Utc::now());
@@ -651,7 +702,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             let session = practice.load_session(SessionId(id))?;
             let couple = practice.load_couple(session.couple)?;
             let prepared = practice.export_session(&session, &couple, document, audience, &ctx)?;
-            write_prepared(&prepared, &output, out)
+            write_prepared(&prepared, &output.path, if_exists, out)
         }
         ExportCommand::Progress {
             couple,
@@ -663,7 +714,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             let course = practice.vault().course(couple.id)?;
             let prepared =
                 practice.export_progress(&couple, &sessions, Some(&course), audience, &ctx)?;
-            let code = write_prepared(&prepared, &output, out)?;
+            let code = write_prepared(&prepared, &output.path, if_exists, out)?;
             if unreadable > 0 {
                 say!(
                     out,
@@ -688,7 +739,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
                     Err(e) => (None, Some(format!("could not be opened: {e}"))),
                 };
             let prepared = practice.export_note(&note, session.as_ref(), &couple, &ctx)?;
-            let code = write_prepared(&prepared, &output, out)?;
+            let code = write_prepared(&prepared, &output.path, if_exists, out)?;
             if let Some(problem) = problem {
                 say!(
                     out,
@@ -709,7 +760,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
                 );
             }
             let prepared = practice.export_process_notes(&couple, &notes, &ctx)?;
-            let code = write_prepared(&prepared, &output, out)?;
+            let code = write_prepared(&prepared, &output.path, if_exists, out)?;
             if unreadable > 0 {
                 say!(
                     out,
@@ -729,9 +780,10 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
 fn write_prepared(
     prepared: &crate::practice::export::PreparedExport,
     output: &Path,
+    if_exists: IfExists,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let written = prepared.write(output).context(
+    let written = prepared.write(output, if_exists).context(
         "the export is in the audit log, but the file could not be written; nothing was exported",
     )?;
     report_written(&prepared.report, &written, out)
@@ -777,7 +829,7 @@ fn couple_with_sessions(
 struct TakeHomeArgs {
     template_id: String,
     audience: Audience,
-    output: PathBuf,
+    output: OutputFile,
     couple: Option<uuid::Uuid>,
     hurt_partner: Option<crate::model::Partner>,
     speaker: Option<crate::model::Partner>,
@@ -791,6 +843,8 @@ fn issue_take_home(
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     use crate::model::{Audience as A, WorksheetFor};
+    // Before anything: the issue is logged and saved before the file is written.
+    let if_exists = args.output.check()?;
     let for_whom = match args.audience {
         A::Couple => WorksheetFor::Couple,
         A::Partner(p) => WorksheetFor::Partner(p),
@@ -815,7 +869,7 @@ fn issue_take_home(
         "Passphrase for the couple (tell it to them in person): ",
         true,
     )?;
-    let issued = practice.issue_worksheet(
+    let issued = practice.issue_worksheet_to(
         &crate::practice::takehome::IssueRequest {
             template,
             for_whom,
@@ -826,7 +880,8 @@ fn issue_take_home(
             couple: couple.as_ref().map(|(c, s)| (c, s.as_slice())),
             passphrase: &passphrase,
         },
-        &args.output,
+        &args.output.path,
+        if_exists,
         args.kdf_log_n,
         Utc::now(),
     )?;
@@ -836,7 +891,7 @@ fn issue_take_home(
         issued.id.0,
         issued.template_id,
         issued.for_whom.name(),
-        args.output.display()
+        args.output.path.display()
     )?;
     Ok(0)
 }
