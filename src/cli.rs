@@ -287,7 +287,7 @@ impl OutputFile {
         if self.force {
             return Ok(IfExists::Replace);
         }
-        if std::fs::symlink_metadata(&self.path).is_ok() {
+        if crate::vault::exports::output_exists(&self.path) {
             bail!(
                 "{} already exists; nothing was written (add --force to replace it)",
                 self.path.display()

@@ -43,6 +43,12 @@ pub fn write_export(path: &Path, bytes: &[u8], if_exists: IfExists) -> Result<()
     })
 }
 
+/// Whether something (a file, a folder, a link, even a dangling one) is at `path`: an
+/// output that must not be written over without asking.
+pub fn output_exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
 /// Make sure files can be written into `dir` before anything is logged or laid out:
 /// created (owner-only) if missing, and then a folder this user can write into (a file is
 /// made there and removed). A bad folder is said at once, beside the field it was typed
