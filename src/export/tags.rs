@@ -8,6 +8,9 @@
 use unicode_general_category::{GeneralCategory, get_general_category};
 use unicode_segmentation::UnicodeSegmentation;
 
+/// Combining marks kept on one character; the rest are counted in a visible note.
+pub const MAX_MARKS_PER_CHARACTER: usize = 4;
+
 /// Short names for the characters whose tag names them: the bidi formatting characters
 /// and the separators that some programs treat as line breaks.
 fn name(c: char) -> Option<&'static str> {
@@ -115,7 +118,8 @@ pub fn push_sequence_tag(out: &mut String, grapheme: &str, max_marks: usize) {
 /// as in a PDF, so no record can move the cursor, recolour the terminal, ring it, start a
 /// new line that looks like Tandem's own or make what follows read backwards. Emoji
 /// sequences stay whole (the terminal's font draws them); the joiner inside one is
-/// kept. Combining marks are left to the terminal, which draws them over one cell.
+/// kept. A character carrying more than `MAX_MARKS_PER_CHARACTER` combining marks keeps
+/// the first ones and says how many more there were, as in a PDF.
 pub fn for_terminal(text: &str) -> String {
     if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return text.to_string();
@@ -123,7 +127,15 @@ pub fn for_terminal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for grapheme in text.graphemes(true) {
         let sequence = is_sequence(grapheme);
+        let (mut marks, mut dropped) = (0, 0);
         for c in grapheme.chars() {
+            if is_mark(c) {
+                marks += 1;
+                if marks > MAX_MARKS_PER_CHARACTER {
+                    dropped += 1;
+                    continue;
+                }
+            }
             if sequence && c == '\u{200D}' {
                 out.push(c);
             } else if is_tagged(c) {
@@ -131,6 +143,9 @@ pub fn for_terminal(text: &str) -> String {
             } else {
                 out.push(c);
             }
+        }
+        if dropped > 0 {
+            out.push_str(&format!("[+{dropped} marks]"));
         }
     }
     out
@@ -157,6 +172,12 @@ mod tests {
         assert_eq!(for_terminal("Zoë שלום 🧡"), "Zoë שלום 🧡");
         // A joiner outside a sequence is tagged like any other invisible character.
         assert_eq!(for_terminal("a\u{200D}b"), "a[U+200D]b");
+        // A flood of combining marks keeps four and counts the rest, as in a PDF.
+        let flood = format!("Z{}ok", "\u{301}".repeat(100));
+        assert_eq!(
+            for_terminal(&flood),
+            format!("Z{}[+96 marks]ok", "\u{301}".repeat(4))
+        );
     }
 
     #[test]

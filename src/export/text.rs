@@ -10,8 +10,7 @@ use std::borrow::Cow;
 use unicode_bidi::{BidiClass, ParagraphBidiInfo, bidi_class};
 use unicode_segmentation::UnicodeSegmentation;
 
-/// Combining marks kept on one character; the rest are counted in a visible note.
-pub const MAX_MARKS_PER_CHARACTER: usize = 4;
+pub use super::tags::MAX_MARKS_PER_CHARACTER;
 
 /// How one character is drawn.
 fn push_char(out: &mut String, c: char, has_glyph: &impl Fn(char) -> bool) {
