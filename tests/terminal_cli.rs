@@ -87,8 +87,20 @@ fn list_search_verify_and_errors_show_control_and_bidi_characters_as_tags() {
     assert_no_raw_controls("search", &found);
     assert_no_raw_controls("search's warnings", &text(&search.stderr));
 
+    // A file in the vault whose name carries an escape sequence and an override: verify
+    // names it.
+    std::fs::write(
+        vault.join("records/couples/odd\u{1b}[31m\u{202e}name.txt"),
+        b"x",
+    )
+    .expect("write");
     let verify = tandem(&vault, &["verify"]);
-    assert_no_raw_controls("verify", &text(&verify.stdout));
+    let report = text(&verify.stdout);
+    assert!(
+        report.contains("odd[U+001B][31m[RLO U+202E]name.txt"),
+        "{report}"
+    );
+    assert_no_raw_controls("verify", &report);
 
     // An error that names the couple by its code.
     let out = dir.path().join("process.pdf");
