@@ -8,6 +8,7 @@ use crate::model::{Audience, Couple, CoupleId, SessionId};
 use crate::practice::{OpenRequest, Practice, Want};
 use crate::template::Library;
 use crate::vault::crypto::PINNED_LOG_N;
+use crate::vault::exports::IfExists;
 use crate::vault::{Protection, RecordBody, RecordKind, Vault, VaultError};
 use anyhow::{Context as _, bail};
 use chrono::Utc;
@@ -15,6 +16,24 @@ use clap::{Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// One line of output, every control, bidi and separator character in it shown as a tag
+/// (`export::tags::for_terminal`, the PDFs' tags): whatever a record holds, it cannot
+/// move the cursor, recolour or ring the terminal, forge a line or reverse what follows.
+/// Every line the command line prints goes through here (or `say_err!`), except `dump`'s
+/// RON into a pipe, which is exact.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {
+        writeln!($out, "{}", crate::export::tags::for_terminal(&format!($($arg)*)))
+    };
+}
+
+/// `say!` on stderr.
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        eprintln!("{}", crate::export::tags::for_terminal(&format!($($arg)*)))
+    };
+}
 
 /// Tandem: a local-first companion for couples therapists.
 #[derive(Debug, Parser)]
@@ -72,8 +91,8 @@ pub enum Command {
     Audit,
     /// Write the whole vault to one encrypted file (encrypted with the vault passphrase).
     Backup {
-        #[arg(short = 'o', long = "output")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
         #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
         kdf_log_n: u8,
     },
@@ -125,8 +144,8 @@ pub enum Command {
         /// only blank sheet of the safety screen).
         #[arg(long, default_value = "couple", value_parser = parse_audience)]
         audience: Audience,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
         /// The practice name for the page header (default: the vault's, if there is one).
         #[arg(long)]
         practice: Option<String>,
@@ -214,8 +233,8 @@ pub enum ExportCommand {
         /// (commitments) or letters.
         #[arg(long, default_value = "note", value_parser = parse_document)]
         document: SessionDocument,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// Each partner's ratings over a couple's sessions, as charts and tables.
     Progress {
@@ -224,8 +243,8 @@ pub enum ExportCommand {
         /// Who it is for: clinician, couple, partner-a or partner-b.
         #[arg(long, value_parser = parse_audience)]
         audience: Audience,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// A session's progress note (SOAP, DAP or BIRP) for the clinician: a draft marked as
     /// such, a finalized note with its signature, every amendment and the original.
@@ -233,8 +252,8 @@ pub enum ExportCommand {
     Note {
         /// The note's id (see `tandem list notes`).
         id: uuid::Uuid,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// A couple's process notes (psychotherapy notes), which no other export contains.
     /// Refused unless --include-process-notes is given. Logged in the audit log.
@@ -244,9 +263,50 @@ pub enum ExportCommand {
         /// Confirm that the clinician's process notes are to leave the vault.
         #[arg(long)]
         include_process_notes: bool,
-        #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-        output: PathBuf,
+        #[command(flatten)]
+        output: OutputFile,
     },
+}
+
+/// The file a command writes (`-o`), and whether it may replace one already there.
+#[derive(Debug, clap::Args)]
+pub struct OutputFile {
+    /// The file to write. An existing file is left alone unless --force is given.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub path: PathBuf,
+    /// Replace the output file if it already exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl OutputFile {
+    /// Refuse at once, before anything is opened, logged or written, if the file exists
+    /// and --force was not given; otherwise say how the write is to treat a file there
+    /// (one appearing meanwhile is still not replaced without --force).
+    fn check(&self) -> anyhow::Result<IfExists> {
+        if self.force {
+            return Ok(IfExists::Replace);
+        }
+        if crate::vault::exports::output_exists(&self.path) {
+            bail!(
+                "{} already exists; nothing was written (add --force to replace it)",
+                self.path.display()
+            );
+        }
+        Ok(IfExists::Refuse)
+    }
+}
+
+impl ExportCommand {
+    /// The file this export writes.
+    fn output(&self) -> &OutputFile {
+        match self {
+            ExportCommand::Session { output, .. }
+            | ExportCommand::Progress { output, .. }
+            | ExportCommand::Note { output, .. }
+            | ExportCommand::ProcessNotes { output, .. } => output,
+        }
+    }
 }
 
 fn parse_audience(name: &str) -> Result<Audience, String> {
@@ -363,14 +423,14 @@ fn run_command(
                 .with_context(|| format!("unknown record kind {kind:?}: use couple or session"))?;
             let practice = open(root, Want::ReadOnly, false)?;
             let body = practice.open_record(kind, id, Utc::now())?;
-            writeln!(out, "{}", pretty(&body)?)?;
+            dump(&body, out)?;
             Ok(0)
         }
         Command::Verify => verify(&open(root, Want::ReadWrite, false)?, out),
         Command::Audit => {
             let practice = open(root, Want::ReadOnly, false)?;
             for e in crate::vault::audit::entries(practice.vault().root())? {
-                writeln!(
+                say!(
                     out,
                     "{:>6}  {}  {:<12} {:<20} {:<36}  {}",
                     e.seq,
@@ -384,20 +444,25 @@ fn run_command(
             Ok(0)
         }
         Command::Backup { output, kdf_log_n } => {
+            output.check()?;
             let practice = open(root, Want::ReadOnly, false)?;
             let passphrase = passphrase(
                 "TANDEM_PASSPHRASE",
                 "Backup passphrase (the vault's): ",
                 false,
             )?;
-            let report =
-                crate::vault::backup::backup(practice.vault(), &output, &passphrase, kdf_log_n)?;
-            writeln!(
+            let report = crate::vault::backup::backup(
+                practice.vault(),
+                &output.path,
+                &passphrase,
+                kdf_log_n,
+            )?;
+            say!(
                 out,
                 "backed up {} files ({} bytes) to {}",
                 report.files,
                 report.bytes,
-                output.display()
+                output.path.display()
             )?;
             Ok(0)
         }
@@ -405,14 +470,14 @@ fn run_command(
             let target = root.context("restore needs the new vault folder: --vault NEWDIR")?;
             let passphrase = passphrase("TANDEM_PASSPHRASE", "Backup passphrase: ", false)?;
             let verified = crate::vault::backup::restore(&file, &target, &passphrase)?;
-            writeln!(
+            say!(
                 out,
                 "restored {} records into {}",
                 verified.records.len(),
                 target.display()
             )?;
             for problem in &verified.problems {
-                writeln!(out, "{problem}")?;
+                say!(out, "{problem}")?;
             }
             Ok(if verified.problems.is_empty() { 0 } else { 1 })
         }
@@ -421,7 +486,7 @@ fn run_command(
             let practice = open_with(root, Some(old.clone()), Want::ReadWrite, false)?;
             let new = passphrase("TANDEM_NEW_PASSPHRASE", "New passphrase: ", true)?;
             practice.change_passphrase(&old, &new, kdf_log_n, Utc::now())?;
-            writeln!(out, "passphrase changed")?;
+            say!(out, "passphrase changed")?;
             Ok(0)
         }
         Command::Settings {
@@ -460,21 +525,21 @@ fn run_command(
                 practice.set_note_defaults(style, &name, now)?;
             }
             let header = practice.vault().header();
-            writeln!(out, "notes drafted as {}", header.note_style.name())?;
-            writeln!(out, "notes signed by {:?}", header.clinician_name)?;
-            writeln!(
+            say!(out, "notes drafted as {}", header.note_style.name())?;
+            say!(out, "notes signed by \"{}\"", header.clinician_name)?;
+            say!(
                 out,
                 "auto-lock after {} idle minutes",
                 header.auto_lock_mins
             )?;
-            writeln!(out, "practice name: {:?}", header.practice_name)?;
-            writeln!(
+            say!(out, "practice name: \"{}\"", header.practice_name)?;
+            say!(
                 out,
                 "re-screen {} days after the latest safety screens",
                 header.rescreen_days
             )?;
             for resource in &header.safety_resources {
-                writeln!(out, "safety resource: {resource}")?;
+                say!(out, "safety resource: {resource}")?;
             }
             Ok(0)
         }
@@ -523,6 +588,8 @@ fn run_command(
             let template = library.get(&template_id).with_context(|| {
                 format!("no protocol {template_id:?}: see `tandem templates list`")
             })?;
+            // Nothing is logged for a blank sheet: checked before it is laid out.
+            let if_exists = output.check()?;
             let practice = match practice {
                 Some(p) => p,
                 None => vault_root(root)
@@ -547,7 +614,8 @@ fn run_command(
                 }
                 other => other.into(),
             })?;
-            let written = crate::practice::export::write_pdf(&report, &output, &mut |_| {})?;
+            let written =
+                crate::practice::export::write_pdf(&report, &output.path, if_exists, &mut |_| {})?;
             report_written(&report, &written, out)
         }
         Command::Search { query, couple } => {
@@ -578,7 +646,7 @@ fn run_command(
                     failed.len()
                 );
             }
-            writeln!(out, "added {count} records ({generate} sessions requested)")?;
+            say!(out, "added {count} records ({generate} sessions requested)")?;
             Ok(0)
         }
         Command::StressSave { seed } => {
@@ -620,6 +688,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
              explicit request: add --include-process-notes to export them"
         );
     }
+    let if_exists = what.output().check()?;
     let needs_lists = matches!(what, ExportCommand::Progress { .. });
     let practice = open(root, Want::ReadOnly, needs_lists)?;
     let ctx = practice.export_context(Utc::now());
@@ -633,7 +702,7 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             let session = practice.load_session(SessionId(id))?;
             let couple = practice.load_couple(session.couple)?;
             let prepared = practice.export_session(&session, &couple, document, audience, &ctx)?;
-            write_prepared(&prepared, &output, out)
+            write_prepared(&prepared, &output.path, if_exists, out)
         }
         ExportCommand::Progress {
             couple,
@@ -645,9 +714,9 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
             let course = practice.vault().course(couple.id)?;
             let prepared =
                 practice.export_progress(&couple, &sessions, Some(&course), audience, &ctx)?;
-            let code = write_prepared(&prepared, &output, out)?;
+            let code = write_prepared(&prepared, &output.path, if_exists, out)?;
             if unreadable > 0 {
-                writeln!(
+                say!(
                     out,
                     "warning: {unreadable} of this couple's sessions could not be opened and are not in the report (run `tandem verify`)"
                 )?;
@@ -670,9 +739,9 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
                     Err(e) => (None, Some(format!("could not be opened: {e}"))),
                 };
             let prepared = practice.export_note(&note, session.as_ref(), &couple, &ctx)?;
-            let code = write_prepared(&prepared, &output, out)?;
+            let code = write_prepared(&prepared, &output.path, if_exists, out)?;
             if let Some(problem) = problem {
-                writeln!(
+                say!(
                     out,
                     "warning: the note's session {} {problem}; the PDF has no protocol or session date",
                     note.session.0
@@ -691,9 +760,9 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
                 );
             }
             let prepared = practice.export_process_notes(&couple, &notes, &ctx)?;
-            let code = write_prepared(&prepared, &output, out)?;
+            let code = write_prepared(&prepared, &output.path, if_exists, out)?;
             if unreadable > 0 {
-                writeln!(
+                say!(
                     out,
                     "warning: {unreadable} process-note file(s) could not be opened and may be missing from the PDF (run `tandem verify`)"
                 )?;
@@ -711,9 +780,10 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
 fn write_prepared(
     prepared: &crate::practice::export::PreparedExport,
     output: &Path,
+    if_exists: IfExists,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let written = prepared.write(output).context(
+    let written = prepared.write(output, if_exists).context(
         "the export is in the audit log, but the file could not be written; nothing was exported",
     )?;
     report_written(&prepared.report, &written, out)
@@ -724,7 +794,7 @@ fn report_written(
     written: &crate::practice::export::Written,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    writeln!(
+    say!(
         out,
         "wrote {} ({} pages, {} bytes) for {}",
         written.path.display(),
@@ -759,7 +829,7 @@ fn couple_with_sessions(
 struct TakeHomeArgs {
     template_id: String,
     audience: Audience,
-    output: PathBuf,
+    output: OutputFile,
     couple: Option<uuid::Uuid>,
     hurt_partner: Option<crate::model::Partner>,
     speaker: Option<crate::model::Partner>,
@@ -773,6 +843,8 @@ fn issue_take_home(
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     use crate::model::{Audience as A, WorksheetFor};
+    // Before anything: the issue is logged and saved before the file is written.
+    let if_exists = args.output.check()?;
     let for_whom = match args.audience {
         A::Couple => WorksheetFor::Couple,
         A::Partner(p) => WorksheetFor::Partner(p),
@@ -797,7 +869,7 @@ fn issue_take_home(
         "Passphrase for the couple (tell it to them in person): ",
         true,
     )?;
-    let issued = practice.issue_worksheet(
+    let issued = practice.issue_worksheet_to(
         &crate::practice::takehome::IssueRequest {
             template,
             for_whom,
@@ -808,17 +880,18 @@ fn issue_take_home(
             couple: couple.as_ref().map(|(c, s)| (c, s.as_slice())),
             passphrase: &passphrase,
         },
-        &args.output,
+        &args.output.path,
+        if_exists,
         args.kdf_log_n,
         Utc::now(),
     )?;
-    writeln!(
+    say!(
         out,
         "wrote take-home worksheet {} ({} for {}) to {}",
         issued.id.0,
         issued.template_id,
         issued.for_whom.name(),
-        args.output.display()
+        args.output.path.display()
     )?;
     Ok(0)
 }
@@ -852,10 +925,11 @@ fn import_take_home(
             }
             other => other.into(),
         })?;
-    writeln!(
+    say!(
         out,
         "imported the {} worksheet as session {}",
-        session.template_id, session.id.0
+        session.template_id,
+        session.id.0
     )?;
     Ok(0)
 }
@@ -922,7 +996,7 @@ fn init(
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     let protection = if insecure {
-        writeln!(
+        say!(
             out,
             "warning: this vault stores records UNENCRYPTED; never use it for real clients"
         )?;
@@ -935,7 +1009,7 @@ fn init(
     };
     let now = Utc::now();
     let mut vault = Vault::init(root, protection, now)?;
-    writeln!(out, "created a vault in {}", root.display())?;
+    say!(out, "created a vault in {}", root.display())?;
     if demo {
         vault.set_practice_name(crate::demo::DEMO_PRACTICE_NAME)?;
         vault.set_safety_settings(90, &crate::demo::demo_safety_resources())?;
@@ -943,7 +1017,7 @@ fn init(
         for body in &records {
             vault.save(body, now)?;
         }
-        writeln!(out, "added the demo practice ({} records)", records.len())?;
+        say!(out, "added the demo practice ({} records)", records.len())?;
     }
     Ok(0)
 }
@@ -954,17 +1028,20 @@ fn list(practice: &Practice, what: ListWhat, out: &mut dyn Write) -> anyhow::Res
         ListWhat::Couples => {
             for c in &scan.couples {
                 let sessions = scan.sessions.iter().filter(|s| s.couple == c.id).count();
-                writeln!(
+                say!(
                     out,
                     "{}  {}  {} & {}  ({sessions} sessions)",
-                    c.code, c.id.0, c.partner_a.name, c.partner_b.name
+                    c.code,
+                    c.id.0,
+                    c.partner_a.name,
+                    c.partner_b.name
                 )?;
             }
         }
         ListWhat::Sessions => {
             for s in &scan.sessions {
                 let code = scan.couple(s.couple).map_or("?", |c| c.code.as_str());
-                writeln!(
+                say!(
                     out,
                     "{}  {code}  {}  {}/{} steps done  {}",
                     s.started_at.format("%Y-%m-%d %H:%M"),
@@ -997,14 +1074,31 @@ fn list(practice: &Practice, what: ListWhat, out: &mut dyn Write) -> anyhow::Res
             }
             lines.sort();
             for line in lines {
-                writeln!(out, "{line}")?;
+                say!(out, "{line}")?;
             }
         }
     }
     for problem in &scan.problems {
-        writeln!(out, "problem: {problem}")?;
+        say!(out, "problem: {problem}")?;
     }
     Ok(0)
+}
+
+/// `tandem dump`: the record as RON. Into a pipe or a file it is exactly what `ron`
+/// writes (strings escaped, so it holds no raw control or bidi character, and `tandem
+/// import` reads it back as it was); on a terminal each line also goes through `say!`,
+/// which leaves that RON as it is and guards the terminal should it ever not be.
+fn dump(body: &RecordBody, out: &mut dyn Write) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let text = pretty(body)?;
+    if std::io::stdout().is_terminal() {
+        for line in text.lines() {
+            say!(out, "{line}")?;
+        }
+    } else {
+        writeln!(out, "{text}")?;
+    }
+    Ok(())
 }
 
 fn pretty(body: &RecordBody) -> anyhow::Result<String> {
@@ -1036,9 +1130,9 @@ fn import(practice: &mut Practice, file: &Path, out: &mut dyn Write) -> anyhow::
     let flags = practice
         .import_record(body, Utc::now())
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    writeln!(out, "imported {} {id}", kind.name())?;
+    say!(out, "imported {} {id}", kind.name())?;
     for flag in flags {
-        writeln!(
+        say!(
             out,
             "flagged ({}): {}; kept, logged, and listed by `tandem verify` and on the couple's page",
             flag.name(),
@@ -1055,34 +1149,34 @@ fn verify(practice: &Practice, out: &mut dyn Write) -> anyhow::Result<i32> {
     let couples = count(RecordKind::Couple);
     let sessions = count(RecordKind::Session);
     let others = verified.records.len() - couples - sessions;
-    writeln!(
+    say!(
         out,
         "{couples} couples, {sessions} sessions and {others} notes and courses open and match their file names"
     )?;
     let mut serious = 0;
     for problem in &verified.problems {
-        writeln!(out, "{problem}")?;
+        say!(out, "{problem}")?;
         if !matches!(problem, crate::vault::FileProblem::Unexpected { .. }) {
             serious += 1;
         }
     }
     let check = vault.verify_audit()?;
     if check.problems.is_empty() {
-        writeln!(out, "audit log: {} entries, chain intact", check.entries)?;
+        say!(out, "audit log: {} entries, chain intact", check.entries)?;
     } else {
-        writeln!(
+        say!(
             out,
             "audit log: {} entries, TAMPERED OR DAMAGED:",
             check.entries
         )?;
         for problem in &check.problems {
-            writeln!(out, "  {problem}")?;
+            say!(out, "  {problem}")?;
         }
         serious += check.problems.len();
     }
     flagged_imports(practice, &verified.records, out)?;
     if serious > 0 {
-        writeln!(out, "{serious} problem(s) need attention")?;
+        say!(out, "{serious} problem(s) need attention")?;
     }
     Ok(if serious == 0 { 0 } else { 1 })
 }
@@ -1128,13 +1222,13 @@ fn flagged_imports(
         }
     }
     if !lines.is_empty() {
-        writeln!(
+        say!(
             out,
             "flagged on import ({} kept as brought in; review them):",
             crate::model::plural(flagged, "record", "records")
         )?;
         for line in lines {
-            writeln!(out, "{line}")?;
+            say!(out, "{line}")?;
         }
     }
     Ok(())
@@ -1154,13 +1248,13 @@ fn search(
         .search(query, couple, Utc::now())?
         .context("the search index did not load")?;
     if found.unsearched > 0 {
-        eprintln!(
+        say_err!(
             "warning: {} record file(s) could not be opened and were not searched (run `tandem verify`)",
             found.unsearched
         );
     }
     if let Some(error) = &found.write_error {
-        eprintln!(
+        say_err!(
             "note: the search cache could not be saved, so the next search will be slower: {error}"
         );
     }
@@ -1168,7 +1262,7 @@ fn search(
     // Thousands of lines for a common word: written in blocks, not one system call each.
     let mut out = std::io::BufWriter::new(out);
     if results.is_empty() {
-        writeln!(out, "No matches.")?;
+        say!(out, "No matches.")?;
         out.flush()?;
         return Ok(1);
     }
@@ -1176,12 +1270,12 @@ fn search(
         let n = group.hits.len();
         let plural = if n == 1 { "match" } else { "matches" };
         if group.code.is_empty() {
-            writeln!(out, "couple {} ({n} {plural})", group.couple.0)?;
+            say!(out, "couple {} ({n} {plural})", group.couple.0)?;
         } else {
-            writeln!(out, "{} ({n} {plural})", group.code)?;
+            say!(out, "{} ({n} {plural})", group.code)?;
         }
         for hit in &group.hits {
-            writeln!(
+            say!(
                 out,
                 "  {}  {:<12}  {}  {}  {}",
                 hit.at.format("%Y-%m-%d"),
@@ -1223,7 +1317,7 @@ fn stress_save(practice: &mut Practice, seed: u64, out: &mut dyn Write) -> anyho
             archived: false,
         });
         practice.save_and_wait(body, now)?;
-        writeln!(out, "ack {} {version}", id.0)?;
+        say!(out, "ack {} {version}", id.0)?;
         out.flush()?;
     }
     Ok(0)
@@ -1240,7 +1334,7 @@ fn load(dir: Option<PathBuf>) -> anyhow::Result<Library> {
 /// Print one line per problem and per loaded file; exit code 1 when anything failed.
 pub fn check(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32> {
     for (file, template) in &library.templates {
-        writeln!(
+        say!(
             out,
             "ok {file}: {} ({} steps)",
             template.id,
@@ -1250,11 +1344,11 @@ pub fn check(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32> {
     let mut problems = 0;
     for error in &library.errors {
         for problem in &error.problems {
-            writeln!(out, "{problem}")?;
+            say!(out, "{problem}")?;
             problems += 1;
         }
     }
-    writeln!(
+    say!(
         out,
         "{} template(s) loaded, {} file(s) with {} problem(s)",
         library.templates.len(),
@@ -1267,7 +1361,7 @@ pub fn check(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32> {
 fn list_templates(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32> {
     for (_, t) in &library.templates {
         let tags: Vec<&str> = t.trust.iter().map(|tag| tag.label()).collect();
-        writeln!(
+        say!(
             out,
             "{:<32} {:>3} min  {}  [{}]",
             t.id,
@@ -1277,7 +1371,7 @@ fn list_templates(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32>
         )?;
     }
     for error in &library.errors {
-        writeln!(
+        say!(
             out,
             "not loaded: {} (run `tandem templates check`)",
             error.file

@@ -29,14 +29,18 @@ fn main() -> std::process::ExitCode {
             log_n,
         }),
         Err(error) => {
-            eprintln!("tandem: {error:#}");
+            // An error may quote a couple's code or a file name: shown with tags, as
+            // every line the command line prints.
+            let message = tandem::export::tags::for_terminal(&format!("{error:#}"));
+            eprintln!("tandem: {message}");
             return std::process::ExitCode::FAILURE;
         }
     };
     match opened {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("tandem: the window could not be opened: {error}");
+            let message = tandem::export::tags::for_terminal(&error.to_string());
+            eprintln!("tandem: the window could not be opened: {message}");
             std::process::ExitCode::FAILURE
         }
     }

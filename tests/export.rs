@@ -805,6 +805,29 @@ fn hostile_text_is_drawn_visibly_and_never_breaks_the_pdf() {
 }
 
 #[test]
+fn an_emoji_couple_is_tagged_whole_and_unicode_line_separators_are_tags() {
+    let (session, template) = with_text("us 👩\u{200D}❤\u{FE0F}\u{200D}👨 today");
+    let (text, _) = note_text(&session, template).expect("exports");
+    // Both people and the heart between them, in one tag: no one is dropped.
+    assert!(
+        text.contains("[U+1F469 U+200D U+2764 U+FE0F U+200D U+1F468]"),
+        "{text}"
+    );
+    assert!(!text.contains("marks]"), "part of the couple was dropped");
+
+    let (session, template) = with_text("a\u{85}b\u{2028}c\u{2029}d");
+    let (text, _) = note_text(&session, template).expect("exports");
+    // The separators are shown where they are, on the same line as the words around them.
+    assert!(
+        text.contains("a[NEL U+0085]b[LSEP U+2028]c[PSEP U+2029]d"),
+        "{text}"
+    );
+    for c in ['\u{85}', '\u{2028}', '\u{2029}', '\u{200D}'] {
+        assert!(!text.contains(c), "{c:?} reached the PDF");
+    }
+}
+
+#[test]
 fn a_one_megabyte_line_is_wrapped_in_full_and_a_huge_one_hits_the_page_cap() {
     // A letter no other text in the note uses, so it can be counted.
     let line = "ж".repeat(1_000_000);

@@ -404,6 +404,11 @@ impl eframe::App for FillApp {
         // Closing the window keeps what was typed.
         self.state.save_and_wait(Utc::now());
     }
+
+    /// Nothing of the window is kept outside the worksheet file (see `native_options`).
+    fn persist_egui_memory(&self) -> bool {
+        false
+    }
 }
 
 /// Open the worksheet window.
@@ -416,11 +421,7 @@ pub fn run_fill(config: FillConfig) -> eframe::Result {
     if let Some(icon) = super::style::app_icon() {
         viewport = viewport.with_icon(icon);
     }
-    let options = eframe::NativeOptions {
-        renderer: eframe::Renderer::Glow,
-        viewport,
-        ..Default::default()
-    };
+    let options = super::native_options(viewport);
     eframe::run_native(
         "Tandem worksheet",
         options,

@@ -622,6 +622,26 @@ impl eframe::App for TandemApp {
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.state.shutdown(Utc::now());
     }
+
+    /// egui's memory can hold ids made from typed text: never written (see
+    /// `native_options`).
+    fn persist_egui_memory(&self) -> bool {
+        false
+    }
+}
+
+/// The options both windows open with. Tandem writes nothing outside the vault and the
+/// files the therapist asks for: eframe's `persistence` feature is off (so it has no
+/// storage and writes no `app.ron`), and should a dependency ever turn it on, neither the
+/// window geometry nor egui's memory is given to it (`persist_egui_memory` is false in
+/// both apps, and neither app saves anything), so it has nothing to write.
+pub(crate) fn native_options(viewport: egui::ViewportBuilder) -> eframe::NativeOptions {
+    eframe::NativeOptions {
+        renderer: eframe::Renderer::Glow,
+        viewport,
+        persist_window: false,
+        ..Default::default()
+    }
 }
 
 /// Open the app window.
@@ -634,14 +654,19 @@ pub fn run(config: AppConfig) -> eframe::Result {
     if let Some(icon) = style::app_icon() {
         viewport = viewport.with_icon(icon);
     }
-    let options = eframe::NativeOptions {
-        renderer: eframe::Renderer::Glow,
-        viewport,
-        ..Default::default()
-    };
+    let options = native_options(viewport);
     eframe::run_native(
         "Tandem",
         options,
         Box::new(move |cc| Ok(Box::new(TandemApp::new(cc, config)))),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_windows_give_eframe_no_geometry_to_keep() {
+        let options = super::native_options(egui::ViewportBuilder::default());
+        assert!(!options.persist_window);
+    }
 }

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod layout;
 pub mod pdf;
 pub mod report;
+pub mod tags;
 pub mod text;
 
 use crate::model::{Audience, Role};

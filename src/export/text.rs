@@ -5,37 +5,12 @@
 //!
 //! Pure functions over strings; the font is asked only "do you have this character?".
 
+use super::tags::{is_sequence, is_tagged, is_variation_selector, push_sequence_tag, push_tag};
 use std::borrow::Cow;
 use unicode_bidi::{BidiClass, ParagraphBidiInfo, bidi_class};
-use unicode_general_category::{GeneralCategory, get_general_category};
 use unicode_segmentation::UnicodeSegmentation;
 
-/// Combining marks kept on one character; the rest are counted in a visible note.
-pub const MAX_MARKS_PER_CHARACTER: usize = 4;
-
-/// Short names for the bidi formatting characters, which are shown rather than obeyed.
-fn bidi_name(c: char) -> Option<&'static str> {
-    Some(match c {
-        '\u{061C}' => "ALM",
-        '\u{200E}' => "LRM",
-        '\u{200F}' => "RLM",
-        '\u{202A}' => "LRE",
-        '\u{202B}' => "RLE",
-        '\u{202C}' => "PDF",
-        '\u{202D}' => "LRO",
-        '\u{202E}' => "RLO",
-        '\u{2066}' => "LRI",
-        '\u{2067}' => "RLI",
-        '\u{2068}' => "FSI",
-        '\u{2069}' => "PDI",
-        _ => return None,
-    })
-}
-
-/// Selects a glyph variant only; dropping it changes no meaning.
-fn is_variation_selector(c: char) -> bool {
-    matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
-}
+pub use super::tags::MAX_MARKS_PER_CHARACTER;
 
 /// How one character is drawn.
 fn push_char(out: &mut String, c: char, has_glyph: &impl Fn(char) -> bool) {
@@ -45,35 +20,29 @@ fn push_char(out: &mut String, c: char, has_glyph: &impl Fn(char) -> bool) {
         // A soft hyphen is invisible in the record too.
         '\u{00AD}' => {}
         c if is_variation_selector(c) => {}
-        c => {
-            if let Some(name) = bidi_name(c) {
-                out.push_str(&format!("[{name} U+{:04X}]", c as u32));
-                return;
-            }
-            let category = get_general_category(c);
-            let invisible = matches!(
-                category,
-                GeneralCategory::Control
-                    | GeneralCategory::Format
-                    | GeneralCategory::Surrogate
-                    | GeneralCategory::PrivateUse
-                    | GeneralCategory::Unassigned
-            );
-            if invisible || !has_glyph(c) {
-                out.push_str(&format!("[U+{:04X}]", c as u32));
-            } else {
-                out.push(c);
-            }
-        }
+        c if is_tagged(c) || !has_glyph(c) => push_tag(out, c),
+        c => out.push(c),
     }
 }
 
+/// Whether every character of a sequence can be drawn as itself (the joiners and
+/// variation selectors in it are left out of the drawing: there is no shaping).
+fn drawable_sequence(grapheme: &str, has_glyph: &impl Fn(char) -> bool) -> bool {
+    grapheme
+        .chars()
+        .all(|c| c == '\u{200D}' || is_variation_selector(c) || (!is_tagged(c) && has_glyph(c)))
+}
+
 /// The text as it is drawn with a font that has the characters `has_glyph` accepts:
-/// - line breaks of every kind become `\n`, tabs four spaces;
+/// - `\r\n` and `\r` become `\n`, tabs four spaces; the other separators (U+0085,
+///   U+2028, U+2029) are tags, since a record read elsewhere may not break there;
 /// - control and invisible formatting characters, bidi overrides and isolates included,
 ///   become visible tags like `[RLO U+202E]` (so they cannot reorder what follows);
 /// - a character carrying more than `MAX_MARKS_PER_CHARACTER` combining marks keeps the
 ///   first ones and shows how many more there were;
+/// - a sequence of several characters joined into one (an emoji ZWJ sequence, a flag) is
+///   drawn whole if the font has every character, else tagged whole, every code point
+///   in one tag: `[U+1F469 U+200D U+2764 U+FE0F U+200D U+1F468]`;
 /// - characters the font lacks become `[U+1F9E1]`.
 pub fn visible(text: &str, has_glyph: impl Fn(char) -> bool) -> String {
     // Most text is plain printable ASCII: nothing to do but check the font has it.
@@ -85,15 +54,24 @@ pub fn visible(text: &str, has_glyph: impl Fn(char) -> bool) -> String {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
-    let normalized: Cow<str> = if text.contains(['\r', '\u{2028}', '\u{2029}', '\u{85}']) {
-        Cow::Owned(
-            text.replace("\r\n", "\n")
-                .replace(['\r', '\u{2028}', '\u{2029}', '\u{85}'], "\n"),
-        )
+    let normalized: Cow<str> = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
         Cow::Borrowed(text)
     };
     for grapheme in normalized.graphemes(true) {
+        if is_sequence(grapheme) {
+            if drawable_sequence(grapheme, &has_glyph) {
+                out.extend(
+                    grapheme
+                        .chars()
+                        .filter(|&c| c != '\u{200D}' && !is_variation_selector(c)),
+                );
+            } else {
+                push_sequence_tag(&mut out, grapheme, MAX_MARKS_PER_CHARACTER);
+            }
+            continue;
+        }
         let mut chars = grapheme.chars();
         let mut kept = 0;
         for c in chars.by_ref() {
@@ -169,6 +147,7 @@ pub fn visual_order(line: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::tags::is_bidi_control;
 
     fn all(_: char) -> bool {
         true
@@ -181,16 +160,28 @@ mod tests {
             shown,
             "pay [RLO U+202E]0001[PDF U+202C] now[U+0007][U+0000]"
         );
-        assert!(
-            !shown
-                .chars()
-                .any(|c| bidi_name(c).is_some() || c.is_control())
+        assert!(!shown.chars().any(|c| is_bidi_control(c) || c.is_control()));
+    }
+
+    #[test]
+    fn carriage_returns_become_newlines_and_other_separators_tags() {
+        assert_eq!(visible("a\r\nb\rc\td", all), "a\nb\nc    d");
+        assert_eq!(
+            visible("a\u{85}b\u{2028}c\u{2029}d", all),
+            "a[NEL U+0085]b[LSEP U+2028]c[PSEP U+2029]d"
         );
     }
 
     #[test]
-    fn line_breaks_of_every_kind_become_newlines() {
-        assert_eq!(visible("a\r\nb\rc\u{2028}d\te", all), "a\nb\nc\nd    e");
+    fn an_emoji_sequence_is_tagged_whole_or_drawn_whole() {
+        let couple = "with 👩\u{200D}❤\u{FE0F}\u{200D}👨 ok";
+        assert_eq!(
+            visible(couple, |c| c.is_ascii()),
+            "with [U+1F469 U+200D U+2764 U+FE0F U+200D U+1F468] ok"
+        );
+        assert_eq!(visible(couple, all), "with 👩❤👨 ok");
+        // A flag is two characters joined into one.
+        assert_eq!(visible("🇫🇷", |c| c.is_ascii()), "[U+1F1EB U+1F1F7]");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::{Practice, PracticeError};
 use crate::export::{self, Context, Progress, Report, SessionDocument, Zone};
 use crate::model::{Audience, ClinicalNote, Couple, Course, ProcessNote, Session};
 use crate::vault::audit::AuditAction;
+use crate::vault::exports::IfExists;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
@@ -49,11 +50,13 @@ pub fn blank_sheet(
     Ok(export::blank_worksheet(template, audience, bindings, ctx)?)
 }
 
-/// Lay out a report and write it whole to `path` (temp file, fsync, rename; owner-only).
-/// `progress` hears how far it has come.
+/// Lay out a report and write it whole to `path` (temp file, fsync, rename; owner-only),
+/// over an existing file only if `if_exists` says so. `progress` hears how far it has
+/// come.
 pub fn write_pdf(
     report: &Report,
     path: &Path,
+    if_exists: IfExists,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Written, PracticeError> {
     let mut pages = 0;
@@ -63,7 +66,7 @@ pub fn write_pdf(
         }
         progress(p);
     })?;
-    crate::vault::exports::write_export(path, &bytes)?;
+    crate::vault::exports::write_export(path, &bytes, if_exists)?;
     Ok(Written {
         path: path.to_path_buf(),
         pages,
@@ -73,14 +76,17 @@ pub fn write_pdf(
 
 impl PreparedExport {
     /// Write the PDF now, on this thread (the command line).
-    pub fn write(&self, path: &Path) -> Result<Written, PracticeError> {
-        write_pdf(&self.report, path, &mut |_| {})
+    pub fn write(&self, path: &Path, if_exists: IfExists) -> Result<Written, PracticeError> {
+        write_pdf(&self.report, path, if_exists, &mut |_| {})
     }
 
-    /// Write the PDF on a thread of its own (the app).
+    /// Write the PDF on a thread of its own (the app), never over an existing file (the
+    /// app picks a free name).
     pub fn start(self, path: PathBuf) -> ExportJob {
         Job::spawn("export", move |reporter| {
-            write_pdf(&self.report, &path, &mut |p| reporter.report(p))
+            write_pdf(&self.report, &path, IfExists::Refuse, &mut |p| {
+                reporter.report(p)
+            })
         })
     }
 }

@@ -17,7 +17,8 @@ use crate::runner::facts::couple_facts;
 use crate::runner::takehome::{self as pure, Issue, TakeHomeError};
 use crate::template::{Library, Template};
 use crate::vault::audit::AuditAction;
-use crate::vault::takehome::{TakeHomeFileError, new_token, read_take_home, write_take_home};
+use crate::vault::exports::IfExists;
+use crate::vault::takehome::{TakeHomeFileError, new_token, read_take_home, write_take_home_as};
 use crate::vault::{RecordBody, RecordKind, VaultError};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -86,8 +87,9 @@ pub fn seal_job(
     passphrase: SecretString,
     log_n: u8,
 ) -> WorksheetJob<PathBuf> {
+    // The app picks a free name: a file there now appeared meanwhile, and is kept.
     Job::spawn("take-home", move |_| {
-        write_take_home(&path, &file, &passphrase, log_n)?;
+        write_take_home_as(&path, &file, &passphrase, log_n, IfExists::Refuse)?;
         Ok(path)
     })
 }
@@ -148,7 +150,8 @@ impl Practice {
         Ok((issued, file))
     }
 
-    /// Issue a worksheet and write its file, all on this thread (the command line).
+    /// Issue a worksheet and write its file, all on this thread, never over an existing
+    /// file.
     pub fn issue_worksheet(
         &mut self,
         request: &IssueRequest<'_>,
@@ -156,8 +159,22 @@ impl Practice {
         log_n: u8,
         now: DateTime<Utc>,
     ) -> Result<IssuedWorksheet, PracticeError> {
+        self.issue_worksheet_to(request, path, IfExists::Refuse, log_n, now)
+    }
+
+    /// As `issue_worksheet`, over an existing file if `if_exists` says so (the command
+    /// line's `--force`). The caller checks the path first: the issue is logged and saved
+    /// before the file is written.
+    pub fn issue_worksheet_to(
+        &mut self,
+        request: &IssueRequest<'_>,
+        path: &Path,
+        if_exists: IfExists,
+        log_n: u8,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedWorksheet, PracticeError> {
         let (issued, file) = self.prepare_worksheet(request, now)?;
-        write_take_home(path, &file, request.passphrase, log_n)?;
+        write_take_home_as(path, &file, request.passphrase, log_n, if_exists)?;
         Ok(issued)
     }
 

@@ -1,12 +1,25 @@
 //! Writing an exported document where the person asked for it: whole or not at all
-//! (temp file, fsync, rename), readable by the owner only, the folder made if missing.
+//! (temp file, fsync, rename), readable by the owner only, the folder made if missing, and
+//! over an existing file only when asked.
 
 use super::error::{Result, VaultError};
 use super::fsutil;
 use std::path::{Path, PathBuf};
 
-/// Write `bytes` to `path`, replacing any file there only once the new one is complete.
-pub fn write_export(path: &Path, bytes: &[u8]) -> Result<()> {
+/// What to do when the file to be written is already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IfExists {
+    /// Leave it as it is and fail with `VaultError::OutputExists` (checked at the rename
+    /// itself, so a file that appears meanwhile is not replaced either).
+    Refuse,
+    /// Replace it, once the new file is complete.
+    Replace,
+}
+
+/// Write `bytes` to `path` whole, owner-only, the folder made if missing; an existing
+/// file is replaced only if `if_exists` says so, and then only once the new one is
+/// complete.
+pub fn write_export(path: &Path, bytes: &[u8], if_exists: IfExists) -> Result<()> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -20,8 +33,20 @@ pub fn write_export(path: &Path, bytes: &[u8]) -> Result<()> {
             VaultError::io(format!("cannot create the folder {}", dir.display()), e)
         })?;
     }
-    fsutil::write_atomic(&dir, name, bytes)
-        .map_err(|e| VaultError::io(format!("cannot write {}", path.display()), e))
+    let written = match if_exists {
+        IfExists::Replace => fsutil::write_atomic(&dir, name, bytes),
+        IfExists::Refuse => fsutil::write_atomic_new(&dir, name, bytes),
+    };
+    written.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => VaultError::OutputExists(path.to_path_buf()),
+        _ => VaultError::io(format!("cannot write {}", path.display()), e),
+    })
+}
+
+/// Whether something (a file, a folder, a link, even a dangling one) is at `path`: an
+/// output that must not be written over without asking.
+pub fn output_exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// Make sure files can be written into `dir` before anything is logged or laid out:
@@ -112,8 +137,11 @@ mod tests {
     fn an_export_is_written_whole_into_a_new_private_folder() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new").join("note.pdf");
-        write_export(&path, b"%PDF-1.3 first").unwrap();
-        write_export(&path, b"%PDF-1.3 second").unwrap();
+        write_export(&path, b"%PDF-1.3 first", IfExists::Refuse).unwrap();
+        let refused = write_export(&path, b"%PDF-1.3 second", IfExists::Refuse).unwrap_err();
+        assert!(matches!(refused, VaultError::OutputExists(_)), "{refused}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"%PDF-1.3 first");
+        write_export(&path, b"%PDF-1.3 second", IfExists::Replace).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"%PDF-1.3 second");
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
             .unwrap()

@@ -1,5 +1,6 @@
 //! Durable file operations: atomic replace (temp file in the same folder, fsync, rename,
-//! fsync the folder), private folders (0700) and files (0600).
+//! fsync the folder), or the same never over an existing file; private folders (0700) and
+//! files (0600).
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -50,6 +51,24 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
 /// handle before the rename (which changes neither size nor modification time), so it
 /// describes exactly the bytes written even if the file is replaced again at once.
 pub fn write_atomic_stat(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<fs::Metadata> {
+    let (temp, meta) = write_temp(dir, bytes)?;
+    temp.persist(dir.join(name)).map_err(|e| e.error)?;
+    sync_dir(dir)?;
+    Ok(meta)
+}
+
+/// As `write_atomic`, but never over an existing file: if `dir/name` exists (checked at
+/// the rename itself, so nothing can slip in between), it is left as it was, the temp
+/// file is removed, and the error is `AlreadyExists`.
+pub fn write_atomic_new(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    let (temp, _) = write_temp(dir, bytes)?;
+    temp.persist_noclobber(dir.join(name))
+        .map_err(|e| e.error)?;
+    sync_dir(dir)
+}
+
+/// `bytes` in a new owner-only temp file in `dir`, synced.
+fn write_temp(dir: &Path, bytes: &[u8]) -> io::Result<(tempfile::NamedTempFile, fs::Metadata)> {
     let mut temp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .suffix(".tmp")
@@ -63,9 +82,22 @@ pub fn write_atomic_stat(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<fs:
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     let meta = temp.as_file().metadata()?;
-    temp.persist(dir.join(name)).map_err(|e| e.error)?;
-    sync_dir(dir)?;
-    Ok(meta)
+    Ok((temp, meta))
+}
+
+/// Make a file readable and writable by its owner only (a file moved in from elsewhere,
+/// such as a damaged record set aside, keeps the mode it had).
+pub fn make_private_file(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// Whether a file name is one of ours in the middle of being written.

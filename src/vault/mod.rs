@@ -959,7 +959,10 @@ impl Store<'_> {
             target = format!("{}-{n}-{name}", kind.name());
         }
         let note = format!("{file}\n{reason}\n");
+        // The file keeps the mode it had (a sync tool or a copy may have left it readable
+        // by others): set aside, it is made owner-only like everything else here.
         let moved = fs::rename(self.kind_dir(kind).join(name), quarantine.join(&target)).is_ok()
+            && fsutil::make_private_file(&quarantine.join(&target)).is_ok()
             && fsutil::write_atomic(
                 &quarantine,
                 &format!("{target}.reason.txt"),

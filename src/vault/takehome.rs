@@ -5,6 +5,7 @@
 
 use super::crypto::{MAX_LOG_N, seal_with_passphrase};
 use super::error::VaultError;
+use super::exports::IfExists;
 use super::{RecordBody, RecordKind, Vault};
 use crate::model::{IssuedWorksheet, TAKE_HOME_FORMAT, TAKE_HOME_MAGIC, TakeHomeFile, WorksheetId};
 use secrecy::SecretString;
@@ -34,17 +35,29 @@ pub enum TakeHomeFileError {
 }
 
 /// Seal `file` with `passphrase` and write it to `path` whole, replacing what was there
-/// only once the new file is complete.
+/// only once the new file is complete (the fill window saving into the file it opened).
 pub fn write_take_home(
     path: &Path,
     file: &TakeHomeFile,
     passphrase: &SecretString,
     log_n: u8,
 ) -> Result<(), TakeHomeFileError> {
+    write_take_home_as(path, file, passphrase, log_n, IfExists::Replace)
+}
+
+/// As `write_take_home`, over an existing file only if `if_exists` says so (a worksheet
+/// being issued).
+pub fn write_take_home_as(
+    path: &Path,
+    file: &TakeHomeFile,
+    passphrase: &SecretString,
+    log_n: u8,
+    if_exists: IfExists,
+) -> Result<(), TakeHomeFileError> {
     let text = ron::to_string(file)
         .map_err(|_| VaultError::Invalid("the worksheet could not be written as RON".into()))?;
     let sealed = seal_with_passphrase(text.as_bytes(), passphrase, log_n)?;
-    super::exports::write_export(path, &sealed)?;
+    super::exports::write_export(path, &sealed, if_exists)?;
     Ok(())
 }
 
