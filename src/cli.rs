@@ -357,7 +357,12 @@ fn run_command(
             list(&practice, what, out)
         }
         // The lists: a session's couple's other sessions decide whether it is flagged.
-        Command::Import { file } => import(&mut open(root, Want::ReadWrite, true)?, &file, out),
+        // The file is read (or refused) before the vault is unlocked: a bad one never
+        // holds the vault's lock.
+        Command::Import { file } => {
+            let text = crate::vault::read_record_file(&file)?;
+            import(&mut open(root, Want::ReadWrite, true)?, &file, &text, out)
+        }
         Command::Dump { kind, id } => {
             let kind = RecordKind::from_name(&kind)
                 .with_context(|| format!("unknown record kind {kind:?}: use couple or session"))?;
@@ -403,6 +408,12 @@ fn run_command(
         }
         Command::Restore { file } => {
             let target = root.context("restore needs the new vault folder: --vault NEWDIR")?;
+            // Checked before the passphrase is asked for (restore checks it again).
+            crate::vault::input::open_regular(
+                &file,
+                "backup",
+                crate::vault::backup::MAX_BACKUP_BYTES,
+            )?;
             let passphrase = passphrase("TANDEM_PASSPHRASE", "Backup passphrase: ", false)?;
             let verified = crate::vault::backup::restore(&file, &target, &passphrase)?;
             writeln!(
@@ -1026,10 +1037,14 @@ fn describe(e: &ron::error::SpannedError) -> String {
     format!("{}:{}: {what}", e.span.start.line, e.span.start.col)
 }
 
-fn import(practice: &mut Practice, file: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let text = crate::vault::read_record_file(file)?;
+fn import(
+    practice: &mut Practice,
+    file: &Path,
+    text: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
     let body: RecordBody =
-        ron::from_str(&text).map_err(|e| anyhow::anyhow!("{}:{}", file.display(), describe(&e)))?;
+        ron::from_str(text).map_err(|e| anyhow::anyhow!("{}:{}", file.display(), describe(&e)))?;
     body.check_format()
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let (kind, id) = (body.kind(), body.id());

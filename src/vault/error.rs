@@ -44,6 +44,8 @@ pub enum VaultError {
     Invalid(String),
     #[error("backup refused: {0}")]
     Backup(String),
+    #[error(transparent)]
+    Input(#[from] super::input::InputError),
 }
 
 impl VaultError {
