@@ -419,7 +419,7 @@ fn run_command(
             writeln!(
                 out,
                 "restored {} records into {}",
-                verified.records.len(),
+                verified.records,
                 target.display()
             )?;
             for problem in &verified.problems {

@@ -9,7 +9,7 @@
 use super::crypto;
 use super::error::{Result, VaultError};
 use super::record::RecordKind;
-use super::{Access, HEADER_FILE, IDENTITY_FILE, RECORDS_DIR, Vault, Verified, fsutil, input};
+use super::{Access, FileProblem, HEADER_FILE, IDENTITY_FILE, RECORDS_DIR, Vault, fsutil, input};
 use secrecy::SecretString;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
@@ -151,15 +151,23 @@ fn allowed_path(path: &Path) -> bool {
     }
 }
 
-/// Restore a backup into `target` (new or empty), then return its opened records and
-/// any problems. The vault is built in a temporary folder beside `target`, opened and
+/// What a restore brought back: how many records opened, and every problem (damaged
+/// files are set aside in the restored vault's `quarantine/`, as `verify` does).
+#[derive(Debug, Default)]
+pub struct Restored {
+    pub records: usize,
+    pub problems: Vec<FileProblem>,
+}
+
+/// Restore a backup into `target` (new or empty), then return how many records opened
+/// and any problems. The vault is built in a temporary folder beside `target`, opened and
 /// checked there (header, key file and its work factor, every record), and renamed into
 /// place only then: nothing outside `target` is changed (not even the mode of the
 /// folder above it), and a restore that fails at any point leaves nothing behind, so it
 /// can simply be tried again. Hostile archives are refused whole. The backup is read as
 /// a stream (decrypted and unpacked as it is read), so memory stays small whatever its
 /// size.
-pub fn restore(file: &Path, target: &Path, passphrase: &SecretString) -> Result<Verified> {
+pub fn restore(file: &Path, target: &Path, passphrase: &SecretString) -> Result<Restored> {
     check_target(target)?;
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -226,7 +234,9 @@ pub fn restore(file: &Path, target: &Path, passphrase: &SecretString) -> Result<
                 )),
                 other => other,
             })?;
-        vault.verify()?
+        let mut records = 0;
+        let problems = vault.verify_each(|_| records += 1)?;
+        Restored { records, problems }
     };
 
     // An empty folder at `target` is replaced by the rename itself (POSIX allows renaming

@@ -623,8 +623,12 @@ fn backup_then_wipe_then_restore_gives_identical_records() {
         Err(VaultError::WrongPassphrase)
     ));
     assert!(!root.exists(), "a refused restore leaves nothing behind");
-    let verified = backup::restore(&file, &root, &pass()).expect("restore");
-    assert!(verified.problems.is_empty());
+    let restored = backup::restore(&file, &root, &pass()).expect("restore");
+    assert!(restored.problems.is_empty());
+    assert_eq!(restored.records, records.len());
+    let verified = Vault::open(&root, Some(&pass()), Access::ReadOnly)
+        .and_then(|v| v.verify())
+        .expect("the restored vault opens");
     assert_eq!(by_id(&verified.records), by_id(&records));
 
     // Restore never overwrites a vault.
@@ -752,7 +756,7 @@ fn hostile_backups_are_refused_whole() {
         assert!(
             matches!(result, Err(VaultError::Backup(_))),
             "{name}: {:?}",
-            result.map(|v| v.records.len())
+            result.map(|v| v.records)
         );
         assert!(!target.exists(), "{name}: nothing is left behind");
     }
@@ -873,7 +877,7 @@ fn a_restore_that_fails_late_leaves_nothing_behind_and_a_retry_works() {
             assert!(
                 matches!(result, Err(VaultError::Backup(_))),
                 "{name}: {:?}",
-                result.map(|v| v.records.len())
+                result.map(|v| v.records)
             );
             if target.ends_with("empty") {
                 assert_eq!(
@@ -889,13 +893,13 @@ fn a_restore_that_fails_late_leaves_nothing_behind_and_a_retry_works() {
     }
     // Retried with a good backup, both work, and hold every record.
     for target in [parent.join("new"), parent.join("empty")] {
-        let verified = backup::restore(&good, &target, &pass()).expect("the retry restores");
-        assert!(verified.problems.is_empty());
-        assert_eq!(by_id(&verified.records), by_id(&records));
+        let restored = backup::restore(&good, &target, &pass()).expect("the retry restores");
+        assert!(restored.problems.is_empty());
+        assert_eq!(restored.records, records.len());
         let reopened = Vault::open(&target, Some(&pass()), Access::ReadOnly).expect("opens");
         assert_eq!(
-            reopened.verify().expect("verify").records.len(),
-            records.len()
+            by_id(&reopened.verify().expect("verify").records),
+            by_id(&records)
         );
     }
     assert_eq!(leftovers(&parent), Vec::<String>::new());
@@ -953,10 +957,7 @@ fn a_backup_that_is_not_one_is_refused_after_reading_its_first_bytes_only() {
     let started = std::time::Instant::now();
     let result = backup::restore(&sparse, &dir.path().join("v"), &pass());
     let Err(VaultError::Backup(why)) = result else {
-        panic!(
-            "refused as not a backup: {:?}",
-            result.map(|v| v.records.len())
-        );
+        panic!("refused as not a backup: {:?}", result.map(|v| v.records));
     };
     assert_eq!(why, "the file is not a Tandem backup");
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
