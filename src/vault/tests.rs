@@ -1192,3 +1192,75 @@ fn a_remembered_folder_survives_reopening_and_an_older_header_reads_without_one(
     let vault = Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open");
     assert_eq!(vault.header().export_folder, None);
 }
+
+/// Run `work` on a thread and fail (instead of hanging the test run) if it takes longer
+/// than a few seconds.
+#[cfg(unix)]
+fn within_seconds<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(work());
+    });
+    receive
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("finished without waiting on a named pipe")
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn named_pipes_in_place_of_the_vaults_own_files_never_block_it() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    vault.scan().expect("scan writes the index");
+    drop(vault);
+    let index = root.join(RECORDS_DIR).join("index.age");
+    assert!(index.exists());
+    fs::remove_file(&index).expect("rm");
+    mkfifo(&index);
+    let session = records
+        .iter()
+        .find(|r| r.kind() == RecordKind::Session)
+        .expect("a session")
+        .id();
+    let record = root
+        .join(RECORDS_DIR)
+        .join(RecordKind::Session.folder())
+        .join(format!("{session}.age"));
+    fs::remove_file(&record).expect("rm");
+    mkfifo(&record);
+
+    let scanned_root = root.clone();
+    let (listed, loaded) = within_seconds(move || {
+        let vault = Vault::open(&scanned_root, Some(&pass()), Access::ReadWrite).expect("open");
+        let listed = vault.scan().map(|s| s.sessions.len());
+        let loaded = vault.load(RecordKind::Session, session).map(|_| ());
+        (listed, loaded)
+    });
+    // The index is rebuilt from the records; the pipe in a record's place is not one.
+    assert_eq!(listed.expect("lists"), session_count(&records) - 1);
+    assert!(loaded.is_err());
+    // A pipe as the header or the key file is refused by name.
+    for name in [HEADER_FILE, IDENTITY_FILE] {
+        let copy = dir.path().join(format!("copy-{name}"));
+        fs::rename(root.join(name), &copy).expect("mv");
+        mkfifo(&root.join(name));
+        let opened_root = root.clone();
+        let opened = within_seconds(move || {
+            Vault::open(&opened_root, Some(&pass()), Access::ReadOnly).map(|_| ())
+        });
+        let message = opened.expect_err("refused").to_string();
+        assert!(message.contains("a named pipe"), "{name}: {message}");
+        fs::remove_file(root.join(name)).expect("rm");
+        fs::rename(&copy, root.join(name)).expect("mv back");
+    }
+}
