@@ -318,8 +318,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             demo: cli.demo,
         }),
         Some(Command::Fill { file, kdf_log_n }) => {
-            if !file.is_file() {
-                bail!("no worksheet file at {}", file.display());
+            // Checked before a window opens (the window checks the file again).
+            match crate::vault::input::open_regular(
+                &file,
+                "worksheet file",
+                crate::vault::takehome::MAX_TAKE_HOME_BYTES,
+            ) {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => bail!("no worksheet file at {}", file.display()),
+                Err(e) => return Err(e.into()),
             }
             Ok(Outcome::Fill {
                 file,
