@@ -378,8 +378,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             demo: cli.demo,
         }),
         Some(Command::Fill { file, kdf_log_n }) => {
-            if !file.is_file() {
-                bail!("no worksheet file at {}", file.display());
+            // Checked before a window opens (the window checks the file again).
+            match crate::vault::input::open_regular(
+                &file,
+                "worksheet file",
+                crate::vault::takehome::MAX_TAKE_HOME_BYTES,
+            ) {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => bail!("no worksheet file at {}", file.display()),
+                Err(e) => return Err(e.into()),
             }
             Ok(Outcome::Fill {
                 file,
@@ -417,7 +424,12 @@ fn run_command(
             list(&practice, what, out)
         }
         // The lists: a session's couple's other sessions decide whether it is flagged.
-        Command::Import { file } => import(&mut open(root, Want::ReadWrite, true)?, &file, out),
+        // The file is read (or refused) before the vault is unlocked: a bad one never
+        // holds the vault's lock.
+        Command::Import { file } => {
+            let text = crate::vault::read_record_file(&file)?;
+            import(&mut open(root, Want::ReadWrite, true)?, &file, &text, out)
+        }
         Command::Dump { kind, id } => {
             let kind = RecordKind::from_name(&kind)
                 .with_context(|| format!("unknown record kind {kind:?}: use couple or session"))?;
@@ -468,12 +480,18 @@ fn run_command(
         }
         Command::Restore { file } => {
             let target = root.context("restore needs the new vault folder: --vault NEWDIR")?;
+            // Checked before the passphrase is asked for (restore checks it again).
+            crate::vault::input::open_regular(
+                &file,
+                "backup",
+                crate::vault::backup::MAX_BACKUP_BYTES,
+            )?;
             let passphrase = passphrase("TANDEM_PASSPHRASE", "Backup passphrase: ", false)?;
             let verified = crate::vault::backup::restore(&file, &target, &passphrase)?;
             say!(
                 out,
                 "restored {} records into {}",
-                verified.records.len(),
+                verified.records,
                 target.display()
             )?;
             for problem in &verified.problems {
@@ -1120,10 +1138,14 @@ fn describe(e: &ron::error::SpannedError) -> String {
     format!("{}:{}: {what}", e.span.start.line, e.span.start.col)
 }
 
-fn import(practice: &mut Practice, file: &Path, out: &mut dyn Write) -> anyhow::Result<i32> {
-    let text = crate::vault::read_record_file(file)?;
+fn import(
+    practice: &mut Practice,
+    file: &Path,
+    text: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
     let body: RecordBody =
-        ron::from_str(&text).map_err(|e| anyhow::anyhow!("{}:{}", file.display(), describe(&e)))?;
+        ron::from_str(text).map_err(|e| anyhow::anyhow!("{}:{}", file.display(), describe(&e)))?;
     body.check_format()
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let (kind, id) = (body.kind(), body.id());

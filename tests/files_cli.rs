@@ -86,8 +86,10 @@ fn a_damaged_record_is_quarantined_owner_only_whatever_mode_it_had() {
 #[test]
 fn nothing_tandem_writes_in_a_demo_run_is_readable_by_group_or_others() {
     let dir = tempfile::tempdir().expect("temp");
-    // The parent folder is the test's own (tempfile makes it 0700); what Tandem puts in it
-    // and in the vault is what is checked.
+    // The parent folder is the test's own, made owner-only here (tempfile leaves it to the
+    // umask, and restore no longer changes the folder above its target); what Tandem
+    // puts in it and in the vault is what is checked.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
     let vault = demo_vault(dir.path());
     let couple = couple_ids(&vault).remove(0);
     let session = session_ids(&vault).remove(0);

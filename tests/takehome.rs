@@ -877,4 +877,42 @@ fn fill_names_a_missing_file_instead_of_opening_an_empty_window() {
         &["fill", missing.to_str().expect("path")],
     ));
     assert!(error.contains("no worksheet file at"), "{error}");
+    #[cfg(unix)]
+    {
+        let pipe = dir.path().join("pipe.tandem-worksheet");
+        let made = Command::new("mkfifo").arg(&pipe).status().expect("mkfifo");
+        assert!(made.success());
+        let error = refused(&tandem(
+            &dir.path().join("vault"),
+            &["fill", pipe.to_str().expect("path")],
+        ));
+        assert!(
+            error.contains("the worksheet file must be a regular file, and this is a named pipe"),
+            "{error}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_fill_window_refuses_a_named_pipe_by_name_without_waiting_on_it() {
+    let dir = tempfile::tempdir().expect("temp");
+    let pipe = dir.path().join("w.tandem-worksheet");
+    let made = Command::new("mkfifo").arg(&pipe).status().expect("mkfifo");
+    assert!(made.success());
+    let mut h = fill_window(&pipe);
+    type_into(&mut h, Role::PasswordInput, "Passphrase", SHEET_PASS);
+    h.get_by_label("Open worksheet").click();
+    // Fails the test if opening waits on the pipe (it once hung here for ever).
+    wait_for_save(&mut h);
+    assert!(h.state().state.opened.is_none());
+    let status = h.state().state.status.clone().expect("status");
+    assert!(status.is_error, "{status:?}");
+    assert!(
+        status.text.contains(&format!(
+            "the worksheet file must be a regular file, and this is a named pipe: {}",
+            pipe.display()
+        )),
+        "{status:?}"
+    );
 }

@@ -566,3 +566,156 @@ fn imports_that_bypass_the_gate_or_claim_a_signature_are_kept_flagged_logged_and
         [tandem::practice::imports::ImportFlag::JointWorkNotCleared]
     );
 }
+
+// Inputs that are not regular files (issue 16): refused at once, by name, never read.
+
+/// Run `tandem` with these arguments and environment, and wait at most `limit` for it: a
+/// hang is a failure of its own (the child is killed), not a stuck test run.
+fn tandem_within(
+    limit: std::time::Duration,
+    vault: Option<&Path>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    use std::process::Stdio;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    command.env_remove("TANDEM_VAULT");
+    if let Some(vault) = vault {
+        command.arg("--vault").arg(vault);
+    }
+    command
+        .args(args)
+        .env("TANDEM_PASSPHRASE", PASS)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("tandem runs");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("tandem {args:?} was still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[cfg(unix)]
+fn fifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(made.success());
+}
+
+const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+#[cfg(unix)]
+#[test]
+fn importing_dev_zero_fails_at_once_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path());
+    let started = std::time::Instant::now();
+    let out = tandem_within(HANG_LIMIT, Some(&vault), &["import", "/dev/zero"], &[]);
+    let elapsed = started.elapsed();
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out).trim(),
+        "tandem: the record file must be a regular file, and this is a device: /dev/zero"
+    );
+    // Refused before a byte is read (it once read 64 MiB, and before that 23.9 GB).
+    assert!(elapsed < std::time::Duration::from_secs(1), "{elapsed:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_refused_by_import_import_worksheet_and_restore_without_waiting() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path());
+    let (_, couple) = couples(&vault).remove(0);
+    let pipe = dir.path().join("session.ron");
+    fifo(&pipe);
+    let shown = pipe.display().to_string();
+    let restored = dir.path().join("restored");
+    let cases: [(&str, Option<&Path>, Vec<&str>, &str); 3] = [
+        (
+            "import",
+            Some(&vault),
+            vec!["import", &shown],
+            "record file",
+        ),
+        (
+            "import-worksheet",
+            Some(&vault),
+            vec!["import-worksheet", &shown, "--couple", &couple],
+            "worksheet file",
+        ),
+        (
+            "restore",
+            Some(&restored),
+            vec!["restore", &shown],
+            "backup",
+        ),
+    ];
+    for (name, at, args, what) in cases {
+        let out = tandem_within(
+            HANG_LIMIT,
+            at,
+            &args,
+            &[("TANDEM_WORKSHEET_PASSPHRASE", "kitchen table")],
+        );
+        assert!(!out.status.success(), "{name}");
+        let message = stderr(&out);
+        assert!(
+            message.contains(&format!(
+                "the {what} must be a regular file, and this is a named pipe: {shown}"
+            )),
+            "{name}: {message}"
+        );
+    }
+    assert!(!restored.exists());
+    // Nothing was imported, and the vault's lock was let go.
+    assert!(tandem(&vault, &["verify"]).status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_in_the_template_folder_is_reported_by_name_and_the_rest_load() {
+    let dir = tempfile::tempdir().expect("temp");
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).expect("mkdir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/weekly-check-in.ron"),
+        templates.join("weekly-check-in.ron"),
+    )
+    .expect("copy");
+    let pipe = templates.join("a-pipe.ron");
+    fifo(&pipe);
+    let folder = templates.display().to_string();
+    let out = tandem_within(HANG_LIMIT, None, &["templates", "check", &folder], &[]);
+    assert_eq!(out.status.code(), Some(1), "a problem was found");
+    let printed = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.contains(&pipe.display().to_string()) && l.contains("a named pipe")),
+        "{printed}"
+    );
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.contains("weekly-check-in.ron") && !l.contains("pipe")),
+        "{printed}"
+    );
+    let listed = tandem_within(HANG_LIMIT, None, &["templates", "list", &folder], &[]);
+    assert!(
+        stdout(&listed).contains("weekly-check-in"),
+        "{}",
+        stdout(&listed)
+    );
+}

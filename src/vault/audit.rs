@@ -15,12 +15,17 @@ use super::fsutil;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fs::{self, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 use uuid::Uuid;
 
 pub const AUDIT_FILE: &str = "audit.log";
+/// Largest audit log read: an entry is about 250 bytes, so 4 GiB is some 16 million
+/// entries, centuries of a busy practice; anything larger is not a log Tandem wrote.
+pub const MAX_AUDIT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// Largest sealed head read: one sequence number and hash, sealed, about 400 bytes.
+const MAX_HEAD_BYTES: u64 = 64 * 1024;
 /// The sealed head; `.ron` in an unencrypted test vault.
 pub const AUDIT_HEAD_AGE: &str = "audit-head.age";
 pub const AUDIT_HEAD_RON: &str = "audit-head.ron";
@@ -187,10 +192,10 @@ fn parse(text: &str) -> (Vec<AuditEntry>, Vec<String>) {
 /// Every entry in the log, with the line each parse problem is on.
 fn read_entries(root: &Path) -> Result<(Vec<AuditEntry>, Vec<String>)> {
     let path = root.join(AUDIT_FILE);
-    match fs::read_to_string(&path) {
-        Ok(text) => Ok(parse(&text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Vec::new(), Vec::new())),
-        Err(e) => Err(VaultError::io(format!("cannot read {}", path.display()), e)),
+    match super::input::read_regular(&path, "audit log", MAX_AUDIT_BYTES) {
+        Ok((bytes, _)) => Ok(parse(&String::from_utf8_lossy(&bytes))),
+        Err(e) if e.is_not_found() => Ok((Vec::new(), Vec::new())),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -212,11 +217,30 @@ fn append(
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
+        // A named pipe in the log's place must not make every audited operation wait:
+        // opened without blocking, and refused below as not a regular file.
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
     }
     let mut file = options.open(&path).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(VaultError::Invalid(format!(
+            "the audit log is not a regular file: {}",
+            path.display()
+        )));
+    }
     file.lock().map_err(io)?;
     let mut text = String::new();
-    file.read_to_string(&mut text).map_err(io)?;
+    (&mut file)
+        .take(MAX_AUDIT_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > MAX_AUDIT_BYTES {
+        return Err(VaultError::Invalid(format!(
+            "the audit log is larger than the {} it may be: {}",
+            super::input::size_text(MAX_AUDIT_BYTES),
+            path.display()
+        )));
+    }
     let (entries, unparsed) = parse(&text);
     let (seq, prev) = entries
         .last()
@@ -354,9 +378,9 @@ enum HeadState {
 
 fn read_head(root: &Path, cipher: &Cipher) -> Result<HeadState> {
     let path = root.join(head_name(matches!(cipher, Cipher::Age(_))));
-    match fs::read(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(HeadState::Missing),
-        Err(e) => Err(VaultError::io(format!("cannot read {}", path.display()), e)),
+    match super::input::read_regular(&path, "audit head", MAX_HEAD_BYTES).map(|(b, _)| b) {
+        Err(e) if e.is_not_found() => Ok(HeadState::Missing),
+        Err(e) => Err(e.into()),
         Ok(sealed) => Ok(cipher
             .open(&sealed)
             .ok()
@@ -439,6 +463,7 @@ mod tests {
     use super::*;
     use crate::vault::{Protection, Vault};
     use chrono::TimeZone;
+    use std::fs;
 
     fn at(minute: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 23, 9, minute, 0).unwrap()
@@ -599,5 +624,36 @@ mod tests {
         .unwrap();
         record(v.root(), &v.cipher, &event(AuditAction::Unlock, 9), at(20)).unwrap();
         assert!(!checked(&v).problems.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_in_place_of_the_log_is_refused_and_never_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = vault(dir.path());
+        log_three(&v);
+        let log = v.root().join(AUDIT_FILE);
+        fs::remove_file(&log).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&log)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (send, receive) = std::sync::mpsc::channel();
+        let root = v.root().to_path_buf();
+        let cipher = v.cipher.clone();
+        std::thread::spawn(move || {
+            let appended = record(&root, &cipher, &event(AuditAction::Open, 9), at(9));
+            let listed = entries(&root);
+            let _ = send.send((appended.is_err(), listed.is_err()));
+        });
+        let (append_refused, list_refused) = receive
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("finished without waiting on the pipe");
+        assert!(
+            append_refused,
+            "an audited change is refused, not made unlogged"
+        );
+        assert!(list_refused);
     }
 }

@@ -118,20 +118,42 @@ pub fn seal_with_passphrase(
         .map_err(|e| VaultError::Crypto(e.to_string()))
 }
 
-/// Decrypt bytes sealed with a passphrase; a wrong passphrase is `WrongPassphrase`.
-pub fn open_with_passphrase(sealed: &[u8], passphrase: &SecretString) -> Result<Vec<u8>> {
+/// Why a passphrase-sealed stream did not open (the caller says what the stream is).
+#[derive(Debug, PartialEq, Eq)]
+pub enum StreamError {
+    NotAge,
+    TooMuchWork,
+    WrongPassphrase,
+}
+
+/// Start decrypting a stream sealed with a passphrase: returns a reader of the plaintext,
+/// which checks each 64 KiB chunk as it goes (a read error means altered or cut short).
+/// Work factors over `MAX_LOG_N` are refused before any is done.
+pub fn open_stream_with_passphrase<R: std::io::BufRead>(
+    sealed: R,
+    passphrase: &SecretString,
+) -> std::result::Result<age::stream::StreamReader<R>, StreamError> {
     let mut identity = age::scrypt::Identity::new(passphrase.clone());
     identity.set_max_work_factor(MAX_LOG_N);
-    let decryptor = age::Decryptor::new_buffered(sealed)
-        .map_err(|_| VaultError::Header("the key file is not an age file".into()))?;
-    let mut reader = decryptor
+    let decryptor = age::Decryptor::new_buffered(sealed).map_err(|_| StreamError::NotAge)?;
+    decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(|e| match e {
-            age::DecryptError::ExcessiveWork { .. } => {
-                VaultError::Header("the key file asks for more work than Tandem allows".into())
-            }
-            _ => VaultError::WrongPassphrase,
-        })?;
+            age::DecryptError::ExcessiveWork { .. } => StreamError::TooMuchWork,
+            _ => StreamError::WrongPassphrase,
+        })
+}
+
+/// Decrypt bytes sealed with a passphrase (the key file); a wrong passphrase is
+/// `WrongPassphrase`.
+pub fn open_with_passphrase(sealed: &[u8], passphrase: &SecretString) -> Result<Vec<u8>> {
+    let mut reader = open_stream_with_passphrase(sealed, passphrase).map_err(|e| match e {
+        StreamError::NotAge => VaultError::Header("the key file is not an age file".into()),
+        StreamError::TooMuchWork => {
+            VaultError::Header("the key file asks for more work than Tandem allows".into())
+        }
+        StreamError::WrongPassphrase => VaultError::WrongPassphrase,
+    })?;
     let mut out = Vec::new();
     std::io::Read::read_to_end(&mut reader, &mut out)
         .map_err(|_| VaultError::Header("the key file is damaged".into()))?;

@@ -47,6 +47,8 @@ pub enum VaultError {
     OutputExists(PathBuf),
     #[error("backup refused: {0}")]
     Backup(String),
+    #[error(transparent)]
+    Input(#[from] super::input::InputError),
 }
 
 impl VaultError {

@@ -15,6 +15,9 @@ use std::path::Path;
 /// Format of the index; bumped whenever its encoding changes (an old index is then
 /// simply rebuilt).
 const INDEX_FORMAT: u32 = 4;
+/// Largest index read: 11,000 records take 2.2 MiB, so this is room for a practice fifty
+/// times larger; a larger (or non-regular) file is ignored and the index rebuilt.
+const MAX_INDEX_BYTES: u64 = 128 * 1024 * 1024;
 
 fn file_name(cipher_is_age: bool) -> &'static str {
     if cipher_is_age {
@@ -99,7 +102,8 @@ pub struct Index {
 /// The index, if there is a readable one.
 pub fn read(root: &Path, cipher: &Cipher) -> Option<Index> {
     let is_age = matches!(cipher, Cipher::Age(_));
-    let sealed = std::fs::read(root.join(RECORDS_DIR).join(file_name(is_age))).ok()?;
+    let path = root.join(RECORDS_DIR).join(file_name(is_age));
+    let (sealed, _) = super::input::read_regular(&path, "list index", MAX_INDEX_BYTES).ok()?;
     let plain = cipher.open(&sealed).ok()?;
     let index: Index = postcard::from_bytes(&plain).ok()?;
     (index.format == INDEX_FORMAT).then_some(index)

@@ -12,6 +12,7 @@ pub mod exports;
 pub mod fsutil;
 pub mod idle;
 mod index;
+pub mod input;
 mod reader;
 pub mod record;
 pub mod saver;
@@ -40,8 +41,15 @@ pub const IDENTITY_FILE: &str = "identity.age";
 pub const LOCK_FILE: &str = ".lock";
 pub const RECORDS_DIR: &str = "records";
 pub const QUARANTINE_DIR: &str = "quarantine";
-/// Largest record file Tandem will read.
+/// Largest record file Tandem will read (and import): a year of weekly sessions with
+/// long notes is a few MiB, so this leaves room without letting a hostile file fill
+/// memory.
 pub const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest `vault.ron`: a few settings and a list of safety resources, well under 1 KiB
+/// in practice.
+pub const MAX_HEADER_BYTES: u64 = 1024 * 1024;
+/// Largest `identity.age`: one scrypt stanza around a 74-character key, about 300 bytes.
+pub const MAX_IDENTITY_BYTES: u64 = 64 * 1024;
 
 /// How records are protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,13 +258,13 @@ pub struct Vault {
 /// Read and check `vault.ron`.
 pub fn read_header(root: &Path) -> Result<Header> {
     let path = root.join(HEADER_FILE);
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(VaultError::NotAVault(root.to_path_buf()));
-        }
-        Err(e) => return Err(VaultError::io(format!("cannot read {}", path.display()), e)),
+    let bytes = match input::read_regular(&path, "vault header", MAX_HEADER_BYTES) {
+        Ok((bytes, _)) => bytes,
+        Err(e) if e.is_not_found() => return Err(VaultError::NotAVault(root.to_path_buf())),
+        Err(e) => return Err(e.into()),
     };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| VaultError::Header(format!("{HEADER_FILE} is not UTF-8 text")))?;
     let header: Header =
         ron::from_str(&text).map_err(|e| VaultError::Header(format!("{HEADER_FILE}: {e}")))?;
     if header.format != VAULT_FORMAT {
@@ -294,6 +302,11 @@ fn take_lock(root: &Path) -> Result<File> {
             Err(VaultError::io(format!("cannot lock {}", path.display()), e))
         }
     }
+}
+
+/// Read `identity.age` (a regular file, size-capped).
+fn read_identity(path: &Path) -> Result<Vec<u8>> {
+    Ok(input::read_regular(path, "key file", MAX_IDENTITY_BYTES)?.0)
 }
 
 fn io_at(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> VaultError {
@@ -363,7 +376,7 @@ impl Vault {
             Encryption::Age => {
                 let passphrase = passphrase.ok_or(VaultError::WrongPassphrase)?;
                 let path = root.join(IDENTITY_FILE);
-                let wrapped = fs::read(&path).map_err(io_at("cannot read", &path))?;
+                let wrapped = read_identity(&path)?;
                 Arc::new(Cipher::Age(Box::new(crypto::unwrap_identity(
                     &wrapped, passphrase,
                 )?)))
@@ -643,18 +656,24 @@ impl Vault {
     /// Open every record file (ignoring the index) and report every problem. Damaged
     /// files are set aside as in `scan`.
     pub fn verify(&self) -> Result<Verified> {
+        let mut records = Vec::new();
+        let problems = self.verify_each(|body| records.push(body))?;
+        Ok(Verified { records, problems })
+    }
+
+    /// As `verify`, handing each record that opens to `each` instead of keeping them
+    /// all: memory stays that of one record whatever the vault's size (restore checks a
+    /// whole vault this way).
+    pub fn verify_each(&self, mut each: impl FnMut(RecordBody)) -> Result<Vec<FileProblem>> {
         let listing = list_files(&self.root, self.extension())?;
-        let mut verified = Verified {
-            records: Vec::new(),
-            problems: listing.problems,
-        };
+        let mut problems = listing.problems;
         for (kind, id, name, _) in listing.files {
             match self.read_one(kind, id, &name) {
-                ReadOutcome::Ok(envelope, _) => verified.records.push(envelope.body),
-                other => verified.problems.extend(self.problem(kind, &name, other)),
+                ReadOutcome::Ok(envelope, _) => each(envelope.body),
+                other => problems.extend(self.problem(kind, &name, other)),
             }
         }
-        Ok(verified)
+        Ok(problems)
     }
 
     /// Change the passphrase. The identity file is replaced atomically, so the old
@@ -671,7 +690,7 @@ impl Vault {
         }
         crypto::check_strength(new)?;
         let path = self.root.join(IDENTITY_FILE);
-        let wrapped = fs::read(&path).map_err(io_at("cannot read", &path))?;
+        let wrapped = read_identity(&path)?;
         let identity = crypto::unwrap_identity(&wrapped, old)?;
         let rewrapped = crypto::wrap_identity(&identity, new, log_n)?;
         fsutil::write_atomic(&self.root, IDENTITY_FILE, &rewrapped)
@@ -693,7 +712,7 @@ impl Vault {
             ));
         }
         let path = self.root.join(IDENTITY_FILE);
-        let wrapped = fs::read(&path).map_err(io_at("cannot read", &path))?;
+        let wrapped = read_identity(&path)?;
         Ok(PassphraseCheck {
             wrapped,
             recipient: self.cipher.recipient().unwrap_or_default(),
@@ -1040,29 +1059,26 @@ fn list_files(root: &Path, extension: &str) -> Result<Listing> {
     Ok(listing)
 }
 
-/// Read a record file given on the command line (`tandem import`) as text, refusing one
-/// over the record size cap without reading it whole.
+/// Read a record file given on the command line (`tandem import`) as text: only a
+/// regular file, refused without reading on once it is over the record size cap.
 pub fn read_record_file(path: &Path) -> Result<String> {
-    let (bytes, _) = read_capped(path).map_err(io_at("cannot read", path))?;
+    let (bytes, _) = input::read_regular(path, "record file", MAX_RECORD_BYTES)?;
     String::from_utf8(bytes)
-        .map_err(|_| VaultError::Invalid(format!("{} is not UTF-8 text", path.display())))
+        .map_err(|_| VaultError::Invalid(format!("not UTF-8 text: {}", path.display())))
 }
 
-/// Read a file, refusing one over the record size cap, with the stamp of the file read
-/// (from the open handle: a file renamed over it meanwhile does not change it).
+/// Read a record file in the vault, refusing one over the record size cap or that is not
+/// a regular file (as `InvalidData`), with the stamp of the file read (from the open
+/// handle: a file renamed over it meanwhile does not change it).
 fn read_capped(path: &Path) -> std::io::Result<(Vec<u8>, Stamp)> {
-    use std::io::Read;
-    let file = File::open(path)?;
-    let stamp = Stamp::of(&file.metadata()?);
-    let mut bytes = Vec::with_capacity(usize::try_from(stamp.len).unwrap_or(0).min(1 << 20));
-    file.take(MAX_RECORD_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_RECORD_BYTES {
-        return Err(std::io::Error::new(
+    match input::read_regular(path, "record file", MAX_RECORD_BYTES) {
+        Ok((bytes, meta)) => Ok((bytes, Stamp::of(&meta))),
+        Err(input::InputError::Io { error, .. }) => Err(error),
+        Err(other) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            "larger than a record may be",
-        ));
+            other.reason(),
+        )),
     }
-    Ok((bytes, stamp))
 }
 
 /// Encrypt and write one record atomically, returning the written file's stamp. Shared by

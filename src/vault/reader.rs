@@ -165,15 +165,13 @@ impl VaultReader {
     pub fn read_search_cache(&self) -> Result<CacheFile> {
         use std::io::Read;
         let held = self.hold()?;
-        let file = match File::open(self.cache_path()) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(CacheFile::Missing),
-            Err(_) => return Ok(CacheFile::Damaged),
-        };
-        let len = match file.metadata() {
-            Ok(meta) if meta.len() <= MAX_CACHE_BYTES => meta.len(),
-            _ => return Ok(CacheFile::Damaged),
-        };
+        // Only a regular file, opened without blocking: anything else is a damaged cache.
+        let (file, len) =
+            match super::input::open_regular(&self.cache_path(), "search cache", MAX_CACHE_BYTES) {
+                Ok((file, meta)) => (file, meta.len()),
+                Err(e) if e.is_not_found() => return Ok(CacheFile::Missing),
+                Err(_) => return Ok(CacheFile::Damaged),
+            };
         // Decrypted as it is read: the plaintext is about as long as the file.
         let sealed = std::io::BufReader::with_capacity(1 << 16, file.take(MAX_CACHE_BYTES));
         Ok(

@@ -12,7 +12,9 @@ use secrecy::SecretString;
 use std::io::Read;
 use std::path::Path;
 
-/// Largest take-home file Tandem opens.
+/// Largest take-home file Tandem opens: a filled worksheet is a few KiB (its protocol,
+/// the couple's answers and list); 16 MiB leaves room for long answers and refuses a
+/// file that would only fill memory.
 pub const MAX_TAKE_HOME_BYTES: u64 = 16 * 1024 * 1024;
 /// The file name ending offered for take-home worksheets.
 pub const TAKE_HOME_EXTENSION: &str = "tandem-worksheet";
@@ -125,19 +127,13 @@ pub fn open_take_home(
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, TakeHomeFileError> {
-    let io = |e| VaultError::io(format!("cannot read {}", path.display()), e);
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_TAKE_HOME_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_TAKE_HOME_BYTES {
-        return Err(TakeHomeFileError::NotAWorksheet(format!(
-            "it is larger than the {} MiB a worksheet may be",
-            MAX_TAKE_HOME_BYTES / 1024 / 1024
-        )));
+    match super::input::read_regular(path, "worksheet file", MAX_TAKE_HOME_BYTES) {
+        Ok((bytes, _)) => Ok(bytes),
+        Err(e @ super::input::InputError::TooLarge { .. }) => {
+            Err(TakeHomeFileError::NotAWorksheet(e.reason()))
+        }
+        Err(e) => Err(VaultError::from(e).into()),
     }
-    Ok(bytes)
 }
 
 /// A random secret for a new worksheet, as hex.

@@ -2,7 +2,6 @@
 //! size cap and parsed on its own, so one bad file never stops the others.
 
 use crate::template::{Library, MAX_TEMPLATE_BYTES, Problem, TemplateError};
-use std::io::Read;
 use std::path::Path;
 
 /// Load every `*.ron` file in `dir` (not recursive), in file-name order.
@@ -37,18 +36,11 @@ pub fn load_dir(dir: &Path) -> Result<Library, std::io::Error> {
     Ok(library)
 }
 
-/// Read a file as UTF-8, refusing it without reading it whole when it is over the cap.
+/// Read a file as UTF-8: only a regular file (a named pipe is refused, never waited on),
+/// refused without reading it whole when it is over the cap.
 fn read_capped(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_TEMPLATE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.len() > MAX_TEMPLATE_BYTES {
-        return Err(format!(
-            "file is larger than the {MAX_TEMPLATE_BYTES} bytes a template may have"
-        ));
-    }
+    let (bytes, _) = super::input::read_regular(path, "template", MAX_TEMPLATE_BYTES as u64)
+        .map_err(|e| e.reason())?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (first bad byte at offset {})",

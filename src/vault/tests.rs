@@ -623,8 +623,12 @@ fn backup_then_wipe_then_restore_gives_identical_records() {
         Err(VaultError::WrongPassphrase)
     ));
     assert!(!root.exists(), "a refused restore leaves nothing behind");
-    let verified = backup::restore(&file, &root, &pass()).expect("restore");
-    assert!(verified.problems.is_empty());
+    let restored = backup::restore(&file, &root, &pass()).expect("restore");
+    assert!(restored.problems.is_empty());
+    assert_eq!(restored.records, records.len());
+    let verified = Vault::open(&root, Some(&pass()), Access::ReadOnly)
+        .and_then(|v| v.verify())
+        .expect("the restored vault opens");
     assert_eq!(by_id(&verified.records), by_id(&records));
 
     // Restore never overwrites a vault.
@@ -752,12 +756,222 @@ fn hostile_backups_are_refused_whole() {
         assert!(
             matches!(result, Err(VaultError::Backup(_))),
             "{name}: {:?}",
-            result.map(|v| v.records.len())
+            result.map(|v| v.records)
         );
         assert!(!target.exists(), "{name}: nothing is left behind");
     }
     assert!(!dir.path().join("escaped.age").exists());
     assert!(!Path::new("/tmp/tandem-escaped").exists());
+}
+
+/// The entries of a backup file, decrypted (tests only: whole in memory).
+fn backup_entries(file: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let archive =
+        crypto::open_with_passphrase(&fs::read(file).expect("read"), &pass()).expect("opens");
+    let mut tar = tar::Archive::new(archive.as_slice());
+    tar.entries()
+        .expect("entries")
+        .map(|e| {
+            let mut e = e.expect("entry");
+            let path = e.path().expect("path").display().to_string();
+            let mut bytes = Vec::new();
+            e.read_to_end(&mut bytes).expect("bytes");
+            (path, bytes)
+        })
+        .collect()
+}
+
+/// A backup file of these entries, sealed like `tandem backup` seals one.
+fn backup_of(dir: &Path, name: &str, entries: &[(String, Vec<u8>)]) -> PathBuf {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, bytes) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o600);
+        header.set_entry_type(tar::EntryType::Regular);
+        builder
+            .append_data(&mut header, path, bytes.as_slice())
+            .expect("append");
+    }
+    let archive = builder.into_inner().expect("tar");
+    let file = dir.join(name);
+    fs::write(
+        &file,
+        crypto::seal_with_passphrase(&archive, &pass(), LOG_N).expect("seal"),
+    )
+    .expect("write");
+    file
+}
+
+/// Names in `dir` that a restore may have left (its staging folders).
+fn leftovers(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| fsutil::is_temp(n))
+        .collect()
+}
+
+#[test]
+fn a_restore_that_fails_late_leaves_nothing_behind_and_a_retry_works() {
+    let dir = tempfile::tempdir().expect("temp");
+    let (vault, records) = filled(&dir.path().join("vault"));
+    let good = dir.path().join("good.backup");
+    backup::backup(&vault, &good, &pass(), LOG_N).expect("backup");
+    drop(vault);
+    let entries = backup_entries(&good);
+
+    // A second vault.ron after the records: only seen once the rest is unpacked.
+    let mut twice = entries.clone();
+    twice.push((HEADER_FILE.to_string(), b"(format: 1)".to_vec()));
+    // A key file asking for 2^30 scrypt rounds (16 GiB of memory): the stanza's work
+    // factor is changed in place, which age reads before it does any work.
+    let absurd: Vec<(String, Vec<u8>)> = entries
+        .iter()
+        .map(|(path, bytes)| {
+            if path != IDENTITY_FILE {
+                return (path.clone(), bytes.clone());
+            }
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let (head, body) = text.split_once("\n-> scrypt ").expect("a scrypt stanza");
+            let (salt, rest) = body.split_once(' ').expect("salt");
+            let (log_n, rest) = rest.split_once('\n').expect("work factor");
+            assert_eq!(log_n, LOG_N.to_string());
+            let edited = format!("{head}\n-> scrypt {salt} 30\n{rest}");
+            (path.clone(), edited.into_bytes())
+        })
+        .collect();
+    // A key file sealed with another passphrase than the backup's.
+    let mut foreign = entries.clone();
+    for (path, bytes) in &mut foreign {
+        if path == IDENTITY_FILE {
+            *bytes = crypto::wrap_identity(
+                &crypto::generate_identity(),
+                &secret("another passphrase"),
+                LOG_N,
+            )
+            .expect("wrap");
+        }
+    }
+    // A backup cut short: the archive's end and the last tag are missing.
+    let cut = dir.path().join("cut.backup");
+    let whole = fs::read(&good).expect("read");
+    fs::write(&cut, &whole[..whole.len() - 2000]).expect("write");
+
+    let cases = [
+        ("a second vault.ron", backup_of(dir.path(), "twice", &twice)),
+        ("log N 30", backup_of(dir.path(), "absurd", &absurd)),
+        ("a foreign key", backup_of(dir.path(), "foreign", &foreign)),
+        ("cut short", cut),
+    ];
+    let parent = dir.path().join("restores");
+    fs::create_dir(&parent).expect("mkdir");
+    for (name, file) in &cases {
+        for target in [parent.join("new"), parent.join("empty")] {
+            if target.ends_with("empty") {
+                fs::create_dir_all(&target).expect("mkdir");
+            }
+            let result = backup::restore(file, &target, &pass());
+            assert!(
+                matches!(result, Err(VaultError::Backup(_))),
+                "{name}: {:?}",
+                result.map(|v| v.records)
+            );
+            if target.ends_with("empty") {
+                assert_eq!(
+                    fs::read_dir(&target).expect("list").count(),
+                    0,
+                    "{name}: the empty folder stays empty"
+                );
+            } else {
+                assert!(!target.exists(), "{name}: nothing at the target");
+            }
+            assert_eq!(leftovers(&parent), Vec::<String>::new(), "{name}");
+        }
+    }
+    // Retried with a good backup, both work, and hold every record.
+    for target in [parent.join("new"), parent.join("empty")] {
+        let restored = backup::restore(&good, &target, &pass()).expect("the retry restores");
+        assert!(restored.problems.is_empty());
+        assert_eq!(restored.records, records.len());
+        let reopened = Vault::open(&target, Some(&pass()), Access::ReadOnly).expect("opens");
+        assert_eq!(
+            by_id(&reopened.verify().expect("verify").records),
+            by_id(&records)
+        );
+    }
+    assert_eq!(leftovers(&parent), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn restore_never_changes_the_folder_above_the_target() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp");
+    let (vault, _) = filled(&dir.path().join("vault"));
+    let good = dir.path().join("good.backup");
+    backup::backup(&vault, &good, &pass(), LOG_N).expect("backup");
+    drop(vault);
+    let shared = dir.path().join("shared");
+    fs::create_dir(&shared).expect("mkdir");
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).expect("chmod");
+    let mode = |p: &Path| fs::metadata(p).expect("stat").permissions().mode() & 0o7777;
+
+    let refused = backup::restore(
+        &dir.path().join("vault/vault.ron"),
+        &shared.join("v"),
+        &pass(),
+    );
+    assert!(refused.is_err());
+    assert_eq!(mode(&shared), 0o1777, "a refused restore leaves it alone");
+    backup::restore(&good, &shared.join("v"), &pass()).expect("restore");
+    assert_eq!(mode(&shared), 0o1777, "a restore leaves it alone");
+    assert_eq!(
+        mode(&shared.join("v")),
+        0o700,
+        "the vault itself is private"
+    );
+    assert_eq!(leftovers(&shared), Vec::<String>::new());
+
+    // A missing folder above is not made: restore says so and creates nothing.
+    let missing = dir.path().join("not-there").join("v");
+    assert!(matches!(
+        backup::restore(&good, &missing, &pass()),
+        Err(VaultError::Backup(_))
+    ));
+    assert!(!dir.path().join("not-there").exists());
+}
+
+#[test]
+fn a_backup_that_is_not_one_is_refused_after_reading_its_first_bytes_only() {
+    let dir = tempfile::tempdir().expect("temp");
+    // 2 GiB of zeros without a line break, sparse so that the test costs nothing: age
+    // alone would read it whole looking for the end of its first line.
+    let sparse = dir.path().join("sparse.backup");
+    fs::File::create(&sparse)
+        .expect("create")
+        .set_len(2 << 30)
+        .expect("set_len");
+    let started = std::time::Instant::now();
+    let result = backup::restore(&sparse, &dir.path().join("v"), &pass());
+    let Err(VaultError::Backup(why)) = result else {
+        panic!("refused as not a backup: {:?}", result.map(|v| v.records));
+    };
+    assert_eq!(why, "the file is not a Tandem backup");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    // The age magic followed by a header that never ends.
+    let endless = dir.path().join("endless.backup");
+    let mut bytes = b"age-encryption.org/v1\n-> scrypt ".to_vec();
+    bytes.resize(1 << 20, b'A');
+    fs::write(&endless, bytes).expect("write");
+    assert!(matches!(
+        backup::restore(&endless, &dir.path().join("v"), &pass()),
+        Err(VaultError::Backup(_))
+    ));
+    assert!(!dir.path().join("v").exists());
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 }
 
 #[test]
@@ -977,4 +1191,76 @@ fn a_remembered_folder_survives_reopening_and_an_older_header_reads_without_one(
     fs::write(root.join(HEADER_FILE), older).expect("write");
     let vault = Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open");
     assert_eq!(vault.header().export_folder, None);
+}
+
+/// Run `work` on a thread and fail (instead of hanging the test run) if it takes longer
+/// than a few seconds.
+#[cfg(unix)]
+fn within_seconds<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(work());
+    });
+    receive
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("finished without waiting on a named pipe")
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn named_pipes_in_place_of_the_vaults_own_files_never_block_it() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let (vault, records) = filled(&root);
+    vault.scan().expect("scan writes the index");
+    drop(vault);
+    let index = root.join(RECORDS_DIR).join("index.age");
+    assert!(index.exists());
+    fs::remove_file(&index).expect("rm");
+    mkfifo(&index);
+    let session = records
+        .iter()
+        .find(|r| r.kind() == RecordKind::Session)
+        .expect("a session")
+        .id();
+    let record = root
+        .join(RECORDS_DIR)
+        .join(RecordKind::Session.folder())
+        .join(format!("{session}.age"));
+    fs::remove_file(&record).expect("rm");
+    mkfifo(&record);
+
+    let scanned_root = root.clone();
+    let (listed, loaded) = within_seconds(move || {
+        let vault = Vault::open(&scanned_root, Some(&pass()), Access::ReadWrite).expect("open");
+        let listed = vault.scan().map(|s| s.sessions.len());
+        let loaded = vault.load(RecordKind::Session, session).map(|_| ());
+        (listed, loaded)
+    });
+    // The index is rebuilt from the records; the pipe in a record's place is not one.
+    assert_eq!(listed.expect("lists"), session_count(&records) - 1);
+    assert!(loaded.is_err());
+    // A pipe as the header or the key file is refused by name.
+    for name in [HEADER_FILE, IDENTITY_FILE] {
+        let copy = dir.path().join(format!("copy-{name}"));
+        fs::rename(root.join(name), &copy).expect("mv");
+        mkfifo(&root.join(name));
+        let opened_root = root.clone();
+        let opened = within_seconds(move || {
+            Vault::open(&opened_root, Some(&pass()), Access::ReadOnly).map(|_| ())
+        });
+        let message = opened.expect_err("refused").to_string();
+        assert!(message.contains("a named pipe"), "{name}: {message}");
+        fs::remove_file(root.join(name)).expect("rm");
+        fs::rename(&copy, root.join(name)).expect("mv back");
+    }
 }
