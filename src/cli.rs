@@ -83,9 +83,15 @@ pub enum Command {
         kind: String,
         id: uuid::Uuid,
     },
-    /// Open every record and check the audit log's chain; report damage, sync conflicts
-    /// and audit tampering; non-zero exit if any.
-    Verify,
+    /// Open every record and check the audit log's chain; report damage, sync conflicts,
+    /// audit tampering and files set aside in quarantine/; non-zero exit if any.
+    Verify {
+        /// A file set aside in quarantine/ that you have dealt with (restored from a
+        /// backup, or judged lost): it moves to quarantine/acknowledged/, is logged, and
+        /// is no longer reported.
+        #[arg(long, value_name = "NAME")]
+        acknowledge: Option<String>,
+    },
     /// Print the audit log: who unlocked, opened, exported, finalized or amended which
     /// record, and when (ids only, no clinical text).
     Audit,
@@ -438,7 +444,17 @@ fn run_command(
             dump(&body, out)?;
             Ok(0)
         }
-        Command::Verify => verify(&open(root, Want::ReadWrite, false)?, out),
+        Command::Verify { acknowledge } => {
+            let practice = open(root, Want::ReadWrite, false)?;
+            if let Some(name) = acknowledge {
+                practice.acknowledge_set_aside(&name, Utc::now())?;
+                say!(
+                    out,
+                    "{name}: acknowledged, kept in quarantine/acknowledged/"
+                )?;
+            }
+            verify(&practice, out)
+        }
         Command::Audit => {
             let practice = open(root, Want::ReadOnly, false)?;
             for e in crate::vault::audit::entries(practice.vault().root())? {
@@ -1196,6 +1212,19 @@ fn verify(practice: &Practice, out: &mut dyn Write) -> anyhow::Result<i32> {
         }
         serious += check.problems.len();
     }
+    // Damage stays visible until it is dealt with: every file set aside and not yet
+    // acknowledged, each time.
+    let set_aside = vault.set_aside_files()?;
+    for file in &set_aside {
+        say!(
+            out,
+            "quarantine/{}: set aside ({}); restore it from a backup, or acknowledge it with tandem verify --acknowledge {}",
+            file.name,
+            file.reason,
+            file.name
+        )?;
+    }
+    serious += set_aside.len();
     flagged_imports(practice, &verified.records, out)?;
     if serious > 0 {
         say!(out, "{serious} problem(s) need attention")?;

@@ -267,3 +267,46 @@ fn the_app_gives_eframe_nothing_of_its_memory_to_write() {
     let harness = common::demo_app();
     assert!(!harness.state().persist_egui_memory());
 }
+
+#[test]
+fn a_set_aside_file_is_reported_by_every_verify_until_it_is_acknowledged_and_logged() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path());
+    let id = session_ids(&vault).remove(0);
+    let file = vault.join("records/sessions").join(format!("{id}.age"));
+    std::fs::write(&file, b"age-encryption.org/v1\nnonsense").expect("damage");
+    let name = format!("session-{id}.age");
+    // The first verify sets it aside; the second, with nothing new damaged, still says so.
+    assert!(!tandem(&vault, &["verify"]).status.success());
+    let again = tandem(&vault, &["verify"]);
+    assert!(!again.status.success(), "damage stays visible");
+    let report = text(&again.stdout);
+    assert!(
+        report.contains(&format!("quarantine/{name}: set aside")),
+        "{report}"
+    );
+    assert!(report.contains("--acknowledge"), "{report}");
+    // A name that is not set aside is refused, and nothing is logged for it.
+    let wrong = tandem(&vault, &["verify", "--acknowledge", "session-nothing.age"]);
+    assert!(!wrong.status.success());
+    let audit = |vault: &Path| text(&tandem(vault, &["audit"]).stdout);
+    assert!(!audit(&vault).contains("acknowledge"));
+    // Acknowledged: kept, logged with the record's id, and no longer reported.
+    let done = tandem(&vault, &["verify", "--acknowledge", &name]);
+    assert!(
+        done.status.success(),
+        "{}{}",
+        text(&done.stdout),
+        text(&done.stderr)
+    );
+    assert!(vault.join("quarantine/acknowledged").join(&name).exists());
+    let log = audit(&vault);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("acknowledge") && l.contains(&id)),
+        "{log}"
+    );
+    let clean = tandem(&vault, &["verify"]);
+    assert!(clean.status.success(), "{}", text(&clean.stdout));
+    assert!(!text(&clean.stdout).contains("set aside"));
+}

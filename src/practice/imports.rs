@@ -190,6 +190,33 @@ impl Practice {
         Ok(flags)
     }
 
+    /// Acknowledge a damaged file set aside in `quarantine/` (logged first, naming the
+    /// record by its id when the file name holds one): `verify` stops reporting it.
+    pub fn acknowledge_set_aside(
+        &self,
+        name: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), PracticeError> {
+        if !self.vault.set_aside_files()?.iter().any(|f| f.name == name) {
+            return Ok(self.vault.acknowledge_set_aside(name)?);
+        }
+        // "session-<uuid>.age" (or "session-2-<uuid>.age"): the record's id, when the
+        // file name holds one.
+        let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+        let record = stem
+            .char_indices()
+            .rev()
+            .nth(35)
+            .and_then(|(at, _)| Uuid::parse_str(&stem[at..]).ok());
+        self.log(
+            crate::vault::audit::AuditAction::Acknowledge,
+            record,
+            "quarantined file",
+            now,
+        )?;
+        Ok(self.vault.acknowledge_set_aside(name)?)
+    }
+
     /// Every record flagged when it was imported, by id, read from the audit log.
     pub fn import_flags(&self) -> Result<BTreeMap<Uuid, Vec<ImportFlag>>, PracticeError> {
         let entries = crate::vault::audit::entries(self.vault.root())?;

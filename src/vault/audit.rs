@@ -72,6 +72,9 @@ pub enum AuditAction {
     /// A safety screen was ended with plain joint work decided over a raised concern,
     /// with the therapist's written reason (the reason stays in the record, not here).
     SafetyOverride,
+    /// The therapist acknowledged a damaged file set aside in `quarantine/` (it is kept,
+    /// moved to `quarantine/acknowledged/`).
+    Acknowledge,
     /// A record was added with `tandem import` (the detail names its kind, and the flags
     /// of what it claims that this vault did not see: `practice::imports`).
     ImportRecord,
@@ -97,6 +100,7 @@ impl AuditAction {
             AuditAction::Passphrase => "passphrase",
             AuditAction::Reopen => "reopen",
             AuditAction::SafetyOverride => "safety override",
+            AuditAction::Acknowledge => "acknowledge",
             AuditAction::ImportRecord => "import record",
         }
     }

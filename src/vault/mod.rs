@@ -41,6 +41,21 @@ pub const IDENTITY_FILE: &str = "identity.age";
 pub const LOCK_FILE: &str = ".lock";
 pub const RECORDS_DIR: &str = "records";
 pub const QUARANTINE_DIR: &str = "quarantine";
+/// Inside `quarantine/`: files the therapist has acknowledged (still kept, never deleted).
+pub const ACKNOWLEDGED_DIR: &str = "acknowledged";
+
+/// A damaged file set aside in `quarantine/` that nobody has restored or acknowledged yet:
+/// `verify` keeps reporting it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    /// Its name in `quarantine/` (the record's kind and file name).
+    pub name: String,
+    /// Why it was set aside, as Tandem wrote it beside the file (never its content).
+    pub reason: String,
+}
+
+/// The reason files beside set-aside files are Tandem's own few lines.
+const REASON_CAP_BYTES: u64 = 16 * 1024;
 /// Largest record file Tandem will read (and import): a year of weekly sessions with
 /// long notes is a few MiB, so this leaves room without letting a hostile file fill
 /// memory.
@@ -878,6 +893,69 @@ impl Vault {
 pub struct PassphraseCheck {
     wrapped: Vec<u8>,
     recipient: String,
+}
+
+impl Vault {
+    /// The damaged files set aside in `quarantine/` and not yet acknowledged, by name. A
+    /// file restored by hand (moved back into `records/`) leaves this list by itself.
+    pub fn set_aside_files(&self) -> Result<Vec<SetAside>> {
+        let dir = self.root.join(QUARANTINE_DIR);
+        let listing = match fs::read_dir(&dir) {
+            Ok(listing) => listing,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(VaultError::io(format!("cannot list {}", dir.display()), e)),
+        };
+        let mut found = Vec::new();
+        for entry in listing.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if !is_file || name.ends_with(".reason.txt") {
+                continue;
+            }
+            let reason = input::read_regular(
+                &dir.join(format!("{name}.reason.txt")),
+                "set-aside reason",
+                REASON_CAP_BYTES,
+            )
+            .ok()
+            .and_then(|(bytes, _)| {
+                String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .nth(1)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "no reason was written beside it".into());
+            found.push(SetAside { name, reason });
+        }
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(found)
+    }
+
+    /// The therapist has seen a set-aside file and decided about it: it moves, with its
+    /// reason, to `quarantine/acknowledged/` (kept, never deleted) and `verify` stops
+    /// reporting it. Only a name `set_aside_files` lists is accepted.
+    pub fn acknowledge_set_aside(&self, name: &str) -> Result<()> {
+        self.check_writable()?;
+        if !self.set_aside_files()?.iter().any(|f| f.name == name) {
+            return Err(VaultError::Invalid(format!(
+                "{name} is not a file set aside in {QUARANTINE_DIR}/ (see tandem verify)"
+            )));
+        }
+        let dir = self.root.join(QUARANTINE_DIR);
+        let done = dir.join(ACKNOWLEDGED_DIR);
+        fsutil::create_private_dir(&done).map_err(io_at("cannot create", &done))?;
+        for file in [name.to_string(), format!("{name}.reason.txt")] {
+            match fs::rename(dir.join(&file), done.join(&file)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(VaultError::io(format!("cannot move {file}"), e));
+                }
+            }
+        }
+        fsutil::sync_dir(&dir).map_err(io_at("cannot sync", &dir))?;
+        fsutil::sync_dir(&done).map_err(io_at("cannot sync", &done))
+    }
 }
 
 impl PassphraseCheck {
