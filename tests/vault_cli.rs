@@ -719,3 +719,37 @@ fn a_named_pipe_in_the_template_folder_is_reported_by_name_and_the_rest_load() {
         stdout(&listed)
     );
 }
+
+#[test]
+fn the_audit_log_names_who_acted_by_the_claim_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = demo_vault(dir.path());
+    let as_user = |user: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .env_remove("TANDEM_VAULT")
+            .env("USER", user)
+            .env("TANDEM_PASSPHRASE", PASS)
+            .arg("--vault")
+            .arg(&vault)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // No clinician's name set: the login name, said to be one (anyone can set USER).
+    assert!(as_user("mallory", &["list", "couples"]).status.success());
+    let log = stdout(&as_user("mallory", &["audit"]));
+    assert!(log.contains("mallory (login name)"), "{log}");
+    // With the clinician's name in the settings, that name, said to come from them.
+    let set = as_user("mallory", &["settings", "--clinician-name", "Dr. R. Vale"]);
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    assert!(as_user("mallory", &["list", "couples"]).status.success());
+    let log = stdout(&as_user("mallory", &["audit"]));
+    assert!(
+        log.contains("Dr. R. Vale (clinician, from settings)"),
+        "{log}"
+    );
+}

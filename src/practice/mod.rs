@@ -176,7 +176,7 @@ impl Practice {
                 // Best effort: a wrong passphrase is refused whether or not it is logged.
                 let _ = crate::vault::audit::record_unlock_failure(
                     &root,
-                    &crate::vault::audit::current_actor(),
+                    &crate::vault::audit::actor(""),
                     now,
                 );
                 return Err(VaultError::WrongPassphrase.into());

@@ -286,6 +286,21 @@ fn append(
 }
 
 /// Who is at the keyboard, as the system names them (the login name).
+/// Who an entry says acted, labelled by where the name comes from: the clinician's name
+/// from the practice's settings (the name notes are signed with, `tandem settings
+/// --clinician-name`) when it is set, else the computer's login name. Neither is proof: anyone who
+/// unlocks the vault can change the one and set the other (`USER=x`), so the label says
+/// which claim it is.
+pub fn actor(clinician_name: &str) -> String {
+    let name = clean(clinician_name.trim());
+    if name.is_empty() {
+        format!("{} (login name)", current_actor())
+    } else {
+        format!("{name} (clinician, from settings)")
+    }
+}
+
+/// The computer's login name (the `USER` variable: anyone can set it).
 pub fn current_actor() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))

@@ -773,7 +773,7 @@ impl Vault {
             &self.root,
             &self.cipher,
             &audit::AuditEvent {
-                actor: audit::current_actor(),
+                actor: audit::actor(&self.header.clinician_name),
                 action,
                 record,
                 detail: detail.to_string(),
