@@ -382,3 +382,28 @@ fn a_remembered_folder_is_logged_by_name_and_not_kept_when_the_log_fails() {
         None
     );
 }
+
+#[test]
+fn a_second_window_opens_read_only_and_its_unlock_entry_says_so() {
+    let (_dir, root, _first, _record) = demo();
+    let request = |want| OpenRequest {
+        root: root.clone(),
+        passphrase: Some(secrecy::SecretString::from(
+            tandem::practice::DEMO_PASSPHRASE.to_string(),
+        )),
+        want,
+        origin: "app",
+        lists: true,
+    };
+    // The first practice still holds the vault: the second reads and lists, read-only.
+    let second = Practice::open(request(Want::ReadWriteOrReadOnly), now()).expect("opens");
+    assert!(second.is_read_only());
+    assert!(!second.lists().couples.is_empty(), "it can read and list");
+    let last = entries(&root)
+        .expect("log")
+        .into_iter()
+        .rev()
+        .find(|e| e.action == AuditAction::Unlock)
+        .expect("an unlock entry");
+    assert_eq!(last.detail, "app, read-only");
+}

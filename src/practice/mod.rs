@@ -183,8 +183,15 @@ impl Practice {
             }
             Err(e) => return Err(e.into()),
         };
+        // The entry says how the vault was opened: a read-only open (another Tandem holds
+        // it, or read-only was asked for) can read and list but change nothing.
+        let detail = if vault.access() == Access::ReadOnly {
+            format!("{origin}, read-only")
+        } else {
+            origin.to_string()
+        };
         vault
-            .audit(AuditAction::Unlock, None, origin, now)
+            .audit(AuditAction::Unlock, None, &detail, now)
             .map_err(PracticeError::LockedAuditFailed)?;
         let lists = scan.map(Lists::from_scan).unwrap_or_default();
         Practice::new(vault, lists, fallback)
