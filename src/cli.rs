@@ -1212,8 +1212,16 @@ fn verify(practice: &Practice, out: &mut dyn Write) -> anyhow::Result<i32> {
         }
         serious += check.problems.len();
     }
-    // Damage stays visible until it is dealt with: every file set aside and not yet
-    // acknowledged, each time.
+    // Damage stays visible until it is dealt with: every record file gone from its
+    // folder, and every file set aside and not yet acknowledged, each time.
+    for file in vault.missing_records()? {
+        say!(
+            out,
+            "{}",
+            crate::vault::FileProblem::Missing { file: file.clone() }
+        )?;
+        serious += 1;
+    }
     let set_aside = vault.set_aside_files()?;
     for file in &set_aside {
         say!(

@@ -310,3 +310,47 @@ fn a_set_aside_file_is_reported_by_every_verify_until_it_is_acknowledged_and_log
     assert!(clean.status.success(), "{}", text(&clean.stdout));
     assert!(!text(&clean.stdout).contains("set aside"));
 }
+
+#[test]
+fn a_record_file_gone_from_its_folder_is_reported_until_it_is_back_or_acknowledged() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path());
+    // A scan (any list) leaves the index knowing every record.
+    let ids = session_ids(&vault);
+    let (first, second) = (&ids[0], &ids[1]);
+    let file = |id: &str| vault.join("records/sessions").join(format!("{id}.age"));
+    let key = |id: &str| format!("sessions/{id}.age");
+    let kept = std::fs::read(file(first)).expect("read");
+    std::fs::remove_file(file(first)).expect("delete");
+    std::fs::remove_file(file(second)).expect("delete");
+    let report = tandem(&vault, &["verify"]);
+    assert!(!report.status.success());
+    let said = text(&report.stdout);
+    assert!(said.contains(&format!("{}: missing", key(first))), "{said}");
+    // Still said after other commands have scanned the folder again.
+    assert!(tandem(&vault, &["list", "sessions"]).status.success());
+    let said = text(&tandem(&vault, &["verify"]).stdout);
+    assert!(
+        said.contains(&format!("{}: missing", key(second))),
+        "{said}"
+    );
+    // One comes back from a backup copy: no longer missing, with no acknowledgement.
+    std::fs::write(file(first), &kept).expect("restore by hand");
+    let said = text(&tandem(&vault, &["verify"]).stdout);
+    assert!(!said.contains(&key(first)), "{said}");
+    // The other is acknowledged as lost: logged, and no longer reported.
+    let done = tandem(&vault, &["verify", "--acknowledge", &key(second)]);
+    assert!(
+        done.status.success(),
+        "{}{}",
+        text(&done.stdout),
+        text(&done.stderr)
+    );
+    let log = text(&tandem(&vault, &["audit"]).stdout);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("acknowledge") && l.contains(second.as_str())),
+        "{log}"
+    );
+    assert!(tandem(&vault, &["verify"]).status.success());
+}

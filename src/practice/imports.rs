@@ -190,31 +190,44 @@ impl Practice {
         Ok(flags)
     }
 
-    /// Acknowledge a damaged file set aside in `quarantine/` (logged first, naming the
-    /// record by its id when the file name holds one): `verify` stops reporting it.
+    /// Acknowledge a damaged file set aside in `quarantine/`, or a record file gone from
+    /// its folder (logged first, naming the record by its id when the name holds one):
+    /// `verify` stops reporting it. A name that is neither is refused.
     pub fn acknowledge_set_aside(
         &self,
         name: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), PracticeError> {
-        if !self.vault.set_aside_files()?.iter().any(|f| f.name == name) {
+        let set_aside = self.vault.set_aside_files()?.iter().any(|f| f.name == name);
+        let missing = !set_aside && self.vault.missing_records()?.iter().any(|f| f == name);
+        if !set_aside && !missing {
             return Ok(self.vault.acknowledge_set_aside(name)?);
         }
-        // "session-<uuid>.age" (or "session-2-<uuid>.age"): the record's id, when the
-        // file name holds one.
+        // "session-<uuid>.age", "session-2-<uuid>.age" or "sessions/<uuid>.age": the
+        // record's id, when the name holds one.
         let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
         let record = stem
             .char_indices()
             .rev()
             .nth(35)
             .and_then(|(at, _)| Uuid::parse_str(&stem[at..]).ok());
+        let what = if set_aside {
+            "quarantined file"
+        } else {
+            "missing record"
+        };
         self.log(
             crate::vault::audit::AuditAction::Acknowledge,
             record,
-            "quarantined file",
+            what,
             now,
         )?;
-        Ok(self.vault.acknowledge_set_aside(name)?)
+        if set_aside {
+            Ok(self.vault.acknowledge_set_aside(name)?)
+        } else {
+            self.vault.acknowledge_missing(name)?;
+            Ok(())
+        }
     }
 
     /// Every record flagged when it was imported, by id, read from the audit log.

@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// Format of the index; bumped whenever its encoding changes (an old index is then
 /// simply rebuilt).
-const INDEX_FORMAT: u32 = 4;
+const INDEX_FORMAT: u32 = 5;
 /// Largest index read: 11,000 records take 2.2 MiB, so this is room for a practice fifty
 /// times larger; a larger (or non-regular) file is ignored and the index rebuilt.
 const MAX_INDEX_BYTES: u64 = 128 * 1024 * 1024;
@@ -97,6 +97,10 @@ pub struct Entry {
 pub struct Index {
     pub format: u32,
     pub entries: BTreeMap<String, Entry>,
+    /// Record files the index knew that have since gone from their folder (not set aside
+    /// by Tandem: it never deletes a record): carried from scan to scan until the file is
+    /// back or the therapist acknowledges it, so the loss stays visible.
+    pub missing: std::collections::BTreeSet<String>,
 }
 
 /// The index, if there is a readable one.

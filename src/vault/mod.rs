@@ -177,6 +177,9 @@ pub enum FileProblem {
     Conflict { file: String },
     /// Something else in a records folder; never parsed, left alone.
     Unexpected { file: String },
+    /// A record file the index knew that is no longer there (Tandem never deletes one):
+    /// reported until it is restored or acknowledged.
+    Missing { file: String },
 }
 
 impl std::fmt::Display for FileProblem {
@@ -193,6 +196,10 @@ impl std::fmt::Display for FileProblem {
                 )
             }
             FileProblem::Unexpected { file } => write!(f, "{file}: not a Tandem record, ignored"),
+            FileProblem::Missing { file } => write!(
+                f,
+                "{file}: missing (the vault knew this record and its file is gone); restore it from a backup, or acknowledge it with tandem verify --acknowledge {file}"
+            ),
         }
     }
 }
@@ -625,7 +632,11 @@ impl Vault {
         };
         let old = index::read(&self.root, &self.cipher);
         let mut changed = old.is_none();
-        let mut old_entries = old.map(|i| i.entries).unwrap_or_default();
+        let (mut old_entries, old_missing) =
+            old.map(|i| (i.entries, i.missing)).unwrap_or_default();
+        // Files this scan sets aside (damaged): reported as such, never as missing.
+        let mut set_aside_now: std::collections::BTreeSet<String> =
+            std::collections::BTreeSet::new();
         let old_count = old_entries.len();
         let mut fresh = index::Index::default();
         for (kind, id, name, listed) in listing.files {
@@ -641,6 +652,7 @@ impl Vault {
                             (index::Summary::of(&envelope.body), stamp)
                         }
                         other => {
+                            set_aside_now.insert(key.clone());
                             scan.problems.extend(self.problem(kind, &name, other));
                             continue;
                         }
@@ -656,6 +668,31 @@ impl Vault {
             }
             fresh.entries.insert(key, index::Entry { stamp, summary });
         }
+        // Whatever the index knew that was neither listed nor set aside now is gone; with
+        // what was already missing and is still not back, it stays reported.
+        let listed: std::collections::BTreeSet<&String> = fresh.entries.keys().collect();
+        let mut missing: std::collections::BTreeSet<String> = old_missing
+            .into_iter()
+            .filter(|key| !listed.contains(key))
+            .collect();
+        missing.extend(
+            old_entries
+                .into_keys()
+                .filter(|key| !set_aside_now.contains(key)),
+        );
+        // A file Tandem set aside (in quarantine/, acknowledged or not) is reported there,
+        // not as missing.
+        let quarantined = self.quarantined_names();
+        missing.retain(|key| {
+            let file = key.rsplit('/').next().unwrap_or(key);
+            !quarantined.iter().any(|q| q.ends_with(&format!("-{file}")))
+        });
+        changed |= missing != fresh.missing;
+        for file in &missing {
+            scan.problems
+                .push(FileProblem::Missing { file: file.clone() });
+        }
+        fresh.missing = missing;
         changed |= fresh.entries.len() != old_count;
         if changed && self.access == Access::ReadWrite {
             // Derived data: a failure to write it only costs speed next time.
@@ -929,6 +966,47 @@ impl Vault {
         }
         found.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(found)
+    }
+
+    /// The names of every file in `quarantine/` and `quarantine/acknowledged/`.
+    fn quarantined_names(&self) -> Vec<String> {
+        let dir = self.root.join(QUARANTINE_DIR);
+        [dir.clone(), dir.join(ACKNOWLEDGED_DIR)]
+            .iter()
+            .filter_map(|d| fs::read_dir(d).ok())
+            .flat_map(|listing| listing.flatten())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with(".reason.txt"))
+            .collect()
+    }
+
+    /// The record files the index knew that are gone (see `FileProblem::Missing`), as of
+    /// a fresh scan.
+    pub fn missing_records(&self) -> Result<Vec<String>> {
+        Ok(self
+            .scan()?
+            .problems
+            .into_iter()
+            .filter_map(|p| match p {
+                FileProblem::Missing { file } => Some(file),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The therapist knows a record file is gone for good (no backup has it): it is no
+    /// longer reported. Returns whether `file` was one the index held as missing.
+    pub fn acknowledge_missing(&self, file: &str) -> Result<bool> {
+        self.check_writable()?;
+        let Some(mut known) = index::read(&self.root, &self.cipher) else {
+            return Ok(false);
+        };
+        if !known.missing.remove(file) {
+            return Ok(false);
+        }
+        index::write(&self.root, &self.sealer(), &known)
+            .map_err(|e| VaultError::io("cannot write the list index", e))?;
+        Ok(true)
     }
 
     /// The therapist has seen a set-aside file and decided about it: it moves, with its
