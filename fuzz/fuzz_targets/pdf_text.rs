@@ -6,13 +6,13 @@
 //! document); everything before it is.
 #![no_main]
 
+use chrono::{DateTime, NaiveDate, Utc};
 use libfuzzer_sys::fuzz_target;
 use tandem::export::layout::{self, Face, Metrics};
 use tandem::export::pdf::Fonts;
-use chrono::{DateTime, NaiveDate, Utc};
 use tandem::export::report::{Block, DocumentKind, Report, Section};
-use tandem::model::Audience;
 use tandem::export::{tags, text};
+use tandem::model::Audience;
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
