@@ -321,7 +321,9 @@ fn drain(mut rest: impl Read) -> Result<()> {
 
 /// Unpack a tar stream into `into` (a fresh folder of ours), refusing the first entry a
 /// vault would not hold, and any entry given twice. Returns the stream after the archive.
-fn unpack<R: Read>(archive: R, into: &Path) -> Result<R> {
+/// The parse step of `restore` after decryption; public so that the fuzz target
+/// `backup_read` reaches it without the passphrase's scrypt.
+pub fn unpack<R: Read>(archive: R, into: &Path) -> Result<R> {
     let mut tar = tar::Archive::new(archive);
     let entries = tar
         .entries()

@@ -105,7 +105,14 @@ pub fn open_take_home(
     reader
         .read_to_end(&mut plain)
         .map_err(|_| TakeHomeFileError::Damaged("its content was altered or cut short".into()))?;
-    let text = std::str::from_utf8(&plain)
+    parse_take_home(&plain)
+}
+
+/// The parse step of `open_take_home`: the decrypted bytes of a take-home file read as a
+/// worksheet and checked (UTF-8, RON with a recursion limit, magic, format). Public so
+/// that the fuzz target `takehome_read` reaches it without the passphrase's scrypt.
+pub fn parse_take_home(plain: &[u8]) -> Result<TakeHomeFile, TakeHomeFileError> {
+    let text = std::str::from_utf8(plain)
         .map_err(|_| TakeHomeFileError::Damaged("its content is not text".into()))?;
     let options = ron::Options::default().with_recursion_limit(64);
     let file: TakeHomeFile = options.from_str(text).map_err(|e| {
