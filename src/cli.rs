@@ -152,7 +152,8 @@ pub enum Command {
         audience: Audience,
         #[command(flatten)]
         output: OutputFile,
-        /// The practice name for the page header (default: the vault's, if there is one).
+        /// The practice name for the page header (default: the vault's, if there is one: the
+        /// vault is then opened, with its passphrase, to read it).
         #[arg(long)]
         practice: Option<String>,
         /// A folder of templates to take the protocol from (default: the shipped ones).
@@ -447,17 +448,21 @@ fn run_command(
         Command::Verify { acknowledge } => {
             let practice = open(root, Want::ReadWrite, false)?;
             if let Some(name) = acknowledge {
-                practice.acknowledge_set_aside(&name, Utc::now())?;
-                say!(
-                    out,
-                    "{name}: acknowledged, kept in quarantine/acknowledged/"
-                )?;
+                practice.acknowledge(&name, Utc::now())?;
+                if name == crate::vault::audit::ACKNOWLEDGE_NAME {
+                    say!(out, "{name}: what its entries found is acknowledged")?;
+                } else {
+                    say!(
+                        out,
+                        "{name}: acknowledged, kept in quarantine/acknowledged/"
+                    )?;
+                }
             }
             verify(&practice, out)
         }
         Command::Audit => {
             let practice = open(root, Want::ReadOnly, false)?;
-            for e in crate::vault::audit::entries(practice.vault().root())? {
+            for e in practice.vault().audit_entries()? {
                 say!(
                     out,
                     "{:>6}  {}  {:<12} {:<20} {:<36}  {}",
@@ -503,7 +508,7 @@ fn run_command(
                 crate::vault::backup::MAX_BACKUP_BYTES,
             )?;
             let passphrase = passphrase("TANDEM_PASSPHRASE", "Backup passphrase: ", false)?;
-            let verified = crate::vault::backup::restore(&file, &target, &passphrase)?;
+            let verified = crate::vault::backup::restore(&file, &target, &passphrase, Utc::now())?;
             say!(
                 out,
                 "restored {} records into {}",
@@ -622,15 +627,22 @@ fn run_command(
             let template = library.get(&template_id).with_context(|| {
                 format!("no protocol {template_id:?}: see `tandem templates list`")
             })?;
-            // Nothing is logged for a blank sheet: checked before it is laid out.
             let if_exists = output.check()?;
+            // The practice's name is sealed with its settings: without `--practice`, a
+            // vault that exists is opened read-only for it (logged like any unlock);
+            // with no vault, the sheet has no practice name.
             let practice = match practice {
                 Some(p) => p,
-                None => vault_root(root)
-                    .ok()
-                    .and_then(|r| crate::vault::read_header(&r).ok())
-                    .map(|h| h.practice_name)
-                    .unwrap_or_default(),
+                None => match vault_root(root.clone()) {
+                    Ok(r) if r.join(crate::vault::HEADER_FILE).exists() => {
+                        open(root, Want::ReadOnly, false)?
+                            .vault()
+                            .header()
+                            .practice_name
+                            .clone()
+                    }
+                    _ => String::new(),
+                },
             };
             let bindings = crate::model::Bindings {
                 speaker,
@@ -1010,7 +1022,7 @@ fn open_with(
     want: Want,
     lists: bool,
 ) -> anyhow::Result<Practice> {
-    Ok(Practice::open(
+    let practice = Practice::open(
         OpenRequest {
             root: vault_root(root)?,
             passphrase,
@@ -1019,7 +1031,14 @@ fn open_with(
             lists,
         },
         Utc::now(),
-    )?)
+    )?;
+    if let Some(why) = practice.unwritable() {
+        // On stderr, so that what the command prints stays as it is.
+        eprintln!(
+            "warning: {why}: the vault is open read-only (nothing can be saved), and this command's audit entries could not be written; free some space to have them logged"
+        );
+    }
+    Ok(practice)
 }
 
 fn init(
@@ -1043,6 +1062,17 @@ fn init(
     };
     let now = Utc::now();
     let mut vault = Vault::init(root, protection, now)?;
+    // The first entry, before any record: every record saved is anchored after it.
+    vault.audit(
+        crate::vault::audit::AuditAction::Unlock,
+        None,
+        if demo {
+            "command line, created with the demo practice"
+        } else {
+            "command line, created"
+        },
+        now,
+    )?;
     say!(out, "created a vault in {}", root.display())?;
     if demo {
         vault.set_practice_name(crate::demo::DEMO_PRACTICE_NAME)?;
@@ -1197,6 +1227,13 @@ fn verify(practice: &Practice, out: &mut dyn Write) -> anyhow::Result<i32> {
         if !matches!(problem, crate::vault::FileProblem::Unexpected { .. }) {
             serious += 1;
         }
+    }
+    if let Some(why) = vault.settings_problem() {
+        say!(
+            out,
+            "{why}: the practice's settings could not be read, so defaults are in use; set them again (tandem settings) to write them anew"
+        )?;
+        serious += 1;
     }
     let check = vault.verify_audit()?;
     if check.problems.is_empty() {
@@ -1355,11 +1392,11 @@ fn stress_save(practice: &mut Practice, seed: u64, out: &mut dyn Write) -> anyho
     use crate::model::{COUPLE_FORMAT, Couple, CoupleId, PartnerInfo};
     let mut rng = crate::demo::Rng::new(seed);
     let now = Utc::now();
-    let fixed = CoupleId(rng.uuid_v7(now));
+    let fixed = CoupleId(rng.record_id());
     for version in 0u64.. {
         // Alternate: a new record, then a new version of one long-lived record.
         let (id, code) = if version % 2 == 0 {
-            (CoupleId(rng.uuid_v7(now)), format!("NEW-{version}"))
+            (CoupleId(rng.record_id()), format!("NEW-{version}"))
         } else {
             (fixed, format!("FIXED-{version}"))
         };

@@ -41,19 +41,13 @@ impl Rng {
         &items[self.below(items.len())]
     }
 
-    /// A UUIDv7-shaped id at `at`, from this generator (no clock or OS randomness).
-    pub fn uuid_v7(&mut self, at: DateTime<Utc>) -> Uuid {
-        let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-        let random = self.next_u64();
-        let random2 = self.next_u64();
+    /// A random (version 4) record id from this generator (no OS randomness), as the
+    /// practice makes them: an id says nothing of when its record was made.
+    pub fn record_id(&mut self) -> Uuid {
         let mut bytes = [0u8; 16];
-        bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
-        bytes[6..14].copy_from_slice(&random.to_be_bytes());
-        bytes[14..].copy_from_slice(&random2.to_be_bytes()[..2]);
-        uuid::Builder::from_bytes(bytes)
-            .with_version(uuid::Version::SortRand)
-            .with_variant(uuid::Variant::RFC4122)
-            .into_uuid()
+        bytes[..8].copy_from_slice(&self.next_u64().to_be_bytes());
+        bytes[8..].copy_from_slice(&self.next_u64().to_be_bytes());
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
 }
 
@@ -479,7 +473,7 @@ pub fn run_session(
     rng: &mut Rng,
     mood: Mood,
 ) -> Option<Session> {
-    let id = SessionId(rng.uuid_v7(start));
+    let id = SessionId(rng.record_id());
     let bindings = Bindings {
         speaker: Some(*rng.pick(&Partner::BOTH)),
         hurt_partner: Some(Partner::A),
@@ -535,7 +529,7 @@ fn couple(
 ) -> Couple {
     Couple {
         format: COUPLE_FORMAT,
-        id: CoupleId(rng.uuid_v7(created)),
+        id: CoupleId(rng.record_id()),
         code: code.to_string(),
         partner_a: PartnerInfo {
             name: a.0.into(),
@@ -679,7 +673,7 @@ fn take_home_check_in(
     let issued_at = day.and_hms_opt(11, 0, 0).map_or(now, |t| t.and_utc());
     let filled_at = issued_at + Duration::hours(9);
     let mut rng = Rng::new(11);
-    let id = WorksheetId(rng.uuid_v7(issued_at));
+    let id = WorksheetId(rng.record_id());
     let token = format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64());
     let Ok((mut record, mut file)) = issue(
         template,

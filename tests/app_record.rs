@@ -10,7 +10,14 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use tandem::app::{Screen, TandemApp};
 use tandem::model::{Outcome, Partner, Session, StepData};
-use tandem::vault::audit::{AuditAction, entries};
+use tandem::vault::audit::AuditAction;
+
+/// The sealed audit log, read with the passphrase.
+fn entries(
+    root: &std::path::Path,
+) -> Result<Vec<tandem::vault::audit::AuditEntry>, tandem::vault::VaultError> {
+    common::audit_entries(root, tandem::practice::DEMO_PASSPHRASE)
+}
 use tandem::vault::{RecordBody, RecordKind};
 
 fn type_line(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {

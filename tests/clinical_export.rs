@@ -16,7 +16,19 @@ use tandem::model::{
     SessionId, restyle_sections,
 };
 use tandem::template::{Library, Template};
-use tandem::vault::audit::{AuditAction, entries};
+use tandem::vault::audit::AuditAction;
+
+/// The sealed audit log, read with the passphrase.
+fn entries(
+    root: &std::path::Path,
+) -> Result<Vec<tandem::vault::audit::AuditEntry>, tandem::vault::VaultError> {
+    Vault::open(
+        root,
+        Some(&SecretString::from(PASS.to_string())),
+        Access::ReadOnly,
+    )?
+    .audit_entries()
+}
 use tandem::vault::{Access, RecordBody, Vault};
 
 const PASS: &str = "correct horse battery";

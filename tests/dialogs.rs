@@ -17,7 +17,14 @@ use tandem::app::command::{ErrorPlace, ExportDraft};
 use tandem::app::takehome::{TakeHomeDraft, TakeHomeMode};
 use tandem::app::{Overlay, TandemApp};
 use tandem::model::{Audience, CustodyChange, StepData};
-use tandem::vault::audit::{AuditAction, entries};
+use tandem::vault::audit::AuditAction;
+
+/// The sealed audit log, read with the passphrase.
+fn entries(
+    root: &std::path::Path,
+) -> Result<Vec<tandem::vault::audit::AuditEntry>, tandem::vault::VaultError> {
+    common::audit_entries(root, tandem::practice::DEMO_PASSPHRASE)
+}
 use tandem::vault::{LastFolder, RecordBody, RecordKind};
 
 /// Replace the text of a single-line field found by its label.
@@ -145,7 +152,20 @@ fn the_last_export_and_take_home_folders_are_offered_next_time_and_after_locking
     // Kept in the vault's header, logged as a setting by its name, never its path.
     let root = h.state().state.root().expect("root");
     let header = std::fs::read_to_string(root.join(tandem::vault::HEADER_FILE)).expect("header");
-    assert!(header.contains("export_folder"), "{header}");
+    assert!(
+        !header.contains("export_folder"),
+        "sealed, not in the clear: {header}"
+    );
+    let vault = tandem::vault::Vault::open(
+        &root,
+        Some(&secrecy::SecretString::from(
+            tandem::practice::DEMO_PASSPHRASE.to_string(),
+        )),
+        tandem::vault::Access::ReadOnly,
+    )
+    .expect("opens");
+    assert!(vault.header().export_folder.is_some());
+    drop(vault);
     let settings: Vec<String> = entries(&root)
         .expect("log")
         .iter()

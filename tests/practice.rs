@@ -9,7 +9,21 @@ use tandem::export::SessionDocument;
 use tandem::model::{Audience, NoteStyle, Partner, Visibility};
 use tandem::practice::course::{CustodyEntry, CustodyStep};
 use tandem::practice::{CoupleRecord, OpenRequest, Practice, PracticeError, Want};
-use tandem::vault::audit::{AUDIT_FILE, AuditAction, entries};
+use tandem::vault::audit::{AUDIT_FILE, AuditAction};
+
+/// The sealed audit log, read with the demo practice's passphrase.
+fn entries(
+    root: &std::path::Path,
+) -> Result<Vec<tandem::vault::audit::AuditEntry>, tandem::vault::VaultError> {
+    tandem::vault::Vault::open(
+        root,
+        Some(&secrecy::SecretString::from(
+            tandem::practice::DEMO_PASSPHRASE.to_string(),
+        )),
+        tandem::vault::Access::ReadOnly,
+    )?
+    .audit_entries()
+}
 use tandem::vault::{RecordBody, RecordKind};
 
 fn now() -> DateTime<Utc> {

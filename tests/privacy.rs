@@ -149,7 +149,7 @@ fn a_step_made_private_reaches_each_partner_alone_through_hand_over() {
     // Every hand-over, hand-back and the visibility change are in the audit log, without
     // a word of what was written.
     let practice = h.state().state.practice.as_ref().expect("open");
-    let entries = tandem::vault::audit::entries(practice.vault().root()).expect("audit");
+    let entries = practice.vault().audit_entries().expect("audit");
     let count = |action: AuditAction| entries.iter().filter(|e| e.action == action).count();
     assert_eq!(count(AuditAction::HandOver), 2);
     assert_eq!(

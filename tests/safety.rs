@@ -14,7 +14,21 @@ use tandem::practice::Practice;
 use tandem::runner::facts::{HeldBack, couple_facts, safety_status};
 use tandem::runner::{Action, Runner, Start, locked_because};
 use tandem::template::{Gate, Library, StepKind};
-use tandem::vault::audit::{AUDIT_FILE, AuditAction, entries};
+use tandem::vault::audit::{AUDIT_FILE, AuditAction};
+
+/// The sealed audit log, read with the demo practice's passphrase.
+fn entries(
+    root: &std::path::Path,
+) -> Result<Vec<tandem::vault::audit::AuditEntry>, tandem::vault::VaultError> {
+    tandem::vault::Vault::open(
+        root,
+        Some(&secrecy::SecretString::from(
+            tandem::practice::DEMO_PASSPHRASE.to_string(),
+        )),
+        tandem::vault::Access::ReadOnly,
+    )?
+    .audit_entries()
+}
 
 fn at(minute: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 10, 5, 9, 0, 0)

@@ -331,12 +331,16 @@ fn the_audit_log_records_access_and_verify_detects_tampering() {
     assert!(ok.status.success(), "{}", stdout(&ok));
     assert!(stdout(&ok).contains("chain intact"));
 
-    // Edit one entry: the export becomes an open.
+    // Edit one entry (sealed: one character of its second line changed).
     let edited: String = raw
         .lines()
-        .map(|l| {
-            if l.contains("Export") {
-                l.replacen("Export", "Open", 1)
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 1 {
+                let mut bytes = l.as_bytes().to_vec();
+                let at = bytes.len() / 2;
+                bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+                String::from_utf8(bytes).expect("base64")
             } else {
                 l.to_string()
             }

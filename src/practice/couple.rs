@@ -261,7 +261,7 @@ impl Practice {
         }
         let couple = Couple {
             format: COUPLE_FORMAT,
-            id: input.id.unwrap_or_else(|| CoupleId(uuid::Uuid::now_v7())),
+            id: input.id.unwrap_or_else(|| CoupleId(uuid::Uuid::new_v4())),
             code: input.code.trim().to_string(),
             partner_a: PartnerInfo {
                 name: input.name_a.trim().to_string(),

@@ -79,6 +79,14 @@ fn detail(kind: RecordKind, flags: &[ImportFlag]) -> String {
     }
 }
 
+/// The import entries of the audit log read so far, and where reading stopped.
+#[derive(Debug, Default)]
+pub struct ImportsRead {
+    lines: usize,
+    last_hash: Option<String>,
+    imports: Vec<AuditEntry>,
+}
+
 /// Every record flagged when it was imported, by id, as the audit log says.
 pub fn flags_from_log(entries: &[AuditEntry]) -> BTreeMap<Uuid, Vec<ImportFlag>> {
     let mut flags: BTreeMap<Uuid, Vec<ImportFlag>> = BTreeMap::new();
@@ -193,11 +201,24 @@ impl Practice {
     /// Acknowledge a damaged file set aside in `quarantine/`, or a record file gone from
     /// its folder (logged first, naming the record by its id when the name holds one):
     /// `verify` stops reporting it. A name that is neither is refused.
-    pub fn acknowledge_set_aside(
+    ///
+    /// `audit-log` acknowledges what entries of the audit log found wrong with it (see
+    /// `audit::verify`): logged as an acknowledgement through the entry it is itself, after
+    /// which `verify` stops reporting those findings (a broken chain stays reported).
+    pub fn acknowledge(
         &self,
         name: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), PracticeError> {
+        if name == crate::vault::audit::ACKNOWLEDGE_NAME {
+            let through = crate::vault::audit::next_seq(self.vault.root())?;
+            return self.log(
+                crate::vault::audit::AuditAction::Acknowledge,
+                None,
+                &crate::vault::audit::acknowledgement(through),
+                now,
+            );
+        }
         let set_aside = self.vault.set_aside_files()?.iter().any(|f| f.name == name);
         let missing = !set_aside && self.vault.missing_records()?.iter().any(|f| f == name);
         if !set_aside && !missing {
@@ -231,9 +252,28 @@ impl Practice {
     }
 
     /// Every record flagged when it was imported, by id, read from the audit log.
+    /// The log is read once; later calls open only the entries written since (each opens
+    /// with one X25519 decryption), unless the log was cut or replaced meanwhile.
     pub fn import_flags(&self) -> Result<BTreeMap<Uuid, Vec<ImportFlag>>, PracticeError> {
-        let entries = crate::vault::audit::entries(self.vault.root())?;
-        Ok(flags_from_log(&entries))
+        let mut read = self
+            .imports_read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let since = self
+            .vault
+            .audit_entries_since(read.lines, read.last_hash.as_deref())?;
+        if since.restarted {
+            read.imports.clear();
+        }
+        read.imports.extend(
+            since
+                .entries
+                .into_iter()
+                .filter(|e| e.action == AuditAction::ImportRecord),
+        );
+        read.lines = since.lines;
+        read.last_hash = since.last_hash;
+        Ok(flags_from_log(&read.imports))
     }
 
     /// The import flags of one couple's sessions and notes.
@@ -266,7 +306,9 @@ mod tests {
             record: Some(Uuid::from_u128(record)),
             detail: detail.into(),
             prev: String::new(),
-            hash: String::new(),
+            before: None,
+            found: Vec::new(),
+            mac: String::new(),
         }
     }
 

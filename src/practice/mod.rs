@@ -117,6 +117,39 @@ pub struct Practice {
     outcomes: Vec<SaveOutcome>,
     /// The vault was wanted read-write but another Tandem holds it.
     is_read_only_fallback: bool,
+    /// The import entries of the audit log read so far, so that each look at a couple's
+    /// import flags opens only the entries written since.
+    imports_read: std::sync::Mutex<imports::ImportsRead>,
+    /// Why the vault's folder cannot be written (the disk is full, or the medium is
+    /// read-only), when that is why it was opened read-only.
+    unwritable: Option<String>,
+    /// Audit entries that could not be written for that reason, oldest first, with their
+    /// times: written, before the next entry, as soon as the log can be written again.
+    backlog: std::sync::Mutex<Vec<Pending>>,
+}
+
+/// An audit entry waiting for room on the disk.
+#[derive(Clone, Debug)]
+struct Pending {
+    action: AuditAction,
+    record: Option<uuid::Uuid>,
+    detail: String,
+    at: DateTime<Utc>,
+}
+
+/// Whether an error is the disk being full (or over quota) or the medium read-only: the
+/// vault can still be read, and what is logged waits (see `Practice::log`).
+pub fn is_storage_full_or_read_only(e: &VaultError) -> Option<&'static str> {
+    let VaultError::Io { source, .. } = e else {
+        return None;
+    };
+    match source.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            Some("the disk the vault is on is full")
+        }
+        std::io::ErrorKind::ReadOnlyFilesystem => Some("the vault is on a read-only disk"),
+        _ => None,
+    }
 }
 
 impl Practice {
@@ -137,6 +170,9 @@ impl Practice {
             search: finder::SearchState::default(),
             outcomes: Vec::new(),
             is_read_only_fallback,
+            imports_read: std::sync::Mutex::default(),
+            unwritable: None,
+            backlog: std::sync::Mutex::default(),
         })
     }
 
@@ -163,20 +199,31 @@ impl Practice {
             }
         };
         let mut fallback = false;
+        let mut unwritable = None;
         let opened = match open(access) {
             Err(VaultError::InUse) if want == Want::ReadWriteOrReadOnly => {
                 fallback = true;
                 open(Access::ReadOnly)
             }
+            // A full or read-only disk: the vault can still be read.
+            Err(e) if access == Access::ReadWrite && is_storage_full_or_read_only(&e).is_some() => {
+                unwritable = is_storage_full_or_read_only(&e).map(str::to_string);
+                open(Access::ReadOnly)
+            }
             other => other,
         };
-        let (vault, scan) = match opened {
+        let (mut vault, scan) = match opened {
             Ok(opened) => opened,
             Err(VaultError::WrongPassphrase) => {
-                // Best effort: a wrong passphrase is refused whether or not it is logged.
+                // Best effort: a wrong passphrase is refused whether or not it is logged
+                // (on a full disk it is not, and the log does not grow).
+                let recipient = crate::vault::read_header(&root)
+                    .ok()
+                    .and_then(|h| h.audit_recipient);
                 let _ = crate::vault::audit::record_unlock_failure(
                     &root,
                     &crate::vault::audit::actor(""),
+                    recipient.as_deref(),
                     now,
                 );
                 return Err(VaultError::WrongPassphrase.into());
@@ -185,16 +232,45 @@ impl Practice {
         };
         // The entry says how the vault was opened: a read-only open (another Tandem holds
         // it, or read-only was asked for) can read and list but change nothing.
-        let detail = if vault.access() == Access::ReadOnly {
-            format!("{origin}, read-only")
-        } else {
-            origin.to_string()
+        let detail = |vault: &Vault, unwritable: &Option<String>| {
+            if unwritable.is_some() {
+                format!("{origin}, read-only: disk full or read-only")
+            } else if vault.access() == Access::ReadOnly {
+                format!("{origin}, read-only")
+            } else {
+                origin.to_string()
+            }
         };
-        vault
-            .audit(AuditAction::Unlock, None, &detail, now)
-            .map_err(PracticeError::LockedAuditFailed)?;
+        let mut backlog = Vec::new();
+        if unwritable.is_some() {
+            backlog.push(Pending {
+                action: AuditAction::Unlock,
+                record: None,
+                detail: detail(&vault, &unwritable),
+                at: now,
+            });
+        } else {
+            match vault.audit(AuditAction::Unlock, None, &detail(&vault, &None), now) {
+                Ok(()) => {}
+                // The log cannot grow: read-only, and the unlock is logged once it can be.
+                Err(e) if is_storage_full_or_read_only(&e).is_some() => {
+                    unwritable = is_storage_full_or_read_only(&e).map(str::to_string);
+                    vault = vault.into_read_only();
+                    backlog.push(Pending {
+                        action: AuditAction::Unlock,
+                        record: None,
+                        detail: detail(&vault, &unwritable),
+                        at: now,
+                    });
+                }
+                Err(e) => return Err(PracticeError::LockedAuditFailed(e)),
+            }
+        }
         let lists = scan.map(Lists::from_scan).unwrap_or_default();
-        Practice::new(vault, lists, fallback)
+        let mut practice = Practice::new(vault, lists, fallback)?;
+        practice.unwritable = unwritable;
+        practice.backlog = std::sync::Mutex::new(backlog);
+        Ok(practice)
     }
 
     /// Create a new vault protected by `passphrase`, and open it.
@@ -223,14 +299,15 @@ impl Practice {
             },
             now,
         )?;
+        // Logged first, so that every record saved is anchored after it.
+        vault
+            .audit(AuditAction::Unlock, None, "demo", now)
+            .map_err(PracticeError::LockedAuditFailed)?;
         for record in crate::demo::practice(&Library::builtin(), now) {
             vault.save(&record, now)?;
         }
         vault.set_practice_name(crate::demo::DEMO_PRACTICE_NAME)?;
         vault.set_safety_settings(90, &crate::demo::demo_safety_resources())?;
-        vault
-            .audit(AuditAction::Unlock, None, "demo", now)
-            .map_err(PracticeError::LockedAuditFailed)?;
         let lists = Lists::from_scan(vault.scan()?);
         Practice::new(vault, lists, false)
     }
@@ -258,8 +335,29 @@ impl Practice {
         self.is_read_only_fallback
     }
 
+    /// Why the vault was opened read-only because its disk cannot be written (full, or
+    /// read-only media), if so.
+    pub fn unwritable(&self) -> Option<&str> {
+        self.unwritable.as_deref()
+    }
+
+    /// Audit entries waiting for room on the disk (see `log`).
+    pub fn pending_audit_entries(&self) -> usize {
+        self.backlog
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
     /// Write one audit entry. `detail` holds fixed words and ids only. An operation calls
     /// this before its change takes effect and stops if it fails.
+    ///
+    /// One exception, when the vault was opened read-only because its disk is full or
+    /// read-only (`unwritable`): reading, searching and exporting elsewhere go on, and
+    /// their entries wait in memory, in order and with their times, to be written before
+    /// the next entry as soon as the log can grow again. Nothing in the vault can change
+    /// meanwhile (it is read-only); if Tandem closes first they are lost, as the app and the
+    /// command line say.
     fn log(
         &self,
         action: AuditAction,
@@ -267,9 +365,55 @@ impl Practice {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<(), PracticeError> {
-        self.vault
-            .audit(action, record, detail, now)
-            .map_err(PracticeError::AuditFailed)
+        if self.unwritable.is_none() {
+            return self
+                .vault
+                .audit(action, record, detail, now)
+                .map_err(PracticeError::AuditFailed);
+        }
+        let mut backlog = self
+            .backlog
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        backlog.push(Pending {
+            action,
+            record,
+            detail: detail.to_string(),
+            at: now,
+        });
+        while let Some(first) = backlog.first().cloned() {
+            match self
+                .vault
+                .audit(first.action, first.record, &first.detail, first.at)
+            {
+                Ok(()) => {
+                    backlog.remove(0);
+                }
+                Err(e) if is_storage_full_or_read_only(&e).is_some() => break,
+                Err(e) => return Err(PracticeError::AuditFailed(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Try once more to write the entries waiting for room on the disk (the app calls this
+    /// now and then, and on closing). Returns how many still wait.
+    pub fn flush_audit_backlog(&self) -> usize {
+        let mut backlog = self
+            .backlog
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while let Some(first) = backlog.first().cloned() {
+            if self
+                .vault
+                .audit(first.action, first.record, &first.detail, first.at)
+                .is_err()
+            {
+                break;
+            }
+            backlog.remove(0);
+        }
+        backlog.len()
     }
 
     /// Read the lists again from the vault (after an import, or a change by another
@@ -369,6 +513,10 @@ impl Practice {
     /// and lock. Whoever opens the vault next waits for that job first.
     pub fn close(mut self, timeout: Duration) -> (Vec<SaveOutcome>, Closing) {
         let outcomes = self.flush_saves(timeout);
+        // Entries still waiting for room on the disk get one last try.
+        if self.unwritable.is_some() {
+            self.flush_audit_backlog();
+        }
         let Practice {
             vault,
             queue,

@@ -49,7 +49,7 @@ impl Practice {
             None => {
                 let style = self.vault.header().note_style;
                 let note =
-                    self.draft_note(record, session, NoteId(uuid::Uuid::now_v7()), style, now);
+                    self.draft_note(record, session, NoteId(uuid::Uuid::new_v4()), style, now);
                 self.log(AuditAction::Open, Some(note.id.0), "progress note", now)?;
                 self.store_note(record, note.clone(), now)?;
                 return Ok(note);
@@ -179,7 +179,7 @@ impl Practice {
             },
             None => ProcessNote {
                 format: PROCESS_NOTE_FORMAT,
-                id: ProcessNoteId(uuid::Uuid::now_v7()),
+                id: ProcessNoteId(uuid::Uuid::new_v4()),
                 couple: record.couple.id,
                 session: Some(session.id),
                 written_at: now,

@@ -579,7 +579,7 @@ mod tests {
     fn couple(code: &str, name: &str) -> RecordBody {
         RecordBody::Couple(Couple {
             format: crate::model::COUPLE_FORMAT,
-            id: CoupleId(Uuid::now_v7()),
+            id: CoupleId(Uuid::new_v4()),
             code: code.into(),
             partner_a: PartnerInfo {
                 name: name.into(),

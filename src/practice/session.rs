@@ -28,7 +28,7 @@ impl Practice {
         Ok(Runner::start(
             template,
             Start {
-                session: SessionId(uuid::Uuid::now_v7()),
+                session: SessionId(uuid::Uuid::new_v4()),
                 couple: record.couple.id,
                 bindings,
                 facts: record.facts.clone(),

@@ -106,7 +106,14 @@ impl Practice {
     ) -> Result<(), PracticeError> {
         self.check_writable()?;
         crate::vault::crypto::check_strength(new)?;
-        self.log(AuditAction::Passphrase, None, "", now)?;
+        self.log(
+            AuditAction::Passphrase,
+            None,
+            &format!(
+                "key file rewrapped with a new passphrase (scrypt log N {log_n}); records unchanged"
+            ),
+            now,
+        )?;
         Ok(self.vault.change_passphrase(old, new, log_n)?)
     }
 

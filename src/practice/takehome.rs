@@ -127,7 +127,7 @@ impl Practice {
         let (issued, file) = pure::issue(
             request.template,
             Issue {
-                id: WorksheetId(uuid::Uuid::now_v7()),
+                id: WorksheetId(uuid::Uuid::new_v4()),
                 token: new_token(),
                 template_source: snapshot,
                 for_whom: request.for_whom,

@@ -113,11 +113,13 @@ pub fn backup(
     Ok(report)
 }
 
-/// The audit log and its sealed head travel with the records.
-const AUDIT_FILES: [&str; 3] = [
+/// The audit log, its sealed head and the sealed settings travel with the records.
+const AUDIT_FILES: [&str; 5] = [
     super::audit::AUDIT_FILE,
     super::audit::AUDIT_HEAD_AGE,
     super::audit::AUDIT_HEAD_RON,
+    super::SETTINGS_AGE,
+    super::SETTINGS_RON,
 ];
 
 fn is_record_name(name: &str, extension: &str) -> bool {
@@ -167,7 +169,12 @@ pub struct Restored {
 /// can simply be tried again. Hostile archives are refused whole. The backup is read as
 /// a stream (decrypted and unpacked as it is read), so memory stays small whatever its
 /// size.
-pub fn restore(file: &Path, target: &Path, passphrase: &SecretString) -> Result<Restored> {
+pub fn restore(
+    file: &Path,
+    target: &Path,
+    passphrase: &SecretString,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Restored> {
     check_target(target)?;
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -236,6 +243,9 @@ pub fn restore(file: &Path, target: &Path, passphrase: &SecretString) -> Result<
             })?;
         let mut records = 0;
         let problems = vault.verify_each(|_| records += 1)?;
+        // The log here was written anew from the backup: its entry says so, and seals it
+        // as it is (its change time is the restore's, not a sign of tampering).
+        vault.audit_restore(now)?;
         Restored { records, problems }
     };
 

@@ -104,3 +104,19 @@ pub fn make_private_file(path: &Path) -> io::Result<()> {
 pub fn is_temp(name: &str) -> bool {
     name.starts_with(TEMP_PREFIX)
 }
+
+/// Bytes an unprivileged process may still write on the file system holding `dir`, where
+/// the platform says (`None` otherwise, or when it cannot be asked).
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        rustix::fs::statvfs(dir)
+            .ok()
+            .map(|s| s.f_bavail.saturating_mul(s.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}

@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// Format of the index; bumped whenever its encoding changes (an old index is then
 /// simply rebuilt).
-const INDEX_FORMAT: u32 = 5;
+const INDEX_FORMAT: u32 = 6;
 /// Largest index read: 11,000 records take 2.2 MiB, so this is room for a practice fifty
 /// times larger; a larger (or non-regular) file is ignored and the index rebuilt.
 const MAX_INDEX_BYTES: u64 = 128 * 1024 * 1024;
@@ -101,6 +101,10 @@ pub struct Index {
     /// by Tandem: it never deletes a record): carried from scan to scan until the file is
     /// back or the therapist acknowledges it, so the loss stays visible.
     pub missing: std::collections::BTreeSet<String>,
+    /// The audit anchors of the record files the index has read (see
+    /// `record::Envelope::audit`), one per entry count, kept when files are not read
+    /// again: a log that no longer has those lines was cut or replaced.
+    pub anchors: std::collections::BTreeSet<super::audit::Anchor>,
 }
 
 /// The index, if there is a readable one.

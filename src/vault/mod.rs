@@ -32,11 +32,18 @@ use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
-/// Format version of the vault layout (`vault.ron`).
-pub const VAULT_FORMAT: u32 = 1;
+/// Format version of the vault layout (`vault.ron`). Format 1 kept every setting in
+/// `vault.ron`, in the clear; format 2 keeps them sealed in `settings.age`, and a format 1
+/// vault is converted when it is next opened for writing.
+pub const VAULT_FORMAT: u32 = 2;
 pub const HEADER_FILE: &str = "vault.ron";
+/// The practice's settings, sealed to the vault's key (`.ron` in an unencrypted vault).
+pub const SETTINGS_AGE: &str = "settings.age";
+pub const SETTINGS_RON: &str = "settings.ron";
 pub const IDENTITY_FILE: &str = "identity.age";
 pub const LOCK_FILE: &str = ".lock";
 pub const RECORDS_DIR: &str = "records";
@@ -75,10 +82,22 @@ pub enum Encryption {
     None,
 }
 
-/// `vault.ron`: the only plaintext file, holding no clinical data.
+/// What `vault.ron` holds since format 2, the one plaintext file: only what is needed
+/// before the passphrase is given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct PlainHeader {
+    format: u32,
+    encryption: Encryption,
+    #[serde(default)]
+    audit_recipient: Option<String>,
+}
+
+/// The vault's header and the practice's settings: `vault.ron` (format, encryption, the
+/// failed-unlock key) and, sealed, `settings.age` (everything, these included).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
     pub format: u32,
+    #[serde(default = "epoch")]
     pub created_at: DateTime<Utc>,
     pub encryption: Encryption,
     /// Lock after this many idle minutes.
@@ -114,6 +133,10 @@ pub struct Header {
     /// (and where the file chooser for a filled worksheet starts).
     #[serde(default)]
     pub take_home_folder: Option<PathBuf>,
+    /// The public key failed unlocks are written to the audit log with (`audit`): its
+    /// secret half is made from the vault's key, so only the passphrase reads them.
+    #[serde(default)]
+    pub audit_recipient: Option<String>,
 }
 
 /// A folder the practice remembers between sessions of work.
@@ -143,6 +166,10 @@ impl Header {
             LastFolder::TakeHome => self.take_home_folder.as_deref(),
         }
     }
+}
+
+fn epoch() -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH
 }
 
 fn ten() -> u32 {
@@ -268,6 +295,9 @@ enum ReadOutcome {
 pub struct Vault {
     root: PathBuf,
     header: Header,
+    /// Why the sealed settings could not be read (the vault then opens with the default
+    /// settings, and `verify` reports it; the next settings change writes them anew).
+    settings_problem: Option<String>,
     /// Shared only weakly with `VaultReader`s, so dropping the vault (locking) forgets the
     /// key whatever readers are still around.
     cipher: Arc<Cipher>,
@@ -275,9 +305,19 @@ pub struct Vault {
     /// Held for as long as the vault is open read-write (readers hold it weakly, so they
     /// never write once the vault is closed).
     lock: Option<Arc<File>>,
+    /// Where the audit log stood after this process's last entry: the anchor written into
+    /// every record file saved (shared with the save thread).
+    audit_anchor: Arc<Mutex<Option<audit::Anchor>>>,
+    /// The anchors seen in the records read and the list index.
+    anchors_seen: Mutex<std::collections::BTreeSet<audit::Anchor>>,
+    /// Whether an entry has checked the log against `anchor_seen` yet (the first, the
+    /// unlock, does).
+    anchor_checked: AtomicBool,
 }
 
-/// Read and check `vault.ron`.
+/// Read and check `vault.ron`. For a format 2 vault that is the format, the encryption
+/// and the failed-unlock key: the settings are sealed, read by `Vault::open`, and left at
+/// their defaults here.
 pub fn read_header(root: &Path) -> Result<Header> {
     let path = root.join(HEADER_FILE);
     let bytes = match input::read_regular(&path, "vault header", MAX_HEADER_BYTES) {
@@ -289,7 +329,7 @@ pub fn read_header(root: &Path) -> Result<Header> {
         .map_err(|_| VaultError::Header(format!("{HEADER_FILE} is not UTF-8 text")))?;
     let header: Header =
         ron::from_str(&text).map_err(|e| VaultError::Header(format!("{HEADER_FILE}: {e}")))?;
-    if header.format != VAULT_FORMAT {
+    if header.format != 1 && header.format != VAULT_FORMAT {
         return Err(VaultError::Format {
             found: header.format,
             supported: VAULT_FORMAT,
@@ -298,8 +338,55 @@ pub fn read_header(root: &Path) -> Result<Header> {
     Ok(header)
 }
 
-fn write_header(root: &Path, header: &Header) -> Result<()> {
-    let text = ron::ser::to_string_pretty(header, ron::ser::PrettyConfig::default())
+/// The sealed settings of a format 2 vault, over the plain header's format, encryption and
+/// failed-unlock key. The error says why without any content.
+fn read_settings(
+    root: &Path,
+    cipher: &Cipher,
+    plain: &Header,
+) -> std::result::Result<Header, String> {
+    let name = settings_name(cipher);
+    let (sealed, _) = input::read_regular(&root.join(name), "settings file", MAX_HEADER_BYTES)
+        .map_err(|e| format!("{name}: {}", e.reason()))?;
+    let text = cipher
+        .open(&sealed)
+        .map_err(|why| format!("{name}: {why}"))?;
+    let mut header: Header = ron::from_str(&String::from_utf8_lossy(&text)).map_err(|e| {
+        format!(
+            "{name}: not the practice's settings (at {}:{})",
+            e.span.start.line, e.span.start.col
+        )
+    })?;
+    header.format = plain.format;
+    header.encryption = plain.encryption;
+    header.audit_recipient = plain.audit_recipient.clone();
+    Ok(header)
+}
+
+fn settings_name(cipher: &Cipher) -> &'static str {
+    if matches!(cipher, Cipher::Age(_)) {
+        SETTINGS_AGE
+    } else {
+        SETTINGS_RON
+    }
+}
+
+/// Write the header: the settings sealed in `settings.age` first, then `vault.ron` with
+/// only the format, the encryption and the failed-unlock key (so a crash between the two
+/// leaves the old `vault.ron`, whose settings are the ones just sealed or older).
+fn write_header(root: &Path, cipher: &Cipher, header: &Header) -> Result<()> {
+    let mut header = header.clone();
+    header.format = VAULT_FORMAT;
+    let text = ron::to_string(&header).map_err(|e| VaultError::Header(e.to_string()))?;
+    let sealed = cipher.sealer().seal(text.as_bytes())?;
+    let name = settings_name(cipher);
+    fsutil::write_atomic(root, name, &sealed).map_err(io_at("cannot write", &root.join(name)))?;
+    let plain = PlainHeader {
+        format: VAULT_FORMAT,
+        encryption: header.encryption,
+        audit_recipient: header.audit_recipient.clone(),
+    };
+    let text = ron::ser::to_string_pretty(&plain, ron::ser::PrettyConfig::default())
         .map_err(|e| VaultError::Header(e.to_string()))?;
     fsutil::write_atomic(root, HEADER_FILE, text.as_bytes())
         .map_err(io_at("cannot write", &root.join(HEADER_FILE)))
@@ -372,16 +459,21 @@ impl Vault {
             export_folder: None,
             take_home_folder: None,
             appearance: crate::model::Appearance::default(),
+            audit_recipient: audit::notice_recipient(&cipher),
         };
         // The header goes last: a folder without it is not a vault, so a crash during
         // init never leaves a half-made vault that looks whole.
-        write_header(root, &header)?;
+        write_header(root, &cipher, &header)?;
         Ok(Vault {
             root: root.to_path_buf(),
             header,
+            settings_problem: None,
             cipher,
             access: Access::ReadWrite,
             lock: Some(Arc::new(lock)),
+            audit_anchor: Arc::default(),
+            anchors_seen: Mutex::default(),
+            anchor_checked: AtomicBool::new(false),
         })
     }
 
@@ -405,15 +497,37 @@ impl Vault {
             }
             Encryption::None => Arc::new(Cipher::Plain),
         };
-        let vault = Vault {
+        let (header, settings_problem) = if header.format == 1 {
+            (header, None)
+        } else {
+            match read_settings(root, &cipher, &header) {
+                Ok(full) => (full, None),
+                Err(why) => (header, Some(why)),
+            }
+        };
+        let mut vault = Vault {
             root: root.to_path_buf(),
             header,
+            settings_problem,
             cipher,
             access,
             lock,
+            audit_anchor: Arc::default(),
+            anchors_seen: Mutex::default(),
+            anchor_checked: AtomicBool::new(false),
         };
         if access == Access::ReadWrite {
             vault.remove_leftover_temp_files();
+            // A vault made before failed unlocks were encrypted gets its key's public half.
+            // A format 1 vault has its settings sealed and `vault.ron` emptied of them.
+            let recipient = audit::notice_recipient(&vault.cipher);
+            if vault.header.audit_recipient != recipient || vault.header.format != VAULT_FORMAT {
+                let mut header = vault.header.clone();
+                header.audit_recipient = recipient;
+                header.format = VAULT_FORMAT;
+                write_header(&vault.root, &vault.cipher, &header)?;
+                vault.header = header;
+            }
         }
         Ok(vault)
     }
@@ -424,6 +538,11 @@ impl Vault {
 
     pub fn header(&self) -> &Header {
         &self.header
+    }
+
+    /// Why the practice's sealed settings could not be read, if they could not.
+    pub fn settings_problem(&self) -> Option<&str> {
+        self.settings_problem.as_deref()
     }
 
     pub fn access(&self) -> Access {
@@ -497,7 +616,55 @@ impl Vault {
     /// the stamp of the file written.
     pub fn save(&self, body: &RecordBody, now: DateTime<Utc>) -> Result<Stamp> {
         self.check_writable()?;
-        write_record(&self.root, &self.sealer(), self.extension(), body, now)
+        write_record(
+            &self.root,
+            &self.sealer(),
+            self.extension(),
+            body,
+            now,
+            self.current_anchor(),
+        )
+    }
+
+    fn current_anchor(&self) -> Option<audit::Anchor> {
+        self.audit_anchor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_anchor(&self, anchor: audit::Anchor) {
+        let mut held = self
+            .audit_anchor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if held.as_ref().is_none_or(|a| a.seq < anchor.seq) {
+            *held = Some(anchor);
+        }
+    }
+
+    /// The audit log's entry count as this process last wrote it, shared with a save
+    /// thread so that every record it writes is anchored.
+    pub(crate) fn audit_counter(&self) -> Arc<Mutex<Option<audit::Anchor>>> {
+        Arc::clone(&self.audit_anchor)
+    }
+
+    fn saw_anchor(&self, anchor: Option<&audit::Anchor>) {
+        if let Some(anchor) = anchor {
+            self.anchors_seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(anchor.clone());
+        }
+    }
+
+    fn anchors_known(&self) -> Vec<audit::Anchor> {
+        self.anchors_seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Read and check one record file.
@@ -514,7 +681,10 @@ impl Vault {
     pub fn load(&self, kind: RecordKind, id: Uuid) -> Result<RecordBody> {
         let name = self.file_name(id);
         match self.read_one(kind, id, &name) {
-            ReadOutcome::Ok(envelope, _) => Ok(envelope.body),
+            ReadOutcome::Ok(envelope, _) => {
+                self.saw_anchor(envelope.audit.as_ref());
+                Ok(envelope.body)
+            }
             ReadOutcome::Missing => Err(VaultError::NotFound {
                 kind: kind.name(),
                 id,
@@ -632,8 +802,10 @@ impl Vault {
         };
         let old = index::read(&self.root, &self.cipher);
         let mut changed = old.is_none();
-        let (mut old_entries, old_missing) =
-            old.map(|i| (i.entries, i.missing)).unwrap_or_default();
+        let (mut old_entries, old_missing, old_anchors) = old
+            .map(|i| (i.entries, i.missing, i.anchors))
+            .unwrap_or_default();
+        let mut anchors = old_anchors.clone();
         // Files this scan sets aside (damaged): reported as such, never as missing.
         let mut set_aside_now: std::collections::BTreeSet<String> =
             std::collections::BTreeSet::new();
@@ -649,6 +821,7 @@ impl Vault {
                         // Stamped as read: a file replaced since it was listed is read
                         // again next time.
                         ReadOutcome::Ok(envelope, stamp) => {
+                            anchors.extend(envelope.audit.clone());
                             (index::Summary::of(&envelope.body), stamp)
                         }
                         other => {
@@ -693,6 +866,11 @@ impl Vault {
                 .push(FileProblem::Missing { file: file.clone() });
         }
         fresh.missing = missing;
+        for anchor in &anchors {
+            self.saw_anchor(Some(anchor));
+        }
+        changed |= anchors != old_anchors;
+        fresh.anchors = anchors;
         changed |= fresh.entries.len() != old_count;
         if changed && self.access == Access::ReadWrite {
             // Derived data: a failure to write it only costs speed next time.
@@ -721,7 +899,10 @@ impl Vault {
         let mut problems = listing.problems;
         for (kind, id, name, _) in listing.files {
             match self.read_one(kind, id, &name) {
-                ReadOutcome::Ok(envelope, _) => each(envelope.body),
+                ReadOutcome::Ok(envelope, _) => {
+                    self.saw_anchor(envelope.audit.as_ref());
+                    each(envelope.body)
+                }
                 other => problems.extend(self.problem(kind, &name, other)),
             }
         }
@@ -782,7 +963,7 @@ impl Vault {
         }
         let mut header = self.header.clone();
         header.auto_lock_mins = mins;
-        write_header(&self.root, &header)?;
+        write_header(&self.root, &self.cipher, &header)?;
         self.header = header;
         Ok(())
     }
@@ -792,7 +973,7 @@ impl Vault {
         self.check_writable()?;
         let mut header = self.header.clone();
         header.appearance = appearance;
-        write_header(&self.root, &header)?;
+        write_header(&self.root, &self.cipher, &header)?;
         self.header = header;
         Ok(())
     }
@@ -806,7 +987,13 @@ impl Vault {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        audit::record(
+        // The first entry (the unlock) checks the log against the records' anchors.
+        let anchors = if self.anchor_checked.swap(true, Ordering::SeqCst) {
+            Vec::new()
+        } else {
+            self.known_anchors()
+        };
+        let anchor = audit::record(
             &self.root,
             &self.cipher,
             &audit::AuditEvent {
@@ -815,13 +1002,53 @@ impl Vault {
                 record,
                 detail: detail.to_string(),
             },
+            &anchors,
             now,
-        )
+        )?;
+        self.set_anchor(anchor);
+        Ok(())
     }
 
-    /// Check the audit log against its chain and sealed head.
+    /// The anchors known: of the records read so far and of the list index.
+    fn known_anchors(&self) -> Vec<audit::Anchor> {
+        if let Some(index) = index::read(&self.root, &self.cipher) {
+            for anchor in &index.anchors {
+                self.saw_anchor(Some(anchor));
+            }
+        }
+        self.anchors_known()
+    }
+
+    /// Log a restore in a vault just restored from a backup (see `audit::record_restore`).
+    pub fn audit_restore(&self, now: DateTime<Utc>) -> Result<()> {
+        let anchor = audit::record_restore(
+            &self.root,
+            &self.cipher,
+            &audit::actor(&self.header.clinician_name),
+            now,
+        )?;
+        self.set_anchor(anchor);
+        Ok(())
+    }
+
+    /// Check the audit log against its chain and sealed head, and against the anchors of
+    /// the records read so far (all of them after `verify`) and of the list index.
     pub fn verify_audit(&self) -> Result<audit::AuditCheck> {
-        audit::verify(&self.root, &self.cipher)
+        audit::verify(&self.root, &self.cipher, &self.known_anchors())
+    }
+
+    /// The audit log's entries from line `from` on (see `audit::entries_since`).
+    pub fn audit_entries_since(
+        &self,
+        from: usize,
+        hash_at_from: Option<&str>,
+    ) -> Result<audit::Since> {
+        audit::entries_since(&self.root, &self.cipher, from, hash_at_from)
+    }
+
+    /// The audit log's entries that open with this vault's key, oldest first.
+    pub fn audit_entries(&self) -> Result<Vec<audit::AuditEntry>> {
+        audit::entries(&self.root, &self.cipher)
     }
 
     /// Set the practice name printed on exported documents, saved in `vault.ron`.
@@ -835,7 +1062,7 @@ impl Vault {
         }
         let mut header = self.header.clone();
         header.practice_name = name.to_string();
-        write_header(&self.root, &header)?;
+        write_header(&self.root, &self.cipher, &header)?;
         self.header = header;
         Ok(())
     }
@@ -856,7 +1083,7 @@ impl Vault {
         let mut header = self.header.clone();
         header.note_style = style;
         header.clinician_name = name.to_string();
-        write_header(&self.root, &header)?;
+        write_header(&self.root, &self.cipher, &header)?;
         self.header = header;
         Ok(())
     }
@@ -887,7 +1114,7 @@ impl Vault {
         let mut header = self.header.clone();
         header.rescreen_days = rescreen_days;
         header.safety_resources = resources;
-        write_header(&self.root, &header)?;
+        write_header(&self.root, &self.cipher, &header)?;
         self.header = header;
         Ok(())
     }
@@ -911,12 +1138,20 @@ impl Vault {
             LastFolder::TakeHome => &mut header.take_home_folder,
         };
         *slot = Some(folder.to_path_buf());
-        write_header(&self.root, &header)?;
+        write_header(&self.root, &self.cipher, &header)?;
         self.header = header;
         Ok(())
     }
 
     /// Lock: forget the key and everything decrypted with it.
+    /// The same vault, read-only from now on (its write lock released): for a disk that
+    /// turned out to be full or read-only.
+    pub fn into_read_only(mut self) -> Vault {
+        self.lock = None;
+        self.access = Access::ReadOnly;
+        self
+    }
+
     pub fn lock(self) -> LockedVault {
         LockedVault {
             root: self.root,
@@ -1245,8 +1480,9 @@ pub fn write_record(
     extension: &str,
     body: &RecordBody,
     now: DateTime<Utc>,
+    anchor: Option<audit::Anchor>,
 ) -> Result<Stamp> {
-    let plain = record::encode(body, now).map_err(VaultError::Invalid)?;
+    let plain = record::encode(body, now, anchor).map_err(VaultError::Invalid)?;
     let sealed = sealer.seal(&plain)?;
     let dir = root.join(RECORDS_DIR).join(body.kind().folder());
     let added_later = !matches!(body.kind(), RecordKind::Couple | RecordKind::Session);

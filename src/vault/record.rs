@@ -134,6 +134,10 @@ pub struct Envelope {
     pub id: Uuid,
     pub kind: RecordKind,
     pub saved_at: DateTime<Utc>,
+    /// Where the audit log stood when this file was written (its anchor): a log without
+    /// that line was cut or replaced (none in files written before anchors existed).
+    #[serde(default)]
+    pub audit: Option<super::audit::Anchor>,
     pub body: RecordBody,
 }
 
@@ -239,13 +243,18 @@ pub fn decode(bytes: &[u8], kind: RecordKind, id: Uuid) -> Result<Envelope, Stri
     Ok(envelope)
 }
 
-/// Serialize a record into its envelope.
-pub fn encode(body: &RecordBody, saved_at: DateTime<Utc>) -> Result<Vec<u8>, String> {
+/// Serialize a record into its envelope, anchored at audit entry `audit`.
+pub fn encode(
+    body: &RecordBody,
+    saved_at: DateTime<Utc>,
+    audit: Option<super::audit::Anchor>,
+) -> Result<Vec<u8>, String> {
     let envelope = Envelope {
         format: ENVELOPE_FORMAT,
         id: body.id(),
         kind: body.kind(),
         saved_at,
+        audit,
         body: body.clone(),
     };
     ron::to_string(&envelope)

@@ -71,6 +71,7 @@ impl SaveQueue {
         let root: PathBuf = vault.root().to_path_buf();
         let sealer: Sealer = vault.sealer();
         let extension = vault.extension();
+        let anchor = vault.audit_counter();
         let (jobs, job_rx) = mpsc::channel::<Job>();
         let (outcome_tx, outcomes) = mpsc::channel();
         let worker = std::thread::Builder::new()
@@ -78,8 +79,17 @@ impl SaveQueue {
             .spawn(move || {
                 for job in job_rx {
                     let (kind, id) = (job.body.kind(), job.body.id());
-                    let outcome = match write_record(&root, &sealer, extension, &job.body, job.now)
-                    {
+                    let outcome = match write_record(
+                        &root,
+                        &sealer,
+                        extension,
+                        &job.body,
+                        job.now,
+                        anchor
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .clone(),
+                    ) {
                         Ok(stamp) => SaveOutcome::Saved {
                             ticket: job.ticket,
                             kind,

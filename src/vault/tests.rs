@@ -614,16 +614,17 @@ fn backup_then_wipe_then_restore_gives_identical_records() {
     let (vault, records) = filled(&root);
     let file = dir.path().join("practice.backup");
     let report = backup::backup(&vault, &file, &pass(), LOG_N).expect("backup");
-    assert_eq!(report.files, records.len() + 2);
+    // vault.ron, settings.age, identity.age and the records.
+    assert_eq!(report.files, records.len() + 3);
     drop(vault);
     fs::remove_dir_all(&root).expect("wipe");
 
     assert!(matches!(
-        backup::restore(&file, &root, &secret("not the one")),
+        backup::restore(&file, &root, &secret("not the one"), now()),
         Err(VaultError::WrongPassphrase)
     ));
     assert!(!root.exists(), "a refused restore leaves nothing behind");
-    let restored = backup::restore(&file, &root, &pass()).expect("restore");
+    let restored = backup::restore(&file, &root, &pass(), now()).expect("restore");
     assert!(restored.problems.is_empty());
     assert_eq!(restored.records, records.len());
     let verified = Vault::open(&root, Some(&pass()), Access::ReadOnly)
@@ -633,7 +634,7 @@ fn backup_then_wipe_then_restore_gives_identical_records() {
 
     // Restore never overwrites a vault.
     assert!(matches!(
-        backup::restore(&file, &root, &pass()),
+        backup::restore(&file, &root, &pass(), now()),
         Err(VaultError::NotEmpty(_))
     ));
 }
@@ -752,7 +753,7 @@ fn hostile_backups_are_refused_whole() {
         let target = dir
             .path()
             .join(format!("restored-{}", name.replace(' ', "-")));
-        let result = backup::restore(&file, &target, &pass());
+        let result = backup::restore(&file, &target, &pass(), now());
         assert!(
             matches!(result, Err(VaultError::Backup(_))),
             "{name}: {:?}",
@@ -873,7 +874,7 @@ fn a_restore_that_fails_late_leaves_nothing_behind_and_a_retry_works() {
             if target.ends_with("empty") {
                 fs::create_dir_all(&target).expect("mkdir");
             }
-            let result = backup::restore(file, &target, &pass());
+            let result = backup::restore(file, &target, &pass(), now());
             assert!(
                 matches!(result, Err(VaultError::Backup(_))),
                 "{name}: {:?}",
@@ -893,7 +894,7 @@ fn a_restore_that_fails_late_leaves_nothing_behind_and_a_retry_works() {
     }
     // Retried with a good backup, both work, and hold every record.
     for target in [parent.join("new"), parent.join("empty")] {
-        let restored = backup::restore(&good, &target, &pass()).expect("the retry restores");
+        let restored = backup::restore(&good, &target, &pass(), now()).expect("the retry restores");
         assert!(restored.problems.is_empty());
         assert_eq!(restored.records, records.len());
         let reopened = Vault::open(&target, Some(&pass()), Access::ReadOnly).expect("opens");
@@ -923,10 +924,11 @@ fn restore_never_changes_the_folder_above_the_target() {
         &dir.path().join("vault/vault.ron"),
         &shared.join("v"),
         &pass(),
+        now(),
     );
     assert!(refused.is_err());
     assert_eq!(mode(&shared), 0o1777, "a refused restore leaves it alone");
-    backup::restore(&good, &shared.join("v"), &pass()).expect("restore");
+    backup::restore(&good, &shared.join("v"), &pass(), now()).expect("restore");
     assert_eq!(mode(&shared), 0o1777, "a restore leaves it alone");
     assert_eq!(
         mode(&shared.join("v")),
@@ -938,7 +940,7 @@ fn restore_never_changes_the_folder_above_the_target() {
     // A missing folder above is not made: restore says so and creates nothing.
     let missing = dir.path().join("not-there").join("v");
     assert!(matches!(
-        backup::restore(&good, &missing, &pass()),
+        backup::restore(&good, &missing, &pass(), now()),
         Err(VaultError::Backup(_))
     ));
     assert!(!dir.path().join("not-there").exists());
@@ -955,7 +957,7 @@ fn a_backup_that_is_not_one_is_refused_after_reading_its_first_bytes_only() {
         .set_len(2 << 30)
         .expect("set_len");
     let started = std::time::Instant::now();
-    let result = backup::restore(&sparse, &dir.path().join("v"), &pass());
+    let result = backup::restore(&sparse, &dir.path().join("v"), &pass(), now());
     let Err(VaultError::Backup(why)) = result else {
         panic!("refused as not a backup: {:?}", result.map(|v| v.records));
     };
@@ -967,7 +969,7 @@ fn a_backup_that_is_not_one_is_refused_after_reading_its_first_bytes_only() {
     bytes.resize(1 << 20, b'A');
     fs::write(&endless, bytes).expect("write");
     assert!(matches!(
-        backup::restore(&endless, &dir.path().join("v"), &pass()),
+        backup::restore(&endless, &dir.path().join("v"), &pass(), now()),
         Err(VaultError::Backup(_))
     ));
     assert!(!dir.path().join("v").exists());
@@ -1101,16 +1103,13 @@ fn the_appearance_is_kept_in_the_header_and_an_older_header_reads_as_system() {
     let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
     assert_eq!(vault.header().appearance, crate::model::Appearance::Dark);
     drop(vault);
-    // A header written before the setting existed has no `appearance` line.
+    // A format 1 header, written before the setting existed, has no `appearance` line.
     let path = root.join(HEADER_FILE);
-    let text = std::fs::read_to_string(&path).expect("header");
-    let older: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("appearance"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert_ne!(older, text);
-    std::fs::write(&path, older).expect("write");
+    std::fs::write(
+        &path,
+        "(format: 1, created_at: \"2026-11-22T09:00:00Z\", encryption: Age, auto_lock_mins: 10)",
+    )
+    .expect("write");
     let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
     assert_eq!(vault.header().appearance, crate::model::Appearance::System);
 }
@@ -1180,17 +1179,35 @@ fn a_remembered_folder_survives_reopening_and_an_older_header_reads_without_one(
     );
     assert_eq!(vault.header().last_folder(LastFolder::TakeHome), None);
     drop(vault);
-    // A header written before these settings existed still opens.
-    let text = fs::read_to_string(root.join(HEADER_FILE)).expect("header");
-    let older: String = text
-        .lines()
-        .filter(|l| !l.contains("export_folder") && !l.contains("take_home_folder"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert_ne!(older, text);
-    fs::write(root.join(HEADER_FILE), older).expect("write");
+    // The folders are sealed with the settings, not in the plaintext header.
+    let plain = fs::read_to_string(root.join(HEADER_FILE)).expect("header");
+    assert!(
+        !plain.contains("export_folder") && !plain.contains("take_home"),
+        "{plain}"
+    );
+    // A format 1 header written before these settings existed still opens, and opened
+    // for writing it is converted: its settings sealed, the plaintext header emptied.
+    fs::write(
+        root.join(HEADER_FILE),
+        "(format: 1, created_at: \"2026-11-22T09:00:00Z\", encryption: Age, auto_lock_mins: 12, practice_name: \"Old practice\")",
+    )
+    .expect("write");
     let vault = Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open");
     assert_eq!(vault.header().export_folder, None);
+    assert_eq!(vault.header().auto_lock_mins, 12);
+    assert_eq!(vault.header().practice_name, "Old practice");
+    let plain = fs::read_to_string(root.join(HEADER_FILE)).expect("header");
+    assert!(
+        plain.contains("format: 2") && !plain.contains("Old practice"),
+        "{plain}"
+    );
+    drop(vault);
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    assert_eq!(vault.header().practice_name, "Old practice");
+    assert_eq!(
+        vault.header().created_at.to_rfc3339(),
+        "2026-11-22T09:00:00+00:00"
+    );
 }
 
 /// Run `work` on a thread and fail (instead of hanging the test run) if it takes longer

@@ -301,3 +301,16 @@ pub fn answer_screen_no(h: &mut Harness<'_, TandemApp>) {
         h.run();
     }
 }
+
+/// The audit log's entries, read with the passphrase (the log is sealed).
+pub fn audit_entries(
+    root: &std::path::Path,
+    passphrase: &str,
+) -> Result<Vec<tandem::vault::audit::AuditEntry>, tandem::vault::VaultError> {
+    tandem::vault::Vault::open(
+        root,
+        Some(&secrecy::SecretString::from(passphrase.to_string())),
+        tandem::vault::Access::ReadOnly,
+    )?
+    .audit_entries()
+}

@@ -135,6 +135,7 @@ impl AppState {
         self.idle = IdleLock::new(practice.vault().header().auto_lock_mins, now);
         let problems = practice.lists().problems.len();
         let read_only = practice.is_read_only_fallback();
+        let unwritable = practice.unwritable().map(str::to_string);
         self.practice = Some(practice);
         self.screen = Screen::Practice;
         if self.overlay == Overlay::Hidden {
@@ -147,7 +148,16 @@ impl AppState {
             ),
             Opening::Demo | Opening::Unlock => {}
         }
-        if read_only {
+        if let Some(why) = unwritable {
+            let mut chars = why.chars();
+            let why: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            self.tell(format!(
+                "{why}: opened read-only. You can read, search and export to another disk; nothing can be saved here. What you open is logged once there is room again."
+            ));
+        } else if read_only {
             self.tell(
                 "Another Tandem has this vault open: opened read-only, nothing can be saved here",
             );
