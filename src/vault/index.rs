@@ -101,10 +101,11 @@ pub struct Index {
     /// by Tandem: it never deletes a record): carried from scan to scan until the file is
     /// back or the therapist acknowledges it, so the loss stays visible.
     pub missing: std::collections::BTreeSet<String>,
-    /// The audit anchors of the record files the index has read (see
-    /// `record::Envelope::audit`), one per entry count, kept when files are not read
-    /// again: a log that no longer has those lines was cut or replaced.
-    pub anchors: std::collections::BTreeSet<super::audit::Anchor>,
+    /// The latest audit anchor of the record files the index has read (see
+    /// `record::Envelope::audit`), kept when files are not read again: a log that no
+    /// longer has that line was cut or replaced. (One is enough for that; `verify` checks
+    /// every record's.)
+    pub anchor: Option<super::audit::Anchor>,
 }
 
 /// The index, if there is a readable one.

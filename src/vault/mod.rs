@@ -310,9 +310,11 @@ pub struct Vault {
     audit_anchor: Arc<Mutex<Option<audit::Anchor>>>,
     /// The anchors seen in the records read and the list index.
     anchors_seen: Mutex<std::collections::BTreeSet<audit::Anchor>>,
-    /// Whether an entry has checked the log against `anchor_seen` yet (the first, the
+    /// Whether an entry has checked the log against `anchors_seen` yet (the first, the
     /// unlock, does).
     anchor_checked: AtomicBool,
+    /// Whether the list index's anchor is among `anchors_seen` (a scan reads it).
+    index_anchor_read: AtomicBool,
 }
 
 /// Read and check `vault.ron`. For a format 2 vault that is the format, the encryption
@@ -474,6 +476,7 @@ impl Vault {
             audit_anchor: Arc::default(),
             anchors_seen: Mutex::default(),
             anchor_checked: AtomicBool::new(false),
+            index_anchor_read: AtomicBool::new(false),
         })
     }
 
@@ -515,6 +518,7 @@ impl Vault {
             audit_anchor: Arc::default(),
             anchors_seen: Mutex::default(),
             anchor_checked: AtomicBool::new(false),
+            index_anchor_read: AtomicBool::new(false),
         };
         if access == Access::ReadWrite {
             vault.remove_leftover_temp_files();
@@ -802,10 +806,10 @@ impl Vault {
         };
         let old = index::read(&self.root, &self.cipher);
         let mut changed = old.is_none();
-        let (mut old_entries, old_missing, old_anchors) = old
-            .map(|i| (i.entries, i.missing, i.anchors))
+        let (mut old_entries, old_missing, old_anchor) = old
+            .map(|i| (i.entries, i.missing, i.anchor))
             .unwrap_or_default();
-        let mut anchors = old_anchors.clone();
+        let mut anchor = old_anchor.clone();
         // Files this scan sets aside (damaged): reported as such, never as missing.
         let mut set_aside_now: std::collections::BTreeSet<String> =
             std::collections::BTreeSet::new();
@@ -821,7 +825,11 @@ impl Vault {
                         // Stamped as read: a file replaced since it was listed is read
                         // again next time.
                         ReadOutcome::Ok(envelope, stamp) => {
-                            anchors.extend(envelope.audit.clone());
+                            if envelope.audit.as_ref().map(|a| a.seq)
+                                > anchor.as_ref().map(|a| a.seq)
+                            {
+                                anchor.clone_from(&envelope.audit);
+                            }
                             (index::Summary::of(&envelope.body), stamp)
                         }
                         other => {
@@ -866,11 +874,10 @@ impl Vault {
                 .push(FileProblem::Missing { file: file.clone() });
         }
         fresh.missing = missing;
-        for anchor in &anchors {
-            self.saw_anchor(Some(anchor));
-        }
-        changed |= anchors != old_anchors;
-        fresh.anchors = anchors;
+        self.saw_anchor(anchor.as_ref());
+        self.index_anchor_read.store(true, Ordering::SeqCst);
+        changed |= anchor != old_anchor;
+        fresh.anchor = anchor;
         changed |= fresh.entries.len() != old_count;
         if changed && self.access == Access::ReadWrite {
             // Derived data: a failure to write it only costs speed next time.
@@ -1011,10 +1018,10 @@ impl Vault {
 
     /// The anchors known: of the records read so far and of the list index.
     fn known_anchors(&self) -> Vec<audit::Anchor> {
-        if let Some(index) = index::read(&self.root, &self.cipher) {
-            for anchor in &index.anchors {
-                self.saw_anchor(Some(anchor));
-            }
+        if !self.index_anchor_read.swap(true, Ordering::SeqCst)
+            && let Some(index) = index::read(&self.root, &self.cipher)
+        {
+            self.saw_anchor(index.anchor.as_ref());
         }
         self.anchors_known()
     }
