@@ -2,9 +2,9 @@
 //! failed unlock. Ids and fixed words only, never clinical text or names.
 //!
 //! `audit.log` holds one line per entry, each the entry sealed so that nobody without the
-//! passphrase can read it (`K <base64>`: age-encrypted to the vault's key, `F <base64>`: a
-//! failed unlock, encrypted to a second key made from the vault's, whose public half is in
-//! `vault.ron`). Inside, every entry carries the SHA-256 of the line before it, so a line
+//! passphrase can read it (`K <base64>`: XChaCha20-Poly1305 under a key derived from the
+//! vault's, `F <base64>`: a failed unlock, age-encrypted to a second key made from the
+//! vault's, whose public half is in `vault.ron`). Inside, every entry carries the SHA-256 of the line before it, so a line
 //! removed, inserted or edited breaks the chain; and every entry written while unlocked is
 //! authenticated with HMAC-SHA256 under a key derived from the vault's key, so nobody
 //! without the passphrase can write one. A failed unlock has no key to hand: its line is
@@ -301,11 +301,39 @@ fn line_hash(line: &str) -> String {
     hex(&Sha256::digest(line.as_bytes()))
 }
 
-/// The keys the log needs, derived from the vault's key: one to authenticate entries,
-/// one (an age identity) to open failed-unlock lines.
+/// The keys the log needs, derived from the vault's key: one to seal entries written while
+/// unlocked, one to authenticate them, and one (an age identity) to open failed-unlock
+/// lines.
 struct Keys {
+    seal: [u8; 32],
     mac: [u8; 32],
     notice: Option<age::x25519::Identity>,
+}
+
+/// Seal an entry written while unlocked: `K ` and base64 of a random 24-byte nonce and the
+/// XChaCha20-Poly1305 ciphertext under the derived sealing key.
+fn seal_keyed(keys: &Keys, plain: &[u8]) -> Result<String> {
+    use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
+    let aead = chacha20poly1305::XChaCha20Poly1305::new((&keys.seal).into());
+    let nonce = chacha20poly1305::XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let sealed = aead
+        .encrypt(&nonce, plain)
+        .map_err(|_| VaultError::Crypto("an audit entry could not be sealed".into()))?;
+    let mut bytes = nonce.to_vec();
+    bytes.extend_from_slice(&sealed);
+    Ok(format!("K {}", B64.encode(bytes)))
+}
+
+fn open_keyed(keys: &Keys, payload: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    use chacha20poly1305::aead::{Aead, KeyInit};
+    let refused = || "does not open with this vault's key".to_string();
+    if payload.len() < 24 {
+        return Err(refused());
+    }
+    let (nonce, sealed) = payload.split_at(24);
+    chacha20poly1305::XChaCha20Poly1305::new((&keys.seal).into())
+        .decrypt(nonce.into(), sealed)
+        .map_err(|_| refused())
 }
 
 fn derive(secret: &[u8], label: &str) -> [u8; 32] {
@@ -327,6 +355,7 @@ fn keys(cipher: &Cipher) -> Keys {
                 .and_then(|text| age::x25519::Identity::from_str(&text.to_uppercase()).ok());
             zeroize::Zeroize::zeroize(&mut seed);
             Keys {
+                seal: derive(secret, "tandem audit seal v1"),
                 mac: derive(secret, "tandem audit mac v1"),
                 notice,
             }
@@ -334,6 +363,7 @@ fn keys(cipher: &Cipher) -> Keys {
         // A plaintext test vault protects nothing; its entries are still chained and
         // checked, under a fixed key.
         Cipher::Plain => Keys {
+            seal: derive(b"tandem plaintext vault", "tandem audit seal v1"),
             mac: derive(b"tandem plaintext vault", "tandem audit mac v1"),
             notice: None,
         },
@@ -407,7 +437,7 @@ fn tag_of(line: &str) -> Option<Tag> {
 
 /// Open one line: decrypt and parse it, and check its seal. The error says why, never
 /// what the line holds.
-fn open_line(line: &str, cipher: &Cipher, keys: &Keys) -> std::result::Result<AuditEntry, String> {
+fn open_line(line: &str, keys: &Keys) -> std::result::Result<AuditEntry, String> {
     let tag = tag_of(line).ok_or("not an audit entry")?;
     if tag == Tag::Legacy {
         return ron::from_str::<AuditEntry>(line).map_err(|_| "not an audit entry".to_string());
@@ -416,9 +446,7 @@ fn open_line(line: &str, cipher: &Cipher, keys: &Keys) -> std::result::Result<Au
         .decode(line[2..].trim_end())
         .map_err(|_| "not an audit entry".to_string())?;
     let plain = match tag {
-        Tag::Keyed => cipher
-            .open(&payload)
-            .map_err(|_| "does not open with this vault's key".to_string())?,
+        Tag::Keyed => open_keyed(keys, &payload)?,
         Tag::Failed => {
             let notice = keys
                 .notice
@@ -583,13 +611,11 @@ fn append(
         } => {
             let keys = keys(cipher);
             let head = read_head(root, cipher)?;
-            entry.found = tail_problems(&lines, &head, state, *restored, |l| {
-                open_line(l, cipher, &keys)
-            });
+            entry.found = tail_problems(&lines, &head, state, *restored, |l| open_line(l, &keys));
             entry.found.extend(anchor_problems(&lines, anchors.iter()));
             entry.mac = entry.mac_with(&keys.mac);
             let plain = ron::to_string(&entry).map_err(|e| VaultError::Invalid(e.to_string()))?;
-            format!("K {}", B64.encode(cipher.sealer().seal(plain.as_bytes())?))
+            seal_keyed(&keys, plain.as_bytes())?
         }
         Writer::Failed { recipient } => {
             let plain = ron::to_string(&entry).map_err(|e| VaultError::Invalid(e.to_string()))?;
@@ -675,7 +701,7 @@ fn upgrade(root: &Path, cipher: &Cipher, now: DateTime<Utc>) -> Result<()> {
         };
         entry.mac = entry.mac_with(&keys.mac);
         let plain = ron::to_string(&entry).map_err(|e| VaultError::Invalid(e.to_string()))?;
-        let line = format!("K {}", B64.encode(cipher.sealer().seal(plain.as_bytes())?));
+        let line = seal_keyed(&keys, plain.as_bytes())?;
         prev = line_hash(&line);
         out.push_str(&line);
         out.push('\n');
@@ -699,7 +725,7 @@ fn upgrade(root: &Path, cipher: &Cipher, now: DateTime<Utc>) -> Result<()> {
     };
     entry.mac = entry.mac_with(&keys.mac);
     let plain = ron::to_string(&entry).map_err(|e| VaultError::Invalid(e.to_string()))?;
-    let line = format!("K {}", B64.encode(cipher.sealer().seal(plain.as_bytes())?));
+    let line = seal_keyed(&keys, plain.as_bytes())?;
     out.push_str(&line);
     out.push('\n');
     let io = |e| {
@@ -973,7 +999,7 @@ pub fn verify(root: &Path, cipher: &Cipher, anchors: &[Anchor]) -> Result<AuditC
     let mut prev = GENESIS.to_string();
     for (i, line) in lines.iter().enumerate() {
         let n = i + 1;
-        match open_line(line, cipher, &keys) {
+        match open_line(line, &keys) {
             Ok(entry) => {
                 if entry.seq != n as u64 {
                     problems.push(format!(
@@ -995,7 +1021,7 @@ pub fn verify(root: &Path, cipher: &Cipher, anchors: &[Anchor]) -> Result<AuditC
     let head = read_head(root, cipher)?;
     if let Some(state) = state {
         problems.extend(tail_problems(&lines, &head, state, false, |l| {
-            open_line(l, cipher, &keys)
+            open_line(l, &keys)
         }));
     } else if !matches!(head, HeadState::Missing) {
         problems.push(format!(
@@ -1084,7 +1110,7 @@ pub fn entries(root: &Path, cipher: &Cipher) -> Result<Vec<AuditEntry>> {
     let keys = keys(cipher);
     Ok(lines_of(&text)
         .into_iter()
-        .filter_map(|l| open_line(l, cipher, &keys).ok())
+        .filter_map(|l| open_line(l, &keys).ok())
         .collect())
 }
 
@@ -1107,7 +1133,7 @@ pub fn entries_since(
         restarted: !same,
         entries: lines[start..]
             .iter()
-            .filter_map(|l| open_line(l, cipher, &keys).ok())
+            .filter_map(|l| open_line(l, &keys).ok())
             .collect(),
         lines: lines.len(),
         last_hash: lines.last().map(|l| line_hash(l)),
@@ -1612,18 +1638,14 @@ mod tests {
         let all = lines(&v);
         let refs: Vec<&str> = all.iter().map(String::as_str).collect();
         let keys = keys(&v.cipher);
-        let last = open_line(refs[3], &v.cipher, &keys).unwrap();
+        let last = open_line(refs[3], &keys).unwrap();
         let head = read_head(v.root(), &v.cipher).unwrap();
         let state_at = |t: DateTime<Utc>| FileState {
             len: 1,
             changed_secs: t.timestamp(),
             changed_nanos: 0,
         };
-        let tail = |t| {
-            tail_problems(&refs, &head, state_at(t), false, |l| {
-                open_line(l, &v.cipher, &keys)
-            })
-        };
+        let tail = |t| tail_problems(&refs, &head, state_at(t), false, |l| open_line(l, &keys));
         assert!(tail(last.at + chrono::Duration::seconds(2)).is_empty());
         assert!(
             tail(last.at + chrono::Duration::minutes(5))
