@@ -45,7 +45,7 @@ fn build(records: &[RecordBody], library: &Library) -> SearchIndex {
             RecordBody::Note(n) => index.add_note(n),
             RecordBody::ProcessNote(n) => index.add_process_note(n),
             RecordBody::Course(c) => index.add_course(c),
-            RecordBody::Worksheet(_) => {}
+            RecordBody::Worksheet(_) | RecordBody::Protocol(_) => {}
         }
     }
     index.shrink_to_fit();

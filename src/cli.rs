@@ -351,14 +351,26 @@ pub enum ListWhat {
 pub enum TemplatesCommand {
     /// Load and validate every template: one line per problem, non-zero exit if any.
     Check {
-        /// A folder of `.ron` templates (default: the templates shipped with Tandem).
+        /// A folder of `.ron` templates (default: the templates shipped with Tandem, and,
+        /// with --vault or TANDEM_VAULT, the practice's own).
         dir: Option<PathBuf>,
     },
     /// List the templates that load.
     List {
-        /// A folder of `.ron` templates (default: the templates shipped with Tandem).
+        /// A folder of `.ron` templates (default: the templates shipped with Tandem, and,
+        /// with --vault or TANDEM_VAULT, the practice's own, marked as such).
         dir: Option<PathBuf>,
     },
+    /// Add protocols to the practice's library in the vault (each file checked first; a
+    /// new version of one of the practice's own replaces it, the old one kept for the
+    /// sessions that ran it). They are listed and run live like the shipped ones.
+    Add {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Take one of the practice's own protocols out of its library. Sessions that ran it
+    /// keep it: they still read, export and resume as they were.
+    Remove { id: String },
 }
 
 /// What the command line leaves to `main`: an exit code, or a window to open.
@@ -416,8 +428,54 @@ fn run_command(
     match command {
         Command::Fill { .. } => bail!("tandem fill opens a window"),
         Command::Templates { command } => match command {
+            TemplatesCommand::Check { dir: None } if root.is_some() => {
+                let practice = open(root, Want::ReadOnly, false)?;
+                check(practice.library(), out)
+            }
+            TemplatesCommand::List { dir: None } if root.is_some() => {
+                let practice = open(root, Want::ReadOnly, false)?;
+                list_templates(practice.library(), out)
+            }
             TemplatesCommand::Check { dir } => check(&load(dir)?, out),
             TemplatesCommand::List { dir } => list_templates(&load(dir)?, out),
+            TemplatesCommand::Add { files } => {
+                // Each file is read (or refused) before the vault is unlocked.
+                let mut texts = Vec::new();
+                for file in &files {
+                    texts.push(crate::vault::templates::read_template(file)?);
+                }
+                let mut practice = open(root, Want::ReadWrite, false)?;
+                let mut failed = 0;
+                for (file, text) in files.iter().zip(texts) {
+                    let name = file.display().to_string();
+                    match practice.add_protocol(&name, &text, Utc::now()) {
+                        Ok(crate::practice::Added::New { id, title }) => {
+                            say!(out, "added {id} ({title}) to the practice's library")?;
+                        }
+                        Ok(crate::practice::Added::Replaced { id, title }) => say!(
+                            out,
+                            "replaced {id} ({title}); sessions that ran the earlier version keep it"
+                        )?,
+                        Ok(crate::practice::Added::Unchanged { id }) => {
+                            say!(out, "{id}: this version is already in the library")?;
+                        }
+                        Err(e) => {
+                            failed += 1;
+                            say!(out, "not added: {e}")?;
+                        }
+                    }
+                }
+                Ok(i32::from(failed > 0))
+            }
+            TemplatesCommand::Remove { id } => {
+                let mut practice = open(root, Want::ReadWrite, false)?;
+                practice.remove_protocol(&id, Utc::now())?;
+                say!(
+                    out,
+                    "removed {id} from the practice's library; sessions that ran it keep it"
+                )?;
+                Ok(0)
+            }
         },
         Command::Init {
             demo,
@@ -1303,7 +1361,8 @@ fn flagged_imports(
             RecordBody::Couple(_)
             | RecordBody::ProcessNote(_)
             | RecordBody::Course(_)
-            | RecordBody::Worksheet(_) => continue,
+            | RecordBody::Worksheet(_)
+            | RecordBody::Protocol(_) => continue,
         };
         let of_record = flags.get(&record.id()).map_or(&[][..], Vec::as_slice);
         flagged += usize::from(!of_record.is_empty());
@@ -1457,9 +1516,14 @@ pub fn check(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32> {
 fn list_templates(library: &Library, out: &mut dyn Write) -> anyhow::Result<i32> {
     for (_, t) in &library.templates {
         let tags: Vec<&str> = t.trust.iter().map(|tag| tag.label()).collect();
+        let own = if library.is_own(&t.id) {
+            "  (practice's own)"
+        } else {
+            ""
+        };
         say!(
             out,
-            "{:<32} {:>3} min  {}  [{}]",
+            "{:<32} {:>3} min  {}  [{}]{own}",
             t.id,
             t.length_mins,
             t.title,

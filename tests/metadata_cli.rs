@@ -52,6 +52,7 @@ const LAYOUT: &[&str] = &[
     "process-notes",
     "courses",
     "worksheets",
+    "protocols",
     "quarantine",
 ];
 

@@ -1409,6 +1409,7 @@ mod tests {
             couple: CoupleId(id(couple)),
             template_id: "intentional-dialogue".into(),
             template_title: "Intentional dialogue".into(),
+            protocol: None,
             started_at: at(day),
             ended_at: None,
             bindings: Bindings::default(),

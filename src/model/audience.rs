@@ -340,6 +340,7 @@ mod tests {
             couple: CoupleId(uuid::Uuid::nil()),
             template_id: "t".into(),
             template_title: "T".into(),
+            protocol: None,
             started_at: at(),
             ended_at: None,
             bindings: Bindings::default(),

@@ -9,6 +9,7 @@ pub mod couple;
 pub mod course;
 pub mod letters;
 pub mod note;
+pub mod protocol;
 pub mod session;
 pub mod takehome;
 
@@ -19,6 +20,7 @@ pub use audience::*;
 pub use couple::*;
 pub use course::*;
 pub use note::*;
+pub use protocol::*;
 pub use session::*;
 pub use takehome::*;
 

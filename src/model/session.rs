@@ -19,6 +19,11 @@ pub struct Session {
     pub couple: CoupleId,
     pub template_id: String,
     pub template_title: String,
+    /// The fingerprint of the exact protocol version it ran (`template::fingerprint`),
+    /// kept in the vault as a protocol record; none in sessions recorded before versions
+    /// were kept, which read the library's current version.
+    #[serde(default)]
+    pub protocol: Option<String>,
     pub started_at: DateTime<Utc>,
     #[serde(default)]
     pub ended_at: Option<DateTime<Utc>>,

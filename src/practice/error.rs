@@ -24,6 +24,9 @@ pub enum PracticeError {
     Worksheet(#[from] TakeHomeError),
     #[error(transparent)]
     Job(#[from] JobError),
+    /// A protocol file that does not check out: every problem, by line and column.
+    #[error("{}", .0.problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Template(crate::template::TemplateError),
     /// The audit entry could not be written, so the operation did not happen.
     #[error("the audit log could not be written, so this was not done: {0}")]
     AuditFailed(#[source] VaultError),

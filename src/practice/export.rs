@@ -111,8 +111,15 @@ impl Practice {
         audience: Audience,
         ctx: &Context,
     ) -> Result<PreparedExport, PracticeError> {
-        let template = self.library().get(&session.template_id);
-        let report = export::session_report(document, session, couple, template, audience, ctx)?;
+        let template = self.template_of(session);
+        let report = export::session_report(
+            document,
+            session,
+            couple,
+            template.as_deref(),
+            audience,
+            ctx,
+        )?;
         self.log(
             AuditAction::Export,
             Some(session.id.0),

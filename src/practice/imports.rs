@@ -187,6 +187,12 @@ impl Practice {
             | RecordBody::ProcessNote(_)
             | RecordBody::Course(_)
             | RecordBody::Worksheet(_) => Vec::new(),
+            // A protocol comes in checked, as a template: `tandem templates add`.
+            RecordBody::Protocol(_) => {
+                return Err(error::refused(
+                    "a protocol is added with tandem templates add FILE.ron, which checks it",
+                ));
+            }
         };
         self.log(
             AuditAction::ImportRecord,

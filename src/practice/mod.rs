@@ -23,6 +23,7 @@ pub mod finder;
 pub mod imports;
 pub mod job;
 pub mod note;
+mod protocols;
 pub mod search;
 pub mod session;
 pub mod settings;
@@ -31,6 +32,7 @@ pub mod takehome;
 pub use couple::{CoupleInput, CoupleRecord};
 pub use error::PracticeError;
 pub use job::{Job, JobError, Reporter};
+pub use protocols::Added;
 
 use crate::model::{Couple, CoupleId, SessionId};
 use crate::template::Library;
@@ -126,6 +128,12 @@ pub struct Practice {
     /// Audit entries that could not be written for that reason, oldest first, with their
     /// times: written, before the next entry, as soon as the log can be written again.
     backlog: std::sync::Mutex<Vec<Pending>>,
+    /// Fingerprints of the library's templates, by id (see `protocols`).
+    fingerprints: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+    /// Protocol versions read from the vault, by fingerprint.
+    versions: std::sync::Mutex<std::collections::HashMap<String, crate::template::Template>>,
+    /// Fingerprints of the versions known to be kept in the vault.
+    versions_kept: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// An audit entry waiting for room on the disk.
@@ -173,6 +181,9 @@ impl Practice {
             imports_read: std::sync::Mutex::default(),
             unwritable: None,
             backlog: std::sync::Mutex::default(),
+            fingerprints: std::sync::Mutex::default(),
+            versions: std::sync::Mutex::default(),
+            versions_kept: std::sync::Mutex::default(),
         })
     }
 
@@ -318,8 +329,10 @@ impl Practice {
         &self.vault
     }
 
+    /// The protocols the practice runs: the shipped ones and its own (see `protocols`).
     pub fn library(&self) -> &Library {
-        self.library.get_or_init(Library::builtin)
+        self.library
+            .get_or_init(|| protocols::build_library(&self.vault))
     }
 
     pub fn lists(&self) -> &Lists {
@@ -426,9 +439,18 @@ impl Practice {
     /// Queue a record to be saved on the save thread: the one way records are saved.
     /// Refused in a read-only vault. The search index and the lists follow at once.
     pub fn save(&mut self, body: RecordBody, now: DateTime<Utc>) -> Result<Ticket, PracticeError> {
-        let queue = self.queue.as_mut().ok_or(PracticeError::ReadOnly)?;
-        let library = self.library.get_or_init(Library::builtin);
+        if self.queue.is_none() {
+            return Err(PracticeError::ReadOnly);
+        }
+        // The exact protocol a session runs is kept, once, with its first save.
+        if let RecordBody::Session(s) = &body {
+            let (id, fingerprint) = (s.template_id.clone(), s.protocol.clone());
+            self.keep_version_of(&id, fingerprint, now);
+        }
+        let vault = &self.vault;
+        let library = self.library.get_or_init(|| protocols::build_library(vault));
         self.search.saved(&body, library);
+        let queue = self.queue.as_mut().ok_or(PracticeError::ReadOnly)?;
         note_in_lists(&mut self.lists, &body);
         Ok(queue.submit(body, now))
     }
@@ -578,7 +600,8 @@ fn note_in_lists(lists: &mut Lists, body: &RecordBody) {
                 });
             }
         }
-        // Neither is listed: a course is found by its couple, a worksheet by its id.
-        RecordBody::Course(_) | RecordBody::Worksheet(_) => {}
+        // None is listed: a course is found by its couple, a worksheet by its id, a
+        // protocol version by its fingerprint (the library lists the practice's own).
+        RecordBody::Course(_) | RecordBody::Worksheet(_) | RecordBody::Protocol(_) => {}
     }
 }

@@ -28,7 +28,7 @@ impl Practice {
             id,
             session,
             &record.couple,
-            self.library().get(&session.template_id),
+            self.template_of(session).as_deref(),
             Some(&record.course),
             style,
             now,

@@ -430,8 +430,9 @@ fn hit_kind(kind: RecordKind) -> Option<HitKind> {
         RecordKind::Note => Some(HitKind::Note),
         RecordKind::ProcessNote => Some(HitKind::ProcessNote),
         RecordKind::Course => Some(HitKind::Course),
-        // An issued worksheet holds no answers: nothing to search.
-        RecordKind::Worksheet => None,
+        // An issued worksheet holds no answers, a protocol no client's words: nothing to
+        // search.
+        RecordKind::Worksheet | RecordKind::Protocol => None,
     }
 }
 
@@ -481,8 +482,9 @@ pub fn index_record(index: &mut SearchIndex, body: &RecordBody, library: &Librar
         RecordBody::Note(n) => index.add_note(n),
         RecordBody::ProcessNote(n) => index.add_process_note(n),
         RecordBody::Course(c) => index.add_course(c),
-        // An issued worksheet holds no answers: nothing to search.
-        RecordBody::Worksheet(_) => {}
+        // An issued worksheet holds no answers, a protocol no client's words: nothing to
+        // search.
+        RecordBody::Worksheet(_) | RecordBody::Protocol(_) => {}
     }
 }
 

@@ -54,10 +54,10 @@ impl Practice {
             return Err(refused("that session belongs to another couple"));
         }
         let template = self
-            .library()
-            .get(&session.template_id)
-            .ok_or_else(|| refused("the session's protocol is not in the library"))?;
-        let runner = Runner::resume(template, session, record.facts.clone())?;
+            .template_of(&session)
+            .ok_or_else(|| refused("the session's protocol is not in the library"))?
+            .into_owned();
+        let runner = Runner::resume(&template, session, record.facts.clone())?;
         self.log(AuditAction::Open, Some(id.0), "session", now)?;
         Ok(runner)
     }

@@ -50,6 +50,7 @@ fn refusal(error: &PracticeError) -> &'static str {
         | PracticeError::Job(_)
         | PracticeError::AuditFailed(_)
         | PracticeError::LockedAuditFailed(_)
+        | PracticeError::Template(_)
         | PracticeError::Refused(_) => "refused",
     }
 }
@@ -229,6 +230,11 @@ impl Practice {
             "imported (nothing filled in)"
         };
         self.log(AuditAction::ImportWorksheet, worksheet, detail, now)?;
+        // The protocol as issued is kept, so the session reads as it was filled in
+        // whatever becomes of the protocol in the library.
+        if let Ok(template) = crate::template::from_snapshot(&issued.template_source) {
+            self.keep_protocol(&template, now)?;
+        }
         self.save_and_wait(RecordBody::Session(session.clone()), now)?;
         self.save_and_wait(RecordBody::Worksheet(issued), now)?;
         Ok(session)

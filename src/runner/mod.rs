@@ -341,6 +341,7 @@ impl Runner {
             couple: start.couple,
             template_id: template.id.clone(),
             template_title: template.title.clone(),
+            protocol: crate::template::fingerprint(template),
             started_at: now,
             ended_at: None,
             bindings: start.bindings,

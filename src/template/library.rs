@@ -14,6 +14,9 @@ pub struct Library {
     pub templates: Vec<(String, Template)>,
     /// One entry per file that did not load.
     pub errors: Vec<TemplateError>,
+    /// Ids of the templates that are the practice's own (added by the therapist, kept in
+    /// the vault), not shipped with Tandem.
+    pub own: Vec<String>,
 }
 
 impl Library {
@@ -63,6 +66,17 @@ impl Library {
 
     pub fn get(&self, id: &str) -> Option<&Template> {
         self.templates.iter().map(|(_, t)| t).find(|t| t.id == id)
+    }
+
+    /// Add one of the practice's own protocols (already checked), under `label`.
+    pub fn add_own(&mut self, label: String, template: Template) {
+        self.own.push(template.id.clone());
+        self.templates.push((label, template));
+    }
+
+    /// Whether `id` is one of the practice's own protocols.
+    pub fn is_own(&self, id: &str) -> bool {
+        self.own.iter().any(|o| o == id)
     }
 
     /// Add an error found before parsing (a file that could not be read).

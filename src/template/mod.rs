@@ -460,6 +460,19 @@ pub fn snapshot(template: &Template) -> Result<String, String> {
     ron::to_string(template).map_err(|_| "the protocol could not be written as RON".to_string())
 }
 
+/// A protocol version's fingerprint: SHA-256 (hex) of its `snapshot`. Two versions that
+/// differ in any word differ here; a session keeps the fingerprint of the version it ran.
+pub fn fingerprint(template: &Template) -> Option<String> {
+    use sha2::Digest;
+    let text = snapshot(template).ok()?;
+    Some(
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
 /// Read back a `snapshot`, size-capped and validated like any template file.
 pub fn from_snapshot(text: &str) -> Result<Template, String> {
     if text.len() > MAX_TEMPLATE_BYTES {

@@ -105,6 +105,9 @@ pub enum AuditAction {
     SealLog,
     /// The vault was restored from a backup into this folder.
     Restore,
+    /// The practice's own protocols changed (the detail says added, replaced or removed,
+    /// and the protocol's id).
+    Protocol,
 }
 
 impl AuditAction {
@@ -131,6 +134,7 @@ impl AuditAction {
             AuditAction::ImportRecord => "import record",
             AuditAction::SealLog => "seal log",
             AuditAction::Restore => "restore",
+            AuditAction::Protocol => "protocol",
         }
     }
 }

@@ -82,7 +82,9 @@ impl Summary {
                 couple: n.couple,
                 session: n.session,
             }),
-            RecordBody::Course(_) | RecordBody::Worksheet(_) => Summary::Unlisted,
+            RecordBody::Course(_) | RecordBody::Worksheet(_) | RecordBody::Protocol(_) => {
+                Summary::Unlisted
+            }
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::model::{
     COURSE_FORMAT, ClinicalNote, Couple, CoupleId, Course, IssuedWorksheet, NOTE_FORMAT, NoteId,
-    NoteStyle, PROCESS_NOTE_FORMAT, ProcessNote, SESSION_FORMAT, Session, SessionId,
-    TAKE_HOME_FORMAT,
+    NoteStyle, PROCESS_NOTE_FORMAT, PROTOCOL_FORMAT, ProcessNote, ProtocolRecord, SESSION_FORMAT,
+    Session, SessionId, TAKE_HOME_FORMAT,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,16 +29,19 @@ pub enum RecordKind {
     /// A take-home worksheet handed to a couple: what is needed to recognise the filled
     /// file when it comes back. Holds no answers.
     Worksheet,
+    /// A protocol version: the practice's own, or one a session ran (`model::protocol`).
+    Protocol,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 7] = [
         RecordKind::Couple,
         RecordKind::Session,
         RecordKind::Note,
         RecordKind::ProcessNote,
         RecordKind::Course,
         RecordKind::Worksheet,
+        RecordKind::Protocol,
     ];
 
     /// Folder under `records/`.
@@ -50,6 +53,7 @@ impl RecordKind {
             RecordKind::ProcessNote => "process-notes",
             RecordKind::Course => "courses",
             RecordKind::Worksheet => "worksheets",
+            RecordKind::Protocol => "protocols",
         }
     }
 
@@ -62,6 +66,7 @@ impl RecordKind {
             RecordKind::ProcessNote => "process-note",
             RecordKind::Course => "course",
             RecordKind::Worksheet => "worksheet",
+            RecordKind::Protocol => "protocol",
         }
     }
 
@@ -81,6 +86,7 @@ pub enum RecordBody {
     ProcessNote(ProcessNote),
     Course(Course),
     Worksheet(IssuedWorksheet),
+    Protocol(ProtocolRecord),
 }
 
 impl RecordBody {
@@ -92,6 +98,7 @@ impl RecordBody {
             RecordBody::ProcessNote(_) => RecordKind::ProcessNote,
             RecordBody::Course(_) => RecordKind::Course,
             RecordBody::Worksheet(_) => RecordKind::Worksheet,
+            RecordBody::Protocol(_) => RecordKind::Protocol,
         }
     }
 
@@ -103,6 +110,7 @@ impl RecordBody {
             RecordBody::ProcessNote(n) => n.id.0,
             RecordBody::Course(c) => c.couple.0,
             RecordBody::Worksheet(w) => w.id.0,
+            RecordBody::Protocol(p) => p.id.0,
         }
     }
 
@@ -115,6 +123,7 @@ impl RecordBody {
             RecordBody::ProcessNote(n) => (n.format, PROCESS_NOTE_FORMAT),
             RecordBody::Course(c) => (c.format, COURSE_FORMAT),
             RecordBody::Worksheet(w) => (w.format, TAKE_HOME_FORMAT),
+            RecordBody::Protocol(p) => (p.format, PROTOCOL_FORMAT),
         };
         if found == supported {
             Ok(())

@@ -48,3 +48,10 @@ fn read_capped(path: &Path) -> Result<String, String> {
         )
     })
 }
+
+/// Read one template file given on the command line (`tandem templates add`): a regular
+/// UTF-8 file under the template size cap. The error names the file.
+pub fn read_template(path: &Path) -> Result<String, super::VaultError> {
+    read_capped(path)
+        .map_err(|why| super::VaultError::Invalid(format!("{}: {why}", path.display())))
+}
