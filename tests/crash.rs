@@ -166,6 +166,26 @@ fn killing_a_passphrase_change_leaves_the_old_or_the_new_passphrase_working() {
     let mut state = 0xC0FFEE_u64;
     let mut changed = 0;
     let rounds = (kills() / 4).max(20);
+    // How long one whole change takes on this machine now (it varies with the load): the
+    // kills are spread over one and a half times that, so that some land after it.
+    let started = std::time::Instant::now();
+    let whole = tandem(&vault)
+        .env("TANDEM_PASSPHRASE", PASS)
+        .env("TANDEM_NEW_PASSPHRASE", OTHER)
+        .args(["passphrase", "--kdf-log-n", "10"])
+        .output()
+        .expect("a whole change");
+    assert!(whole.status.success());
+    let window_us = u64::try_from(started.elapsed().as_micros() * 3 / 2)
+        .unwrap_or(u64::MAX)
+        .max(20_000);
+    let whole_back = tandem(&vault)
+        .env("TANDEM_PASSPHRASE", OTHER)
+        .env("TANDEM_NEW_PASSPHRASE", PASS)
+        .args(["passphrase", "--kdf-log-n", "10"])
+        .output()
+        .expect("and back");
+    assert!(whole_back.status.success());
     for _ in 0..rounds {
         let other = if current == PASS { OTHER } else { PASS };
         let mut child = tandem(&vault)
@@ -176,7 +196,7 @@ fn killing_a_passphrase_change_leaves_the_old_or_the_new_passphrase_working() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn");
-        std::thread::sleep(Duration::from_micros(next(&mut state) % 80_000));
+        std::thread::sleep(Duration::from_micros(next(&mut state) % window_us));
         let _ = child.kill();
         let _ = child.wait();
         let (old_ok, new_ok) = (works(current), works(other));

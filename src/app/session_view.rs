@@ -767,9 +767,7 @@ fn kind_ui(
                 }
                 let session = live.runner.session();
                 let step = &live.runner.current().1.step_id;
-                if respondent == Respondent::Clinician
-                    && facts::is_rescreen_step(&session.template_id, step)
-                {
+                if respondent == Respondent::Clinician && facts::is_rescreen_step(session, step) {
                     rescreen_date_ui(ui, &text, now, respondent, out);
                 }
             }
@@ -922,9 +920,7 @@ fn screen_decision_note(ui: &mut Ui, live: &Live) {
     use crate::runner::facts;
     let session = live.runner.session();
     let step = &live.runner.current().1.step_id;
-    if session.template_id != facts::SAFETY_SCREEN_TEMPLATE
-        || !matches!(step.as_str(), facts::DECISION_STEP | facts::OVERRIDE_STEP)
-    {
+    if !facts::is_decision_step(session, step) {
         return;
     }
     let status = facts::safety_status([session]);

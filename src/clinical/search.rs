@@ -1410,6 +1410,7 @@ mod tests {
             template_id: "intentional-dialogue".into(),
             template_title: "Intentional dialogue".into(),
             protocol: None,
+            screen: None,
             started_at: at(day),
             ended_at: None,
             bindings: Bindings::default(),

@@ -341,6 +341,7 @@ mod tests {
             template_id: "t".into(),
             template_title: "T".into(),
             protocol: None,
+            screen: None,
             started_at: at(),
             ended_at: None,
             bindings: Bindings::default(),

@@ -10,6 +10,7 @@ pub mod course;
 pub mod letters;
 pub mod note;
 pub mod protocol;
+pub mod screen;
 pub mod session;
 pub mod takehome;
 
@@ -21,6 +22,7 @@ pub use couple::*;
 pub use course::*;
 pub use note::*;
 pub use protocol::*;
+pub use screen::*;
 pub use session::*;
 pub use takehome::*;
 

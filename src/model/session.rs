@@ -24,6 +24,10 @@ pub struct Session {
     /// were kept, which read the library's current version.
     #[serde(default)]
     pub protocol: Option<String>,
+    /// When the protocol is a safety screen, its declaration (see `model::screen`), so the
+    /// safety gate reads the session whatever becomes of the protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<Box<super::ScreenSpec>>,
     pub started_at: DateTime<Utc>,
     #[serde(default)]
     pub ended_at: Option<DateTime<Utc>>,

@@ -40,9 +40,7 @@ pub fn blank_sheet(
     bindings: crate::model::Bindings,
     ctx: &Context,
 ) -> Result<Report, PracticeError> {
-    if template.id == crate::runner::facts::SAFETY_SCREEN_TEMPLATE
-        && audience != Audience::Clinician
-    {
+    if template.screen.is_some() && audience != Audience::Clinician {
         return Err(super::error::refused(
             "the safety screen is answered in private with the therapist: its blank sheet is for the clinician only",
         ));

@@ -14,7 +14,7 @@
 
 use super::{Practice, PracticeError, error};
 use crate::model::{CoupleId, Session};
-use crate::runner::facts::{SAFETY_SCREEN_TEMPLATE, couple_facts};
+use crate::runner::facts::couple_facts;
 use crate::vault::audit::{AuditAction, AuditEntry};
 use crate::vault::{RecordBody, RecordKind, VaultError};
 use chrono::{DateTime, Utc};
@@ -115,7 +115,7 @@ fn session_flags(
     template: &crate::template::Template,
     others: &[Session],
 ) -> Vec<ImportFlag> {
-    if session.template_id == SAFETY_SCREEN_TEMPLATE {
+    if crate::model::screen_of(session).is_some() {
         return vec![ImportFlag::ScreenRecordedElsewhere];
     }
     // The gate as it stood when the session started: screens recorded before it.

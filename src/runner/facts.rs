@@ -15,12 +15,14 @@
 //! audit log records). A later screen with a concern withdraws any earlier decision.
 
 use crate::model::{
-    CoupleFacts, Partner, Respondent, SafetyDecision, Session, StepData, StepStatus,
+    CoupleFacts, Partner, Respondent, SafetyDecision, Session, StepData, StepStatus, screen_of,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const SAFETY_SCREEN_TEMPLATE: &str = "safety-screen";
+/// The id of the safety screen shipped with Tandem (the one the app offers to start). The
+/// gate reads any protocol that declares itself a screen (`model::screen`).
+pub const SAFETY_SCREEN_TEMPLATE: &str = crate::model::SHIPPED_SCREEN;
 
 fn decision_of(option: &str) -> Option<SafetyDecision> {
     let lower = option.to_lowercase();
@@ -102,7 +104,7 @@ pub const OVERRIDE_STEP: &str = "override";
 /// Whether the session is a screen that records plain joint work over a raised concern,
 /// with its reason: what ending it writes to the audit log.
 pub fn overrides_a_concern(session: &Session) -> bool {
-    if session.template_id != SAFETY_SCREEN_TEMPLATE {
+    if screen_of(session).is_none() {
         return false;
     }
     let mut ended = session.clone();
@@ -143,9 +145,17 @@ impl SafetyStatus {
 /// The id of the safety screen's step where the therapist writes the re-screen date.
 pub const RESCREEN_STEP: &str = "rescreen";
 
-/// Whether a step of a session is the safety screen's re-screen date.
-pub fn is_rescreen_step(template_id: &str, step_id: &str) -> bool {
-    template_id == SAFETY_SCREEN_TEMPLATE && step_id == RESCREEN_STEP
+/// Whether a step of a session is its safety screen's re-screen date.
+pub fn is_rescreen_step(session: &Session, step_id: &str) -> bool {
+    screen_of(session).is_some_and(|spec| spec.rescreen.as_deref() == Some(step_id))
+}
+
+/// Whether a step of a session is its safety screen's decision or its reason for plain
+/// joint work (the steps whose answers decide the gate).
+pub fn is_decision_step(session: &Session, step_id: &str) -> bool {
+    screen_of(session).is_some_and(|spec| {
+        spec.decision == step_id || spec.override_reason.as_deref() == Some(step_id)
+    })
 }
 
 /// The words of a text that could be dates (digits and dashes), with where they start.
@@ -206,22 +216,33 @@ pub fn couple_facts<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Coup
 pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> SafetyStatus {
     let mut screens: Vec<&Session> = sessions
         .into_iter()
-        .filter(|s| s.template_id == SAFETY_SCREEN_TEMPLATE)
+        .filter(|s| screen_of(s).is_some())
         .collect();
     screens.sort_by_key(|s| s.started_at);
     let mut status = SafetyStatus::default();
     for session in screens {
+        let Some(spec) = screen_of(session) else {
+            continue;
+        };
         let mut decided = None;
         let mut assessed = false;
         let mut reason = false;
         for step in &session.steps {
             let done = step.status == StepStatus::Done;
-            let screen_of = match step.step_id.as_str() {
-                "screen-a" => Some(Partner::A),
-                "screen-b" => Some(Partner::B),
-                _ => None,
+            let screened = spec.partner_of(&step.step_id);
+            let id = step.step_id.as_str();
+            let role = if id == spec.decision {
+                DECISION_STEP
+            } else if spec.assessment.as_deref() == Some(id) {
+                ASSESSMENT_STEP
+            } else if spec.override_reason.as_deref() == Some(id) {
+                OVERRIDE_STEP
+            } else if spec.rescreen.as_deref() == Some(id) {
+                RESCREEN_STEP
+            } else {
+                ""
             };
-            match (screen_of, step.step_id.as_str(), &step.data) {
+            match (screened, role, &step.data) {
                 (Some(partner), _, data) if done => {
                     status.facts.screened.insert(partner);
                     status
@@ -238,6 +259,11 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
                             .values()
                             .flatten()
                             .any(|item| is_control_item(item)),
+                        StepData::Choice(entries) => entries
+                            .entries
+                            .values()
+                            .flatten()
+                            .any(|option| is_control_item(option)),
                         _ => false,
                     };
                     if control {
@@ -255,6 +281,12 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
                         StepData::Checklist(entries) => {
                             entries.entries.values().any(|t| !t.is_empty())
                         }
+                        // An instrument whose answer is a choice: the options it names.
+                        StepData::Choice(entries) => entries
+                            .entries
+                            .values()
+                            .flatten()
+                            .any(|option| spec.concern_options.iter().any(|c| c == option)),
                         _ => false,
                     };
                     if concern {
@@ -356,8 +388,24 @@ mod tests {
             assert_eq!(written, expected, "from {text:?}");
             assert_eq!(first_date(&written), Some(on), "read back from {written:?}");
         }
-        assert!(is_rescreen_step("safety-screen", "rescreen"));
-        assert!(!is_rescreen_step("weekly-check-in", "rescreen"));
+        let library = crate::template::Library::builtin();
+        let session = |id: &str| {
+            crate::runner::Runner::start(
+                library.get(id).expect("shipped"),
+                crate::runner::Start {
+                    session: crate::model::SessionId(uuid::Uuid::from_u128(1)),
+                    couple: crate::model::CoupleId(uuid::Uuid::from_u128(2)),
+                    bindings: crate::model::Bindings::default(),
+                    facts: CoupleFacts::default(),
+                    questions: None,
+                },
+                Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+            )
+            .expect("starts")
+            .into_session()
+        };
+        assert!(is_rescreen_step(&session("safety-screen"), "rescreen"));
+        assert!(!is_rescreen_step(&session("session-measures"), "rescreen"));
     }
 
     #[test]

@@ -342,6 +342,7 @@ impl Runner {
             template_id: template.id.clone(),
             template_title: template.title.clone(),
             protocol: crate::template::fingerprint(template),
+            screen: template.screen.clone().map(Box::new),
             started_at: now,
             ended_at: None,
             bindings: start.bindings,
@@ -822,6 +823,7 @@ impl Runner {
     fn set_visibility(&mut self, visibility: Visibility) -> Result<(), RunError> {
         let index = self.session.current;
         let paused = self.session.is_paused();
+        let is_screen = crate::model::screen_of(&self.session).is_some();
         let record = &mut self.session.steps[index];
         if visibility.is_wider_than(record.visibility) {
             // More private at any time; shown more widely only while the session runs.
@@ -830,7 +832,7 @@ impl Runner {
                     action: Action::SetVisibility(visibility).name(),
                 });
             }
-            if self.template.id == facts::SAFETY_SCREEN_TEMPLATE {
+            if is_screen {
                 return Err(RunError::Refused(
                     "the safety screen is never shown more widely".into(),
                 ));

@@ -246,6 +246,8 @@ pub fn reader_copy(template: &Template, for_whom: WorksheetFor, bindings: Bindin
         length_mins: 0,
         roles: template.roles.clone(),
         requires: Vec::new(),
+        // A screen is never taken home (see `issue`).
+        screen: None,
         steps,
     }
 }
@@ -276,7 +278,7 @@ fn reader_kind(kind: &StepKind) -> StepKind {
 
 /// Whether `template` has anything `for_whom` could fill in at home.
 pub fn has_take_home(template: &Template, for_whom: WorksheetFor, bindings: Bindings) -> bool {
-    template.id != super::facts::SAFETY_SCREEN_TEMPLATE
+    template.screen.is_none()
         && parts(template, for_whom, bindings)
             .iter()
             .any(Part::is_fillable)
@@ -323,7 +325,7 @@ pub fn issue(
     issue: Issue,
     now: DateTime<Utc>,
 ) -> Result<(IssuedWorksheet, TakeHomeFile), TakeHomeError> {
-    if template.id == super::facts::SAFETY_SCREEN_TEMPLATE {
+    if template.screen.is_some() {
         return Err(TakeHomeError::SafetyScreen);
     }
     for role in &template.roles {
@@ -641,7 +643,7 @@ pub fn import(
     now: DateTime<Utc>,
 ) -> Result<Session, TakeHomeError> {
     check_issued(issued, file, couple)?;
-    if template.id == super::facts::SAFETY_SCREEN_TEMPLATE {
+    if template.screen.is_some() {
         return Err(TakeHomeError::SafetyScreen);
     }
     if template.id != issued.template_id {

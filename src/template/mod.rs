@@ -87,6 +87,11 @@ pub struct Template {
     /// (only `BothScreened` and `JointWorkCleared` make sense here).
     #[serde(default)]
     pub requires: Vec<Gate>,
+    /// Declares the protocol a safety screen: which steps screen each partner, hold the
+    /// decision and the rest (see `model::screen`). The gate reads any protocol that
+    /// declares it, not one id.
+    #[serde(default)]
+    pub screen: Option<crate::model::ScreenSpec>,
     pub steps: Vec<Step>,
 }
 

@@ -20,6 +20,7 @@ pub fn validate(template: &Template) -> Vec<Issue> {
     };
     v.top();
     v.steps(&template.steps, 1);
+    v.screen();
     v.issues
 }
 
@@ -41,6 +42,63 @@ fn is_slug(s: &str, extra: &[char]) -> bool {
 }
 
 impl<'t> Validator<'t> {
+    /// A screen declaration names steps that exist, of kinds the safety gate can read.
+    fn screen(&mut self) {
+        let Some(spec) = &self.template.screen else {
+            return;
+        };
+        for (what, id) in spec.named_steps() {
+            let Some(step) = super::find_step(&self.template.steps, id) else {
+                self.push(
+                    At::Field("screen"),
+                    format!(
+                        "screen: {what} names the step {id:?}, and there is no step with that id"
+                    ),
+                );
+                continue;
+            };
+            let fits = match what {
+                "partner_a" | "partner_b" => matches!(
+                    step.kind,
+                    StepKind::YesNo { .. } | StepKind::Checklist { .. } | StepKind::Choice { .. }
+                ),
+                "decision" => matches!(step.kind, StepKind::Choice { .. }),
+                _ => matches!(step.kind, StepKind::Text { .. }),
+            };
+            if !fits {
+                let wanted = match what {
+                    "partner_a" | "partner_b" => "a YesNo, Checklist or Choice step",
+                    "decision" => "a Choice step",
+                    _ => "a Text step",
+                };
+                self.push(
+                    At::Field("screen"),
+                    format!(
+                        "screen: {what} must be {wanted}, and {id:?} is a {} step",
+                        step.kind.name()
+                    ),
+                );
+            }
+            if matches!(what, "partner_a" | "partner_b")
+                && step.visibility != crate::template::Visibility::PartnerPrivate
+                && step.visibility != crate::template::Visibility::ClinicianOnly
+            {
+                self.push(
+                    At::Field("screen"),
+                    format!(
+                        "screen: {what} is answered in private with the therapist: give {id:?} visibility PartnerPrivate or ClinicianOnly"
+                    ),
+                );
+            }
+        }
+        if spec.partner_a == spec.partner_b {
+            self.push(
+                At::Field("screen"),
+                "screen: partner_a and partner_b must be different steps",
+            );
+        }
+    }
+
     fn push(&mut self, at: At, message: impl Into<String>) {
         self.issues.push(Issue {
             at,
