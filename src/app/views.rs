@@ -727,8 +727,15 @@ pub fn choose_template_ui(
             egui::ScrollArea::vertical().show(ui, |ui| {
                 for (_, t) in &library.templates {
                     let locked = locked_because(t, &view.facts);
-                    let mut text =
-                        RichText::new(format!("{}  ·\u{a0}{}\u{a0}min", t.title, t.length_mins));
+                    let own = if library.is_own(&t.id) {
+                        "  ·\u{a0}practice's own"
+                    } else {
+                        ""
+                    };
+                    let mut text = RichText::new(format!(
+                        "{}  ·\u{a0}{}\u{a0}min{own}",
+                        t.title, t.length_mins
+                    ));
                     if !locked.is_empty() {
                         text = text.weak();
                     }
