@@ -448,7 +448,23 @@ fn run_command(
                 let mut failed = 0;
                 for (file, text) in files.iter().zip(texts) {
                     let name = file.display().to_string();
-                    match practice.add_protocol(&name, &text, Utc::now()) {
+                    let added = practice.add_protocol(&name, &text, Utc::now());
+                    // A protocol that does not wait for the safety screen: said plainly.
+                    if let Ok(
+                        crate::practice::Added::New { id, .. }
+                        | crate::practice::Added::Replaced { id, .. },
+                    ) = &added
+                        && practice
+                            .library()
+                            .get(id)
+                            .is_some_and(|t| t.requires.is_empty() && t.screen.is_none())
+                    {
+                        say!(
+                            out,
+                            "note: {id} has no `requires`, so it can start before both partners are screened and joint work is cleared; add requires: [BothScreened, JointWorkCleared] unless one partner does it on their own"
+                        )?;
+                    }
+                    match added {
                         Ok(crate::practice::Added::New { id, title }) => {
                             say!(out, "added {id} ({title}) to the practice's library")?;
                         }

@@ -73,6 +73,10 @@ fn a_protocol_added_on_the_command_line_is_listed_checked_and_removed() {
         text(&added.stderr)
     );
     assert!(text(&added.stdout).contains("added evening-reflection"));
+    assert!(
+        text(&added.stdout).contains("has no `requires`"),
+        "a protocol that does not wait for the screen is pointed out"
+    );
 
     let listed = text(&tandem(&vault, &["templates", "list"]).stdout);
     let line = listed
