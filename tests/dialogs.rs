@@ -565,3 +565,61 @@ fn a_past_rescreen_date_is_noted_in_the_screen_and_on_the_couples_page() {
         status(&h)
     );
 }
+
+#[test]
+fn a_protocol_file_dropped_on_the_window_joins_the_practices_protocols_and_runs() {
+    let dir = tempfile::tempdir().expect("temp");
+    let file = dir.path().join("evening-reflection.ron");
+    std::fs::write(
+        &file,
+        r#"(
+    format: 1,
+    id: "evening-reflection",
+    title: "Evening reflection",
+    summary: "A short reflection each partner writes before talking.",
+    source: "Written for this practice.",
+    length_mins: 20,
+    requires: [BothScreened, JointWorkCleared],
+    steps: [
+        (
+            id: "welcome",
+            title: "Welcome to the reflection",
+            therapist: "Say what the next twenty minutes are for.",
+            prompts: ["We will each write a few lines first, then talk."],
+            kind: Script,
+        ),
+    ],
+)"#,
+    )
+    .expect("file");
+    let broken = dir.path().join("broken.ron");
+    std::fs::write(&broken, "(format: 1, id: \"broken\", title: )").expect("file");
+    let mut h = demo_app();
+
+    // A broken one: said with its line and column, nothing added.
+    drop_file(&mut h, &broken);
+    let (text, is_error) = status(&h).expect("said");
+    assert!(is_error && text.contains("broken.ron:1:"), "{text}");
+
+    drop_file(&mut h, &file);
+    let (text, is_error) = status(&h).expect("said");
+    assert!(
+        !is_error && text.contains("Added to the practice's protocols: Evening reflection"),
+        "{text}"
+    );
+    // Listed with the shipped ones, marked, and it runs with a couple.
+    assert_eq!(
+        common::template_label(&h, "evening-reflection"),
+        "Evening reflection  ·\u{a0}20\u{a0}min  ·\u{a0}practice's own"
+    );
+    start(&mut h, "evening-reflection");
+    settle(&mut h);
+    let live = h.state().state.live.as_ref().expect("a session runs");
+    assert_eq!(live.runner.session().template_id, "evening-reflection");
+    assert!(
+        h.query_all_by_label_contains("Welcome to the reflection")
+            .next()
+            .is_some(),
+        "the step is on screen"
+    );
+}

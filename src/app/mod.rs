@@ -362,7 +362,8 @@ impl TandemApp {
     }
 
     /// Files dragged over the window: say what a drop would do. Files dropped: a
-    /// worksheet is brought back into the open couple's record (`TakeHomeCommand::Dropped`).
+    /// worksheet is brought back into the open couple's record, protocol files are added
+    /// to the practice's library (`TakeHomeCommand::Dropped`).
     fn dropped_files_ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
         let (hovering, dropped) = ui.input(|i| {
             let dropped: Vec<std::path::PathBuf> = i
@@ -379,10 +380,10 @@ impl TandemApp {
         if hovering {
             let text = match self.state.page_couple() {
                 Some(couple) => format!(
-                    "Drop a take-home worksheet file to bring it back into {}'s record",
+                    "Drop a take-home worksheet file to bring it back into {}'s record, or a protocol file (.ron) to add it to the practice's protocols",
                     couple.code
                 ),
-                None => "Open a couple's page to bring a take-home worksheet back".into(),
+                None => "Drop a protocol file (.ron) to add it to the practice's protocols; open a couple's page to bring a take-home worksheet back".into(),
             };
             egui::Area::new(egui::Id::unique("tandem-drop-hint"))
                 .order(egui::Order::Tooltip)

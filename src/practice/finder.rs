@@ -143,7 +143,10 @@ impl Practice {
         if matches!(self.search.index, Index::Ready { .. }) {
             return Ok(());
         }
-        let library = self.library.get_or_init(Library::builtin);
+        let vault = &self.vault;
+        let library = self
+            .library
+            .get_or_init(|| super::protocols::build_library(vault));
         let outcome = SearchCache::load(&self.vault.reader(), library).map_err(PracticeError::from);
         self.search.loaded(outcome, library)
     }
@@ -156,7 +159,10 @@ impl Practice {
             };
             job.poll()?
         };
-        let library = self.library.get_or_init(Library::builtin);
+        let vault = &self.vault;
+        let library = self
+            .library
+            .get_or_init(|| super::protocols::build_library(vault));
         Some(self.search.loaded(outcome, library))
     }
 
@@ -218,7 +224,10 @@ pub(crate) fn persist_and_close(
     };
     if let Some(outcome) = outcome {
         // A failed load leaves nothing to keep.
-        let _ = state.loaded(outcome, library.get_or_init(Library::builtin));
+        let _ = state.loaded(
+            outcome,
+            library.get_or_init(|| super::protocols::build_library(&vault)),
+        );
     }
     if let Index::Ready { cache, .. } = &mut state.index
         && cache.is_dirty()

@@ -91,8 +91,19 @@ pub fn status(h: &Harness<'_, TandemApp>) -> Option<(String, bool)> {
 /// The protocol picker's label for a template.
 pub fn template_label(h: &Harness<'_, TandemApp>, id: &str) -> String {
     let practice = h.state().state.practice.as_ref().expect("unlocked");
-    let t = practice.library().get(id).expect("template");
-    format!("{}  ·\u{a0}{}\u{a0}min", t.title, t.length_mins)
+    let t = practice.library().get(id).unwrap_or_else(|| {
+        panic!(
+            "no protocol {id} in the practice's library: own {:?}, errors {:?}",
+            practice.library().own,
+            practice.library().errors
+        )
+    });
+    let own = if practice.library().is_own(id) {
+        "  ·\u{a0}practice's own"
+    } else {
+        ""
+    };
+    format!("{}  ·\u{a0}{}\u{a0}min{own}", t.title, t.length_mins)
 }
 
 /// Open the first demo couple and start a protocol by its id.

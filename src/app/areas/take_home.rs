@@ -58,7 +58,7 @@ impl AppState {
                 let typed = draft.file.clone();
                 self.open_chooser(PathField::WorksheetFile, &typed, LastFolder::TakeHome)
             }
-            TakeHomeCommand::Dropped(files) => self.take_dropped(&files),
+            TakeHomeCommand::Dropped(files) => self.take_dropped(&files, now),
             TakeHomeCommand::Close => {
                 self.close_take_home();
                 Ok(())
@@ -85,7 +85,15 @@ impl AppState {
     /// Files dropped on the window: one take-home worksheet opens the dialog to bring it
     /// back into the open couple's record, its file filled in (the passphrase still to be
     /// typed). Anything else is refused, saying why.
-    fn take_dropped(&mut self, files: &[PathBuf]) -> Result<(), AppError> {
+    fn take_dropped(&mut self, files: &[PathBuf], now: DateTime<Utc>) -> Result<(), AppError> {
+        // Protocol files (`.ron`) go into the practice's library, each checked.
+        if !files.is_empty()
+            && files
+                .iter()
+                .all(|f| f.extension().is_some_and(|x| x == "ron"))
+        {
+            return self.add_dropped_protocols(files, now);
+        }
         let [file] = files else {
             return Err(refused("drop one worksheet file at a time"));
         };
@@ -118,6 +126,38 @@ impl AppState {
         draft.focus_passphrase = true;
         self.overlay = Overlay::TakeHome(draft);
         self.clear_errors_at(ErrorPlace::TakeHomeDialog);
+        Ok(())
+    }
+
+    /// Add dropped protocol files to the practice's library (as `tandem templates add`):
+    /// each checked, a problem said with its file, line and column.
+    fn add_dropped_protocols(
+        &mut self,
+        files: &[PathBuf],
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let mut added = Vec::new();
+        for file in files {
+            let text = crate::vault::templates::read_template(file)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match self.practice_mut()?.add_protocol(&name, &text, now) {
+                Ok(crate::practice::Added::New { title, .. })
+                | Ok(crate::practice::Added::Replaced { title, .. }) => added.push(title),
+                Ok(crate::practice::Added::Unchanged { id }) => {
+                    self.tell(format!("{id} is already in the practice's library"));
+                }
+                Err(e) => return Err(AppError::Practice(e)),
+            }
+        }
+        if !added.is_empty() {
+            self.tell(format!(
+                "Added to the practice's protocols: {}. Start it from New session.",
+                added.join(", ")
+            ));
+        }
         Ok(())
     }
 
