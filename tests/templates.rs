@@ -352,7 +352,10 @@ fn the_summary_is_on_the_therapists_blank_sheet_only_and_the_introduction_on_the
     let template = library.get("weekly-check-in").expect("shipped");
     assert!(template.introduction.is_none());
     let summary = flat(&template.summary.chars().take(40).collect::<String>());
-    assert!(!summary.contains('{'), "pick a summary without placeholders");
+    assert!(
+        !summary.contains('{'),
+        "pick a summary without placeholders"
+    );
     assert!(blank_sheet_text(template, Audience::Clinician).contains(&summary));
     for audience in [
         Audience::Couple,
@@ -361,7 +364,10 @@ fn the_summary_is_on_the_therapists_blank_sheet_only_and_the_introduction_on_the
     ] {
         let text = blank_sheet_text(template, audience);
         assert!(text.contains("Before you start"), "{audience}");
-        assert!(!text.contains(&summary), "summary on the {audience}'s sheet");
+        assert!(
+            !text.contains(&summary),
+            "summary on the {audience}'s sheet"
+        );
     }
     // No shipped template's summary reaches a couple's sheet.
     for (_, template) in &library.templates {
@@ -370,7 +376,11 @@ fn the_summary_is_on_the_therapists_blank_sheet_only_and_the_introduction_on_the
             continue;
         }
         let text = blank_sheet_text(template, Audience::Couple);
-        assert!(!text.contains(&summary), "{}: summary on the couple's sheet", template.id);
+        assert!(
+            !text.contains(&summary),
+            "{}: summary on the couple's sheet",
+            template.id
+        );
     }
 
     let mut introduced = template.clone();
@@ -403,8 +413,9 @@ fn an_introduction_is_read_and_checked_like_the_summary() {
     source: "own", steps: [(id: "a", title: "A", prompts: ["x"], kind: Script)])"#
         )
     };
-    let read = tandem::template::parse("i.ron", &template(r#"introduction: "Hello {partner_a}.","#))
-        .expect("valid");
+    let read =
+        tandem::template::parse("i.ron", &template(r#"introduction: "Hello {partner_a}.","#))
+            .expect("valid");
     assert_eq!(read.introduction.as_deref(), Some("Hello {partner_a}."));
     let read = tandem::template::parse("i.ron", &template("")).expect("valid");
     assert_eq!(read.introduction, None);

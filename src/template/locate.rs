@@ -70,7 +70,9 @@ pub fn tokens(text: &str) -> Vec<Token> {
             while chars.next_if(|&(i, _)| i < end).is_some() {}
             continue;
         } else if rest.starts_with("/*") {
-            let end = rest[2..].find("*/").map_or(text.len(), |i| start + 2 + i + 2);
+            let end = rest[2..]
+                .find("*/")
+                .map_or(text.len(), |i| start + 2 + i + 2);
             while chars.next_if(|&(i, _)| i < end).is_some() {}
             continue;
         } else if c == '"' {
@@ -96,7 +98,9 @@ pub fn tokens(text: &str) -> Vec<Token> {
             let hashes = raw_string_hashes(rest).unwrap_or(0);
             let close = format!("\"{}", "#".repeat(hashes));
             let body = start + 2 + hashes;
-            let end = text[body..].find(&close).map_or(text.len(), |i| body + i + close.len());
+            let end = text[body..]
+                .find(&close)
+                .map_or(text.len(), |i| body + i + close.len());
             while chars.next_if(|&(i, _)| i < end).is_some() {}
             out.push(Token {
                 kind: TokenKind::Text,

@@ -108,7 +108,8 @@ impl<'a> Tree<'a> {
     /// The bracket that closing bracket `close` closes.
     fn opener(&self, close: usize) -> Option<usize> {
         (0..close).rev().find(|&j| {
-            self.parent[j] == self.parent[close] && matches!(self.tokens[j].kind, TokenKind::Open(_))
+            self.parent[j] == self.parent[close]
+                && matches!(self.tokens[j].kind, TokenKind::Open(_))
         })
     }
 
@@ -184,7 +185,10 @@ impl<'a> Tree<'a> {
                 }
             }
         };
-        match self.parent[i].and_then(|list| self.parent[list]).and_then(|p| self.step_of(p)) {
+        match self.parent[i]
+            .and_then(|list| self.parent[list])
+            .and_then(|p| self.step_of(p))
+        {
             Some(outer) => format!("{own} inside {}", self.step_name(outer)),
             None => own,
         }
@@ -218,8 +222,7 @@ pub fn explain(text: &str, error: &ron::error::SpannedError) -> (usize, usize, S
             (line, col, message)
         }
         None => {
-            let (line, col) =
-                locate::word_start(text, error.span.start.line, error.span.start.col);
+            let (line, col) = locate::word_start(text, error.span.start.line, error.span.start.col);
             (line, col, error.code.to_string())
         }
     }
@@ -236,7 +239,12 @@ fn quote_slip(tree: &Tree, reported: usize) -> Option<(usize, String)> {
         .tokens
         .iter()
         .rposition(|t| t.start < stop && t.kind == TokenKind::Text);
-    for (i, token) in tree.tokens.iter().enumerate().take_while(|(_, t)| t.start <= stop) {
+    for (i, token) in tree
+        .tokens
+        .iter()
+        .enumerate()
+        .take_while(|(_, t)| t.start <= stop)
+    {
         match token.kind {
             TokenKind::Mark(q) if CURLY_QUOTES.contains(&q) => {
                 return Some((
@@ -258,7 +266,9 @@ fn quote_slip(tree: &Tree, reported: usize) -> Option<(usize, String)> {
                 let closing = body.char_indices().find(|&(i, c)| {
                     CURLY_QUOTES.contains(&c)
                         && body[i..].lines().next().is_some_and(|rest| {
-                            rest[c.len_utf8()..].trim_start().starts_with([',', ')', ']'])
+                            rest[c.len_utf8()..]
+                                .trim_start()
+                                .starts_with([',', ')', ']'])
                                 || rest[c.len_utf8()..].trim().is_empty()
                         })
                         && body[i..].contains('\n')
@@ -306,7 +316,10 @@ fn comma_slip(tree: &Tree, reported: usize, code: &ron::Error) -> Option<(usize,
     let after = match (step_before, tree.field_of(prev)) {
         (Some(step), _) => tree.step_name(step),
         (None, Some(field)) => field.to_string(),
-        (None, None) => "the entry before".to_string(),
+        (None, None) => match tree.parent[prev].and_then(|list| tree.field_of(list)) {
+            Some(field) => format!("an entry of {field}"),
+            None => "the entry before".to_string(),
+        },
     };
     let before = if tree.tokens[next].kind == TokenKind::Word && tree.is_mark(next + 1, ':') {
         format!(" (before {})", tree.source(next))
@@ -334,13 +347,24 @@ fn missing_field(
     field: &str,
     outer: Option<&str>,
 ) -> Option<(usize, String)> {
-    let at = tree.containing_or_after(reported.saturating_sub(1))?;
+    let here = tree.at_or_after(reported);
+    let closing_here = here.filter(|&i| {
+        tree.tokens[i].start == reported && matches!(tree.tokens[i].kind, TokenKind::Close(_))
+    });
+    let at = match closing_here {
+        Some(close) => close,
+        None => tree.containing_or_after(reported.saturating_sub(1))?,
+    };
     // The bracket the field is missing from: the one closing here, or the one holding it.
     let bracket = match tree.tokens[at].kind {
         TokenKind::Close(_) => tree.opener(at),
-        TokenKind::Open(_) | TokenKind::Text | TokenKind::Word | TokenKind::Mark(_) => {
-            tree.parent[at]
+        // Empty brackets: the reader stops just inside them.
+        TokenKind::Open(_) => Some(at),
+        // Just past the closing bracket, at the comma after it.
+        TokenKind::Mark(_) if at > 0 && matches!(tree.tokens[at - 1].kind, TokenKind::Close(_)) => {
+            tree.opener(at - 1)
         }
+        TokenKind::Text | TokenKind::Word | TokenKind::Mark(_) => tree.parent[at],
     }?;
     let add = match example(field) {
         "" => String::new(),

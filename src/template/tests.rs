@@ -500,36 +500,6 @@ fn an_unknown_pronoun_form_is_reported_where_it_is() {
 }
 
 #[test]
-fn zz_probe() {
-    let base = doc("", r#"        (id: "a", title: "A", prompts: ["x"], kind: Script),"#);
-    let variants: Vec<String> = vec![
-        base.replace("title: \"T\",", "title: \"T\""),
-        base.replace("kind: Script", "kind: Script()"),
-        base.replace("kind: Script", "kind: Choice()"),
-        base.replace("kind: Script", "kind: Choice"),
-        base.replace("kind: Script", "kind: Reply()"),
-        base.replace("kind: Script", "kind: Text"),
-        base.replace("title: \"T\"", "title: “T”"),
-        base.replace("title: \"T\"", "title: \"T”"),
-        base.replace("title: \"A\", ", ""),
-        base.replace("id: \"a\", title: \"A\", ", ""),
-        base.replace("summary: \"S\",", ""),
-        base.replace("prompts: [\"x\"]", "prompts: [\"x\" \"y\"]"),
-        base.replace("        (id: \"a\", title: \"A\", prompts: [\"x\"], kind: Script),", "        (id: \"a\", title: \"A\", prompts: [\"x\"], kind: Script)\n        (id: \"b\", title: \"A\", prompts: [\"x\"], kind: Script),"),
-        base.replace("title: \"T\"", "title: 'T'"),
-        base.replace("kind: Script", "kind: Rating(items: [(id: \"x\")])"),
-    ];
-    let options = ron::Options::default()
-        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-        .with_recursion_limit(MAX_NESTING * 2);
-    for v in variants {
-        let raw = options.from_str::<Template>(&v).err();
-        let ours = problems(&v);
-        println!("----\n{v}\nRAW {raw:?}\nOURS {:?}", ours.first().map(|p| p.to_string()));
-    }
-}
-
-#[test]
 fn notation_slips_are_placed_where_they_are_and_say_what_to_write() {
     let base = doc(
         "",
@@ -546,16 +516,23 @@ fn notation_slips_are_placed_where_they_are_and_say_what_to_write() {
             15,
         ),
         (
-            base.replace(step, &format!("{}\n{}", step.trim_end_matches(','), step.replace("\"a\"", "\"b\""))),
+            base.replace(
+                step,
+                &format!(
+                    "{}\n{}",
+                    step.trim_end_matches(','),
+                    step.replace("\"a\"", "\"b\"")
+                ),
+            ),
             "missing comma after step \"a\": put a comma (,) at the end of line 9",
             9,
             60,
         ),
         (
             base.replace("prompts: [\"x\"]", "prompts: [\"x\" \"y\"]"),
-            "missing comma after prompts: put a comma (,) here",
+            "missing comma after an entry of prompts: put a comma (,) here",
             9,
-            43,
+            44,
         ),
         // 2. A kind written with the wrong brackets names what it takes.
         (
@@ -741,15 +718,15 @@ fn every_kind_needs_exactly_the_fields_the_notation_messages_name() {
             None => panic!("{name} is not known to the notation messages"),
             Some(None) => {
                 assert!(options.from_str::<StepKind>(name).is_ok(), "{name}");
-                assert!(options.from_str::<StepKind>(&format!("{name}()")).is_err(), "{name}");
+                assert!(
+                    options.from_str::<StepKind>(&format!("{name}()")).is_err(),
+                    "{name}"
+                );
             }
             Some(Some(fields)) => {
                 let all: Vec<&str> = fields.iter().map(|f| sample(f)).collect();
                 let written = format!("{name}({})", all.join(", "));
-                assert!(
-                    options.from_str::<StepKind>(&written).is_ok(),
-                    "{written}"
-                );
+                assert!(options.from_str::<StepKind>(&written).is_ok(), "{written}");
                 // Leaving out any one of them is refused, naming it.
                 for (i, field) in fields.iter().enumerate() {
                     let mut fewer = all.clone();
