@@ -69,10 +69,8 @@ pub fn tokens(text: &str) -> Vec<Token> {
             let end = rest.find('\n').map_or(text.len(), |i| start + i);
             while chars.next_if(|&(i, _)| i < end).is_some() {}
             continue;
-        } else if rest.starts_with("/*") {
-            let end = rest[2..]
-                .find("*/")
-                .map_or(text.len(), |i| start + 2 + i + 2);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            let end = comment.find("*/").map_or(text.len(), |i| start + 2 + i + 2);
             while chars.next_if(|&(i, _)| i < end).is_some() {}
             continue;
         } else if c == '"' {
