@@ -1,7 +1,10 @@
 //! Every shipped template loads, validates, and can be run from first step to last by the
 //! session runner, with every step completed.
 
+mod common;
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use common::{flat, pdf_text};
 use std::path::Path;
 use tandem::model::*;
 use tandem::runner::{Action, Runner, Start, respondents_of};
@@ -323,5 +326,109 @@ fn no_shipped_template_speaks_of_partners_as_he_or_she() {
                 path.display()
             );
         }
+    }
+}
+
+/// The text of a template's blank worksheet for one audience, read back from the PDF.
+fn blank_sheet_text(template: &Template, audience: Audience) -> String {
+    let ctx = tandem::export::Context {
+        practice: "Harbour Couples Therapy".into(),
+        now: at(0),
+        zone: tandem::export::Zone::Fixed(chrono::FixedOffset::east_opt(0).unwrap()),
+    };
+    let bindings = Bindings {
+        speaker: Some(Partner::A),
+        hurt_partner: Some(Partner::A),
+    };
+    let report = tandem::export::blank_worksheet(template, audience, bindings, &ctx)
+        .expect("every role bound");
+    let pdf = tandem::export::render(&report, &mut |_| {}).expect("renders");
+    flat(&pdf_text(&pdf))
+}
+
+#[test]
+fn the_summary_is_on_the_therapists_blank_sheet_only_and_the_introduction_on_the_couples() {
+    let library = shipped();
+    let template = library.get("weekly-check-in").expect("shipped");
+    assert!(template.introduction.is_none());
+    let summary = flat(&template.summary.chars().take(40).collect::<String>());
+    assert!(
+        !summary.contains('{'),
+        "pick a summary without placeholders"
+    );
+    assert!(blank_sheet_text(template, Audience::Clinician).contains(&summary));
+    for audience in [
+        Audience::Couple,
+        Audience::Partner(Partner::A),
+        Audience::Partner(Partner::B),
+    ] {
+        let text = blank_sheet_text(template, audience);
+        assert!(text.contains("Before you start"), "{audience}");
+        assert!(
+            !text.contains(&summary),
+            "summary on the {audience}'s sheet"
+        );
+    }
+    // No shipped template's summary reaches a couple's sheet.
+    for (_, template) in &library.templates {
+        let summary = flat(&template.summary.chars().take(40).collect::<String>());
+        if summary.contains('{') {
+            continue;
+        }
+        let text = blank_sheet_text(template, Audience::Couple);
+        assert!(
+            !text.contains(&summary),
+            "{}: summary on the couple's sheet",
+            template.id
+        );
+    }
+
+    let mut introduced = template.clone();
+    introduced.introduction =
+        Some("Take a few quiet minutes for this sheet; there are no wrong answers.".into());
+    for audience in [
+        Audience::Couple,
+        Audience::Partner(Partner::A),
+        Audience::Partner(Partner::B),
+        Audience::Clinician,
+    ] {
+        let text = blank_sheet_text(&introduced, audience);
+        assert!(
+            text.contains("Take a few quiet minutes for this sheet; there are no wrong answers."),
+            "introduction missing from the {audience}'s sheet"
+        );
+        assert_eq!(
+            text.contains(&summary),
+            audience == Audience::Clinician,
+            "summary on the {audience}'s sheet"
+        );
+    }
+}
+
+#[test]
+fn an_introduction_is_read_and_checked_like_the_summary() {
+    let template = |introduction: &str| {
+        format!(
+            r#"(format: 1, id: "i", title: "I", summary: "For the therapist.", {introduction}
+    source: "own", steps: [(id: "a", title: "A", prompts: ["x"], kind: Script)])"#
+        )
+    };
+    let read =
+        tandem::template::parse("i.ron", &template(r#"introduction: "Hello {partner_a}.","#))
+            .expect("valid");
+    assert_eq!(read.introduction.as_deref(), Some("Hello {partner_a}."));
+    let read = tandem::template::parse("i.ron", &template("")).expect("valid");
+    assert_eq!(read.introduction, None);
+    for (field, message) in [
+        (r#"introduction: " ","#, "introduction is empty"),
+        (
+            r#"introduction: "Now {speaker} talks.","#,
+            "placeholder {speaker} needs role Speaker",
+        ),
+    ] {
+        let error = tandem::template::parse("i.ron", &template(field)).expect_err(field);
+        let problem = &error.problems[0];
+        assert!(problem.message.contains(message), "{problem}");
+        assert_eq!((problem.line, problem.col), (1, 65), "{problem}");
     }
 }

@@ -241,6 +241,7 @@ pub fn reader_copy(template: &Template, for_whom: WorksheetFor, bindings: Bindin
         id: template.id.clone(),
         title: template.title.clone(),
         summary: READER_SUMMARY.into(),
+        introduction: template.introduction.clone(),
         source: READER_SOURCE.into(),
         trust: Vec::new(),
         length_mins: 0,

@@ -1,5 +1,7 @@
-//! Positions in template source text: the nesting-depth pre-check, and mapping a
-//! validation finding (which the parser cannot place) back to a line and column.
+//! Positions in template source text: the nesting-depth pre-check, mapping a validation
+//! finding (which the parser cannot place) back to a line and column, and a small
+//! tokenizer that lets a notation slip be explained in the author's terms (which field a
+//! comma is missing after, which step a field is missing from).
 
 use super::At;
 
@@ -11,6 +13,124 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let col = 1 + before[line_start..].chars().count();
     (line, col)
+}
+
+/// The byte offset of a 1-based line and column (column in characters), clamped to the
+/// text.
+pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line_text = text[start..].split('\n').next().unwrap_or("");
+    start
+        + line_text
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i)
+}
+
+/// What a piece of template notation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// `(`, `[` or `{`.
+    Open(char),
+    /// `)`, `]` or `}`.
+    Close(char),
+    /// A quoted text, quotes included (to the end of the file when it is never closed).
+    Text,
+    /// A name or a number.
+    Word,
+    /// Any other character outside texts and comments: `,`, `:`, a curly quote…
+    Mark(char),
+}
+
+/// One piece of notation and its byte range in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The text split into tokens, comments and white space left out. Never fails: whatever
+/// the parser would refuse is still split into something.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        let rest = &text[start..];
+        let kind = if c.is_whitespace() {
+            continue;
+        } else if rest.starts_with("//") {
+            let end = rest.find('\n').map_or(text.len(), |i| start + i);
+            while chars.next_if(|&(i, _)| i < end).is_some() {}
+            continue;
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            let end = comment.find("*/").map_or(text.len(), |i| start + 2 + i + 2);
+            while chars.next_if(|&(i, _)| i < end).is_some() {}
+            continue;
+        } else if c == '"' {
+            let mut escaped = false;
+            let mut end = text.len();
+            for (i, c) in chars.by_ref() {
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => {
+                        end = i + 1;
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            out.push(Token {
+                kind: TokenKind::Text,
+                start,
+                end,
+            });
+            continue;
+        } else if c == 'r' && raw_string_hashes(rest).is_some() {
+            let hashes = raw_string_hashes(rest).unwrap_or(0);
+            let close = format!("\"{}", "#".repeat(hashes));
+            let body = start + 2 + hashes;
+            let end = text[body..]
+                .find(&close)
+                .map_or(text.len(), |i| body + i + close.len());
+            while chars.next_if(|&(i, _)| i < end).is_some() {}
+            out.push(Token {
+                kind: TokenKind::Text,
+                start,
+                end,
+            });
+            continue;
+        } else if is_word_char(c) {
+            while chars.next_if(|&(_, c)| is_word_char(c)).is_some() {}
+            TokenKind::Word
+        } else {
+            match c {
+                '(' | '[' | '{' => TokenKind::Open(c),
+                ')' | ']' | '}' => TokenKind::Close(c),
+                _ => TokenKind::Mark(c),
+            }
+        };
+        let end = chars.peek().map_or(text.len(), |&(i, _)| i);
+        out.push(Token { kind, start, end });
+    }
+    out
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '.' || c == '-' || c == '+'
+}
+
+/// The number of `#` of a raw string (`r"…"`, `r#"…"#`) starting here, if one does.
+fn raw_string_hashes(text: &str) -> Option<usize> {
+    let after_r = text.strip_prefix('r')?;
+    let hashes = after_r.chars().take_while(|&c| c == '#').count();
+    after_r[hashes..].starts_with('"').then_some(hashes)
 }
 
 /// The parser reports some errors just after the word at fault (an unknown field or

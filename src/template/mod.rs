@@ -7,6 +7,7 @@
 
 mod library;
 mod locate;
+mod notation;
 mod step_view;
 mod validate;
 
@@ -70,8 +71,13 @@ pub struct Template {
     /// Lower-case letters, digits and `-`, unique in the library.
     pub id: String,
     pub title: String,
-    /// One or two sentences a therapist reads when picking a protocol.
+    /// One or two sentences a therapist reads when picking a protocol (and on the
+    /// therapist's blank sheet); never shown to the couple.
     pub summary: String,
+    /// What the couple reads before they start, in plain words: printed under "Before you
+    /// start" on the couple's and each partner's blank sheet. Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduction: Option<String>,
     /// Which protocol or seed article this follows, and licensing notes.
     pub source: String,
     /// TRUST dimensions the protocol works on.
@@ -430,12 +436,12 @@ pub fn parse(file: &str, text: &str) -> Result<Template, TemplateError> {
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .with_recursion_limit(MAX_NESTING * 2);
     let template: Template = options.from_str(text).map_err(|e| {
-        let (line, col) = locate::word_start(text, e.span.start.line, e.span.start.col);
+        let (line, col, message) = notation::explain(text, &e);
         fail(vec![Problem {
             file: file.to_string(),
             line,
             col,
-            message: e.code.to_string(),
+            message,
         }])
     })?;
     let issues = validate(&template);

@@ -498,3 +498,244 @@ fn an_unknown_pronoun_form_is_reported_where_it_is() {
     );
     assert_eq!(problem.line, 2);
 }
+
+#[test]
+fn notation_slips_are_placed_where_they_are_and_say_what_to_write() {
+    let base = doc(
+        "",
+        r#"        (id: "a", title: "A", prompts: ["x"], kind: Script),"#,
+    );
+    let step = r#"        (id: "a", title: "A", prompts: ["x"], kind: Script),"#;
+    // (broken text, expected message, line, column)
+    let cases: &[(String, &str, usize, usize)] = &[
+        // 1. A missing comma is placed at the end of the line it is missing from.
+        (
+            base.replace("title: \"T\",", "title: \"T\""),
+            "missing comma after title (before summary): put a comma (,) at the end of line 4",
+            4,
+            15,
+        ),
+        (
+            base.replace(
+                step,
+                &format!(
+                    "{}\n{}",
+                    step.trim_end_matches(','),
+                    step.replace("\"a\"", "\"b\"")
+                ),
+            ),
+            "missing comma after step \"a\": put a comma (,) at the end of line 9",
+            9,
+            60,
+        ),
+        (
+            base.replace("prompts: [\"x\"]", "prompts: [\"x\" \"y\"]"),
+            "missing comma after an entry of prompts: put a comma (,) here",
+            9,
+            44,
+        ),
+        // 2. A kind written with the wrong brackets names what it takes.
+        (
+            base.replace("kind: Script", "kind: Script()"),
+            "Script takes nothing in brackets: write kind: Script, and put its text in the step's therapist and prompts",
+            9,
+            59,
+        ),
+        (
+            base.replace("kind: Script", "kind: Choice()"),
+            "Choice in step \"a\" has no options: a Choice needs options, written Choice(options: [\"…\", \"…\"])",
+            9,
+            53,
+        ),
+        (
+            base.replace("kind: Script", "kind: Reply()"),
+            "a Reply needs to and author, written Reply(to: \"…\", author: DisclosingPartner)",
+            9,
+            53,
+        ),
+        (
+            base.replace("kind: Script", "kind: Choice"),
+            "Choice needs options in brackets: write Choice(options: [\"…\", \"…\"])",
+            9,
+            53,
+        ),
+        (
+            base.replace("kind: Script", "kind: Text"),
+            "Text needs brackets, even with nothing in them: write Text()",
+            9,
+            53,
+        ),
+        // 3. A curly quote is pointed at, with the straight one to use.
+        (
+            base.replace("title: \"T\"", "title: “T”"),
+            "curly quote “: write text between straight double quotes, \"like this\"",
+            4,
+            12,
+        ),
+        (
+            base.replace("title: \"T\"", "title: \"T”"),
+            "curly quote ” ends a text that starts with a straight quote \": end it with a straight double quote \" too",
+            4,
+            14,
+        ),
+        (
+            base.replace("title: \"T\"", "title: 'T'"),
+            "single quote ': write text between straight double quotes",
+            4,
+            12,
+        ),
+        // 4. A missing field names the step it is missing from.
+        (
+            base.replace("title: \"A\", ", ""),
+            "step \"a\" has no title: add title: \"…\"",
+            9,
+            9,
+        ),
+        (
+            base.replace("id: \"a\", ", ""),
+            "step 1 (a Script, with no id) has no id: add id: \"…\"",
+            9,
+            9,
+        ),
+        (
+            base.replace(", kind: Script", ""),
+            "step \"a\" has no kind: add kind: Script (or another kind)",
+            9,
+            9,
+        ),
+        (
+            base.replace("    summary: \"S\",\n", ""),
+            "the template has no summary: add summary: \"…\" at the top",
+            1,
+            1,
+        ),
+    ];
+    for (text, message, line, col) in cases {
+        let found = problems(text);
+        let Some(hit) = found.first() else {
+            panic!("expected {message:?}, got no problem for\n{text}");
+        };
+        assert!(
+            hit.message.contains(message),
+            "expected {message:?}, got {:?} for\n{text}",
+            hit.message
+        );
+        assert_eq!(
+            (hit.line, hit.col),
+            (*line, *col),
+            "position of {message:?} in\n{text}"
+        );
+        assert_eq!(hit.file, "t.ron");
+    }
+}
+
+#[test]
+fn a_step_without_an_id_inside_a_repeat_is_named_by_number_and_repeat() {
+    let step = r#"        (id: "r", title: "R", kind: Repeat(steps: [(id: "c", title: "C", prompts: ["x"], kind: Script), (title: "D", prompts: ["y"], kind: Script)])),"#;
+    let found = problems(&doc("Speaker, Listener", step));
+    assert!(
+        found.first().is_some_and(|p| p.message
+            == "step 2 (a Script, with no id) inside step \"r\" has no id: add id: \"…\""),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn every_kind_needs_exactly_the_fields_the_notation_messages_name() {
+    use super::notation::kind_fields;
+    let sample = |field: &str| match field {
+        "steps" => r#"steps: [(id: "c", title: "C", prompts: ["x"], kind: Script)]"#,
+        "owner" => "owner: PartnerA",
+        "items" => "items: []",
+        "options" => "options: []",
+        "to" => r#"to: "x""#,
+        "author" => "author: PartnerA",
+        _ => "",
+    };
+    let options = ron::Options::default();
+    for kind in [
+        StepKind::Script,
+        StepKind::SwapRoles,
+        StepKind::Repeat {
+            times: 2,
+            swap_roles: true,
+            steps: vec![],
+        },
+        StepKind::ParaphraseLoop {
+            speaker: Role::Speaker,
+            listener: Role::Listener,
+            stems: vec![],
+            stages: vec![],
+            feelings: vec![],
+        },
+        StepKind::Floor {
+            first: Role::Speaker,
+            second: Role::Listener,
+            rules: vec![],
+            max_timeout_hours: 24,
+        },
+        StepKind::Questions {
+            owner: Role::PartnerA,
+            categories: vec![],
+            answering: false,
+        },
+        StepKind::Plan {
+            owners: vec![],
+            categories: vec![],
+            review_after_days: 7,
+        },
+        StepKind::Rating {
+            raters: vec![],
+            items: vec![],
+            scoring: Scoring::None,
+        },
+        StepKind::Text {
+            respondents: Respondents::Each,
+            stems: vec![],
+            letter: false,
+        },
+        StepKind::Choice {
+            respondents: Respondents::Each,
+            options: vec![],
+            multiple: false,
+        },
+        StepKind::Checklist {
+            respondents: Respondents::Each,
+            items: vec![],
+        },
+        StepKind::YesNo {
+            respondents: Respondents::Each,
+            items: vec![],
+        },
+        StepKind::Reply {
+            to: String::new(),
+            author: Role::PartnerA,
+            stems: vec![],
+        },
+    ] {
+        let name = kind.name();
+        match kind_fields(name) {
+            None => panic!("{name} is not known to the notation messages"),
+            Some(None) => {
+                assert!(options.from_str::<StepKind>(name).is_ok(), "{name}");
+                assert!(
+                    options.from_str::<StepKind>(&format!("{name}()")).is_err(),
+                    "{name}"
+                );
+            }
+            Some(Some(fields)) => {
+                let all: Vec<&str> = fields.iter().map(|f| sample(f)).collect();
+                let written = format!("{name}({})", all.join(", "));
+                assert!(options.from_str::<StepKind>(&written).is_ok(), "{written}");
+                // Leaving out any one of them is refused, naming it.
+                for (i, field) in fields.iter().enumerate() {
+                    let mut fewer = all.clone();
+                    fewer.remove(i);
+                    let written = format!("{name}({})", fewer.join(", "));
+                    let error = options.from_str::<StepKind>(&written).expect_err(&written);
+                    assert!(error.to_string().contains(field), "{written}: {error}");
+                }
+            }
+        }
+    }
+}

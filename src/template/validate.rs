@@ -187,6 +187,15 @@ impl<'t> Validator<'t> {
         }
         self.placeholders_at(At::Field("title"), &t.title);
         self.placeholders_at(At::Field("summary"), &t.summary);
+        if let Some(introduction) = &t.introduction {
+            if introduction.trim().is_empty() {
+                self.push(
+                    At::Field("introduction"),
+                    "introduction is empty: write what the couple reads before they start, or leave the field out",
+                );
+            }
+            self.placeholders_at(At::Field("introduction"), introduction);
+        }
     }
 
     fn steps(&mut self, steps: &'t [Step], depth: usize) {

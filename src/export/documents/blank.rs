@@ -197,10 +197,20 @@ pub fn blank_worksheet(
         )],
         sections: Vec::new(),
     };
+    // The summary is written for the therapist choosing a protocol; the couple read the
+    // introduction, when the template has one.
     let mut intro = Section::new("Before you start");
-    intro
-        .blocks
-        .push(Block::Paragraph(fill_generic(&template.summary)));
+    if audience == Audience::Clinician {
+        intro.blocks.push(Block::Said {
+            who: "For the therapist".into(),
+            text: fill_generic(&template.summary),
+        });
+    }
+    if let Some(introduction) = &template.introduction {
+        intro
+            .blocks
+            .push(Block::Paragraph(fill_generic(introduction)));
+    }
     intro.blocks.push(Block::WriteIn {
         label: "Names".into(),
         lines: 1,
