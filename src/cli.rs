@@ -697,26 +697,48 @@ fn run_command(
             speaker,
             ..
         } => {
-            let library = load(templates)?;
+            // The practice's name is sealed with its settings, and its own protocols are
+            // in the vault: a vault that exists is opened read-only (logged like any
+            // unlock) when the name is not given with --practice, or the protocol is
+            // not a shipped one and no --templates folder is given. With no vault, the
+            // sheet has no practice name. A protocol found nowhere, and an output file
+            // already there, are said before the vault is opened.
+            let given = match templates {
+                Some(dir) => Some(load(Some(dir))?),
+                None => None,
+            };
+            let shipped = Library::builtin();
+            let vault_exists =
+                vault_root(root.clone()).is_ok_and(|r| r.join(crate::vault::HEADER_FILE).exists());
+            let in_vault = given.is_none() && shipped.get(&template_id).is_none();
+            let found_before = given
+                .as_ref()
+                .unwrap_or(&shipped)
+                .get(&template_id)
+                .is_some();
+            if !(found_before || (in_vault && vault_exists)) {
+                bail!("no protocol {template_id:?}: see `tandem templates list`");
+            }
+            let if_exists = output.check()?;
+            let opened = if vault_exists && (practice.is_none() || in_vault) {
+                Some(open(root, Want::ReadOnly, false)?)
+            } else {
+                None
+            };
+            let library = match (given, &opened) {
+                (Some(library), _) => library,
+                (None, Some(p)) if in_vault => p.library().clone(),
+                (None, _) => shipped,
+            };
             let template = library.get(&template_id).with_context(|| {
                 format!("no protocol {template_id:?}: see `tandem templates list`")
             })?;
-            let if_exists = output.check()?;
-            // The practice's name is sealed with its settings: without `--practice`, a
-            // vault that exists is opened read-only for it (logged like any unlock);
-            // with no vault, the sheet has no practice name.
             let practice = match practice {
                 Some(p) => p,
-                None => match vault_root(root.clone()) {
-                    Ok(r) if r.join(crate::vault::HEADER_FILE).exists() => {
-                        open(root, Want::ReadOnly, false)?
-                            .vault()
-                            .header()
-                            .practice_name
-                            .clone()
-                    }
-                    _ => String::new(),
-                },
+                None => opened
+                    .as_ref()
+                    .map(|p| p.vault().header().practice_name.clone())
+                    .unwrap_or_default(),
             };
             let bindings = crate::model::Bindings {
                 speaker,
@@ -972,14 +994,18 @@ fn issue_take_home(
             "a take-home worksheet is for the couple or one partner: use --audience couple, partner-a or partner-b"
         ),
     };
-    let library = load(args.templates)?;
+    let mut practice = open(root, Want::ReadWrite, args.couple.is_some())?;
+    // Without --templates, the practice's library: the shipped protocols and its own.
+    let library = match args.templates {
+        Some(dir) => load(Some(dir))?,
+        None => practice.library().clone(),
+    };
     let template = library.get(&args.template_id).with_context(|| {
         format!(
             "no protocol {:?}: see `tandem templates list`",
             args.template_id
         )
     })?;
-    let mut practice = open(root, Want::ReadWrite, args.couple.is_some())?;
     let couple = match args.couple {
         Some(id) => Some(couple_with_sessions(&practice, CoupleId(id))?),
         None => None,

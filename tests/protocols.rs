@@ -92,6 +92,22 @@ fn a_protocol_added_on_the_command_line_is_listed_checked_and_removed() {
     assert!(checked.status.success(), "{}", text(&checked.stdout));
     assert!(text(&checked.stdout).contains("evening-reflection"));
 
+    // A blank sheet of it, and a take-home worksheet, from the practice's library.
+    let sheet = dir.path().join("sheet.pdf");
+    let printed = tandem(
+        &vault,
+        &[
+            "worksheet",
+            "evening-reflection",
+            "--audience",
+            "clinician",
+            "-o",
+            sheet.to_str().unwrap(),
+        ],
+    );
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    assert!(common::pdf_words(&sheet).contains("Evening reflection"));
+
     // The same file again changes nothing; a shipped id is refused; a broken file is
     // reported by line and column and the good one in the same command still goes in.
     let again = tandem(&vault, &["templates", "add", file.to_str().unwrap()]);
