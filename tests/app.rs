@@ -1011,15 +1011,7 @@ fn end_session_asks_first_and_a_reopened_session_continues() {
             .any(|t| t == "The evenings after work")
     );
     let root = h.state().state.root().expect("root");
-    let log = tandem::vault::Vault::open(
-        &root,
-        Some(&secrecy::SecretString::from(
-            tandem::practice::DEMO_PASSPHRASE.to_string(),
-        )),
-        tandem::vault::Access::ReadOnly,
-    )
-    .and_then(|v| v.audit_entries())
-    .expect("log");
+    let log = common::audit_entries(&root, tandem::practice::DEMO_PASSPHRASE).expect("log");
     assert!(
         log.iter()
             .any(|e| e.action == tandem::vault::audit::AuditAction::Reopen
@@ -1246,15 +1238,7 @@ fn the_window_is_light_unless_the_system_says_dark_and_the_appearance_setting_wi
         tandem::model::Appearance::Light
     );
     let root = h.state().state.root().expect("root");
-    let log = tandem::vault::Vault::open(
-        &root,
-        Some(&secrecy::SecretString::from(
-            tandem::practice::DEMO_PASSPHRASE.to_string(),
-        )),
-        tandem::vault::Access::ReadOnly,
-    )
-    .and_then(|v| v.audit_entries())
-    .expect("log");
+    let log = common::audit_entries(&root, tandem::practice::DEMO_PASSPHRASE).expect("log");
     let last = log.last().expect("an entry");
     assert_eq!(last.action, tandem::vault::audit::AuditAction::Settings);
     assert_eq!(last.detail, "appearance");

@@ -3,6 +3,8 @@
 //! and changes nothing, in memory or on disk; with the log writable again the same
 //! operation goes through and is logged.
 
+mod common;
+
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use tandem::export::SessionDocument;
@@ -15,14 +17,7 @@ use tandem::vault::audit::{AUDIT_FILE, AuditAction};
 fn entries(
     root: &std::path::Path,
 ) -> Result<Vec<tandem::vault::audit::AuditEntry>, tandem::vault::VaultError> {
-    tandem::vault::Vault::open(
-        root,
-        Some(&secrecy::SecretString::from(
-            tandem::practice::DEMO_PASSPHRASE.to_string(),
-        )),
-        tandem::vault::Access::ReadOnly,
-    )?
-    .audit_entries()
+    common::audit_entries(root, tandem::practice::DEMO_PASSPHRASE)
 }
 use tandem::vault::{RecordBody, RecordKind};
 

@@ -20,14 +20,7 @@ use tandem::vault::audit::{AUDIT_FILE, AuditAction};
 fn entries(
     root: &std::path::Path,
 ) -> Result<Vec<tandem::vault::audit::AuditEntry>, tandem::vault::VaultError> {
-    tandem::vault::Vault::open(
-        root,
-        Some(&secrecy::SecretString::from(
-            tandem::practice::DEMO_PASSPHRASE.to_string(),
-        )),
-        tandem::vault::Access::ReadOnly,
-    )?
-    .audit_entries()
+    common::audit_entries(root, tandem::practice::DEMO_PASSPHRASE)
 }
 
 fn at(minute: i64) -> DateTime<Utc> {

@@ -384,49 +384,43 @@ impl Practice {
                 .audit(action, record, detail, now)
                 .map_err(PracticeError::AuditFailed);
         }
+        self.backlog
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Pending {
+                action,
+                record,
+                detail: detail.to_string(),
+                at: now,
+            });
+        match self.write_backlog() {
+            Err(e) if is_storage_full_or_read_only(&e).is_none() => {
+                Err(PracticeError::AuditFailed(e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Write the entries waiting for room on the disk, oldest first, stopping at the first
+    /// that cannot be written (its error returned; it and the rest keep waiting).
+    fn write_backlog(&self) -> Result<(), VaultError> {
         let mut backlog = self
             .backlog
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        backlog.push(Pending {
-            action,
-            record,
-            detail: detail.to_string(),
-            at: now,
-        });
-        while let Some(first) = backlog.first().cloned() {
-            match self
-                .vault
-                .audit(first.action, first.record, &first.detail, first.at)
-            {
-                Ok(()) => {
-                    backlog.remove(0);
-                }
-                Err(e) if is_storage_full_or_read_only(&e).is_some() => break,
-                Err(e) => return Err(PracticeError::AuditFailed(e)),
-            }
+        while let Some(first) = backlog.first() {
+            self.vault
+                .audit(first.action, first.record, &first.detail, first.at)?;
+            backlog.remove(0);
         }
         Ok(())
     }
 
-    /// Try once more to write the entries waiting for room on the disk (the app calls this
-    /// now and then, and on closing). Returns how many still wait.
+    /// Try once more to write the entries waiting for room on the disk (on closing, and
+    /// before each new entry). Returns how many still wait.
     pub fn flush_audit_backlog(&self) -> usize {
-        let mut backlog = self
-            .backlog
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while let Some(first) = backlog.first().cloned() {
-            if self
-                .vault
-                .audit(first.action, first.record, &first.detail, first.at)
-                .is_err()
-            {
-                break;
-            }
-            backlog.remove(0);
-        }
-        backlog.len()
+        let _ = self.write_backlog();
+        self.pending_audit_entries()
     }
 
     /// Read the lists again from the vault (after an import, or a change by another

@@ -82,8 +82,7 @@ impl Practice {
             return Err(PracticeError::ReadOnly);
         }
         let template = crate::template::parse(file, text).map_err(PracticeError::Template)?;
-        let builtin = Library::builtin();
-        if builtin.get(&template.id).is_some() {
+        if self.is_shipped(&template.id) {
             return Err(refused(format!(
                 "{file}: the id {:?} belongs to a protocol shipped with Tandem; give yours an id of its own (copy it and change `id`)",
                 template.id
@@ -136,7 +135,7 @@ impl Practice {
         if self.is_read_only() {
             return Err(PracticeError::ReadOnly);
         }
-        if Library::builtin().get(id).is_some() {
+        if self.is_shipped(id) {
             return Err(refused(format!(
                 "{id:?} is shipped with Tandem and cannot be removed"
             )));
@@ -158,6 +157,13 @@ impl Practice {
         }
         self.reset_library();
         Ok(())
+    }
+
+    /// Whether `id` is a protocol shipped with Tandem (in the library and not the
+    /// practice's own: `build_library` never lists an own one under a shipped id).
+    fn is_shipped(&self, id: &str) -> bool {
+        let library = self.library();
+        library.get(id).is_some() && !library.is_own(id)
     }
 
     /// Every stored version of the practice's own protocol `id`.
