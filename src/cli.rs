@@ -1347,6 +1347,11 @@ fn verify(practice: &Practice, out: &mut dyn Write) -> anyhow::Result<i32> {
         for problem in &check.problems {
             say!(out, "  {problem}")?;
         }
+        say!(
+            out,
+            "  once looked into, tandem verify --acknowledge {} records that in the log (what an entry found is then no longer reported; a broken chain stays reported)",
+            crate::vault::audit::ACKNOWLEDGE_NAME
+        )?;
         serious += check.problems.len();
     }
     // Damage stays visible until it is dealt with: every record file gone from its
