@@ -351,7 +351,8 @@ pub enum ListWhat {
 pub enum TemplatesCommand {
     /// Load and validate every template: one line per problem, non-zero exit if any.
     Check {
-        /// A folder of `.ron` templates (default: the templates shipped with Tandem, and,
+        /// A folder of `.ron` templates, or one template file (default: the templates
+        /// shipped with Tandem, and,
         /// with --vault or TANDEM_VAULT, the practice's own).
         dir: Option<PathBuf>,
     },
@@ -1528,7 +1529,7 @@ fn stress_save(practice: &mut Practice, seed: u64, out: &mut dyn Write) -> anyho
 fn load(dir: Option<PathBuf>) -> anyhow::Result<Library> {
     match dir {
         None => Ok(Library::builtin()),
-        Some(dir) => crate::vault::templates::load_dir(&dir)
+        Some(dir) => crate::vault::templates::load_path(&dir)
             .with_context(|| format!("cannot read the template folder {}", dir.display())),
     }
 }

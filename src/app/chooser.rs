@@ -36,6 +36,10 @@ pub enum PathField {
     TakeHomeFolder,
     /// The take-home dialog's filled worksheet file to bring back.
     WorksheetFile,
+    /// A template file to open in the protocol editor.
+    ProtocolFile,
+    /// The folder the protocol editor writes a template file into.
+    ProtocolFolder,
 }
 
 impl PathField {
@@ -46,6 +50,8 @@ impl PathField {
             PathField::ExportFolder => ErrorPlace::ExportFolder,
             PathField::TakeHomeFolder => ErrorPlace::TakeHomeFolder,
             PathField::WorksheetFile => ErrorPlace::TakeHomeFile,
+            PathField::ProtocolFile => ErrorPlace::Protocols,
+            PathField::ProtocolFolder => ErrorPlace::EditorFolder,
         }
     }
 
@@ -55,14 +61,18 @@ impl PathField {
             PathField::ExportFolder => "Tandem: folder for the PDF",
             PathField::TakeHomeFolder => "Tandem: folder for the worksheet file",
             PathField::WorksheetFile => "Tandem: the filled worksheet file",
+            PathField::ProtocolFile => "Tandem: a template file to open",
+            PathField::ProtocolFolder => "Tandem: folder for the template file",
         }
     }
 
     /// What the field holds, in the message said when no chooser could be shown.
     fn what(self) -> &'static str {
         match self {
-            PathField::ExportFolder | PathField::TakeHomeFolder => "folder",
-            PathField::WorksheetFile => "file's path",
+            PathField::ExportFolder | PathField::TakeHomeFolder | PathField::ProtocolFolder => {
+                "folder"
+            }
+            PathField::WorksheetFile | PathField::ProtocolFile => "file's path",
         }
     }
 }
@@ -105,7 +115,10 @@ fn ask_system(field: PathField, start: Option<PathBuf>) -> Option<PathBuf> {
         dialog = dialog.set_directory(start);
     }
     match field {
-        PathField::ExportFolder | PathField::TakeHomeFolder => dialog.pick_folder(),
+        PathField::ExportFolder | PathField::TakeHomeFolder | PathField::ProtocolFolder => {
+            dialog.pick_folder()
+        }
+        PathField::ProtocolFile => dialog.add_filter("Protocol template", &["ron"]).pick_file(),
         PathField::WorksheetFile => dialog
             .add_filter(
                 "Take-home worksheet",

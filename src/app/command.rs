@@ -13,6 +13,7 @@ use crate::model::{
 use crate::practice::CoupleInput;
 use crate::practice::course::{CustodyEntry, CustodyStep, LedgerChange, RecoveryChange};
 use crate::runner::Action;
+use crate::template::edit::StepPath;
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 /// What an export is made from.
@@ -74,6 +75,7 @@ pub enum Command {
     Record(RecordCommand),
     Export(ExportCommand),
     TakeHome(TakeHomeCommand),
+    Protocol(ProtocolCommand),
 }
 
 /// Creating, unlocking and locking the vault.
@@ -230,6 +232,59 @@ pub enum TakeHomeCommand {
     Close,
 }
 
+/// The practice's protocols and the protocol editor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProtocolCommand {
+    /// Show the practice's protocols: the shipped ones and its own.
+    OpenLibrary,
+    /// Back to the practice screen.
+    CloseLibrary,
+    /// Start a protocol from blank in the editor.
+    New,
+    /// Open a copy of a protocol (shipped or the practice's own) in the editor.
+    Copy(String),
+    /// Open one of the practice's own protocols in the editor.
+    Edit(String),
+    /// Open the template file named in the library's file field in the editor.
+    OpenFile,
+    /// Choose that file with the system's file chooser.
+    ChooseFile,
+    /// Ask before taking one of the practice's own protocols out of the library.
+    AskToRemove(String),
+    /// Take it out (its versions stay for the sessions that ran it).
+    Remove(String),
+    /// Show the protocol's own fields (`None`) or one step's in the editor.
+    SelectStep(Option<StepPath>),
+    /// Add a step of this kind after the selected one, or inside it (a `Repeat`).
+    AddStep {
+        kind: String,
+        inside: bool,
+    },
+    MoveStep {
+        up: bool,
+    },
+    DuplicateStep,
+    RemoveStep,
+    Undo,
+    Redo,
+    /// Edit the protocol as RON text (`true`) or in the forms.
+    ShowText(bool),
+    /// Which preview the editor shows beside the form.
+    Preview(super::editor::PreviewKind),
+    /// Store the protocol in the practice's library (a new version when it was there).
+    Save,
+    /// Write the protocol as a template file into the editor's folder field.
+    WriteFile,
+    /// Choose that folder with the system's file chooser.
+    ChooseFolder,
+    /// Run the protocol with a fictional couple; nothing is saved.
+    TryIt,
+    /// Leave the editor (asks first when there are unsaved changes).
+    Close,
+    /// Leave the editor, dropping the unsaved changes.
+    Discard,
+}
+
 /// The mirror answers, in button order.
 pub const VERDICTS: [MirrorOutcome; 3] = [
     MirrorOutcome::Confirmed,
@@ -253,7 +308,8 @@ into_command!(
     SessionCommand => Session,
     RecordCommand => Record,
     ExportCommand => Export,
-    TakeHomeCommand => TakeHome
+    TakeHomeCommand => TakeHome,
+    ProtocolCommand => Protocol
 );
 
 /// Where a command's error is shown: beside the field or in the dialog it is about. The
@@ -283,6 +339,12 @@ pub enum ErrorPlace {
     TakeHomeFolder,
     /// The take-home dialog's file field (bringing one back).
     TakeHomeFile,
+    /// The protocols screen: its list and its file field.
+    Protocols,
+    /// The protocol editor: saving, trying, the text.
+    Editor,
+    /// The editor's folder field (writing a template file).
+    EditorFolder,
     StatusLine,
 }
 
@@ -306,6 +368,9 @@ impl ErrorPlace {
             | ErrorPlace::ExportFolder
             | ErrorPlace::TakeHomeFolder
             | ErrorPlace::TakeHomeFile
+            | ErrorPlace::Protocols
+            | ErrorPlace::Editor
+            | ErrorPlace::EditorFolder
             | ErrorPlace::StatusLine => &[],
         }
     }
@@ -386,6 +451,33 @@ impl Command {
                 // Dropped anywhere on the window: no field to show it beside.
                 TakeHomeCommand::Dropped(_) => ErrorPlace::StatusLine,
             },
+            Command::Protocol(c) => match c {
+                ProtocolCommand::OpenLibrary
+                | ProtocolCommand::CloseLibrary
+                | ProtocolCommand::New
+                | ProtocolCommand::Copy(_)
+                | ProtocolCommand::Edit(_)
+                | ProtocolCommand::OpenFile
+                | ProtocolCommand::ChooseFile
+                | ProtocolCommand::AskToRemove(_)
+                | ProtocolCommand::Remove(_) => ErrorPlace::Protocols,
+                ProtocolCommand::WriteFile | ProtocolCommand::ChooseFolder => {
+                    ErrorPlace::EditorFolder
+                }
+                ProtocolCommand::SelectStep(_)
+                | ProtocolCommand::AddStep { .. }
+                | ProtocolCommand::MoveStep { .. }
+                | ProtocolCommand::DuplicateStep
+                | ProtocolCommand::RemoveStep
+                | ProtocolCommand::Undo
+                | ProtocolCommand::Redo
+                | ProtocolCommand::ShowText(_)
+                | ProtocolCommand::Preview(_)
+                | ProtocolCommand::Save
+                | ProtocolCommand::TryIt
+                | ProtocolCommand::Close
+                | ProtocolCommand::Discard => ErrorPlace::Editor,
+            },
         }
     }
 
@@ -398,6 +490,7 @@ impl Command {
             Command::Record(c) => c.label(),
             Command::Export(c) => c.label().into(),
             Command::TakeHome(c) => c.label().into(),
+            Command::Protocol(c) => c.label(),
         }
     }
 
@@ -410,6 +503,7 @@ impl Command {
             Command::Record(c) => c.tooltip(),
             Command::Export(c) => c.tooltip(),
             Command::TakeHome(c) => c.tooltip(),
+            Command::Protocol(c) => c.tooltip(),
         }
     }
 
@@ -431,6 +525,7 @@ impl Command {
             Command::Record(c) => c.icon(),
             Command::Export(c) => c.icon(),
             Command::TakeHome(c) => c.icon(),
+            Command::Protocol(c) => c.icon(),
         }
     }
 
@@ -440,6 +535,7 @@ impl Command {
             Command::Vault(c) => c.shortcut(),
             Command::Practice(c) => c.shortcut(),
             Command::Session(c) => c.shortcut(),
+            Command::Protocol(c) => c.shortcut(),
             Command::Record(_) | Command::Export(_) | Command::TakeHome(_) => None,
         }
     }
@@ -916,6 +1012,158 @@ impl TakeHomeCommand {
     }
 }
 
+impl ProtocolCommand {
+    pub fn label(&self) -> String {
+        match self {
+            ProtocolCommand::OpenLibrary => "Protocols".into(),
+            ProtocolCommand::CloseLibrary => "Back to the practice".into(),
+            ProtocolCommand::New => "New protocol".into(),
+            ProtocolCommand::Copy(_) => "Copy to edit".into(),
+            ProtocolCommand::Edit(_) => "Edit".into(),
+            ProtocolCommand::OpenFile => "Open file in the editor".into(),
+            ProtocolCommand::ChooseFile | ProtocolCommand::ChooseFolder => "Choose…".into(),
+            ProtocolCommand::AskToRemove(_) => "Remove…".into(),
+            ProtocolCommand::Remove(_) => "Remove from the library".into(),
+            ProtocolCommand::SelectStep(None) => "About this protocol".into(),
+            ProtocolCommand::SelectStep(Some(_)) => "Open step".into(),
+            ProtocolCommand::AddStep { inside: false, .. } => "Add step".into(),
+            ProtocolCommand::AddStep { inside: true, .. } => "Add inside".into(),
+            ProtocolCommand::MoveStep { up: true } => "Up".into(),
+            ProtocolCommand::MoveStep { up: false } => "Down".into(),
+            ProtocolCommand::DuplicateStep => "Duplicate".into(),
+            ProtocolCommand::RemoveStep => "Remove step".into(),
+            ProtocolCommand::Undo => "Undo".into(),
+            ProtocolCommand::Redo => "Redo".into(),
+            ProtocolCommand::ShowText(true) => "Edit as text".into(),
+            ProtocolCommand::ShowText(false) => "Edit in forms".into(),
+            ProtocolCommand::Preview(kind) => kind.label().into(),
+            ProtocolCommand::Save => "Save to the practice".into(),
+            ProtocolCommand::WriteFile => "Write template file".into(),
+            ProtocolCommand::TryIt => "Try it".into(),
+            ProtocolCommand::Close => "Close editor".into(),
+            ProtocolCommand::Discard => "Close without saving".into(),
+        }
+    }
+
+    pub fn tooltip(&self) -> &'static str {
+        match self {
+            ProtocolCommand::OpenLibrary => {
+                "The protocols you can run: those shipped with Tandem and the practice's own; make and edit your own"
+            }
+            ProtocolCommand::CloseLibrary => "Back to the couples",
+            ProtocolCommand::New => "Write a protocol of your own, starting from blank",
+            ProtocolCommand::Copy(_) => {
+                "Open a copy of this protocol in the editor, with an id of its own"
+            }
+            ProtocolCommand::Edit(_) => {
+                "Open this protocol in the editor; saving makes a new version, and sessions that ran the old one keep it"
+            }
+            ProtocolCommand::OpenFile => {
+                "Open a template file (.ron) in the editor: its problems are shown beside their fields, or at line and column"
+            }
+            ProtocolCommand::ChooseFile => {
+                "Choose the template file with the system's file chooser"
+            }
+            ProtocolCommand::ChooseFolder => "Choose the folder with the system's file chooser",
+            ProtocolCommand::AskToRemove(_) => {
+                "Take this protocol out of the library; sessions that ran it keep it"
+            }
+            ProtocolCommand::Remove(_) => {
+                "No new sessions of it; every session that ran it still reads as it was"
+            }
+            ProtocolCommand::SelectStep(None) => {
+                "The protocol's title, summary, roles, conditions and the rest"
+            }
+            ProtocolCommand::SelectStep(Some(_)) => "Edit this step",
+            ProtocolCommand::AddStep { inside: false, .. } => {
+                "Add a step of the kind chosen, after the selected step"
+            }
+            ProtocolCommand::AddStep { inside: true, .. } => {
+                "Add a step of the kind chosen inside the selected Repeat"
+            }
+            ProtocolCommand::MoveStep { up: true } => "Move the selected step up",
+            ProtocolCommand::MoveStep { up: false } => "Move the selected step down",
+            ProtocolCommand::DuplicateStep => "Add a copy of the selected step after it",
+            ProtocolCommand::RemoveStep => {
+                "Take the selected step out (with the steps inside it); Undo brings it back"
+            }
+            ProtocolCommand::Undo => "Undo the last change to the protocol",
+            ProtocolCommand::Redo => "Redo what was undone",
+            ProtocolCommand::ShowText(true) => {
+                "The protocol as a template file: edit the text, problems shown at line and column"
+            }
+            ProtocolCommand::ShowText(false) => "Back to the forms (the text must read first)",
+            ProtocolCommand::Preview(_) => "Show the selected step this way beside the form",
+            ProtocolCommand::Save => {
+                "Store the protocol in the practice's library, to run with couples"
+            }
+            ProtocolCommand::WriteFile => {
+                "Write the protocol as a template file (NAME.ron) into the folder, to keep or share"
+            }
+            ProtocolCommand::TryIt => {
+                "Run the protocol with a fictional couple, as in a session; nothing is saved"
+            }
+            ProtocolCommand::Close => "Back to the protocols",
+            ProtocolCommand::Discard => "The changes since the last save are lost",
+        }
+    }
+
+    pub fn icon(&self) -> Option<Icon> {
+        match self {
+            ProtocolCommand::OpenLibrary => Some(icon::PROTOCOLS),
+            ProtocolCommand::New => Some(icon::NEW_SESSION),
+            ProtocolCommand::Copy(_) | ProtocolCommand::DuplicateStep => Some(icon::COPY),
+            ProtocolCommand::Edit(_) => Some(icon::EDIT),
+            ProtocolCommand::OpenFile | ProtocolCommand::ChooseFile => Some(icon::FILE),
+            ProtocolCommand::ChooseFolder => Some(icon::FOLDER),
+            ProtocolCommand::AskToRemove(_)
+            | ProtocolCommand::Remove(_)
+            | ProtocolCommand::RemoveStep => Some(icon::DELETE),
+            ProtocolCommand::AddStep { .. } => Some(icon::MORE),
+            ProtocolCommand::MoveStep { up: true } => Some(icon::UP),
+            ProtocolCommand::MoveStep { up: false } => Some(icon::DOWN),
+            ProtocolCommand::Undo => Some(icon::UNDO),
+            ProtocolCommand::Redo => Some(icon::REDO),
+            ProtocolCommand::ShowText(true) => Some(icon::CODE),
+            ProtocolCommand::ShowText(false) => Some(icon::EDIT),
+            ProtocolCommand::Save | ProtocolCommand::WriteFile => Some(icon::SAVE),
+            ProtocolCommand::TryIt => Some(icon::START),
+            ProtocolCommand::Close | ProtocolCommand::CloseLibrary => Some(icon::BACK),
+            ProtocolCommand::Discard => Some(icon::CLOSE),
+            ProtocolCommand::SelectStep(_) | ProtocolCommand::Preview(_) => None,
+        }
+    }
+
+    pub fn shortcut(&self) -> Option<KeyboardShortcut> {
+        match self {
+            ProtocolCommand::Undo => key(Modifiers::COMMAND, Key::Z),
+            ProtocolCommand::Redo => key(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z),
+            ProtocolCommand::Save => key(Modifiers::COMMAND, Key::S),
+            ProtocolCommand::OpenLibrary
+            | ProtocolCommand::CloseLibrary
+            | ProtocolCommand::New
+            | ProtocolCommand::Copy(_)
+            | ProtocolCommand::Edit(_)
+            | ProtocolCommand::OpenFile
+            | ProtocolCommand::ChooseFile
+            | ProtocolCommand::ChooseFolder
+            | ProtocolCommand::AskToRemove(_)
+            | ProtocolCommand::Remove(_)
+            | ProtocolCommand::SelectStep(_)
+            | ProtocolCommand::AddStep { .. }
+            | ProtocolCommand::MoveStep { .. }
+            | ProtocolCommand::DuplicateStep
+            | ProtocolCommand::RemoveStep
+            | ProtocolCommand::ShowText(_)
+            | ProtocolCommand::Preview(_)
+            | ProtocolCommand::WriteFile
+            | ProtocolCommand::TryIt
+            | ProtocolCommand::Close
+            | ProtocolCommand::Discard => None,
+        }
+    }
+}
+
 /// Every keyboard shortcut, as the F1 list shows it: (keys, what they do). The commands'
 /// own shortcuts first, then the keys a field or dialog takes.
 pub fn shortcut_list() -> Vec<(String, String)> {
@@ -933,6 +1181,9 @@ pub fn shortcut_list() -> Vec<(String, String)> {
         SessionCommand::Act(Action::Back).into(),
         SessionCommand::Act(Action::Next).into(),
         SessionCommand::Act(Action::PassFloor).into(),
+        ProtocolCommand::Undo.into(),
+        ProtocolCommand::Redo.into(),
+        ProtocolCommand::Save.into(),
     ]
     .into_iter()
     .chain(verdicts)

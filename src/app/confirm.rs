@@ -2,7 +2,7 @@
 //! a session (with the steps not done yet), releasing a question list, finalizing a note.
 //! Each dialog names what will happen and offers the way out first.
 
-use super::command::{Command, PracticeCommand, RecordCommand, SessionCommand};
+use super::command::{Command, PracticeCommand, ProtocolCommand, RecordCommand, SessionCommand};
 use super::forms::Confirm;
 use super::state::Live;
 use super::views::command_button;
@@ -49,6 +49,8 @@ pub fn confirm_ui(
         Confirm::EndSession => "End this session?",
         Confirm::ReleaseQuestions => "Release the question list?",
         Confirm::FinalizeNote { .. } => "Finalize and sign this note?",
+        Confirm::RemoveProtocol(_) => "Remove this protocol from the library?",
+        Confirm::DiscardProtocol => "Close the editor without saving?",
     };
     egui::Window::new(title)
         .collapsible(false)
@@ -82,6 +84,14 @@ pub fn confirm_ui(
                     ui.label(format!("The note is signed by {clinician} and locked."));
                     ui.label("Later changes are amendments with a reason; the finalized text stays visible.");
                 }
+                Confirm::RemoveProtocol(id) => {
+                    ui.label(format!("No new session can run {id}."));
+                    ui.label("Every session that ran it keeps the exact version it ran, and still reads and exports as it was.");
+                }
+                Confirm::DiscardProtocol => {
+                    ui.label("The changes made since the protocol was last saved are lost.");
+                    ui.label("Not now keeps the editor open: save there, or write a template file.");
+                }
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
@@ -95,6 +105,8 @@ pub fn confirm_ui(
                         clinician: clinician.clone(),
                     }
                     .into(),
+                    Confirm::RemoveProtocol(id) => ProtocolCommand::Remove(id.clone()).into(),
+                    Confirm::DiscardProtocol => ProtocolCommand::Discard.into(),
                 };
                 command_button(ui, yes, true, out);
             });

@@ -41,6 +41,10 @@ pub struct Forms {
     /// The couple whose safety details are open on their page, after a deliberate click;
     /// closed once the page is left (`AppState::logic`).
     pub safety_details: Option<crate::model::CoupleId>,
+    /// The protocols screen's template file field.
+    pub protocol_file: String,
+    /// The protocol editor, while it is open.
+    pub editor: Option<super::editor::EditorForm>,
 }
 
 impl Forms {
@@ -60,6 +64,7 @@ impl Forms {
         self.recovery = RecoveryForm::default();
         self.couple = None;
         self.safety_details = None;
+        self.editor = None;
         self.clear_secrets();
     }
 }
@@ -95,6 +100,10 @@ pub enum Confirm {
     ReleaseQuestions,
     /// Finalize (sign) the open note as this clinician.
     FinalizeNote { clinician: String },
+    /// Take one of the practice's own protocols out of the library.
+    RemoveProtocol(String),
+    /// Leave the protocol editor with changes not saved.
+    DiscardProtocol,
 }
 
 impl Overlay {

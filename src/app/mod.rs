@@ -11,6 +11,7 @@ pub mod chooser;
 pub mod command;
 pub mod confirm;
 pub mod dates;
+pub mod editor;
 pub mod exporting;
 pub mod fill;
 pub mod forms;
@@ -30,7 +31,9 @@ pub use state::{AppConfig, AppState, Screen};
 use crate::model::StepData;
 use crate::runner::Action;
 use chrono::{DateTime, Utc};
-use command::{ErrorPlace, PracticeCommand, SessionCommand, TakeHomeCommand, VaultCommand};
+use command::{
+    ErrorPlace, PracticeCommand, ProtocolCommand, SessionCommand, TakeHomeCommand, VaultCommand,
+};
 use egui::{RichText, Ui};
 
 /// The eframe app.
@@ -48,6 +51,14 @@ fn shortcut_commands(state: &AppState) -> Vec<Command> {
     commands.push(PracticeCommand::ShowShortcuts.into());
     if state.practice.is_some() {
         commands.push(VaultCommand::Lock.into());
+    }
+    if state.screen == Screen::Editor && state.overlay == Overlay::None {
+        commands.extend([
+            ProtocolCommand::Save.into(),
+            // Before Undo: Ctrl+Shift+Z would match Undo's Ctrl+Z too.
+            ProtocolCommand::Redo.into(),
+            ProtocolCommand::Undo.into(),
+        ]);
     }
     if let Some(live) = &state.live
         && !state.is_hidden()
@@ -165,6 +176,8 @@ impl TandemApp {
             Screen::ChooseTemplate(couple) => self.template_screen_ui(ui, couple, commands),
             Screen::Session => self.session_screen_ui(ui, now, commands),
             Screen::Note(session) => self.note_screen_ui(ui, session, commands),
+            Screen::Protocols => self.protocols_screen_ui(ui, commands),
+            Screen::Editor => self.editor_screen_ui(ui, now, commands),
         }
     }
 
@@ -331,6 +344,30 @@ impl TandemApp {
                     record_view::note_ui(ui, form, &record.couple, &title, error, commands);
                 }
             });
+    }
+
+    fn protocols_screen_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let AppState {
+            practice,
+            forms,
+            errors,
+            ..
+        } = &mut self.state;
+        let error = errors.get(&ErrorPlace::Protocols).map(String::as_str);
+        if let Some(practice) = practice.as_ref() {
+            editor::library_ui(ui, practice, &mut forms.protocol_file, error, commands);
+        }
+    }
+
+    fn editor_screen_ui(&mut self, ui: &mut Ui, now: DateTime<Utc>, commands: &mut Vec<Command>) {
+        let AppState { forms, errors, .. } = &mut self.state;
+        let status = editor::EditorStatus {
+            error: errors.get(&ErrorPlace::Editor).map(String::as_str),
+            folder_error: errors.get(&ErrorPlace::EditorFolder).map(String::as_str),
+        };
+        if let Some(form) = forms.editor.as_mut() {
+            editor::editor_ui(ui, form, status, now, commands);
+        }
     }
 
     /// One partner's screen in hand-over mode.

@@ -397,15 +397,24 @@ pub fn session_ui(
                 command_button(ui, act(Action::SwapRoles), is_running, out);
             }
             command_button(ui, SessionCommand::AskToEnd.into(), !runner.is_ended(), out);
+            // A try-out is in no vault: there is nothing to export.
             command_button(
                 ui,
                 ExportCommand::Open(super::command::ExportTarget::Session(session.id)).into(),
-                true,
+                !live.trial,
                 out,
             );
             command_button(ui, SessionCommand::Close.into(), true, out);
         });
     });
+    if live.trial {
+        egui::Panel::top("try-out").show(ui, |ui| {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "Trying out the protocol with a fictional couple (counted as screened): nothing is saved or logged. Close session goes back to the editor.",
+            );
+        });
+    }
     if let Some(since) = session.paused_at {
         egui::Panel::top("paused").show(ui, |ui| paused_banner_ui(ui, since, now, out));
     }
@@ -545,6 +554,38 @@ pub fn session_ui(
             ui.add_enabled_ui(is_running, |ui| kind_ui(ui, live, now, None, out));
         });
     });
+}
+
+/// The step on screen as the therapist's screen shows it, for the protocol editor's
+/// preview: its title, the therapist's instructions, the prompts and the kind's own view.
+/// Whatever it asks for goes to `out`, which the preview drops.
+pub fn step_preview_ui(ui: &mut Ui, live: &Live, now: DateTime<Utc>, out: &mut Vec<Command>) {
+    let runner = &live.runner;
+    let index = runner.session().current;
+    let (step, record) = runner.current();
+    let names = live.couple.names();
+    let fill = |text: &str| runner.fill(index, text, &names);
+    ui.heading(fill(&step.title));
+    match record.visibility {
+        Visibility::Joint => {}
+        Visibility::PartnerPrivate => {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "Private: each partner's own answers.",
+            );
+        }
+        Visibility::ClinicianOnly => {
+            ui.colored_label(ui.visuals().warn_fg_color, "For the therapist only.");
+        }
+    }
+    if !step.therapist.trim().is_empty() {
+        ui.label(RichText::new(fill(&step.therapist)).italics());
+    }
+    for prompt in &step.prompts {
+        ui.label(RichText::new(fill(prompt)).text_style(style::script()));
+    }
+    ui.add_space(10.0);
+    kind_ui(ui, live, now, None, out);
 }
 
 /// The therapist's column: the step's instructions and the clinician's notes.

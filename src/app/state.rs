@@ -55,6 +55,10 @@ pub enum Screen {
     Session,
     /// The progress note of a session.
     Note(SessionId),
+    /// The practice's protocols.
+    Protocols,
+    /// The protocol editor (`Forms::editor`).
+    Editor,
 }
 
 /// A message in the status line, shown until dismissed or replaced.
@@ -77,6 +81,9 @@ pub struct Live {
     /// A partner's latest safety screen raised control or frightening checking: an
     /// access or monitoring agreement gets a warning before it is recorded.
     pub control_concern: bool,
+    /// A try-out of a protocol from the editor, with a fictional couple: never saved,
+    /// never logged; closing it goes back to the editor.
+    pub trial: bool,
 }
 
 impl Live {
@@ -90,6 +97,7 @@ impl Live {
             saved_at: None,
             save_error: None,
             control_concern: false,
+            trial: false,
         }
     }
 
@@ -387,6 +395,7 @@ impl AppState {
             Command::Record(c) => self.apply_record(c, now),
             Command::Export(c) => self.apply_export(c, now),
             Command::TakeHome(c) => self.apply_take_home(c, now),
+            Command::Protocol(c) => self.apply_protocol(c, now),
         }
     }
 
@@ -421,9 +430,14 @@ impl AppState {
     /// Submit the live session if it changed and no save of it is under way (each save
     /// holds the whole session, so later changes ride on the next one).
     pub fn autosave(&mut self, now: DateTime<Utc>) {
-        let Some(live) = self.live.as_ref() else {
+        let Some(live) = self.live.as_mut() else {
             return;
         };
+        if live.trial {
+            // A try-out keeps nothing: there is nothing to wait for either.
+            live.dirty = false;
+            return;
+        }
         if !live.dirty || live.submitted.is_some() {
             return;
         }

@@ -185,6 +185,13 @@ pub mod icon {
     pub const START: Icon = m::ICON_PLAY_ARROW;
     pub const TAKE_HOME: Icon = m::ICON_HOME;
     pub const UNDO: Icon = m::ICON_UNDO;
+    pub const REDO: Icon = m::ICON_REDO;
+    pub const PROTOCOLS: Icon = m::ICON_LIBRARY_BOOKS;
+    pub const COPY: Icon = m::ICON_CONTENT_COPY;
+    pub const DELETE: Icon = m::ICON_DELETE;
+    pub const UP: Icon = m::ICON_ARROW_UPWARD;
+    pub const DOWN: Icon = m::ICON_ARROW_DOWNWARD;
+    pub const CODE: Icon = m::ICON_CODE;
     pub const UNLOCK: Icon = m::ICON_LOCK_OPEN;
 }
 

@@ -878,6 +878,12 @@ pub fn practice_ui(
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     command_button(ui, VaultCommand::Lock.into(), true, out);
                     appearance_ui(ui, header.appearance, out);
+                    command_button(
+                        ui,
+                        super::command::ProtocolCommand::OpenLibrary.into(),
+                        true,
+                        out,
+                    );
                 });
             });
             if let Some(message) = error(ErrorPlace::Appearance) {

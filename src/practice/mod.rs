@@ -23,7 +23,7 @@ pub mod finder;
 pub mod imports;
 pub mod job;
 pub mod note;
-mod protocols;
+pub mod protocols;
 pub mod search;
 pub mod session;
 pub mod settings;

@@ -5,6 +5,7 @@
 //! Works on text only: reading files is the caller's business (see `vault::templates`).
 //! Must not depend on egui, printpdf or the file system.
 
+pub mod edit;
 mod library;
 mod locate;
 mod notation;

@@ -4,6 +4,30 @@
 use crate::template::{Library, MAX_TEMPLATE_BYTES, Problem, TemplateError};
 use std::path::Path;
 
+/// Load one template file, or every `*.ron` file of a folder (`load_dir`).
+pub fn load_path(path: &Path) -> Result<Library, std::io::Error> {
+    if !path.is_file() {
+        return load_dir(path);
+    }
+    let name = path.display().to_string();
+    Ok(match read_capped(path) {
+        Ok(text) => Library::from_sources([(name, text)]),
+        Err(message) => {
+            let mut library = Library::default();
+            library.push_error(TemplateError {
+                file: name.clone(),
+                problems: vec![Problem {
+                    file: name,
+                    line: 1,
+                    col: 1,
+                    message,
+                }],
+            });
+            library
+        }
+    })
+}
+
 /// Load every `*.ron` file in `dir` (not recursive), in file-name order.
 pub fn load_dir(dir: &Path) -> Result<Library, std::io::Error> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)?
@@ -54,4 +78,31 @@ fn read_capped(path: &Path) -> Result<String, String> {
 pub fn read_template(path: &Path) -> Result<String, super::VaultError> {
     read_capped(path)
         .map_err(|why| super::VaultError::Invalid(format!("{}: {why}", path.display())))
+}
+
+/// Read a template file to open in the protocol editor: as `read_template`, the reason
+/// alone (the app names the file).
+pub fn read_template_file(path: &Path) -> Result<String, String> {
+    read_capped(path)
+}
+
+/// Write a template file made in the protocol editor: whole or not at all, and never over
+/// a file already there.
+pub fn write_template_file(path: &Path, text: &str) -> Result<(), String> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err("that is not a file's path".into());
+    };
+    let name = name.to_string_lossy();
+    if !dir.is_dir() {
+        return Err("there is no such folder".into());
+    }
+    super::fsutil::write_atomic_new(dir, &name, text.as_bytes()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!(
+                "{name} is already in that folder: choose another folder, or move that file first"
+            )
+        } else {
+            format!("{name} could not be written ({e})")
+        }
+    })
 }

@@ -5,7 +5,7 @@
 
 use crate::app::chooser::{self, Answer, PathField};
 use crate::app::forms::Overlay;
-use crate::app::state::{AppError, AppState, refused};
+use crate::app::state::{AppError, AppState, Screen, refused};
 use crate::app::takehome::TakeHomeMode;
 use crate::vault::LastFolder;
 use std::path::PathBuf;
@@ -32,11 +32,11 @@ impl AppState {
             .last_folder(which)
             .map(PathBuf::from);
         let start = match field {
-            PathField::ExportFolder | PathField::TakeHomeFolder => {
+            PathField::ExportFolder | PathField::TakeHomeFolder | PathField::ProtocolFolder => {
                 chooser::start_folder(typed, remembered.as_deref())
             }
             // A file: start in the folder it is in.
-            PathField::WorksheetFile => {
+            PathField::WorksheetFile | PathField::ProtocolFile => {
                 let folder = PathBuf::from(typed.trim())
                     .parent()
                     .map(|p| p.display().to_string())
@@ -76,6 +76,16 @@ impl AppState {
                         draft.focus_passphrase = true;
                         true
                     }
+                    (_, PathField::ProtocolFile) if self.screen == Screen::Protocols => {
+                        self.forms.protocol_file = text;
+                        true
+                    }
+                    (_, PathField::ProtocolFolder) if self.forms.editor.is_some() => {
+                        if let Some(form) = self.forms.editor.as_mut() {
+                            form.folder = text;
+                        }
+                        true
+                    }
                     // The dialog was closed meanwhile: the answer is for nothing on screen.
                     _ => false,
                 };
@@ -99,6 +109,8 @@ impl AppState {
             PathField::TakeHomeFolder | PathField::WorksheetFile => {
                 matches!(self.overlay, Overlay::TakeHome(_))
             }
+            PathField::ProtocolFile => self.screen == Screen::Protocols,
+            PathField::ProtocolFolder => self.forms.editor.is_some(),
         }
     }
 }

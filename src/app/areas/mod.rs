@@ -6,6 +6,7 @@
 mod chooser;
 mod export;
 mod practice;
+mod protocols;
 mod record;
 mod session;
 mod take_home;

@@ -174,6 +174,8 @@ impl AppState {
             .ok_or_else(|| refused("no session is running"))?;
         let answers_question = matches!(action, Action::End | Action::ReleaseQuestions);
         match action {
+            // A try-out is never logged: what it does stays in it.
+            other if live.trial => live.runner.apply(other, now)?,
             // Audited: logged before the step's visibility changes.
             Action::SetVisibility(v) => practice.change_visibility(&mut live.runner, v, now)?,
             // Audited: logged before the ended session is taken up again.
@@ -218,6 +220,19 @@ impl AppState {
     }
 
     fn close_session(&mut self, now: DateTime<Utc>) -> Result<(), AppError> {
+        if self.live.as_ref().is_some_and(|l| l.trial) {
+            // Nothing of a try-out is kept: back to the protocol it tried.
+            self.live = None;
+            if self.overlay == Overlay::Present {
+                self.overlay = Overlay::None;
+            }
+            self.screen = if self.forms.editor.is_some() {
+                Screen::Editor
+            } else {
+                Screen::Protocols
+            };
+            return Ok(());
+        }
         self.pause_on_leaving(now);
         self.save_all(now, SAVE_TIMEOUT);
         if self.live.as_ref().is_some_and(|l| !l.is_saved()) {
@@ -245,6 +260,11 @@ impl AppState {
             .live
             .as_ref()
             .ok_or_else(|| refused("no session is running"))?;
+        if live.trial {
+            return Err(refused(
+                "in a try-out each partner's part is filled in from this screen; hand-over is for sessions with a couple",
+            ));
+        }
         self.practice()?.hand_over(&live.runner, partner, now)?;
         self.overlay.clear_secrets();
         self.overlay = Overlay::HandOver(partner);

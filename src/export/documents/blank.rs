@@ -26,7 +26,7 @@ fn role_label(role: Role) -> &'static str {
 }
 
 /// Template text with generic role names, sentences starting with a capital.
-fn fill_generic(text: &str) -> String {
+pub fn fill_generic(text: &str) -> String {
     let filled = fill(text, |role| Some(role_label(role).to_string()));
     let mut out = String::with_capacity(filled.len());
     let mut capital = true;

@@ -12,7 +12,7 @@ mod clinical;
 mod progress;
 mod session;
 
-pub use blank::blank_worksheet;
+pub use blank::{blank_worksheet, fill_generic};
 pub use clinical::{clinical_note_report, process_notes_report};
 pub use progress::{progress_report, progress_report_with_course};
 pub use session::session_report;
