@@ -145,6 +145,9 @@ pub struct EditorForm {
     pub folder: String,
     /// Where the draft came from, for the title bar.
     pub origin: String,
+    /// Put the keyboard in the form's first field on the next frame (a new protocol's
+    /// title, a new step's title).
+    pub focus_first: bool,
     /// The previews' session, with the draft and selection it was made for.
     preview_cache: Option<(Template, Option<StepPath>, Result<Live, String>)>,
 }
@@ -165,6 +168,7 @@ impl EditorForm {
             saved,
             folder: String::new(),
             origin,
+            focus_first: true,
             preview_cache: None,
         }
     }
@@ -417,7 +421,8 @@ pub fn editor_ui(
                         let selected = form.selected.clone();
                         match selected {
                             None => {
-                                about_ui(ui, &mut form.draft, &by_place);
+                                let focus = std::mem::take(&mut form.focus_first);
+                                about_ui(ui, &mut form.draft, &by_place, focus);
                                 file_ui(
                                     ui,
                                     &mut form.folder,
@@ -435,7 +440,8 @@ pub fn editor_ui(
                                         map: &by_place,
                                         step: Some(path.clone()),
                                     };
-                                    step_form_ui(ui, step, &ids, &roles, &errors);
+                                    let focus = std::mem::take(&mut form.focus_first);
+                                    step_form_ui(ui, step, &ids, &roles, &errors, focus);
                                 }
                             }
                         }
@@ -874,14 +880,14 @@ impl Errors<'_> {
 }
 
 /// A labelled one-line text field.
-fn line_ui(ui: &mut Ui, label: &str, hint: &str, text: &mut String) {
+fn line_ui(ui: &mut Ui, label: &str, hint: &str, text: &mut String) -> egui::Response {
     let l = ui.label(label);
     ui.add(
         egui::TextEdit::singleline(text)
             .hint_text(hint)
             .desired_width(f32::INFINITY),
     )
-    .labelled_by(l.id);
+    .labelled_by(l.id)
 }
 
 /// A labelled text area.
@@ -1028,15 +1034,18 @@ fn file_ui(
 }
 
 /// The protocol's own fields.
-fn about_ui(ui: &mut Ui, t: &mut Template, map: &BTreeMap<Place, Vec<String>>) {
+fn about_ui(ui: &mut Ui, t: &mut Template, map: &BTreeMap<Place, Vec<String>>, focus: bool) {
     let errors = Errors { map, step: None };
     ui.heading("About this protocol");
-    line_ui(
+    let title = line_ui(
         ui,
         "Title",
         "What the therapist and the couple call it",
         &mut t.title,
     );
+    if focus {
+        title.request_focus();
+    }
     errors.show(ui, "title");
     line_ui(
         ui,
@@ -1223,12 +1232,22 @@ fn visibility_name(v: Visibility) -> &'static str {
 }
 
 /// One step's form: what every step has, then its kind's fields.
-fn step_form_ui(ui: &mut Ui, step: &mut Step, ids: &[String], roles: &[Role], errors: &Errors<'_>) {
+fn step_form_ui(
+    ui: &mut Ui,
+    step: &mut Step,
+    ids: &[String],
+    roles: &[Role],
+    errors: &Errors<'_>,
+    focus: bool,
+) {
     ui.heading(format!("{} step", step.kind.name()));
     if let Some((_, what)) = edit::KINDS.iter().find(|(n, _)| *n == step.kind.name()) {
         ui.label(RichText::new(*what).weak());
     }
-    line_ui(ui, "Title", "", &mut step.title);
+    let title = line_ui(ui, "Title", "", &mut step.title);
+    if focus {
+        title.request_focus();
+    }
     errors.show(ui, "title");
     line_ui(
         ui,

@@ -100,6 +100,7 @@ impl AppState {
                 let after = form.selected.clone();
                 let added = form.change(|t| edit::insert_step(t, after.as_deref(), inside, &kind));
                 form.selected = Some(added.ok_or_else(|| refused("no such kind of step"))?);
+                form.focus_first = true;
                 Ok(())
             }
             ProtocolCommand::MoveStep { up } => {
