@@ -531,9 +531,10 @@ fn steps_panel_ui(
     by_place: &BTreeMap<Place, Vec<String>>,
     out: &mut Vec<Command>,
 ) {
+    let width = (ui.available_width() * 0.18).clamp(250.0, 380.0);
     egui::Panel::left("editor-steps")
         .resizable(true)
-        .default_size(250.0)
+        .default_size(width)
         .size_range(200.0..=380.0)
         .frame(style::side_frame(ui.style()))
         .show(ui, |ui| {
@@ -554,7 +555,7 @@ fn steps_panel_ui(
             }
             ui.separator();
             ui.label(RichText::new("Steps").strong());
-            let height = (ui.available_height() - 150.0).max(120.0);
+            let height = (ui.available_height() - 240.0).max(120.0);
             egui::ScrollArea::vertical()
                 .id_salt("editor-step-list")
                 .max_height(height)
@@ -641,10 +642,11 @@ fn preview_panel_ui(
     now: DateTime<Utc>,
     out: &mut Vec<Command>,
 ) {
+    let width = (ui.available_width() * 0.3).clamp(320.0, 640.0);
     egui::Panel::right("editor-preview")
         .resizable(true)
-        .default_size(320.0)
-        .size_range(240.0..=560.0)
+        .default_size(width)
+        .size_range(240.0..=720.0)
         .frame(style::side_frame(ui.style()))
         .show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
@@ -677,22 +679,40 @@ fn preview_panel_ui(
                                     ui.label(RichText::new(why).weak());
                                 }
                                 Ok(live) => {
-                                    // A preview: nothing in it is recorded.
+                                    // A preview: nothing in it is recorded, and it
+                                    // takes no focus (the session's fields ask for it
+                                    // when they are first shown).
                                     let mut ignored = Vec::new();
-                                    ui.add_enabled_ui(false, |ui| match kind {
-                                        PreviewKind::Couple => {
-                                            let model = super::present::present_model(live, now);
-                                            super::present::present_ui(ui, &model);
-                                        }
-                                        PreviewKind::Therapist | PreviewKind::Sheet => {
-                                            super::session_view::step_preview_ui(
-                                                ui,
-                                                live,
-                                                now,
-                                                &mut ignored,
-                                            );
+                                    let focused = ui.memory(|m| m.focused());
+                                    ui.add_enabled_ui(false, |ui| {
+                                        // Shown as it looks, not faded: it only takes no input.
+                                        ui.set_opacity(1.0);
+                                        match kind {
+                                            PreviewKind::Couple => {
+                                                let model =
+                                                    super::present::present_model(live, now);
+                                                super::present::present_ui(ui, &model);
+                                            }
+                                            PreviewKind::Therapist | PreviewKind::Sheet => {
+                                                super::session_view::step_preview_ui(
+                                                    ui,
+                                                    live,
+                                                    now,
+                                                    &mut ignored,
+                                                );
+                                            }
                                         }
                                     });
+                                    if ui.memory(|m| m.focused()) != focused {
+                                        match focused {
+                                            Some(id) => ui.memory_mut(|m| m.request_focus(id)),
+                                            None => ui.memory_mut(|m| {
+                                                if let Some(id) = m.focused() {
+                                                    m.surrender_focus(id);
+                                                }
+                                            }),
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -1282,11 +1302,11 @@ fn step_form_ui(
             }
         });
         errors.show(ui, "timebox_mins");
-        ui.horizontal(|ui| {
+        ui.vertical(|ui| {
             let l = ui.label("Who may see it");
             egui::ComboBox::from_id_salt("visibility")
                 .selected_text(visibility_name(step.visibility))
-                .width(320.0)
+                .width(ui.available_width().min(420.0))
                 .show_ui(ui, |ui| {
                     for v in Visibility::ALL {
                         ui.selectable_value(&mut step.visibility, v, visibility_name(v));

@@ -504,7 +504,9 @@ pub fn to_ron(template: &Template) -> Result<String, String> {
         .depth_limit(12)
         .indentor("    ".to_string())
         .separate_tuple_members(false)
-        .enumerate_arrays(false);
+        .enumerate_arrays(false)
+        // "partner's", not "partner\'s": strings as a person writes them.
+        .escape_strings(false);
     ron::ser::to_string_pretty(template, config)
         .map(|text| format!("{text}\n"))
         .map_err(|_| "the protocol could not be written as RON".to_string())
