@@ -379,3 +379,82 @@ fn a_shipped_protocol_is_copied_to_edit_and_leaving_with_changes_asks_first() {
             .is_none()
     );
 }
+
+#[test]
+fn the_practices_own_protocol_is_edited_into_a_new_version_and_removed_after_a_question() {
+    let mut h = demo_app();
+    click(&mut h, "Protocols");
+    h.get_all_by_label("Copy to edit")
+        .next()
+        .expect("button")
+        .click();
+    h.run();
+    let id = editor(&h).draft.id.clone();
+    click(&mut h, "Save to the practice");
+    let (text, is_error) = status(&h).expect("said");
+    assert!(
+        !is_error && text.contains("is in the practice's protocols"),
+        "{text}"
+    );
+    click(&mut h, "Close editor");
+    assert_eq!(h.state().state.screen, Screen::Protocols);
+
+    // Listed as the practice's own, with Edit and Remove.
+    assert!(on_screen(&h, &format!("{id} · the practice's own")));
+    click(&mut h, "Edit");
+    assert!(
+        h.state().state.forms.editor.is_some(),
+        "{:?} {:?}",
+        status(&h),
+        h.state().state.errors
+    );
+    assert_eq!(editor(&h).draft.id, id);
+    assert!(on_screen(&h, "Saved in the practice"));
+    let step = editor(&h).draft.steps[0].title.clone();
+    h.state_mut()
+        .state
+        .forms
+        .editor
+        .as_mut()
+        .expect("open")
+        .selected = Some(vec![0]);
+    h.run();
+    replace_field(&mut h, "Title", "A new first title");
+    click(&mut h, "Save to the practice");
+    let (text, _) = status(&h).expect("said");
+    assert!(text.contains("saved as a new version"), "{text}");
+    let practice = h.state().state.practice.as_ref().expect("unlocked");
+    let current = practice.library().get(&id).expect("listed");
+    assert_eq!(current.steps[0].title, "A new first title");
+    assert_ne!(current.steps[0].title, step);
+
+    // Removed only after the question, and only then.
+    click(&mut h, "Close editor");
+    click(&mut h, "Remove…");
+    assert!(on_screen(&h, "Remove this protocol from the library?"));
+    click(&mut h, "Not now");
+    assert!(
+        h.state()
+            .state
+            .practice
+            .as_ref()
+            .expect("unlocked")
+            .library()
+            .get(&id)
+            .is_some()
+    );
+    click(&mut h, "Remove…");
+    click(&mut h, "Remove from the library");
+    assert!(
+        h.state()
+            .state
+            .practice
+            .as_ref()
+            .expect("unlocked")
+            .library()
+            .get(&id)
+            .is_none()
+    );
+    let (text, _) = status(&h).expect("said");
+    assert!(text.contains("the sessions that ran it keep it"), "{text}");
+}

@@ -330,7 +330,11 @@ pub fn library_ui(
                     error_ui(ui, error);
                     ui.separator();
                     let library = practice.library();
-                    for (_, template) in &library.templates {
+                    // The practice's own first: they are the ones worked on.
+                    let mut listed: Vec<&Template> =
+                        library.templates.iter().map(|(_, t)| t).collect();
+                    listed.sort_by_key(|t| !library.is_own(&t.id));
+                    for template in listed {
                         let own = library.is_own(&template.id);
                         egui::Frame::group(ui.style()).show(ui, |ui| {
                             ui.set_width(ui.available_width());
