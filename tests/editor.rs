@@ -458,3 +458,49 @@ fn the_practices_own_protocol_is_edited_into_a_new_version_and_removed_after_a_q
     let (text, _) = status(&h).expect("said");
     assert!(text.contains("the sessions that ran it keep it"), "{text}");
 }
+
+#[test]
+fn a_protocol_being_edited_survives_a_lock_and_a_try_out_ends_with_it() {
+    let mut h = demo_app();
+    click(&mut h, "Protocols");
+    click(&mut h, "New protocol");
+    type_line(&mut h, "Title", "Half written");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    h.run();
+    assert_eq!(h.state().state.screen, Screen::Unlock);
+    common::unlock(&mut h, tandem::practice::DEMO_PASSPHRASE);
+    assert_eq!(h.state().state.screen, Screen::Editor);
+    assert_eq!(editor(&h).draft.title, "Half written");
+
+    // A try-out is not taken up again after unlocking: nothing of it was kept.
+    let mut draft = tandem::template::Library::builtin()
+        .get("weekly-check-in")
+        .expect("shipped")
+        .clone();
+    draft.id = "weekly-own".into();
+    h.state_mut()
+        .state
+        .forms
+        .editor
+        .as_mut()
+        .expect("open")
+        .draft = draft;
+    h.run();
+    click(&mut h, "Try it");
+    assert!(h.state().state.live.is_some());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    h.run();
+    assert!(h.state().state.live.is_none());
+    common::unlock(&mut h, tandem::practice::DEMO_PASSPHRASE);
+    assert!(h.state().state.live.is_none());
+    assert_eq!(h.state().state.screen, Screen::Editor);
+    assert_eq!(
+        status(&h).map(|(_, e)| e),
+        None.or(status(&h).map(|(_, e)| e))
+    );
+    assert!(
+        !status(&h).is_some_and(|(_, is_error)| is_error),
+        "{:?}",
+        status(&h)
+    );
+}

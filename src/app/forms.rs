@@ -64,7 +64,8 @@ impl Forms {
         self.recovery = RecoveryForm::default();
         self.couple = None;
         self.safety_details = None;
-        self.editor = None;
+        // The protocol editor stays: a protocol holds no one's records, and a draft not
+        // yet saved is not lost to an auto-lock.
         self.clear_secrets();
     }
 }

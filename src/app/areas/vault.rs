@@ -167,6 +167,12 @@ impl AppState {
                 crate::model::plural(problems, "file", "files")
             ));
         }
+        // A protocol being edited when the vault locked: back to it, unsaved changes and
+        // all (a protocol holds no one's records).
+        if self.forms.editor.is_some() && self.live.is_none() && self.resume_after_unlock.is_none()
+        {
+            self.screen = Screen::Editor;
+        }
         let resumed = match (self.live.as_ref(), self.resume_after_unlock.take()) {
             // The session stayed in memory because its last save had failed: back to it.
             (Some(live), _) => {
@@ -195,6 +201,10 @@ impl AppState {
         // An answer from a file chooser still open would be for a dialog that is gone.
         self.jobs.chooser = None;
         self.couple = None;
+        // A try-out keeps nothing: it ends with the lock.
+        if self.live.as_ref().is_some_and(|l| l.trial) {
+            self.live = None;
+        }
         let keep_live = self.live.as_ref().is_some_and(|l| !l.is_saved());
         if !keep_live {
             self.resume_after_unlock = self.live.take().map(|l| l.runner.session().id);
