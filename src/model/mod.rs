@@ -13,6 +13,7 @@ pub mod protocol;
 pub mod screen;
 pub mod session;
 pub mod takehome;
+pub mod worksheet_json;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

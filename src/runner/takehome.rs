@@ -206,6 +206,112 @@ pub fn parts(template: &Template, for_whom: WorksheetFor, bindings: Bindings) ->
     out
 }
 
+/// A worksheet as the browser page shows it (take-home format 2): the file's worksheet
+/// and the form of its `parts`, with role placeholders filled with the partners' names.
+/// `template` is the protocol the file was issued from, or its reader's copy (their parts
+/// are the same).
+pub fn web_worksheet(
+    template: &Template,
+    file: &TakeHomeFile,
+) -> crate::model::worksheet_json::WebWorksheet {
+    use crate::model::worksheet_json::{
+        WebForm, WebKind, WebPart, WebPartner, WebScaleItem, WebWho, WebWorksheet,
+    };
+    let fill = |text: &str| {
+        crate::template::fill(text, |role| {
+            file.bindings
+                .partner(role)
+                .map(|p| file.name_of(p).to_string())
+        })
+    };
+    let fill_all = |texts: &[String]| texts.iter().map(|t| fill(t)).collect::<Vec<_>>();
+    let who = |respondents: &[Respondent]| {
+        respondents
+            .iter()
+            .filter_map(|r| WebWho::of(*r))
+            .collect::<Vec<_>>()
+    };
+    let parts = parts(template, file.for_whom, file.bindings)
+        .into_iter()
+        .map(|part| {
+            let mut web = WebPart {
+                step: part.step.id.clone(),
+                title: fill(&part.step.title),
+                prompts: fill_all(&part.step.prompts),
+                private: part.is_private,
+                kind: WebKind::Read,
+                respondents: None,
+                stems: None,
+                options: None,
+                multiple: None,
+                items: None,
+                raters: None,
+                scale: None,
+                categories: None,
+            };
+            match part.kind {
+                PartKind::Read => {}
+                PartKind::Text { respondents, stems } => {
+                    web.kind = WebKind::Text;
+                    web.respondents = Some(who(&respondents));
+                    web.stems = Some(fill_all(&stems));
+                }
+                PartKind::Choice {
+                    respondents,
+                    options,
+                    multiple,
+                } => {
+                    web.kind = WebKind::Choice;
+                    web.respondents = Some(who(&respondents));
+                    // The option's own text: it is what is recorded and checked.
+                    web.options = Some(options);
+                    web.multiple = Some(multiple);
+                }
+                PartKind::Checklist { respondents, items } => {
+                    web.kind = WebKind::Checklist;
+                    web.respondents = Some(who(&respondents));
+                    web.items = Some(items);
+                }
+                PartKind::Rating { raters, items } => {
+                    web.kind = WebKind::Rating;
+                    web.raters = Some(raters.into_iter().map(WebPartner::from).collect());
+                    web.scale = Some(
+                        items
+                            .iter()
+                            .map(|i| WebScaleItem {
+                                id: i.id.clone(),
+                                label: fill(&i.label),
+                                min: i.min,
+                                max: i.max,
+                                low: fill(&i.low),
+                                high: fill(&i.high),
+                                anchors: fill_all(&i.anchors),
+                            })
+                            .collect(),
+                    );
+                }
+                PartKind::Questions { categories } => {
+                    web.kind = WebKind::Questions;
+                    web.categories = Some(categories);
+                }
+            }
+            web
+        })
+        .collect();
+    WebWorksheet::of(
+        file,
+        WebForm {
+            title: fill(&template.title),
+            introduction: template
+                .introduction
+                .as_deref()
+                .map(fill)
+                .unwrap_or_default(),
+            parts,
+        },
+    )
+}
+
 /// The summary and source a reader's copy carries in place of the protocol's own, which
 /// are written for the therapist (and a template must have both).
 const READER_SUMMARY: &str = "A worksheet to fill in at home.";

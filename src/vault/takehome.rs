@@ -114,6 +114,10 @@ pub fn open_take_home(
 pub fn parse_take_home(plain: &[u8]) -> Result<TakeHomeFile, TakeHomeFileError> {
     let text = std::str::from_utf8(plain)
         .map_err(|_| TakeHomeFileError::Damaged("its content is not text".into()))?;
+    // Format 2, from the browser page, is JSON: an object, where a RON file is a tuple.
+    if text.trim_start().starts_with('{') {
+        return parse_web_worksheet(text);
+    }
     let options = ron::Options::default().with_recursion_limit(64);
     let file: TakeHomeFile = options.from_str(text).map_err(|e| {
         if text.contains(TAKE_HOME_MAGIC) {
@@ -131,6 +135,41 @@ pub fn parse_take_home(plain: &[u8]) -> Result<TakeHomeFile, TakeHomeFileError> 
         return Err(TakeHomeFileError::Format(file.format));
     }
     Ok(file)
+}
+
+/// A format-2 worksheet (JSON, the browser page's) read as the same `TakeHomeFile`.
+fn parse_web_worksheet(text: &str) -> Result<TakeHomeFile, TakeHomeFileError> {
+    use crate::model::worksheet_json::{WebWorksheet, WebWorksheetError};
+    let web: WebWorksheet = serde_json::from_str(text).map_err(|e| {
+        if text.contains(TAKE_HOME_MAGIC) {
+            TakeHomeFileError::Damaged(format!(
+                "it does not read as a worksheet (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        } else {
+            TakeHomeFileError::NotAWorksheet("it holds something else".into())
+        }
+    })?;
+    web.into_file().map_err(|e| match e {
+        WebWorksheetError::NotAWorksheet => {
+            TakeHomeFileError::NotAWorksheet("it holds something else".into())
+        }
+        WebWorksheetError::Format(format) => TakeHomeFileError::Format(format),
+        WebWorksheetError::Answer { .. } => TakeHomeFileError::Damaged(e.to_string()),
+    })
+}
+
+/// Seal a worksheet for the browser page: its JSON (format 2) with the passphrase, as the
+/// bytes a page embeds and a `.tandem-worksheet` file holds.
+pub fn seal_web_worksheet(
+    web: &crate::model::worksheet_json::WebWorksheet,
+    passphrase: &SecretString,
+    log_n: u8,
+) -> Result<Vec<u8>, TakeHomeFileError> {
+    let text = serde_json::to_string(web)
+        .map_err(|_| VaultError::Invalid("the worksheet could not be written as JSON".into()))?;
+    Ok(seal_with_passphrase(text.as_bytes(), passphrase, log_n)?)
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, TakeHomeFileError> {
