@@ -33,7 +33,7 @@ export function renderParts(ws: Worksheet): { nodes: HTMLElement[]; collect: Col
       "section",
       { class: "part", "data-step": part.step, "data-kind": part.kind, "aria-labelledby": headingId },
       h("h2", { id: headingId }, part.title),
-      part.private ? h("p", { class: "private" }, "Private: only you and your therapist will see this.") : null,
+      part.private ? h("p", { class: "private" }, "Only you and your therapist will see this.") : null,
       part.prompts.map((p) => h("p", { class: "prompt" }, p)),
     );
     const mine = ws.answers.filter((a) => a.step === part.step);
@@ -168,7 +168,7 @@ function renderRating(section: HTMLElement, part: Part, mine: Answer[], names: N
             "div",
             { class: "point" },
             input,
-            h("label", { for: input.id }, h("span", { class: "num" }, String(v)), words ? h("span", { class: "words" }, words) : null),
+            h("label", { for: input.id }, h("span", { class: "num" }, String(v)), words ? [" ", h("span", { class: "words" }, words)] : null),
           ),
         );
         inputs.push(input);
