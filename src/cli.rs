@@ -165,6 +165,11 @@ pub enum Command {
         /// TANDEM_WORKSHEET_PASSPHRASE.
         #[arg(long)]
         take_home: bool,
+        /// With --take-home: write a web page (NAME.html) that opens in any browser,
+        /// offline, instead of a file for `tandem fill`. The couple fill it in and send
+        /// back the answers file it saves, which `tandem import-worksheet` brings back.
+        #[arg(long, requires = "take_home")]
+        html: bool,
         /// With --take-home: the couple it is for (their names fill the prompts, and only
         /// they can bring it back).
         #[arg(long, value_name = "COUPLE_ID", requires = "take_home")]
@@ -663,6 +668,7 @@ fn run_command(
             audience,
             output,
             take_home: true,
+            html,
             couple,
             hurt_partner,
             speaker,
@@ -672,6 +678,7 @@ fn run_command(
         } => issue_take_home(
             root,
             TakeHomeArgs {
+                html,
                 template_id,
                 audience,
                 output,
@@ -970,6 +977,7 @@ fn couple_with_sessions(
 
 /// What `tandem worksheet --take-home` was given.
 struct TakeHomeArgs {
+    html: bool,
     template_id: String,
     audience: Audience,
     output: OutputFile,
@@ -1018,6 +1026,11 @@ fn issue_take_home(
     )?;
     let issued = practice.issue_worksheet_to(
         &crate::practice::takehome::IssueRequest {
+            form: if args.html {
+                crate::practice::takehome::TakeHomeForm::Page
+            } else {
+                crate::practice::takehome::TakeHomeForm::File
+            },
             template,
             for_whom,
             bindings: crate::model::Bindings {

@@ -668,6 +668,12 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
         .type_text(&dir.path().display().to_string());
     h.run();
     assert_eq!(dialog(&h).folder, dir.path().display().to_string());
+    // A web page is offered first; this couple has Tandem.
+    assert!(dialog(&h).page);
+    click(
+        &mut h,
+        "A worksheet file, for couples who have Tandem (tandem fill)",
+    );
     click(&mut h, "Write worksheet file");
     settle(&mut h);
     let (text, is_error) = status(&h);
@@ -825,6 +831,7 @@ fn the_app_asks_before_adding_a_worksheet_with_nothing_filled_in() {
         practice
             .issue_worksheet(
                 &tandem::practice::takehome::IssueRequest {
+                    form: Default::default(),
                     template: &template,
                     for_whom: WorksheetFor::Couple,
                     bindings: Default::default(),

@@ -176,3 +176,86 @@ fn a_format_2_worksheet_filled_as_the_page_fills_it_is_imported_like_any_other()
     let dumped = ok(&tandem(&vault, &["dump", "session", id]));
     assert!(dumped.contains(CANARY), "{dumped}");
 }
+
+#[test]
+fn tandem_worksheet_html_writes_one_page_holding_the_sealed_worksheet_and_nothing_readable() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault: PathBuf = dir.path().join("vault");
+    ok(&tandem(&vault, &["init", "--demo", "--kdf-log-n", "10"]));
+    let secret = SecretString::from(PASS.to_string());
+    let (couple, names) = {
+        let v = tandem::vault::Vault::open(&vault, Some(&secret), tandem::vault::Access::ReadOnly)
+            .expect("opens");
+        let scan = v.scan().expect("scan");
+        let c = scan
+            .couples
+            .iter()
+            .find(|c| {
+                let (sessions, _) = v.couple_sessions(&scan.sessions, c.id);
+                tandem::runner::facts::safety_status(&sessions).joint_work_cleared()
+            })
+            .expect("a cleared couple");
+        (
+            c.id.0.to_string(),
+            (c.partner_a.name.clone(), c.partner_b.name.clone()),
+        )
+    };
+    let page = dir.path().join("check-in.html");
+    let printed = ok(&tandem(
+        &vault,
+        &[
+            "worksheet",
+            "weekly-check-in",
+            "--take-home",
+            "--html",
+            "--couple",
+            &couple,
+            "--audience",
+            "partner-a",
+            "-o",
+            page.to_str().expect("path"),
+            "--kdf-log-n",
+            "10",
+        ],
+    ));
+    assert!(printed.contains("wrote take-home worksheet"), "{printed}");
+    let html = std::fs::read_to_string(&page).expect("page");
+    // The page forbids every request, and carries nothing readable of the couple.
+    assert!(html.contains("Content-Security-Policy"));
+    assert!(html.contains("default-src 'none'"));
+    assert!(
+        !html.contains("__TANDEM_WORKSHEET__") && !html.contains("__TANDEM_FILE__"),
+        "both markers replaced"
+    );
+    assert!(!html.contains(&names.0) && !html.contains(&names.1));
+    assert!(html.contains("data-file=\"check-in\""));
+    // The payload is the sealed format-2 worksheet.
+    let start = html
+        .find("id=\"tandem-worksheet\"")
+        .expect("payload element");
+    let body_start = html[start..].find('>').expect("tag end") + start + 1;
+    let body_end = html[body_start..].find("</script>").expect("end") + body_start;
+    use base64::Engine as _;
+    let sealed = base64::engine::general_purpose::STANDARD
+        .decode(html[body_start..body_end].trim())
+        .expect("base64");
+    let file = tandem::vault::takehome::open_take_home(
+        &sealed,
+        &SecretString::from(SHEET_PASS.to_string()),
+    )
+    .expect("opens with the couple's passphrase");
+    assert_eq!(file.name_a, names.0);
+    assert_eq!(
+        file.for_whom,
+        tandem::model::WorksheetFor::Partner(tandem::model::Partner::A)
+    );
+    // And what it holds passes the schema.
+    let plain = age_decrypt(&sealed, SHEET_PASS);
+    let value: serde_json::Value = serde_json::from_slice(&plain).expect("json");
+    assert_valid(&schema(), &value);
+}
+
+fn age_decrypt(sealed: &[u8], passphrase: &str) -> Vec<u8> {
+    let identity = age::scrypt::Identity::new(SecretString::from(passphrase.to_string()));
+    age::decrypt(&identity, sealed).expect("decrypts")
+}

@@ -33,6 +33,8 @@ pub struct TakeHomeDraft {
     pub hurt_is_b: bool,
     /// The passphrase the therapist gives the couple (shown, so it can be read out).
     pub passphrase: String,
+    /// A web page that opens in any browser (`true`), or a file for `tandem fill`.
+    pub page: bool,
     pub folder: String,
     /// The filled file to bring back, and its passphrase.
     pub file: String,
@@ -54,6 +56,7 @@ impl TakeHomeDraft {
             speaker_is_b: false,
             hurt_is_b: false,
             passphrase: String::new(),
+            page: true,
             folder,
             file: String::new(),
             file_passphrase: String::new(),
@@ -74,14 +77,14 @@ impl TakeHomeDraft {
             Some(WorksheetFor::Partner(Partner::B)) => "-b",
             _ => "",
         };
+        let extension = if self.page {
+            "html"
+        } else {
+            crate::vault::takehome::TAKE_HOME_EXTENSION
+        };
         crate::vault::exports::free_path(
             Path::new(self.folder.trim()),
-            &format!(
-                "{}-{}{who}.{}",
-                couple.code,
-                template.id,
-                crate::vault::takehome::TAKE_HOME_EXTENSION
-            ),
+            &format!("{}-{}{who}.{extension}", couple.code, template.id),
         )
     }
 
@@ -209,6 +212,18 @@ fn issue_ui(
         });
     }
     ui.add_space(6.0);
+    ui.label(egui::RichText::new("As").strong());
+    ui.radio_value(
+        &mut draft.page,
+        true,
+        "A web page: opens in any browser, on a phone too, with nothing to install",
+    );
+    ui.radio_value(
+        &mut draft.page,
+        false,
+        "A worksheet file, for couples who have Tandem (tandem fill)",
+    );
+    ui.add_space(6.0);
     // Shown as typed, so it can be read out to the couple.
     labelled_field(ui, "Passphrase for the couple", &mut draft.passphrase);
     path_field_ui(
@@ -221,9 +236,11 @@ fn issue_ui(
         out,
     );
     ui.label(
-        egui::RichText::new(
-            "Tell them the passphrase in person, not in the same message as the file. They open it with `tandem fill FILE`.",
-        )
+        egui::RichText::new(if draft.page {
+            "Tell them the passphrase in person, not in the same message as the file. They open the page in a browser, fill it in, and send back the answers file it saves."
+        } else {
+            "Tell them the passphrase in person, not in the same message as the file. They open it with `tandem fill FILE`."
+        })
         .weak(),
     );
     let locked = template

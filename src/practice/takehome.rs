@@ -66,8 +66,20 @@ pub enum IfEmpty {
     Add,
 }
 
+/// How a worksheet is handed out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TakeHomeForm {
+    /// A sealed `.tandem-worksheet` file, filled with `tandem fill`.
+    #[default]
+    File,
+    /// A self-contained web page (`NAME.html`) that opens in any browser, offline.
+    Page,
+}
+
 /// What the practice asks for when handing out a worksheet.
 pub struct IssueRequest<'a> {
+    /// A file for `tandem fill`, or a page for any browser.
+    pub form: TakeHomeForm,
     pub template: &'a Template,
     pub for_whom: WorksheetFor,
     pub bindings: Bindings,
@@ -81,16 +93,33 @@ pub struct IssueRequest<'a> {
 /// A worksheet file being sealed and written, or opened, on a thread of its own.
 pub type WorksheetJob<T> = Job<T, PracticeError>;
 
-/// Seal `file` with `passphrase` and write it to `path`, on a thread of its own.
+/// What a worksheet being handed out is written as.
+pub enum Sealing {
+    File(Box<TakeHomeFile>),
+    Page(Box<crate::model::worksheet_json::WebWorksheet>),
+}
+
+/// Seal the worksheet with `passphrase` and write it to `path`, on a thread of its own.
 pub fn seal_job(
-    file: TakeHomeFile,
+    sealing: Sealing,
     path: PathBuf,
     passphrase: SecretString,
     log_n: u8,
 ) -> WorksheetJob<PathBuf> {
     // The app picks a free name: a file there now appeared meanwhile, and is kept.
     Job::spawn("take-home", move |_| {
-        write_take_home_as(&path, &file, &passphrase, log_n, IfExists::Refuse)?;
+        match sealing {
+            Sealing::File(file) => {
+                write_take_home_as(&path, &file, &passphrase, log_n, IfExists::Refuse)?
+            }
+            Sealing::Page(web) => crate::vault::takehome::write_take_home_page(
+                &path,
+                &web,
+                &passphrase,
+                log_n,
+                IfExists::Refuse,
+            )?,
+        }
         Ok(path)
     })
 }
@@ -175,7 +204,21 @@ impl Practice {
         now: DateTime<Utc>,
     ) -> Result<IssuedWorksheet, PracticeError> {
         let (issued, file) = self.prepare_worksheet(request, now)?;
-        write_take_home_as(path, &file, request.passphrase, log_n, if_exists)?;
+        match request.form {
+            TakeHomeForm::File => {
+                write_take_home_as(path, &file, request.passphrase, log_n, if_exists)?
+            }
+            TakeHomeForm::Page => {
+                let web = pure::web_worksheet(request.template, &file);
+                crate::vault::takehome::write_take_home_page(
+                    path,
+                    &web,
+                    request.passphrase,
+                    log_n,
+                    if_exists,
+                )?
+            }
+        }
         Ok(issued)
     }
 

@@ -172,6 +172,60 @@ pub fn seal_web_worksheet(
     Ok(seal_with_passphrase(text.as_bytes(), passphrase, log_n)?)
 }
 
+/// The worksheet page (`web/`, built by `npm run build` and committed): one HTML file with
+/// its script and style inline and a Content-Security-Policy that allows no request. Its
+/// two markers take the sealed worksheet (base64) and the file name's stem.
+pub const WORKSHEET_PAGE: &str = include_str!("../../web/dist/worksheet.html");
+const PAGE_WORKSHEET_MARKER: &str = "__TANDEM_WORKSHEET__";
+const PAGE_FILE_MARKER: &str = "__TANDEM_FILE__";
+
+/// The worksheet page holding `sealed` (a sealed format-2 worksheet); `stem` names the
+/// file the page saves the answers to (`STEM-answers.tandem-worksheet`).
+pub fn worksheet_page(sealed: &[u8], stem: &str) -> Result<String, TakeHomeFileError> {
+    use base64::Engine as _;
+    if WORKSHEET_PAGE.matches(PAGE_WORKSHEET_MARKER).count() != 1
+        || WORKSHEET_PAGE.matches(PAGE_FILE_MARKER).count() != 1
+    {
+        return Err(
+            VaultError::Invalid("the worksheet page in this build is damaged".into()).into(),
+        );
+    }
+    // Inside an attribute: only letters, digits, '-', '_' and '.' are kept.
+    let stem: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let payload = base64::engine::general_purpose::STANDARD.encode(sealed);
+    Ok(WORKSHEET_PAGE
+        .replacen(PAGE_WORKSHEET_MARKER, &payload, 1)
+        .replacen(PAGE_FILE_MARKER, &stem, 1))
+}
+
+/// Seal a format-2 worksheet and write the worksheet page holding it to `path` (whole or
+/// not at all; over an existing file only if `if_exists` says so).
+pub fn write_take_home_page(
+    path: &Path,
+    web: &crate::model::worksheet_json::WebWorksheet,
+    passphrase: &SecretString,
+    log_n: u8,
+    if_exists: IfExists,
+) -> Result<(), TakeHomeFileError> {
+    let sealed = seal_web_worksheet(web, passphrase, log_n)?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "worksheet".into());
+    let page = worksheet_page(&sealed, &stem)?;
+    super::exports::write_export(path, page.as_bytes(), if_exists)?;
+    Ok(())
+}
+
 fn read_capped(path: &Path) -> Result<Vec<u8>, TakeHomeFileError> {
     match super::input::read_regular(path, "worksheet file", MAX_TAKE_HOME_BYTES) {
         Ok((bytes, _)) => Ok(bytes),

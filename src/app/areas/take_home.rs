@@ -10,7 +10,7 @@ use crate::app::state::{AppError, AppState, Screen, TakeHomeJob, refused};
 use crate::app::takehome::{TakeHomeDraft, TakeHomeMode};
 use crate::model::{CoupleId, TakeHomeFile};
 use crate::practice::PracticeError;
-use crate::practice::takehome::{IfEmpty, IssueRequest, open_job, seal_job};
+use crate::practice::takehome::{IfEmpty, IssueRequest, Sealing, TakeHomeForm, open_job, seal_job};
 use crate::runner::takehome::TakeHomeError;
 use crate::vault::LastFolder;
 use crate::vault::takehome::TAKE_HOME_EXTENSION;
@@ -198,6 +198,11 @@ impl AppState {
             ));
         }
         let path = draft.output_path(&template, &record.couple);
+        let form = if draft.page {
+            TakeHomeForm::Page
+        } else {
+            TakeHomeForm::File
+        };
         let bindings = draft.bindings(&template);
         // The passphrase goes straight into a secret: no plain copy of it is kept.
         let passphrase = SecretString::from(draft.passphrase.clone());
@@ -211,6 +216,7 @@ impl AppState {
         // logged stops here, with nothing issued.
         self.remember_folder(LastFolder::TakeHome, &folder, now)?;
         let request = IssueRequest {
+            form,
             template: &template,
             for_whom,
             bindings,
@@ -218,9 +224,15 @@ impl AppState {
             passphrase: &passphrase,
         };
         let (_, file) = self.practice_mut()?.prepare_worksheet(&request, now)?;
+        let sealing = match form {
+            TakeHomeForm::File => Sealing::File(Box::new(file)),
+            TakeHomeForm::Page => Sealing::Page(Box::new(crate::runner::takehome::web_worksheet(
+                &template, &file,
+            ))),
+        };
         // Sealing takes a passphrase derivation: on a job of its own.
         self.jobs.take_home = Some(TakeHomeJob::Sealing(seal_job(
-            file,
+            sealing,
             path,
             passphrase,
             self.config.kdf_log_n,
