@@ -248,6 +248,7 @@ test("every kind of step filled in, saved, decrypted and valid against the schem
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: `${shots}/filled-390x844.png`, fullPage: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${shots}/top-390x844.png` });
   await done();
 });
