@@ -31,6 +31,9 @@ let passphrase = "";
 let current: Worksheet | null = null;
 let dirty = false;
 
+/** Lets the browser draw "Opening…" before scrypt keeps it busy for a moment. */
+const nextPaint = () => new Promise<void>((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+
 function parse(text: string): Worksheet {
   const ws = JSON.parse(text) as Worksheet;
   if (ws?.magic !== MAGIC || ws.format !== FORMAT || !ws.form || !Array.isArray(ws.answers)) {
@@ -71,6 +74,7 @@ unlock.addEventListener("submit", async (event) => {
   }
   openButton.disabled = true;
   openButton.textContent = "Opening…";
+  await nextPaint();
   try {
     const ws = parse(await open(sealed, passField.value));
     passphrase = passField.value;
@@ -158,6 +162,7 @@ async function loadSaved(input: HTMLInputElement, status: HTMLElement) {
   const file = input.files?.[0];
   if (!file || !current) return;
   status.textContent = "Opening…";
+  await nextPaint();
   let ws: Worksheet;
   try {
     ws = parse(await open(new Uint8Array(await file.arrayBuffer()), passphrase));
@@ -186,6 +191,7 @@ async function save(
   button.disabled = true;
   button.textContent = "Sealing your answers…";
   status.replaceChildren();
+  await nextPaint();
   try {
     const out: Worksheet = {
       ...ws,

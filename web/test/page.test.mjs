@@ -12,7 +12,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { chromium } from "playwright-core";
 import { buildPage } from "../build.mjs";
-import { makeFixture } from "./make-fixture.mjs";
+import { makeFixture, seal } from "./make-fixture.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const PASS = "correct horse battery staple";
@@ -68,7 +68,7 @@ after(async () => {
 });
 
 /** A fresh page on the fixture that records every request and every error. */
-async function openPage(viewport = { width: 1280, height: 800 }) {
+async function openPage(viewport = { width: 1280, height: 800 }, url = fixtureUrl) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
@@ -79,9 +79,9 @@ async function openPage(viewport = { width: 1280, height: 800 }) {
     if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(fixtureUrl);
+  await page.goto(url);
   const done = async () => {
-    const foreign = requests.filter((u) => u !== fixtureUrl && !u.startsWith("blob:"));
+    const foreign = requests.filter((u) => u !== url && !u.startsWith("blob:"));
     assert.deepEqual(foreign, [], "the page made requests besides loading itself");
     assert.deepEqual(problems, [], "the page logged errors (a CSP violation would show here)");
     const storage = await page.evaluate(async () => ({
@@ -97,6 +97,7 @@ async function openPage(viewport = { width: 1280, height: 800 }) {
 }
 
 async function unlock(page, passphrase = PASS) {
+  if (passphrase === "") throw new Error("use a passphrase");
   await page.getByLabel("Passphrase").fill(passphrase);
   await page.getByRole("button", { name: "Open worksheet" }).click();
 }
@@ -247,6 +248,7 @@ test("every kind of step filled in, saved, decrypted and valid against the schem
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: `${shots}/filled-390x844.png`, fullPage: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${shots}/top-390x844.png` });
   await done();
 });
@@ -350,5 +352,52 @@ test("every field has a name a screen reader reads", async () => {
   for (const label of ["Both of you (Robin and Jordan)", "Your question", "Category", "Why you want to know", "Open a saved file"]) {
     assert.ok((await page.getByLabel(label, { exact: true }).count()) >= 1, `nothing labelled ${label}`);
   }
+  await done();
+});
+
+test("the page as built, before Tandem fills it in, says it has no worksheet", async () => {
+  const { page, done } = await openPage(undefined, pathToFileURL(here("../dist/worksheet.html")).href);
+  await unlock(page, "anything");
+  await page.locator("#passphrase-error").filter({ hasText: "This page has no worksheet inside it." }).waitFor();
+  await done();
+});
+
+test("one partner's worksheet: markup in names shown as text, a passphrase beyond ASCII, other files refused", async () => {
+  const pass = "pässwörd ☂ 海 🌊";
+  const other = structuredClone(example);
+  other.worksheet.id = "11111111-2222-4333-8444-555555555555";
+  other.worksheet.for_whom = "partner-b";
+  other.worksheet.name_b = 'Jo <img src="x"> & <b>co</b>';
+  other.form.title = "Just for you";
+  other.form.parts = [
+    { step: "alone", title: "Only for you", prompts: ["Write freely."], private: true, kind: "text", respondents: ["b"], stems: [] },
+  ];
+  other.answers = [];
+  other.list_so_far = [];
+  assertValid(other);
+  const file = `${outDir}/partner-b.html`;
+  await writeFile(file, await makeFixture(JSON.stringify(other), pass, "jo-only"));
+  const { page, done } = await openPage({ width: 390, height: 844 }, pathToFileURL(file).href);
+  await unlock(page, pass);
+  await page.getByRole("heading", { level: 1, name: "Just for you" }).waitFor();
+  assert.ok((await page.locator("header").innerText()).includes('For Jo <img src="x"> & <b>co</b>'));
+  assert.equal(await page.locator("#sheet img, #sheet b").count(), 0, "a name was read as markup");
+  assert.ok((await part(page, "alone").innerText()).includes("Only you and your therapist will see this"));
+  await part(page, "alone").getByLabel('Jo <img src="x"> & <b>co</b>').fill("Private words.");
+
+  // A file sealed with another passphrase, and another worksheet's file with this one, are refused.
+  await page.getByLabel("Open a saved file").setInputFiles(savedFile);
+  await page.getByText(`${SAVED_NAME} is not sealed with this worksheet's passphrase.`).waitFor();
+  const elsewhere = `${outDir}/elsewhere.tandem-worksheet`;
+  await writeFile(elsewhere, await seal(exampleText, pass));
+  await page.getByLabel("Open a saved file").setInputFiles(elsewhere);
+  await page.getByText("holds answers to a different worksheet").waitFor();
+  assert.equal(await part(page, "alone").getByRole("textbox").inputValue(), "Private words.");
+
+  const saved = await saveAndCatch(page);
+  assert.equal(saved.name, "jo-only-answers.tandem-worksheet");
+  const out = await unseal(saved.bytes, pass);
+  assertValid(out);
+  assert.deepEqual(out.answers, [{ step: "alone", kind: "text", who: "b", text: "Private words." }]);
   await done();
 });
