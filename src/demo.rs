@@ -318,7 +318,7 @@ fn fill_step(runner: &Runner, rng: &mut Rng, mood: Mood, now: DateTime<Utc>) -> 
                 let (behaviour, rhythm) = rng.pick(BEHAVIOURS);
                 let starts_on = now.date_naive();
                 out.push(Action::AddCommitment(CommitmentDraft {
-                    owner,
+                    owner: owner.into(),
                     category: categories
                         .get(i % categories.len().max(1))
                         .cloned()

@@ -239,7 +239,7 @@ fn a_plan_with_two_commitments_is_made_and_saved() {
     let StepData::Plan(plan) = &session.steps[plan_at].data else {
         panic!("plan")
     };
-    let made: Vec<(tandem::model::Partner, &str)> = plan
+    let made: Vec<(tandem::model::Owner, &str)> = plan
         .commitments
         .iter()
         .map(|c| (c.draft.owner, c.draft.behaviour.as_str()))
@@ -248,11 +248,11 @@ fn a_plan_with_two_commitments_is_made_and_saved() {
         made,
         vec![
             (
-                tandem::model::Partner::A,
+                tandem::model::Owner::A,
                 "Text at lunch to say how the morning went"
             ),
             (
-                tandem::model::Partner::B,
+                tandem::model::Owner::B,
                 "Ask about the day before logistics"
             ),
         ]

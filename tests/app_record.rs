@@ -136,7 +136,12 @@ fn the_next_session_opens_with_a_review_of_open_commitments() {
     let session = h.state().state.live.as_ref().unwrap().runner.session().id;
     // Each open item, from each side: four clicks for two items.
     let first = open_items[0];
-    let owner = course.item(first).unwrap().owner;
+    let owner = course
+        .item(first)
+        .unwrap()
+        .owner
+        .partner()
+        .expect("the demo's commitments are one partner's");
     let side = if owner == Partner::A {
         "Maya Okafor (own view)"
     } else {
@@ -552,4 +557,114 @@ fn a_session_imported_past_the_safety_gate_is_flagged_on_the_couples_page() {
         joint.started_at.format("%Y-%m-%d")
     );
     assert!(h.query_by_label_contains(&line).is_some(), "{line}");
+}
+
+#[test]
+fn a_shared_commitment_is_made_for_both_reviewed_from_each_side_and_printed_with_both_names() {
+    let mut h = demo_app();
+    common::start(&mut h, "communication-plan");
+    let plan_at = common::live_session(&h)
+        .steps
+        .iter()
+        .position(|s| matches!(s.data, StepData::Plan(_)))
+        .expect("plan step");
+    while common::live_session(&h).current < plan_at {
+        click(&mut h, "Next");
+    }
+    h.get_by_role_and_label(Role::RadioButton, "Both of them, together")
+        .click();
+    h.run();
+    type_multiline(
+        &mut h,
+        "What exactly will be done (something anyone could see)",
+        "Walk together after dinner, phones at home",
+    );
+    type_multiline(
+        &mut h,
+        "How often and when",
+        "Sunday and Wednesday evenings",
+    );
+    click(&mut h, "Add commitment");
+    let session = common::live_session(&h);
+    let StepData::Plan(plan) = &session.steps[plan_at].data else {
+        panic!("plan")
+    };
+    let shared = plan.commitments.last().expect("added");
+    assert_eq!(shared.draft.owner, tandem::model::Owner::Both);
+    assert!(common::on_screen(
+        &h,
+        "Maya Okafor and Daniel Reyes: Walk together after dinner, phones at home"
+    ));
+
+    // The couple's plan names both of them as its owners.
+    let couple = h.state().state.live.as_ref().expect("live").couple.clone();
+    let practice = h.state().state.practice.as_ref().expect("unlocked");
+    let report = practice
+        .export_session(
+            &session,
+            &couple,
+            tandem::export::SessionDocument::Plan,
+            tandem::model::Audience::Couple,
+            &practice.export_context(chrono::Utc::now()),
+        )
+        .expect("exported")
+        .report;
+    let pdf = tandem::export::render(&report, &mut |_| {}).expect("pdf");
+    let words = common::flat(&common::pdf_text(&pdf));
+    assert!(words.contains("Maya Okafor and Daniel Reyes"), "{words}");
+    assert!(words.contains("Shared commitments"), "{words}");
+
+    // Ended and closed; the next joint session opens with it to review, from each side,
+    // each as their own.
+    click(&mut h, "End session");
+    click(&mut h, "Yes, end the session");
+    click(&mut h, "Close session");
+    click(&mut h, "New session");
+    let label = common::template_label(&h, "communication-plan");
+    click(&mut h, &label);
+    click(&mut h, "Start session");
+    h.get_by_label("Review of open commitments");
+    let next = h
+        .state()
+        .state
+        .live
+        .as_ref()
+        .expect("live")
+        .runner
+        .session()
+        .id;
+    let view = h.state().state.couple.as_ref().expect("open");
+    let item = view
+        .course
+        .ledger
+        .iter()
+        .find(|i| i.owner == tandem::model::Owner::Both)
+        .expect("the shared commitment is in the ledger")
+        .id;
+    let own_views = h
+        .get_all_by_role_and_label(Role::TextInput, "Daniel Reyes (own view)")
+        .count();
+    assert!(own_views >= 1, "Daniel reviews the shared one as his own");
+    // The shared item is the ledger's newest: its two rows are the last.
+    let kept: Vec<_> = h.get_all_by_label("Kept").collect();
+    let n = kept.len();
+    kept[n - 2].click();
+    h.run();
+    let partly: Vec<_> = h.get_all_by_label("Partly").collect();
+    partly[n - 1].click();
+    h.run();
+    let view = h.state().state.couple.as_ref().expect("open");
+    let reviewed = view.course.item(item).expect("item");
+    assert!(reviewed.reviewed_in(next));
+    assert_eq!(
+        reviewed.last_review(Partner::A).expect("A").outcome,
+        Outcome::Kept
+    );
+    assert_eq!(
+        reviewed.last_review(Partner::B).expect("B").outcome,
+        Outcome::Partly
+    );
+    // The ledger tab shows a line for the shared ones.
+    let rates = view.course.adherence_by_owner();
+    assert_eq!(rates.get(&tandem::model::Owner::Both), Some(&0.75));
 }

@@ -567,7 +567,7 @@ fn planted_session(
                         Commitment {
                             id: i as u32 + 1,
                             draft: CommitmentDraft {
-                                owner,
+                                owner: owner.into(),
                                 category: plants.text(whose, "commitment's category"),
                                 behaviour: plants.text(whose, "commitment"),
                                 rhythm: plants.text(whose, "commitment's rhythm"),

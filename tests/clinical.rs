@@ -113,7 +113,7 @@ fn scripted(template_id: &str, day: i64, seq: u128, script: &Script) -> Session 
                     runner
                         .apply(
                             Action::AddCommitment(CommitmentDraft {
-                                owner: *owner,
+                                owner: (*owner).into(),
                                 category: String::new(),
                                 behaviour: (*behaviour).into(),
                                 rhythm: "every evening".into(),

@@ -150,8 +150,8 @@ fn canarize(session: &mut Session) {
             }
             StepData::Plan(p) => {
                 for c in &mut p.commitments {
-                    c.draft.behaviour =
-                        format!("{}{i} promise", by(&Respondent::Partner(c.draft.owner)));
+                    let owner = c.draft.owner.partner().expect("one partner's");
+                    c.draft.behaviour = format!("{}{i} promise", by(&Respondent::Partner(owner)));
                 }
             }
             StepData::Reply(r) => {

@@ -136,7 +136,7 @@ fn completing_actions(runner: &Runner) -> Vec<Action> {
                 .expect("plan owner bound");
             let day = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
             actions.push(Action::AddCommitment(CommitmentDraft {
-                owner,
+                owner: owner.into(),
                 category: categories.first().cloned().unwrap_or_default(),
                 behaviour: "behaviour".into(),
                 rhythm: "daily".into(),

@@ -25,6 +25,27 @@ fn name(couple: &Couple, partner: Partner) -> String {
     couple.display_name(partner)
 }
 
+/// Whose a commitment is: a name, or both names for a shared one.
+fn owner_name(couple: &Couple, owner: crate::model::Owner) -> String {
+    match owner.partner() {
+        Some(p) => name(couple, p),
+        None => format!(
+            "{} and {} (shared)",
+            name(couple, Partner::A),
+            name(couple, Partner::B)
+        ),
+    }
+}
+
+/// The order a commitment's reviews are asked in: its owner's own account first, then
+/// the partner's; a shared one, each partner's own account.
+fn reviewers(owner: crate::model::Owner) -> [Partner; 2] {
+    match owner.partner() {
+        Some(p) => [p, p.other()],
+        None => Partner::BOTH,
+    }
+}
+
 /// The couple page's tab row.
 pub fn tabs_ui(ui: &mut Ui, current: CoupleTab, out: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
@@ -54,7 +75,7 @@ fn review_row(
     out: &mut Vec<Command>,
 ) {
     ui.horizontal_wrapped(|ui| {
-        let side = if by == item.owner {
+        let side = if item.owner.includes(by) {
             format!("{} (own view)", name(couple, by))
         } else {
             format!("{} (partner's view)", name(couple, by))
@@ -117,7 +138,7 @@ fn item_heading(couple: &Couple, item: &LedgerItem) -> String {
     let wording = item
         .current()
         .map_or(String::new(), |v| format!("{} ({})", v.behaviour, v.rhythm));
-    format!("#{} {}: {wording}", item.id, name(couple, item.owner))
+    format!("#{} {}: {wording}", item.id, owner_name(couple, item.owner))
 }
 
 /// The items the review at the top of `session` shows: every open item made before it,
@@ -172,7 +193,7 @@ pub fn review_ui(
                     heading = heading.weak();
                 }
                 ui.label(heading);
-                for by in [item.owner, item.owner.other()] {
+                for by in reviewers(item.owner) {
                     review_row(ui, &view.couple, item, by, Some(session), form, out);
                 }
             }
@@ -204,10 +225,27 @@ pub fn commitments_ui(
         return;
     }
     let rates = course.adherence_by_owner();
+    let shared = course
+        .ledger
+        .iter()
+        .any(|i| i.owner == crate::model::Owner::Both);
     ui.label(
         Partner::BOTH
             .iter()
-            .map(|p| format!("{}: {}", name(couple, *p), percent(rates.get(p).copied())))
+            .map(|p| {
+                let owner = crate::model::Owner::from(*p);
+                format!(
+                    "{}: {}",
+                    name(couple, *p),
+                    percent(rates.get(&owner).copied())
+                )
+            })
+            .chain(shared.then(|| {
+                format!(
+                    "Shared: {}",
+                    percent(rates.get(&crate::model::Owner::Both).copied())
+                )
+            }))
             .collect::<Vec<_>>()
             .join("  ·  "),
     );
@@ -280,7 +318,7 @@ pub fn commitments_ui(
         if !item.is_open() {
             continue;
         }
-        for by in [item.owner, item.owner.other()] {
+        for by in reviewers(item.owner) {
             review_row(ui, couple, item, by, session, form, out);
         }
         if form.revising == Some(item.id) {

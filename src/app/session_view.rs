@@ -9,7 +9,7 @@ use super::state::Live;
 use super::style;
 use super::views::command_button;
 use crate::model::{
-    Accuracy, CommitmentDraft, Exchange, LoopStage, MirrorOutcome, Partner, QuestionStatus,
+    Accuracy, CommitmentDraft, Exchange, LoopStage, MirrorOutcome, Owner, Partner, QuestionStatus,
     Respondent, StepData, StepStatus, Verification, Visibility,
 };
 use crate::runner::{Action, Timer, facts, respondents_of};
@@ -26,6 +26,14 @@ fn who(live: &Live, respondent: Respondent) -> String {
         Respondent::Joint => "Together".into(),
         Respondent::Clinician => "Therapist".into(),
         Respondent::Partner(p) => live.couple.partner(p).name.clone(),
+    }
+}
+
+/// Whose a commitment is: a name, or both names for a shared one.
+fn owner_name(live: &Live, owner: Owner) -> String {
+    match owner.partner() {
+        Some(p) => name(live, p),
+        None => format!("{} and {}", name(live, Partner::A), name(live, Partner::B)),
     }
 }
 
@@ -1802,7 +1810,9 @@ fn plan_ui(
     for c in &p.commitments {
         ui.group(|ui| {
             let d = &c.draft;
-            ui.label(RichText::new(format!("{}: {}", name(live, d.owner), d.behaviour)).strong());
+            ui.label(
+                RichText::new(format!("{}: {}", owner_name(live, d.owner), d.behaviour)).strong(),
+            );
             let check = match d.verification {
                 Verification::SelfReport => "self-report",
                 Verification::PartnerConfirms => "partner confirms",
@@ -1824,15 +1834,24 @@ fn plan_ui(
     ui.separator();
     ui.label(RichText::new("Add a commitment").strong());
     let owner_draft = draft(live, "plan-owner");
-    let owner = owners
+    // Each owner of the plan, and both together when both make commitments in it.
+    let mut choices: Vec<Owner> = owners.iter().map(|p| Owner::from(*p)).collect();
+    if Partner::BOTH.iter().all(|p| owners.contains(p)) {
+        choices.push(Owner::Both);
+    }
+    let owner = choices
         .iter()
         .copied()
         .find(|o| format!("{o:?}") == owner_draft)
-        .or_else(|| owners.first().copied());
+        .or_else(|| choices.first().copied());
     ui.horizontal_wrapped(|ui| {
         ui.label("Whose commitment:");
-        for o in owners {
-            if ui.radio(owner == Some(*o), name(live, *o)).clicked() {
+        for o in &choices {
+            let label = match o {
+                Owner::Both => "Both of them, together".to_string(),
+                Owner::A | Owner::B => owner_name(live, *o),
+            };
+            if ui.radio(owner == Some(*o), label).clicked() {
                 out.push(set_draft(live, "plan-owner", format!("{o:?}")));
             }
         }

@@ -118,6 +118,11 @@ fn facts(
         })
     };
     let n = |p: Partner| name(couple, p);
+    // Whose a commitment is: a name, or both for a shared one.
+    let owned = |o: crate::model::Owner| match o.partner() {
+        Some(p) => n(p),
+        None => format!("{} and {}", n(Partner::A), n(Partner::B)),
+    };
 
     // Intervention: the protocol and how far it went.
     let done = session
@@ -269,7 +274,7 @@ fn facts(
                     };
                     f.plan.push(format!(
                         "Commitment ({}): {}; {}; checked by {check}; review on {}.",
-                        n(d.owner),
+                        owned(d.owner),
                         d.behaviour.trim(),
                         d.rhythm.trim(),
                         d.review_on.format("%-d %b %Y")
@@ -413,7 +418,7 @@ fn facts(
                 reviewed += 1;
                 f.reported.push(format!(
                     "Commitment review, {}'s \"{}\": {}.",
-                    n(item.owner),
+                    owned(item.owner),
                     version.behaviour.trim(),
                     in_this.join(", ")
                 ));
@@ -426,12 +431,18 @@ fn facts(
                 plural(open, "commitment", "commitments")
             ));
         }
-        for (p, rate) in course.adherence_by_owner() {
-            f.assessment.push(format!(
-                "Adherence to {}'s commitments so far: {:.0}%.",
-                n(p),
-                rate * 100.0
-            ));
+        for (owner, rate) in course.adherence_by_owner() {
+            f.assessment.push(match owner {
+                crate::model::Owner::Both => format!(
+                    "Adherence to their shared commitments so far: {:.0}%.",
+                    rate * 100.0
+                ),
+                crate::model::Owner::A | crate::model::Owner::B => format!(
+                    "Adherence to {}'s commitments so far: {:.0}%.",
+                    owned(owner),
+                    rate * 100.0
+                ),
+            });
         }
     }
     if f.assessment.is_empty() {

@@ -1036,8 +1036,12 @@ fn index_step(doc: &mut DocWriter<'_>, step: &str, record: &StepRecord) {
         StepData::Plan(p) => {
             for c in &p.commitments {
                 let (n, owner) = (c.id, c.draft.owner);
+                let owner = match owner.partner() {
+                    Some(p) => format!("{p}'s"),
+                    None => "the shared".into(),
+                };
                 doc.put(
-                    format_args!("{step} › {owner}'s commitment {n}"),
+                    format_args!("{step} › {owner} commitment {n}"),
                     &c.draft.behaviour,
                 );
                 doc.put(
@@ -1560,7 +1564,7 @@ mod tests {
                     commitments: vec![Commitment {
                         id: 1,
                         draft: CommitmentDraft {
-                            owner: Partner::A,
+                            owner: crate::model::Owner::A,
                             category: "Connection".into(),
                             behaviour: "Walk together without phones".into(),
                             rhythm: "Wednesdays".into(),

@@ -270,8 +270,15 @@ fn redact_step(mut record: StepRecord, audience: Audience) -> Shown {
             StepData::Rating(r)
         }
         StepData::Plan(mut plan) => {
-            plan.commitments
-                .retain(|c| keep_all || own(&Respondent::Partner(c.draft.owner)));
+            plan.commitments.retain(|c| {
+                // A shared commitment is each owner's own.
+                keep_all
+                    || c.draft
+                        .owner
+                        .partners()
+                        .iter()
+                        .any(|p| own(&Respondent::Partner(*p)))
+            });
             StepData::Plan(plan)
         }
         StepData::Reply(mut reply) => {
@@ -850,7 +857,7 @@ mod tests {
 
     #[test]
     fn redact_keeps_each_readers_own_commitments() {
-        let commitment = |id: u32, owner: Partner| crate::model::Commitment {
+        let commitment = |id: u32, owner: crate::model::Owner| crate::model::Commitment {
             id,
             draft: crate::model::CommitmentDraft {
                 owner,
@@ -864,8 +871,12 @@ mod tests {
             added_at: at(),
         };
         let plan = crate::model::PlanRecord {
-            commitments: vec![commitment(1, Partner::A), commitment(2, Partner::B)],
-            next_id: 3,
+            commitments: vec![
+                commitment(1, crate::model::Owner::A),
+                commitment(2, crate::model::Owner::B),
+                commitment(3, crate::model::Owner::Both),
+            ],
+            next_id: 4,
         };
         let all = [A, B];
         for (visibility, audience) in every_case() {
@@ -874,7 +885,21 @@ mod tests {
                 visibility,
                 audience,
             );
-            let want = expected(visibility, audience, &all);
+            // Each reader's own, and the shared one wherever either partner's is seen
+            // (it is each owner's own).
+            let want = expected(visibility, audience, &all).map(|seen| {
+                let mut owners: Vec<crate::model::Owner> = seen
+                    .iter()
+                    .filter_map(|r| match r {
+                        Respondent::Partner(p) => Some(crate::model::Owner::from(*p)),
+                        Respondent::Joint | Respondent::Clinician => None,
+                    })
+                    .collect();
+                if !owners.is_empty() {
+                    owners.push(crate::model::Owner::Both);
+                }
+                owners
+            });
             let got = shown.map(|r| {
                 let StepData::Plan(p) = r.data else {
                     panic!("a plan")
@@ -884,7 +909,7 @@ mod tests {
                 }
                 p.commitments
                     .iter()
-                    .map(|c| Respondent::Partner(c.draft.owner))
+                    .map(|c| c.draft.owner)
                     .collect::<Vec<_>>()
             });
             assert_eq!(got, want, "{visibility:?} for {audience:?}");

@@ -82,7 +82,8 @@ pub struct Retired {
 pub struct LedgerItem {
     /// Stable within the couple's ledger.
     pub id: u32,
-    pub owner: Partner,
+    /// One partner, or both (a shared commitment, which each reviews as their own).
+    pub owner: super::Owner,
     #[serde(default)]
     pub category: String,
     /// Where it was made: the session and the commitment's id in that session's plan.
@@ -541,9 +542,11 @@ impl Course {
         Ok(())
     }
 
-    /// Adherence over every review of every item, by owner.
-    pub fn adherence_by_owner(&self) -> BTreeMap<Partner, f32> {
-        let mut sums: BTreeMap<Partner, (f32, usize)> = BTreeMap::new();
+    /// Adherence over every review of every item, by owner: each partner's own
+    /// commitments, and the shared ones on a line of their own (a shared commitment kept
+    /// says something about both, not about either alone).
+    pub fn adherence_by_owner(&self) -> BTreeMap<super::Owner, f32> {
+        let mut sums: BTreeMap<super::Owner, (f32, usize)> = BTreeMap::new();
         for item in &self.ledger {
             for r in &item.reviews {
                 let e = sums.entry(item.owner).or_default();

@@ -62,6 +62,66 @@ impl fmt::Display for Partner {
     }
 }
 
+/// Whose a commitment is: one partner's, or both partners' together (a shared
+/// commitment, reviewed from each side). Written `A`, `B` or `Both`: commitments recorded
+/// when only one partner could own one read as before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Owner {
+    A,
+    B,
+    Both,
+}
+
+impl Owner {
+    /// Every owner, as the plan offers them.
+    pub const ALL: [Owner; 3] = [Owner::A, Owner::B, Owner::Both];
+
+    /// Whether `partner` is (one of) its owners.
+    pub fn includes(self, partner: Partner) -> bool {
+        match self {
+            Owner::Both => true,
+            Owner::A => partner == Partner::A,
+            Owner::B => partner == Partner::B,
+        }
+    }
+
+    /// Its owners, A first.
+    pub fn partners(self) -> &'static [Partner] {
+        match self {
+            Owner::A => &[Partner::A],
+            Owner::B => &[Partner::B],
+            Owner::Both => &Partner::BOTH,
+        }
+    }
+
+    /// The one partner who owns it; `None` for a shared commitment.
+    pub fn partner(self) -> Option<Partner> {
+        match self {
+            Owner::A => Some(Partner::A),
+            Owner::B => Some(Partner::B),
+            Owner::Both => None,
+        }
+    }
+
+    /// The owner's name, or both names ("Maya and Daniel") for a shared commitment.
+    pub fn name(self, names: &PartnerNames) -> String {
+        match self {
+            Owner::A => names.a.clone(),
+            Owner::B => names.b.clone(),
+            Owner::Both => format!("{} and {}", names.a, names.b),
+        }
+    }
+}
+
+impl From<Partner> for Owner {
+    fn from(p: Partner) -> Owner {
+        match p {
+            Partner::A => Owner::A,
+            Partner::B => Owner::B,
+        }
+    }
+}
+
 /// A role a protocol gives a partner. Roles come in complementary pairs: binding one
 /// member of a pair to a partner binds the other member to the other partner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -541,7 +541,8 @@ pub enum Verification {
 /// What a commitment says, as entered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentDraft {
-    pub owner: Partner,
+    /// One partner, or both (a shared commitment).
+    pub owner: super::Owner,
     /// A category from the template's list, or empty.
     #[serde(default)]
     pub category: String,
@@ -828,7 +829,7 @@ mod tests {
                     commitments: vec![Commitment {
                         id: 1,
                         draft: CommitmentDraft {
-                            owner: Partner::A,
+                            owner: crate::model::Owner::A,
                             category: String::new(),
                             behaviour: "walk".into(),
                             rhythm: "daily".into(),

@@ -765,10 +765,15 @@ fn check_commitment(
     categories: &[String],
     draft: &crate::model::CommitmentDraft,
 ) -> Result<(), RunError> {
-    if !owners.contains(&draft.owner) {
-        return Err(refused(
-            "that partner does not own commitments in this plan",
-        ));
+    if !draft.owner.partners().iter().all(|p| owners.contains(p)) {
+        return Err(refused(match draft.owner {
+            crate::model::Owner::Both => {
+                "a shared commitment needs a plan in which both partners make commitments"
+            }
+            crate::model::Owner::A | crate::model::Owner::B => {
+                "that partner does not own commitments in this plan"
+            }
+        }));
     }
     non_empty(&draft.behaviour)?;
     non_empty(&draft.rhythm)?;

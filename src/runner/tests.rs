@@ -836,7 +836,7 @@ fn questions_refuse_unknown_categories_and_ids() {
 }
 
 fn commitment(
-    owner: Partner,
+    owner: crate::model::Owner,
     behaviour: &str,
     start: (u32, u32),
     review: (u32, u32),
@@ -862,14 +862,29 @@ fn a_plan_holds_commitments_with_owner_rhythm_verification_and_dates() {
            (id: "end", title: "End", prompts: ["done"], kind: Script)"#,
     );
     let mut r = start(&t);
-    let first = commitment(Partner::A, "Send a text at lunch", (11, 23), (11, 30));
-    let second = commitment(Partner::B, "Ask how the day went", (11, 23), (11, 30));
+    let first = commitment(
+        crate::model::Owner::A,
+        "Send a text at lunch",
+        (11, 23),
+        (11, 30),
+    );
+    let second = commitment(
+        crate::model::Owner::B,
+        "Ask how the day went",
+        (11, 23),
+        (11, 30),
+    );
     run(
         &mut r,
         vec![
             Action::AddCommitment(first.clone()),
             Action::AddCommitment(second.clone()),
-            Action::AddCommitment(commitment(Partner::B, "temporary", (11, 23), (11, 30))),
+            Action::AddCommitment(commitment(
+                crate::model::Owner::B,
+                "temporary",
+                (11, 23),
+                (11, 30),
+            )),
             Action::RemoveCommitment { id: 3 },
         ],
     );
@@ -890,15 +905,15 @@ fn a_plan_holds_commitments_with_owner_rhythm_verification_and_dates() {
     };
     assert_eq!(r.session().steps[0].data, StepData::Plan(expected));
 
-    let backwards = commitment(Partner::A, "x", (11, 30), (11, 23));
+    let backwards = commitment(crate::model::Owner::A, "x", (11, 30), (11, 23));
     assert!(r.apply(Action::AddCommitment(backwards), at(9)).is_err());
-    let mut wrong_category = commitment(Partner::A, "x", (11, 23), (11, 30));
+    let mut wrong_category = commitment(crate::model::Owner::A, "x", (11, 23), (11, 30));
     wrong_category.category = s("Money");
     assert!(
         r.apply(Action::AddCommitment(wrong_category), at(9))
             .is_err()
     );
-    let empty = commitment(Partner::A, " ", (11, 23), (11, 30));
+    let empty = commitment(crate::model::Owner::A, " ", (11, 23), (11, 30));
     assert_eq!(
         r.apply(Action::AddCommitment(empty), at(9)),
         Err(RunError::EmptyText)
@@ -917,16 +932,58 @@ fn a_plan_only_takes_commitments_from_its_owners() {
     // The hurt partner is B, so the disclosing partner is A.
     assert!(
         r.apply(
-            Action::AddCommitment(commitment(Partner::B, "x", (11, 23), (11, 30))),
+            Action::AddCommitment(commitment(crate::model::Owner::B, "x", (11, 23), (11, 30))),
             at(1)
         )
         .is_err()
     );
     r.apply(
-        Action::AddCommitment(commitment(Partner::A, "x", (11, 23), (11, 30))),
+        Action::AddCommitment(commitment(crate::model::Owner::A, "x", (11, 23), (11, 30))),
         at(1),
     )
     .expect("owner");
+    // A shared commitment needs both partners among the plan's owners.
+    let refused = r
+        .apply(
+            Action::AddCommitment(commitment(
+                crate::model::Owner::Both,
+                "x",
+                (11, 23),
+                (11, 30),
+            )),
+            at(1),
+        )
+        .expect_err("one owner only");
+    assert!(refused.to_string().contains("both partners"), "{refused}");
+}
+
+#[test]
+fn a_shared_commitment_is_both_partners_and_each_reviews_it_as_their_own() {
+    let t = template(
+        "",
+        "",
+        r#"(id: "plan", title: "Plan", kind: Plan()),
+           (id: "end", title: "End", prompts: ["done"], kind: Script)"#,
+    );
+    let mut r = start(&t);
+    let shared = commitment(
+        crate::model::Owner::Both,
+        "Walk together on Sundays",
+        (11, 23),
+        (11, 30),
+    );
+    r.apply(Action::AddCommitment(shared.clone()), at(1))
+        .expect("both partners own commitments in this plan");
+    let StepData::Plan(p) = &r.session().steps[0].data else {
+        panic!("a plan")
+    };
+    assert_eq!(p.commitments[0].draft, shared);
+    // Into the ledger: one item owned by both, reviewed from each side.
+    let mut course = crate::model::Course::new(r.session().couple);
+    assert_eq!(course.carry_forward(r.session()), 1);
+    let item = course.ledger.first().expect("in the ledger");
+    assert_eq!(item.owner, crate::model::Owner::Both);
+    assert!(item.owner.includes(Partner::A) && item.owner.includes(Partner::B));
 }
 
 const CSI4: &str = r#"(id: "csi", title: "CSI-4", kind: Rating(items: [
@@ -1280,12 +1337,12 @@ fn refusals_never_repeat_what_a_partner_said() {
         (
             "plan",
             vec![Action::AddCommitment(draft(
-                Partner::A,
+                crate::model::Owner::A,
                 said,
                 "Talking",
                 20,
             ))],
-            Action::AddCommitment(draft(Partner::A, refused, "Talking", 1)),
+            Action::AddCommitment(draft(crate::model::Owner::A, refused, "Talking", 1)),
             "the review date is before the start date",
         ),
         (

@@ -3,12 +3,12 @@
 
 use super::{
     Context, SessionDocument, audience_line, capitalize, duration, find_step, humanize, name,
-    plural, respondent_name, unbreakable,
+    owner_name, plural, respondent_name, unbreakable,
 };
 use crate::export::ExportError;
 use crate::export::report::{Block, DocumentKind, Report, Section, Table, check_mark};
 use crate::model::{
-    Audience, Bindings, Couple, Exchange, LoopRecord, LoopStage, MirrorOutcome, Partner,
+    Audience, Bindings, Couple, Exchange, LoopRecord, LoopStage, MirrorOutcome, Owner, Partner,
     QuestionStatus, ReplyRecord, Role, Session, SessionView, Shown, StepData, StepRecord,
     StepStatus, Verification, letters, letters::Coverage, redact,
 };
@@ -395,19 +395,23 @@ impl Doc<'_> {
                     if p.commitments.is_empty() {
                         continue;
                     }
-                    let by = |partner: Partner| {
+                    let by = |owner: Owner| {
                         p.commitments
                             .iter()
-                            .filter(|c| c.draft.owner == partner)
+                            .filter(|c| c.draft.owner == owner)
                             .count()
                     };
+                    let shared = match by(Owner::Both) {
+                        0 => String::new(),
+                        n => format!(", {n} shared"),
+                    };
                     lines.push(format!(
-                        "{title}: {} ({} {}, {} {}).",
+                        "{title}: {} ({} {}, {} {}{shared}).",
                         plural(p.commitments.len(), "commitment", "commitments"),
                         name(self.couple, Partner::A),
-                        by(Partner::A),
+                        by(Owner::A),
                         name(self.couple, Partner::B),
-                        by(Partner::B)
+                        by(Owner::B)
                     ));
                 }
                 StepData::Rating(r) => {
@@ -833,7 +837,7 @@ impl Doc<'_> {
                 what.push_str(&format!("\n({})", c.category));
             }
             table.rows.push(vec![
-                name(self.couple, c.owner),
+                owner_name(self.couple, c.owner),
                 what,
                 c.rhythm.clone(),
                 verification_label(c.verification).into(),
@@ -991,19 +995,25 @@ impl Doc<'_> {
                 self.commitments_table(plan.commitments.iter().map(|c| &c.draft)),
             ));
             report.sections.push(section);
-            for partner in Partner::BOTH {
+            for owner in Owner::ALL {
                 let own: Vec<_> = plan
                     .commitments
                     .iter()
-                    .filter(|c| c.draft.owner == partner)
+                    .filter(|c| c.draft.owner == owner)
                     .collect();
                 if own.is_empty() {
                     continue;
                 }
-                let mut section = Section::new(format!(
-                    "{}'s commitments, for the review",
-                    name(self.couple, partner)
-                ));
+                let mut section = Section::new(match owner {
+                    Owner::A | Owner::B => format!(
+                        "{}'s commitments, for the review",
+                        owner_name(self.couple, owner)
+                    ),
+                    Owner::Both => format!(
+                        "Shared commitments ({}), for the review",
+                        owner_name(self.couple, owner)
+                    ),
+                });
                 for (n, c) in own.iter().enumerate() {
                     let d = &c.draft;
                     section
