@@ -477,3 +477,27 @@ impl Appearance {
         }
     }
 }
+
+#[cfg(test)]
+mod owner_tests {
+    use super::*;
+
+    #[test]
+    fn a_commitment_recorded_before_shared_ones_existed_reads_as_its_partners() {
+        // As a record of an earlier version holds it: the owner was a `Partner`.
+        let old = r#"(owner: B, category: "", behaviour: "walk", rhythm: "daily",
+            verification: SelfReport, starts_on: "2026-11-23", review_on: "2026-11-30")"#;
+        let draft: CommitmentDraft = ron::from_str(old).expect("reads");
+        assert_eq!(draft.owner, Owner::B);
+        let shared = ron::to_string(&CommitmentDraft {
+            owner: Owner::Both,
+            ..draft
+        })
+        .expect("writes");
+        assert!(shared.contains("owner:Both"), "{shared}");
+        let back: CommitmentDraft = ron::from_str(&shared).expect("reads back");
+        assert_eq!(back.owner, Owner::Both);
+        assert_eq!(Owner::Both.partners(), &Partner::BOTH);
+        assert!(!Owner::A.includes(Partner::B));
+    }
+}
