@@ -1648,6 +1648,12 @@ fn rating_items_ui(ui: &mut Ui, items: &mut Vec<RatingItem>) {
                 ui.add(egui::TextEdit::singleline(&mut item.high).desired_width(140.0))
                     .labelled_by(l.id);
             });
+            lines_ui(
+                ui,
+                "A word for every point, one per line (optional)",
+                "",
+                &mut item.anchors,
+            );
             if ui.small_button("Remove item").clicked() {
                 remove = Some(i);
             }
