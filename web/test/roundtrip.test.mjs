@@ -161,8 +161,8 @@ const WORDS = {
 
 /**
  * Fills every field the open worksheet shows: each text field with its words (a stray text field
- * gets a canary of its own), one option in each choice, each ticked item of a checklist, a
- * number on each rating. Returns the canaries and the choices and ratings given.
+ * gets a canary of its own), the second option of each choice and each checklist, a number on each
+ * rating. Returns the canaries and the choices and ratings given.
  */
 async function fillEverything(page) {
   const filled = { canaries: [], chosen: [], ratings: [], kinds: new Set() };
@@ -170,7 +170,8 @@ async function fillEverything(page) {
     const step = await section.getAttribute("data-step");
     const areas = await section.locator("textarea").all();
     for (const [i, area] of areas.entries()) {
-      const [text, canary] = WORDS[step]?.[i] ?? [`Another answer, Zephyrine${step.length}${i}.`, `Zephyrine${step.length}${i}`];
+      const stray = `Zephyrine${filled.canaries.length}`;
+      const [text, canary] = WORDS[step]?.[i] ?? [`Another answer, ${stray}.`, stray];
       await area.fill(text);
       filled.canaries.push(canary);
       filled.kinds.add("text");
@@ -196,9 +197,16 @@ async function fillEverything(page) {
       filled.kinds.add((await pick.getAttribute("type")) === "radio" ? "choice" : "checklist");
     }
   }
-  // Nothing left blank: every text field holds something, every group has a pick.
+  // Nothing left blank: every text field holds something, every group and rating has a pick,
+  // and there is no field of a kind this filler does not know (a question list's, say).
   const blank = await page.locator("#sheet textarea").evaluateAll((els) => els.filter((e) => !e.value.trim()).length);
   assert.equal(blank, 0, "a text field was left empty");
+  const unpicked = await page
+    .locator("#sheet fieldset.group:not(.rater), #sheet fieldset.item")
+    .evaluateAll((els) => els.filter((e) => !e.querySelector("input:checked")).length);
+  assert.equal(unpicked, 0, "a choice or rating was left without a pick");
+  const unknown = await page.locator('section.part :is(input:not([type="radio"]):not([type="checkbox"]), select)').count();
+  assert.equal(unknown, 0, "the worksheet has a field this test does not fill");
   return filled;
 }
 
