@@ -56,6 +56,7 @@ fn demo_app() -> TandemApp {
         vault_root: None,
         demo: true,
         kdf_log_n: 10,
+        open_worksheet: None,
     };
     TandemApp {
         state: AppState::new(config, Utc::now()),

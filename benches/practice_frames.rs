@@ -85,6 +85,7 @@ impl Window {
             vault_root: Some(root.to_path_buf()),
             demo: false,
             kdf_log_n: PINNED_LOG_N,
+            open_worksheet: None,
         };
         Window {
             ctx: egui::Context::default(),

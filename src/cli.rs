@@ -47,6 +47,12 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Open the app to bring back this filled take-home worksheet (what the desktop does
+    /// when a `.tandem-worksheet` file is opened): once unlocked, the couple's page it is
+    /// opened on offers it, its passphrase still to be typed.
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    pub open: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -385,7 +391,12 @@ pub enum Outcome {
     /// Done: exit with this code.
     Exit(i32),
     /// Open the app on this vault folder (or the platform's default), or on the demo.
-    App { vault: Option<PathBuf>, demo: bool },
+    App {
+        vault: Option<PathBuf>,
+        demo: bool,
+        /// A take-home worksheet to bring back.
+        open: Option<PathBuf>,
+    },
     /// Open the `tandem fill` window on a worksheet file.
     Fill {
         file: PathBuf,
@@ -401,6 +412,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         None => Ok(Outcome::App {
             vault: root,
             demo: cli.demo,
+            open: cli.open,
         }),
         Some(Command::Fill { file, kdf_log_n }) => {
             // Checked before a window opens (the window checks the file again).

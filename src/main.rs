@@ -14,9 +14,10 @@ fn main() -> std::process::ExitCode {
         Ok(Outcome::Exit(code)) => {
             return std::process::ExitCode::from(u8::try_from(code).unwrap_or(1));
         }
-        Ok(Outcome::App { vault, demo }) => tandem::app::run(tandem::app::AppConfig {
+        Ok(Outcome::App { vault, demo, open }) => tandem::app::run(tandem::app::AppConfig {
             vault_root: vault,
             demo,
+            open_worksheet: open,
             ..Default::default()
         }),
         Ok(Outcome::Fill {

@@ -1140,6 +1140,7 @@ fn a_passphrase_mismatch_is_said_at_once_and_errors_stay_beside_their_field() {
         vault_root: Some(dir.path().join("vault")),
         demo: false,
         kdf_log_n: 10,
+        open_worksheet: None,
     };
     let mut h = egui_kittest::Harness::builder()
         .with_size(egui::vec2(1200.0, 900.0))

@@ -623,3 +623,38 @@ fn a_protocol_file_dropped_on_the_window_joins_the_practices_protocols_and_runs(
         "the step is on screen"
     );
 }
+
+#[test]
+fn tandem_opened_on_a_worksheet_file_offers_it_on_the_first_couples_page_opened() {
+    let dir = tempfile::tempdir().expect("temp");
+    let sheet = dir
+        .path()
+        .join("C-0101-weekly-check-in-answers.tandem-worksheet");
+    std::fs::write(&sheet, b"sealed").expect("file");
+    let config = tandem::app::AppConfig {
+        vault_root: None,
+        demo: true,
+        kdf_log_n: 10,
+        open_worksheet: Some(sheet.clone()),
+    };
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 1300.0))
+        .build_eframe(move |cc| TandemApp::new(cc, config.clone()));
+    h.run();
+    h.run();
+    let (text, is_error) = status(&h).expect("said");
+    assert!(
+        !is_error && text.contains("open the page of the couple it is for"),
+        "{text}"
+    );
+    assert_eq!(h.state().state.overlay, Overlay::None);
+    click(&mut h, MAYA);
+    h.run();
+    let draft = take_home_dialog(&h);
+    assert_eq!(draft.mode, TakeHomeMode::Import);
+    assert_eq!(draft.file, sheet.display().to_string());
+    assert!(
+        h.state().state.forms.pending_worksheet.is_none(),
+        "offered once"
+    );
+}

@@ -45,6 +45,9 @@ pub struct Forms {
     pub protocol_file: String,
     /// The protocol editor, while it is open.
     pub editor: Option<super::editor::EditorForm>,
+    /// A take-home worksheet Tandem was opened on, offered on the next couple's page
+    /// opened (a path only: nothing of it is read before its passphrase is typed).
+    pub pending_worksheet: Option<std::path::PathBuf>,
 }
 
 impl Forms {

@@ -31,6 +31,8 @@ pub struct AppConfig {
     pub demo: bool,
     /// scrypt work factor for a vault created here (tests use a low one).
     pub kdf_log_n: u8,
+    /// A filled take-home worksheet to bring back (the desktop opened Tandem on it).
+    pub open_worksheet: Option<PathBuf>,
 }
 
 impl Default for AppConfig {
@@ -39,6 +41,7 @@ impl Default for AppConfig {
             vault_root: None,
             demo: false,
             kdf_log_n: crate::vault::crypto::PINNED_LOG_N,
+            open_worksheet: None,
         }
     }
 }
@@ -264,6 +267,7 @@ impl AppState {
             file_chooser: Default::default(),
             config,
         };
+        state.forms.pending_worksheet = state.config.open_worksheet.clone();
         if state.config.demo {
             // Before the first frame: waiting here freezes no window.
             match state.apply(super::command::VaultCommand::OpenDemo.into(), now) {
@@ -532,6 +536,7 @@ impl AppState {
         self.poll_take_home(now);
         self.poll_chooser();
         self.poll_hand_back(now);
+        self.offer_pending_worksheet(now);
         // Safety details are opened on purpose and never left open for whoever looks at
         // the screen next: they close once their couple's page is not on screen.
         if self.forms.safety_details.is_some()

@@ -26,6 +26,7 @@ pub fn demo_app_sized(size: egui::Vec2) -> Harness<'static, TandemApp> {
         vault_root: None,
         demo: true,
         kdf_log_n: 10,
+        open_worksheet: None,
     };
     let mut harness = Harness::builder()
         .with_size(size)

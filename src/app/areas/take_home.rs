@@ -75,6 +75,34 @@ impl AppState {
     }
 
     /// The couple whose page is on screen (where a dropped worksheet goes).
+    /// A worksheet Tandem was opened on: said once the vault is open, then offered as a
+    /// dropped file is, on the first couple's page opened.
+    pub(in crate::app) fn offer_pending_worksheet(&mut self, now: DateTime<Utc>) {
+        let Some(path) = self.forms.pending_worksheet.clone() else {
+            return;
+        };
+        if self.practice.is_none() || self.overlay != Overlay::None {
+            return;
+        }
+        if self.page_couple().is_none() {
+            if self.status.is_none() {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.tell(format!(
+                    "To bring back {name}: open the page of the couple it is for."
+                ));
+            }
+            return;
+        }
+        self.forms.pending_worksheet = None;
+        self.status = None;
+        if let Err(e) = self.apply(TakeHomeCommand::Dropped(vec![path]).into(), now) {
+            self.report(&e);
+        }
+    }
+
     pub fn page_couple(&self) -> Option<&crate::model::Couple> {
         if self.screen != Screen::Practice || self.forms.couple.is_some() {
             return None;
