@@ -998,9 +998,23 @@ fn letters_print_each_letter_the_protocol_marks_and_nothing_else() {
         "{text}"
     );
     assert!(!text.contains("NOTLETTER"), "not a letter");
+    // An unfinished reply never reads as finished: the open point keeps its number and
+    // says so, in plain words, and the numbering does not jump.
     assert!(
-        !text.contains("not yet answered") && !text.contains("Not yet answered"),
-        "the couple's copy is the letter as written"
+        text.contains("This reply is not finished yet: 2 of 3 points answered so far."),
+        "{text}"
+    );
+    let second = text
+        .find("Point 2 · You wrote: LETTER-impact second point.")
+        .expect("the open point is listed for the couple");
+    assert!(
+        text[second..].contains("LETTER-impact second point. No answer to this point yet."),
+        "{text}"
+    );
+    assert!(first < second && second < third, "{text}");
+    assert!(
+        !text.contains("not yet answered: point"),
+        "no clinician's coverage line"
     );
     let clinicians = session_report(
         SessionDocument::Letters,

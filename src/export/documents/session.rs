@@ -1087,8 +1087,8 @@ impl Doc<'_> {
                 Some(StepKind::Text { letter: true, .. })
             );
             if let StepData::Reply(reply) = &record.data {
-                // The couple's copy is the letter as written; the clinician's also shows
-                // which points are still unanswered.
+                // Every reader sees every point and which are still open; the clinician's
+                // copy also states the coverage as the note does.
                 let clinician = self.view.audience == crate::model::Audience::Clinician;
                 let blocks = self.reply_blocks(record, reply, clinician);
                 if reply.replies.is_empty() {
@@ -1162,24 +1162,24 @@ impl Doc<'_> {
             Some(c) => {
                 if note {
                     blocks.push(Block::Paragraph(capitalize(&coverage_line(&c))));
+                } else if !c.unanswered().is_empty() {
+                    // An unfinished reply never reads as finished: every point is listed,
+                    // in its own number, and the ones still open say so.
+                    blocks.push(Block::Paragraph(format!(
+                        "This reply is not finished yet: {} of {} answered so far.",
+                        c.answered(),
+                        plural(c.points.len(), "point", "points")
+                    )));
                 }
                 for p in &c.points {
+                    blocks.push(Block::Said {
+                        who: format!("Point {} · You wrote:", p.number),
+                        text: p.point.clone(),
+                    });
                     match &p.reply {
-                        Some(r) => {
-                            blocks.push(Block::Said {
-                                who: format!("Point {} · You wrote:", p.number),
-                                text: p.point.clone(),
-                            });
-                            answer(&mut blocks, r);
-                        }
-                        None if note => {
-                            blocks.push(Block::Said {
-                                who: format!("Point {} · You wrote:", p.number),
-                                text: p.point.clone(),
-                            });
-                            blocks.push(Block::Note("Not yet answered.".into()));
-                        }
-                        None => {}
+                        Some(r) => answer(&mut blocks, r),
+                        None if note => blocks.push(Block::Note("Not yet answered.".into())),
+                        None => blocks.push(Block::Note("No answer to this point yet.".into())),
                     }
                 }
                 for r in &c.orphaned {
