@@ -262,6 +262,7 @@ impl EditorForm {
     }
 
     /// The session the previews show, made again when the draft or the selection changed.
+    /// Only for a draft without problems (the caller checked).
     fn preview_live(&mut self, now: DateTime<Utc>) -> Result<&Live, &str> {
         let fresh = self
             .preview_cache
@@ -273,11 +274,7 @@ impl EditorForm {
                 .as_ref()
                 .and_then(|p| edit::step_at(&self.draft.steps, p))
                 .map(|s| s.id.clone());
-            let live = if edit::findings(&self.draft).is_empty() {
-                trial(&self.draft, at.as_deref(), now)
-            } else {
-                Err("The preview shows once the problems marked in red are fixed.".into())
-            };
+            let live = trial(&self.draft, at.as_deref(), now);
             self.preview_cache = Some((self.draft.clone(), self.selected.clone(), live));
         }
         match &self.preview_cache {
@@ -411,7 +408,7 @@ pub fn editor_ui(
     }
     top_bar_ui(ui, form, found.len(), &status, out);
     steps_panel_ui(ui, form, &by_place, out);
-    preview_panel_ui(ui, form, now, out);
+    preview_panel_ui(ui, form, found.is_empty(), now, out);
     egui::CentralPanel::default()
         .frame(style::central_frame(ui.style()))
         .show(ui, |ui| {
@@ -437,7 +434,6 @@ pub fn editor_ui(
                             }
                             Some(path) => {
                                 let ids = edit::step_ids(&form.draft.steps);
-                                let roles = form.draft.roles.clone();
                                 if let Some(step) = edit::step_at_mut(&mut form.draft.steps, &path)
                                 {
                                     let errors = Errors {
@@ -445,7 +441,7 @@ pub fn editor_ui(
                                         step: Some(path.clone()),
                                     };
                                     let focus = std::mem::take(&mut form.focus_first);
-                                    step_form_ui(ui, step, &ids, &roles, &errors, focus);
+                                    step_form_ui(ui, step, &ids, &errors, focus);
                                 }
                             }
                         }
@@ -640,9 +636,14 @@ fn steps_panel_ui(
         });
 }
 
+/// Said in the preview while the draft has problems: nothing can be run or laid out.
+const PREVIEW_WAITS: &str = "The preview shows once the problems marked in red are fixed.";
+
+/// `is_valid`: the draft has no problems (the editor checked it this frame).
 fn preview_panel_ui(
     ui: &mut Ui,
     form: &mut EditorForm,
+    is_valid: bool,
     now: DateTime<Utc>,
     out: &mut Vec<Command>,
 ) {
@@ -675,68 +676,78 @@ fn preview_panel_ui(
                         .and_then(|p| edit::step_at(&form.draft.steps, p))
                         .map(|s| (s.title.clone(), s.visibility));
                     match form.preview {
-                        PreviewKind::Sheet => sheet_preview_ui(ui, &form.draft, step_title, now),
-                        PreviewKind::Therapist | PreviewKind::Couple => {
+                        PreviewKind::Sheet if is_valid => {
+                            sheet_preview_ui(ui, &form.draft, step_title, now)
+                        }
+                        PreviewKind::Therapist | PreviewKind::Couple if is_valid => {
                             let kind = form.preview;
                             match form.preview_live(now) {
+                                Ok(live) => live_preview_ui(ui, live, kind, now),
                                 Err(why) => {
                                     ui.label(RichText::new(why).weak());
                                 }
-                                Ok(live) => {
-                                    // A preview: nothing in it is recorded, and it
-                                    // takes no focus (the session's fields ask for it
-                                    // when they are first shown).
-                                    let mut ignored = Vec::new();
-                                    let focused = ui.memory(|m| m.focused());
-                                    ui.add_enabled_ui(false, |ui| {
-                                        // Shown as it looks, not faded: it only takes no input.
-                                        ui.set_opacity(1.0);
-                                        match kind {
-                                            PreviewKind::Couple => {
-                                                let model =
-                                                    super::present::present_model(live, now);
-                                                super::present::present_ui(ui, &model);
-                                            }
-                                            PreviewKind::Therapist | PreviewKind::Sheet => {
-                                                super::session_view::step_preview_ui(
-                                                    ui,
-                                                    live,
-                                                    now,
-                                                    &mut ignored,
-                                                );
-                                            }
-                                        }
-                                    });
-                                    if ui.memory(|m| m.focused()) != focused {
-                                        match focused {
-                                            Some(id) => ui.memory_mut(|m| m.request_focus(id)),
-                                            None => ui.memory_mut(|m| {
-                                                if let Some(id) = m.focused() {
-                                                    m.surrender_focus(id);
-                                                }
-                                            }),
-                                        }
-                                    }
-                                }
                             }
                         }
+                        PreviewKind::Sheet | PreviewKind::Therapist | PreviewKind::Couple => {
+                            ui.label(RichText::new(PREVIEW_WAITS).weak());
+                        }
                     }
-                    let _ = out;
                 });
         });
 }
 
-/// The couple's blank sheet for the protocol; the selected step's part of it when a step
-/// is selected.
+/// The step on screen of a throwaway session, as the therapist's screen (`Therapist`) or
+/// the couple's (`Couple`) shows it. A preview: nothing in it is recorded, and it takes no
+/// focus (the session's fields ask for it when they are first shown).
+fn live_preview_ui(ui: &mut Ui, live: &Live, kind: PreviewKind, now: DateTime<Utc>) {
+    let mut ignored = Vec::new();
+    let focused = ui.memory(|m| m.focused());
+    ui.add_enabled_ui(false, |ui| {
+        // Shown as it looks, not faded: it only takes no input.
+        ui.set_opacity(1.0);
+        match kind {
+            PreviewKind::Couple => {
+                let model = super::present::present_model(live, now);
+                super::present::present_ui(ui, &model);
+            }
+            PreviewKind::Therapist | PreviewKind::Sheet => {
+                super::session_view::step_preview_ui(ui, live, now, &mut ignored);
+            }
+        }
+    });
+    if ui.memory(|m| m.focused()) != focused {
+        match focused {
+            Some(id) => ui.memory_mut(|m| m.request_focus(id)),
+            None => ui.memory_mut(|m| {
+                if let Some(id) = m.focused() {
+                    m.surrender_focus(id);
+                }
+            }),
+        }
+    }
+}
+
+/// The couple's blank sheet for a draft without problems; the selected step's part of it
+/// when a step is selected.
 fn sheet_preview_ui(
     ui: &mut Ui,
     draft: &Template,
     step: Option<(String, Visibility)>,
     now: DateTime<Utc>,
 ) {
-    if !edit::findings(draft).is_empty() {
+    if let Some((_, visibility)) = &step
+        && *visibility != Visibility::Joint
+    {
         ui.label(
-            RichText::new("The preview shows once the problems marked in red are fixed.").weak(),
+            RichText::new(match visibility {
+                Visibility::ClinicianOnly => {
+                    "Not on the couple's sheet: this step is for the therapist only."
+                }
+                Visibility::PartnerPrivate | Visibility::Joint => {
+                    "Not on the couple's sheet: each partner fills this step in on their own sheet."
+                }
+            })
+            .weak(),
         );
         return;
     }
@@ -757,23 +768,6 @@ fn sheet_preview_ui(
             return;
         }
     };
-    if let Some((title, visibility)) = &step
-        && *visibility != Visibility::Joint
-    {
-        ui.label(
-            RichText::new(match visibility {
-                Visibility::ClinicianOnly => {
-                    "Not on the couple's sheet: this step is for the therapist only."
-                }
-                Visibility::PartnerPrivate | Visibility::Joint => {
-                    "Not on the couple's sheet: each partner fills this step in on their own sheet."
-                }
-            })
-            .weak(),
-        );
-        let _ = title;
-        return;
-    }
     paper_ui(ui, &report, step.map(|(title, _)| title));
 }
 
@@ -947,6 +941,19 @@ fn lines_ui(ui: &mut Ui, label: &str, hint: &str, list: &mut Vec<String>) {
     }
 }
 
+/// A checkbox for whether `item` is in `list`: ticking adds it at the end, unticking
+/// takes it out.
+fn member_ui<T: PartialEq>(ui: &mut Ui, list: &mut Vec<T>, item: T, label: &str) {
+    let mut on = list.contains(&item);
+    if ui.checkbox(&mut on, label).changed() {
+        if on {
+            list.push(item);
+        } else {
+            list.retain(|x| *x != item);
+        }
+    }
+}
+
 fn role_name(role: Role) -> &'static str {
     match role {
         Role::Speaker => "Speaker",
@@ -977,14 +984,7 @@ fn roles_ui(ui: &mut Ui, label: &str, roles: &mut Vec<Role>, choices: &[Role]) {
     ui.horizontal_wrapped(|ui| {
         ui.label(label);
         for r in choices {
-            let mut on = roles.contains(r);
-            if ui.checkbox(&mut on, role_name(*r)).changed() {
-                if on {
-                    roles.push(*r);
-                } else {
-                    roles.retain(|x| x != r);
-                }
-            }
+            member_ui(ui, roles, *r, role_name(*r));
         }
     });
 }
@@ -1139,14 +1139,7 @@ fn about_ui(ui: &mut Ui, t: &mut Template, map: &BTreeMap<Place, Vec<String>>, f
             TrustTag::Sympathy,
             TrustTag::Time,
         ] {
-            let mut on = t.trust.contains(&tag);
-            if ui.checkbox(&mut on, tag.label()).changed() {
-                if on {
-                    t.trust.push(tag);
-                } else {
-                    t.trust.retain(|x| *x != tag);
-                }
-            }
+            member_ui(ui, &mut t.trust, tag, tag.label());
         }
     });
     errors.show(ui, "trust");
@@ -1161,14 +1154,7 @@ fn about_ui(ui: &mut Ui, t: &mut Template, map: &BTreeMap<Place, Vec<String>>, f
             "The therapist decided joint work may go ahead",
         ),
     ] {
-        let mut on = t.requires.contains(&gate);
-        if ui.checkbox(&mut on, words).changed() {
-            if on {
-                t.requires.push(gate);
-            } else {
-                t.requires.retain(|g| *g != gate);
-            }
-        }
+        member_ui(ui, &mut t.requires, gate, words);
     }
     if t.requires.is_empty() {
         ui.colored_label(
@@ -1256,14 +1242,7 @@ fn visibility_name(v: Visibility) -> &'static str {
 }
 
 /// One step's form: what every step has, then its kind's fields.
-fn step_form_ui(
-    ui: &mut Ui,
-    step: &mut Step,
-    ids: &[String],
-    roles: &[Role],
-    errors: &Errors<'_>,
-    focus: bool,
-) {
+fn step_form_ui(ui: &mut Ui, step: &mut Step, ids: &[String], errors: &Errors<'_>, focus: bool) {
     ui.heading(format!("{} step", step.kind.name()));
     if let Some((_, what)) = edit::KINDS.iter().find(|(n, _)| *n == step.kind.name()) {
         ui.label(RichText::new(*what).weak());
@@ -1325,7 +1304,7 @@ fn step_form_ui(
     }
     ui.separator();
     errors.show(ui, "kind");
-    kind_form_ui(ui, &mut step.kind, ids, roles, errors);
+    kind_form_ui(ui, &mut step.kind, ids, errors);
 }
 
 fn gate_name(gate: &Gate) -> &'static str {
@@ -1398,14 +1377,7 @@ fn stage_name(stage: LoopStage) -> &'static str {
 }
 
 /// The fields of a step's kind.
-fn kind_form_ui(
-    ui: &mut Ui,
-    kind: &mut StepKind,
-    ids: &[String],
-    roles: &[Role],
-    errors: &Errors<'_>,
-) {
-    let _ = roles;
+fn kind_form_ui(ui: &mut Ui, kind: &mut StepKind, ids: &[String], errors: &Errors<'_>) {
     match kind {
         StepKind::Script => {
             ui.label("Nothing is recorded: the therapist reads the instructions, the couple the prompts.");
@@ -1454,14 +1426,7 @@ fn kind_form_ui(
                     LoopStage::Validation,
                     LoopStage::Empathy,
                 ] {
-                    let mut on = stages.contains(&stage);
-                    if ui.checkbox(&mut on, stage_name(stage)).changed() {
-                        if on {
-                            stages.push(stage);
-                        } else {
-                            stages.retain(|s| *s != stage);
-                        }
-                    }
+                    member_ui(ui, stages, stage, stage_name(stage));
                 }
             });
             errors.show(ui, "stages");
