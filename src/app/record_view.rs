@@ -25,15 +25,11 @@ fn name(couple: &Couple, partner: Partner) -> String {
     couple.display_name(partner)
 }
 
-/// Whose a commitment is: a name, or both names for a shared one.
+/// Whose a commitment is, in the ledger: a name, or both names marked shared.
 fn owner_name(couple: &Couple, owner: crate::model::Owner) -> String {
-    match owner.partner() {
-        Some(p) => name(couple, p),
-        None => format!(
-            "{} and {} (shared)",
-            name(couple, Partner::A),
-            name(couple, Partner::B)
-        ),
+    match owner {
+        crate::model::Owner::Both => format!("{} (shared)", couple.owner_name(owner)),
+        crate::model::Owner::A | crate::model::Owner::B => couple.owner_name(owner),
     }
 }
 

@@ -29,14 +29,6 @@ fn who(live: &Live, respondent: Respondent) -> String {
     }
 }
 
-/// Whose a commitment is: a name, or both names for a shared one.
-fn owner_name(live: &Live, owner: Owner) -> String {
-    match owner.partner() {
-        Some(p) => name(live, p),
-        None => format!("{} and {}", name(live, Partner::A), name(live, Partner::B)),
-    }
-}
-
 fn name(live: &Live, p: Partner) -> String {
     live.couple.partner(p).name.clone()
 }
@@ -1811,7 +1803,12 @@ fn plan_ui(
         ui.group(|ui| {
             let d = &c.draft;
             ui.label(
-                RichText::new(format!("{}: {}", owner_name(live, d.owner), d.behaviour)).strong(),
+                RichText::new(format!(
+                    "{}: {}",
+                    live.couple.owner_name(d.owner),
+                    d.behaviour
+                ))
+                .strong(),
             );
             let check = match d.verification {
                 Verification::SelfReport => "self-report",
@@ -1849,7 +1846,7 @@ fn plan_ui(
         for o in &choices {
             let label = match o {
                 Owner::Both => "Both of them, together".to_string(),
-                Owner::A | Owner::B => owner_name(live, *o),
+                Owner::A | Owner::B => live.couple.owner_name(*o),
             };
             if ui.radio(owner == Some(*o), label).clicked() {
                 out.push(set_draft(live, "plan-owner", format!("{o:?}")));

@@ -118,11 +118,6 @@ fn facts(
         })
     };
     let n = |p: Partner| name(couple, p);
-    // Whose a commitment is: a name, or both for a shared one.
-    let owned = |o: crate::model::Owner| match o.partner() {
-        Some(p) => n(p),
-        None => format!("{} and {}", n(Partner::A), n(Partner::B)),
-    };
 
     // Intervention: the protocol and how far it went.
     let done = session
@@ -274,7 +269,7 @@ fn facts(
                     };
                     f.plan.push(format!(
                         "Commitment ({}): {}; {}; checked by {check}; review on {}.",
-                        owned(d.owner),
+                        couple.owner_name(d.owner),
                         d.behaviour.trim(),
                         d.rhythm.trim(),
                         d.review_on.format("%-d %b %Y")
@@ -418,7 +413,7 @@ fn facts(
                 reviewed += 1;
                 f.reported.push(format!(
                     "Commitment review, {}'s \"{}\": {}.",
-                    owned(item.owner),
+                    couple.owner_name(item.owner),
                     version.behaviour.trim(),
                     in_this.join(", ")
                 ));
@@ -439,7 +434,7 @@ fn facts(
                 ),
                 crate::model::Owner::A | crate::model::Owner::B => format!(
                     "Adherence to {}'s commitments so far: {:.0}%.",
-                    owned(owner),
+                    couple.owner_name(owner),
                     rate * 100.0
                 ),
             });

@@ -51,6 +51,19 @@ impl Couple {
         }
     }
 
+    /// Whose a commitment is, as documents and screens say it: one partner's name, or
+    /// both ("Maya Okafor and Daniel Reyes") for a shared one.
+    pub fn owner_name(&self, owner: super::Owner) -> String {
+        match owner.partner() {
+            Some(p) => self.display_name(p),
+            None => format!(
+                "{} and {}",
+                self.display_name(Partner::A),
+                self.display_name(Partner::B)
+            ),
+        }
+    }
+
     /// The names used to fill placeholders.
     pub fn names(&self) -> PartnerNames {
         PartnerNames {

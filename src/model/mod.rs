@@ -102,15 +102,6 @@ impl Owner {
             Owner::Both => None,
         }
     }
-
-    /// The owner's name, or both names ("Maya and Daniel") for a shared commitment.
-    pub fn name(self, names: &PartnerNames) -> String {
-        match self {
-            Owner::A => names.a.clone(),
-            Owner::B => names.b.clone(),
-            Owner::Both => format!("{} and {}", names.a, names.b),
-        }
-    }
 }
 
 impl From<Partner> for Owner {

@@ -119,18 +119,6 @@ fn name(couple: &Couple, partner: Partner) -> String {
     couple.display_name(partner)
 }
 
-/// Whose a commitment is: one name, or both ("Maya and Daniel") for a shared one.
-fn owner_name(couple: &Couple, owner: crate::model::Owner) -> String {
-    match owner.partner() {
-        Some(p) => name(couple, p),
-        None => format!(
-            "{} and {}",
-            name(couple, Partner::A),
-            name(couple, Partner::B)
-        ),
-    }
-}
-
 fn respondent_name(couple: &Couple, respondent: Respondent) -> String {
     match respondent {
         Respondent::Joint => "Together".into(),

@@ -3,7 +3,7 @@
 
 use super::{
     Context, SessionDocument, audience_line, capitalize, duration, find_step, humanize, name,
-    owner_name, plural, respondent_name, unbreakable,
+    plural, respondent_name, unbreakable,
 };
 use crate::export::ExportError;
 use crate::export::report::{Block, DocumentKind, Report, Section, Table, check_mark};
@@ -837,7 +837,7 @@ impl Doc<'_> {
                 what.push_str(&format!("\n({})", c.category));
             }
             table.rows.push(vec![
-                owner_name(self.couple, c.owner),
+                self.couple.owner_name(c.owner),
                 what,
                 c.rhythm.clone(),
                 verification_label(c.verification).into(),
@@ -1007,11 +1007,11 @@ impl Doc<'_> {
                 let mut section = Section::new(match owner {
                     Owner::A | Owner::B => format!(
                         "{}'s commitments, for the review",
-                        owner_name(self.couple, owner)
+                        self.couple.owner_name(owner)
                     ),
                     Owner::Both => format!(
                         "Shared commitments ({}), for the review",
-                        owner_name(self.couple, owner)
+                        self.couple.owner_name(owner)
                     ),
                 });
                 for (n, c) in own.iter().enumerate() {
