@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{click, demo_app, live_session, pdf_words, settle, start};
+use common::{click, demo_app, live_session, pdf_words, replace_field, settle, start};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -620,17 +620,6 @@ fn a_new_couple_sees_joint_protocols_locked_with_the_reason() {
 /// Run frames until the export job has finished.
 fn wait_for_export(h: &mut Harness<'_, TandemApp>) {
     settle(h);
-}
-
-/// Replace the text of a single-line field found by its label.
-fn replace_field(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, label).focus();
-    h.run();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run();
-    h.get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
-    h.run();
 }
 
 #[test]

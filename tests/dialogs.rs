@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{MAYA, click, demo_app, live_session, on_screen, settle, start, status, type_into};
+use common::{
+    MAYA, click, demo_app, live_session, on_screen, replace_field, settle, start, status, type_into,
+};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -26,17 +28,6 @@ fn entries(
     common::audit_entries(root, tandem::practice::DEMO_PASSPHRASE)
 }
 use tandem::vault::{LastFolder, RecordBody, RecordKind};
-
-/// Replace the text of a single-line field found by its label.
-fn replace_field(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, label).focus();
-    h.run();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run();
-    h.get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
-    h.run();
-}
 
 /// The export dialog's choices (it must be open).
 fn export_dialog(h: &Harness<'_, TandemApp>) -> ExportDraft {

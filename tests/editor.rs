@@ -7,8 +7,8 @@
 mod common;
 
 use common::{
-    MAYA, click, demo_app, live_session, on_screen, pdf_words, settle, start, status, tandem,
-    type_into, type_multiline,
+    MAYA, click, demo_app, live_session, on_screen, pdf_words, replace_field, settle, start,
+    status, tandem, type_into, type_multiline,
 };
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -53,8 +53,22 @@ fn sessions_on_disk(h: &Harness<'_, TandemApp>) -> usize {
         .len()
 }
 
-/// Run frames until the export job has finished, then the only PDF in `dir`.
-fn exported(h: &mut Harness<'_, TandemApp>, dir: &std::path::Path) -> std::path::PathBuf {
+/// Export the session in the couple page's row `row` for `reader` (the dialog's label)
+/// into `dir`, run frames until it is written, and return the only PDF there.
+fn export_row(
+    h: &mut Harness<'_, TandemApp>,
+    row: usize,
+    reader: &str,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    h.get_all_by_label("Export…")
+        .nth(row)
+        .expect("button")
+        .click();
+    h.run();
+    click(h, reader);
+    replace_field(h, "Folder", &dir.display().to_string());
+    click(h, "Export PDF");
     settle(h);
     let files: Vec<_> = std::fs::read_dir(dir)
         .expect("folder")
@@ -62,16 +76,6 @@ fn exported(h: &mut Harness<'_, TandemApp>, dir: &std::path::Path) -> std::path:
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     files[0].clone()
-}
-
-fn replace_field(h: &mut Harness<'_, TandemApp>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, label).focus();
-    h.run();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run();
-    h.get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
-    h.run();
 }
 
 #[test]
@@ -255,15 +259,12 @@ fn a_protocol_built_from_blank_in_the_editor_is_saved_tried_run_live_and_exporte
             .position(|s| s.template_id == "evening-mirror")
             .expect("the session is on the couple's page")
     };
-    h.get_all_by_label("Export…")
-        .nth(row)
-        .expect("button")
-        .click();
-    h.run();
-    click(&mut h, "The clinician (everything, private items included)");
-    replace_field(&mut h, "Folder", &pdfs.path().display().to_string());
-    click(&mut h, "Export PDF");
-    let pdf = exported(&mut h, pdfs.path());
+    let pdf = export_row(
+        &mut h,
+        row,
+        "The clinician (everything, private items included)",
+        pdfs.path(),
+    );
     let words = pdf_words(&pdf);
     assert!(words.contains("Evening mirror"), "{words}");
     assert!(words.contains("Mirror the evening"), "{words}");
@@ -275,15 +276,7 @@ fn a_protocol_built_from_blank_in_the_editor_is_saved_tried_run_live_and_exporte
     assert!(words.contains("PRIVATE-MAYA-TAKEAWAY"), "{words}");
     assert!(words.contains("PRIVATE-DANIEL-TAKEAWAY"), "{words}");
     std::fs::remove_file(&pdf).expect("cleared");
-    h.get_all_by_label("Export…")
-        .nth(row)
-        .expect("button")
-        .click();
-    h.run();
-    click(&mut h, "The couple (shared items only)");
-    replace_field(&mut h, "Folder", &pdfs.path().display().to_string());
-    click(&mut h, "Export PDF");
-    let pdf = exported(&mut h, pdfs.path());
+    let pdf = export_row(&mut h, row, "The couple (shared items only)", pdfs.path());
     let words = pdf_words(&pdf);
     assert!(words.contains("Mirror the evening"), "{words}");
     assert!(!words.contains("PRIVATE-MAYA-TAKEAWAY"), "{words}");

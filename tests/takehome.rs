@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{PASS, click, demo_app, settle, text, type_into};
+use common::{
+    PASS, SHEET_PASS, click, demo_app, ok, settle, tandem_with_sheet as tandem, text, type_into,
+};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -17,26 +19,9 @@ use tandem::app::TandemApp;
 use tandem::app::fill::{FillApp, FillConfig};
 use tandem::model::{Answer, Partner, Respondent, WorksheetFor};
 use tandem::vault::takehome::{read_take_home, write_take_home};
-use tandem::vault::{Access, RecordBody, RecordKind, Vault};
+use tandem::vault::{RecordBody, RecordKind};
 
-const SHEET_PASS: &str = "kitchen table talk";
 const CANARY: &str = "CANARY-HOME-APPRECIATION-551";
-
-fn tandem(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tandem"))
-        .arg("--vault")
-        .arg(vault)
-        .args(args)
-        .env("TANDEM_PASSPHRASE", PASS)
-        .env("TANDEM_WORKSHEET_PASSPHRASE", SHEET_PASS)
-        .output()
-        .expect("tandem runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
-}
 
 fn refused(out: &Output) -> String {
     assert!(!out.status.success(), "{}", text(&out.stdout));
@@ -49,24 +34,17 @@ fn demo_vault(dir: &Path, name: &str) -> PathBuf {
     vault
 }
 
-/// The demo couples: those cleared for joint work first.
+/// The demo couples' ids: those cleared for joint work first.
 fn couples(vault: &Path) -> (Vec<String>, Vec<String>) {
-    let secret = SecretString::from(PASS.to_string());
-    let v = Vault::open(vault, Some(&secret), Access::ReadOnly).expect("opens");
-    let scan = v.scan().expect("scan");
-    let (mut cleared, mut locked) = (Vec::new(), Vec::new());
-    for couple in &scan.couples {
-        let (sessions, _) = v.couple_sessions(&scan.sessions, couple.id);
-        let facts = tandem::runner::facts::safety_status(&sessions);
-        let id = couple.id.0.to_string();
-        if facts.joint_work_cleared() {
-            cleared.push(id);
-        } else {
-            locked.push(id);
-        }
-    }
+    let (cleared, locked) = common::couples_by_clearance(vault);
+    let ids = |couples: Vec<tandem::model::Couple>| {
+        couples
+            .into_iter()
+            .map(|c| c.id.0.to_string())
+            .collect::<Vec<_>>()
+    };
     assert!(cleared.len() >= 2, "the demo has cleared couples");
-    (cleared, locked)
+    (ids(cleared), ids(locked))
 }
 
 fn session_count(vault: &Path) -> usize {

@@ -5,31 +5,13 @@
 
 mod common;
 
-use common::{PASS, text};
+use common::{SHEET_PASS, ok, tandem_with_sheet as tandem};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use tandem::model::worksheet_json::{WebAnswer, WebKind, WebWho, WebWorksheet};
 use tandem::vault::takehome::{read_take_home, seal_web_worksheet};
 
-const SHEET_PASS: &str = "kitchen table talk";
 const CANARY: &str = "CANARY-FROM-THE-BROWSER-PAGE-7731";
-
-fn tandem(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tandem"))
-        .arg("--vault")
-        .arg(vault)
-        .args(args)
-        .env("TANDEM_PASSPHRASE", PASS)
-        .env("TANDEM_WORKSHEET_PASSPHRASE", SHEET_PASS)
-        .output()
-        .expect("tandem runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
-}
 
 fn schema() -> jsonschema::Validator {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("web/schema/worksheet.schema.json");
@@ -67,22 +49,7 @@ fn a_format_2_worksheet_filled_as_the_page_fills_it_is_imported_like_any_other()
     let vault: PathBuf = dir.path().join("vault");
     ok(&tandem(&vault, &["init", "--demo", "--kdf-log-n", "10"]));
     // A couple cleared for joint work.
-    let couple = {
-        let secret = SecretString::from(PASS.to_string());
-        let v = tandem::vault::Vault::open(&vault, Some(&secret), tandem::vault::Access::ReadOnly)
-            .expect("opens");
-        let scan = v.scan().expect("scan");
-        scan.couples
-            .iter()
-            .find(|c| {
-                let (sessions, _) = v.couple_sessions(&scan.sessions, c.id);
-                tandem::runner::facts::safety_status(&sessions).joint_work_cleared()
-            })
-            .expect("a cleared couple")
-            .id
-            .0
-            .to_string()
-    };
+    let couple = common::couples_by_clearance(&vault).0[0].id.0.to_string();
     let issued = dir.path().join("check-in.tandem-worksheet");
     let printed = ok(&tandem(
         &vault,
@@ -182,24 +149,14 @@ fn tandem_worksheet_html_writes_one_page_holding_the_sealed_worksheet_and_nothin
     let dir = tempfile::tempdir().expect("temp");
     let vault: PathBuf = dir.path().join("vault");
     ok(&tandem(&vault, &["init", "--demo", "--kdf-log-n", "10"]));
-    let secret = SecretString::from(PASS.to_string());
-    let (couple, names) = {
-        let v = tandem::vault::Vault::open(&vault, Some(&secret), tandem::vault::Access::ReadOnly)
-            .expect("opens");
-        let scan = v.scan().expect("scan");
-        let c = scan
-            .couples
-            .iter()
-            .find(|c| {
-                let (sessions, _) = v.couple_sessions(&scan.sessions, c.id);
-                tandem::runner::facts::safety_status(&sessions).joint_work_cleared()
-            })
-            .expect("a cleared couple");
+    let cleared = &common::couples_by_clearance(&vault).0[0];
+    let (couple, names) = (
+        cleared.id.0.to_string(),
         (
-            c.id.0.to_string(),
-            (c.partner_a.name.clone(), c.partner_b.name.clone()),
-        )
-    };
+            cleared.partner_a.name.clone(),
+            cleared.partner_b.name.clone(),
+        ),
+    );
     let page = dir.path().join("check-in.html");
     let printed = ok(&tandem(
         &vault,

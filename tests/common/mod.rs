@@ -54,6 +54,18 @@ pub fn type_into<S>(h: &mut Harness<'_, S>, role: Role, label: &str, text: &str)
     h.run();
 }
 
+/// Replace the text of a single-line field found by its label, as a person does: select
+/// all, type.
+pub fn replace_field<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, label).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, label)
+        .type_text(text);
+    h.run();
+}
+
 /// Type into a multi-line field.
 pub fn type_multiline<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
     type_into(h, Role::MultilineTextInput, label, text);
@@ -127,6 +139,42 @@ pub fn live_session(h: &Harness<'_, TandemApp>) -> Session {
         .runner
         .session()
         .clone()
+}
+
+/// The passphrase the take-home tests give couples for their worksheets.
+pub const SHEET_PASS: &str = "kitchen table talk";
+
+/// `tandem --vault VAULT ARGS…` with the vault's passphrase and the worksheet's
+/// (`SHEET_PASS`) in the environment.
+pub fn tandem_with_sheet(vault: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .env("TANDEM_PASSPHRASE", PASS)
+        .env("TANDEM_WORKSHEET_PASSPHRASE", SHEET_PASS)
+        .output()
+        .expect("tandem runs")
+}
+
+/// What a command that must succeed printed.
+pub fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// A practice's couples: those cleared for joint work, then the others.
+pub fn couples_by_clearance(
+    vault: &Path,
+) -> (Vec<tandem::model::Couple>, Vec<tandem::model::Couple>) {
+    let secret = secrecy::SecretString::from(PASS.to_string());
+    let v = tandem::vault::Vault::open(vault, Some(&secret), tandem::vault::Access::ReadOnly)
+        .expect("opens");
+    let scan = v.scan().expect("scan");
+    scan.couples.iter().cloned().partition(|couple| {
+        let (sessions, _) = v.couple_sessions(&scan.sessions, couple.id);
+        tandem::runner::facts::safety_status(&sessions).joint_work_cleared()
+    })
 }
 
 /// Whether any label or field value on screen contains `needle`.
