@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Decrypter } from "age-encryption";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { chromium } from "playwright-core";
+import { launch, openPage as openOn } from "./browser.mjs";
 import { buildPage } from "../build.mjs";
 import { makeFixture, seal } from "./make-fixture.mjs";
 
@@ -18,7 +18,6 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const PASS = "correct horse battery staple";
 const STEM = "robin-jordan-weekly-check-in";
 const SAVED_NAME = `${STEM}-answers.tandem-worksheet`;
-const TIMEOUT = 60_000; // scrypt at work factor 16 in plain JavaScript takes a moment
 
 const schema = JSON.parse(await readFile(here("../schema/worksheet.schema.json"), "utf8"));
 const exampleText = await readFile(here("../schema/example.json"), "utf8");
@@ -49,51 +48,16 @@ before(async () => {
   const fixture = `${outDir}/example.html`;
   await writeFile(fixture, await makeFixture(exampleText, PASS, STEM));
   fixtureUrl = pathToFileURL(fixture).href;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-/** A fresh page on the fixture that records every request and every error. */
-async function openPage(viewport = { width: 1280, height: 800 }, url = fixtureUrl) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  const requests = [];
-  const problems = [];
-  page.on("request", (r) => requests.push(r.url()));
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(url);
-  const done = async () => {
-    const foreign = requests.filter((u) => u !== url && !u.startsWith("blob:"));
-    assert.deepEqual(foreign, [], "the page made requests besides loading itself");
-    assert.deepEqual(problems, [], "the page logged errors (a CSP violation would show here)");
-    const storage = await page.evaluate(async () => ({
-      local: localStorage.length,
-      session: sessionStorage.length,
-      cookie: document.cookie,
-      idb: (await indexedDB.databases()).length,
-    }));
-    assert.deepEqual(storage, { local: 0, session: 0, cookie: "", idb: 0 }, "the page stored something");
-    await context.close();
-  };
-  return { page, context, done };
+/** A fresh page on the fixture (or `url`), checked by `done()` (see browser.mjs). */
+function openPage(viewport = { width: 1280, height: 800 }, url = fixtureUrl) {
+  return openOn(browser, url, viewport);
 }
 
 async function unlock(page, passphrase = PASS) {

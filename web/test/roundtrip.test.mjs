@@ -17,15 +17,13 @@ import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launch, openPage as openOn } from "./browser.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const BIN = process.env.TANDEM_BIN;
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const REQUIRED = process.env.TANDEM_REQUIRE_BROWSER === "1";
 const VAULT_PASS = "round trip vault";
 const PASS = "willow lantern seven"; // the couple's, as the therapist would tell them
-const TIMEOUT = 60_000; // scrypt at work factor 16 in plain JavaScript takes a moment
 
 /** What this test needs that is not there, in words. */
 function missing() {
@@ -94,18 +92,7 @@ before(async () => {
   assert.ok(listed.length > 0, "the demo vault lists no couples");
   couple = listed.find((c) => issuePage(c.id, "couple", join(dir, `probe-${c.id}.html`)));
   assert.ok(couple, "no demo couple is cleared for a joint worksheet");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -114,28 +101,9 @@ after(async () => {
   else if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** The page at `file` in a fresh browser context that records every request and error. */
-async function openPage(file, viewport = { width: 1280, height: 800 }) {
-  const url = pathToFileURL(file).href;
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  const requests = [];
-  const problems = [];
-  page.on("request", (r) => requests.push(r.url()));
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(url);
-  const done = async () => {
-    // The saved answers leave as a blob: download made inside the page; nothing else may load.
-    const foreign = requests.filter((u) => u !== url && !u.startsWith("blob:"));
-    assert.deepEqual(foreign, [], "the page made requests besides loading itself");
-    assert.deepEqual(problems, [], "the page logged errors (a CSP violation would show here)");
-    await context.close();
-  };
-  return { page, done };
+/** The page at `file` in a fresh browser context, checked by `done()` (see browser.mjs). */
+function openPage(file, viewport = { width: 1280, height: 800 }) {
+  return openOn(browser, pathToFileURL(file).href, viewport);
 }
 
 async function unlock(page, passphrase = PASS) {
