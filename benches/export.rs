@@ -179,6 +179,7 @@ fn main() {
         practice: "Harbour Couples Therapy".into(),
         now: Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         zone: export::Zone::Fixed(FixedOffset::east_opt(0).unwrap()),
+        resources: Vec::new(),
     };
     let fonts = pdf::Fonts::bundled().expect("fonts");
     let build = |session: &Session| {

@@ -835,6 +835,7 @@ fn context(practice: String) -> export::Context {
         practice,
         now: Utc::now(),
         zone: export::Zone::Local,
+        resources: Vec::new(),
     }
 }
 

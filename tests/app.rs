@@ -667,7 +667,7 @@ fn a_session_is_exported_for_the_couple_without_the_clinicians_note() {
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
     assert!(name.ends_with("-note-couple.pdf"), "{name}");
     let words = pdf_words(&files[0]);
-    assert!(words.contains("Session note"));
+    assert!(words.contains("Your session summary"), "{words}");
     assert!(words.contains(&title), "the chosen session was exported");
     assert!(words.contains("made for the couple."));
     assert!(words.contains("Demo practice (fictional couples)"));
@@ -929,7 +929,7 @@ fn recording_by_shortcut_through_two_rounds_keeps_every_attempts_text_and_speake
         "{:?}",
         session.drafts
     );
-    // The couple's note attributes each reply to the partner who said it.
+    // The couple's worksheet attributes each reply to the partner who said it.
     let id = session.id.0;
     let saved = saved(&mut h, id);
     let practice = h.state().state.practice.as_ref().expect("open");
@@ -939,7 +939,7 @@ fn recording_by_shortcut_through_two_rounds_keeps_every_attempts_text_and_speake
         .expect("couple")
         .clone();
     let note = tandem::export::session_report(
-        tandem::export::SessionDocument::Note,
+        tandem::export::SessionDocument::Worksheet,
         &saved,
         &couple,
         practice.library().get("intentional-dialogue"),
@@ -956,7 +956,7 @@ fn recording_by_shortcut_through_two_rounds_keeps_every_attempts_text_and_speake
         let line = note
             .lines()
             .find(|l| l.contains(text))
-            .unwrap_or_else(|| panic!("{text} is in the couple's note: {note}"));
+            .unwrap_or_else(|| panic!("{text} is in the couple's worksheet: {note}"));
         assert!(line.contains(who), "{text} is attributed to {who}: {line}");
     }
 }

@@ -198,6 +198,7 @@ fn ctx() -> Context {
         practice: "Canary practice".into(),
         now: started() + Duration::days(21),
         zone: Zone::Fixed(chrono::FixedOffset::east_opt(0).unwrap()),
+        resources: Vec::new(),
     }
 }
 
@@ -921,6 +922,9 @@ fn a_canary_in_every_field_of_every_step_kind_reaches_exactly_its_readers_everyw
     // and as if the library no longer had it (options then show only where chosen).
     let mut documents = 0;
     for audience in Audience::ALL {
+        // The couple's and each partner's note is a summary in plain words: together,
+        // their documents show everything they may read.
+        let mut together = String::new();
         for document in SessionDocument::ALL {
             for with_template in [true, false] {
                 let report = session_report(
@@ -946,8 +950,14 @@ fn a_canary_in_every_field_of_every_step_kind_reaches_exactly_its_readers_everyw
                 let text = flat(&pdf_text(&bytes));
                 assert!(text.contains(&format!("made for {}.", audience.reader())));
                 documents += 1;
-                // The note with its protocol shows everything its reader may read.
-                let whole = document == SessionDocument::Note && with_template;
+                if with_template {
+                    together.push_str(&text);
+                    together.push(' ');
+                }
+                // The clinician's note with its protocol shows everything recorded.
+                let whole = document == SessionDocument::Note
+                    && with_template
+                    && audience == Audience::Clinician;
                 for canary in &canaries {
                     let shown = shows_in(&text, canary, with_template);
                     check(
@@ -959,6 +969,19 @@ fn a_canary_in_every_field_of_every_step_kind_reaches_exactly_its_readers_everyw
                         whole,
                     );
                 }
+            }
+        }
+        if audience != Audience::Clinician {
+            for canary in &canaries {
+                let shown = shows_in(&together, canary, true);
+                check(
+                    &mut problems,
+                    "the session's documents together",
+                    canary,
+                    audience,
+                    shown,
+                    true,
+                );
             }
         }
         let progress = progress_report(

@@ -44,6 +44,7 @@ fn ctx() -> Context {
         practice: "Harbour Couples Therapy".into(),
         now: now(),
         zone: Zone::Fixed(FixedOffset::east_opt(3600).unwrap()),
+        resources: Vec::new(),
     }
 }
 
@@ -276,14 +277,14 @@ fn a_finalized_and_amended_note_shows_the_current_text_the_reason_and_the_origin
     );
     assert!(text.contains("C-0900: Maya Okafor (A) and Daniel Reyes (B)"));
     assert!(text.contains("SOAP (Subjective, Objective, Assessment, Plan)"));
-    assert!(text.contains("Finalized by Dr. R. Vale on Mon 16 Nov 2026, 16:05"));
-    assert!(text.contains("last by Dr. A. Moss on Wed 18 Nov 2026, 09:40"));
+    assert!(text.contains("Finalized by Dr. R. Vale on 16 Nov 2026, 16:05"));
+    assert!(text.contains("last by Dr. A. Moss on 18 Nov 2026, 09:40"));
     assert!(text.contains("made for the clinician."));
 
     // The note as it reads now, then the amendment with its reason, then the original.
     let current = position(&text, "AMENDEDWORDS");
     let amendments = position(&text, "Amendments 1 amendment");
-    let heading = position(&text, "Amendment 1 of 1: Wed 18 Nov 2026, 09:40");
+    let heading = position(&text, "Amendment 1 of 1: 18 Nov 2026, 09:40");
     let reason = position(&text, "Reason Assessment referred to the wrong session");
     let original = position(&text, "Original note as finalized");
     // The amendment marks the section it changed.

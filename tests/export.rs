@@ -25,6 +25,7 @@ fn ctx() -> Context {
         practice: "Harbour Couples Therapy".into(),
         now: now(),
         zone: Zone::Fixed(FixedOffset::east_opt(3600).unwrap()),
+        resources: Vec::new(),
     }
 }
 
@@ -373,14 +374,14 @@ fn a_session_note_states_loop_counts_and_commitments() {
         })
         .collect();
     assert!(!commitments.is_empty());
-    assert!(text.contains(&format!("{} commitment", commitments.len())));
+    // The couple's summary lists their agreements in words, without counts or dates.
+    assert!(text.contains("Your agreements"), "{text}");
     for c in &commitments {
         assert!(
             text.contains(&c.draft.behaviour),
             "missing {}",
             c.draft.behaviour
         );
-        assert!(text.contains(&c.draft.review_on.format("%-d %b %Y").to_string()));
     }
     let plan_doc = session_report(
         SessionDocument::Plan,
@@ -395,16 +396,18 @@ fn a_session_note_states_loop_counts_and_commitments() {
     assert!(text.contains("At the review: ☐ kept ☐ partly kept ☐ missed"));
     for c in &commitments {
         assert!(text.contains(&c.draft.behaviour));
+        assert!(text.contains(&c.draft.review_on.format("%-d %b %Y").to_string()));
     }
 }
 
 /// The numbers that follow `prefix` (a table row's date and protocol) wherever it
 /// appears, row by row: `[[7, 4], [5, 6]]` for two rows of two partners.
-fn rows_after(text: &str, prefix: &str) -> Vec<Vec<u32>> {
+fn rows_after(text: &str, prefix: &str, cells: usize) -> Vec<Vec<u32>> {
     text.match_indices(prefix)
         .map(|(at, _)| {
             text[at + prefix.len()..]
                 .split_whitespace()
+                .take(cells)
                 .map_while(|word| word.parse().ok())
                 .collect()
         })
@@ -471,9 +474,9 @@ fn the_progress_report_tables_every_rating_with_its_date() {
             let date = session
                 .started_at
                 .with_timezone(&FixedOffset::east_opt(3600).unwrap())
-                .format("%a %-d %b %Y")
+                .format("%-d %b %Y")
                 .to_string();
-            let mut rows = rows_after(&text, &format!("{date} Weekly check-in "));
+            let mut rows = rows_after(&text, &format!("{date} Weekly check-in "), columns.len());
             rows.sort();
             let mut expected: Vec<Vec<u32>> = [trust, heard]
                 .iter()
@@ -1285,8 +1288,610 @@ fn the_session_note_gives_the_length_without_pauses_and_only_the_clinician_reads
         Audience::Partner(Partner::A),
         Audience::Partner(Partner::B),
     ] {
+        // The couple's summary and each partner's copy keep no timings at all.
         let text = text_for(reader);
-        assert!(text.contains("11:00 to 11:40 (28 min)"), "{reader}: {text}");
+        assert!(text.contains("Your session summary"), "{reader}: {text}");
+        assert!(!text.contains("11:00"), "{reader}: {text}");
+        assert!(!text.contains(" min"), "{reader}: {text}");
         assert!(!text.contains("pause"), "{reader}: {text}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Documents per reader (issue 19)
+
+/// A session note laid out with the bundled fonts, for looking at pages and structure.
+fn laid(report: &export::Report) -> export::layout::Laid {
+    let fonts = export::pdf::Fonts::bundled().expect("fonts");
+    export::layout::layout(report, fonts, &mut |_| {}).expect("lays out")
+}
+
+#[test]
+fn the_clinicians_copy_marks_every_private_and_therapist_only_step() {
+    use tandem::export::report::MarkKind;
+    let library = Library::builtin();
+    let mut marked = [0, 0];
+    for (n, (_, template)) in library.templates.iter().enumerate() {
+        let session = run(&library, &template.id, 900 + n as u64, 2);
+        let note = session_report(
+            SessionDocument::Note,
+            &session,
+            &couple(),
+            Some(template),
+            Audience::Clinician,
+            &ctx(),
+        )
+        .unwrap();
+        let text = flat(&pdf_text(&render(&note)));
+        for record in &session.steps {
+            // The step's section: numbered as in the table of steps, then its title.
+            let title = tandem::template::find_step(&template.steps, &record.step_id)
+                .map(|s| s.title.clone())
+                .unwrap_or_default();
+            let Some(section) = note.sections.iter().find(|s| {
+                s.title.split_once(". ").is_some_and(|(n, rest)| {
+                    n.parse::<usize>().is_ok() && !title.is_empty() && rest.starts_with(&title)
+                }) && s
+                    .blocks
+                    .iter()
+                    .any(|b| matches!(b, export::report::Block::Note(_)))
+            }) else {
+                continue;
+            };
+            let want = match record.visibility {
+                Visibility::Joint => None,
+                Visibility::PartnerPrivate => Some(MarkKind::Private),
+                Visibility::ClinicianOnly => Some(MarkKind::TherapistOnly),
+            };
+            if want.is_some() && section.mark.is_none() {
+                // Another step of the same title (a repeat) may be the one found.
+                continue;
+            }
+            assert_eq!(
+                section.mark.as_ref().map(|m| m.kind),
+                want,
+                "{}: {}",
+                template.id,
+                section.title
+            );
+            match want {
+                Some(MarkKind::Private) => marked[0] += 1,
+                Some(MarkKind::TherapistOnly) => marked[1] += 1,
+                None => {}
+            }
+        }
+        if session
+            .steps
+            .iter()
+            .any(|r| r.visibility == Visibility::PartnerPrivate)
+        {
+            assert!(
+                text.contains("PRIVATE: each partner's own entries"),
+                "{}",
+                template.id
+            );
+            assert!(
+                text.contains("private to each partner"),
+                "{}: the step table",
+                template.id
+            );
+        }
+        if session
+            .steps
+            .iter()
+            .any(|r| r.visibility == Visibility::ClinicianOnly)
+        {
+            assert!(text.contains("THERAPIST ONLY"), "{}", template.id);
+        }
+        // The shading is drawn under the marked sections' text.
+        let pages = laid(&note);
+        let shaded = pages.pages.iter().flat_map(|p| &p.items).any(|i| {
+            // Shading reaches past the margin the text and tables keep to.
+            matches!(i, export::layout::Item::Fill { x, w, h, .. } if *x < 55.0 && *w > 400.0 && *h > 30.0)
+        });
+        let any_marked = note.sections.iter().any(|s| s.mark.is_some());
+        assert_eq!(shaded, any_marked, "{}", template.id);
+    }
+    assert!(marked[0] > 5 && marked[1] > 5, "{marked:?}");
+}
+
+/// The demo practice's first safety screen: both partners answered every item "No".
+fn demo_screen() -> (Session, Couple) {
+    let library = Library::builtin();
+    let records = tandem::demo::practice(&library, now());
+    let session = records
+        .iter()
+        .find_map(|r| match r {
+            tandem::vault::RecordBody::Session(s) if s.template_id == "safety-screen" => {
+                Some(s.clone())
+            }
+            _ => None,
+        })
+        .expect("the demo has a screen");
+    let couple = records
+        .iter()
+        .find_map(|r| match r {
+            tandem::vault::RecordBody::Couple(c) if c.id == session.couple => Some(c.clone()),
+            _ => None,
+        })
+        .expect("its couple");
+    (session, couple)
+}
+
+#[test]
+fn a_negative_screen_is_stated_with_its_decision_and_a_positive_one_too() {
+    let library = Library::builtin();
+    let template = library.get("safety-screen");
+    let (mut session, couple) = demo_screen();
+    let text_of = |session: &Session| {
+        let note = session_report(
+            SessionDocument::Note,
+            session,
+            &couple,
+            template,
+            Audience::Clinician,
+            &ctx(),
+        )
+        .unwrap();
+        flat(&pdf_text(&render(&note)))
+    };
+    let text = text_of(&session);
+    let a = couple.display_name(Partner::A);
+    let b = couple.display_name(Partner::B);
+    assert!(
+        text.contains("Safety screen: result and decision"),
+        "{text}"
+    );
+    for name in [&a, &b] {
+        assert!(
+            text.contains(&format!(
+                "{name} negative: every item answered, no concern raised"
+            )),
+            "{name}: {text}"
+        );
+    }
+    assert!(text.contains("Decision Joint work"), "{text}");
+    // One "yes" from partner B makes theirs positive, and says so.
+    for record in &mut session.steps {
+        if record.step_id == "screen-b"
+            && let StepData::YesNo(e) = &mut record.data
+        {
+            for answers in e.entries.values_mut() {
+                if let Some(first) = answers.values_mut().next() {
+                    *first = tandem::model::YesNoAnswer::Yes;
+                }
+            }
+        }
+    }
+    let text = text_of(&session);
+    assert!(
+        text.contains(&format!("{b} positive: a concern was raised")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{a} negative")), "{text}");
+    assert!(text.contains("Fuller assessment written"), "{text}");
+    // No copy for the couple or a partner carries the result.
+    for audience in [
+        Audience::Couple,
+        Audience::Partner(Partner::A),
+        Audience::Partner(Partner::B),
+    ] {
+        let note = session_report(
+            SessionDocument::Note,
+            &session,
+            &couple,
+            template,
+            audience,
+            &ctx(),
+        )
+        .unwrap();
+        let text = flat(&pdf_text(&render(&note)));
+        assert!(!text.contains("negative"), "{audience}: {text}");
+        assert!(!text.contains("positive"), "{audience}: {text}");
+    }
+}
+
+#[test]
+fn the_couples_summary_holds_none_of_the_records_tables() {
+    let library = Library::builtin();
+    for (n, (_, template)) in library.templates.iter().enumerate() {
+        let session = run(&library, &template.id, 1_000 + n as u64, 2);
+        for audience in [
+            Audience::Couple,
+            Audience::Partner(Partner::A),
+            Audience::Partner(Partner::B),
+        ] {
+            let report = session_report(
+                SessionDocument::Note,
+                &session,
+                &couple(),
+                Some(template),
+                audience,
+                &ctx(),
+            )
+            .unwrap();
+            assert_eq!(report.title, "Your session summary");
+            let titles: Vec<&str> = report.sections.iter().map(|s| s.title.as_str()).collect();
+            assert!(titles.contains(&"What we worked on"), "{titles:?}");
+            assert!(titles.contains(&"If you need support"), "{titles:?}");
+            for section in &report.sections {
+                for block in &section.blocks {
+                    let is_table = matches!(
+                        block,
+                        export::report::Block::Table(_) | export::report::Block::Chart(_)
+                    );
+                    // A partner's own private entries are theirs as recorded.
+                    assert!(
+                        !is_table || section.title == "Just for you",
+                        "{} {audience}: a table in {}",
+                        template.id,
+                        section.title
+                    );
+                }
+            }
+            let text = flat(&pdf_text(&render(&report)));
+            for grading in [
+                "Rule breach",
+                "rule breach",
+                "mirrors (",
+                "correction",
+                "paraphrase",
+                " min ",
+                " min)",
+                "steps done",
+                "Status",
+            ] {
+                assert!(
+                    !text.contains(grading),
+                    "{} {audience}: {grading:?} in {text}",
+                    template.id
+                );
+            }
+        }
+    }
+}
+
+/// Whether structure element `m` lies under `n`.
+fn is_under(nodes: &[export::layout::Node], m: usize, n: usize) -> bool {
+    let mut at = nodes[m].parent;
+    while let Some(p) = at {
+        if p == n {
+            return true;
+        }
+        at = nodes[p].parent;
+    }
+    false
+}
+
+#[test]
+fn no_page_ends_with_a_heading_or_a_prompt() {
+    use export::layout::Role;
+    let library = Library::builtin();
+    let mut pages_seen = 0;
+    for (n, (_, template)) in library.templates.iter().enumerate() {
+        let session = run(&library, &template.id, 1_100 + n as u64, 2);
+        let mut reports = Vec::new();
+        for audience in Audience::ALL {
+            if let Ok(blank) = blank_worksheet(template, audience, session.bindings, &ctx()) {
+                reports.push(blank);
+            }
+            for document in SessionDocument::ALL {
+                if let Ok(report) = session_report(
+                    document,
+                    &session,
+                    &couple(),
+                    Some(template),
+                    audience,
+                    &ctx(),
+                ) {
+                    reports.push(report);
+                }
+            }
+        }
+        for report in &reports {
+            let laid = laid(report);
+            let nodes = &laid.nodes;
+            // The first page each element has text on.
+            let mut first_page = vec![usize::MAX; nodes.len()];
+            for (p, page) in laid.pages.iter().enumerate() {
+                for item in &page.items {
+                    if let export::layout::Item::Text { node: Some(n), .. } = item {
+                        first_page[*n] = first_page[*n].min(p);
+                    }
+                }
+            }
+            // A part of the document whose own first line starts within `n` (itself or
+            // the first element under it with text).
+            let starts = |n: usize| {
+                (n..nodes.len())
+                    .take_while(|m| *m == n || is_under(nodes, *m, n))
+                    .map(|m| first_page[m])
+                    .find(|p| *p != usize::MAX)
+            };
+            for (p, page) in laid.pages.iter().enumerate().take(laid.pages.len() - 1) {
+                pages_seen += 1;
+                let last = page.items.iter().rev().find_map(|i| match i {
+                    export::layout::Item::Text {
+                        node: Some(n),
+                        text,
+                        ..
+                    } => Some((*n, text.clone())),
+                    _ => None,
+                });
+                let Some((node, text)) = last else { continue };
+                let role = nodes[node].role;
+                if !matches!(
+                    role,
+                    Role::Heading | Role::Subheading | Role::Prompt | Role::Title
+                ) {
+                    continue;
+                }
+                // What follows it in the same part: it must begin on this page.
+                let parent = nodes[node].parent;
+                let next = (node + 1..nodes.len()).find(|m| nodes[*m].parent == parent);
+                let Some(next_start) = next.and_then(starts) else {
+                    continue;
+                };
+                assert!(
+                    next_start <= p,
+                    "{} {:?} for {}: page {} ends with {role:?} {text:?}",
+                    template.id,
+                    report.kind,
+                    report.audience,
+                    p + 1
+                );
+            }
+        }
+    }
+    assert!(pages_seen > 100, "{pages_seen} page breaks looked at");
+}
+
+#[test]
+fn a_choice_is_never_split_across_pages() {
+    use export::layout::{Item, Role};
+    let library = Library::builtin();
+    for (n, (_, template)) in library.templates.iter().enumerate() {
+        let session = run(&library, &template.id, 1_200 + n as u64, 2);
+        for audience in Audience::ALL {
+            for document in [SessionDocument::Note, SessionDocument::Worksheet] {
+                let Ok(report) = session_report(
+                    document,
+                    &session,
+                    &couple(),
+                    Some(template),
+                    audience,
+                    &ctx(),
+                ) else {
+                    continue;
+                };
+                let laid = laid(&report);
+                // The page of every list item's first line, by list.
+                let mut pages_of: std::collections::BTreeMap<
+                    usize,
+                    std::collections::BTreeSet<usize>,
+                > = Default::default();
+                for (p, page) in laid.pages.iter().enumerate() {
+                    for item in &page.items {
+                        let Item::Text {
+                            node: Some(n),
+                            hidden: true,
+                            ..
+                        } = item
+                        else {
+                            continue;
+                        };
+                        // A tick box: its label's item's list.
+                        let label = &laid.nodes[*n];
+                        let Some(item) = label.parent else { continue };
+                        let Some(list) = laid.nodes[item].parent else {
+                            continue;
+                        };
+                        if laid.nodes[list].role == Role::List {
+                            pages_of.entry(list).or_default().insert(p);
+                        }
+                    }
+                }
+                for (list, pages) in pages_of {
+                    assert_eq!(
+                        pages.len(),
+                        1,
+                        "{} {:?} for {}: the choice {list} runs over pages {pages:?}",
+                        template.id,
+                        report.kind,
+                        audience
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_pdf_is_tagged_in_english_and_opens_its_outline_at_the_headings() {
+    let library = Library::builtin();
+    let template = library.get("intentional-dialogue").unwrap();
+    let session = run(&library, "intentional-dialogue", 1_300, 2);
+    let report = session_report(
+        SessionDocument::Note,
+        &session,
+        &couple(),
+        Some(template),
+        Audience::Clinician,
+        &ctx(),
+    )
+    .unwrap();
+    let bytes = render(&report);
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    assert_eq!(doc.version, "1.7");
+    let catalog = doc.catalog().unwrap();
+    assert_eq!(
+        catalog.get(b"PageMode").unwrap().as_name().unwrap(),
+        b"UseOutlines"
+    );
+    assert_eq!(catalog.get(b"Lang").unwrap().as_str().unwrap(), b"en");
+    let marked = catalog.get(b"MarkInfo").unwrap().as_dict().unwrap();
+    assert!(marked.get(b"Marked").unwrap().as_bool().unwrap());
+    let prefs = catalog
+        .get(b"ViewerPreferences")
+        .unwrap()
+        .as_dict()
+        .unwrap();
+    assert!(prefs.get(b"DisplayDocTitle").unwrap().as_bool().unwrap());
+    let metadata = doc
+        .get_object(catalog.get(b"Metadata").unwrap().as_reference().unwrap())
+        .unwrap()
+        .as_stream()
+        .unwrap();
+    let xmp = String::from_utf8_lossy(&metadata.content);
+    assert!(xmp.contains("<dc:title>"), "{xmp}");
+    assert!(xmp.contains("Session note"), "{xmp}");
+    // Each bookmark goes to its heading: the page it is on, at the height it starts.
+    let fonts = export::pdf::Fonts::bundled().unwrap();
+    let laid = export::layout::layout(&report, fonts, &mut |_| {}).unwrap();
+    let outlines = doc
+        .get_dictionary(catalog.get(b"Outlines").unwrap().as_reference().unwrap())
+        .unwrap();
+    let mut item = outlines.get(b"First").unwrap().as_reference().ok();
+    let mut seen = 0;
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    while let Some(id) = item {
+        let entry = doc.get_dictionary(id).unwrap();
+        let dest = entry.get(b"Dest").unwrap().as_array().unwrap();
+        let mark = &laid.outline[seen];
+        assert_eq!(dest[0].as_reference().unwrap(), pages[mark.page - 1]);
+        assert_eq!(dest[1].as_name().unwrap(), b"XYZ");
+        let top = dest[3].as_float().unwrap();
+        assert!((top - mark.top).abs() < 0.01);
+        assert!(top < 800.0, "a heading, not the top of the page");
+        seen += 1;
+        item = entry.get(b"Next").and_then(|n| n.as_reference()).ok();
+    }
+    assert_eq!(seen, report.sections.len());
+    // Poppler reads it as tagged, with its structure.
+    if !common::have("pdfinfo") {
+        assert!(
+            std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
+            "pdfinfo is required (poppler-utils)"
+        );
+        common::skipped("reading the PDF's tags with pdfinfo", "poppler-utils");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("note.pdf");
+    std::fs::write(&path, &bytes).unwrap();
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    let structure = std::process::Command::new("pdfinfo")
+        .arg("-struct-text")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let structure = String::from_utf8_lossy(&structure.stdout).into_owned();
+    for element in ["Document", "H1", "Sect", "H2", "Table", "TR", "TD", "P"] {
+        assert!(
+            structure.contains(element),
+            "{element} missing from {structure}"
+        );
+    }
+    assert!(structure.contains("Session note"), "{structure}");
+}
+
+#[test]
+fn arabic_and_cjk_text_print_and_copy_out_as_written() {
+    let library = Library::builtin();
+    let template = library.get("weekly-check-in").unwrap();
+    let mut session = run(&library, "weekly-check-in", 1_400, 2);
+    let phrases = [
+        "我们需要更多的信任",
+        "日本語で話しましょう",
+        "우리는 서로를 믿어요",
+        "السلام عليكم",
+        "قالت Maya إنها تشعر بالوحدة",
+    ];
+    // What each must copy out as: whole, or (a line mixing directions) each run in
+    // logical order, the runs in the order the reader arranges them.
+    let copied: [&[&str]; 5] = [
+        &["我们需要更多的信任"],
+        &["日本語で話しましょう"],
+        &["우리는 서로를 믿어요"],
+        &["السلام عليكم"],
+        &["قالت", "Maya", "إنها تشعر بالوحدة"],
+    ];
+    let mut written = 0;
+    for record in &mut session.steps {
+        if record.visibility != Visibility::Joint {
+            continue;
+        }
+        if let StepData::Text(e) = &mut record.data
+            && let Some(entry) = e.entries.values_mut().next()
+        {
+            *entry = phrases[written % phrases.len()].to_string();
+            written += 1;
+        }
+    }
+    assert!(written >= phrases.len(), "{written} texts to write in");
+    let report = session_report(
+        SessionDocument::Worksheet,
+        &session,
+        &couple(),
+        Some(template),
+        Audience::Couple,
+        &ctx(),
+    )
+    .unwrap();
+    let bytes = render(&report);
+    // Nothing printed as a code for a missing glyph, in any face.
+    let laid = laid(&report);
+    for item in laid.pages.iter().flat_map(|p| &p.items) {
+        if let export::layout::Item::Text { text, .. } = item {
+            assert!(!text.contains("[U+"), "{text}");
+        }
+    }
+    // The Arabic letters are drawn joined: presentation forms, never the bare letters.
+    let drawn: String = laid
+        .pages
+        .iter()
+        .flat_map(|p| &p.items)
+        .filter_map(|i| match i {
+            export::layout::Item::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        drawn.contains('\u{FEFC}') || drawn.contains('\u{FEFB}'),
+        "lam-alef"
+    );
+    assert!(!drawn.contains('ن'), "a bare noon was drawn: {drawn}");
+    // Copied out, every phrase reads as written, in logical order.
+    if !common::have("pdftotext") {
+        assert!(
+            std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
+            "pdftotext is required (poppler-utils)"
+        );
+        common::skipped("reading scripts back with pdftotext", "poppler-utils");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scripts.pdf");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    // Without the marks pdftotext puts around right-to-left runs.
+    let text: String = String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !tandem::export::tags::is_bidi_control(*c))
+        .collect();
+    let text = flat(&text);
+    for parts in copied {
+        for part in parts {
+            assert!(text.contains(part), "{part:?} not in {text}");
+        }
     }
 }

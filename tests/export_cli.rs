@@ -60,7 +60,7 @@ fn export_session_writes_a_note_for_the_audience_asked_for() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("for the couple"));
     let words = pdf_words(&out_file);
-    assert!(words.contains("Session note"));
+    assert!(words.contains("Your session summary"), "{words}");
     assert!(words.contains(&title));
     assert!(words.contains(&format!("Couple {code}")));
     assert!(words.contains("Harbour Couples Therapy"));

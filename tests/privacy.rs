@@ -30,6 +30,7 @@ fn ctx() -> Context {
         practice: "Test practice".into(),
         now: chrono::Utc::now(),
         zone: Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("utc")),
+        resources: Vec::new(),
     }
 }
 

@@ -727,16 +727,14 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
             practice: "Test practice".into(),
             now: chrono::Utc::now(),
             zone: tandem::export::Zone::Local,
+            resources: Vec::new(),
         },
     )
     .expect("a note")
     .plain_text();
-    assert!(
-        note.contains("Filled in at home as a take-home worksheet"),
-        "{note}"
-    );
+    // Partner B's own summary: filled in at home, with what they wrote.
+    assert!(note.contains("You filled this in at home"), "{note}");
     assert!(note.contains(CANARY));
-    assert!(note.contains("filled in at home by"), "{note}");
     assert!(!note.contains(" min"), "no time spent is claimed: {note}");
     assert!(saved.steps.iter().all(|s| s.active_secs == 0));
 

@@ -335,6 +335,7 @@ fn blank_sheet_text(template: &Template, audience: Audience) -> String {
         practice: "Harbour Couples Therapy".into(),
         now: at(0),
         zone: tandem::export::Zone::Fixed(chrono::FixedOffset::east_opt(0).unwrap()),
+        resources: Vec::new(),
     };
     let bindings = Bindings {
         speaker: Some(Partner::A),

@@ -51,18 +51,28 @@ impl Cached {
 
 impl Metrics for Cached {
     fn advance(&self, face: Face, c: char) -> Option<f32> {
-        let i = FACES.iter().position(|f| *f == face).expect("a face");
+        // The CJK fallbacks are not cached: asked only for their own characters.
+        let Some(i) = FACES.iter().position(|f| *f == face) else {
+            return self.fonts.advance(face, c);
+        };
         match self.bmp[i].get(c as usize) {
             Some(a) => *a,
             None => self.fonts.advance(face, c),
         }
+    }
+
+    fn face_for(&self, face: Face, c: char) -> Option<Face> {
+        if self.advance(face, c).is_some() {
+            return Some(face);
+        }
+        self.fonts.face_for(face, c)
     }
 }
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
     let fonts = Cached::get();
-    let shown = text::visible(&s, |c| fonts.advance(Face::Regular, c).is_some());
+    let shown = text::visible(&s, |c| fonts.face_for(Face::Regular, c).is_some());
     let _ = text::has_rtl(&shown);
     let _ = text::visual_order(&shown);
     let _ = tags::for_terminal(&s);

@@ -755,6 +755,7 @@ fn sheet_preview_ui(
         practice: String::new(),
         now,
         zone: crate::export::documents::Zone::Local,
+        resources: Vec::new(),
     };
     let report = match crate::export::documents::blank_worksheet(
         draft,
@@ -797,7 +798,7 @@ fn paper_ui(ui: &mut Ui, report: &Report, only: Option<String>) {
                         Block::Heading(h) => {
                             ui.label(text(h).strong());
                         }
-                        Block::Paragraph(p) => {
+                        Block::Paragraph(p) | Block::Prompt(p) => {
                             ui.label(text(p));
                         }
                         Block::Note(n) => {
@@ -816,6 +817,9 @@ fn paper_ui(ui: &mut Ui, report: &Report, only: Option<String>) {
                             for item in items {
                                 ui.label(text(&format!("• {item}")));
                             }
+                        }
+                        Block::Scale { points, low, high } => {
+                            ui.label(text(&format!("{low}  {}  {high}", points.join("  ·  "))));
                         }
                         Block::Checks(items) => {
                             for (ticked, item) in items {
@@ -1100,6 +1104,25 @@ fn about_ui(ui: &mut Ui, t: &mut Template, map: &BTreeMap<Place, Vec<String>>, f
         area_ui(ui, "Introduction (for the couple)", "Plain words", intro);
     }
     errors.show(ui, "introduction");
+    let mut has_practice = t.between_sessions.is_some();
+    if ui
+        .checkbox(
+            &mut has_practice,
+            "Something for the couple to practise before the next session",
+        )
+        .changed()
+    {
+        t.between_sessions = has_practice.then(String::new);
+    }
+    if let Some(practice) = t.between_sessions.as_mut() {
+        area_ui(
+            ui,
+            "To practise this week (for the couple's summary)",
+            "Plain words",
+            practice,
+        );
+    }
+    errors.show(ui, "between_sessions");
     area_ui(
         ui,
         "Source",

@@ -7,7 +7,7 @@
 //! Pure: fonts are reached only through `Metrics`, so tests can lay out with made-up
 //! metrics. Knows nothing of printpdf (see `pdf`).
 
-use super::report::{Block, Chart, Report, Table, check_mark};
+use super::report::{Block, Chart, Mark, MarkKind, Report, Table, check_mark};
 use super::text::{visible, visual_order};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -30,16 +30,23 @@ const SMALL_LEADING: f32 = 12.6;
 const TABLE_SIZE: f32 = 9.0;
 const TABLE_LEADING: f32 = 12.4;
 const CELL_PAD: f32 = 3.5;
+const SCALE_SIZE: f32 = 8.0;
+const SCALE_LEADING: f32 = 10.0;
 const CHART_PLOT: f32 = 140.0;
 /// Title, plot, axis labels, legend and spacing.
 const CHART_HEIGHT: f32 = 16.0 + CHART_PLOT + 16.0 + 16.0 + 14.0;
 
-/// The three faces of the bundled font.
+/// The three faces of the bundled font, and the two fallbacks for Chinese, Japanese and
+/// Korean (one weight each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Face {
     Regular,
     Bold,
     Italic,
+    /// Han characters, kana and CJK punctuation.
+    Cjk,
+    /// Hangul.
+    Hangul,
 }
 
 /// What layout needs to know of a font.
@@ -47,6 +54,18 @@ pub trait Metrics {
     /// Advance width of `c` in `face` as a fraction of the font size (the em), or `None`
     /// when the face has no glyph for it.
     fn advance(&self, face: Face, c: char) -> Option<f32>;
+
+    /// The face that draws `c` in text set in `face`: `face` when it has the glyph, else a
+    /// fallback that has (the regular face for a bold or italic one, a CJK face); `None`
+    /// when none has, and the character is shown as a tag.
+    fn face_for(&self, face: Face, c: char) -> Option<Face> {
+        self.advance(face, c).map(|_| face)
+    }
+}
+
+/// The advance of `c` as drawn in text set in `face` (with its fallback face).
+fn drawn_advance(m: &dyn Metrics, face: Face, c: char) -> Option<f32> {
+    m.face_for(face, c).and_then(|f| m.advance(f, c))
 }
 
 /// An RGB colour, each part 0 to 1.
@@ -58,6 +77,13 @@ pub const MUTED: Color = Color(0.38, 0.38, 0.42);
 pub const RULE: Color = Color(0.72, 0.72, 0.75);
 pub const SHADE: Color = Color(0.93, 0.93, 0.95);
 pub const ACCENT: Color = Color(0.16, 0.33, 0.52);
+/// A private section's label band and shading (warm), and a therapist-only one's (cool):
+/// light enough for text to read on them in grey print too.
+const PRIVATE_BAND: Color = Color(0.97, 0.88, 0.74);
+const PRIVATE_SHADE: Color = Color(0.995, 0.972, 0.935);
+const THERAPIST_BAND: Color = Color(0.84, 0.89, 0.97);
+const THERAPIST_SHADE: Color = Color(0.955, 0.968, 0.992);
+const MARK_BAND_H: f32 = 18.0;
 /// Line colours for chart series, one per partner; the second is also dashed, so the
 /// lines stay apart in grey print.
 pub const SERIES: [Color; 2] = [Color(0.13, 0.36, 0.66), Color(0.80, 0.36, 0.10)];
@@ -73,12 +99,20 @@ pub enum Item {
         face: Face,
         color: Color,
         text: String,
+        /// The structure element the text belongs to (`Laid::nodes`); `None` for page
+        /// furniture (header, footer), which the PDF marks as an artifact.
+        node: Option<usize>,
+        /// Drawn invisibly: a tick box's character, kept for copying and reading aloud
+        /// while a drawn box shows it.
+        hidden: bool,
     },
     Line {
         points: Vec<(f32, f32)>,
         width: f32,
         color: Color,
         dashed: bool,
+        /// A chart's figure this line is part of; `None` for rules and boxes.
+        node: Option<usize>,
     },
     Fill {
         x: f32,
@@ -86,6 +120,8 @@ pub enum Item {
         w: f32,
         h: f32,
         color: Color,
+        /// A chart's figure this mark is part of; `None` for shading.
+        node: Option<usize>,
     },
 }
 
@@ -94,12 +130,62 @@ pub struct Page {
     pub items: Vec<Item>,
 }
 
+/// What a piece of a document is, for the PDF's structure tree (tagged PDF): read aloud
+/// and reflowed by assistive technology in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The document's title.
+    Title,
+    /// A section, holding its heading and content.
+    Section,
+    /// A section's heading.
+    Heading,
+    /// A heading inside a section.
+    Subheading,
+    Paragraph,
+    /// A paragraph asking something of the reader, kept with the answer under it.
+    Prompt,
+    /// Someone's words, under their name.
+    Quote,
+    List,
+    ListItem,
+    /// A list item's marker (bullet or tick box).
+    Label,
+    /// A list item's text.
+    ListBody,
+    Table,
+    Row,
+    HeaderCell,
+    Cell,
+    /// A chart, with its alternative text.
+    Figure,
+}
+
+/// One element of the document's structure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub role: Role,
+    pub parent: Option<usize>,
+    /// Alternative text (charts).
+    pub alt: Option<String>,
+}
+
+/// A bookmark: its title, 1-based page, and the height of the heading's top on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bookmark {
+    pub title: String,
+    pub page: usize,
+    pub top: f32,
+}
+
 /// A laid-out document.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Laid {
     pub pages: Vec<Page>,
-    /// One bookmark per section: its title and 1-based page.
-    pub outline: Vec<(String, usize)>,
+    /// One bookmark per section, in order.
+    pub outline: Vec<Bookmark>,
+    /// The structure elements, parents before children, in reading order.
+    pub nodes: Vec<Node>,
 }
 
 /// Why a report could not be laid out.
@@ -117,42 +203,53 @@ pub fn layout(
     metrics: &dyn Metrics,
     on_page: &mut dyn FnMut(usize),
 ) -> Result<Laid, LayoutError> {
-    let mut w = Writer {
-        m: metrics,
-        pages: vec![Page::default()],
-        y: BODY_TOP,
-        outline: Vec::new(),
-        on_page,
-    };
+    let mut w = Writer::new(metrics, on_page);
     w.title_block(report)?;
-    let count = report.sections.len();
-    let digits = count.to_string().len();
-    for (n, section) in report.sections.iter().enumerate() {
-        // Zero-padded numbers keep the outline in order (viewers sort a page's bookmarks).
-        let title = format!("{:0digits$}. {}", n + 1, section.title);
-        // Keep the heading with the start of what follows: a whole chart, or three lines.
-        let keep = match section.blocks.first() {
-            Some(Block::Chart(_)) => CHART_HEIGHT + 4.0,
-            _ => 3.0 * BODY_LEADING,
-        };
+    for section in &report.sections {
+        // Sections are not numbered here: the outline keeps their order, and a document
+        // whose sections follow numbered steps numbers them itself.
+        let title = section.title.clone();
+        // Keep the heading with the start of what follows: a section that fits on a page
+        // whole when asked to, else the first block's unbreakable start.
         let keep = match section
             .keep_together
             .then(|| height_on_one_page(metrics, &title, section))
         {
             Some(Some(whole)) => whole,
-            _ => keep,
+            _ => section
+                .blocks
+                .first()
+                .map_or(0.0, |_| w.start_height(&section.blocks)),
         };
+        let keep = keep + section.mark.as_ref().map_or(0.0, |_| MARK_BAND_H + 2.0);
+        let id = w.open(Role::Section, None);
         w.section_heading(&title, keep)?;
-        for block in &section.blocks {
-            w.block(block)?;
+        if let Some(mark) = &section.mark {
+            w.mark_band(mark);
         }
+        for i in 0..section.blocks.len() {
+            w.section = Some(id);
+            w.block(&section.blocks[i..])?;
+        }
+        w.end_shade();
+        w.section = None;
     }
     let mut laid = Laid {
         pages: w.pages,
         outline: w.outline,
+        nodes: w.nodes,
     };
     decorate(&mut laid, report, metrics);
     Ok(laid)
+}
+
+/// A table measured for laying out (`Writer::table_plan`).
+struct TablePlan {
+    xs: Vec<f32>,
+    header: Vec<Vec<String>>,
+    header_h: f32,
+    rows: Vec<(Vec<Vec<String>>, usize)>,
+    keep: f32,
 }
 
 struct Writer<'a> {
@@ -160,14 +257,22 @@ struct Writer<'a> {
     pages: Vec<Page>,
     /// Top of the free space on the current page.
     y: f32,
-    outline: Vec<(String, usize)>,
+    outline: Vec<Bookmark>,
     on_page: &'a mut dyn FnMut(usize),
+    /// The shading of a marked section under way: its colour, and where on the current
+    /// page it began (the index its fill goes in at, under the text, and the top).
+    shade: Option<(Color, usize, f32)>,
+    nodes: Vec<Node>,
+    /// The structure element text goes into now.
+    node: Option<usize>,
+    /// The section under way, the parent of its blocks.
+    section: Option<usize>,
 }
 
 /// Width of already-visible text.
 fn width_of(m: &dyn Metrics, face: Face, size: f32, text: &str) -> f32 {
     text.chars()
-        .map(|c| m.advance(face, c).unwrap_or(0.6))
+        .map(|c| drawn_advance(m, face, c).unwrap_or(0.6))
         .sum::<f32>()
         * size
 }
@@ -244,13 +349,47 @@ fn fit(m: &dyn Metrics, face: Face, size: f32, text: &str, max: f32) -> String {
     out
 }
 
+impl<'a> Writer<'a> {
+    fn new(m: &'a dyn Metrics, on_page: &'a mut dyn FnMut(usize)) -> Writer<'a> {
+        Writer {
+            m,
+            pages: vec![Page::default()],
+            y: BODY_TOP,
+            outline: Vec::new(),
+            on_page,
+            shade: None,
+            nodes: Vec::new(),
+            node: None,
+            section: None,
+        }
+    }
+}
+
 impl Writer<'_> {
     fn prepare(&self, face: Face, text: &str) -> String {
-        visible(text, |c| self.m.advance(face, c).is_some())
+        visible(text, |c| self.m.face_for(face, c).is_some())
     }
 
     fn lines(&self, face: Face, size: f32, text: &str, max: f32) -> Vec<String> {
         wrap(self.m, face, size, &self.prepare(face, text), max)
+    }
+
+    /// A new structure element under `parent`; text goes into it from now on.
+    fn open(&mut self, role: Role, parent: Option<usize>) -> usize {
+        self.nodes.push(Node {
+            role,
+            parent,
+            alt: None,
+        });
+        let id = self.nodes.len() - 1;
+        self.node = Some(id);
+        id
+    }
+
+    /// A new structure element in the section under way.
+    fn open_block(&mut self, role: Role) -> usize {
+        let parent = self.section;
+        self.open(role, parent)
     }
 
     fn page(&mut self) -> &mut Page {
@@ -263,8 +402,16 @@ impl Writer<'_> {
         if self.pages.len() >= MAX_PAGES {
             return Err(LayoutError::TooManyPages { limit: MAX_PAGES });
         }
+        // A marked section's shading runs to the foot of this page and on at the top of
+        // the next.
+        let shade = self.shade.map(|(color, _, _)| color);
+        self.y = BODY_BOTTOM;
+        self.end_shade();
         self.pages.push(Page::default());
         self.y = BODY_TOP;
+        if let Some(color) = shade {
+            self.shade = Some((color, 0, BODY_TOP));
+        }
         (self.on_page)(self.pages.len());
         Ok(())
     }
@@ -284,20 +431,78 @@ impl Writer<'_> {
     }
 
     /// One line of already-visible text, reordered for display, its glyphs hanging from
-    /// `top`.
+    /// `top`: Arabic letters joined (their forms read back as the letters by copying,
+    /// see `pdf`), each run in the face that has its glyphs, tick boxes drawn as boxes
+    /// with their characters kept invisibly in the text.
     fn text(&mut self, x: f32, top: f32, size: f32, face: Face, color: Color, line: &str) {
         if line.is_empty() {
             return;
         }
-        let text = visual_order(line).into_owned();
-        self.page().items.push(Item::Text {
-            x,
-            y: top - size * 1.02,
-            size,
-            face,
-            color,
-            text,
+        let shaped = super::arabic::shape(line, |g| self.m.face_for(face, g).is_some());
+        let text = visual_order(&shaped).into_owned();
+        let y = top - size * 1.02;
+        let node = self.node;
+        let is_box = |c: char| c == check_mark(false) || c == check_mark(true);
+        let mut runs: Vec<(f32, Face, bool, String)> = Vec::new();
+        let mut cursor = x;
+        for c in text.chars() {
+            let drawn = self.m.face_for(face, c).unwrap_or(face);
+            let boxed = is_box(c);
+            let w = self.m.advance(drawn, c).unwrap_or(0.6) * size;
+            match runs.last_mut() {
+                Some((_, f, false, run)) if *f == drawn && !boxed => run.push(c),
+                _ => runs.push((cursor, drawn, boxed, c.to_string())),
+            }
+            if boxed {
+                self.tick_box(cursor, y, size, w, c == check_mark(true));
+            }
+            cursor += w;
+        }
+        for (run_x, drawn, hidden, run) in runs {
+            self.page().items.push(Item::Text {
+                x: run_x,
+                y,
+                size,
+                face: drawn,
+                color,
+                text: run,
+                node,
+                hidden,
+            });
+        }
+    }
+
+    /// A drawn tick box in the space of a box character `w` wide at baseline `y`.
+    fn tick_box(&mut self, x: f32, y: f32, size: f32, w: f32, ticked: bool) {
+        let side = size * 0.72;
+        let left = x + (w - side).max(0.0) / 2.0;
+        let bottom = y - size * 0.08;
+        self.page().items.push(Item::Line {
+            points: vec![
+                (left, bottom),
+                (left + side, bottom),
+                (left + side, bottom + side),
+                (left, bottom + side),
+                (left, bottom),
+            ],
+            width: 0.7,
+            color: INK,
+            dashed: false,
+            node: None,
         });
+        if ticked {
+            self.page().items.push(Item::Line {
+                points: vec![
+                    (left + side * 0.18, bottom + side * 0.5),
+                    (left + side * 0.42, bottom + side * 0.2),
+                    (left + side * 0.86, bottom + side * 0.88),
+                ],
+                width: 1.3,
+                color: INK,
+                dashed: false,
+                node: None,
+            });
+        }
     }
 
     fn rule(&mut self, x0: f32, x1: f32, y: f32, width: f32, color: Color) {
@@ -306,10 +511,12 @@ impl Writer<'_> {
             width,
             color,
             dashed: false,
+            node: None,
         });
     }
 
-    /// Wrapped lines at `x`, `width` wide, breaking pages between lines.
+    /// Wrapped lines at `x`, `width` wide, breaking pages between lines: never a first
+    /// line alone at the foot of a page, nor a last line alone at the top of the next.
     #[allow(clippy::too_many_arguments)]
     fn flow(
         &mut self,
@@ -322,8 +529,29 @@ impl Writer<'_> {
         text: &str,
         bar: bool,
     ) -> Result<(), LayoutError> {
-        for line in self.lines(face, size, text, width) {
+        let lines = self.lines(face, size, text, width);
+        let n = lines.len();
+        let mut page = self.pages.len();
+        let mut here = 0;
+        for (i, line) in lines.iter().enumerate() {
+            if i == 0 {
+                self.need(leading * n.min(2) as f32)?;
+            } else if n - i == 1 && here >= 3 && self.y - leading < BODY_BOTTOM && self.y < BODY_TOP
+            {
+                // The last line would stand alone overleaf: the one before goes with it.
+                self.new_page()?;
+            } else if n - i == 2
+                && here >= 2
+                && self.y - leading >= BODY_BOTTOM
+                && self.y - 2.0 * leading < BODY_BOTTOM
+            {
+                self.new_page()?;
+            }
             self.need(leading)?;
+            if self.pages.len() != page {
+                page = self.pages.len();
+                here = 0;
+            }
             let top = self.y;
             if bar {
                 let bar_x = x - 8.0;
@@ -332,15 +560,18 @@ impl Writer<'_> {
                     width: 1.2,
                     color: RULE,
                     dashed: false,
+                    node: None,
                 });
             }
-            self.text(x, top - (leading - size) / 2.0, size, face, color, &line);
+            self.text(x, top - (leading - size) / 2.0, size, face, color, line);
             self.y -= leading;
+            here += 1;
         }
         Ok(())
     }
 
     fn title_block(&mut self, report: &Report) -> Result<(), LayoutError> {
+        self.open(Role::Title, None);
         self.flow(
             MARGIN_X,
             BODY_WIDTH,
@@ -352,6 +583,7 @@ impl Writer<'_> {
             false,
         )?;
         if !report.subtitle.is_empty() {
+            self.open(Role::Paragraph, None);
             self.flow(
                 MARGIN_X,
                 BODY_WIDTH,
@@ -376,11 +608,18 @@ impl Writer<'_> {
         let lines = self.lines(Face::Bold, 13.0, title, BODY_WIDTH);
         // The gap above, the lines, and the rule and space below.
         let h = 12.0 + lines.len() as f32 * 18.0 + 10.0;
-        self.need(h + keep)?;
+        let body = BODY_TOP - BODY_BOTTOM;
+        self.need(h + keep.min(body * 0.6))?;
         self.gap(12.0);
         // Viewers draw bookmarks with their own fonts: only invisible characters are tagged.
         let bookmark = visible(title, |_| true).replace('\n', " ");
-        self.outline.push((bookmark, self.pages.len()));
+        self.outline.push(Bookmark {
+            title: bookmark,
+            page: self.pages.len(),
+            top: (self.y + 6.0).min(PAGE_HEIGHT),
+        });
+        let section = self.node;
+        self.open(Role::Heading, section);
         for line in lines {
             let top = self.y;
             self.text(MARGIN_X, top - 2.0, 13.0, Face::Bold, ACCENT, &line);
@@ -389,14 +628,169 @@ impl Writer<'_> {
         let y = self.y - 2.0;
         self.rule(MARGIN_X, RIGHT, y, 0.5, RULE);
         self.y -= 8.0;
+        self.section = section;
         Ok(())
     }
 
-    fn block(&mut self, block: &Block) -> Result<(), LayoutError> {
+    /// The label of a marked section, on a band the width of the page, and the start of
+    /// its shading.
+    fn mark_band(&mut self, mark: &Mark) {
+        let (band, shade) = match mark.kind {
+            MarkKind::Private => (PRIVATE_BAND, PRIVATE_SHADE),
+            MarkKind::TherapistOnly => (THERAPIST_BAND, THERAPIST_SHADE),
+        };
+        let label = fit(
+            self.m,
+            Face::Bold,
+            SMALL_SIZE,
+            &self.prepare(Face::Bold, &mark.label),
+            BODY_WIDTH - 12.0,
+        );
+        let top = self.y + 4.0;
+        self.page().items.push(Item::Fill {
+            x: MARGIN_X - 6.0,
+            y: top - MARK_BAND_H,
+            w: BODY_WIDTH + 12.0,
+            h: MARK_BAND_H,
+            color: band,
+            node: None,
+        });
+        self.open_block(Role::Paragraph);
+        self.text(
+            MARGIN_X,
+            top - (MARK_BAND_H - SMALL_SIZE) / 2.0 + 0.5,
+            SMALL_SIZE,
+            Face::Bold,
+            INK,
+            &label,
+        );
+        self.y = top - MARK_BAND_H - 6.0;
+        let index = self.page().items.len();
+        self.shade = Some((shade, index, top - MARK_BAND_H));
+    }
+
+    /// The shading of a marked section, from where it began on this page down to here,
+    /// put under what was drawn on it.
+    fn end_shade(&mut self) {
+        let Some((color, index, top)) = self.shade.take() else {
+            return;
+        };
+        let bottom = (self.y + 2.0).min(top);
+        if top - bottom < 0.5 {
+            return;
+        }
+        let page = self.page();
+        let index = index.min(page.items.len());
+        page.items.insert(
+            index,
+            Item::Fill {
+                x: MARGIN_X - 6.0,
+                y: bottom,
+                w: BODY_WIDTH + 12.0,
+                h: top - bottom,
+                color,
+                node: None,
+            },
+        );
+    }
+
+    /// How much of `blocks[0]` must stand on one page with no break: its first lines, a
+    /// whole choice or short table, and for a heading, a prompt or a short note the start
+    /// of what follows as well (so none ends a page).
+    fn start_height(&self, blocks: &[Block]) -> f32 {
+        let Some(block) = blocks.first() else {
+            return 0.0;
+        };
+        let body = BODY_TOP - BODY_BOTTOM;
+        let count = |face: Face, size: f32, text: &str, width: f32| {
+            self.lines(face, size, text, width).len() as f32
+        };
+        let next = || self.start_height(&blocks[1..]);
+        let h = match block {
+            Block::Heading(text) => count(Face::Bold, 10.5, text, BODY_WIDTH) * 15.0 + 6.0 + next(),
+            Block::Prompt(text) => {
+                count(Face::Regular, BODY_SIZE, text, BODY_WIDTH) * BODY_LEADING + 4.0 + next()
+            }
+            Block::Note(text) => {
+                let lines = count(Face::Italic, SMALL_SIZE, text, BODY_WIDTH);
+                if lines <= 3.0 {
+                    lines * SMALL_LEADING + 3.0 + next()
+                } else {
+                    2.0 * SMALL_LEADING
+                }
+            }
+            Block::Paragraph(text) => {
+                count(Face::Regular, BODY_SIZE, text, BODY_WIDTH).min(2.0) * BODY_LEADING
+            }
+            Block::Said { who, text } => {
+                count(Face::Bold, SMALL_SIZE, who, BODY_WIDTH) * SMALL_LEADING
+                    + count(Face::Regular, BODY_SIZE, text, BODY_WIDTH - 12.0).min(2.0)
+                        * BODY_LEADING
+            }
+            Block::Bullets(items) => items.first().map_or(0.0, |item| {
+                count(Face::Regular, BODY_SIZE, item, BODY_WIDTH - 15.0).min(2.0) * BODY_LEADING
+            }),
+            Block::Checks(items) => {
+                let whole: f32 = items
+                    .iter()
+                    .map(|(_, item)| {
+                        count(Face::Regular, BODY_SIZE, item, BODY_WIDTH - 18.0) * BODY_LEADING
+                    })
+                    .sum();
+                if whole <= body / 2.0 {
+                    whole
+                } else {
+                    2.0 * BODY_LEADING
+                }
+            }
+            Block::Fields(fields) => {
+                let label_w = BODY_WIDTH * 0.26;
+                let whole: f32 = fields
+                    .iter()
+                    .map(|(label, value)| {
+                        count(Face::Bold, SMALL_SIZE, label, label_w).max(count(
+                            Face::Regular,
+                            BODY_SIZE,
+                            value,
+                            BODY_WIDTH - label_w - 8.0,
+                        )) * BODY_LEADING
+                    })
+                    .sum();
+                let first = fields.first().map_or(0.0, |(label, value)| {
+                    count(Face::Bold, SMALL_SIZE, label, label_w).max(count(
+                        Face::Regular,
+                        BODY_SIZE,
+                        value,
+                        BODY_WIDTH - label_w - 8.0,
+                    )) * BODY_LEADING
+                });
+                whole.min(4.0 * BODY_LEADING).max(first)
+            }
+            Block::WriteIn { label, lines } => {
+                let label_lines = if label.is_empty() {
+                    0.0
+                } else {
+                    count(Face::Regular, SMALL_SIZE, label, BODY_WIDTH)
+                };
+                label_lines * SMALL_LEADING + 22.0 * (*lines).min(2) as f32
+            }
+            Block::Table(table) => self.table_plan(table).map_or(0.0, |plan| plan.keep + 2.0),
+            Block::Scale { points, low, high } => self.scale_height(points, low, high),
+            Block::Chart(_) => CHART_HEIGHT + 4.0,
+        };
+        h.min(body * 0.6)
+    }
+
+    fn block(&mut self, blocks: &[Block]) -> Result<(), LayoutError> {
+        let Some(block) = blocks.first() else {
+            return Ok(());
+        };
+        let start = self.start_height(blocks);
+        self.need(start)?;
         match block {
             Block::Heading(text) => {
+                self.open_block(Role::Subheading);
                 let lines = self.lines(Face::Bold, 10.5, text, BODY_WIDTH);
-                self.need(lines.len() as f32 * 15.0 + 6.0 + 2.0 * BODY_LEADING)?;
                 self.gap(6.0);
                 for line in lines {
                     let top = self.y;
@@ -405,7 +799,12 @@ impl Writer<'_> {
                 }
                 Ok(())
             }
-            Block::Paragraph(text) => {
+            Block::Paragraph(text) | Block::Prompt(text) => {
+                self.open_block(if matches!(block, Block::Prompt(_)) {
+                    Role::Prompt
+                } else {
+                    Role::Paragraph
+                });
                 self.flow(
                     MARGIN_X,
                     BODY_WIDTH,
@@ -420,6 +819,7 @@ impl Writer<'_> {
                 Ok(())
             }
             Block::Note(text) => {
+                self.open_block(Role::Paragraph);
                 self.flow(
                     MARGIN_X,
                     BODY_WIDTH,
@@ -439,13 +839,14 @@ impl Writer<'_> {
                 Ok(())
             }
             Block::Said { who, text } => {
+                self.open_block(Role::Paragraph);
                 let who_lines = self.lines(Face::Bold, SMALL_SIZE, who, BODY_WIDTH);
-                self.need(who_lines.len() as f32 * SMALL_LEADING + BODY_LEADING)?;
                 for line in who_lines {
                     let top = self.y;
                     self.text(MARGIN_X, top - 1.5, SMALL_SIZE, Face::Bold, MUTED, &line);
                     self.y -= SMALL_LEADING;
                 }
+                self.open_block(Role::Quote);
                 self.flow(
                     MARGIN_X + 12.0,
                     BODY_WIDTH - 12.0,
@@ -460,34 +861,144 @@ impl Writer<'_> {
                 Ok(())
             }
             Block::Bullets(items) => {
+                let list = self.open_block(Role::List);
                 for item in items {
-                    self.hanging("•", item)?;
+                    self.hanging(list, "•", item, 15.0)?;
                 }
                 self.y -= 4.0;
                 Ok(())
             }
             Block::Checks(items) => {
+                let list = self.open_block(Role::List);
                 for (ticked, item) in items {
-                    self.hanging(&check_mark(*ticked).to_string(), item)?;
+                    self.hanging(list, &check_mark(*ticked).to_string(), item, 18.0)?;
                 }
                 self.y -= 4.0;
                 Ok(())
             }
+            Block::Scale { points, low, high } => self.scale(points, low, high),
             Block::WriteIn { label, lines } => self.write_in(label, *lines),
             Block::Table(table) => self.table(table),
             Block::Chart(chart) => self.chart(chart),
         }
     }
 
-    /// A marker (bullet, tick box) with the text hanging beside it.
-    fn hanging(&mut self, marker: &str, text: &str) -> Result<(), LayoutError> {
-        let indent = 15.0;
+    /// The words of each point of a scale, wrapped to its column.
+    fn scale_words(&self, options: &[String]) -> Vec<Vec<String>> {
+        let column = BODY_WIDTH / options.len().max(1) as f32;
+        options
+            .iter()
+            .map(|o| self.lines(Face::Regular, SCALE_SIZE, o, column - 6.0))
+            .collect()
+    }
+
+    fn scale_height(&self, points: &[String], low: &str, high: &str) -> f32 {
+        let rows = self
+            .scale_words(points)
+            .iter()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(1);
+        let ends = if low.is_empty() && high.is_empty() {
+            0.0
+        } else {
+            SCALE_LEADING
+        };
+        BODY_LEADING + rows as f32 * SCALE_LEADING + ends + 6.0
+    }
+
+    /// A scale: equal columns across the page, a drawn box in each and its words under
+    /// it, the words for its ends under the first and last; never split.
+    fn scale(&mut self, points: &[String], low: &str, high: &str) -> Result<(), LayoutError> {
+        if points.is_empty() {
+            return Ok(());
+        }
+        let words = self.scale_words(points);
+        let rows = words.iter().map(Vec::len).max().unwrap_or(1);
+        self.need(self.scale_height(points, low, high))?;
+        let column = BODY_WIDTH / points.len() as f32;
+        let list = self.open_block(Role::List);
+        let top = self.y;
+        for (i, lines) in words.iter().enumerate() {
+            let centre = MARGIN_X + column * (i as f32 + 0.5);
+            let item = self.open(Role::ListItem, Some(list));
+            self.open(Role::Label, Some(item));
+            let mark = check_mark(false).to_string();
+            let w = width_of(self.m, Face::Regular, BODY_SIZE, &mark);
+            self.text(centre - w / 2.0, top, BODY_SIZE, Face::Regular, INK, &mark);
+            self.open(Role::ListBody, Some(item));
+            for (n, line) in lines.iter().enumerate() {
+                let lw = width_of(self.m, Face::Regular, SCALE_SIZE, line);
+                self.text(
+                    centre - lw / 2.0,
+                    top - BODY_LEADING - n as f32 * SCALE_LEADING,
+                    SCALE_SIZE,
+                    Face::Regular,
+                    MUTED,
+                    line,
+                );
+            }
+        }
+        let ends_top = top - BODY_LEADING - rows as f32 * SCALE_LEADING;
+        if !low.is_empty() || !high.is_empty() {
+            self.open_block(Role::Paragraph);
+            let half = BODY_WIDTH / 2.0 - 6.0;
+            let low = fit(
+                self.m,
+                Face::Italic,
+                SCALE_SIZE,
+                &self.prepare(Face::Italic, low),
+                half,
+            );
+            let high = fit(
+                self.m,
+                Face::Italic,
+                SCALE_SIZE,
+                &self.prepare(Face::Italic, high),
+                half,
+            );
+            let high_w = width_of(self.m, Face::Italic, SCALE_SIZE, &high);
+            self.text(
+                MARGIN_X,
+                ends_top,
+                SCALE_SIZE,
+                Face::Italic,
+                MUTED,
+                &format!("← {low}"),
+            );
+            self.text(
+                RIGHT - high_w - width_of(self.m, Face::Italic, SCALE_SIZE, " →"),
+                ends_top,
+                SCALE_SIZE,
+                Face::Italic,
+                MUTED,
+                &format!("{high} →"),
+            );
+            self.y = ends_top - SCALE_LEADING - 6.0;
+        } else {
+            self.y = ends_top - 6.0;
+        }
+        Ok(())
+    }
+
+    /// A list item: a marker (bullet, tick box) with the text hanging beside it.
+    fn hanging(
+        &mut self,
+        list: usize,
+        marker: &str,
+        text: &str,
+        indent: f32,
+    ) -> Result<(), LayoutError> {
         let lines = self.lines(Face::Regular, BODY_SIZE, text, BODY_WIDTH - indent);
+        let item = self.open(Role::ListItem, Some(list));
+        self.need(BODY_LEADING * lines.len().min(2) as f32)?;
         for (i, line) in lines.iter().enumerate() {
             self.need(BODY_LEADING)?;
             let top = self.y - (BODY_LEADING - BODY_SIZE) / 2.0;
             if i == 0 {
+                self.open(Role::Label, Some(item));
                 self.text(MARGIN_X + 2.0, top, BODY_SIZE, Face::Regular, INK, marker);
+                self.open(Role::ListBody, Some(item));
             }
             self.text(MARGIN_X + indent, top, BODY_SIZE, Face::Regular, INK, line);
             self.y -= BODY_LEADING;
@@ -502,7 +1013,7 @@ impl Writer<'_> {
         } else {
             self.lines(Face::Regular, SMALL_SIZE, label, BODY_WIDTH)
         };
-        self.need(label_lines.len() as f32 * SMALL_LEADING + spacing * count.min(2) as f32)?;
+        self.open_block(Role::Paragraph);
         for line in label_lines {
             let top = self.y;
             self.text(MARGIN_X, top - 1.5, SMALL_SIZE, Face::Regular, MUTED, &line);
@@ -524,6 +1035,7 @@ impl Writer<'_> {
         let label_w = BODY_WIDTH * 0.26;
         let value_x = MARGIN_X + label_w + 8.0;
         let value_w = BODY_WIDTH - label_w - 8.0;
+        let table = self.open_block(Role::Table);
         for (label, value) in fields {
             let labels = self.lines(Face::Bold, SMALL_SIZE, label, label_w);
             let values = self.lines(Face::Regular, BODY_SIZE, value, value_w);
@@ -532,13 +1044,18 @@ impl Writer<'_> {
             if h <= BODY_TOP - BODY_BOTTOM {
                 self.need(h)?;
             }
+            let row = self.open(Role::Row, Some(table));
+            let head = self.open(Role::HeaderCell, Some(row));
+            let cell = self.open(Role::Cell, Some(row));
             for i in 0..rows {
                 self.need(BODY_LEADING)?;
                 let top = self.y - (BODY_LEADING - BODY_SIZE) / 2.0;
                 if let Some(l) = labels.get(i) {
+                    self.node = Some(head);
                     self.text(MARGIN_X, top - 0.5, SMALL_SIZE, Face::Bold, MUTED, l);
                 }
                 if let Some(v) = values.get(i) {
+                    self.node = Some(cell);
                     self.text(value_x, top, BODY_SIZE, Face::Regular, INK, v);
                 }
                 self.y -= BODY_LEADING;
@@ -547,9 +1064,12 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn table(&mut self, table: &Table) -> Result<(), LayoutError> {
+    /// A table measured: column positions, the header's and each row's cell lines, and
+    /// how much of it must start on one page (all of a short table; else the header and
+    /// the first row).
+    fn table_plan(&self, table: &Table) -> Option<TablePlan> {
         if table.columns.is_empty() {
-            return Ok(());
+            return None;
         }
         let total: f32 = table.columns.iter().map(|c| c.width.max(0.01)).sum();
         let widths: Vec<f32> = table
@@ -565,14 +1085,14 @@ impl Writer<'_> {
                 Some(here)
             })
             .collect();
-        let cell_lines = |w: &Self, face: Face, text: &str, col: usize| {
-            w.lines(face, TABLE_SIZE, text, widths[col] - 2.0 * CELL_PAD)
+        let cell_lines = |face: Face, text: &str, col: usize| {
+            self.lines(face, TABLE_SIZE, text, widths[col] - 2.0 * CELL_PAD)
         };
         let header: Vec<Vec<String>> = table
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| cell_lines(self, Face::Bold, &c.title, i))
+            .map(|(i, c)| cell_lines(Face::Bold, &c.title, i))
             .collect();
         let header_h = rows_height(&header, 1);
         let body_h = BODY_TOP - BODY_BOTTOM;
@@ -582,14 +1102,7 @@ impl Writer<'_> {
             .iter()
             .map(|row| {
                 let cells: Vec<Vec<String>> = (0..widths.len())
-                    .map(|i| {
-                        cell_lines(
-                            self,
-                            Face::Regular,
-                            row.get(i).map_or("", String::as_str),
-                            i,
-                        )
-                    })
+                    .map(|i| cell_lines(Face::Regular, row.get(i).map_or("", String::as_str), i))
                     .collect();
                 let lines = cells
                     .iter()
@@ -609,16 +1122,50 @@ impl Writer<'_> {
         } else {
             header_h + first.min(body_h / 2.0)
         };
+        Some(TablePlan {
+            xs,
+            header,
+            header_h,
+            rows,
+            keep,
+        })
+    }
+
+    fn table(&mut self, table: &Table) -> Result<(), LayoutError> {
+        let Some(TablePlan {
+            xs,
+            header,
+            header_h,
+            rows,
+            keep,
+        }) = self.table_plan(table)
+        else {
+            return Ok(());
+        };
+        let body_h = BODY_TOP - BODY_BOTTOM;
         self.need(keep)?;
         self.gap(2.0);
-        self.table_row(&xs, &header, 0, usize::MAX, true);
+        // Blank sheets' tables (rows to write in) are ruled between columns too.
+        let ruled = table.min_row_lines > 1;
+        let node = self.open_block(Role::Table);
+        let header_cells = self.cell_nodes(node, table.columns.len(), Role::HeaderCell);
+        self.table_row(
+            &xs,
+            &header,
+            0,
+            usize::MAX,
+            true,
+            ruled,
+            Some(&header_cells),
+        );
         for (cells, lines) in &rows {
+            let row_cells = self.cell_nodes(node, table.columns.len(), Role::Cell);
             let (cells, lines) = (cells, *lines);
             let row_h = lines as f32 * TABLE_LEADING + 2.0 * CELL_PAD;
             if self.y - row_h < BODY_BOTTOM && row_h <= body_h - header_h {
                 // The row moves whole to the next page, under a repeated header.
                 self.new_page()?;
-                self.table_row(&xs, &header, 0, usize::MAX, true);
+                self.table_row(&xs, &header, 0, usize::MAX, true, ruled, None);
             }
             // Only a row taller than a page is split, between its lines.
             let mut start = 0;
@@ -628,13 +1175,13 @@ impl Writer<'_> {
                 let mut fit = (room.max(0.0) as usize).min(lines - start);
                 if fit == 0 && !fresh_page {
                     self.new_page()?;
-                    self.table_row(&xs, &header, 0, usize::MAX, true);
+                    self.table_row(&xs, &header, 0, usize::MAX, true, ruled, None);
                     fresh_page = true;
                     continue;
                 }
                 // Even a page too small for one line gets one, so this always ends.
                 fit = fit.max(1);
-                self.table_row(&xs, cells, start, fit, false);
+                self.table_row(&xs, cells, start, fit, false, ruled, Some(&row_cells));
                 start += fit;
                 fresh_page = false;
             }
@@ -643,7 +1190,16 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Lines `start..start + count` of a row's cells, with a rule under them.
+    /// A row's structure element and one cell element per column.
+    fn cell_nodes(&mut self, table: usize, columns: usize, role: Role) -> Vec<usize> {
+        let row = self.open(Role::Row, Some(table));
+        (0..columns).map(|_| self.open(role, Some(row))).collect()
+    }
+
+    /// Lines `start..start + count` of a row's cells, with a rule under them (and between
+    /// the columns when `ruled`). `nodes` are the cells' structure elements; a header
+    /// repeated on a later page has none (it is drawn, not read again).
+    #[allow(clippy::too_many_arguments)]
     fn table_row(
         &mut self,
         xs: &[f32],
@@ -651,6 +1207,8 @@ impl Writer<'_> {
         start: usize,
         count: usize,
         is_header: bool,
+        ruled: bool,
+        nodes: Option<&[usize]>,
     ) {
         let lines = cells
             .iter()
@@ -668,11 +1226,13 @@ impl Writer<'_> {
                 w: BODY_WIDTH,
                 h,
                 color: SHADE,
+                node: None,
             });
         }
         let face = if is_header { Face::Bold } else { Face::Regular };
         let color = if is_header { MUTED } else { INK };
         for (col, cell) in cells.iter().enumerate() {
+            self.node = nodes.and_then(|n| n.get(col).copied());
             for (i, line) in cell.iter().skip(start).take(lines).enumerate() {
                 let line_top = top - CELL_PAD - i as f32 * TABLE_LEADING;
                 self.text(
@@ -686,6 +1246,20 @@ impl Writer<'_> {
             }
         }
         self.rule(MARGIN_X, RIGHT, top - h, 0.4, RULE);
+        if ruled {
+            if is_header {
+                self.rule(MARGIN_X, RIGHT, top, 0.4, RULE);
+            }
+            for x in xs.iter().copied().chain(std::iter::once(RIGHT)) {
+                self.page().items.push(Item::Line {
+                    points: vec![(x, top), (x, top - h)],
+                    width: 0.4,
+                    color: RULE,
+                    dashed: false,
+                    node: None,
+                });
+            }
+        }
         self.y -= h;
     }
 
@@ -696,6 +1270,9 @@ impl Writer<'_> {
         let legend_h = 16.0;
         self.need(CHART_HEIGHT)?;
         self.gap(4.0);
+        let fig = self.open_block(Role::Figure);
+        self.nodes[fig].alt = Some(chart_alt(chart));
+        let node = Some(fig);
         let title = fit(
             self.m,
             Face::Bold,
@@ -732,6 +1309,8 @@ impl Writer<'_> {
                 face: Face::Regular,
                 color: MUTED,
                 text: label,
+                node,
+                hidden: false,
             });
             tick += step;
         }
@@ -741,29 +1320,24 @@ impl Writer<'_> {
             width: 0.6,
             color: MUTED,
             dashed: false,
+            node,
         });
         let n = chart.x_labels.len();
+        // Points sit at their dates when the chart has them (`x_at`, 0 to 1), else evenly.
+        let span = x1 - x0 - 24.0;
         let x_of = |i: usize| {
-            if n <= 1 {
+            if chart.x_at.len() == n {
+                x0 + 12.0 + span * chart.x_at[i].clamp(0.0, 1.0)
+            } else if n <= 1 {
                 (x0 + x1) / 2.0
             } else {
-                x0 + 12.0 + (x1 - x0 - 24.0) * i as f32 / (n - 1) as f32
+                x0 + 12.0 + span * i as f32 / (n - 1) as f32
             }
         };
-        // X labels, thinned so they never overlap.
-        let label_w = chart
-            .x_labels
-            .iter()
-            .map(|l| width_of(self.m, Face::Regular, 7.0, l))
-            .fold(0.0, f32::max)
-            + 6.0;
-        let every = if n <= 1 {
-            1
-        } else {
-            let spacing = (x1 - x0 - 24.0) / (n - 1) as f32;
-            ((label_w / spacing).ceil() as usize).max(1)
-        };
-        for (i, label) in chart.x_labels.iter().enumerate().step_by(every) {
+        // X labels left to right, each one skipped that would touch the last one drawn;
+        // every point keeps its tick.
+        let mut last_right = f32::MIN;
+        for (i, label) in chart.x_labels.iter().enumerate() {
             let label = self.prepare(Face::Regular, label);
             let w = width_of(self.m, Face::Regular, 7.0, &label);
             let x = x_of(i);
@@ -772,7 +1346,12 @@ impl Writer<'_> {
                 width: 0.5,
                 color: MUTED,
                 dashed: false,
+                node,
             });
+            if x - w / 2.0 < last_right + 6.0 {
+                continue;
+            }
+            last_right = x + w / 2.0;
             self.page().items.push(Item::Text {
                 x: x - w / 2.0,
                 y: plot_bottom - 12.0,
@@ -780,6 +1359,8 @@ impl Writer<'_> {
                 face: Face::Regular,
                 color: MUTED,
                 text: label,
+                node,
+                hidden: false,
             });
         }
         if let Some((value, label)) = &chart.cutoff {
@@ -789,6 +1370,7 @@ impl Writer<'_> {
                 width: 0.8,
                 color: MUTED,
                 dashed: true,
+                node,
             });
             let label = fit(
                 self.m,
@@ -805,6 +1387,8 @@ impl Writer<'_> {
                 face: Face::Italic,
                 color: MUTED,
                 text: label,
+                node,
+                hidden: false,
             });
         }
         for (s, series) in chart.series.iter().enumerate() {
@@ -826,17 +1410,11 @@ impl Writer<'_> {
                         width: 1.6,
                         color,
                         dashed,
+                        node,
                     });
                 }
                 for (x, y) in run {
-                    let size = if s % 2 == 0 { 4.4 } else { 4.0 };
-                    self.page().items.push(Item::Fill {
-                        x: x - size / 2.0,
-                        y: y - size / 2.0,
-                        w: size,
-                        h: size,
-                        color,
-                    });
+                    self.marker(s, x, y, color, node);
                 }
             }
         }
@@ -850,7 +1428,9 @@ impl Writer<'_> {
                 width: 1.6,
                 color,
                 dashed: s % 2 == 1,
+                node,
             });
+            self.marker(s, x + 9.0, legend_y + 3.0, color, node);
             let name = fit(
                 self.m,
                 Face::Regular,
@@ -866,11 +1446,38 @@ impl Writer<'_> {
                 face: Face::Regular,
                 color: INK,
                 text: visual_order(&name).into_owned(),
+                node,
+                hidden: false,
             });
             x += 23.0 + w + 18.0;
         }
         self.y = legend_y - legend_h;
         Ok(())
+    }
+
+    /// A point of series `s`: a filled square for the first, an open diamond, larger, for
+    /// the second, so that two equal values show both.
+    fn marker(&mut self, s: usize, x: f32, y: f32, color: Color, node: Option<usize>) {
+        if s.is_multiple_of(2) {
+            let size = 4.6;
+            self.page().items.push(Item::Fill {
+                x: x - size / 2.0,
+                y: y - size / 2.0,
+                w: size,
+                h: size,
+                color,
+                node,
+            });
+        } else {
+            let r = 4.6;
+            self.page().items.push(Item::Line {
+                points: vec![(x, y - r), (x + r, y), (x, y + r), (x - r, y), (x, y - r)],
+                width: 1.1,
+                color,
+                dashed: false,
+                node,
+            });
+        }
     }
 }
 
@@ -882,22 +1489,37 @@ fn height_on_one_page(
     section: &super::report::Section,
 ) -> Option<f32> {
     let mut ignore = |_: usize| {};
-    let mut dry = Writer {
-        m: metrics,
-        pages: vec![Page::default()],
-        y: BODY_TOP,
-        outline: Vec::new(),
-        on_page: &mut ignore,
-    };
+    let mut dry = Writer::new(metrics, &mut ignore);
     dry.section_heading(title, 0.0).ok()?;
+    if let Some(mark) = &section.mark {
+        dry.mark_band(mark);
+    }
     let below_heading = dry.y;
-    for block in &section.blocks {
-        dry.block(block).ok()?;
+    for i in 0..section.blocks.len() {
+        dry.block(&section.blocks[i..]).ok()?;
         if dry.pages.len() > 1 {
             return None;
         }
     }
     Some(below_heading - dry.y)
+}
+
+/// A chart's alternative text: its title and each series' values in order.
+fn chart_alt(chart: &Chart) -> String {
+    let mut alt = format!("Chart: {}.", chart.title);
+    for series in &chart.series {
+        let values: Vec<String> = series
+            .values
+            .iter()
+            .zip(&chart.x_labels)
+            .filter_map(|(v, label)| v.map(|v| format!("{label}: {}", format_value(v))))
+            .collect();
+        alt.push_str(&format!(" {}: {}.", series.name, values.join(", ")));
+    }
+    if let Some((value, label)) = &chart.cutoff {
+        alt.push_str(&format!(" Line at {}: {label}.", format_value(*value)));
+    }
+    alt
 }
 
 fn rows_height(cells: &[Vec<String>], min_lines: u32) -> f32 {
@@ -930,7 +1552,7 @@ pub fn format_value(v: f32) -> String {
 /// The header and footer of every page, once the page count is known.
 fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
     let total = laid.pages.len();
-    let prepare = |face: Face, text: &str| visible(text, |c| m.advance(face, c).is_some());
+    let prepare = |face: Face, text: &str| visible(text, |c| m.face_for(face, c).is_some());
     let practice = fit(
         m,
         Face::Bold,
@@ -942,9 +1564,12 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
         Some(code) => format!(
             "Couple {} · {}",
             prepare(Face::Regular, code),
-            report.date.format("%-d %B %Y")
+            report.date.format(super::documents::DATE_FORMAT)
         ),
-        None => report.date.format("%-d %B %Y").to_string(),
+        None => report
+            .date
+            .format(super::documents::DATE_FORMAT)
+            .to_string(),
     };
     let right = fit(m, Face::Regular, 8.0, &right, BODY_WIDTH * 0.42);
     let right_w = width_of(m, Face::Regular, 8.0, &right);
@@ -962,6 +1587,8 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
             face: Face::Bold,
             color: MUTED,
             text: visual_order(&practice).into_owned(),
+            node: None,
+            hidden: false,
         });
         page.items.push(Item::Text {
             x: RIGHT - right_w,
@@ -970,12 +1597,15 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
             face: Face::Regular,
             color: MUTED,
             text: visual_order(&right).into_owned(),
+            node: None,
+            hidden: false,
         });
         page.items.push(Item::Line {
             points: vec![(MARGIN_X, header_y - 6.0), (RIGHT, header_y - 6.0)],
             width: 0.5,
             color: RULE,
             dashed: false,
+            node: None,
         });
         let footer_y = 38.0;
         page.items.push(Item::Line {
@@ -983,6 +1613,7 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
             width: 0.5,
             color: RULE,
             dashed: false,
+            node: None,
         });
         page.items.push(Item::Text {
             x: MARGIN_X,
@@ -991,6 +1622,8 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
             face: Face::Italic,
             color: MUTED,
             text: confidential.clone(),
+            node: None,
+            hidden: false,
         });
         let number = format!("Page {} of {total}", i + 1);
         let w = width_of(m, Face::Regular, 7.5, &number);
@@ -1001,6 +1634,8 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
             face: Face::Regular,
             color: MUTED,
             text: number,
+            node: None,
+            hidden: false,
         });
     }
 }
@@ -1142,18 +1777,15 @@ mod tests {
             &mut |_| {},
         )
         .unwrap();
-        assert_eq!(laid.outline[0].0, "1. Plan [RLO U+202E]txet");
+        assert_eq!(laid.outline[0].title, "Plan [RLO U+202E]txet");
     }
 
     #[test]
     fn sections_get_bookmarks_in_order() {
         let sections = (1..=12).map(|i| Section::new(format!("S{i}"))).collect();
         let laid = layout(&report(sections), &Fixed, &mut |_| {}).unwrap();
-        let names: Vec<&str> = laid.outline.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names[0], "01. S1");
-        assert_eq!(names[11], "12. S12");
-        let mut sorted = names.clone();
-        sorted.sort();
-        assert_eq!(sorted, names);
+        let names: Vec<&str> = laid.outline.iter().map(|b| b.title.as_str()).collect();
+        let want: Vec<String> = (1..=12).map(|i| format!("S{i}")).collect();
+        assert_eq!(names, want);
     }
 }

@@ -6,6 +6,7 @@
 //! `pdf` (the only code that imports printpdf) writes the file. Pure: nothing here reads
 //! the clock or touches the disk; `vault::exports` writes the bytes.
 
+pub mod arabic;
 pub mod documents;
 pub mod layout;
 pub mod pdf;

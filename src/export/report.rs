@@ -63,6 +63,26 @@ pub struct Section {
     pub blocks: Vec<Block>,
     /// Start the section on a new page rather than split it, when it fits on one.
     pub keep_together: bool,
+    /// Who may read what the section holds, when it is not everyone the document is for:
+    /// printed as a label under the heading, the section shaded (the clinician's record).
+    pub mark: Option<Mark>,
+}
+
+/// A section's reach, marked on the clinician's copy so that no one reads a private entry
+/// aloud by mistake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub kind: MarkKind,
+    /// The label under the heading, e.g. "Private to each partner".
+    pub label: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    /// Each partner's own entries, seen by them and the therapist.
+    Private,
+    /// The therapist's only.
+    TherapistOnly,
 }
 
 impl Section {
@@ -71,6 +91,7 @@ impl Section {
             title: title.into(),
             blocks: Vec::new(),
             keep_together: false,
+            mark: None,
         }
     }
 }
@@ -82,6 +103,9 @@ pub enum Block {
     Heading(String),
     /// Running text; a line break in the text starts a new line.
     Paragraph(String),
+    /// Text asking something of the reader (a worksheet's prompt), kept on the page with
+    /// the start of what follows it.
+    Prompt(String),
     /// A quieter aside (status lines, "not part of this document").
     Note(String),
     /// Label and value pairs, labels in a column of their own.
@@ -94,6 +118,13 @@ pub enum Block {
     Bullets(Vec<String>),
     /// Tick boxes, ticked or not.
     Checks(Vec<(bool, String)>),
+    /// An answer scale to tick on paper: one box per point with its words under it, all on
+    /// one line, and the words for the two ends (if any) under the first and last.
+    Scale {
+        points: Vec<String>,
+        low: String,
+        high: String,
+    },
     /// Ruled lines to write on, under a label.
     WriteIn {
         label: String,
@@ -145,6 +176,8 @@ pub struct Chart {
     pub y_max: f32,
     /// One label per point along the x axis (session dates).
     pub x_labels: Vec<String>,
+    /// Where each point sits along the axis, 0 to 1 (by date); empty for even spacing.
+    pub x_at: Vec<f32>,
     pub series: Vec<Series>,
     /// A horizontal reference line and its label (e.g. a scale's distress cutoff).
     pub cutoff: Option<(f32, String)>,
@@ -171,6 +204,9 @@ impl Report {
         }
         for section in &self.sections {
             out.push(section.title.clone());
+            if let Some(mark) = &section.mark {
+                out.push(mark.label.clone());
+            }
             for block in &section.blocks {
                 block_text(block, &mut out);
             }
@@ -206,6 +242,9 @@ impl Report {
         h.push_str("</table>\n");
         for section in &self.sections {
             h.push_str(&format!("<h2>{}</h2>\n", escape(&section.title)));
+            if let Some(mark) = &section.mark {
+                h.push_str(&format!("<p><b>{}</b></p>\n", escape(&mark.label)));
+            }
             for block in &section.blocks {
                 block_html(block, &mut h);
             }
@@ -217,7 +256,9 @@ impl Report {
 
 fn block_text(block: &Block, out: &mut Vec<String>) {
     match block {
-        Block::Heading(t) | Block::Paragraph(t) | Block::Note(t) => out.push(t.clone()),
+        Block::Heading(t) | Block::Paragraph(t) | Block::Prompt(t) | Block::Note(t) => {
+            out.push(t.clone())
+        }
         Block::Fields(fields) => {
             out.extend(fields.iter().map(|(l, v)| format!("{l}: {v}")));
         }
@@ -228,6 +269,18 @@ fn block_text(block: &Block, out: &mut Vec<String>) {
                 .iter()
                 .map(|(ticked, t)| format!("{} {t}", check_mark(*ticked))),
         ),
+        Block::Scale { points, low, high } => {
+            out.push(
+                points
+                    .iter()
+                    .map(|o| format!("{} {o}", check_mark(false)))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
+            if !low.is_empty() || !high.is_empty() {
+                out.push(format!("{low} {high}"));
+            }
+        }
         Block::WriteIn { label, .. } => out.push(label.clone()),
         Block::Table(table) => {
             out.push(
@@ -251,7 +304,7 @@ fn block_html(block: &Block, h: &mut String) {
     let para = |text: &str| escape(text).replace('\n', "<br>");
     match block {
         Block::Heading(t) => h.push_str(&format!("<h3>{}</h3>\n", escape(t))),
-        Block::Paragraph(t) => h.push_str(&format!("<p>{}</p>\n", para(t))),
+        Block::Paragraph(t) | Block::Prompt(t) => h.push_str(&format!("<p>{}</p>\n", para(t))),
         Block::Note(t) => h.push_str(&format!("<p class=\"note\">{}</p>\n", para(t))),
         Block::Fields(fields) => {
             h.push_str("<table>");
@@ -278,6 +331,17 @@ fn block_html(block: &Block, h: &mut String) {
             for (ticked, t) in items {
                 h.push_str(&format!("<p>{} {}</p>\n", check_mark(*ticked), para(t)));
             }
+        }
+        Block::Scale { points, low, high } => {
+            h.push_str("<table><tr>");
+            for o in points {
+                h.push_str(&format!("<td>{} {}</td>", check_mark(false), escape(o)));
+            }
+            h.push_str(&format!(
+                "</tr></table><p>{} … {}</p>\n",
+                escape(low),
+                escape(high)
+            ));
         }
         Block::WriteIn { label, lines } => {
             h.push_str(&format!("<p>{}</p>", escape(label)));

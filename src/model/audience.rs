@@ -103,6 +103,10 @@ pub struct SessionView {
     pub session: Session,
     /// One entry per step record, in order.
     pub shown: Vec<Shown>,
+    /// For each shown reply whose letter this audience does not see (by its index in
+    /// `shown`): how many points that letter has, so a copy can list the points still
+    /// open by number without quoting them.
+    pub letter_points: std::collections::BTreeMap<usize, usize>,
 }
 
 impl SessionView {
@@ -147,19 +151,27 @@ pub fn redact(session: &Session, audience: Audience) -> SessionView {
         .into_iter()
         .map(|record| redact_step(record, audience))
         .collect();
-    if audience != Audience::Clinician {
-        withhold_quoted_points(session, &mut shown);
-    }
+    let letter_points = if audience != Audience::Clinician {
+        withhold_quoted_points(session, &mut shown)
+    } else {
+        std::collections::BTreeMap::new()
+    };
     SessionView {
         audience,
         session: copy,
         shown,
+        letter_points,
     }
 }
 
 /// Replace the quoted points of every shown reply whose letter this audience does not see
-/// in full (the very entry the reply answers) with "point N".
-fn withhold_quoted_points(session: &Session, shown: &mut [Shown]) {
+/// in full (the very entry the reply answers) with "point N"; the number of points in each
+/// such letter, by the reply's index.
+fn withhold_quoted_points(
+    session: &Session,
+    shown: &mut [Shown],
+) -> std::collections::BTreeMap<usize, usize> {
+    let mut counts = std::collections::BTreeMap::new();
     for index in 0..shown.len() {
         let (before, rest) = shown.split_at_mut(index);
         let Some(Shown::Step(record)) = rest.first_mut() else {
@@ -185,6 +197,7 @@ fn withhold_quoted_points(session: &Session, shown: &mut [Shown]) {
             continue;
         }
         let points = full.map(letters::points).unwrap_or_default();
+        counts.insert(index, points.len());
         for answer in &mut reply.replies {
             let number = points
                 .iter()
@@ -193,6 +206,7 @@ fn withhold_quoted_points(session: &Session, shown: &mut [Shown]) {
             answer.point = letters::withheld_point(number);
         }
     }
+    counts
 }
 
 fn withheld(record: &StepRecord, why: Withheld) -> Shown {

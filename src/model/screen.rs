@@ -94,3 +94,109 @@ pub fn screen_of(session: &super::Session) -> Option<Cow<'_, ScreenSpec>> {
         None => None,
     }
 }
+
+/// Whether one partner's screen step, as recorded, raises a concern: a yes or "rather not
+/// say" to any item, anything ticked in a screen recorded as a checklist, or an option
+/// the declaration names as a concern.
+pub fn raises_concern(spec: &ScreenSpec, data: &super::StepData) -> bool {
+    use super::StepData;
+    match data {
+        StepData::YesNo(entries) => entries
+            .entries
+            .values()
+            .flat_map(|answers| answers.values())
+            .any(|a| a.raises_concern()),
+        // A screen recorded before items were answered one by one.
+        StepData::Checklist(entries) => entries.entries.values().any(|t| !t.is_empty()),
+        // An instrument whose answer is a choice: the options it names.
+        StepData::Choice(entries) => entries
+            .entries
+            .values()
+            .flatten()
+            .any(|option| spec.concern_options.iter().any(|c| c == option)),
+        _ => false,
+    }
+}
+
+/// What one partner's screen in one session came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartnerScreen {
+    /// Every item answered, nothing raising a concern: a negative screen.
+    NoConcern,
+    /// Answered, and something raises a concern.
+    Concern,
+    /// The step was not finished in this session.
+    NotFinished,
+}
+
+/// What a screen session found and decided, for the clinician's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScreenResult {
+    /// Each partner's result in this session.
+    pub partners: [(Partner, PartnerScreen); 2],
+    /// The therapist's decision as chosen (the option's words), if one was recorded.
+    pub decision: Option<String>,
+    /// Whether the fuller private assessment was written.
+    pub assessed: bool,
+    /// The re-screen text, if written.
+    pub rescreen: Option<String>,
+}
+
+/// The result of a screen session: `None` when the session is not a screen.
+pub fn screen_result(session: &super::Session) -> Option<ScreenResult> {
+    use super::{Respondent, StepData, StepStatus};
+    let spec = screen_of(session)?;
+    let partner = |p: Partner| {
+        let id = if p == Partner::A {
+            &spec.partner_a
+        } else {
+            &spec.partner_b
+        };
+        // The latest record of the step (a screen repeated in one session counts last).
+        let record = session.steps.iter().rev().find(|r| &r.step_id == id);
+        match record {
+            Some(r) if r.status == StepStatus::Done => {
+                if raises_concern(&spec, &r.data) {
+                    PartnerScreen::Concern
+                } else {
+                    PartnerScreen::NoConcern
+                }
+            }
+            _ => PartnerScreen::NotFinished,
+        }
+    };
+    let clinician_text = |id: Option<&String>| {
+        let id = id?;
+        session
+            .steps
+            .iter()
+            .rev()
+            .find(|r| &r.step_id == id)
+            .and_then(|r| match &r.data {
+                StepData::Text(e) => e.entries.get(&Respondent::Clinician).cloned(),
+                _ => None,
+            })
+            .filter(|t| !t.trim().is_empty())
+    };
+    let decision = session
+        .steps
+        .iter()
+        .rev()
+        .find(|r| r.step_id == spec.decision)
+        .and_then(|r| match &r.data {
+            StepData::Choice(e) => e
+                .entries
+                .get(&Respondent::Clinician)
+                .and_then(|c| c.first().cloned()),
+            _ => None,
+        });
+    Some(ScreenResult {
+        partners: [
+            (Partner::A, partner(Partner::A)),
+            (Partner::B, partner(Partner::B)),
+        ],
+        decision,
+        assessed: clinician_text(spec.assessment.as_ref()).is_some(),
+        rescreen: clinician_text(spec.rescreen.as_ref()),
+    })
+}

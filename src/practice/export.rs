@@ -96,6 +96,7 @@ impl Practice {
             practice: self.vault.header().practice_name.clone(),
             now,
             zone: Zone::Local,
+            resources: self.vault.header().safety_resources.clone(),
         }
     }
 

@@ -271,24 +271,7 @@ pub fn safety_status<'a>(sessions: impl IntoIterator<Item = &'a Session>) -> Saf
                     } else {
                         status.control_concern.remove(&partner);
                     }
-                    let concern = match data {
-                        StepData::YesNo(entries) => entries
-                            .entries
-                            .values()
-                            .flat_map(|answers| answers.values())
-                            .any(|a| a.raises_concern()),
-                        // A screen recorded before items were answered one by one.
-                        StepData::Checklist(entries) => {
-                            entries.entries.values().any(|t| !t.is_empty())
-                        }
-                        // An instrument whose answer is a choice: the options it names.
-                        StepData::Choice(entries) => entries
-                            .entries
-                            .values()
-                            .flatten()
-                            .any(|option| spec.concern_options.iter().any(|c| c == option)),
-                        _ => false,
-                    };
+                    let concern = crate::model::raises_concern(&spec, data);
                     if concern {
                         status.positive.insert(partner);
                         status.facts.safety_decision = None;

@@ -348,6 +348,7 @@ pub fn reader_copy(template: &Template, for_whom: WorksheetFor, bindings: Bindin
         title: template.title.clone(),
         summary: READER_SUMMARY.into(),
         introduction: template.introduction.clone(),
+        between_sessions: None,
         source: READER_SOURCE.into(),
         trust: Vec::new(),
         length_mins: 0,

@@ -138,6 +138,7 @@ pub fn blank(id: &str) -> Template {
         title: String::new(),
         summary: String::new(),
         introduction: None,
+        between_sessions: None,
         source: String::new(),
         trust: Vec::new(),
         length_mins: 0,

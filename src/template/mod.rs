@@ -79,6 +79,10 @@ pub struct Template {
     /// start" on the couple's and each partner's blank sheet. Optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introduction: Option<String>,
+    /// What the couple might practise before the next session, in plain words: printed
+    /// under "To practise this week" in the couple's session summary. Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub between_sessions: Option<String>,
     /// Which protocol or seed article this follows, and licensing notes.
     pub source: String,
     /// TRUST dimensions the protocol works on.

@@ -196,6 +196,15 @@ impl<'t> Validator<'t> {
             }
             self.placeholders_at(At::Field("introduction"), introduction);
         }
+        if let Some(practice) = &t.between_sessions {
+            if practice.trim().is_empty() {
+                self.push(
+                    At::Field("between_sessions"),
+                    "between_sessions is empty: write what the couple might practise before the next session, or leave the field out",
+                );
+            }
+            self.placeholders_at(At::Field("between_sessions"), practice);
+        }
     }
 
     fn steps(&mut self, steps: &'t [Step], depth: usize) {

@@ -299,10 +299,17 @@ fn poppler_text(bytes: &[u8]) -> Option<String> {
 }
 
 /// Words in order, with what the two readers may differ on (line breaks, right-to-left
-/// runs) left out.
+/// runs, which pdftotext reads from the line's written text and printpdf from the joined
+/// letters drawn) left out.
 fn comparable_words(text: &str) -> Vec<String> {
     text.split_whitespace()
-        .filter(|w| !w.chars().any(|c| ('\u{0590}'..='\u{08FF}').contains(&c)))
+        .filter(|w| {
+            !w.chars().any(|c| {
+                ('\u{0590}'..='\u{08FF}').contains(&c)
+                    || ('\u{FB1D}'..='\u{FDFF}').contains(&c)
+                    || ('\u{FE70}'..='\u{FEFF}').contains(&c)
+            })
+        })
         .map(str::to_string)
         .collect()
 }

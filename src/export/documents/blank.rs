@@ -313,11 +313,9 @@ fn blank_steps(
                 .blocks
                 .push(Block::Note(format!("About {} min.", mins)));
         }
-        section.blocks.extend(
-            step.prompts
-                .iter()
-                .map(|p| Block::Paragraph(fill_generic(p))),
-        );
+        section
+            .blocks
+            .extend(step.prompts.iter().map(|p| Block::Prompt(fill_generic(p))));
         if audience == Audience::Clinician && !step.therapist.is_empty() {
             section.blocks.push(Block::Said {
                 who: "For the therapist".into(),
@@ -490,20 +488,23 @@ fn blank_form(step: &Step, audience: Audience, roles: Roles) -> Vec<Block> {
                 }
                 blocks.push(Block::Heading(capitalize(role_label(*rater))));
                 for item in items {
-                    blocks.push(Block::Paragraph(fill_generic(&item.label)));
-                    let scale = if item.anchors.is_empty() {
-                        let points: Vec<String> = (item.min..=item.max)
-                            .map(|v| format!("{} {v}", check_mark(false)))
-                            .collect();
-                        let mut line = points.join("  ");
-                        if !item.low.is_empty() || !item.high.is_empty() {
-                            line = format!("{}   {line}   {}", item.low, item.high);
+                    blocks.push(Block::Prompt(fill_generic(&item.label)));
+                    // One box per point on one line, with its words (or its number, the
+                    // two ends named under the first and last).
+                    let block = if item.anchors.is_empty() {
+                        Block::Scale {
+                            points: (item.min..=item.max).map(|v| v.to_string()).collect(),
+                            low: fill_generic(&item.low),
+                            high: fill_generic(&item.high),
                         }
-                        line
                     } else {
-                        ticks_inline(&item.anchors)
+                        Block::Scale {
+                            points: item.anchors.iter().map(|a| fill_generic(a)).collect(),
+                            low: String::new(),
+                            high: String::new(),
+                        }
                     };
-                    blocks.push(Block::Paragraph(scale));
+                    blocks.push(block);
                 }
             }
             if audience == Audience::Clinician

@@ -244,7 +244,7 @@ fn couple_fact(couple: &Couple) -> (String, String) {
     )
 }
 
-/// "Mon 16 Nov 2026, 14:05" in the context's time zone.
+/// "16 Nov 2026, 14:05" in the context's time zone.
 fn when(ctx: &Context, at: DateTime<Utc>) -> String {
     format!("{}, {}", ctx.date(at), ctx.time(at))
 }
@@ -359,6 +359,7 @@ mod tests {
             practice: "Harbour Couples Therapy".into(),
             now: at(23, 9),
             zone: Zone::Fixed(FixedOffset::east_opt(0).unwrap()),
+            resources: Vec::new(),
         }
     }
 
@@ -416,7 +417,7 @@ mod tests {
         let first = position(&text, "said first");
         assert!(current < amendments && amendments < reason && reason < original);
         assert!(original < first);
-        assert!(text.contains("Finalized by Dr. R. Vale on Mon 16 Nov 2026, 12:05"));
+        assert!(text.contains("Finalized by Dr. R. Vale on 16 Nov 2026, 12:05"));
         assert!(text.contains("amended once since"));
         assert!(!text.contains(DRAFT));
     }
@@ -476,7 +477,7 @@ mod tests {
         let text = process_notes_report(&c, &notes, &ctx()).plain_text();
         assert!(!text.contains("someone else's"));
         assert!(position(&text, "ours first") < position(&text, "ours later"));
-        assert!(text.contains("2 notes, Fri 20 Nov 2026"));
+        assert!(text.contains("2 notes, 20 Nov 2026"));
         assert!(text.contains("explicit request"));
     }
 }

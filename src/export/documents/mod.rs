@@ -21,6 +21,10 @@ use super::report::{DocumentKind, Report};
 use crate::model::{Audience, Couple, Partner, Respondent};
 use chrono::{DateTime, FixedOffset, Utc};
 
+/// How every document writes a date ("27 Nov 2026"): one format throughout, in the
+/// header, the facts, the text and the tables.
+pub const DATE_FORMAT: &str = "%-d %b %Y";
+
 /// What a document needs besides records: the practice, the time it is made, and the
 /// time zone dates are shown in.
 #[derive(Clone, Debug)]
@@ -29,6 +33,8 @@ pub struct Context {
     pub now: DateTime<Utc>,
     /// How times are shown.
     pub zone: Zone,
+    /// The practice's safety resources (support lines), listed in the couple's summary.
+    pub resources: Vec<String>,
 }
 
 /// The time zone dates and times are shown in.
@@ -50,7 +56,7 @@ impl Context {
     }
 
     fn date(&self, at: DateTime<Utc>) -> String {
-        self.local(at).format("%a %-d %b %Y").to_string()
+        self.local(at).format(DATE_FORMAT).to_string()
     }
 
     fn time(&self, at: DateTime<Utc>) -> String {
@@ -58,7 +64,11 @@ impl Context {
     }
 
     fn made_on(&self) -> String {
-        self.local(self.now).format("%-d %b %Y, %H:%M").to_string()
+        format!(
+            "{}, {}",
+            self.local(self.now).format(DATE_FORMAT),
+            self.time(self.now)
+        )
     }
 }
 

@@ -62,7 +62,10 @@ fn custody_section(course: &Course, couple: &Couple, ctx: &Context) -> Section {
             ));
         }
         if let Some(on) = status.destroy_by {
-            parts.push(format!("to be destroyed by {}", on.format("%-d %b %Y")));
+            parts.push(format!(
+                "to be destroyed by {}",
+                on.format(super::DATE_FORMAT)
+            ));
         }
         if let Some(at) = status.destroyed_at {
             parts.push(format!("destroyed on {}", ctx.date(at)));
@@ -91,7 +94,7 @@ fn custody_section(course: &Course, couple: &Couple, ctx: &Context) -> Section {
             match &e.change {
                 CustodyChange::HeldBy(h) => format!("held by {}", holder_text(couple, h)),
                 CustodyChange::DestroyBy(on) => {
-                    format!("to be destroyed by {}", on.format("%-d %b %Y"))
+                    format!("to be destroyed by {}", on.format(super::DATE_FORMAT))
                 }
                 CustodyChange::Destroyed => "destroyed".into(),
             },
@@ -125,8 +128,8 @@ fn ratings_report(
         kind: DocumentKind::Progress,
         title: "Progress report".into(),
         subtitle: format!(
-            "Ratings over {}",
-            plural(sessions.len(), "session", "sessions")
+            "Ratings from {}",
+            plural(rated_sessions(&measures), "session", "sessions")
         ),
         practice: ctx.practice.clone(),
         couple_code: Some(couple.code.clone()),
@@ -165,8 +168,9 @@ fn ratings_report(
     };
     let label_format = if same_year { "%-d %b" } else { "%-d %b %y" };
     for measure in &measures {
+        // Sections follow on from each other (several charts to a page); the layout keeps
+        // each heading with its whole chart.
         let mut section = Section::new(measure.title.clone());
-        section.keep_together = true;
         let partners = measure.partners();
         section.blocks.push(Block::Chart(Chart {
             // The question, unless the section title already says it.
@@ -182,6 +186,7 @@ fn ratings_report(
                 .iter()
                 .map(|p| ctx.local(p.at).format(label_format).to_string())
                 .collect(),
+            x_at: date_positions(measure),
             series: partners
                 .iter()
                 .map(|p| Series {
@@ -224,6 +229,32 @@ fn ratings_report(
         report.sections.push(section);
     }
     report
+}
+
+/// How many sessions the charts draw a point for.
+fn rated_sessions(measures: &[Measure]) -> usize {
+    measures
+        .iter()
+        .flat_map(|m| m.points.iter().map(|p| p.at))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
+/// Where each point of a measure sits along a date axis, 0 to 1: days since the first
+/// point over the days the measure spans (even spacing when all share one day).
+fn date_positions(measure: &Measure) -> Vec<f32> {
+    let (Some(first), Some(last)) = (measure.points.first(), measure.points.last()) else {
+        return Vec::new();
+    };
+    let span = (last.at - first.at).num_seconds() as f32;
+    if span <= 0.0 {
+        return Vec::new();
+    }
+    measure
+        .points
+        .iter()
+        .map(|p| (p.at - first.at).num_seconds() as f32 / span)
+        .collect()
 }
 
 /// "Latest: Alex 6 (up 1 since the session before), Sam 4 (down 2)."

@@ -6,11 +6,13 @@ use super::{
     plural, respondent_name, unbreakable,
 };
 use crate::export::ExportError;
-use crate::export::report::{Block, DocumentKind, Report, Section, Table, check_mark};
+use crate::export::report::{
+    Block, DocumentKind, Mark, MarkKind, Report, Section, Table, check_mark,
+};
 use crate::model::{
     Audience, Bindings, Couple, Exchange, LoopRecord, LoopStage, MirrorOutcome, Owner, Partner,
-    QuestionStatus, ReplyRecord, Role, Session, SessionView, Shown, StepData, StepRecord,
-    StepStatus, Verification, letters, letters::Coverage, redact,
+    PartnerScreen, QuestionStatus, ReplyRecord, Role, Session, SessionView, Shown, StepData,
+    StepRecord, StepStatus, Verification, Visibility, letters, letters::Coverage, redact,
 };
 use crate::template::{RatingItem, Scoring, Step, StepKind, Template};
 use std::collections::BTreeMap;
@@ -58,6 +60,41 @@ fn status_label(status: StepStatus) -> &'static str {
         StepStatus::Done => "done",
         StepStatus::Incomplete => "left unfinished",
         StepStatus::Skipped => "skipped",
+    }
+}
+
+/// Who reads a step's entries, for the clinician's step table.
+fn seen_by(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Joint => "both partners",
+        Visibility::PartnerPrivate => "private to each partner",
+        Visibility::ClinicianOnly => "therapist only",
+    }
+}
+
+/// The label and shading of a step that is not the couple's to read, on the clinician's
+/// copy.
+fn mark_of(visibility: Visibility) -> Option<Mark> {
+    match visibility {
+        Visibility::Joint => None,
+        Visibility::PartnerPrivate => Some(Mark {
+            kind: MarkKind::Private,
+            label: "PRIVATE: each partner's own entries, never in the couple's copy or the other partner's."
+                .into(),
+        }),
+        Visibility::ClinicianOnly => Some(Mark {
+            kind: MarkKind::TherapistOnly,
+            label: "THERAPIST ONLY: in no copy for the couple or either partner.".into(),
+        }),
+    }
+}
+
+/// A step's title and what it came to: "Title: what", or "Title? what" after a question.
+fn labelled(title: &str, what: &str) -> String {
+    if title.ends_with(['?', '!', ':', '.']) {
+        format!("{title} {what}")
+    } else {
+        format!("{title}: {what}")
     }
 }
 
@@ -178,6 +215,9 @@ impl Doc<'_> {
     // Session note
 
     fn note(&self) -> Report {
+        if self.view.audience != Audience::Clinician {
+            return self.summary();
+        }
         let session = self.session();
         let mut facts = vec![
             self.couple_fact(),
@@ -197,7 +237,17 @@ impl Doc<'_> {
             // there were, and how long.
             Some(end) => {
                 let pauses = session.pause_count();
-                let mut length = duration(session.active_secs_at(end));
+                // Without pauses, the length is the difference of the two times shown (to
+                // the minute, as they are), so "10:00 to 10:18" never says 19 min.
+                let mut length = if pauses == 0 {
+                    duration(
+                        (end.timestamp().div_euclid(60)
+                            - session.started_at.timestamp().div_euclid(60))
+                            * 60,
+                    )
+                } else {
+                    duration(session.active_secs_at(end))
+                };
                 if self.view.audience == Audience::Clinician && pauses > 0 {
                     length.push_str(&format!(
                         ", not counting {}: {} in all",
@@ -259,9 +309,18 @@ impl Doc<'_> {
             )));
         }
         report.sections.push(summary);
+        if let Some(section) = self.screen_section() {
+            report.sections.push(section);
+        }
 
         let mut steps = Section::new("Steps");
-        let mut table = Table::new(&[("#", 0.35), ("Step", 4.0), ("Status", 1.5), ("Time", 1.0)]);
+        let mut table = Table::new(&[
+            ("#", 0.35),
+            ("Step", 3.6),
+            ("Status", 1.5),
+            ("Time", 0.9),
+            ("Seen by", 1.5),
+        ]);
         for (i, shown) in self.view.shown.iter().enumerate() {
             let (status, time) = match shown {
                 Shown::Step(r) => (
@@ -280,25 +339,34 @@ impl Doc<'_> {
                     String::new(),
                 ),
             };
+            let seen_by = match shown {
+                Shown::Step(r) => seen_by(r.visibility),
+                Shown::Withheld { .. } => "",
+            };
             table.rows.push(vec![
                 (i + 1).to_string(),
                 self.shown_title(shown),
                 status,
                 time,
+                seen_by.to_string(),
             ]);
         }
         steps.blocks.push(Block::Table(table));
         report.sections.push(steps);
 
-        for (_, record) in self.view.visible() {
+        for (i, record) in self.view.visible() {
             let step = self.step(&record.step_id);
             let mut blocks = self.step_blocks(record, step);
             blocks.extend(self.clinician_blocks(record));
             if blocks.is_empty() {
                 continue;
             }
-            let mut section =
-                Section::new(self.title_of(&record.step_id, record.pass, record.roles));
+            // Numbered as in the table of steps.
+            let mut section = Section::new(format!(
+                "{}. {}",
+                i + 1,
+                self.title_of(&record.step_id, record.pass, record.roles)
+            ));
             let mut status = status_label(record.status).to_string();
             if self.session().take_home.is_some() && record.first_entered_at.is_some() {
                 status.push_str(" · filled in at home");
@@ -311,9 +379,61 @@ impl Doc<'_> {
             }
             section.blocks.push(Block::Note(capitalize(&status)));
             section.blocks.extend(blocks);
+            section.mark = mark_of(record.visibility);
             report.sections.push(section);
         }
         report
+    }
+
+    /// A screen's result for each partner and the decision, negative results included:
+    /// a screen that raised nothing is a finding too.
+    fn screen_section(&self) -> Option<Section> {
+        // The view keeps its records apart from the session; the clinician's holds all.
+        let mut whole = self.session().clone();
+        whole.steps = self.view.visible().map(|(_, r)| r.clone()).collect();
+        let result = crate::model::screen_result(&whole)?;
+        let mut section = Section::new("Safety screen: result and decision");
+        section.keep_together = true;
+        section.mark = mark_of(Visibility::ClinicianOnly);
+        let mut fields: Vec<(String, String)> = result
+            .partners
+            .iter()
+            .map(|(partner, outcome)| {
+                let said = match outcome {
+                    PartnerScreen::NoConcern => "negative: every item answered, no concern raised",
+                    PartnerScreen::Concern => "positive: a concern was raised (see their screen)",
+                    PartnerScreen::NotFinished => "not finished in this session: no result",
+                };
+                (name(self.couple, *partner), said.to_string())
+            })
+            .collect();
+        let concern = result
+            .partners
+            .iter()
+            .any(|(_, o)| *o == PartnerScreen::Concern);
+        fields.push((
+            "Decision".into(),
+            result
+                .decision
+                .clone()
+                .unwrap_or_else(|| "no decision recorded in this session".into()),
+        ));
+        if concern {
+            fields.push((
+                "Fuller assessment".into(),
+                if result.assessed {
+                    "written"
+                } else {
+                    "not written: joint work waits for it"
+                }
+                .into(),
+            ));
+        }
+        if let Some(rescreen) = &result.rescreen {
+            fields.push(("Re-screen".into(), rescreen.clone()));
+        }
+        section.blocks.push(Block::Fields(fields));
+        Some(section)
     }
 
     /// One line per step that recorded something worth a glance.
@@ -328,7 +448,11 @@ impl Doc<'_> {
             .iter()
             .filter(|r| r.status == StepStatus::Skipped)
             .count();
-        let mut steps = format!("{done} of {} steps shown here done", shown.len());
+        let mut steps = match (done, shown.len()) {
+            (_, 0) => String::new(),
+            (d, n) if d == n => format!("{} done", plural(n, "step", "steps")),
+            (d, n) => format!("{d} of {} done", plural(n, "step", "steps")),
+        };
         if self.session().take_home.is_some() {
             lines.push(
                 "Filled in at home as a take-home worksheet and brought back; time spent was not measured."
@@ -338,14 +462,19 @@ impl Doc<'_> {
         if skipped > 0 {
             steps.push_str(&format!(", {skipped} skipped"));
         }
-        steps.push('.');
+        if !steps.is_empty() {
+            steps.push('.');
+        }
         for record in shown {
-            let title = self.title_of(&record.step_id, record.pass, record.roles);
+            let mut title = self.title_of(&record.step_id, record.pass, record.roles);
+            if record.visibility != Visibility::Joint {
+                title.push_str(&format!(" [{}]", seen_by(record.visibility)));
+            }
             let step = self.step(&record.step_id);
             match &record.data {
                 StepData::Loop(l) => {
                     if !l.attempts.is_empty() {
-                        lines.push(format!("{title}: {}", self.loop_outcome(l)));
+                        lines.push(labelled(&title, &self.loop_outcome(l)));
                     }
                 }
                 StepData::Floor(f) => {
@@ -353,13 +482,16 @@ impl Doc<'_> {
                         continue;
                     }
                     let paraphrases = f.paraphrase_accuracy();
-                    lines.push(format!(
-                        "{title}: {}, {} ({} accurate), {}, {}.",
-                        plural(f.turns_speaking(), "turn speaking", "turns speaking"),
-                        plural(paraphrases.total, "paraphrase", "paraphrases"),
-                        paraphrases.accurate,
-                        plural(f.breaches.len(), "rule breach", "rule breaches"),
-                        plural(f.timeouts.len(), "time-out", "time-outs")
+                    lines.push(labelled(
+                        &title,
+                        &format!(
+                            "{}, {} ({} accurate), {}, {}.",
+                            plural(f.turns_speaking(), "turn speaking", "turns speaking"),
+                            plural(paraphrases.total, "paraphrase", "paraphrases"),
+                            paraphrases.accurate,
+                            plural(f.breaches.len(), "rule breach", "rule breaches"),
+                            plural(f.timeouts.len(), "time-out", "time-outs")
+                        ),
                     ));
                 }
                 StepData::Questions(q) => {
@@ -376,18 +508,24 @@ impl Doc<'_> {
                         })
                     );
                     if answering {
-                        lines.push(format!(
-                            "{title}: {} answered, {} deferred, {} still open.",
-                            plural(count(QuestionStatus::Answered), "question", "questions"),
-                            count(QuestionStatus::Deferred),
-                            count(QuestionStatus::Included)
+                        lines.push(labelled(
+                            &title,
+                            &format!(
+                                "{} answered, {} deferred, {} still open.",
+                                plural(count(QuestionStatus::Answered), "question", "questions"),
+                                count(QuestionStatus::Deferred),
+                                count(QuestionStatus::Included)
+                            ),
                         ));
                     } else {
-                        lines.push(format!(
-                            "{title}: {} on {}'s list, {} included for the session.",
-                            plural(q.items.len(), "question", "questions"),
-                            name(self.couple, q.owner),
-                            count(QuestionStatus::Included)
+                        lines.push(labelled(
+                            &title,
+                            &format!(
+                                "{} on {}'s list, {} included for the session.",
+                                plural(q.items.len(), "question", "questions"),
+                                name(self.couple, q.owner),
+                                count(QuestionStatus::Included)
+                            ),
                         ));
                     }
                 }
@@ -405,25 +543,34 @@ impl Doc<'_> {
                         0 => String::new(),
                         n => format!(", {n} shared"),
                     };
-                    lines.push(format!(
-                        "{title}: {} ({} {}, {} {}{shared}).",
-                        plural(p.commitments.len(), "commitment", "commitments"),
-                        name(self.couple, Partner::A),
-                        by(Owner::A),
-                        name(self.couple, Partner::B),
-                        by(Owner::B)
+                    lines.push(labelled(
+                        &title,
+                        &format!(
+                            "{} ({} {}, {} {}{shared}).",
+                            plural(p.commitments.len(), "commitment", "commitments"),
+                            name(self.couple, Partner::A),
+                            by(Owner::A),
+                            name(self.couple, Partner::B),
+                            by(Owner::B)
+                        ),
                     ));
                 }
                 StepData::Rating(r) => {
                     if !r.values.is_empty() {
-                        lines.push(format!("{title}: {}.", self.rating_summary(r, step)));
+                        lines.push(format!(
+                            "{}.",
+                            labelled(&title, &self.rating_summary(r, step))
+                        ));
                     }
                 }
                 StepData::Reply(reply) => match self.reply_coverage(record, reply) {
-                    Some(c) => lines.push(format!("{title}: {}.", coverage_line(&c))),
-                    None if !reply.replies.is_empty() => lines.push(format!(
-                        "{title}: {}.",
-                        plural(reply.replies.len(), "point answered", "points answered")
+                    Some(c) => lines.push(format!("{}.", labelled(&title, &coverage_line(&c)))),
+                    None if !reply.replies.is_empty() => lines.push(labelled(
+                        &title,
+                        &format!(
+                            "{}.",
+                            plural(reply.replies.len(), "point answered", "points answered")
+                        ),
                     )),
                     None => {}
                 },
@@ -436,7 +583,9 @@ impl Doc<'_> {
                 | StepData::YesNo(_) => {}
             }
         }
-        lines.push(steps);
+        if !steps.is_empty() {
+            lines.push(steps);
+        }
         lines
     }
 
@@ -841,8 +990,8 @@ impl Doc<'_> {
                 what,
                 c.rhythm.clone(),
                 verification_label(c.verification).into(),
-                c.starts_on.format("%-d %b %Y").to_string(),
-                c.review_on.format("%-d %b %Y").to_string(),
+                c.starts_on.format(super::DATE_FORMAT).to_string(),
+                c.review_on.format(super::DATE_FORMAT).to_string(),
             ]);
         }
         table
@@ -941,7 +1090,7 @@ impl Doc<'_> {
                 section.blocks.extend(
                     step.prompts
                         .iter()
-                        .map(|p| Block::Paragraph(self.fill(p, record.roles))),
+                        .map(|p| Block::Prompt(self.fill(p, record.roles))),
                 );
             }
             let answers = self.step_blocks(record, step);
@@ -1029,8 +1178,8 @@ impl Doc<'_> {
                             "From / review on".into(),
                             format!(
                                 "{} / {}",
-                                d.starts_on.format("%-d %b %Y"),
-                                d.review_on.format("%-d %b %Y")
+                                d.starts_on.format(super::DATE_FORMAT),
+                                d.review_on.format(super::DATE_FORMAT)
                             ),
                         ),
                     ]));
@@ -1192,12 +1341,329 @@ impl Doc<'_> {
             }
             None => {
                 // The letter is not shown to this reader: the quoted points were
-                // replaced by "point N" when the session was redacted.
+                // replaced by "point N" when the session was redacted. Every point is
+                // still listed by number, the open ones said to be open.
+                let index =
+                    self.view.shown.iter().position(
+                        |s| matches!(s, Shown::Step(r) if std::ptr::eq(r.as_ref(), record)),
+                    );
+                let total = index
+                    .and_then(|i| self.view.letter_points.get(&i))
+                    .copied()
+                    .unwrap_or(0);
+                let numbered = |n: usize| letters::withheld_point(Some(n));
+                let answered = (1..=total)
+                    .filter(|n| reply.replies.iter().any(|r| r.point == numbered(*n)))
+                    .count();
+                if answered < total {
+                    blocks.push(Block::Paragraph(format!(
+                        "This reply is not finished yet: {answered} of {} answered so far.",
+                        plural(total, "point", "points")
+                    )));
+                }
+                for n in 1..=total {
+                    blocks.push(Block::Heading(capitalize(&numbered(n))));
+                    match reply.replies.iter().find(|r| r.point == numbered(n)) {
+                        Some(r) => answer(&mut blocks, r),
+                        None => blocks.push(Block::Note("No answer to this point yet.".into())),
+                    }
+                }
                 for r in &reply.replies {
+                    if (1..=total).any(|n| r.point == numbered(n)) {
+                        continue;
+                    }
                     blocks.push(Block::Heading(capitalize(&r.point)));
                     answer(&mut blocks, r);
                 }
             }
+        }
+        blocks
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The couple's summary
+
+impl Doc<'_> {
+    /// The session as the couple's summary, written for them: what they worked on, what
+    /// each said (joint steps only), their agreements, what to practise, the next session
+    /// and where to find support; a partner's copy adds their own private entries. No step
+    /// tables, timings, loop counts or breach lists: those are the clinician's record.
+    fn summary(&self) -> Report {
+        let session = self.session();
+        let (a, b) = (name(self.couple, Partner::A), name(self.couple, Partner::B));
+        let own = match self.view.audience {
+            Audience::Partner(p) => Some(p),
+            Audience::Couple | Audience::Clinician => None,
+        };
+        let for_line = match own {
+            Some(p) => format!("{} (your own copy)", name(self.couple, p)),
+            None => format!("{a} and {b}"),
+        };
+        let facts = vec![
+            ("For".into(), for_line),
+            ("Session".into(), self.ctx.date(session.started_at)),
+            ("With".into(), self.ctx.practice.clone()),
+        ];
+        let mut report = self.report(
+            DocumentKind::SessionNote,
+            "Your session summary".into(),
+            facts,
+        );
+        report.subtitle = self
+            .template
+            .map_or(session.template_title.clone(), |t| t.title.clone());
+
+        // What we worked on.
+        let mut worked = Section::new("What we worked on");
+        let intro = self.template.and_then(|t| t.introduction.as_deref());
+        match intro {
+            Some(text) => worked
+                .blocks
+                .push(Block::Paragraph(self.fill(text, session.bindings))),
+            None => worked.blocks.push(Block::Paragraph(format!(
+                "Today you worked together on \"{}\".",
+                report.subtitle
+            ))),
+        }
+        if session.take_home.is_some() {
+            worked.blocks.push(Block::Paragraph(
+                "You filled this in at home and brought it back.".into(),
+            ));
+        }
+        let parts: Vec<String> = self
+            .view
+            .visible()
+            .map(|(_, r)| r)
+            .filter(|r| r.visibility == Visibility::Joint && r.status == StepStatus::Done)
+            .filter(|r| !matches!(r.data, StepData::SwapRoles))
+            .map(|r| self.title_of(&r.step_id, r.pass, r.roles))
+            .collect();
+        if !parts.is_empty() {
+            worked.blocks.push(Block::Paragraph(
+                "The parts of the session you went through:".into(),
+            ));
+            worked.blocks.push(Block::Bullets(parts));
+        }
+        report.sections.push(worked);
+
+        // What each of you said (joint steps only).
+        let mut said = Section::new("What each of you said");
+        for (_, record) in self.view.visible() {
+            if record.visibility != Visibility::Joint {
+                continue;
+            }
+            let blocks = self.said_for_couple(record);
+            if blocks.is_empty() {
+                continue;
+            }
+            said.blocks.push(Block::Heading(self.title_of(
+                &record.step_id,
+                record.pass,
+                record.roles,
+            )));
+            said.blocks.extend(blocks);
+        }
+        if !said.blocks.is_empty() {
+            report.sections.push(said);
+        }
+
+        // Your agreements.
+        let agreements: Vec<&crate::model::CommitmentDraft> = self
+            .view
+            .visible()
+            .filter_map(|(_, r)| match &r.data {
+                StepData::Plan(p) if r.visibility == Visibility::Joint => Some(p),
+                _ => None,
+            })
+            .flat_map(|p| p.commitments.iter().map(|c| &c.draft))
+            .collect();
+        if !agreements.is_empty() {
+            let mut section = Section::new("Your agreements");
+            for owner in Owner::ALL {
+                let mine: Vec<String> = agreements
+                    .iter()
+                    .filter(|c| c.owner == owner)
+                    .map(|c| {
+                        let mut line = c.behaviour.trim().to_string();
+                        if !c.rhythm.trim().is_empty() {
+                            line.push_str(&format!(" ({})", c.rhythm.trim()));
+                        }
+                        line
+                    })
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                section.blocks.push(Block::Heading(match owner {
+                    Owner::A | Owner::B => self.couple.owner_name(owner),
+                    Owner::Both => "Both of you, together".into(),
+                }));
+                section.blocks.push(Block::Bullets(mine));
+            }
+            report.sections.push(section);
+        }
+
+        // To practise this week.
+        let practice = self.template.and_then(|t| t.between_sessions.as_deref());
+        if practice.is_some() || !agreements.is_empty() {
+            let mut section = Section::new("To practise this week");
+            if let Some(text) = practice {
+                section
+                    .blocks
+                    .push(Block::Paragraph(self.fill(text, session.bindings)));
+            }
+            if practice.is_none() {
+                section.blocks.push(Block::Paragraph(
+                    "Try the agreements above in the days ahead. Notice what helps and what gets in the way; there is no score to keep.".into(),
+                ));
+            }
+            report.sections.push(section);
+        }
+
+        // The next session.
+        let mut next = Section::new("Next time");
+        next.blocks.push(Block::Paragraph(if agreements.is_empty() {
+            "At your next session you can pick up where you left off. Bring anything from the days in between that you would like to talk about.".into()
+        } else {
+            "At your next session you will look back at your agreements together: what went well, and what got in the way.".into()
+        }));
+        report.sections.push(next);
+
+        // A partner's own entries.
+        if let Some(partner) = own {
+            let mut mine = Section::new("Just for you");
+            mine.blocks.push(Block::Paragraph(format!(
+                "What you wrote or chose privately today. It is not in {}'s copy or the couple's.",
+                name(self.couple, partner.other())
+            )));
+            let before = mine.blocks.len();
+            for (_, record) in self.view.visible() {
+                if record.visibility == Visibility::Joint {
+                    continue;
+                }
+                let blocks = self.step_blocks(record, self.step(&record.step_id));
+                if blocks.is_empty() {
+                    continue;
+                }
+                mine.blocks.push(Block::Heading(self.title_of(
+                    &record.step_id,
+                    record.pass,
+                    record.roles,
+                )));
+                mine.blocks.extend(blocks);
+            }
+            if mine.blocks.len() > before {
+                report.sections.push(mine);
+            }
+        }
+
+        let mut support = Section::new("If you need support");
+        support.blocks.push(Block::Paragraph(format!(
+            "If you ever feel unsafe at home, call your local emergency number. Between sessions you can get in touch with {}.",
+            if self.ctx.practice.trim().is_empty() {
+                "your therapist"
+            } else {
+                self.ctx.practice.as_str()
+            }
+        )));
+        if !self.ctx.resources.is_empty() {
+            support.blocks.push(Block::Paragraph(
+                "Other places to turn to, day or night:".into(),
+            ));
+            support
+                .blocks
+                .push(Block::Bullets(self.ctx.resources.clone()));
+        }
+        report.sections.push(support);
+        report
+    }
+
+    /// What the partners said or chose in a joint step, in plain words: the words of a
+    /// dialogue without its counts, texts, choices and questions answered.
+    fn said_for_couple(&self, record: &StepRecord) -> Vec<Block> {
+        let couple = self.couple;
+        let mut blocks = Vec::new();
+        match &record.data {
+            StepData::Loop(l) => {
+                let speaker = name(couple, l.speaker);
+                let listener = name(couple, l.listener);
+                if let Some(message) = &l.message {
+                    blocks.push(Block::Said {
+                        who: format!("{speaker} said"),
+                        text: message.text.clone(),
+                    });
+                }
+                if l.is_confirmed() {
+                    blocks.push(Block::Paragraph(format!(
+                        "{listener} listened and said it back until {speaker} felt understood."
+                    )));
+                } else if !l.attempts.is_empty() {
+                    blocks.push(Block::Paragraph(format!(
+                        "{listener} listened and said it back; you can pick this up again next time."
+                    )));
+                }
+            }
+            StepData::Floor(f) => {
+                for e in &f.exchanges {
+                    if let Exchange::Chunk { by, text, .. } = e {
+                        blocks.push(Block::Said {
+                            who: format!("{} said", name(couple, *by)),
+                            text: text.clone(),
+                        });
+                    }
+                }
+            }
+            StepData::Text(e) => {
+                for (respondent, text) in &e.entries {
+                    if text.trim().is_empty() || *respondent == crate::model::Respondent::Clinician
+                    {
+                        continue;
+                    }
+                    blocks.push(Block::Said {
+                        who: respondent_name(couple, *respondent),
+                        text: text.clone(),
+                    });
+                }
+            }
+            StepData::Choice(e) | StepData::Checklist(e) => {
+                for (respondent, chosen) in &e.entries {
+                    if chosen.is_empty() || *respondent == crate::model::Respondent::Clinician {
+                        continue;
+                    }
+                    blocks.push(Block::Said {
+                        who: format!("{} chose", respondent_name(couple, *respondent)),
+                        text: chosen
+                            .iter()
+                            .map(|c| self.fill(c, record.roles))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    });
+                }
+            }
+            StepData::Questions(q) => {
+                for item in &q.items {
+                    let Some(answer) = &item.answer else {
+                        continue;
+                    };
+                    blocks.push(Block::Said {
+                        who: format!("{} asked", name(couple, q.owner)),
+                        text: item.text.clone(),
+                    });
+                    blocks.push(Block::Said {
+                        who: format!("{} answered", name(couple, q.owner.other())),
+                        text: answer.text.clone(),
+                    });
+                }
+            }
+            // Ratings, plans, letters and screens have documents (or sections) of their
+            // own; scripts and role swaps record nothing said.
+            StepData::Rating(_)
+            | StepData::Plan(_)
+            | StepData::Reply(_)
+            | StepData::YesNo(_)
+            | StepData::Script
+            | StepData::SwapRoles => {}
         }
         blocks
     }
