@@ -754,3 +754,32 @@ fn a_signed_and_a_draft_note_export_ready_to_file() {
     assert!(all.contains("Clinician Dr. R. Vale, LMFT"));
     assert!(!all.contains("Signed electronically"));
 }
+
+#[test]
+fn the_risk_line_reads_the_screens_recorded_up_to_the_notes_session() {
+    use tandem::practice::export::risk_facts;
+    let library = Library::builtin();
+    let screen = |days_ago| run(library.get("safety-screen").unwrap(), 11, days_ago);
+    let session = run(library.get("weekly-check-in").unwrap(), 12, 10);
+    let note = soap_note(3, &session, "RISKWORDS");
+    // A screen after the session is not what the session knew.
+    let later = screen(5);
+    assert_eq!(
+        risk_facts(&note, Some(&session), &[session.clone(), later.clone()]),
+        None
+    );
+    let earlier = screen(20);
+    let risk = risk_facts(
+        &note,
+        Some(&session),
+        &[earlier.clone(), session.clone(), later],
+    )
+    .expect("the earlier screen");
+    assert_eq!(risk.screened, Partner::BOTH.into_iter().collect());
+    assert!(risk.concern.is_empty(), "the demo's screen is quiet");
+    assert!(risk.screened_at <= session.started_at);
+    assert!(risk.screened_at >= earlier.started_at);
+    // Without its session, the note reads every screen.
+    assert!(risk_facts(&note, None, &[screen(5)]).is_some());
+    assert_eq!(risk_facts(&note, None, &[]), None);
+}
