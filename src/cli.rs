@@ -129,6 +129,12 @@ pub enum Command {
         /// The name finalized notes are signed with by default.
         #[arg(long, value_name = "NAME")]
         clinician_name: Option<String>,
+        /// The credentials under a progress note's signature (e.g. "LMFT"); "" clears them.
+        #[arg(long, value_name = "TEXT")]
+        credentials: Option<String>,
+        /// The licence number in a progress note's signature block; "" clears it.
+        #[arg(long, value_name = "NUMBER")]
+        licence_number: Option<String>,
         /// Days after the latest safety screens when a re-screen is due (7 to 730).
         #[arg(long, value_name = "DAYS")]
         rescreen_days: Option<u32>,
@@ -625,6 +631,8 @@ fn run_command(
             practice_name,
             note_style,
             clinician_name,
+            credentials,
+            licence_number,
             rescreen_days,
             resources,
             clear_resources,
@@ -655,9 +663,17 @@ fn run_command(
                 let name = clinician_name.unwrap_or_else(|| header.clinician_name.clone());
                 practice.set_note_defaults(style, &name, now)?;
             }
+            if credentials.is_some() || licence_number.is_some() {
+                let header = practice.vault().header();
+                let credentials = credentials.unwrap_or_else(|| header.credentials.clone());
+                let licence = licence_number.unwrap_or_else(|| header.licence_number.clone());
+                practice.set_credentials(&credentials, &licence, now)?;
+            }
             let header = practice.vault().header();
             say!(out, "notes drafted as {}", header.note_style.name())?;
             say!(out, "notes signed by \"{}\"", header.clinician_name)?;
+            say!(out, "credentials: \"{}\"", header.credentials)?;
+            say!(out, "licence number: \"{}\"", header.licence_number)?;
             say!(
                 out,
                 "auto-lock after {} idle minutes",
@@ -852,7 +868,12 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
         );
     }
     let if_exists = what.output().check()?;
-    let needs_lists = matches!(what, ExportCommand::Progress { .. });
+    // A progress report reads the couple's sessions, and so does a clinical note (its
+    // risk line reads their safety screens).
+    let needs_lists = matches!(
+        what,
+        ExportCommand::Progress { .. } | ExportCommand::Note { .. }
+    );
     let practice = open(root, Want::ReadOnly, needs_lists)?;
     let ctx = practice.export_context(Utc::now());
     match what {
@@ -901,15 +922,26 @@ fn export(root: Option<PathBuf>, what: ExportCommand, out: &mut dyn Write) -> an
                     Err(VaultError::NotFound { .. }) => (None, Some("is not in this vault".into())),
                     Err(e) => (None, Some(format!("could not be opened: {e}"))),
                 };
-            let prepared = practice.export_note(&note, session.as_ref(), &couple, &ctx)?;
+            // The couple's sessions give the risk line (their safety screens).
+            let (sessions, unreadable) = practice.couple_sessions(couple.id);
+            let prepared =
+                practice.export_note(&note, session.as_ref(), &sessions, &couple, &ctx)?;
             let code = write_prepared(&prepared, &output.path, if_exists, out)?;
+            let mut code = code;
+            if unreadable > 0 {
+                say!(
+                    out,
+                    "warning: {unreadable} of this couple's sessions could not be opened; the note's risk line may miss a safety screen (run `tandem verify`)"
+                )?;
+                code = 1;
+            }
             if let Some(problem) = problem {
                 say!(
                     out,
                     "warning: the note's session {} {problem}; the PDF has no protocol or session date",
                     note.session.0
                 )?;
-                return Ok(1);
+                code = 1;
             }
             Ok(code)
         }

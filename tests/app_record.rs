@@ -58,7 +58,22 @@ fn a_note_is_drafted_edited_finalized_and_then_only_amended() {
 
     // Edit the draft: saved as typed.
     type_multiline(&mut h, "Assessment", " Both engaged well.");
+    type_line(
+        &mut h,
+        "Service code (optional, e.g. CPT 90847)",
+        "CPT 90847",
+    );
     type_line(&mut h, "Your name", "Dr. R. Vale");
+    // The credentials and licence number the exported note's signature block shows are
+    // the practice's settings, saved from here.
+    type_line(&mut h, "Credentials (e.g. LMFT)", "LMFT");
+    type_line(&mut h, "Licence number", "MFT 54321");
+    click(&mut h, "Save credentials");
+    let header = h.state().state.practice.as_ref().unwrap().vault().header();
+    assert_eq!(
+        (header.credentials.as_str(), header.licence_number.as_str()),
+        ("LMFT", "MFT 54321")
+    );
     click(&mut h, "Finalize note");
     // Signing is confirmed first: nothing is final until then.
     assert!(
@@ -69,6 +84,7 @@ fn a_note_is_drafted_edited_finalized_and_then_only_amended() {
     let note = h.state().state.forms.note.clone().unwrap().note;
     assert!(note.is_final(), "{:?}", h.state().state.status);
     assert_eq!(note.finalized.as_ref().unwrap().clinician, "Dr. R. Vale");
+    assert_eq!(note.service_code.as_deref(), Some("CPT 90847"));
     assert!(note.sections[2].text.contains("Both engaged well."));
 
     // Typing into a finalized note changes nothing saved until it is an amendment.
@@ -105,6 +121,7 @@ fn a_note_is_drafted_edited_finalized_and_then_only_amended() {
         "original kept"
     );
     assert!(saved.sections[2].text.contains("Both engaged well."));
+    assert_eq!(saved.service_code.as_deref(), Some("CPT 90847"));
     // The screen shows the original beside the amendment.
     h.get_by_label("Original note as finalized");
     let actions = audit_actions(&h);

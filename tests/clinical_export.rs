@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tandem::demo::{Mood, Rng, run_session};
 use tandem::export::{
-    self, Context, ExportError, Report, SessionDocument, Zone, clinical_note_report,
-    process_notes_report, progress_report, session_report,
+    self, ChartFacts, Clinician, Context, ExportError, Report, SessionDocument, Zone,
+    clinical_note_report, process_notes_report, progress_report, session_report,
 };
 use tandem::model::{
     Audience, COUPLE_FORMAT, ClinicalNote, Couple, CoupleFacts, CoupleId, NoteId, NoteStyle,
@@ -110,6 +110,18 @@ fn soap_note(n: u128, session: &Session, tag: &str) -> ClinicalNote {
         sections,
         session.started_at + Duration::hours(2),
     )
+}
+
+/// The practice's signer, with no safety screen recorded.
+fn chart() -> ChartFacts {
+    ChartFacts {
+        clinician: Clinician {
+            name: "Dr. R. Vale".into(),
+            credentials: "LMFT".into(),
+            licence_number: "MFT 54321".into(),
+        },
+        risk: None,
+    }
 }
 
 fn render(report: &Report) -> Vec<u8> {
@@ -221,7 +233,7 @@ fn process_note_canaries_reach_no_document_but_the_explicit_process_notes_export
         check(format!("progress report {audience}"), &report);
     }
     for (note, (session, _)) in clinical.iter().zip(&sessions) {
-        let report = clinical_note_report(note, Some(session), &couple, &ctx());
+        let report = clinical_note_report(note, Some(session), &couple, &chart(), &ctx());
         check(format!("clinical note on {}", session.template_id), &report);
     }
     assert!(checked > 100, "only {checked} documents checked");
@@ -267,6 +279,7 @@ fn a_finalized_and_amended_note_shows_the_current_text_the_reason_and_the_origin
         &note,
         Some(&session),
         &couple(),
+        &chart(),
         &ctx(),
     )));
     assert!(text.contains("Progress note"));
@@ -281,24 +294,28 @@ fn a_finalized_and_amended_note_shows_the_current_text_the_reason_and_the_origin
     assert!(text.contains("last by Dr. A. Moss on 18 Nov 2026, 09:40"));
     assert!(text.contains("made for the clinician."));
 
-    // The note as it reads now, then the amendment with its reason, then the original.
+    // The note as it now reads, once, then the amendment with its reason and only the
+    // words it changed, then the signature block.
     let current = position(&text, "AMENDEDWORDS");
     let amendments = position(&text, "Amendments 1 amendment");
     let heading = position(&text, "Amendment 1 of 1: 18 Nov 2026, 09:40");
     let reason = position(&text, "Reason Assessment referred to the wrong session");
-    let original = position(&text, "Original note as finalized");
-    // The amendment marks the section it changed.
-    assert!(text.contains("Assessment (changed) AMENDEDWORDS"));
-    assert_eq!(text.matches("(changed)").count(), 1);
+    let removed = position(
+        &text,
+        "Assessment Removed: “ORIGINALWORDS Assessment text of” Added: “AMENDEDWORDS”",
+    );
+    let signature = position(&text, "Clinician Dr. R. Vale, LMFT Licence MFT 54321");
     assert!(current < amendments && amendments < heading && heading < reason);
-    assert!(reason < original);
-    // The original assessment appears only in the original, and the amended one in the
-    // current text and the amendment.
-    let original_assessment = position(&text, "ORIGINALWORDS Assessment");
-    assert!(original_assessment > original);
+    assert!(reason < removed && removed < signature);
+    assert!(text.contains("Signed electronically at Mon 16 Nov 2026, 16:05"));
+    assert!(!text.contains("Original note as finalized"));
+    // The amended words in the current text and the amendment; the removed ones only in
+    // the amendment.
     assert_eq!(text.matches("AMENDEDWORDS").count(), 2);
-    // Unchanged sections read the same in all three.
-    assert_eq!(text.matches("ORIGINALWORDS Subjective").count(), 3);
+    assert_eq!(text.matches("ORIGINALWORDS Assessment").count(), 1);
+    // Unchanged sections are printed once, in the current text.
+    assert_eq!(text.matches("ORIGINALWORDS Subjective").count(), 1);
+    assert!(!text.contains("DRAFT"));
 }
 
 #[test]
@@ -306,13 +323,15 @@ fn a_draft_says_plainly_that_it_is_not_finalized() {
     let library = Library::builtin();
     let session = run(library.get("weekly-check-in").unwrap(), 3, 2);
     let note = soap_note(2, &session, "DRAFTWORDS");
-    let report = clinical_note_report(&note, Some(&session), &couple(), &ctx());
+    let report = clinical_note_report(&note, Some(&session), &couple(), &chart(), &ctx());
     let text = pdf_text(&render(&report));
     assert!(text.contains("Progress note (draft)"));
     assert!(text.contains("Draft, not finalized · SOAP note"));
     assert!(text.contains("Status Draft, not finalized"));
     assert!(text.contains("Draft, not finalized: this note has not been signed"));
     assert!(text.contains("DRAFTWORDS Plan"));
+    assert!(text.contains("DRAFT: not signed"));
+    assert!(text.contains("Not signed: draft"));
     assert!(!text.contains("Finalized by"));
     assert!(!text.contains("Amendments"));
 
@@ -321,6 +340,7 @@ fn a_draft_says_plainly_that_it_is_not_finalized() {
         &note,
         None,
         &couple(),
+        &chart(),
         &ctx(),
     )));
     assert!(text.contains("session's record was not available"));
@@ -628,4 +648,139 @@ fn export_note_writes_the_clinical_note_and_logs_it() {
     let log = entries(&p.root).unwrap();
     assert_eq!(log.len(), before + 1);
     assert_eq!(log[before].action, AuditAction::Unlock);
+}
+
+/// The text of each page of a PDF, whitespace made single spaces.
+fn pdf_pages(path: &Path) -> Vec<String> {
+    let bytes = std::fs::read(path).expect("the PDF was written");
+    let doc = printpdf::PdfDocument::parse(
+        &bytes,
+        &printpdf::PdfParseOptions::default(),
+        &mut Vec::new(),
+    )
+    .expect("the PDF parses");
+    doc.extract_text()
+        .iter()
+        .map(|page| {
+            page.iter()
+                .flat_map(|l| l.split_whitespace())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn a_signed_and_a_draft_note_export_ready_to_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = practice(dir.path());
+    let out = tandem(
+        &p.root,
+        &[
+            "settings",
+            "--clinician-name",
+            "Dr. R. Vale",
+            "--credentials",
+            "LMFT",
+            "--licence-number",
+            "MFT 54321",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("credentials: \"LMFT\""), "{said}");
+    assert!(said.contains("licence number: \"MFT 54321\""), "{said}");
+
+    // A long draft with a service code on another of the couple's sessions.
+    let vault = open(&p.root);
+    let RecordBody::Session(session) = vault
+        .load(tandem::vault::RecordKind::Session, p.sessions[0].0)
+        .unwrap()
+    else {
+        panic!("a session");
+    };
+    let mut draft = soap_note(2, &session, "DRAFTWORDS");
+    draft.sections[0].text = "The couple described their week in detail. ".repeat(200);
+    draft.set_service_code("CPT 90847", now()).unwrap();
+    vault.save(&RecordBody::Note(draft.clone()), now()).unwrap();
+    drop(vault);
+
+    let export = |id: uuid::Uuid, name: &str| {
+        let file = dir.path().join(name);
+        let out = tandem(
+            &p.root,
+            &[
+                "export",
+                "note",
+                &id.to_string(),
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        pdf_pages(&file)
+    };
+
+    let signed = export(p.note.id.0, "signed.pdf");
+    let all = signed.join(" ");
+    assert!(all.contains("Clinician Dr. R. Vale, LMFT"), "{all}");
+    assert!(all.contains("Licence MFT 54321"));
+    assert!(all.contains("Signed electronically at"));
+    assert!(all.contains("Participants Maya"), "{all}");
+    assert!(all.contains("Duration"));
+    // The demo couple was screened with no concern, and cleared for joint work.
+    assert!(
+        all.contains("Risk latest safety screen")
+            && all.contains(
+                "no concern raised by either partner; decision: joint work with a safety protocol"
+            ),
+        "{all}"
+    );
+    assert!(!all.contains("Service code"), "none was given");
+    assert!(!all.contains("DRAFT"));
+
+    let pages = export(draft.id.0, "draft.pdf");
+    assert!(
+        pages.len() >= 2,
+        "the draft runs onto {} pages",
+        pages.len()
+    );
+    for (i, page) in pages.iter().enumerate() {
+        assert!(page.contains("DRAFT"), "page {} is not stamped", i + 1);
+        assert!(page.contains("DRAFT: not signed"), "page {}", i + 1);
+    }
+    let all = pages.join(" ");
+    assert!(all.contains("Service code CPT 90847"), "{all}");
+    assert!(all.contains("Not signed: draft"));
+    assert!(all.contains("Clinician Dr. R. Vale, LMFT"));
+    assert!(!all.contains("Signed electronically"));
+}
+
+#[test]
+fn the_risk_line_reads_the_screens_recorded_up_to_the_notes_session() {
+    use tandem::practice::export::risk_facts;
+    let library = Library::builtin();
+    let screen = |days_ago| run(library.get("safety-screen").unwrap(), 11, days_ago);
+    let session = run(library.get("weekly-check-in").unwrap(), 12, 10);
+    let note = soap_note(3, &session, "RISKWORDS");
+    // A screen after the session is not what the session knew.
+    let later = screen(5);
+    assert_eq!(
+        risk_facts(&note, Some(&session), &[session.clone(), later.clone()]),
+        None
+    );
+    let earlier = screen(20);
+    let risk = risk_facts(
+        &note,
+        Some(&session),
+        &[earlier.clone(), session.clone(), later],
+    )
+    .expect("the earlier screen");
+    assert_eq!(risk.screened, Partner::BOTH.into_iter().collect());
+    assert!(risk.concern.is_empty(), "the demo's screen is quiet");
+    assert!(risk.screened_at <= session.started_at);
+    assert!(risk.screened_at >= earlier.started_at);
+    // Without its session, the note reads every screen.
+    assert!(risk_facts(&note, None, &[screen(5)]).is_some());
+    assert_eq!(risk_facts(&note, None, &[]), None);
 }

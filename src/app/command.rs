@@ -185,6 +185,14 @@ pub enum RecordCommand {
         sections: Vec<NoteSection>,
     },
     SaveProcessNote(String),
+    /// The draft's service code as typed (blank clears it); saved as typed.
+    SetServiceCode(String),
+    /// The credentials and licence number a note's signature block shows: the
+    /// practice's settings.
+    SaveCredentials {
+        credentials: String,
+        licence_number: String,
+    },
     CloseNote,
     Ledger(LedgerChange),
     Recovery(RecoveryChange),
@@ -430,6 +438,8 @@ impl Command {
                 | RecordCommand::FinalizeNote { .. }
                 | RecordCommand::AmendNote { .. }
                 | RecordCommand::SaveProcessNote(_)
+                | RecordCommand::SetServiceCode(_)
+                | RecordCommand::SaveCredentials { .. }
                 | RecordCommand::CloseNote => ErrorPlace::Note,
             },
             Command::Export(c) => match c {
@@ -801,6 +811,8 @@ impl RecordCommand {
             RecordCommand::FinalizeNote { .. } => "Yes, finalize and sign".into(),
             RecordCommand::AmendNote { .. } => "Save amendment".into(),
             RecordCommand::SaveProcessNote(_) => "Save process note".into(),
+            RecordCommand::SetServiceCode(_) => "Service code".into(),
+            RecordCommand::SaveCredentials { .. } => "Save credentials".into(),
             RecordCommand::CloseNote => "Back to the couple".into(),
             RecordCommand::Ledger(LedgerChange::Review { outcome, .. }) => match outcome {
                 Outcome::Kept => "Kept".into(),
@@ -843,6 +855,12 @@ impl RecordCommand {
             RecordCommand::AmendNote { .. } => "Add an amendment; the text before it stays visible",
             RecordCommand::SaveProcessNote(_) => {
                 "Your own process notes: kept apart, in no export unless you ask for them separately"
+            }
+            RecordCommand::SetServiceCode(_) => {
+                "The session's service code (e.g. CPT 90847), printed with the note; saved as you type"
+            }
+            RecordCommand::SaveCredentials { .. } => {
+                "Keep these in the practice's settings: every progress note's signature block shows them"
             }
             RecordCommand::CloseNote => "Back to the couple's page (or the running session)",
             RecordCommand::Ledger(LedgerChange::Review { .. }) => {
@@ -891,9 +909,11 @@ impl RecordCommand {
             RecordCommand::FinalizeNote { .. }
             | RecordCommand::AskToFinalize { .. }
             | RecordCommand::AmendNote { .. }
+            | RecordCommand::SaveCredentials { .. }
             | RecordCommand::SaveProcessNote(_) => Some(icon::SAVE),
             RecordCommand::CloseNote => Some(icon::BACK),
             RecordCommand::EditNote(_)
+            | RecordCommand::SetServiceCode(_)
             | RecordCommand::RestyleNote(_)
             | RecordCommand::RedraftNote
             | RecordCommand::Ledger(_)

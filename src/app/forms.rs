@@ -131,6 +131,12 @@ pub struct NoteForm {
     pub dirty: bool,
     /// The name a finalize or an amendment is signed with.
     pub clinician: String,
+    /// The service code as typed.
+    pub service_code: String,
+    /// The credentials and licence number for the signature block, as typed (saved to
+    /// the practice's settings on request).
+    pub credentials: String,
+    pub licence_number: String,
     pub reason: String,
     /// This session's process note, kept apart.
     pub process: String,

@@ -863,11 +863,21 @@ pub fn note_ui(
                 "The note as it now reads is below; edit it to add another amendment."
             }).weak());
         }
+        if is_final {
+            if let Some(code) = &note.service_code {
+                ui.label(format!("Service code: {code}"));
+            }
+        } else if labelled_field(ui, "Service code (optional, e.g. CPT 90847)", &mut form.service_code)
+            .changed()
+        {
+            out.push(RecordCommand::SetServiceCode(form.service_code.clone()).into());
+        }
         for section in form.sections.iter_mut() {
             sections_field(ui, section);
         }
         if is_final {
             labelled_field(ui, "Your name", &mut form.clinician);
+            credentials_ui(ui, &mut form.credentials, &mut form.licence_number, out);
             labelled_field(ui, "Reason for the amendment", &mut form.reason);
             command_button(
                 ui,
@@ -903,6 +913,7 @@ pub fn note_ui(
         } else {
             ui.add_space(8.0);
             labelled_field(ui, "Your name", &mut form.clinician);
+            credentials_ui(ui, &mut form.credentials, &mut form.licence_number, out);
             command_button(
                 ui,
                 RecordCommand::AskToFinalize {
@@ -929,6 +940,30 @@ pub fn note_ui(
     if form.sections != before && !is_final {
         out.push(RecordCommand::EditNote(form.sections.clone()).into());
     }
+}
+
+/// The credentials and licence number the signature block shows, kept in the practice's
+/// settings.
+fn credentials_ui(
+    ui: &mut Ui,
+    credentials: &mut String,
+    licence_number: &mut String,
+    out: &mut Vec<Command>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        labelled_field(ui, "Credentials (e.g. LMFT)", credentials);
+        labelled_field(ui, "Licence number", licence_number);
+        command_button(
+            ui,
+            RecordCommand::SaveCredentials {
+                credentials: credentials.clone(),
+                licence_number: licence_number.clone(),
+            }
+            .into(),
+            true,
+            out,
+        );
+    });
 }
 
 fn sections_field(ui: &mut Ui, section: &mut NoteSection) {

@@ -1551,14 +1551,21 @@ pub fn format_value(v: f32) -> String {
 
 /// The header and footer of every page, once the page count is known.
 fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
+    /// A stamp's red-brown: apart from the accent, and dark enough in grey print.
+    const STAMP: Color = Color(0.62, 0.2, 0.12);
     let total = laid.pages.len();
     let prepare = |face: Face, text: &str| visible(text, |c| m.face_for(face, c).is_some());
+    // With a stamp in the header's centre, the practice and the couple share the rest.
+    let (left_share, right_share) = match report.stamp {
+        Some(_) => (0.38, 0.38),
+        None => (0.55, 0.42),
+    };
     let practice = fit(
         m,
         Face::Bold,
         8.0,
         &prepare(Face::Bold, &report.practice),
-        BODY_WIDTH * 0.55,
+        BODY_WIDTH * left_share,
     );
     let right = match &report.couple_code {
         Some(code) => format!(
@@ -1571,13 +1578,41 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
             .format(super::documents::DATE_FORMAT)
             .to_string(),
     };
-    let right = fit(m, Face::Regular, 8.0, &right, BODY_WIDTH * 0.42);
+    let right = fit(m, Face::Regular, 8.0, &right, BODY_WIDTH * right_share);
     let right_w = width_of(m, Face::Regular, 8.0, &right);
-    let confidential = format!(
-        "Confidential therapy record, made for {}. Do not share without consent.",
-        report.audience.reader()
-    );
+    // The clinician's documents carry the record's warning; the couple's own copies are
+    // kindly worded, and no footer ever names anyone.
+    let confidential = match report.audience {
+        crate::model::Audience::Clinician => format!(
+            "Confidential therapy record, made for {}. Do not share without consent.",
+            report.audience.reader()
+        ),
+        crate::model::Audience::Couple | crate::model::Audience::Partner(_) => format!(
+            "Written by your therapist, made for {}. Please keep it somewhere private.",
+            report.audience.reader()
+        ),
+    };
     let confidential = fit(m, Face::Italic, 7.5, &confidential, BODY_WIDTH * 0.78);
+    // A stamp (a draft's "DRAFT") in the header's centre and, spelled out, above the
+    // footer of every page.
+    let stamp = report.stamp.as_deref().map(|stamp| {
+        let short = fit(
+            m,
+            Face::Bold,
+            9.0,
+            &prepare(Face::Bold, stamp),
+            BODY_WIDTH * 0.2,
+        );
+        let long = fit(
+            m,
+            Face::Bold,
+            8.0,
+            &prepare(Face::Bold, &format!("{stamp}: not signed")),
+            BODY_WIDTH,
+        );
+        let short_w = width_of(m, Face::Bold, 9.0, &short);
+        (short, short_w, long)
+    });
     for (i, page) in laid.pages.iter_mut().enumerate() {
         let header_y = PAGE_HEIGHT - 40.0;
         page.items.push(Item::Text {
@@ -1600,6 +1635,28 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
             node: None,
             hidden: false,
         });
+        if let Some((short, short_w, long)) = &stamp {
+            page.items.push(Item::Text {
+                x: (PAGE_WIDTH - short_w) / 2.0,
+                y: header_y,
+                size: 9.0,
+                face: Face::Bold,
+                color: STAMP,
+                text: visual_order(short).into_owned(),
+                node: None,
+                hidden: false,
+            });
+            page.items.push(Item::Text {
+                x: MARGIN_X,
+                y: 38.0 + 15.0,
+                size: 8.0,
+                face: Face::Bold,
+                color: STAMP,
+                text: visual_order(long).into_owned(),
+                node: None,
+                hidden: false,
+            });
+        }
         page.items.push(Item::Line {
             points: vec![(MARGIN_X, header_y - 6.0), (RIGHT, header_y - 6.0)],
             width: 0.5,
@@ -1667,6 +1724,7 @@ mod tests {
             audience: Audience::Couple,
             facts: vec![],
             sections,
+            stamp: None,
         }
     }
 

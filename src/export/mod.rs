@@ -17,8 +17,9 @@ pub mod text;
 use crate::model::{Audience, Role};
 
 pub use documents::{
-    Context, SessionDocument, Zone, blank_worksheet, clinical_note_report, file_name,
-    process_notes_report, progress_report, progress_report_with_course, session_report,
+    ChartFacts, Clinician, Context, RiskFacts, SessionDocument, Zone, blank_worksheet,
+    clinical_note_report, file_name, process_notes_report, progress_report,
+    progress_report_with_course, session_report,
 };
 pub use report::{DocumentKind, Report};
 

@@ -54,6 +54,9 @@ pub struct Report {
     /// Facts under the title: couple, protocol, date, who it is for.
     pub facts: Vec<(String, String)>,
     pub sections: Vec<Section>,
+    /// A mark drawn on every page (in the header's centre and above the footer), e.g.
+    /// "DRAFT" on a progress note not yet signed. `None` on most documents.
+    pub stamp: Option<String>,
 }
 
 /// A part of the document with its own heading and bookmark.

@@ -97,6 +97,8 @@ pub enum NoteError {
     NeedsReason,
     #[error("the amendment changes nothing")]
     Unchanged,
+    #[error("a service code is one line of at most 40 characters")]
+    ServiceCode,
 }
 
 /// The progress note of one session.
@@ -116,6 +118,10 @@ pub struct ClinicalNote {
     /// In order; the last one is the note as it now reads.
     #[serde(default)]
     pub amendments: Vec<Amendment>,
+    /// The billing or service code of the session (e.g. "CPT 90847"), when the clinician
+    /// gives one. Set while the note is a draft, then signed with it.
+    #[serde(default)]
+    pub service_code: Option<String>,
 }
 
 impl ClinicalNote {
@@ -139,6 +145,7 @@ impl ClinicalNote {
             updated_at: now,
             finalized: None,
             amendments: Vec::new(),
+            service_code: None,
         }
     }
 
@@ -164,6 +171,24 @@ impl ClinicalNote {
         }
         if self.sections != sections {
             self.sections = sections;
+            self.updated_at = now;
+        }
+        Ok(())
+    }
+
+    /// Set or clear the draft's service code (one line, at most 40 characters; blank
+    /// clears it). Refused once finalized, like the text it is signed with.
+    pub fn set_service_code(&mut self, code: &str, now: DateTime<Utc>) -> Result<(), NoteError> {
+        if self.is_final() {
+            return Err(NoteError::Finalized);
+        }
+        let code = code.trim();
+        if code.chars().count() > 40 || code.chars().any(char::is_control) {
+            return Err(NoteError::ServiceCode);
+        }
+        let code = (!code.is_empty()).then(|| code.to_string());
+        if self.service_code != code {
+            self.service_code = code;
             self.updated_at = now;
         }
         Ok(())
@@ -336,6 +361,32 @@ mod tests {
         assert_eq!(n.sections, draft, "the original stays");
         assert_eq!(n.amendments[0].reason, "wrong date");
         assert_eq!(n.amendments[0].signed.at, at(12));
+    }
+
+    #[test]
+    fn a_service_code_is_set_on_a_draft_and_locked_with_it() {
+        let mut n = note();
+        n.set_service_code("  CPT 90847 ", at(10)).unwrap();
+        assert_eq!(n.service_code.as_deref(), Some("CPT 90847"));
+        assert_eq!(
+            n.set_service_code("a\nb", at(10)),
+            Err(NoteError::ServiceCode)
+        );
+        n.set_service_code(" ", at(10)).unwrap();
+        assert_eq!(n.service_code, None);
+        n.set_service_code("CPT 90847", at(10)).unwrap();
+        n.finalize("Dr. R. Vale", at(11)).unwrap();
+        assert_eq!(n.set_service_code("", at(12)), Err(NoteError::Finalized));
+        assert_eq!(n.service_code.as_deref(), Some("CPT 90847"));
+    }
+
+    #[test]
+    fn a_note_saved_before_service_codes_reads_without_one() {
+        let mut text = ron::to_string(&note()).unwrap();
+        text = text.replace(",service_code:None", "");
+        assert!(!text.contains("service_code"), "{text}");
+        let read: ClinicalNote = ron::from_str(&text).unwrap();
+        assert_eq!(read.service_code, None);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 
 use super::job::Job;
 use super::{Practice, PracticeError};
-use crate::export::{self, Context, Progress, Report, SessionDocument, Zone};
+use crate::export::{
+    self, ChartFacts, Clinician, Context, Progress, Report, RiskFacts, SessionDocument, Zone,
+};
 use crate::model::{Audience, ClinicalNote, Couple, Course, ProcessNote, Session};
 use crate::vault::audit::AuditAction;
 use crate::vault::exports::IfExists;
@@ -155,16 +157,27 @@ impl Practice {
         Ok(PreparedExport { report })
     }
 
-    /// A progress note for the clinician: a draft marked as such, a finalized note with
-    /// its signature, amendments and original. Logged before it is handed out.
+    /// A progress note for the clinician: a draft stamped as such, a finalized note with
+    /// its signature block and what each amendment changed. `sessions` are the couple's
+    /// (the risk line reads their safety screens). Logged before it is handed out.
     pub fn export_note(
         &self,
         note: &ClinicalNote,
         session: Option<&Session>,
+        sessions: &[Session],
         couple: &Couple,
         ctx: &Context,
     ) -> Result<PreparedExport, PracticeError> {
-        let report = export::clinical_note_report(note, session, couple, ctx);
+        let header = self.vault.header();
+        let chart = ChartFacts {
+            clinician: Clinician {
+                name: header.clinician_name.clone(),
+                credentials: header.credentials.clone(),
+                licence_number: header.licence_number.clone(),
+            },
+            risk: risk_facts(note, session, sessions),
+        };
+        let report = export::clinical_note_report(note, session, couple, &chart, ctx);
         self.log(
             AuditAction::Export,
             Some(note.id.0),
@@ -203,4 +216,29 @@ impl Practice {
     ) -> Result<(Vec<ProcessNote>, usize), PracticeError> {
         Ok(self.vault.couple_process_notes(couple.id)?)
     }
+}
+
+/// The risk line's facts for a note: the couple's safety screens recorded up to the end
+/// of the note's session (all of them when the session is not available), read by the
+/// runner's safety rules. `None` when there is no screen.
+pub fn risk_facts(
+    note: &ClinicalNote,
+    session: Option<&Session>,
+    sessions: &[Session],
+) -> Option<RiskFacts> {
+    let until = session
+        .filter(|s| s.id == note.session)
+        .map(|s| s.ended_at.unwrap_or(s.started_at).max(s.started_at));
+    let screens = sessions
+        .iter()
+        .filter(|s| s.couple == note.couple)
+        .filter(|s| until.is_none_or(|until| s.started_at <= until));
+    let status = crate::runner::facts::safety_status(screens);
+    let screened_at = status.last_screened.values().max().copied()?;
+    Some(RiskFacts {
+        screened_at,
+        screened: status.facts.screened.clone(),
+        concern: status.positive.clone(),
+        decision: status.facts.safety_decision,
+    })
 }

@@ -105,6 +105,21 @@ impl Practice {
         Ok(note)
     }
 
+    /// Set or clear a draft's service code. Refused for a finalized note.
+    pub fn set_note_service_code(
+        &mut self,
+        record: &mut CoupleRecord,
+        note: &ClinicalNote,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ClinicalNote, PracticeError> {
+        let mut note = note.clone();
+        note.set_service_code(code, now)
+            .map_err(|e| refused(e.to_string()))?;
+        self.store_note(record, note.clone(), now)?;
+        Ok(note)
+    }
+
     /// Replace a draft's text with a fresh draft from the session.
     pub fn redraft_note(
         &mut self,

@@ -40,6 +40,24 @@ impl Practice {
         Ok(self.vault.set_note_defaults(style, clinician_name)?)
     }
 
+    /// The credentials and licence number printed in a progress note's signature block.
+    pub fn set_credentials(
+        &mut self,
+        credentials: &str,
+        licence_number: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        let header = self.vault.header();
+        if header.credentials == credentials.trim()
+            && header.licence_number == licence_number.trim()
+        {
+            return Ok(());
+        }
+        self.check_writable()?;
+        self.log(AuditAction::Settings, None, "credentials", now)?;
+        Ok(self.vault.set_credentials(credentials, licence_number)?)
+    }
+
     /// Lock the app after this many idle minutes (1 to 240).
     pub fn set_auto_lock_mins(
         &mut self,

@@ -114,6 +114,12 @@ pub struct Header {
     /// never a client's.
     #[serde(default)]
     pub clinician_name: String,
+    /// The clinician's credentials as signed under a progress note (e.g. "LMFT").
+    #[serde(default)]
+    pub credentials: String,
+    /// The clinician's licence number, printed in a progress note's signature block.
+    #[serde(default)]
+    pub licence_number: String,
     /// Days after the older of the two latest safety screens when a re-screen is due
     /// (unless the therapist wrote a date in the screen).
     #[serde(default = "ninety")]
@@ -456,6 +462,8 @@ impl Vault {
             practice_name: String::new(),
             note_style: crate::model::NoteStyle::default(),
             clinician_name: String::new(),
+            credentials: String::new(),
+            licence_number: String::new(),
             rescreen_days: ninety(),
             safety_resources: Vec::new(),
             export_folder: None,
@@ -1123,6 +1131,28 @@ impl Vault {
         let mut header = self.header.clone();
         header.note_style = style;
         header.clinician_name = name.to_string();
+        write_header(&self.root, &self.cipher, &header)?;
+        self.header = header;
+        Ok(())
+    }
+
+    /// Set the credentials and licence number a progress note's signature block shows
+    /// (each one line of at most 80 characters; blank leaves them out).
+    pub fn set_credentials(&mut self, credentials: &str, licence_number: &str) -> Result<()> {
+        self.check_writable()?;
+        let (credentials, licence_number) = (credentials.trim(), licence_number.trim());
+        if [credentials, licence_number]
+            .iter()
+            .any(|t| t.chars().count() > 80 || t.chars().any(char::is_control))
+        {
+            return Err(VaultError::Invalid(
+                "credentials and the licence number must each be one line of at most 80 characters"
+                    .into(),
+            ));
+        }
+        let mut header = self.header.clone();
+        header.credentials = credentials.to_string();
+        header.licence_number = licence_number.to_string();
         write_header(&self.root, &self.cipher, &header)?;
         self.header = header;
         Ok(())

@@ -1115,6 +1115,33 @@ fn the_appearance_is_kept_in_the_header_and_an_older_header_reads_as_system() {
 }
 
 #[test]
+fn credentials_are_kept_sealed_and_an_older_header_reads_without_them() {
+    let dir = tempfile::tempdir().expect("temp");
+    let root = dir.path().join("vault");
+    let mut vault = new_vault(&root);
+    assert_eq!(vault.header().credentials, "");
+    assert!(vault.set_credentials("LMFT\nPhD", "").is_err());
+    vault.set_credentials(" LMFT ", "MFT 54321").expect("set");
+    drop(vault);
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    assert_eq!(vault.header().credentials, "LMFT");
+    assert_eq!(vault.header().licence_number, "MFT 54321");
+    drop(vault);
+    let plain = fs::read_to_string(root.join(HEADER_FILE)).expect("header");
+    assert!(!plain.contains("MFT 54321"), "{plain}");
+    // A format 1 header, written before the settings existed, has neither.
+    std::fs::write(
+        root.join(HEADER_FILE),
+        "(format: 1, created_at: \"2026-11-22T09:00:00Z\", encryption: Age, auto_lock_mins: 10, clinician_name: \"Dr. R. Vale\")",
+    )
+    .expect("write");
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    assert_eq!(vault.header().clinician_name, "Dr. R. Vale");
+    assert_eq!(vault.header().credentials, "");
+    assert_eq!(vault.header().licence_number, "");
+}
+
+#[test]
 fn a_couples_process_notes_load_oldest_first_and_a_damaged_one_is_counted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (vault, records) = filled(dir.path());

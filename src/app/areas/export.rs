@@ -217,7 +217,8 @@ impl AppState {
             .ok_or_else(|| refused("no couple selected"))?;
         let practice = self.practice()?;
         let ctx = practice.export_context(now);
-        let prepared = practice.export_note(&form.note, session, &record.couple, &ctx)?;
+        let prepared =
+            practice.export_note(&form.note, session, &record.sessions, &record.couple, &ctx)?;
         self.write_to_documents(prepared)
     }
 

@@ -98,6 +98,25 @@ impl AppState {
                 self.tell("Process note saved (kept apart; in no export).");
                 Ok(())
             }
+            RecordCommand::SetServiceCode(code) => {
+                self.autosave_note(now);
+                let note = self.note_form()?.note.clone();
+                let (practice, record) = self.practice_and_couple()?;
+                let note = practice.set_note_service_code(record, &note, &code, now)?;
+                let form = self.note_form()?;
+                form.note = note;
+                form.service_code = code;
+                Ok(())
+            }
+            RecordCommand::SaveCredentials {
+                credentials,
+                licence_number,
+            } => {
+                self.practice_mut()?
+                    .set_credentials(&credentials, &licence_number, now)?;
+                self.tell("Credentials saved; every progress note's signature block shows them.");
+                Ok(())
+            }
             RecordCommand::CloseNote => {
                 self.autosave_note(now);
                 self.forms.note = None;
@@ -179,7 +198,11 @@ impl AppState {
         let session = self.note_session(session)?;
         let (practice, record) = self.practice_and_couple()?;
         let note = practice.open_note(record, &session, now)?;
-        let clinician = practice.vault().header().clinician_name.clone();
+        let header = practice.vault().header();
+        let clinician = header.clinician_name.clone();
+        let (credentials, licence_number) =
+            (header.credentials.clone(), header.licence_number.clone());
+        let service_code = note.service_code.clone().unwrap_or_default();
         let process = record
             .process_notes
             .iter()
@@ -191,6 +214,9 @@ impl AppState {
             note,
             dirty: false,
             clinician,
+            service_code,
+            credentials,
+            licence_number,
             reason: String::new(),
             process: process.as_ref().map(|p| p.text.clone()).unwrap_or_default(),
             process_id: process.map(|p| p.id),

@@ -196,6 +196,7 @@ pub fn blank_worksheet(
             },
         )],
         sections: Vec::new(),
+        stamp: None,
     };
     // The summary is written for the therapist choosing a protocol; the couple read the
     // introduction, when the template has one.

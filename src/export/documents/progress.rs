@@ -151,6 +151,7 @@ fn ratings_report(
             ("Made on".into(), ctx.made_on()),
         ],
         sections: Vec::new(),
+        stamp: None,
     };
     if measures.is_empty() {
         let mut section = Section::new("No ratings yet");

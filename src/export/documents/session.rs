@@ -178,6 +178,7 @@ impl Doc<'_> {
             audience: self.view.audience,
             facts,
             sections: Vec::new(),
+            stamp: None,
         }
     }
 
