@@ -307,7 +307,7 @@ fn a_finalized_and_amended_note_shows_the_current_text_the_reason_and_the_origin
     let signature = position(&text, "Clinician Dr. R. Vale, LMFT Licence MFT 54321");
     assert!(current < amendments && amendments < heading && heading < reason);
     assert!(reason < removed && removed < signature);
-    assert!(text.contains("Signed electronically at Mon 16 Nov 2026, 16:05"));
+    assert!(text.contains("Signed electronically at 16 Nov 2026, 16:05"));
     assert!(!text.contains("Original note as finalized"));
     // The amended words in the current text and the amendment; the removed ones only in
     // the amendment.

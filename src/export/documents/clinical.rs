@@ -250,7 +250,7 @@ fn participants(couple: &Couple, clinician: &str) -> String {
     )
 }
 
-/// "latest safety screen Tue 3 Nov 2026, no concern raised by either partner; decision:
+/// "latest safety screen 3 Nov 2026, no concern raised by either partner; decision:
 /// joint work", or "no safety screen recorded".
 fn risk_line(risk: Option<&RiskFacts>, couple: &Couple, ctx: &Context) -> String {
     let Some(risk) = risk else {
@@ -852,10 +852,10 @@ mod tests {
         assert!(!text.contains("partners said first words calmly"));
         assert!(!text.contains("Original note as finalized"));
         let amendments = section_text(&report, "Amendments");
-        assert!(amendments.contains("Amendment 1 of 2: Tue 17 Nov 2026, 08:05"));
+        assert!(amendments.contains("Amendment 1 of 2: 17 Nov 2026, 08:05"));
         assert!(amendments.contains("Reason: wrong word"));
         assert!(amendments.contains("Subjective: Removed: “first”\nAdded: “second”"));
-        assert!(amendments.contains("Amendment 2 of 2: Wed 18 Nov 2026, 08:05"));
+        assert!(amendments.contains("Amendment 2 of 2: 18 Nov 2026, 08:05"));
         assert!(amendments.contains("By: Dr. A. Moss"));
         assert!(amendments.contains("Plan: Added: “a review”"));
         // Only changed words: nothing that stayed, and no section left as it was.
@@ -868,7 +868,7 @@ mod tests {
         assert!(!amendments.contains("Objective"));
         let current = position(&text, "partners said second");
         assert!(current < position(&text, "\nAmendments\n"));
-        assert!(text.contains("Finalized by Dr. R. Vale on Mon 16 Nov 2026, 12:05"));
+        assert!(text.contains("Finalized by Dr. R. Vale on 16 Nov 2026, 12:05"));
         assert!(text.contains("amended twice since, last by Dr. A. Moss"));
         assert!(!text.contains(DRAFT));
         assert_eq!(report.stamp, None);
@@ -887,7 +887,7 @@ mod tests {
         assert_eq!(
             block,
             "Clinician: Dr. R. Vale, LMFT\nLicence: MFT 54321\n\
-             Signed electronically at Mon 16 Nov 2026, 12:05"
+             Signed electronically at 16 Nov 2026, 12:05"
         );
 
         // Without credentials or licence in the settings, neither is invented.
@@ -1025,7 +1025,7 @@ mod tests {
             let s = session(start, Some(end));
             let report = clinical_note_report(&n, Some(&s), &couple(), &chart(), &ctx());
             let facts = &report.facts;
-            assert!(facts.contains(&("Date".into(), "Mon 16 Nov 2026".into())));
+            assert!(facts.contains(&("Date".into(), "16 Nov 2026".into())));
             assert!(facts.contains(&("Time".into(), time.into())), "{facts:?}");
             assert!(
                 facts.contains(&("Duration".into(), length.into())),
@@ -1086,7 +1086,7 @@ mod tests {
         assert_eq!(line(&chart()), "no safety screen recorded");
         assert_eq!(
             line(&risk(&[], &both, Some(SafetyDecision::JointWork))),
-            "latest safety screen Tue 3 Nov 2026, no concern raised by either partner; \
+            "latest safety screen 3 Nov 2026, no concern raised by either partner; \
              decision: joint work"
         );
         assert_eq!(
@@ -1095,17 +1095,17 @@ mod tests {
                 &both,
                 Some(SafetyDecision::JointWorkWithSafetyProtocol)
             )),
-            "latest safety screen Tue 3 Nov 2026, concern raised by Maya Okafor (partner A); \
+            "latest safety screen 3 Nov 2026, concern raised by Maya Okafor (partner A); \
              decision: joint work with a safety protocol"
         );
         assert_eq!(
             line(&risk(&both, &both, None)),
-            "latest safety screen Tue 3 Nov 2026, concern raised by both partners; \
+            "latest safety screen 3 Nov 2026, concern raised by both partners; \
              decision: none that stands"
         );
         assert_eq!(
             line(&risk(&[], &[Partner::B], None)),
-            "latest safety screen Tue 3 Nov 2026, no concern raised by either partner \
+            "latest safety screen 3 Nov 2026, no concern raised by either partner \
              (Maya Okafor (partner A) not screened); decision: none that stands"
         );
     }
