@@ -243,7 +243,12 @@ fn process_note_canaries_reach_no_document_but_the_explicit_process_notes_export
     );
 
     // Asked for explicitly, every one of them is there.
-    let text = pdf_text(&render(&process_notes_report(&couple, &notes, &ctx())));
+    let text = pdf_text(&render(&process_notes_report(
+        &couple,
+        &notes,
+        &Default::default(),
+        &ctx(),
+    )));
     assert!(text.contains("Process notes"));
     assert!(text.contains("kept apart from the clinical record"));
     assert!(text.contains("explicit request"));

@@ -1895,3 +1895,45 @@ fn arabic_and_cjk_text_print_and_copy_out_as_written() {
         }
     }
 }
+
+#[test]
+fn a_blank_sheet_with_nothing_to_fill_is_refused_and_a_partners_scale_keeps_to_one_line() {
+    let library = Library::builtin();
+    let csi = library.get("csi-4").unwrap();
+    // Every item is answered by each partner privately: the couple's sheet would be empty.
+    let err = blank_worksheet(csi, Audience::Couple, Bindings::default(), &ctx()).unwrap_err();
+    assert_eq!(
+        err,
+        ExportError::NothingToFill {
+            audience: Audience::Couple
+        }
+    );
+    assert!(err.to_string().contains("print each partner's sheet"));
+    let sheet = blank_worksheet(csi, Audience::Partner(Partner::A), Bindings::default(), &ctx())
+        .unwrap();
+    let text = flat(&pdf_text(&render(&sheet)));
+    // The partner's own form: no scoring, no cutoff.
+    assert!(!text.contains("13.5"), "{text}");
+    assert!(!text.contains("dissatisfaction"), "{text}");
+    // Each answer scale is drawn on one line: its boxes share a baseline.
+    let laid = laid(&sheet);
+    let mut boxes: std::collections::BTreeMap<usize, Vec<f32>> = Default::default();
+    for item in laid.pages.iter().flat_map(|p| &p.items) {
+        if let export::layout::Item::Text {
+            node: Some(n),
+            hidden: true,
+            y,
+            ..
+        } = item
+        {
+            let item = laid.nodes[*n].parent.unwrap();
+            let list = laid.nodes[item].parent.unwrap();
+            boxes.entry(list).or_default().push(*y);
+        }
+    }
+    assert_eq!(boxes.len(), 4, "one scale per item");
+    for (list, ys) in boxes {
+        assert!(ys.len() >= 6, "{list}: {ys:?}");
+        assert!(ys.iter().all(|y| (*y - ys[0]).abs() < 0.01), "{list}: {ys:?}");
+    }
+}

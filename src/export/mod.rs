@@ -17,8 +17,8 @@ pub mod text;
 use crate::model::{Audience, Role};
 
 pub use documents::{
-    ChartFacts, Clinician, Context, RiskFacts, SessionDocument, Zone, blank_worksheet,
-    clinical_note_report, file_name, process_notes_report, progress_report,
+    ChartFacts, Clinician, Context, LinkedSessions, RiskFacts, SessionDocument, Zone,
+    blank_worksheet, clinical_note_report, file_name, process_notes_report, progress_report,
     progress_report_with_course, session_report,
 };
 pub use report::{DocumentKind, Report};
@@ -37,6 +37,13 @@ pub enum ExportError {
         what: &'static str,
         audience: Audience,
     },
+    /// A blank sheet with nothing on it for its reader: every step of the protocol is
+    /// answered privately or by the therapist.
+    #[error(
+        "this protocol has nothing for {} to fill in: each step is answered by each partner privately or by the therapist; print each partner's sheet instead",
+        .audience.reader()
+    )]
+    NothingToFill { audience: Audience },
     /// A partner's blank sheet of a protocol with private steps for a role no one was
     /// given: it could carry the other partner's private steps.
     #[error(

@@ -198,7 +198,16 @@ impl Practice {
         if notes.is_empty() {
             return Err(super::error::refused("this couple has no process notes"));
         }
-        let report = export::process_notes_report(couple, notes, ctx);
+        let sessions: export::LinkedSessions = notes
+            .iter()
+            .filter_map(|n| n.session)
+            .filter_map(|id| {
+                self.lists
+                    .session(id)
+                    .map(|s| (id, (s.template_title.clone(), s.started_at)))
+            })
+            .collect();
+        let report = export::process_notes_report(couple, notes, &sessions, ctx);
         self.log(
             AuditAction::ExportProcessNotes,
             Some(couple.id.0),

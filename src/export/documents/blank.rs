@@ -223,6 +223,10 @@ pub fn blank_worksheet(
     report.sections.push(intro);
     let roles = Roles::new(bindings);
     blank_steps(&template.steps, audience, roles, None, &mut report.sections)?;
+    // Only the names and date: a sheet with nothing to fill in is refused, not printed.
+    if report.sections.len() == 1 {
+        return Err(ExportError::NothingToFill { audience });
+    }
     let hidden = count_hidden(&template.steps, audience, roles)?;
     if hidden > 0 {
         let mut section = Section::new("Not on this sheet");

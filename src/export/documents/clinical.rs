@@ -324,10 +324,20 @@ fn signature_section(note: &ClinicalNote, chart: &ChartFacts, ctx: &Context) -> 
     section
 }
 
+/// The sessions process notes may be linked to: each one's protocol title and start.
+pub type LinkedSessions =
+    std::collections::BTreeMap<crate::model::SessionId, (String, chrono::DateTime<chrono::Utc>)>;
+
 /// A couple's process notes (psychotherapy notes), oldest first, for the clinician. Only
 /// ever called on the clinician's explicit request: these notes are in no other document.
-/// Notes of other couples among `notes` are left out.
-pub fn process_notes_report(couple: &Couple, notes: &[ProcessNote], ctx: &Context) -> Report {
+/// Notes of other couples among `notes` are left out. `sessions` names the sessions the
+/// notes are linked to (protocol title and start), so none is shown as a bare id.
+pub fn process_notes_report(
+    couple: &Couple,
+    notes: &[ProcessNote],
+    sessions: &LinkedSessions,
+    ctx: &Context,
+) -> Report {
     let audience = Audience::Clinician;
     let mut notes: Vec<&ProcessNote> = notes.iter().filter(|n| n.couple == couple.id).collect();
     notes.sort_by_key(|n| (n.written_at, n.id));
@@ -385,7 +395,10 @@ pub fn process_notes_report(couple: &Couple, notes: &[ProcessNote], ctx: &Contex
         let mut section = Section::new(when(ctx, note.written_at));
         // The section's title is when it was written.
         let mut status = vec![match note.session {
-            Some(session) => format!("Linked to session {}", session.0),
+            Some(session) => match sessions.get(&session) {
+                Some((title, at)) => format!("About the session of {}: {title}", when(ctx, *at)),
+                None => "About a session whose record was not available for this document".into(),
+            },
             None => "Not linked to a session".into(),
         }];
         if note.updated_at != note.written_at {
@@ -1130,7 +1143,12 @@ mod tests {
             updated_at: at(20, 9),
             text: "hunch".into(),
         };
-        let pn_name = file_name(&process_notes_report(&c, &[process], &ctx()));
+        let pn_name = file_name(&process_notes_report(
+            &c,
+            &[process],
+            &Default::default(),
+            &ctx(),
+        ));
         assert_eq!(pn_name, "C-0900-2026-11-23-process-notes-clinician.pdf");
         for name in [note_name, pn_name] {
             assert!(!name.contains("Maya") && !name.contains("Daniel"));
@@ -1155,10 +1173,26 @@ mod tests {
             make(other, 1, "someone else's"),
             make(c.id, 1, "ours first"),
         ];
-        let text = process_notes_report(&c, &notes, &ctx()).plain_text();
+        let text = process_notes_report(&c, &notes, &Default::default(), &ctx()).plain_text();
         assert!(!text.contains("someone else's"));
         assert!(position(&text, "ours first") < position(&text, "ours later"));
         assert!(text.contains("2 notes, 20 Nov 2026"));
         assert!(text.contains("explicit request"));
+        // The session a note is about is named, never given by its id.
+        let id = uuid::Uuid::from_u128(3).to_string();
+        assert!(!text.contains(&id), "{text}");
+        assert!(text.contains("whose record was not available"), "{text}");
+        let sessions: LinkedSessions = [(
+            SessionId(uuid::Uuid::from_u128(3)),
+            ("Weekly check-in".to_string(), at(19, 10)),
+        )]
+        .into_iter()
+        .collect();
+        let text = process_notes_report(&c, &notes, &sessions, &ctx()).plain_text();
+        assert!(!text.contains(&id), "{text}");
+        assert!(
+            text.contains("About the session of 19 Nov 2026, 10:05: Weekly check-in"),
+            "{text}"
+        );
     }
 }

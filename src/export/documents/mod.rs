@@ -14,8 +14,8 @@ mod session;
 
 pub use blank::{blank_worksheet, fill_generic};
 pub use clinical::{
-    ChartFacts, Clinician, DRAFT_STAMP, RiskFacts, WordChange, clinical_note_report,
-    process_notes_report, word_diff,
+    ChartFacts, Clinician, DRAFT_STAMP, LinkedSessions, RiskFacts, WordChange,
+    clinical_note_report, process_notes_report, word_diff,
 };
 pub use progress::{progress_report, progress_report_with_course};
 pub use session::session_report;

@@ -655,7 +655,11 @@ impl Doc<'_> {
                     if items.len() == 1 {
                         parts.push(values.join(", "));
                     } else {
-                        parts.push(format!("{}: {}", humanize(&item.id), values.join(", ")));
+                        parts.push(format!(
+                            "{} {}",
+                            humanize(&item.id).to_lowercase(),
+                            values.join(", ")
+                        ));
                     }
                 }
                 parts.join("; ")
