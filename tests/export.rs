@@ -1909,8 +1909,13 @@ fn a_blank_sheet_with_nothing_to_fill_is_refused_and_a_partners_scale_keeps_to_o
         }
     );
     assert!(err.to_string().contains("print each partner's sheet"));
-    let sheet = blank_worksheet(csi, Audience::Partner(Partner::A), Bindings::default(), &ctx())
-        .unwrap();
+    let sheet = blank_worksheet(
+        csi,
+        Audience::Partner(Partner::A),
+        Bindings::default(),
+        &ctx(),
+    )
+    .unwrap();
     let text = flat(&pdf_text(&render(&sheet)));
     // The partner's own form: no scoring, no cutoff.
     assert!(!text.contains("13.5"), "{text}");
@@ -1934,6 +1939,9 @@ fn a_blank_sheet_with_nothing_to_fill_is_refused_and_a_partners_scale_keeps_to_o
     assert_eq!(boxes.len(), 4, "one scale per item");
     for (list, ys) in boxes {
         assert!(ys.len() >= 6, "{list}: {ys:?}");
-        assert!(ys.iter().all(|y| (*y - ys[0]).abs() < 0.01), "{list}: {ys:?}");
+        assert!(
+            ys.iter().all(|y| (*y - ys[0]).abs() < 0.01),
+            "{list}: {ys:?}"
+        );
     }
 }
