@@ -243,10 +243,14 @@ fn process_note_canaries_reach_no_document_but_the_explicit_process_notes_export
     );
 
     // Asked for explicitly, every one of them is there.
+    let linked: tandem::export::LinkedSessions = sessions
+        .iter()
+        .map(|(s, _)| (s.id, (s.template_title.clone(), s.started_at)))
+        .collect();
     let text = pdf_text(&render(&process_notes_report(
         &couple,
         &notes,
-        &Default::default(),
+        &linked,
         &ctx(),
     )));
     assert!(text.contains("Process notes"));
@@ -256,7 +260,19 @@ fn process_note_canaries_reach_no_document_but_the_explicit_process_notes_export
         let canary = &note.text[..CANARY.len() + 3];
         assert!(text.contains(canary), "{canary} is missing");
     }
-    assert!(text.contains(&format!("Linked to session {}", sessions[0].0.id.0)));
+    // The session a note is about is named by its protocol and time, never by its id.
+    assert!(
+        text.contains(&format!(
+            "About the session of {}",
+            sessions[0]
+                .0
+                .started_at
+                .with_timezone(&FixedOffset::east_opt(3600).unwrap())
+                .format("%-d %b %Y")
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(&sessions[0].0.id.0.to_string()), "{text}");
     assert!(text.contains("Not linked to a session"));
     assert!(!text.contains("CLINICAL"), "no clinical note text either");
 }
