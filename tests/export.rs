@@ -724,8 +724,11 @@ fn every_page_has_the_header_and_page_i_of_n() {
     .unwrap()
     .outline;
     assert_eq!(outline.len(), report.sections.len());
-    let raw = String::from_utf8_lossy(&bytes);
-    assert!(raw.contains("/Outlines"), "the PDF has an outline");
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    assert!(
+        doc.catalog().unwrap().get(b"Outlines").is_ok(),
+        "the PDF has an outline"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1951,4 +1954,60 @@ fn a_blank_sheet_with_nothing_to_fill_is_refused_and_a_partners_scale_keeps_to_o
             "{list}: {ys:?}"
         );
     }
+}
+
+#[test]
+fn the_replying_partners_letters_list_every_point_by_number_the_open_ones_marked() {
+    let library = Library::builtin();
+    let records = tandem::demo::practice(&library, now());
+    let (session, couple) = records
+        .iter()
+        .find_map(|r| match r {
+            tandem::vault::RecordBody::Session(s)
+                if s.template_id == "impact-and-restitution-letters" =>
+            {
+                let couple = records.iter().find_map(|c| match c {
+                    tandem::vault::RecordBody::Couple(c) if c.id == s.couple => Some(c.clone()),
+                    _ => None,
+                })?;
+                Some((s.clone(), couple))
+            }
+            _ => None,
+        })
+        .expect("the demo has letters");
+    let reply = session
+        .steps
+        .iter()
+        .find_map(|r| match &r.data {
+            StepData::Reply(reply) => Some(reply.clone()),
+            _ => None,
+        })
+        .expect("a reply");
+    let report = session_report(
+        SessionDocument::Letters,
+        &session,
+        &couple,
+        library.get("impact-and-restitution-letters"),
+        Audience::Partner(reply.author),
+        &ctx(),
+    )
+    .unwrap();
+    let text = flat(&pdf_text(&render(&report)));
+    // The demo's reply is unfinished: it says so, and lists every point in order.
+    assert!(text.contains("This reply is not finished yet"), "{text}");
+    let open = text.matches("No answer to this point yet.").count();
+    assert!(open >= 1, "{text}");
+    let mut at = 0;
+    let mut n = 1;
+    while let Some(found) = text[at..].find(&format!("Point {n} ")) {
+        at += found + 1;
+        n += 1;
+    }
+    let listed = n - 1;
+    assert_eq!(listed, reply.replies.len() + open, "{text}");
+    assert!(text.contains(&format!(
+        "{} of {} points answered so far",
+        reply.replies.len(),
+        listed
+    )));
 }

@@ -109,6 +109,23 @@ pub fn export_dialog_ui(
                         audience_label(audience, couple),
                     );
                 }
+                // The session note is written for its reader: say which one it will be.
+                if let (ExportTarget::Session(_), SessionDocument::Note, Some(audience)) =
+                    (&draft.target, draft.document, draft.audience)
+                {
+                    let what = match audience {
+                        Audience::Clinician => {
+                            "The full session record, private and therapist-only steps marked."
+                        }
+                        Audience::Couple => {
+                            "A summary in plain words: what you worked on, what each said, agreements, support. No tables or timings."
+                        }
+                        Audience::Partner(_) => {
+                            "The couple's summary, with this partner's own private entries."
+                        }
+                    };
+                    ui.label(egui::RichText::new(what).weak());
+                }
                 ui.add_space(6.0);
                 path_field_ui(
                     ui,

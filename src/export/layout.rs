@@ -705,6 +705,16 @@ impl Writer<'_> {
         let count = |face: Face, size: f32, text: &str, width: f32| {
             self.lines(face, size, text, width).len() as f32
         };
+        // At most two lines are asked for of running text: a long text has them without
+        // being wrapped twice (no glyph is narrower than a quarter em, so this many bytes
+        // cannot fit on two lines).
+        let first_two = |face: Face, size: f32, text: &str, width: f32| {
+            if text.len() as f32 * size * 0.25 > 2.0 * width && !text.contains('\n') {
+                2.0
+            } else {
+                count(face, size, text, width).min(2.0)
+            }
+        };
         let next = || self.start_height(&blocks[1..]);
         let h = match block {
             Block::Heading(text) => count(Face::Bold, 10.5, text, BODY_WIDTH) * 15.0 + 6.0 + next(),
@@ -720,15 +730,14 @@ impl Writer<'_> {
                 }
             }
             Block::Paragraph(text) => {
-                count(Face::Regular, BODY_SIZE, text, BODY_WIDTH).min(2.0) * BODY_LEADING
+                first_two(Face::Regular, BODY_SIZE, text, BODY_WIDTH) * BODY_LEADING
             }
             Block::Said { who, text } => {
                 count(Face::Bold, SMALL_SIZE, who, BODY_WIDTH) * SMALL_LEADING
-                    + count(Face::Regular, BODY_SIZE, text, BODY_WIDTH - 12.0).min(2.0)
-                        * BODY_LEADING
+                    + first_two(Face::Regular, BODY_SIZE, text, BODY_WIDTH - 12.0) * BODY_LEADING
             }
             Block::Bullets(items) => items.first().map_or(0.0, |item| {
-                count(Face::Regular, BODY_SIZE, item, BODY_WIDTH - 15.0).min(2.0) * BODY_LEADING
+                first_two(Face::Regular, BODY_SIZE, item, BODY_WIDTH - 15.0) * BODY_LEADING
             }),
             Block::Checks(items) => {
                 let whole: f32 = items
@@ -839,14 +848,15 @@ impl Writer<'_> {
                 Ok(())
             }
             Block::Said { who, text } => {
-                self.open_block(Role::Paragraph);
+                // One element: the name and the words (an element each would double the
+                // structure of a dialogue's record for little gain).
+                self.open_block(Role::Quote);
                 let who_lines = self.lines(Face::Bold, SMALL_SIZE, who, BODY_WIDTH);
                 for line in who_lines {
                     let top = self.y;
                     self.text(MARGIN_X, top - 1.5, SMALL_SIZE, Face::Bold, MUTED, &line);
                     self.y -= SMALL_LEADING;
                 }
-                self.open_block(Role::Quote);
                 self.flow(
                     MARGIN_X + 12.0,
                     BODY_WIDTH - 12.0,

@@ -129,8 +129,17 @@ fn rgb(c: super::layout::Color) -> Color {
     })
 }
 
+/// A coordinate to a hundredth of a point: finer than any printer, and short to write
+/// (a text matrix is written for every line).
+fn hundredths(v: f32) -> f32 {
+    (v * 100.0).round() / 100.0
+}
+
 fn point(x: f32, y: f32) -> Point {
-    Point { x: Pt(x), y: Pt(y) }
+    Point {
+        x: Pt(hundredths(x)),
+        y: Pt(hundredths(y)),
+    }
 }
 
 fn pdf_date(at: DateTime<Utc>) -> printpdf::DateTime {
@@ -259,11 +268,34 @@ pub fn write(
                 fill_now = Some(color);
             }
         };
+        // The marked-content sequence open now: whose (a structure element, or `None`
+        // for an artifact), and whether it began inside a text object (where it must end).
+        // Consecutive items of one element share it, so a paragraph's lines on a page are
+        // one sequence.
+        let mut open: Option<(Option<usize>, bool)> = None;
         for item in &page.items {
             let is_text = matches!(item, Item::Text { .. });
+            let node = match item {
+                Item::Text { node, .. } | Item::Line { node, .. } | Item::Fill { node, .. } => {
+                    *node
+                }
+            };
+            if open.is_some_and(|(n, inside)| n != node || inside != is_text) {
+                ops.push(Op::EndMarkedContent);
+                open = None;
+            }
             if in_text && !is_text {
                 ops.push(Op::EndTextSection);
                 in_text = false;
+            }
+            if is_text && !in_text {
+                ops.push(Op::StartTextSection);
+                in_text = true;
+                font_now = None;
+            }
+            if open.is_none() {
+                marks.begin(&mut ops, node, &laid.nodes);
+                open = Some((node, is_text));
             }
             match item {
                 Item::Text {
@@ -273,14 +305,9 @@ pub fn write(
                     face,
                     color,
                     text,
-                    node,
                     hidden,
+                    node: _,
                 } => {
-                    if !in_text {
-                        ops.push(Op::StartTextSection);
-                        in_text = true;
-                        font_now = None;
-                    }
                     if font_now != Some((*face, *size)) {
                         let Some(font) = font_id(*face) else {
                             return Err(ExportError::Font);
@@ -292,9 +319,8 @@ pub fn write(
                         font_now = Some((*face, *size));
                     }
                     set_fill(&mut ops, *color);
-                    marks.begin(&mut ops, *node, &laid.nodes);
                     ops.push(Op::SetTextMatrix {
-                        matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
+                        matrix: TextMatrix::Translate(Pt(hundredths(*x)), Pt(hundredths(*y))),
                     });
                     if *hidden {
                         ops.push(Op::SetTextRenderingMode {
@@ -309,21 +335,19 @@ pub fn write(
                             mode: TextRenderingMode::Fill,
                         });
                     }
-                    ops.push(Op::EndMarkedContent);
                 }
                 Item::Line {
                     points,
                     width,
                     color,
                     dashed,
-                    node,
+                    node: _,
                 } => {
                     let dash = if *dashed {
                         LineDashPattern::new(0.0, &[4.0, 2.5])
                     } else {
                         LineDashPattern::default()
                     };
-                    marks.begin(&mut ops, *node, &laid.nodes);
                     ops.extend([
                         Op::SetOutlineColor { col: rgb(*color) },
                         Op::SetOutlineThickness { pt: Pt(*width) },
@@ -340,7 +364,6 @@ pub fn write(
                                 is_closed: false,
                             },
                         },
-                        Op::EndMarkedContent,
                     ]);
                 }
                 Item::Fill {
@@ -349,10 +372,9 @@ pub fn write(
                     w,
                     h,
                     color,
-                    node,
+                    node: _,
                 } => {
                     set_fill(&mut ops, *color);
-                    marks.begin(&mut ops, *node, &laid.nodes);
                     ops.push(Op::DrawRectangle {
                         rectangle: Rect {
                             x: Pt(*x),
@@ -363,9 +385,11 @@ pub fn write(
                             winding_order: None,
                         },
                     });
-                    ops.push(Op::EndMarkedContent);
                 }
             }
+        }
+        if open.is_some() {
+            ops.push(Op::EndMarkedContent);
         }
         if in_text {
             ops.push(Op::EndTextSection);
@@ -423,8 +447,16 @@ pub fn write(
     };
     finish_catalog(&mut lo, &xmp)?;
     compress_streams(&mut lo)?;
+    // The structure tree is thousands of small objects: packed into compressed object
+    // streams (PDF 1.5), with a cross-reference stream.
+    let save = lopdf::SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .compression_level(6)
+        .build();
     let mut bytes = Vec::new();
-    lo.save_to(&mut bytes).map_err(|_| ExportError::Write)?;
+    lo.save_with_options(&mut bytes, save)
+        .map_err(|_| ExportError::Write)?;
     Ok(bytes)
 }
 
@@ -518,12 +550,18 @@ fn structure_tree(
             return Err(ExportError::Write);
         };
         for (mcid, node) in mcids.iter().enumerate() {
-            let mut mcr = Dictionary::new();
-            mcr.set("Type", Object::Name(b"MCR".to_vec()));
-            mcr.set("Pg", Object::Reference(*page_id));
-            mcr.set("MCID", Object::Integer(mcid as i64));
-            kids[*node].push(Object::Dictionary(mcr));
-            first_page[*node].get_or_insert(*page_id);
+            // On the element's own page (its first) an MCID stands alone; on a later page
+            // it says which page.
+            let own = *first_page[*node].get_or_insert(*page_id);
+            if own == *page_id {
+                kids[*node].push(Object::Integer(mcid as i64));
+            } else {
+                let mut mcr = Dictionary::new();
+                mcr.set("Type", Object::Name(b"MCR".to_vec()));
+                mcr.set("Pg", Object::Reference(*page_id));
+                mcr.set("MCID", Object::Integer(mcid as i64));
+                kids[*node].push(Object::Dictionary(mcr));
+            }
         }
     }
     let mut top = Vec::new();
