@@ -729,6 +729,10 @@ impl Writer<'_> {
                     2.0 * SMALL_LEADING
                 }
             }
+            // A short lead-in ("Other places to turn to:") goes with what it introduces.
+            Block::Paragraph(text) if text.trim_end().ends_with(':') && text.len() < 300 => {
+                count(Face::Regular, BODY_SIZE, text, BODY_WIDTH) * BODY_LEADING + 4.0 + next()
+            }
             Block::Paragraph(text) => {
                 first_two(Face::Regular, BODY_SIZE, text, BODY_WIDTH) * BODY_LEADING
             }
@@ -736,9 +740,26 @@ impl Writer<'_> {
                 count(Face::Bold, SMALL_SIZE, who, BODY_WIDTH) * SMALL_LEADING
                     + first_two(Face::Regular, BODY_SIZE, text, BODY_WIDTH - 12.0) * BODY_LEADING
             }
-            Block::Bullets(items) => items.first().map_or(0.0, |item| {
-                first_two(Face::Regular, BODY_SIZE, item, BODY_WIDTH - 15.0) * BODY_LEADING
-            }),
+            // A short list stays whole, like a choice; a long one starts with its first item.
+            Block::Bullets(items) => {
+                let whole: f32 = if items.len() <= 8 {
+                    items
+                        .iter()
+                        .map(|item| {
+                            count(Face::Regular, BODY_SIZE, item, BODY_WIDTH - 15.0) * BODY_LEADING
+                        })
+                        .sum()
+                } else {
+                    f32::MAX
+                };
+                if whole <= body / 4.0 {
+                    whole
+                } else {
+                    items.first().map_or(0.0, |item| {
+                        first_two(Face::Regular, BODY_SIZE, item, BODY_WIDTH - 15.0) * BODY_LEADING
+                    })
+                }
+            }
             Block::Checks(items) => {
                 let whole: f32 = items
                     .iter()

@@ -1564,6 +1564,8 @@ impl Doc<'_> {
         }
 
         let mut support = Section::new("If you need support");
+        // Read as one: never its first words on one page and the places to call overleaf.
+        support.keep_together = true;
         support.blocks.push(Block::Paragraph(format!(
             "If you ever feel unsafe at home, call your local emergency number. Between sessions you can get in touch with {}.",
             if self.ctx.practice.trim().is_empty() {
