@@ -1808,6 +1808,27 @@ fn every_pdf_is_tagged_in_english_and_opens_its_outline_at_the_headings() {
         );
     }
     assert!(structure.contains("Session note"), "{structure}");
+    // The syntax, cross-reference and object streams, and every stream's encoding, read
+    // cleanly by a second program.
+    if common::have("qpdf") {
+        let check = std::process::Command::new("qpdf")
+            .arg("--check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&check.stdout).into_owned();
+        assert!(check.status.success(), "{said}");
+        assert!(
+            said.contains("No syntax or stream encoding errors found"),
+            "{said}"
+        );
+    } else {
+        assert!(
+            std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
+            "qpdf is required"
+        );
+        common::skipped("checking the PDF's syntax with qpdf", "qpdf");
+    }
 }
 
 #[test]
