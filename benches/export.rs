@@ -180,6 +180,7 @@ fn main() {
         now: Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         zone: export::Zone::Fixed(FixedOffset::east_opt(0).unwrap()),
         resources: Vec::new(),
+        dates: Default::default(),
     };
     let fonts = pdf::Fonts::bundled().expect("fonts");
     let build = |session: &Session| {

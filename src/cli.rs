@@ -135,6 +135,10 @@ pub enum Command {
         /// The licence number in a progress note's signature block; "" clears it.
         #[arg(long, value_name = "NUMBER")]
         licence_number: Option<String>,
+        /// How exported documents write dates: day-month-year (27 Nov 2026),
+        /// month-day-year (Nov 27, 2026) or iso (2026-11-27).
+        #[arg(long, value_name = "STYLE", value_parser = parse_date_style)]
+        date_style: Option<crate::model::DateStyle>,
         /// Days after the latest safety screens when a re-screen is due (7 to 730).
         #[arg(long, value_name = "DAYS")]
         rescreen_days: Option<u32>,
@@ -349,6 +353,12 @@ fn parse_partner(value: &str) -> Result<crate::model::Partner, String> {
 fn parse_note_style(name: &str) -> Result<crate::model::NoteStyle, String> {
     crate::model::NoteStyle::from_name(name)
         .ok_or_else(|| format!("unknown note style {name:?}: use soap, dap or birp"))
+}
+
+fn parse_date_style(name: &str) -> Result<crate::model::DateStyle, String> {
+    crate::model::DateStyle::from_name(name).ok_or_else(|| {
+        format!("unknown date style {name:?}: use day-month-year, month-day-year or iso")
+    })
 }
 
 fn parse_document(name: &str) -> Result<SessionDocument, String> {
@@ -633,6 +643,7 @@ fn run_command(
             clinician_name,
             credentials,
             licence_number,
+            date_style,
             rescreen_days,
             resources,
             clear_resources,
@@ -669,8 +680,17 @@ fn run_command(
                 let licence = licence_number.unwrap_or_else(|| header.licence_number.clone());
                 practice.set_credentials(&credentials, &licence, now)?;
             }
+            if let Some(style) = date_style {
+                practice.set_date_style(style, now)?;
+            }
             let header = practice.vault().header();
             say!(out, "notes drafted as {}", header.note_style.name())?;
+            say!(
+                out,
+                "dates in documents: {} ({})",
+                header.date_style.label(),
+                header.date_style.name()
+            )?;
             say!(out, "notes signed by \"{}\"", header.clinician_name)?;
             say!(out, "credentials: \"{}\"", header.credentials)?;
             say!(out, "licence number: \"{}\"", header.licence_number)?;
@@ -852,6 +872,7 @@ fn context(practice: String) -> export::Context {
         now: Utc::now(),
         zone: export::Zone::Local,
         resources: Vec::new(),
+        dates: Default::default(),
     }
 }
 

@@ -650,6 +650,23 @@ fn a_session_is_exported_for_the_couple_without_the_clinicians_note() {
     // Nothing can be exported before the reader is chosen.
     assert!(h.get_by_label("Export PDF").accesskit_node().is_disabled());
     click(&mut h, "The couple (shared items only)");
+    // The note for the couple is their summary, and the dialog says so.
+    assert!(common::on_screen(&h, "A summary in plain words"));
+    // Dates in documents: a practice setting, changed here.
+    h.get_all_by_label("Dates in documents")
+        .last()
+        .expect("the date style list")
+        .click();
+    h.run();
+    click(&mut h, "2026-11-27");
+    settle(&mut h);
+    let style = h
+        .state()
+        .state
+        .practice
+        .as_ref()
+        .map(|p| p.vault().header().date_style);
+    assert_eq!(style, Some(tandem::model::DateStyle::Iso));
     replace_field(&mut h, "Folder", &folder.path().display().to_string());
     click(&mut h, "Export PDF");
     wait_for_export(&mut h);
@@ -668,6 +685,12 @@ fn a_session_is_exported_for_the_couple_without_the_clinicians_note() {
     assert!(name.ends_with("-note-couple.pdf"), "{name}");
     let words = pdf_words(&files[0]);
     assert!(words.contains("Your session summary"), "{words}");
+    assert!(
+        words
+            .split_whitespace()
+            .any(|w| w.len() == 10 && chrono::NaiveDate::parse_from_str(w, "%Y-%m-%d").is_ok()),
+        "dates in the chosen style: {words}"
+    );
     assert!(words.contains(&title), "the chosen session was exported");
     assert!(words.contains("made for the couple."));
     assert!(words.contains("Demo practice (fictional couples)"));

@@ -199,6 +199,7 @@ fn ctx() -> Context {
         now: started() + Duration::days(21),
         zone: Zone::Fixed(chrono::FixedOffset::east_opt(0).unwrap()),
         resources: Vec::new(),
+        dates: Default::default(),
     }
 }
 

@@ -26,6 +26,7 @@ fn ctx() -> Context {
         now: now(),
         zone: Zone::Fixed(FixedOffset::east_opt(3600).unwrap()),
         resources: Vec::new(),
+        dates: Default::default(),
     }
 }
 

@@ -305,3 +305,57 @@ fn times_are_shown_with_the_clock_rules_of_their_own_date() {
         "the sessions did not cross the change to summer time"
     );
 }
+
+#[test]
+fn every_date_in_a_document_follows_the_practices_date_style() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vault, sessions) = demo(dir.path());
+    let (id, _, _) = sessions
+        .iter()
+        .find(|(_, t, _)| t == "Communication plan and commitments")
+        .expect("the demo has a plan")
+        .clone();
+    let export = |name: &str| {
+        let file = dir.path().join(name);
+        let out = tandem(
+            Some(&vault),
+            &[
+                "export",
+                "session",
+                &id,
+                "--audience",
+                "clinician",
+                "--document",
+                "plan",
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        pdf_words(&file)
+    };
+    let day_first = export("day-first.pdf");
+    let out = tandem(Some(&vault), &["settings", "--date-style", "iso"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("dates in documents: 2026-11-27 (iso)"));
+    let iso = export("iso.pdf");
+    // Header, facts and the commitments' dates all in the one style.
+    let iso_dates = iso
+        .split_whitespace()
+        .filter(|w| {
+            let w = w.trim_matches(|c: char| !c.is_ascii_digit());
+            w.len() == 10 && chrono::NaiveDate::parse_from_str(w, "%Y-%m-%d").is_ok()
+        })
+        .count();
+    assert!(iso_dates >= 4, "{iso}");
+    for month in [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ] {
+        assert!(!iso.contains(&format!(" {month} 20")), "{month} in {iso}");
+    }
+    assert!(day_first.contains(" Oct 2026") || day_first.contains(" Nov 2026"));
+    // An unknown style is refused by name.
+    let out = tandem(Some(&vault), &["settings", "--date-style", "french"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("day-month-year, month-day-year or iso"));
+}

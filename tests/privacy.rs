@@ -31,6 +31,7 @@ fn ctx() -> Context {
         now: chrono::Utc::now(),
         zone: Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("utc")),
         resources: Vec::new(),
+        dates: Default::default(),
     }
 }
 

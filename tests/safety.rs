@@ -587,6 +587,7 @@ fn a_screens_answers_reach_the_clinician_and_each_partner_their_own_only() {
         now: at(40),
         zone: Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("zone")),
         resources: Vec::new(),
+        dates: Default::default(),
     };
     let library = Library::builtin();
     // Robin answered one item yes, Kai none: "Yes" stands in a document exactly where

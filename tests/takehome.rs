@@ -728,6 +728,7 @@ fn the_couple_page_issues_a_worksheet_and_brings_the_filled_one_back() {
             now: chrono::Utc::now(),
             zone: tandem::export::Zone::Local,
             resources: Vec::new(),
+            dates: Default::default(),
         },
     )
     .expect("a note")

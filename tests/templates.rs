@@ -336,6 +336,7 @@ fn blank_sheet_text(template: &Template, audience: Audience) -> String {
         now: at(0),
         zone: tandem::export::Zone::Fixed(chrono::FixedOffset::east_opt(0).unwrap()),
         resources: Vec::new(),
+        dates: Default::default(),
     };
     let bindings = Bindings {
         speaker: Some(Partner::A),
@@ -386,6 +387,7 @@ fn the_summary_is_on_the_therapists_blank_sheet_only_and_the_introduction_on_the
                 now: at(0),
                 zone: tandem::export::Zone::Local,
                 resources: Vec::new(),
+                dates: Default::default(),
             },
         )
         .is_ok();

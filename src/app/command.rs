@@ -113,6 +113,8 @@ pub enum PracticeCommand {
     ShowCouples(bool),
     /// How the app looks: kept in the vault's header.
     SetAppearance(Appearance),
+    /// How exported documents write dates: kept in the vault's header.
+    SetDateStyle(crate::model::DateStyle),
     /// Show (`true`) or hide the safety details on the couple's page: who screened
     /// positive, the decision, resources, flagged imports. They close on their own once
     /// the page is left.
@@ -408,6 +410,7 @@ impl Command {
                 | PracticeCommand::ShowShortcuts
                 | PracticeCommand::ShowCouples(_) => ErrorPlace::StatusLine,
                 PracticeCommand::SetAppearance(_) => ErrorPlace::Appearance,
+                PracticeCommand::SetDateStyle(_) => ErrorPlace::ExportDialog,
             },
             Command::Session(c) => match c {
                 SessionCommand::Start { .. } => ErrorPlace::TemplatePicker,
@@ -620,6 +623,7 @@ impl PracticeCommand {
             | PracticeCommand::CancelEdit
             | PracticeCommand::ShowTab(_)
             | PracticeCommand::SafetyDetails(_)
+            | PracticeCommand::SetDateStyle(_)
             | PracticeCommand::SetAppearance(_) => None,
         }
     }
@@ -642,6 +646,7 @@ impl PracticeCommand {
             PracticeCommand::ShowCouples(true) => "Show couples",
             PracticeCommand::ShowCouples(false) => "Hide couples",
             PracticeCommand::SetAppearance(appearance) => appearance.label(),
+            PracticeCommand::SetDateStyle(style) => style.label(),
             PracticeCommand::SafetyDetails(true) => "Show safety details",
             PracticeCommand::SafetyDetails(false) => "Hide safety details",
         }
@@ -669,6 +674,9 @@ impl PracticeCommand {
             PracticeCommand::SetAppearance(_) => {
                 "How Tandem looks on this computer: light, dark, or as the system says"
             }
+            PracticeCommand::SetDateStyle(_) => {
+                "How every document this practice exports writes dates"
+            }
             PracticeCommand::SafetyDetails(true) => {
                 "Who needs follow-up, the decision, resources and flagged imports: open them when the couple cannot see the screen"
             }
@@ -692,6 +700,7 @@ impl PracticeCommand {
             | PracticeCommand::CloseDialog
             | PracticeCommand::ShowCouples(_)
             | PracticeCommand::SafetyDetails(_)
+            | PracticeCommand::SetDateStyle(_)
             | PracticeCommand::SetAppearance(_) => None,
         }
     }

@@ -756,6 +756,7 @@ fn sheet_preview_ui(
         now,
         zone: crate::export::documents::Zone::Local,
         resources: Vec::new(),
+        dates: Default::default(),
     };
     let report = match crate::export::documents::blank_worksheet(
         draft,

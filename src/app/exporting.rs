@@ -32,6 +32,8 @@ pub struct ExportStatus<'a> {
     /// The last attempt's error, and an error about the folder (shown beside it).
     pub error: Option<&'a str>,
     pub folder_error: Option<&'a str>,
+    /// How the practice's documents write dates (a setting, changed here).
+    pub dates: crate::model::DateStyle,
 }
 
 /// A path field with its "Choose…" button beside it, a note while the chooser is open,
@@ -137,6 +139,7 @@ pub fn export_dialog_ui(
                     out,
                 );
                 labelled_field(ui, "Practice name", &mut draft.practice);
+                date_style_ui(ui, status.dates, out);
                 ui.label(
                     egui::RichText::new(
                         "The PDF is not encrypted: keep it as you would a paper record.",
@@ -163,4 +166,29 @@ pub fn export_dialog_ui(
                 super::views::error_ui(ui, status.error);
             });
         });
+}
+
+/// How the practice's documents write dates: a setting, kept in the vault's header.
+fn date_style_ui(ui: &mut egui::Ui, current: crate::model::DateStyle, out: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Dates in documents");
+        egui::ComboBox::from_id_salt("date-style")
+            .selected_text(current.label())
+            .show_ui(ui, |ui| {
+                for style in crate::model::DateStyle::ALL {
+                    let command =
+                        Command::from(super::command::PracticeCommand::SetDateStyle(style));
+                    if ui
+                        .selectable_label(style == current, command.label())
+                        .on_hover_text(command.tooltip())
+                        .clicked()
+                        && style != current
+                    {
+                        out.push(command);
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
 }

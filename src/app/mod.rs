@@ -454,11 +454,18 @@ impl TandemApp {
                     commands.push(command::ExportCommand::Cancel.into());
                     return;
                 };
+                let dates = self
+                    .state
+                    .practice
+                    .as_ref()
+                    .map(|p| p.vault().header().date_style)
+                    .unwrap_or_default();
                 let AppState {
                     overlay, errors, ..
                 } = &mut self.state;
                 let error = |place| errors.get(&place).map(String::as_str);
                 let status = exporting::ExportStatus {
+                    dates,
                     busy,
                     choosing: choosing == Some(chooser::PathField::ExportFolder),
                     error: error(ErrorPlace::ExportDialog),

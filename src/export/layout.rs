@@ -1602,12 +1602,9 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
         Some(code) => format!(
             "Couple {} · {}",
             prepare(Face::Regular, code),
-            report.date.format(super::documents::DATE_FORMAT)
+            report.date.format(report.dates.format())
         ),
-        None => report
-            .date
-            .format(super::documents::DATE_FORMAT)
-            .to_string(),
+        None => report.date.format(report.dates.format()).to_string(),
     };
     let right = fit(m, Face::Regular, 8.0, &right, BODY_WIDTH * right_share);
     let right_w = width_of(m, Face::Regular, 8.0, &right);
@@ -1751,6 +1748,7 @@ mod tests {
             practice: "Practice".into(),
             couple_code: Some("C-1".into()),
             date: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+            dates: Default::default(),
             made_at: Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap(),
             audience: Audience::Couple,
             facts: vec![],

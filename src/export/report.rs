@@ -48,6 +48,8 @@ pub struct Report {
     pub couple_code: Option<String>,
     /// The date in the header: the session's, or the day the report was made.
     pub date: NaiveDate,
+    /// How the document writes dates (the practice's setting).
+    pub dates: crate::model::DateStyle,
     /// When the report was made (the clock passed in, never read here).
     pub made_at: DateTime<Utc>,
     pub audience: Audience,

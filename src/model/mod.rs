@@ -469,6 +469,58 @@ impl Appearance {
     }
 }
 
+/// How exported documents write a date: one style throughout a document (header, facts,
+/// text and tables), chosen for the practice in its settings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DateStyle {
+    /// 27 Nov 2026
+    #[default]
+    DayMonthYear,
+    /// Nov 27, 2026
+    MonthDayYear,
+    /// 2026-11-27
+    Iso,
+}
+
+impl DateStyle {
+    pub const ALL: [DateStyle; 3] = [
+        DateStyle::DayMonthYear,
+        DateStyle::MonthDayYear,
+        DateStyle::Iso,
+    ];
+
+    /// The chrono format of a date in this style.
+    pub fn format(self) -> &'static str {
+        match self {
+            DateStyle::DayMonthYear => "%-d %b %Y",
+            DateStyle::MonthDayYear => "%b %-d, %Y",
+            DateStyle::Iso => "%Y-%m-%d",
+        }
+    }
+
+    /// The choice as the settings show it: an example date.
+    pub fn label(self) -> &'static str {
+        match self {
+            DateStyle::DayMonthYear => "27 Nov 2026",
+            DateStyle::MonthDayYear => "Nov 27, 2026",
+            DateStyle::Iso => "2026-11-27",
+        }
+    }
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            DateStyle::DayMonthYear => "day-month-year",
+            DateStyle::MonthDayYear => "month-day-year",
+            DateStyle::Iso => "iso",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<DateStyle> {
+        DateStyle::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
 #[cfg(test)]
 mod owner_tests {
     use super::*;

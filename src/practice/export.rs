@@ -99,6 +99,7 @@ impl Practice {
             now,
             zone: Zone::Local,
             resources: self.vault.header().safety_resources.clone(),
+            dates: self.vault.header().date_style,
         }
     }
 

@@ -114,6 +114,20 @@ impl Practice {
         Ok(self.vault.set_appearance(appearance)?)
     }
 
+    /// How exported documents write dates. Logged first.
+    pub fn set_date_style(
+        &mut self,
+        style: crate::model::DateStyle,
+        now: DateTime<Utc>,
+    ) -> Result<(), PracticeError> {
+        if self.vault.header().date_style == style {
+            return Ok(());
+        }
+        self.check_writable()?;
+        self.log(AuditAction::Settings, None, "date style", now)?;
+        Ok(self.vault.set_date_style(style)?)
+    }
+
     /// Change the vault's passphrase (two key derivations). Logged first.
     pub fn change_passphrase(
         &self,

@@ -131,6 +131,9 @@ pub struct Header {
     /// Light, dark or as the system says: how the app looks once this vault is unlocked.
     #[serde(default)]
     pub appearance: crate::model::Appearance,
+    /// How exported documents write dates.
+    #[serde(default)]
+    pub date_style: crate::model::DateStyle,
     /// The folder the last export was written to, offered next time. A path, not clinical
     /// text (though a folder may be named by the therapist as they like).
     #[serde(default)]
@@ -469,6 +472,7 @@ impl Vault {
             export_folder: None,
             take_home_folder: None,
             appearance: crate::model::Appearance::default(),
+            date_style: crate::model::DateStyle::default(),
             audit_recipient: audit::notice_recipient(&cipher),
         };
         // The header goes last: a folder without it is not a vault, so a crash during
@@ -1021,6 +1025,16 @@ impl Vault {
         self.check_writable()?;
         let mut header = self.header.clone();
         header.appearance = appearance;
+        write_header(&self.root, &self.cipher, &header)?;
+        self.header = header;
+        Ok(())
+    }
+
+    /// Set how exported documents write dates.
+    pub fn set_date_style(&mut self, style: crate::model::DateStyle) -> Result<()> {
+        self.check_writable()?;
+        let mut header = self.header.clone();
+        header.date_style = style;
         write_header(&self.root, &self.cipher, &header)?;
         self.header = header;
         Ok(())

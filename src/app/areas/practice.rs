@@ -87,6 +87,9 @@ impl AppState {
             PracticeCommand::SetAppearance(appearance) => {
                 Ok(self.practice_mut()?.set_appearance(appearance, now)?)
             }
+            PracticeCommand::SetDateStyle(style) => {
+                Ok(self.practice_mut()?.set_date_style(style, now)?)
+            }
         }
     }
 

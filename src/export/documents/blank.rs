@@ -185,6 +185,7 @@ pub fn blank_worksheet(
         practice: ctx.practice.clone(),
         couple_code: None,
         date: ctx.local(ctx.now).date_naive(),
+        dates: ctx.dates,
         made_at: ctx.now,
         audience,
         facts: vec![(

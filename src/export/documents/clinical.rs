@@ -129,6 +129,7 @@ pub fn clinical_note_report(
         practice: ctx.practice.clone(),
         couple_code: Some(couple.code.clone()),
         date: ctx.local(date).date_naive(),
+        dates: ctx.dates,
         made_at: ctx.now,
         audience,
         facts,
@@ -364,6 +365,7 @@ pub fn process_notes_report(
         practice: ctx.practice.clone(),
         couple_code: Some(couple.code.clone()),
         date: ctx.local(ctx.now).date_naive(),
+        dates: ctx.dates,
         made_at: ctx.now,
         audience,
         facts: vec![
@@ -677,6 +679,7 @@ mod tests {
             now: at(23, 9),
             zone: Zone::Fixed(FixedOffset::east_opt(0).unwrap()),
             resources: Vec::new(),
+            dates: Default::default(),
         }
     }
 

@@ -24,10 +24,6 @@ use super::report::{DocumentKind, Report};
 use crate::model::{Audience, Couple, Partner, Respondent};
 use chrono::{DateTime, FixedOffset, Utc};
 
-/// How every document writes a date ("27 Nov 2026"): one format throughout, in the
-/// header, the facts, the text and the tables.
-pub const DATE_FORMAT: &str = "%-d %b %Y";
-
 /// What a document needs besides records: the practice, the time it is made, and the
 /// time zone dates are shown in.
 #[derive(Clone, Debug)]
@@ -38,6 +34,8 @@ pub struct Context {
     pub zone: Zone,
     /// The practice's safety resources (support lines), listed in the couple's summary.
     pub resources: Vec<String>,
+    /// How dates are written (the practice's setting).
+    pub dates: crate::model::DateStyle,
 }
 
 /// The time zone dates and times are shown in.
@@ -59,7 +57,12 @@ impl Context {
     }
 
     fn date(&self, at: DateTime<Utc>) -> String {
-        self.local(at).format(DATE_FORMAT).to_string()
+        self.local(at).format(self.dates.format()).to_string()
+    }
+
+    /// A calendar date (a commitment's start or review) in the practice's style.
+    fn day(&self, date: chrono::NaiveDate) -> String {
+        date.format(self.dates.format()).to_string()
     }
 
     fn time(&self, at: DateTime<Utc>) -> String {
@@ -69,7 +72,7 @@ impl Context {
     fn made_on(&self) -> String {
         format!(
             "{}, {}",
-            self.local(self.now).format(DATE_FORMAT),
+            self.local(self.now).format(self.dates.format()),
             self.time(self.now)
         )
     }

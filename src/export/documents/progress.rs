@@ -62,10 +62,7 @@ fn custody_section(course: &Course, couple: &Couple, ctx: &Context) -> Section {
             ));
         }
         if let Some(on) = status.destroy_by {
-            parts.push(format!(
-                "to be destroyed by {}",
-                on.format(super::DATE_FORMAT)
-            ));
+            parts.push(format!("to be destroyed by {}", ctx.day(on)));
         }
         if let Some(at) = status.destroyed_at {
             parts.push(format!("destroyed on {}", ctx.date(at)));
@@ -94,7 +91,7 @@ fn custody_section(course: &Course, couple: &Couple, ctx: &Context) -> Section {
             match &e.change {
                 CustodyChange::HeldBy(h) => format!("held by {}", holder_text(couple, h)),
                 CustodyChange::DestroyBy(on) => {
-                    format!("to be destroyed by {}", on.format(super::DATE_FORMAT))
+                    format!("to be destroyed by {}", ctx.day(*on))
                 }
                 CustodyChange::Destroyed => "destroyed".into(),
             },
@@ -134,6 +131,7 @@ fn ratings_report(
         practice: ctx.practice.clone(),
         couple_code: Some(couple.code.clone()),
         date: ctx.local(ctx.now).date_naive(),
+        dates: ctx.dates,
         made_at: ctx.now,
         audience,
         facts: vec![

@@ -174,6 +174,7 @@ impl Doc<'_> {
             practice: self.ctx.practice.clone(),
             couple_code: Some(self.couple.code.clone()),
             date: self.ctx.local(session.started_at).date_naive(),
+            dates: self.ctx.dates,
             made_at: self.ctx.now,
             audience: self.view.audience,
             facts,
@@ -995,8 +996,8 @@ impl Doc<'_> {
                 what,
                 c.rhythm.clone(),
                 verification_label(c.verification).into(),
-                c.starts_on.format(super::DATE_FORMAT).to_string(),
-                c.review_on.format(super::DATE_FORMAT).to_string(),
+                self.ctx.day(c.starts_on),
+                self.ctx.day(c.review_on),
             ]);
         }
         table
@@ -1183,8 +1184,8 @@ impl Doc<'_> {
                             "From / review on".into(),
                             format!(
                                 "{} / {}",
-                                d.starts_on.format(super::DATE_FORMAT),
-                                d.review_on.format(super::DATE_FORMAT)
+                                self.ctx.day(d.starts_on),
+                                self.ctx.day(d.review_on)
                             ),
                         ),
                     ]));
