@@ -1427,6 +1427,10 @@ impl Doc<'_> {
             Some(text) => worked
                 .blocks
                 .push(Block::Paragraph(self.fill(text, session.bindings))),
+            None if session.take_home.is_some() => worked.blocks.push(Block::Paragraph(format!(
+                "You worked on \"{}\" at home.",
+                report.subtitle
+            ))),
             None => worked.blocks.push(Block::Paragraph(format!(
                 "Today you worked together on \"{}\".",
                 report.subtitle
