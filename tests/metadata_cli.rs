@@ -41,6 +41,8 @@ const LAYOUT: &[&str] = &[
     "settings.age",
     "identity.age",
     ".lock",
+    // What Syncthing must not sync: fixed patterns, the same in every vault.
+    ".stignore",
     "audit.log",
     "audit-head.age",
     "records",

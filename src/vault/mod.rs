@@ -46,6 +46,64 @@ pub const SETTINGS_AGE: &str = "settings.age";
 pub const SETTINGS_RON: &str = "settings.ron";
 pub const IDENTITY_FILE: &str = "identity.age";
 pub const LOCK_FILE: &str = ".lock";
+/// The file Syncthing reads for what not to sync (see `write_sync_ignores`).
+pub const STIGNORE_FILE: &str = ".stignore";
+const STIGNORE_BEGIN: &str =
+    "// Tandem's lines (rewritten when the vault opens; add your own outside this block)";
+const STIGNORE_END: &str = "// end of Tandem's lines";
+
+/// What must not travel between devices that sync a vault folder with Syncthing: the
+/// lock (each device's own), temporary files, and the derived caches each device builds
+/// for itself (the list index and the search cache). `(?d)` lets Syncthing delete them
+/// when it removes a folder holding them. Records, settings and the audit trail travel.
+pub const SYNC_IGNORES: [&str; 5] = [
+    "/.lock",
+    "(?d).tandem-tmp-*",
+    "(?d)*.tmp",
+    "(?d)/records/index.age",
+    "(?d)/records/search.age",
+];
+
+/// Write Tandem's block of `.stignore` (Syncthing does not sync the file itself, so each
+/// device's copy is written by its own Tandem), keeping any lines the therapist added
+/// outside the block. Nothing is written when the block is already as it should be.
+fn write_sync_ignores(root: &Path) -> std::io::Result<()> {
+    let path = root.join(STIGNORE_FILE);
+    let existing = match fs::read(&path) {
+        Ok(bytes) if bytes.len() <= 64 * 1024 => String::from_utf8_lossy(&bytes).into_owned(),
+        // A file too large to be a list of patterns is replaced by Tandem's lines.
+        Ok(_) => String::new(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    let mut own = Vec::new();
+    let mut inside = false;
+    for line in existing.lines() {
+        match line.trim() {
+            STIGNORE_BEGIN => inside = true,
+            STIGNORE_END => inside = false,
+            _ if inside => {}
+            _ => own.push(line),
+        }
+    }
+    let mut text = String::new();
+    text.push_str(STIGNORE_BEGIN);
+    text.push('\n');
+    for pattern in SYNC_IGNORES {
+        text.push_str(pattern);
+        text.push('\n');
+    }
+    text.push_str(STIGNORE_END);
+    text.push('\n');
+    for line in own {
+        text.push_str(line);
+        text.push('\n');
+    }
+    if text == existing {
+        return Ok(());
+    }
+    fsutil::write_atomic(root, STIGNORE_FILE, text.as_bytes())
+}
 pub const RECORDS_DIR: &str = "records";
 pub const QUARANTINE_DIR: &str = "quarantine";
 /// Inside `quarantine/`: files the therapist has acknowledged (still kept, never deleted).
@@ -442,6 +500,7 @@ impl Vault {
         }
         fsutil::create_private_dir(root).map_err(io_at("cannot create", root))?;
         let lock = take_lock(root)?;
+        write_sync_ignores(root).map_err(io_at("cannot write", &root.join(STIGNORE_FILE)))?;
         for kind in RecordKind::ALL {
             let dir = root.join(RECORDS_DIR).join(kind.folder());
             fsutil::create_private_dir(&dir).map_err(io_at("cannot create", &dir))?;
@@ -534,6 +593,10 @@ impl Vault {
         };
         if access == Access::ReadWrite {
             vault.remove_leftover_temp_files();
+            // Best effort, and tried again at every open: the vault works without it (only a
+            // folder synced with Syncthing needs it), and a vault whose disk just filled
+            // must still open.
+            let _ = write_sync_ignores(&vault.root);
             // A vault made before failed unlocks were encrypted gets its key's public half.
             // A format 1 vault has its settings sealed and `vault.ron` emptied of them.
             let recipient = audit::notice_recipient(&vault.cipher);

@@ -1308,3 +1308,42 @@ fn named_pipes_in_place_of_the_vaults_own_files_never_block_it() {
         fs::rename(&copy, root.join(name)).expect("mv back");
     }
 }
+
+#[test]
+fn a_vault_tells_syncthing_what_stays_on_each_device_and_keeps_the_therapists_own_lines() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = new_vault(dir.path());
+    let root = vault.root().to_path_buf();
+    let read = || std::fs::read_to_string(root.join(STIGNORE_FILE)).expect("written");
+    let first = read();
+    for pattern in SYNC_IGNORES {
+        assert!(first.lines().any(|l| l == pattern), "{pattern} in {first}");
+    }
+    // Records, settings and the audit trail travel: no pattern names them.
+    for travels in [
+        "sessions",
+        "couples",
+        "settings.age",
+        "audit.log",
+        "vault.ron",
+    ] {
+        assert!(!first.contains(travels), "{travels} ignored: {first}");
+    }
+    drop(vault);
+    // The therapist's own lines stay; Tandem's block is put back as it should be, once.
+    let edited = first.replace("(?d)/records/search.age\n", "") + "// mine\n/photos\n";
+    std::fs::write(root.join(STIGNORE_FILE), &edited).expect("edit");
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open");
+    let second = read();
+    assert!(second.contains("(?d)/records/search.age"), "{second}");
+    assert!(second.ends_with("// mine\n/photos\n"), "{second}");
+    assert_eq!(second.matches("/.lock").count(), 1, "{second}");
+    drop(vault);
+    let vault = Vault::open(&root, Some(&pass()), Access::ReadWrite).expect("open");
+    assert_eq!(read(), second, "unchanged when already right");
+    drop(vault);
+    // Read-only access writes nothing.
+    std::fs::remove_file(root.join(STIGNORE_FILE)).expect("remove");
+    let _reader = Vault::open(&root, Some(&pass()), Access::ReadOnly).expect("open");
+    assert!(!root.join(STIGNORE_FILE).exists());
+}
