@@ -1076,8 +1076,16 @@ impl Vault {
                 "auto-lock after {mins} minutes: choose between 1 and 240"
             )));
         }
+        self.update_header(|header| {
+            header.auto_lock_mins = mins;
+        })
+    }
+
+    /// Change the settings: `change` on a copy, written sealed, then kept; the header in
+    /// memory is left as it was when the write fails.
+    fn update_header(&mut self, change: impl FnOnce(&mut Header)) -> Result<()> {
         let mut header = self.header.clone();
-        header.auto_lock_mins = mins;
+        change(&mut header);
         write_header(&self.root, &self.cipher, &header)?;
         self.header = header;
         Ok(())
@@ -1086,21 +1094,17 @@ impl Vault {
     /// Set how the app looks (light, dark, or as the system says).
     pub fn set_appearance(&mut self, appearance: crate::model::Appearance) -> Result<()> {
         self.check_writable()?;
-        let mut header = self.header.clone();
-        header.appearance = appearance;
-        write_header(&self.root, &self.cipher, &header)?;
-        self.header = header;
-        Ok(())
+        self.update_header(|header| {
+            header.appearance = appearance;
+        })
     }
 
     /// Set how exported documents write dates.
     pub fn set_date_style(&mut self, style: crate::model::DateStyle) -> Result<()> {
         self.check_writable()?;
-        let mut header = self.header.clone();
-        header.date_style = style;
-        write_header(&self.root, &self.cipher, &header)?;
-        self.header = header;
-        Ok(())
+        self.update_header(|header| {
+            header.date_style = style;
+        })
     }
 
     /// Add an entry to the audit log (also in a read-only vault: the log has its own lock
@@ -1185,11 +1189,9 @@ impl Vault {
                 "the practice name must be one line of at most 120 characters".into(),
             ));
         }
-        let mut header = self.header.clone();
-        header.practice_name = name.to_string();
-        write_header(&self.root, &self.cipher, &header)?;
-        self.header = header;
-        Ok(())
+        self.update_header(|header| {
+            header.practice_name = name.to_string();
+        })
     }
 
     /// Set the note style new notes are drafted in, and the name notes are signed with.
@@ -1205,12 +1207,10 @@ impl Vault {
                 "the clinician's name must be one line of at most 120 characters".into(),
             ));
         }
-        let mut header = self.header.clone();
-        header.note_style = style;
-        header.clinician_name = name.to_string();
-        write_header(&self.root, &self.cipher, &header)?;
-        self.header = header;
-        Ok(())
+        self.update_header(|header| {
+            header.note_style = style;
+            header.clinician_name = name.to_string();
+        })
     }
 
     /// Set the credentials and licence number a progress note's signature block shows
@@ -1227,12 +1227,10 @@ impl Vault {
                     .into(),
             ));
         }
-        let mut header = self.header.clone();
-        header.credentials = credentials.to_string();
-        header.licence_number = licence_number.to_string();
-        write_header(&self.root, &self.cipher, &header)?;
-        self.header = header;
-        Ok(())
+        self.update_header(|header| {
+            header.credentials = credentials.to_string();
+            header.licence_number = licence_number.to_string();
+        })
     }
 
     /// Set the re-screen interval (7 to 730 days) and the practice's safety resources
@@ -1258,12 +1256,10 @@ impl Vault {
                 "safety resources must be at most 20 lines of at most 200 characters each".into(),
             ));
         }
-        let mut header = self.header.clone();
-        header.rescreen_days = rescreen_days;
-        header.safety_resources = resources;
-        write_header(&self.root, &self.cipher, &header)?;
-        self.header = header;
-        Ok(())
+        self.update_header(|header| {
+            header.rescreen_days = rescreen_days;
+            header.safety_resources = resources;
+        })
     }
 
     /// Remember `folder` for `which` in `vault.ron`, offered the next time (a path of at
@@ -1279,15 +1275,13 @@ impl Vault {
                 "a folder to remember must be one line of at most 4096 bytes".into(),
             ));
         }
-        let mut header = self.header.clone();
-        let slot = match which {
-            LastFolder::Exports => &mut header.export_folder,
-            LastFolder::TakeHome => &mut header.take_home_folder,
-        };
-        *slot = Some(folder.to_path_buf());
-        write_header(&self.root, &self.cipher, &header)?;
-        self.header = header;
-        Ok(())
+        self.update_header(|header| {
+            let slot = match which {
+                LastFolder::Exports => &mut header.export_folder,
+                LastFolder::TakeHome => &mut header.take_home_folder,
+            };
+            *slot = Some(folder.to_path_buf());
+        })
     }
 
     /// Lock: forget the key and everything decrypted with it.
