@@ -1406,19 +1406,19 @@ fn the_clinicians_copy_marks_every_private_and_therapist_only_step() {
     assert!(marked[0] > 5 && marked[1] > 5, "{marked:?}");
 }
 
-/// The demo practice's first safety screen: both partners answered every item "No".
-fn demo_screen() -> (Session, Couple) {
+/// The demo practice's first session of `template_id`, with its couple.
+fn demo_session(template_id: &str) -> (Session, Couple) {
     let library = Library::builtin();
     let records = tandem::demo::practice(&library, now());
     let session = records
         .iter()
         .find_map(|r| match r {
-            tandem::vault::RecordBody::Session(s) if s.template_id == "safety-screen" => {
+            tandem::vault::RecordBody::Session(s) if s.template_id == template_id => {
                 Some(s.clone())
             }
             _ => None,
         })
-        .expect("the demo has a screen");
+        .unwrap_or_else(|| panic!("the demo has a session of {template_id}"));
     let couple = records
         .iter()
         .find_map(|r| match r {
@@ -1433,7 +1433,8 @@ fn demo_screen() -> (Session, Couple) {
 fn a_negative_screen_is_stated_with_its_decision_and_a_positive_one_too() {
     let library = Library::builtin();
     let template = library.get("safety-screen");
-    let (mut session, couple) = demo_screen();
+    // The demo's first screen: both partners answered every item "No".
+    let (mut session, couple) = demo_session("safety-screen");
     let text_of = |session: &Session| {
         let note = session_report(
             SessionDocument::Note,
@@ -1981,22 +1982,7 @@ fn a_blank_sheet_with_nothing_to_fill_is_refused_and_a_partners_scale_keeps_to_o
 #[test]
 fn the_replying_partners_letters_list_every_point_by_number_the_open_ones_marked() {
     let library = Library::builtin();
-    let records = tandem::demo::practice(&library, now());
-    let (session, couple) = records
-        .iter()
-        .find_map(|r| match r {
-            tandem::vault::RecordBody::Session(s)
-                if s.template_id == "impact-and-restitution-letters" =>
-            {
-                let couple = records.iter().find_map(|c| match c {
-                    tandem::vault::RecordBody::Couple(c) if c.id == s.couple => Some(c.clone()),
-                    _ => None,
-                })?;
-                Some((s.clone(), couple))
-            }
-            _ => None,
-        })
-        .expect("the demo has letters");
+    let (session, couple) = demo_session("impact-and-restitution-letters");
     let reply = session
         .steps
         .iter()

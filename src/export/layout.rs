@@ -1580,6 +1580,20 @@ pub fn format_value(v: f32) -> String {
     }
 }
 
+/// A line of page furniture (header, footer, stamp): drawn, and marked as an artifact.
+fn furniture(x: f32, y: f32, size: f32, face: Face, color: Color, text: String) -> Item {
+    Item::Text {
+        x,
+        y,
+        size,
+        face,
+        color,
+        text,
+        node: None,
+        hidden: false,
+    }
+}
+
 /// The header and footer of every page, once the page count is known.
 fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
     /// A stamp's red-brown: apart from the accent, and dark enough in grey print.
@@ -1643,47 +1657,39 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
     });
     for (i, page) in laid.pages.iter_mut().enumerate() {
         let header_y = PAGE_HEIGHT - 40.0;
-        page.items.push(Item::Text {
-            x: MARGIN_X,
-            y: header_y,
-            size: 8.0,
-            face: Face::Bold,
-            color: MUTED,
-            text: visual_order(&practice).into_owned(),
-            node: None,
-            hidden: false,
-        });
-        page.items.push(Item::Text {
-            x: RIGHT - right_w,
-            y: header_y,
-            size: 8.0,
-            face: Face::Regular,
-            color: MUTED,
-            text: visual_order(&right).into_owned(),
-            node: None,
-            hidden: false,
-        });
+        page.items.push(furniture(
+            MARGIN_X,
+            header_y,
+            8.0,
+            Face::Bold,
+            MUTED,
+            visual_order(&practice).into_owned(),
+        ));
+        page.items.push(furniture(
+            RIGHT - right_w,
+            header_y,
+            8.0,
+            Face::Regular,
+            MUTED,
+            visual_order(&right).into_owned(),
+        ));
         if let Some((short, short_w, long)) = &stamp {
-            page.items.push(Item::Text {
-                x: (PAGE_WIDTH - short_w) / 2.0,
-                y: header_y,
-                size: 9.0,
-                face: Face::Bold,
-                color: STAMP,
-                text: visual_order(short).into_owned(),
-                node: None,
-                hidden: false,
-            });
-            page.items.push(Item::Text {
-                x: MARGIN_X,
-                y: 38.0 + 15.0,
-                size: 8.0,
-                face: Face::Bold,
-                color: STAMP,
-                text: visual_order(long).into_owned(),
-                node: None,
-                hidden: false,
-            });
+            page.items.push(furniture(
+                (PAGE_WIDTH - short_w) / 2.0,
+                header_y,
+                9.0,
+                Face::Bold,
+                STAMP,
+                visual_order(short).into_owned(),
+            ));
+            page.items.push(furniture(
+                MARGIN_X,
+                38.0 + 15.0,
+                8.0,
+                Face::Bold,
+                STAMP,
+                visual_order(long).into_owned(),
+            ));
         }
         page.items.push(Item::Line {
             points: vec![(MARGIN_X, header_y - 6.0), (RIGHT, header_y - 6.0)],
@@ -1700,28 +1706,24 @@ fn decorate(laid: &mut Laid, report: &Report, m: &dyn Metrics) {
             dashed: false,
             node: None,
         });
-        page.items.push(Item::Text {
-            x: MARGIN_X,
-            y: footer_y,
-            size: 7.5,
-            face: Face::Italic,
-            color: MUTED,
-            text: confidential.clone(),
-            node: None,
-            hidden: false,
-        });
+        page.items.push(furniture(
+            MARGIN_X,
+            footer_y,
+            7.5,
+            Face::Italic,
+            MUTED,
+            confidential.clone(),
+        ));
         let number = format!("Page {} of {total}", i + 1);
         let w = width_of(m, Face::Regular, 7.5, &number);
-        page.items.push(Item::Text {
-            x: RIGHT - w,
-            y: footer_y,
-            size: 7.5,
-            face: Face::Regular,
-            color: MUTED,
-            text: number,
-            node: None,
-            hidden: false,
-        });
+        page.items.push(furniture(
+            RIGHT - w,
+            footer_y,
+            7.5,
+            Face::Regular,
+            MUTED,
+            number,
+        ));
     }
 }
 

@@ -1459,21 +1459,10 @@ impl Doc<'_> {
 
         // What each of you said (joint steps only).
         let mut said = Section::new("What each of you said");
-        for (_, record) in self.view.visible() {
-            if record.visibility != Visibility::Joint {
-                continue;
-            }
-            let blocks = self.said_for_couple(record);
-            if blocks.is_empty() {
-                continue;
-            }
-            said.blocks.push(Block::Heading(self.title_of(
-                &record.step_id,
-                record.pass,
-                record.roles,
-            )));
-            said.blocks.extend(blocks);
-        }
+        said.blocks = self.under_step_titles(
+            |r| r.visibility == Visibility::Joint,
+            |r| self.said_for_couple(r),
+        );
         if !said.blocks.is_empty() {
             report.sections.push(said);
         }
@@ -1547,23 +1536,12 @@ impl Doc<'_> {
                 "What you wrote or chose privately today. It is not in {}'s copy or the couple's.",
                 name(self.couple, partner.other())
             )));
-            let before = mine.blocks.len();
-            for (_, record) in self.view.visible() {
-                if record.visibility == Visibility::Joint {
-                    continue;
-                }
-                let blocks = self.step_blocks(record, self.step(&record.step_id));
-                if blocks.is_empty() {
-                    continue;
-                }
-                mine.blocks.push(Block::Heading(self.title_of(
-                    &record.step_id,
-                    record.pass,
-                    record.roles,
-                )));
-                mine.blocks.extend(blocks);
-            }
-            if mine.blocks.len() > before {
+            let own = self.under_step_titles(
+                |r| r.visibility != Visibility::Joint,
+                |r| self.step_blocks(r, self.step(&r.step_id)),
+            );
+            if !own.is_empty() {
+                mine.blocks.extend(own);
                 report.sections.push(mine);
             }
         }
@@ -1589,6 +1567,29 @@ impl Doc<'_> {
         }
         report.sections.push(support);
         report
+    }
+
+    /// For each visible step `keep` takes, its title and then `blocks_of` it; a step with
+    /// nothing to show is left out, title and all.
+    fn under_step_titles(
+        &self,
+        keep: impl Fn(&StepRecord) -> bool,
+        blocks_of: impl Fn(&StepRecord) -> Vec<Block>,
+    ) -> Vec<Block> {
+        let mut out = Vec::new();
+        for (_, record) in self.view.visible().filter(|(_, r)| keep(r)) {
+            let blocks = blocks_of(record);
+            if blocks.is_empty() {
+                continue;
+            }
+            out.push(Block::Heading(self.title_of(
+                &record.step_id,
+                record.pass,
+                record.roles,
+            )));
+            out.extend(blocks);
+        }
+        out
     }
 
     /// What the partners said or chose in a joint step, in plain words: the words of a
