@@ -44,7 +44,7 @@ fn wrong_passphrase(vault: &Path) {
 }
 
 fn audit_lines(vault: &Path) -> Vec<String> {
-    std::fs::read_to_string(vault.join("audit.log"))
+    std::fs::read_to_string(tandem::vault::audit::segment_dir(vault).join("audit.log"))
         .expect("the log")
         .lines()
         .map(str::to_string)
@@ -66,8 +66,8 @@ fn an_untouched_demo_vault_verifies_clean() {
 fn a_wiped_log_is_caught_by_the_records_anchors() {
     let dir = tempfile::tempdir().unwrap();
     let vault = demo_vault(dir.path());
-    std::fs::remove_file(vault.join("audit.log")).unwrap();
-    std::fs::remove_file(vault.join("audit-head.age")).unwrap();
+    std::fs::remove_file(tandem::vault::audit::segment_dir(&vault).join("audit.log")).unwrap();
+    std::fs::remove_file(tandem::vault::audit::segment_dir(&vault).join("audit-head.age")).unwrap();
     let (ok, said) = verify(&vault);
     assert!(!ok, "{said}");
     assert!(said.contains("the log was replaced"), "{said}");
@@ -90,7 +90,11 @@ fn an_older_copy_of_the_log_put_back_is_caught() {
     let old = dir.path().join("old");
     std::fs::create_dir(&old).unwrap();
     for file in ["audit.log", "audit-head.age"] {
-        std::fs::copy(vault.join(file), old.join(file)).unwrap();
+        std::fs::copy(
+            tandem::vault::audit::segment_dir(&vault).join(file),
+            old.join(file),
+        )
+        .unwrap();
     }
     // Later entries: an export (nothing saved, so no record anchors them).
     let pdf = dir.path().join("note.pdf");
@@ -113,7 +117,11 @@ fn an_older_copy_of_the_log_put_back_is_caught() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     for file in ["audit.log", "audit-head.age"] {
         // As `cp -p` would: same content and times; the change time cannot be kept.
-        std::fs::copy(old.join(file), vault.join(file)).unwrap();
+        std::fs::copy(
+            old.join(file),
+            tandem::vault::audit::segment_dir(&vault).join(file),
+        )
+        .unwrap();
     }
     let (ok, said) = verify(&vault);
     assert!(!ok, "{said}");
@@ -152,7 +160,7 @@ fn a_forged_entry_after_the_sealed_head_is_caught() {
     );
     let mut log = std::fs::OpenOptions::new()
         .append(true)
-        .open(vault.join("audit.log"))
+        .open(tandem::vault::audit::segment_dir(&vault).join("audit.log"))
         .unwrap();
     std::io::Write::write_all(&mut log, line.as_bytes()).unwrap();
     drop(log);
@@ -173,7 +181,11 @@ fn failed_unlocks_deleted_from_the_end_are_caught() {
     wrong_passphrase(&vault);
     wrong_passphrase(&vault);
     assert_eq!(audit_lines(&vault).len(), before.len() + 2);
-    std::fs::write(vault.join("audit.log"), before.join("\n") + "\n").unwrap();
+    std::fs::write(
+        tandem::vault::audit::segment_dir(&vault).join("audit.log"),
+        before.join("\n") + "\n",
+    )
+    .unwrap();
     let (ok, said) = verify(&vault);
     assert!(!ok, "{said}");
     assert!(said.contains("lines were removed from its end"), "{said}");
@@ -191,7 +203,8 @@ fn the_log_and_its_head_say_nothing_without_the_passphrase() {
     let dir = tempfile::tempdir().unwrap();
     let vault = demo_vault(dir.path());
     wrong_passphrase(&vault);
-    let log = std::fs::read_to_string(vault.join("audit.log")).unwrap();
+    let log = std::fs::read_to_string(tandem::vault::audit::segment_dir(&vault).join("audit.log"))
+        .unwrap();
     for line in log.lines() {
         assert!(
             line.starts_with("K ") || line.starts_with("F "),

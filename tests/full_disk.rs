@@ -82,7 +82,9 @@ fn wrong_passphrase(vault: &Path) -> Output {
 }
 
 fn audit_len(vault: &Path) -> u64 {
-    std::fs::metadata(vault.join("audit.log")).unwrap().len()
+    std::fs::metadata(tandem::vault::audit::segment_dir(vault).join("audit.log"))
+        .unwrap()
+        .len()
 }
 
 #[test]

@@ -43,8 +43,13 @@ const LAYOUT: &[&str] = &[
     ".lock",
     // What Syncthing must not sync: fixed patterns, the same in every vault.
     ".stignore",
+    // The audit trail: one segment per device, `audit/<device id>/`.
+    "audit",
     "audit.log",
     "audit-head.age",
+    // This device's own (never synced): its id.
+    "local",
+    "device.ron",
     "records",
     "index.age",
     "search.age",
@@ -154,7 +159,10 @@ fn a_used_demo_vault_shows_no_protocol_audience_or_date() {
     for rel in &all {
         let name = rel.file_name().unwrap().to_string_lossy().into_owned();
         let path = vault.join(rel);
-        if !LAYOUT.contains(&name.as_str()) {
+        if tandem::vault::sync::is_device_id(&name) {
+            // A device's segment of the audit trail: random, like record ids.
+            assert!(path.is_dir(), "{}", rel.display());
+        } else if !LAYOUT.contains(&name.as_str()) {
             // A record file: a random (version 4) id, nothing else.
             let id = name
                 .strip_suffix(".age")

@@ -44,8 +44,13 @@ struct BrokenLog {
 
 impl BrokenLog {
     fn new(root: &Path) -> BrokenLog {
-        std::fs::rename(root.join(AUDIT_FILE), root.join("audit.log.aside")).expect("aside");
-        std::fs::create_dir(root.join(AUDIT_FILE)).expect("a folder in its place");
+        std::fs::rename(
+            tandem::vault::audit::segment_dir(root).join(AUDIT_FILE),
+            tandem::vault::audit::segment_dir(root).join("audit.log.aside"),
+        )
+        .expect("aside");
+        std::fs::create_dir(tandem::vault::audit::segment_dir(root).join(AUDIT_FILE))
+            .expect("a folder in its place");
         BrokenLog {
             root: root.to_path_buf(),
         }
@@ -54,10 +59,11 @@ impl BrokenLog {
 
 impl Drop for BrokenLog {
     fn drop(&mut self) {
-        std::fs::remove_dir(self.root.join(AUDIT_FILE)).expect("folder removed");
+        std::fs::remove_dir(tandem::vault::audit::segment_dir(&self.root).join(AUDIT_FILE))
+            .expect("folder removed");
         std::fs::rename(
-            self.root.join("audit.log.aside"),
-            self.root.join(AUDIT_FILE),
+            tandem::vault::audit::segment_dir(&self.root).join("audit.log.aside"),
+            tandem::vault::audit::segment_dir(&self.root).join(AUDIT_FILE),
         )
         .expect("log back");
     }

@@ -415,8 +415,13 @@ fn ending_a_screen_that_overrides_a_concern_is_audited_and_refused_when_it_canno
     let (_dir, root, practice, mut runner) = practice_screen();
     drive(&mut runner, afraid, "Assessed alone.", "Joint work", REASON);
     // The log cannot be written: the screen is not ended, and its decision opens nothing.
-    std::fs::rename(root.join(AUDIT_FILE), root.join("audit.aside")).expect("aside");
-    std::fs::create_dir(root.join(AUDIT_FILE)).expect("a folder in its place");
+    std::fs::rename(
+        tandem::vault::audit::segment_dir(&root).join(AUDIT_FILE),
+        tandem::vault::audit::segment_dir(&root).join("audit.aside"),
+    )
+    .expect("aside");
+    std::fs::create_dir(tandem::vault::audit::segment_dir(&root).join(AUDIT_FILE))
+        .expect("a folder in its place");
     assert!(practice.end_session(&mut runner, Utc::now()).is_err());
     assert!(!runner.is_ended());
     assert_eq!(
@@ -424,8 +429,13 @@ fn ending_a_screen_that_overrides_a_concern_is_audited_and_refused_when_it_canno
         None,
         "not ended, not counted"
     );
-    std::fs::remove_dir(root.join(AUDIT_FILE)).expect("folder gone");
-    std::fs::rename(root.join("audit.aside"), root.join(AUDIT_FILE)).expect("log back");
+    std::fs::remove_dir(tandem::vault::audit::segment_dir(&root).join(AUDIT_FILE))
+        .expect("folder gone");
+    std::fs::rename(
+        tandem::vault::audit::segment_dir(&root).join("audit.aside"),
+        tandem::vault::audit::segment_dir(&root).join(AUDIT_FILE),
+    )
+    .expect("log back");
 
     practice
         .end_session(&mut runner, Utc::now())
@@ -435,7 +445,8 @@ fn ending_a_screen_that_overrides_a_concern_is_audited_and_refused_when_it_canno
     assert_eq!(details.len(), 1, "one entry for the override");
     // The log names what happened, never the reason's words.
     assert!(!details[0].contains("CANARY"), "{details:?}");
-    let raw = std::fs::read(root.join(AUDIT_FILE)).expect("log file");
+    let raw =
+        std::fs::read(tandem::vault::audit::segment_dir(&root).join(AUDIT_FILE)).expect("log file");
     assert!(!String::from_utf8_lossy(&raw).contains("CANARY-REASON"));
     assert_eq!(
         couple_facts([runner.session()]).safety_decision,

@@ -295,14 +295,15 @@ fn search_reads_the_vault_another_tandem_holds_and_writes_nothing_but_the_audit_
     lock.try_lock()
         .expect("this test holds the vault like an open Tandem");
     let before = files_but_the_audit_log(&vault);
-    let audit_before = std::fs::read(vault.join("audit.log")).unwrap();
+    let audit_before =
+        std::fs::read(tandem::vault::audit::segment_dir(&vault).join("audit.log")).unwrap();
 
     let out = tandem(&vault, &["search", "dialogue"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(groups(&text(&out.stdout)).len(), 4);
     assert_eq!(files_but_the_audit_log(&vault), before);
     assert!(!cache_file(&vault).exists());
-    let audit = std::fs::read(vault.join("audit.log")).unwrap();
+    let audit = std::fs::read(tandem::vault::audit::segment_dir(&vault).join("audit.log")).unwrap();
     assert!(audit.len() > audit_before.len(), "the search is logged");
 
     drop(lock);

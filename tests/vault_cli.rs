@@ -323,7 +323,8 @@ fn the_audit_log_records_access_and_verify_detects_tampering() {
     assert!(line_with("open ").contains(&session));
     line_with("unlock failed");
     // Ids and fixed words only: no partner name reaches the log.
-    let raw = std::fs::read_to_string(vault.join("audit.log")).expect("log");
+    let raw = std::fs::read_to_string(tandem::vault::audit::segment_dir(&vault).join("audit.log"))
+        .expect("log");
     for name in ["Maya", "Daniel", "Okafor"] {
         assert!(!raw.contains(name));
     }
@@ -349,7 +350,11 @@ fn the_audit_log_records_access_and_verify_detects_tampering() {
         .join("\n")
         + "\n";
     assert_ne!(edited, raw);
-    std::fs::write(vault.join("audit.log"), &edited).expect("write");
+    std::fs::write(
+        tandem::vault::audit::segment_dir(&vault).join("audit.log"),
+        &edited,
+    )
+    .expect("write");
     let tampered = tandem(&vault, &["verify"]);
     assert!(!tampered.status.success());
     assert!(
@@ -360,7 +365,11 @@ fn the_audit_log_records_access_and_verify_detects_tampering() {
 
     // Remove the last entries: the sealed head no longer matches.
     let cut: String = raw.lines().take(2).map(|l| format!("{l}\n")).collect();
-    std::fs::write(vault.join("audit.log"), cut).expect("write");
+    std::fs::write(
+        tandem::vault::audit::segment_dir(&vault).join("audit.log"),
+        cut,
+    )
+    .expect("write");
     let truncated = tandem(&vault, &["verify"]);
     assert!(!truncated.status.success());
     assert!(stdout(&truncated).contains("TAMPERED"));

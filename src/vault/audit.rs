@@ -108,6 +108,12 @@ pub enum AuditAction {
     /// The practice's own protocols changed (the detail says added, replaced or removed,
     /// and the protocol's id).
     Protocol,
+    /// The log of a vault from before device segments was moved into this device's own
+    /// segment (`audit/<device>/`).
+    Segment,
+    /// Two versions of a record from two devices (a sync conflict) were settled: one kept,
+    /// or the two merged (the detail says which; the other version is kept aside).
+    ResolveConflict,
 }
 
 impl AuditAction {
@@ -135,6 +141,8 @@ impl AuditAction {
             AuditAction::SealLog => "seal log",
             AuditAction::Restore => "restore",
             AuditAction::Protocol => "protocol",
+            AuditAction::Segment => "segment",
+            AuditAction::ResolveConflict => "resolve conflict",
         }
     }
 }
@@ -206,6 +214,10 @@ impl FileState {
 pub struct Anchor {
     pub seq: u64,
     pub line: String,
+    /// The device whose segment of the trail this is (`audit/<device>/`); none in files
+    /// written when the whole vault had one log.
+    #[serde(default)]
+    pub device: Option<String>,
 }
 
 /// What is wrong between the log's lines and anchors recorded elsewhere (each seq once).
@@ -550,6 +562,9 @@ enum Writer<'a> {
         /// A restore: the log was written anew from a backup, so its change time is the
         /// restore's, not a sign of tampering.
         restored: bool,
+        /// What was found wrong before this write (when the log was moved into its
+        /// device's segment), kept in the entry.
+        carried: &'a [String],
     },
     /// A failed unlock: encrypted to the failed-unlock key when the vault has one.
     Failed { recipient: Option<&'a str> },
@@ -588,6 +603,7 @@ fn append(
                     Anchor {
                         seq: entry.seq,
                         line: line_hash(&line),
+                        device: None,
                     },
                 ));
             }
@@ -612,10 +628,16 @@ fn append(
             cipher,
             anchors,
             restored,
+            carried,
         } => {
             let keys = keys(cipher);
             let head = read_head(root, cipher)?;
-            entry.found = tail_problems(&lines, &head, state, *restored, |l| open_line(l, &keys));
+            entry.found = carried.to_vec();
+            entry
+                .found
+                .extend(tail_problems(&lines, &head, state, *restored, |l| {
+                    open_line(l, &keys)
+                }));
             entry.found.extend(anchor_problems(&lines, anchors.iter()));
             entry.mac = entry.mac_with(&keys.mac);
             let plain = ron::to_string(&entry).map_err(|e| VaultError::Invalid(e.to_string()))?;
@@ -662,6 +684,7 @@ fn append(
     let anchor = Anchor {
         seq: entry.seq,
         line: line_hash(&line),
+        device: None,
     };
     Ok((entry, anchor))
 }
@@ -873,17 +896,155 @@ pub fn record(
     anchors: &[Anchor],
     now: DateTime<Utc>,
 ) -> Result<Anchor> {
+    let (dir, device) = keyed_dir(root, cipher, now)?;
+    // This device's own segment is checked against the anchors its records carry. Anchors
+    // from the time of one log, only while no other device has a segment (the log they
+    // point into may be another device's now); `verify` checks every one.
+    let alone = other_segments(root, &device).is_empty();
+    let mine: Vec<Anchor> = anchors
+        .iter()
+        .filter(|a| match &a.device {
+            Some(d) => *d == device,
+            None => alone,
+        })
+        .cloned()
+        .collect();
     append(
-        root,
+        &dir,
         &Writer::Keyed {
             cipher,
-            anchors,
+            anchors: &mine,
             restored: false,
+            carried: &[],
         },
         event,
         now,
     )
-    .map(|(_, anchor)| anchor)
+    .map(|(_, anchor)| Anchor {
+        device: Some(device),
+        ..anchor
+    })
+}
+
+/// The folder of the trail: `audit/` in the vault.
+pub const AUDIT_DIR: &str = "audit";
+
+/// This device's segment of the trail: `audit/<device id>/`, holding its `audit.log` and
+/// sealed head. Only this device ever writes there.
+pub fn segment_dir(root: &Path) -> std::path::PathBuf {
+    root.join(AUDIT_DIR).join(super::sync::device_id(root))
+}
+
+/// The segments of devices other than `device` (their ids).
+fn other_segments(root: &Path, device: &str) -> Vec<String> {
+    segment_ids(root)
+        .into_iter()
+        .filter(|d| d != device)
+        .collect()
+}
+
+/// Every device segment in `audit/`, by id.
+pub fn segment_ids(root: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(root.join(AUDIT_DIR))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| super::sync::is_device_id(name))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The log of a vault from before segments: `audit.log` in the vault's own folder.
+fn has_shared_log(root: &Path) -> bool {
+    std::fs::symlink_metadata(root.join(AUDIT_FILE)).is_ok()
+}
+
+/// Where this device's entries go, made if need be (`audit/<device>/`). A log from
+/// before segments (`audit.log` at the top) is first moved into this device's segment
+/// whole, under its lock, with what checking it found kept in the entry that seals the
+/// move; a segment already there is left alone (the old log is then another copy's, and
+/// `verify` checks it as it is).
+fn keyed_dir(
+    root: &Path,
+    cipher: &Cipher,
+    now: DateTime<Utc>,
+) -> Result<(std::path::PathBuf, String)> {
+    let device = super::sync::device_id(root);
+    let dir = root.join(AUDIT_DIR).join(&device);
+    let fresh = !dir.join(AUDIT_FILE).exists();
+    make_segment(&dir)?;
+    if fresh && has_shared_log(root) {
+        move_shared_log(root, &dir, cipher, now)?;
+    }
+    Ok((dir, device))
+}
+
+fn make_segment(dir: &Path) -> Result<()> {
+    for d in [dir.parent(), Some(dir)].into_iter().flatten() {
+        if !d.is_dir() {
+            fsutil::create_private_dir(d)
+                .map_err(|e| VaultError::io(format!("cannot create {}", d.display()), e))?;
+        }
+    }
+    Ok(())
+}
+
+fn move_shared_log(root: &Path, dir: &Path, cipher: &Cipher, now: DateTime<Utc>) -> Result<()> {
+    let (file, text, state) = open_locked(root)?;
+    let lines = lines_of(&text);
+    if lines.iter().any(|l| tag_of(l) == Some(Tag::Legacy)) {
+        drop(file);
+        upgrade(root, cipher, now)?;
+        return move_shared_log(root, dir, cipher, now);
+    }
+    let keys = keys(cipher);
+    let head = read_head(root, cipher)?;
+    let found = tail_problems(&lines, &head, state, false, |l| open_line(l, &keys));
+    let io = |e| {
+        VaultError::io(
+            format!("cannot move {AUDIT_FILE} into {}", dir.display()),
+            e,
+        )
+    };
+    let head_file = head_name(cipher);
+    if root.join(head_file).exists() {
+        std::fs::rename(root.join(head_file), dir.join(head_file)).map_err(io)?;
+    }
+    std::fs::rename(root.join(AUDIT_FILE), dir.join(AUDIT_FILE)).map_err(io)?;
+    fsutil::sync_dir(dir).map_err(io)?;
+    fsutil::sync_dir(root).map_err(io)?;
+    drop(file);
+    append(
+        dir,
+        &Writer::Keyed {
+            cipher,
+            anchors: &[],
+            restored: true,
+            carried: &found,
+        },
+        &AuditEvent {
+            actor: current_actor(),
+            action: AuditAction::Segment,
+            record: None,
+            detail: format!("{} entries moved into this device's segment", lines.len()),
+        },
+        now,
+    )
+    .map(|_| ())
+}
+
+/// Where this device's entries are read from: the log from before segments while it is
+/// still at the top, else this device's segment.
+fn own_dir(root: &Path) -> std::path::PathBuf {
+    let dir = segment_dir(root);
+    if has_shared_log(root) && !dir.join(AUDIT_FILE).exists() {
+        root.to_path_buf()
+    } else {
+        dir
+    }
 }
 
 /// Log a restore into a freshly restored vault: the log file there is new (written from
@@ -894,12 +1055,14 @@ pub fn record_restore(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Anchor> {
+    let (dir, device) = keyed_dir(root, cipher, now)?;
     append(
-        root,
+        &dir,
         &Writer::Keyed {
             cipher,
             anchors: &[],
             restored: true,
+            carried: &[],
         },
         &AuditEvent {
             actor: actor.to_string(),
@@ -909,7 +1072,10 @@ pub fn record_restore(
         },
         now,
     )
-    .map(|(_, anchor)| anchor)
+    .map(|(_, anchor)| Anchor {
+        device: Some(device),
+        ..anchor
+    })
 }
 
 /// Log a failed unlock (there is no key: the line is encrypted to the failed-unlock key
@@ -921,8 +1087,10 @@ pub fn record_unlock_failure(
     recipient: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let dir = own_dir(root);
+    make_segment(&dir)?;
     append(
-        root,
+        &dir,
         &Writer::Failed { recipient },
         &AuditEvent {
             actor: actor.to_string(),
@@ -964,7 +1132,7 @@ fn acknowledged_through(entry: &AuditEntry) -> Option<u64> {
 
 /// The number the next entry will have (for an acknowledgement that covers itself).
 pub fn next_seq(root: &Path) -> Result<u64> {
-    let text = read_text(root)?.0;
+    let text = read_text(&own_dir(root))?.0;
     Ok(lines_of(&text).len() as u64 + 1)
 }
 
@@ -985,18 +1153,103 @@ fn read_text(root: &Path) -> Result<(String, Option<FileState>)> {
 /// records (`anchors`: those the records and the list index carry), and nothing
 /// an entry found is left unacknowledged.
 pub fn verify(root: &Path, cipher: &Cipher, anchors: &[Anchor]) -> Result<AuditCheck> {
+    let own = super::sync::device_id(root);
+    let shared = has_shared_log(root);
+    let mut segments: Vec<(std::path::PathBuf, Option<String>)> = Vec::new();
+    if shared {
+        segments.push((root.to_path_buf(), None));
+    }
+    for id in segment_ids(root) {
+        segments.push((root.join(AUDIT_DIR).join(&id), Some(id)));
+    }
+    if segments.is_empty() {
+        segments.push((root.join(AUDIT_DIR).join(&own), Some(own.clone())));
+    }
+    let mut check = AuditCheck::default();
+    let mut hashes: Vec<Vec<String>> = Vec::new();
+    for (dir, device) in &segments {
+        // Anchors from the time of one log: checked against that log while it is there,
+        // else against every segment together (below).
+        let mine: Vec<Anchor> = anchors
+            .iter()
+            .filter(|a| a.device == *device || (a.device.is_none() && device.is_none()))
+            .cloned()
+            .collect();
+        let local = device.as_deref().is_none_or(|d| d == own);
+        let (one, lines) = verify_dir(dir, cipher, &mine, local)?;
+        hashes.push(lines);
+        let label = match device {
+            Some(d) if *d != own => format!("device {d}: "),
+            _ => String::new(),
+        };
+        check.entries += one.entries;
+        check.unsealed += one.unsealed;
+        check.acknowledged += one.acknowledged;
+        check
+            .problems
+            .extend(one.problems.into_iter().map(|p| format!("{label}{p}")));
+    }
+    if !shared {
+        let found = |a: &Anchor| {
+            hashes.iter().any(|lines| {
+                usize::try_from(a.seq)
+                    .ok()
+                    .and_then(|s| s.checked_sub(1))
+                    .and_then(|i| lines.get(i))
+                    .is_some_and(|h| *h == a.line)
+            })
+        };
+        if let Some(lost) = anchors
+            .iter()
+            .filter(|a| a.device.is_none() && a.seq > 0)
+            .find(|a| !found(a))
+        {
+            check.problems.push(format!(
+                "no segment of the audit trail has entry {} as records saved after it had it: entries were removed or replaced",
+                lost.seq
+            ));
+        }
+    }
+    // A device's anchors with no segment of its own: that segment was deleted.
+    for device in anchors
+        .iter()
+        .filter_map(|a| a.device.as_ref())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        if !segments.iter().any(|(_, d)| d.as_ref() == Some(device)) {
+            check.problems.push(format!(
+                "{AUDIT_DIR}/{device}: missing, though records were saved after entries in it: the segment was deleted (or has not arrived yet)"
+            ));
+        }
+    }
+    Ok(check)
+}
+
+/// Check one segment (or the log from before segments); with the hashes of its lines.
+/// `local`: this device's own, whose change time only this device sets; another device's
+/// segment arrives through sync, so its change time says nothing, and only its chain, its
+/// seals and its sealed head are checked.
+fn verify_dir(
+    root: &Path,
+    cipher: &Cipher,
+    anchors: &[Anchor],
+    local: bool,
+) -> Result<(AuditCheck, Vec<String>)> {
     let (text, state) = read_text(root)?;
     let lines = lines_of(&text);
     let mut problems = Vec::new();
     if lines.iter().any(|l| tag_of(l) == Some(Tag::Legacy)) {
         let (old, found) = legacy::check(root, cipher, &text);
         problems.extend(found);
-        return Ok(AuditCheck {
-            entries: old.len(),
-            unsealed: 0,
-            problems,
-            acknowledged: 0,
-        });
+        return Ok((
+            AuditCheck {
+                entries: old.len(),
+                unsealed: 0,
+                problems,
+                acknowledged: 0,
+            },
+            Vec::new(),
+        ));
     }
     let keys = keys(cipher);
     let mut entries = Vec::new();
@@ -1024,7 +1277,7 @@ pub fn verify(root: &Path, cipher: &Cipher, anchors: &[Anchor]) -> Result<AuditC
     }
     let head = read_head(root, cipher)?;
     if let Some(state) = state {
-        problems.extend(tail_problems(&lines, &head, state, false, |l| {
+        problems.extend(tail_problems(&lines, &head, state, !local, |l| {
             open_line(l, &keys)
         }));
     } else if !matches!(head, HeadState::Missing) {
@@ -1070,12 +1323,15 @@ pub fn verify(root: &Path, cipher: &Cipher, anchors: &[Anchor]) -> Result<AuditC
             .filter(|l| tag_of(l) == Some(Tag::Keyed))
             .count(),
     };
-    Ok(AuditCheck {
-        entries: lines.len(),
-        unsealed,
-        problems,
-        acknowledged,
-    })
+    Ok((
+        AuditCheck {
+            entries: lines.len(),
+            unsealed,
+            problems,
+            acknowledged,
+        },
+        lines.iter().map(|l| line_hash(l)).collect(),
+    ))
 }
 
 /// The name `tandem verify --acknowledge` takes for the audit log's findings.
@@ -1105,12 +1361,28 @@ fn read_head(root: &Path, cipher: &Cipher) -> Result<HeadState> {
 
 /// The log's entries that open, oldest first (for `tandem audit` and the import flags).
 pub fn entries(root: &Path, cipher: &Cipher) -> Result<Vec<AuditEntry>> {
-    let (text, _) = read_text(root)?;
     let keys = keys(cipher);
-    Ok(lines_of(&text)
-        .into_iter()
-        .filter_map(|l| open_line(l, &keys).ok())
-        .collect())
+    let mut dirs = Vec::new();
+    if has_shared_log(root) {
+        dirs.push(root.to_path_buf());
+    }
+    dirs.extend(
+        segment_ids(root)
+            .into_iter()
+            .map(|d| root.join(AUDIT_DIR).join(d)),
+    );
+    let mut all = Vec::new();
+    for dir in dirs {
+        let (text, _) = read_text(&dir)?;
+        all.extend(
+            lines_of(&text)
+                .into_iter()
+                .filter_map(|l| open_line(l, &keys).ok()),
+        );
+    }
+    // Every device's entries in the order they were written (each device's clock).
+    all.sort_by_key(|e| e.at);
+    Ok(all)
 }
 
 /// How many lines the log has, and the entries of those from `from` on that open, with the
@@ -1122,7 +1394,7 @@ pub fn entries_since(
     from: usize,
     hash_at_from: Option<&str>,
 ) -> Result<Since> {
-    let (text, _) = read_text(root)?;
+    let (text, _) = read_text(&own_dir(root))?;
     let lines = lines_of(&text);
     let keys = keys(cipher);
     let same = from == 0
@@ -1386,7 +1658,7 @@ mod tests {
     }
 
     fn lines(v: &Vault) -> Vec<String> {
-        fs::read_to_string(v.root().join(AUDIT_FILE))
+        fs::read_to_string(segment_dir(v.root()).join(AUDIT_FILE))
             .unwrap()
             .lines()
             .map(str::to_string)
@@ -1396,7 +1668,11 @@ mod tests {
     fn rewrite(v: &Vault, edit: impl Fn(&mut Vec<String>)) {
         let mut all = lines(v);
         edit(&mut all);
-        fs::write(v.root().join(AUDIT_FILE), all.join("\n") + "\n").unwrap();
+        fs::write(
+            segment_dir(v.root()).join(AUDIT_FILE),
+            all.join("\n") + "\n",
+        )
+        .unwrap();
     }
 
     #[test]
@@ -1431,7 +1707,7 @@ mod tests {
         let v = vault(dir.path());
         log_three(&v);
         fail(&v);
-        let text = fs::read_to_string(v.root().join(AUDIT_FILE)).unwrap();
+        let text = fs::read_to_string(segment_dir(v.root()).join(AUDIT_FILE)).unwrap();
         for clear in [
             "Export",
             "Finalize",
@@ -1448,7 +1724,12 @@ mod tests {
         // Another vault's key opens none of it.
         let other_dir = tempfile::tempdir().unwrap();
         let other = vault(other_dir.path());
-        fs::copy(v.root().join(AUDIT_FILE), other.root().join(AUDIT_FILE)).unwrap();
+        fs::create_dir_all(segment_dir(other.root())).unwrap();
+        fs::copy(
+            segment_dir(v.root()).join(AUDIT_FILE),
+            segment_dir(other.root()).join(AUDIT_FILE),
+        )
+        .unwrap();
         assert!(entries(other.root(), &other.cipher).unwrap().is_empty());
         assert!(
             !verify(other.root(), &other.cipher, &[])
@@ -1617,7 +1898,11 @@ mod tests {
         let sealed = lines(&v);
         fail(&v);
         fail(&v);
-        fs::write(v.root().join(AUDIT_FILE), sealed.join("\n") + "\n").unwrap();
+        fs::write(
+            segment_dir(v.root()).join(AUDIT_FILE),
+            sealed.join("\n") + "\n",
+        )
+        .unwrap();
         let found = checked(&v);
         assert!(
             found
@@ -1638,7 +1923,7 @@ mod tests {
         let refs: Vec<&str> = all.iter().map(String::as_str).collect();
         let keys = keys(&v.cipher);
         let last = open_line(refs[3], &keys).unwrap();
-        let head = read_head(v.root(), &v.cipher).unwrap();
+        let head = read_head(&segment_dir(v.root()), &v.cipher).unwrap();
         let state_at = |t: DateTime<Utc>| FileState {
             len: 1,
             changed_secs: t.timestamp(),
@@ -1658,8 +1943,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let v = vault(dir.path());
         log_three(&v);
-        let old_log = fs::read(v.root().join(AUDIT_FILE)).unwrap();
-        let old_head = fs::read(v.root().join(AUDIT_HEAD_AGE)).unwrap();
+        let old_log = fs::read(segment_dir(v.root()).join(AUDIT_FILE)).unwrap();
+        let old_head = fs::read(segment_dir(v.root()).join(AUDIT_HEAD_AGE)).unwrap();
         let anchor = record(
             v.root(),
             &v.cipher,
@@ -1668,8 +1953,8 @@ mod tests {
             at(20),
         )
         .unwrap();
-        fs::write(v.root().join(AUDIT_FILE), old_log).unwrap();
-        fs::write(v.root().join(AUDIT_HEAD_AGE), old_head).unwrap();
+        fs::write(segment_dir(v.root()).join(AUDIT_FILE), old_log).unwrap();
+        fs::write(segment_dir(v.root()).join(AUDIT_HEAD_AGE), old_head).unwrap();
         let found = checked(&v);
         assert!(
             found
@@ -1711,8 +1996,8 @@ mod tests {
                 .is_empty()
         );
         // Deleted, and as many entries again: the count matches, the lines do not.
-        fs::remove_file(v.root().join(AUDIT_FILE)).unwrap();
-        fs::remove_file(v.root().join(AUDIT_HEAD_AGE)).unwrap();
+        fs::remove_file(segment_dir(v.root()).join(AUDIT_FILE)).unwrap();
+        fs::remove_file(segment_dir(v.root()).join(AUDIT_HEAD_AGE)).unwrap();
         log_three(&v);
         record(
             v.root(),
@@ -1768,6 +2053,7 @@ mod tests {
             text.push('\n');
             lines_so_far.push(line);
         }
+        // Where earlier versions kept the one log: at the top of the vault.
         fs::write(v.root().join(AUDIT_FILE), &text).unwrap();
         // And its sealed head, as earlier versions sealed it.
         let old_head = format!("(count:3,hash:\"{last_hash}\")");
@@ -1793,9 +2079,13 @@ mod tests {
                 AuditAction::Open,
                 AuditAction::Open,
                 AuditAction::SealLog,
+                AuditAction::Segment,
                 AuditAction::Unlock
             ]
         );
+        // Moved whole into this device's segment, chain and all.
+        assert!(!v.root().join(AUDIT_FILE).exists());
+        assert!(all[4].found.is_empty(), "{:?}", all[4].found);
         assert!(
             all[3]
                 .detail
@@ -1807,9 +2097,121 @@ mod tests {
             checked(&v).problems
         );
         assert!(
-            !fs::read_to_string(v.root().join(AUDIT_FILE))
+            !fs::read_to_string(segment_dir(v.root()).join(AUDIT_FILE))
                 .unwrap()
                 .contains("Open")
+        );
+    }
+
+    #[test]
+    fn each_device_keeps_its_own_segment_and_verify_checks_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = vault(dir.path());
+        let office = "00000000000000aa";
+        let laptop = "00000000000000bb";
+        crate::vault::sync::set_device(v.root(), office);
+        log_three(&v);
+        let office_anchor = record(
+            v.root(),
+            &v.cipher,
+            &event(AuditAction::Open, 4),
+            &[],
+            at(4),
+        )
+        .unwrap();
+        assert_eq!(office_anchor.device.as_deref(), Some(office));
+        assert_eq!(office_anchor.seq, 4);
+        // The same folder on the laptop (as sync brings it): its entries go to its own
+        // segment, numbered from 1, and the office's is never written there.
+        let office_log = v.root().join(AUDIT_DIR).join(office).join(AUDIT_FILE);
+        let before = fs::read(&office_log).unwrap();
+        crate::vault::sync::set_device(v.root(), laptop);
+        let laptop_anchor = record(
+            v.root(),
+            &v.cipher,
+            &event(AuditAction::Export, 5),
+            std::slice::from_ref(&office_anchor),
+            at(5),
+        )
+        .unwrap();
+        assert_eq!(laptop_anchor.device.as_deref(), Some(laptop));
+        assert_eq!(laptop_anchor.seq, 1);
+        assert_eq!(fs::read(&office_log).unwrap(), before);
+        assert_eq!(segment_ids(v.root()), [office, laptop]);
+        let anchors = [office_anchor.clone(), laptop_anchor.clone()];
+        let check = verify(v.root(), &v.cipher, &anchors).unwrap();
+        assert!(check.problems.is_empty(), "{:?}", check.problems);
+        assert_eq!(check.entries, 5);
+        assert_eq!(entries(v.root(), &v.cipher).unwrap().len(), 5);
+
+        // The office's segment cut on the laptop (its last entry gone): its sealed head
+        // and the records' anchors both say so, named by device.
+        let text = fs::read_to_string(&office_log).unwrap();
+        let kept: Vec<&str> = text.lines().take(3).collect();
+        fs::write(&office_log, kept.join("\n") + "\n").unwrap();
+        let check = verify(v.root(), &v.cipher, &anchors).unwrap();
+        assert!(
+            check
+                .problems
+                .iter()
+                .any(|p| p.starts_with(&format!("device {office}:")) && p.contains("removed")),
+            "{:?}",
+            check.problems
+        );
+        // Restored: clean again. A whole segment deleted is caught by the anchors.
+        fs::write(&office_log, &before).unwrap();
+        assert!(
+            verify(v.root(), &v.cipher, &anchors)
+                .unwrap()
+                .problems
+                .is_empty()
+        );
+        fs::remove_dir_all(v.root().join(AUDIT_DIR).join(office)).unwrap();
+        let check = verify(v.root(), &v.cipher, &anchors).unwrap();
+        assert!(
+            check
+                .problems
+                .iter()
+                .any(|p| p.contains(&format!("{AUDIT_DIR}/{office}: missing"))),
+            "{:?}",
+            check.problems
+        );
+    }
+
+    #[test]
+    fn another_devices_segment_forged_without_the_key_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = vault(dir.path());
+        crate::vault::sync::set_device(v.root(), "00000000000000aa");
+        log_three(&v);
+        crate::vault::sync::set_device(v.root(), "00000000000000bb");
+        record(
+            v.root(),
+            &v.cipher,
+            &event(AuditAction::Open, 4),
+            &[],
+            at(4),
+        )
+        .unwrap();
+        // A line appended to the office's segment by someone without the passphrase.
+        let office_log = v
+            .root()
+            .join(AUDIT_DIR)
+            .join("00000000000000aa")
+            .join(AUDIT_FILE);
+        let mut text = fs::read_to_string(&office_log).unwrap();
+        text.push_str(
+            "K AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n",
+        );
+        fs::write(&office_log, text).unwrap();
+        let check = verify(v.root(), &v.cipher, &[]).unwrap();
+        assert!(
+            check
+                .problems
+                .iter()
+                .any(|p| p.starts_with("device 00000000000000aa:") && p.contains("line 4")),
+            "{:?}",
+            check.problems
         );
     }
 
@@ -1830,7 +2232,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let v = vault(dir.path());
         log_three(&v);
-        let log = v.root().join(AUDIT_FILE);
+        let log = segment_dir(v.root()).join(AUDIT_FILE);
         fs::remove_file(&log).unwrap();
         let made = std::process::Command::new("mkfifo")
             .arg(&log)

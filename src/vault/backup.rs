@@ -74,6 +74,15 @@ pub fn backup(
             add(&mut builder, name)?;
         }
     }
+    // Every device's segment of the audit trail.
+    for device in super::audit::segment_ids(root) {
+        for name in SEGMENT_FILES {
+            let relative = format!("{}/{device}/{name}", super::audit::AUDIT_DIR);
+            if root.join(&relative).exists() {
+                add(&mut builder, &relative)?;
+            }
+        }
+    }
     let extension = vault.extension();
     for kind in RecordKind::ALL {
         let dir = root.join(RECORDS_DIR).join(kind.folder());
@@ -122,6 +131,13 @@ const AUDIT_FILES: [&str; 5] = [
     super::SETTINGS_RON,
 ];
 
+/// The files of one device's segment of the audit trail (`audit/<device>/`).
+const SEGMENT_FILES: [&str; 3] = [
+    super::audit::AUDIT_FILE,
+    super::audit::AUDIT_HEAD_AGE,
+    super::audit::AUDIT_HEAD_RON,
+];
+
 fn is_record_name(name: &str, extension: &str) -> bool {
     name.strip_suffix(extension)
         .is_some_and(|stem| uuid::Uuid::parse_str(stem).is_ok_and(|id| id.to_string() == stem))
@@ -144,6 +160,9 @@ fn allowed_path(path: &Path) -> bool {
     };
     match parts.as_slice() {
         [name] => *name == HEADER_FILE || *name == IDENTITY_FILE || AUDIT_FILES.contains(name),
+        [audit, device, name] if *audit == super::audit::AUDIT_DIR => {
+            super::sync::is_device_id(device) && SEGMENT_FILES.contains(name)
+        }
         [records, folder, name] => {
             *records == RECORDS_DIR
                 && RecordKind::ALL.iter().any(|k| k.folder() == *folder)

@@ -16,6 +16,7 @@ pub mod input;
 mod reader;
 pub mod record;
 pub mod saver;
+pub mod sync;
 pub mod takehome;
 pub mod templates;
 
@@ -54,10 +55,11 @@ const STIGNORE_END: &str = "// end of Tandem's lines";
 
 /// What must not travel between devices that sync a vault folder with Syncthing: the
 /// lock (each device's own), temporary files, and the derived caches each device builds
-/// for itself (the list index and the search cache). `(?d)` lets Syncthing delete them
+/// for itself (the list index and the search cache), and `local/` (this device's id). `(?d)` lets Syncthing delete them
 /// when it removes a folder holding them. Records, settings and the audit trail travel.
-pub const SYNC_IGNORES: [&str; 5] = [
+pub const SYNC_IGNORES: [&str; 6] = [
     "/.lock",
+    "(?d)/local",
     "(?d).tandem-tmp-*",
     "(?d)*.tmp",
     "(?d)/records/index.age",
