@@ -82,12 +82,23 @@ pub enum Command {
         what: ListWhat,
     },
     /// Add a record from a plaintext RON file (as `tandem dump` prints it); never overwrites.
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// Replace the record with this id, which must be there: saved as this device's
+        /// next version of it (a change another device made meanwhile is kept beside it
+        /// as a sync conflict)
+        #[arg(long)]
+        replace: bool,
+    },
     /// Print one record as RON.
     Dump {
         /// couple or session
         kind: String,
         id: uuid::Uuid,
+        /// Print instead the sync conflict copy of it with this file name (as `tandem
+        /// verify` lists it: UUID.sync-conflict-….age)
+        #[arg(long)]
+        copy: Option<String>,
     },
     /// Open every record and check the audit log's chain; report damage, sync conflicts,
     /// audit tampering and files set aside in quarantine/; non-zero exit if any.
@@ -541,15 +552,35 @@ fn run_command(
         // The lists: a session's couple's other sessions decide whether it is flagged.
         // The file is read (or refused) before the vault is unlocked: a bad one never
         // holds the vault's lock.
-        Command::Import { file } => {
+        Command::Import { file, replace } => {
             let text = crate::vault::read_record_file(&file)?;
-            import(&mut open(root, Want::ReadWrite, true)?, &file, &text, out)
+            import(
+                &mut open(root, Want::ReadWrite, true)?,
+                &file,
+                &text,
+                replace,
+                out,
+            )
         }
-        Command::Dump { kind, id } => {
+        Command::Dump { kind, id, copy } => {
             let kind = RecordKind::from_name(&kind)
                 .with_context(|| format!("unknown record kind {kind:?}: use couple or session"))?;
             let practice = open(root, Want::ReadOnly, false)?;
             let body = practice.open_record(kind, id, Utc::now())?;
+            let body = match copy {
+                None => body,
+                Some(name) => {
+                    practice
+                        .vault()
+                        .conflicts()?
+                        .into_iter()
+                        .find(|c| c.kind == kind && c.id == id && c.copy == name)
+                        .with_context(|| format!("no conflict copy {name:?} beside this record"))?
+                        .other
+                        .with_context(|| format!("{name}: the copy does not open"))?
+                        .body
+                }
+            };
             dump(&body, out)?;
             Ok(0)
         }
@@ -1368,6 +1399,7 @@ fn import(
     practice: &mut Practice,
     file: &Path,
     text: &str,
+    replace: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     let body: RecordBody =
@@ -1375,10 +1407,14 @@ fn import(
     body.check_format()
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let (kind, id) = (body.kind(), body.id());
-    let flags = practice
-        .import_record(body, Utc::now())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    say!(out, "imported {} {id}", kind.name())?;
+    let flags = if replace {
+        practice.replace_record(body, Utc::now())
+    } else {
+        practice.import_record(body, Utc::now())
+    }
+    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let done = if replace { "replaced" } else { "imported" };
+    say!(out, "{done} {} {id}", kind.name())?;
     for flag in flags {
         say!(
             out,
@@ -1402,9 +1438,22 @@ fn verify(practice: &Practice, out: &mut dyn Write) -> anyhow::Result<i32> {
         "{couples} couples, {sessions} sessions and {others} notes and courses open and match their file names"
     )?;
     let mut serious = 0;
+    let conflicts = vault.conflicts()?;
     for problem in &verified.problems {
         say!(out, "{problem}")?;
+        if let crate::vault::FileProblem::Conflict { file } = problem
+            && let Some(c) = conflicts.iter().find(|c| c.file() == *file)
+        {
+            say!(out, "  {}", conflict_order(c))?;
+        }
         if !matches!(problem, crate::vault::FileProblem::Unexpected { .. }) {
+            serious += 1;
+        }
+    }
+    // Rollbacks this device noticed (its index remembers the versions it saw).
+    for problem in vault.scan()?.problems {
+        if matches!(problem, crate::vault::FileProblem::Behind { .. }) {
+            say!(out, "{problem}")?;
             serious += 1;
         }
     }
@@ -1460,6 +1509,22 @@ fn verify(practice: &Practice, out: &mut dyn Write) -> anyhow::Result<i32> {
         say!(out, "{serious} problem(s) need attention")?;
     }
     Ok(if serious == 0 { 0 } else { 1 })
+}
+
+/// How a conflict copy stands to its record, in words.
+fn conflict_order(conflict: &crate::vault::conflicts::Conflict) -> &'static str {
+    use crate::vault::sync::Order;
+    match (&conflict.current, &conflict.other, conflict.order()) {
+        (_, None, _) => "the copy does not open (kept as it is)",
+        (None, Some(_), _) => "the record itself does not open; the copy does",
+        (_, _, Some(Order::Concurrent)) => {
+            "each version holds changes the other lacks (saved on two devices)"
+        }
+        (_, _, Some(Order::Newer)) => "the copy is newer: the record went back to an older version",
+        (_, _, Some(Order::Older | Order::Same) | None) => {
+            "the copy is older: it holds nothing the record lacks"
+        }
+    }
 }
 
 /// The records `tandem import` flagged (as the audit log says), one line each. Flags are

@@ -76,6 +76,81 @@ pub enum Command {
     Export(ExportCommand),
     TakeHome(TakeHomeCommand),
     Protocol(ProtocolCommand),
+    Sync(SyncCommand),
+}
+
+/// Sync conflicts: two versions of one record from two devices, settled by the therapist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncCommand {
+    /// Show the sync conflicts screen (reading the conflicts anew).
+    Open,
+    /// Back to the practice.
+    Close,
+    /// Show this conflict side by side (by its copy's file name).
+    Select(String),
+    /// In a merge, take this part (a step, a section) from the other version (`true`)
+    /// or keep the current one's.
+    Take {
+        part: usize,
+        other: bool,
+    },
+    KeepCurrent,
+    KeepOther,
+    /// Keep the merge as chosen part by part (or, for a note signed on both devices, the
+    /// first signed with the other as an amendment).
+    Merge,
+}
+
+impl SyncCommand {
+    pub fn label(&self) -> &'static str {
+        match self {
+            SyncCommand::Open => "Sync conflicts",
+            SyncCommand::Close => "Back to the practice",
+            SyncCommand::Select(_) => "Show",
+            SyncCommand::Take { other: true, .. } => "Take the other",
+            SyncCommand::Take { other: false, .. } => "Keep the current",
+            SyncCommand::KeepCurrent => "Keep the current version",
+            SyncCommand::KeepOther => "Keep the other version",
+            SyncCommand::Merge => "Keep the merge as chosen",
+        }
+    }
+
+    pub fn tooltip(&self) -> &'static str {
+        match self {
+            SyncCommand::Open => {
+                "Records changed on two devices: see both versions side by side and settle them"
+            }
+            SyncCommand::Close => "Back to the practice; the conflicts stay until settled",
+            SyncCommand::Select(_) => "Show both versions of this record side by side",
+            SyncCommand::Take { other: true, .. } => {
+                "In the merge, take this part as the other version has it"
+            }
+            SyncCommand::Take { other: false, .. } => {
+                "In the merge, keep this part as the current version has it"
+            }
+            SyncCommand::KeepCurrent => {
+                "Keep the record as it now reads; the other version is kept in resolved/, logged in the audit log"
+            }
+            SyncCommand::KeepOther => {
+                "Keep the other version instead; the current one is kept as an earlier version, logged in the audit log"
+            }
+            SyncCommand::Merge => {
+                "Keep one record made from both as chosen; both versions stay kept, logged in the audit log"
+            }
+        }
+    }
+
+    pub fn icon(&self) -> Option<Icon> {
+        match self {
+            SyncCommand::KeepCurrent | SyncCommand::KeepOther | SyncCommand::Merge => {
+                Some(icon::SAVE)
+            }
+            SyncCommand::Open
+            | SyncCommand::Close
+            | SyncCommand::Select(_)
+            | SyncCommand::Take { .. } => None,
+        }
+    }
 }
 
 /// Creating, unlocking and locking the vault.
@@ -319,7 +394,8 @@ into_command!(
     RecordCommand => Record,
     ExportCommand => Export,
     TakeHomeCommand => TakeHome,
-    ProtocolCommand => Protocol
+    ProtocolCommand => Protocol,
+    SyncCommand => Sync
 );
 
 /// Where a command's error is shown: beside the field or in the dialog it is about. The
@@ -355,6 +431,8 @@ pub enum ErrorPlace {
     Editor,
     /// The editor's folder field (writing a template file).
     EditorFolder,
+    /// The sync conflicts screen.
+    Conflicts,
     StatusLine,
 }
 
@@ -381,6 +459,7 @@ impl ErrorPlace {
             | ErrorPlace::Protocols
             | ErrorPlace::Editor
             | ErrorPlace::EditorFolder
+            | ErrorPlace::Conflicts
             | ErrorPlace::StatusLine => &[],
         }
     }
@@ -491,6 +570,15 @@ impl Command {
                 | ProtocolCommand::Close
                 | ProtocolCommand::Discard => ErrorPlace::Editor,
             },
+            Command::Sync(c) => match c {
+                SyncCommand::Open => ErrorPlace::StatusLine,
+                SyncCommand::Close
+                | SyncCommand::Select(_)
+                | SyncCommand::Take { .. }
+                | SyncCommand::KeepCurrent
+                | SyncCommand::KeepOther
+                | SyncCommand::Merge => ErrorPlace::Conflicts,
+            },
         }
     }
 
@@ -504,6 +592,7 @@ impl Command {
             Command::Export(c) => c.label().into(),
             Command::TakeHome(c) => c.label().into(),
             Command::Protocol(c) => c.label(),
+            Command::Sync(c) => c.label().into(),
         }
     }
 
@@ -517,6 +606,7 @@ impl Command {
             Command::Export(c) => c.tooltip(),
             Command::TakeHome(c) => c.tooltip(),
             Command::Protocol(c) => c.tooltip(),
+            Command::Sync(c) => c.tooltip(),
         }
     }
 
@@ -539,6 +629,7 @@ impl Command {
             Command::Export(c) => c.icon(),
             Command::TakeHome(c) => c.icon(),
             Command::Protocol(c) => c.icon(),
+            Command::Sync(c) => c.icon(),
         }
     }
 
@@ -549,7 +640,9 @@ impl Command {
             Command::Practice(c) => c.shortcut(),
             Command::Session(c) => c.shortcut(),
             Command::Protocol(c) => c.shortcut(),
-            Command::Record(_) | Command::Export(_) | Command::TakeHome(_) => None,
+            Command::Record(_) | Command::Export(_) | Command::TakeHome(_) | Command::Sync(_) => {
+                None
+            }
         }
     }
 }

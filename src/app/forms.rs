@@ -7,9 +7,21 @@ use crate::practice::CoupleInput;
 use std::collections::BTreeMap;
 use zeroize::Zeroize;
 
+/// The sync conflicts screen: the conflicts as last read, the one shown, and which of
+/// its parts (steps, sections) a merge takes from the other version.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConflictsForm {
+    pub list: Vec<crate::vault::conflicts::Conflict>,
+    /// The shown conflict's copy file name.
+    pub selected: Option<String>,
+    pub take_other: std::collections::BTreeSet<usize>,
+}
+
 /// Form fields outside a session, and the session's skip reason.
 #[derive(Default)]
 pub struct Forms {
+    /// The sync conflicts screen.
+    pub conflicts: ConflictsForm,
     pub passphrase: String,
     pub passphrase_again: String,
     /// The filter over the couples list.

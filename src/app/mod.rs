@@ -10,6 +10,7 @@ pub mod areas;
 pub mod chooser;
 pub mod command;
 pub mod confirm;
+pub mod conflicts_view;
 pub mod dates;
 pub mod editor;
 pub mod exporting;
@@ -178,6 +179,7 @@ impl TandemApp {
             Screen::Note(session) => self.note_screen_ui(ui, session, commands),
             Screen::Protocols => self.protocols_screen_ui(ui, commands),
             Screen::Editor => self.editor_screen_ui(ui, now, commands),
+            Screen::Conflicts => self.conflicts_screen_ui(ui, commands),
         }
     }
 
@@ -356,6 +358,19 @@ impl TandemApp {
         let error = errors.get(&ErrorPlace::Protocols).map(String::as_str);
         if let Some(practice) = practice.as_ref() {
             editor::library_ui(ui, practice, &mut forms.protocol_file, error, commands);
+        }
+    }
+
+    fn conflicts_screen_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let AppState {
+            practice,
+            forms,
+            errors,
+            ..
+        } = &mut self.state;
+        let error = errors.get(&ErrorPlace::Conflicts).map(String::as_str);
+        if let Some(practice) = practice.as_ref() {
+            conflicts_view::conflicts_ui(ui, practice, &forms.conflicts, error, commands);
         }
     }
 

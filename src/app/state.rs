@@ -62,6 +62,8 @@ pub enum Screen {
     Protocols,
     /// The protocol editor (`Forms::editor`).
     Editor,
+    /// Two versions of a record from two devices, side by side, to settle.
+    Conflicts,
 }
 
 /// A message in the status line, shown until dismissed or replaced.
@@ -400,6 +402,7 @@ impl AppState {
             Command::Export(c) => self.apply_export(c, now),
             Command::TakeHome(c) => self.apply_take_home(c, now),
             Command::Protocol(c) => self.apply_protocol(c, now),
+            Command::Sync(c) => self.apply_sync(c, now),
         }
     }
 

@@ -678,9 +678,31 @@ fn sessions_grid_ui(ui: &mut Ui, view: &CoupleRecord, out: &mut Vec<Command>) {
         });
 }
 
-pub fn problems_ui(ui: &mut Ui, lists: &Lists) {
+pub fn problems_ui(ui: &mut Ui, lists: &Lists, out: &mut Vec<Command>) {
     if lists.problems.is_empty() {
         return;
+    }
+    let conflicts = lists
+        .problems
+        .iter()
+        .filter(|p| {
+            matches!(
+                p,
+                crate::vault::FileProblem::Conflict { .. }
+                    | crate::vault::FileProblem::Behind { .. }
+            )
+        })
+        .count();
+    if conflicts > 0 {
+        ui.label(
+            RichText::new(format!(
+                "{} changed on two devices: both versions are kept until you settle {}.",
+                crate::model::plural(conflicts, "record", "records"),
+                if conflicts == 1 { "it" } else { "them" }
+            ))
+            .color(ui.visuals().warn_fg_color),
+        );
+        command_button(ui, super::command::SyncCommand::Open.into(), true, out);
     }
     ui.collapsing(
         format!(
@@ -927,7 +949,7 @@ pub fn practice_ui(
                 forms,
                 out,
             );
-            problems_ui(ui, practice.lists());
+            problems_ui(ui, practice.lists(), out);
         });
     // Dragging the panel's edge shut hides it too.
     forms.couples_hidden = !shown;

@@ -261,6 +261,52 @@ impl ClinicalNote {
     }
 }
 
+impl ClinicalNote {
+    /// Two versions of one note, both finalized (on two devices, neither seeing the
+    /// other's first): the one signed first stays the signed note, and the other's signed
+    /// text, with any amendments made to it, follows as amendments in time order, each
+    /// saying where it came from. Text the note already reads adds nothing. `None` unless
+    /// both are finalized.
+    pub fn reconcile_signed(&self, other: &ClinicalNote) -> Option<ClinicalNote> {
+        let (a, b) = (self.finalized.as_ref()?, other.finalized.as_ref()?);
+        let (first, second) = if (a.at, &a.clinician) <= (b.at, &b.clinician) {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let signed_first = first.finalized.as_ref()?;
+        let signed_second = second.finalized.clone()?;
+        let mut merged = first.clone();
+        let mut from_second = vec![Amendment {
+            reason: format!(
+                "Signed separately on another device at {}, after this note was signed at {}; kept as an amendment",
+                signed_second.at.format("%Y-%m-%d %H:%M UTC"),
+                signed_first.at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            signed: signed_second,
+            sections: second.sections.clone(),
+        }];
+        from_second.extend(
+            second
+                .amendments
+                .iter()
+                .filter(|a| !first.amendments.contains(a))
+                .cloned(),
+        );
+        for amendment in from_second {
+            let said = std::iter::once(merged.sections.as_slice())
+                .chain(merged.amendments.iter().map(|a| a.sections.as_slice()))
+                .any(|s| s == amendment.sections.as_slice());
+            if !said {
+                merged.amendments.push(amendment);
+            }
+        }
+        merged.amendments.sort_by_key(|a| a.signed.at);
+        merged.updated_at = first.updated_at.max(second.updated_at);
+        Some(merged)
+    }
+}
+
 /// Sections for `style`, carrying text over by heading (and "Plan" always to "Plan").
 pub fn restyle_sections(old: &[NoteSection], style: NoteStyle) -> Vec<NoteSection> {
     let mut new: Vec<NoteSection> = style
@@ -333,6 +379,47 @@ mod tests {
         let mut s = sections.to_vec();
         s[i].text = text.into();
         s
+    }
+
+    #[test]
+    fn a_note_signed_on_two_devices_keeps_the_first_signed_and_the_second_as_an_amendment() {
+        let mut office = note();
+        office
+            .edit(with_text(&office.sections, 0, "office words"), at(10))
+            .unwrap();
+        let mut laptop = office.clone();
+        laptop
+            .edit(with_text(&laptop.sections, 0, "laptop words"), at(10))
+            .unwrap();
+        office.finalize("Dr. R. Vale", at(12)).unwrap();
+        laptop.finalize("Dr. R. Vale", at(11)).unwrap();
+        // Whichever side it is asked from, the laptop's (signed at 11) is the signed note.
+        for merged in [
+            office.reconcile_signed(&laptop).unwrap(),
+            laptop.reconcile_signed(&office).unwrap(),
+        ] {
+            assert_eq!(merged.finalized.as_ref().unwrap().at, at(11));
+            assert_eq!(merged.sections[0].text, "laptop words");
+            assert_eq!(merged.amendments.len(), 1);
+            assert_eq!(merged.amendments[0].sections[0].text, "office words");
+            assert_eq!(merged.amendments[0].signed.at, at(12));
+            assert!(merged.amendments[0].reason.contains("another device"));
+            assert_eq!(merged.current()[0].text, "office words");
+        }
+        // The same text signed twice adds nothing; a draft on either side is no case for it.
+        let mut twin = laptop.clone();
+        twin.finalized = Some(Signature {
+            clinician: "Dr. R. Vale".into(),
+            at: at(13),
+        });
+        assert!(
+            laptop
+                .reconcile_signed(&twin)
+                .unwrap()
+                .amendments
+                .is_empty()
+        );
+        assert!(note().reconcile_signed(&laptop).is_none());
     }
 
     #[test]

@@ -144,16 +144,43 @@ impl Practice {
         body: RecordBody,
         now: DateTime<Utc>,
     ) -> Result<Vec<ImportFlag>, PracticeError> {
+        self.import_or_replace(body, false, now)
+    }
+
+    /// Replace a record that is there with a new version of it, checked as an import is
+    /// (`tandem import --replace`: an edit made outside the app). Saved as this device's
+    /// next version of the record, so a change another device made meanwhile is kept
+    /// beside it as a conflict; logged first.
+    pub fn replace_record(
+        &mut self,
+        body: RecordBody,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ImportFlag>, PracticeError> {
+        self.import_or_replace(body, true, now)
+    }
+
+    fn import_or_replace(
+        &mut self,
+        body: RecordBody,
+        replace: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ImportFlag>, PracticeError> {
         let (kind, id) = (body.kind(), body.id());
-        match self.vault.load(kind, id) {
-            Err(VaultError::NotFound { .. }) => {}
-            Ok(_) => {
+        match (self.vault.load(kind, id), replace) {
+            (Err(VaultError::NotFound { .. }), false) | (Ok(_), true) => {}
+            (Ok(_), false) => {
                 return Err(error::refused(format!(
-                    "a {} record with id {id} already exists; import never overwrites",
+                    "a {} record with id {id} already exists; import never overwrites (--replace saves it as a new version)",
                     kind.name()
                 )));
             }
-            Err(e) => return Err(e.into()),
+            (Err(VaultError::NotFound { .. }), true) => {
+                return Err(error::refused(format!(
+                    "there is no {} record with id {id} to replace",
+                    kind.name()
+                )));
+            }
+            (Err(e), _) => return Err(e.into()),
         }
         let flags = match &body {
             RecordBody::Session(session) => {
@@ -194,12 +221,12 @@ impl Practice {
                 ));
             }
         };
-        self.log(
-            AuditAction::ImportRecord,
-            Some(id),
-            &detail(kind, &flags),
-            now,
-        )?;
+        let said = if replace {
+            format!("replaced: {}", detail(kind, &flags))
+        } else {
+            detail(kind, &flags)
+        };
+        self.log(AuditAction::ImportRecord, Some(id), &said, now)?;
         self.save_and_wait(body, now)?;
         Ok(flags)
     }

@@ -27,6 +27,7 @@ pub mod protocols;
 pub mod search;
 pub mod session;
 pub mod settings;
+pub mod sync;
 pub mod takehome;
 
 pub use couple::{CoupleInput, CoupleRecord};

@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// Format of the index; bumped whenever its encoding changes (an old index is then
 /// simply rebuilt).
-const INDEX_FORMAT: u32 = 6;
+const INDEX_FORMAT: u32 = 7;
 /// Largest index read: 11,000 records take 2.2 MiB, so this is room for a practice fifty
 /// times larger; a larger (or non-regular) file is ignored and the index rebuilt.
 const MAX_INDEX_BYTES: u64 = 128 * 1024 * 1024;
@@ -93,6 +93,9 @@ impl Summary {
 pub struct Entry {
     pub stamp: Stamp,
     pub summary: Summary,
+    /// The record's version in that file (`sync::Version`).
+    #[serde(default)]
+    pub version: super::sync::Version,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -108,6 +111,11 @@ pub struct Index {
     /// longer has that line was cut or replaced. (One is enough for that; `verify` checks
     /// every record's.)
     pub anchor: Option<super::audit::Anchor>,
+    /// Records whose file went back to a version older than (or beside) one this device
+    /// had seen, with the version seen: carried until a version following it is there
+    /// again (a conflict resolved), so a rollback never passes unnoticed.
+    #[serde(default)]
+    pub behind: BTreeMap<String, super::sync::Version>,
 }
 
 /// The index, if there is a readable one.

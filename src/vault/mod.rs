@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod conflicts;
 pub mod crypto;
 pub mod error;
 pub mod exports;
@@ -276,6 +277,11 @@ pub enum FileProblem {
     /// A record file the index knew that is no longer there (Tandem never deletes one):
     /// reported until it is restored or acknowledged.
     Missing { file: String },
+    /// A record whose file went back to a version older than (or beside) one this device
+    /// had read: a sync rolled it back (a device back after long offline, a copy put
+    /// back). Reported until a version following the one seen is there again.
+    /// `recovered`: the newer version is beside it as a conflict copy.
+    Behind { file: String, recovered: bool },
 }
 
 impl std::fmt::Display for FileProblem {
@@ -288,9 +294,23 @@ impl std::fmt::Display for FileProblem {
             FileProblem::Conflict { file } => {
                 write!(
                     f,
-                    "{file}: a sync conflict copy; compare it with the record by hand"
+                    "{file}: a sync conflict copy (two devices changed one record); settle it in the app under Sync conflicts, where both versions are shown side by side"
                 )
             }
+            FileProblem::Behind {
+                file,
+                recovered: true,
+            } => write!(
+                f,
+                "{file}: went back to an older version than this device had (a sync rolled it back); the newer one is kept beside it as a conflict copy: settle it in the app under Sync conflicts"
+            ),
+            FileProblem::Behind {
+                file,
+                recovered: false,
+            } => write!(
+                f,
+                "{file}: went back to an older version than this device had (a sync rolled it back), and the newer one is in neither the folder nor .stversions: restore it from a backup or from the device that saved it"
+            ),
             FileProblem::Unexpected { file } => write!(f, "{file}: not a Tandem record, ignored"),
             FileProblem::Missing { file } => write!(
                 f,
@@ -384,6 +404,11 @@ pub struct Vault {
     anchor_checked: AtomicBool,
     /// Whether the list index's anchor is among `anchors_seen` (a scan reads it).
     index_anchor_read: AtomicBool,
+    /// This device's id in this folder (`sync::device_id`).
+    device: String,
+    /// The version of each record as this process read or wrote it (shared with the save
+    /// thread).
+    known: sync::Known,
 }
 
 /// Read and check `vault.ron`. For a format 2 vault that is the format, the encryption
@@ -550,6 +575,8 @@ impl Vault {
             anchors_seen: Mutex::default(),
             anchor_checked: AtomicBool::new(false),
             index_anchor_read: AtomicBool::new(false),
+            device: sync::device_id(root),
+            known: sync::Known::default(),
         })
     }
 
@@ -592,6 +619,8 @@ impl Vault {
             anchors_seen: Mutex::default(),
             anchor_checked: AtomicBool::new(false),
             index_anchor_read: AtomicBool::new(false),
+            device: sync::device_id(root),
+            known: sync::Known::default(),
         };
         if access == Access::ReadWrite {
             vault.remove_leftover_temp_files();
@@ -698,13 +727,42 @@ impl Vault {
     pub fn save(&self, body: &RecordBody, now: DateTime<Utc>) -> Result<Stamp> {
         self.check_writable()?;
         write_record(
-            &self.root,
-            &self.sealer(),
-            self.extension(),
+            &RecordWriter {
+                root: &self.root,
+                sealer: &self.sealer(),
+                extension: self.extension(),
+                device: &self.device,
+                known: &self.known,
+                opener: Some(&self.cipher),
+            },
             body,
             now,
             self.current_anchor(),
         )
+    }
+
+    /// This device's id in this vault folder.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
+    /// What this process knows of each record's version (for the save thread).
+    pub(crate) fn known(&self) -> sync::Known {
+        Arc::clone(&self.known)
+    }
+
+    /// Remember the version of a record file as read (a save goes on from it).
+    fn saw_version(&self, id: Uuid, version: &sync::Version, stamp: Stamp) {
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(
+                id,
+                sync::Seen {
+                    version: version.clone(),
+                    stamp: Some(stamp),
+                },
+            );
     }
 
     fn current_anchor(&self) -> Option<audit::Anchor> {
@@ -795,8 +853,9 @@ impl Vault {
     pub fn load(&self, kind: RecordKind, id: Uuid) -> Result<RecordBody> {
         let name = self.file_name(id);
         match self.read_one(kind, id, &name) {
-            ReadOutcome::Ok(envelope, _) => {
+            ReadOutcome::Ok(envelope, stamp) => {
                 self.saw_anchor(envelope.audit.as_ref());
+                self.saw_version(id, &envelope.version, stamp);
                 Ok(envelope.body)
             }
             ReadOutcome::Missing => Err(VaultError::NotFound {
@@ -916,8 +975,8 @@ impl Vault {
         };
         let old = index::read(&self.root, &self.cipher);
         let mut changed = old.is_none();
-        let (mut old_entries, old_missing, old_anchor) = old
-            .map(|i| (i.entries, i.missing, i.anchor))
+        let (mut old_entries, old_missing, old_anchor, old_behind) = old
+            .map(|i| (i.entries, i.missing, i.anchor, i.behind))
             .unwrap_or_default();
         let mut anchor = old_anchor.clone();
         // Files this scan sets aside (damaged): reported as such, never as missing.
@@ -925,11 +984,12 @@ impl Vault {
             std::collections::BTreeSet::new();
         let old_count = old_entries.len();
         let mut fresh = index::Index::default();
+        let mut behind = old_behind;
         for (kind, id, name, listed) in listing.files {
             let key = format!("{}/{name}", kind.folder());
-            let (summary, stamp) = match old_entries.remove(&key) {
-                Some(entry) if entry.stamp == listed => (entry.summary, listed),
-                _ => {
+            let (summary, stamp, version) = match old_entries.remove(&key) {
+                Some(entry) if entry.stamp == listed => (entry.summary, listed, entry.version),
+                previous => {
                     changed = true;
                     match self.read_one(kind, id, &name) {
                         // Stamped as read: a file replaced since it was listed is read
@@ -940,7 +1000,23 @@ impl Vault {
                             {
                                 anchor.clone_from(&envelope.audit);
                             }
-                            (index::Summary::of(&envelope.body), stamp)
+                            // A file that went back to a version older than (or beside)
+                            // the one this device last read is not the newer one.
+                            if let Some(previous) = previous
+                                && !previous.version.is_empty()
+                                && matches!(
+                                    envelope.version.order(&previous.version),
+                                    sync::Order::Older | sync::Order::Concurrent
+                                )
+                            {
+                                let seen = behind
+                                    .get(&key)
+                                    .map_or(previous.version.clone(), |v: &sync::Version| {
+                                        v.joined(&previous.version)
+                                    });
+                                behind.insert(key.clone(), seen);
+                            }
+                            (index::Summary::of(&envelope.body), stamp, envelope.version)
                         }
                         other => {
                             set_aside_now.insert(key.clone());
@@ -950,6 +1026,12 @@ impl Vault {
                     }
                 }
             };
+            if behind.get(&key).is_some_and(|seen| {
+                matches!(version.order(seen), sync::Order::Same | sync::Order::Newer)
+            }) {
+                behind.remove(&key);
+                changed = true;
+            }
             match &summary {
                 index::Summary::Couple(c) => scan.couples.push(c.clone()),
                 index::Summary::Session(s) => scan.sessions.push(s.clone()),
@@ -957,8 +1039,41 @@ impl Vault {
                 index::Summary::ProcessNote(n) => scan.process_notes.push(n.clone()),
                 index::Summary::Unlisted => {}
             }
-            fresh.entries.insert(key, index::Entry { stamp, summary });
+            self.known
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(id)
+                .or_insert_with(|| sync::Seen {
+                    version: version.clone(),
+                    stamp: Some(stamp),
+                });
+            fresh.entries.insert(
+                key,
+                index::Entry {
+                    stamp,
+                    summary,
+                    version,
+                },
+            );
         }
+        // A version this device saw that sync replaced may still be in Syncthing's
+        // `.stversions`: brought back beside the record as a conflict copy.
+        behind.retain(|key, _| fresh.entries.contains_key(key));
+        for (key, seen) in &behind {
+            let recovered = match self.key_parts(key) {
+                Some((kind, id)) if self.access == Access::ReadWrite => {
+                    self.recover_from_versions(kind, id, seen)
+                }
+                Some(_) => self.has_newer_copy(key, seen),
+                None => false,
+            };
+            scan.problems.push(FileProblem::Behind {
+                file: key.clone(),
+                recovered,
+            });
+        }
+        changed |= behind != fresh.behind;
+        fresh.behind = behind;
         // Whatever the index knew that was neither listed nor set aside now is gone; with
         // what was already missing and is still not back, it stays reported.
         let listed: std::collections::BTreeSet<&String> = fresh.entries.keys().collect();
@@ -1615,30 +1730,106 @@ fn read_capped(path: &Path) -> std::io::Result<(Vec<u8>, Stamp)> {
     }
 }
 
-/// Encrypt and write one record atomically, returning the written file's stamp. Shared by
-/// `Vault::save` and the save thread, which holds only the public key.
-pub fn write_record(
-    root: &Path,
-    sealer: &Sealer,
-    extension: &str,
+/// Where and as whom a record is written: shared by `Vault::save` and the save thread,
+/// which holds only the public key (`opener` is then `None`).
+pub(crate) struct RecordWriter<'a> {
+    pub root: &'a Path,
+    pub sealer: &'a Sealer,
+    pub extension: &'a str,
+    /// This device's id (`sync::device_id`).
+    pub device: &'a str,
+    pub known: &'a sync::Known,
+    /// The key, to read the version of a file found changed; without it such a file is
+    /// kept as a conflict copy whatever it holds.
+    pub opener: Option<&'a Cipher>,
+}
+
+/// Encrypt and write one record atomically, returning the written file's stamp. The new
+/// version counts one more save on this device from the version this process read. A
+/// file found there that this process did not read or write (another device's change,
+/// brought by sync since) is never written over unless it is older than what was read:
+/// it is renamed to a conflict copy beside the record (`sync::conflict_name`), and the
+/// two are shown side by side until the therapist settles them.
+pub(crate) fn write_record(
+    to: &RecordWriter<'_>,
     body: &RecordBody,
     now: DateTime<Utc>,
     anchor: Option<audit::Anchor>,
 ) -> Result<Stamp> {
-    let plain = record::encode(body, now, anchor).map_err(VaultError::Invalid)?;
-    let sealed = sealer.seal(&plain)?;
-    let dir = root.join(RECORDS_DIR).join(body.kind().folder());
+    let dir = to.root.join(RECORDS_DIR).join(body.kind().folder());
     let added_later = !matches!(body.kind(), RecordKind::Couple | RecordKind::Session);
-    if added_later && !dir.exists() && root.join(RECORDS_DIR).is_dir() {
+    if added_later && !dir.exists() && to.root.join(RECORDS_DIR).is_dir() {
         // A vault made before this kind of record existed. (A missing couples or sessions
         // folder is damage, reported by the failed save, never papered over.)
         fsutil::create_private_dir(&dir)
             .map_err(|e| VaultError::io(format!("cannot create {}", body.kind().folder()), e))?;
     }
-    let name = format!("{}{extension}", body.id());
-    fsutil::write_atomic_stat(&dir, &name, &sealed)
+    let id = body.id();
+    let name = format!("{id}{}", to.extension);
+    let path = dir.join(&name);
+    let seen = to
+        .known
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&id)
+        .cloned();
+    let mut base = seen.as_ref().map(|s| s.version.clone()).unwrap_or_default();
+    let on_disk = fs::symlink_metadata(&path)
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .map(|m| Stamp::of(&m));
+    if let Some(stamp) = on_disk
+        && seen.as_ref().and_then(|s| s.stamp) != Some(stamp)
+    {
+        let there = to.opener.and_then(|cipher| {
+            let (bytes, _) = read_capped(&path).ok()?;
+            let plain = cipher.open(&bytes).ok()?;
+            record::decode(&plain, body.kind(), id)
+                .ok()
+                .map(|e| e.version)
+        });
+        match (&seen, there) {
+            // Never read here: this save goes on from what is there.
+            (None, Some(version)) => base = version,
+            // What is there is what was read, or older: nothing of it is lost.
+            (Some(_), Some(version))
+                if matches!(version.order(&base), sync::Order::Same | sync::Order::Older) => {}
+            _ => {
+                let mut copy = sync::conflict_name(id, to.extension, to.device, now);
+                let mut n = 1;
+                while dir.join(&copy).exists() {
+                    n += 1;
+                    copy = copy.replacen(to.extension, &format!("-{n}{}", to.extension), 1);
+                }
+                fs::rename(&path, dir.join(&copy)).map_err(|e| {
+                    VaultError::io(
+                        format!(
+                            "cannot keep {}/{name} as a conflict copy",
+                            body.kind().folder()
+                        ),
+                        e,
+                    )
+                })?;
+            }
+        }
+    }
+    let version = base.bumped(to.device);
+    let plain = record::encode(body, now, anchor, &version).map_err(VaultError::Invalid)?;
+    let sealed = to.sealer.seal(&plain)?;
+    let stamp = fsutil::write_atomic_stat(&dir, &name, &sealed)
         .map(|meta| Stamp::of(&meta))
-        .map_err(|e| VaultError::io(format!("cannot save {}/{name}", body.kind().folder()), e))
+        .map_err(|e| VaultError::io(format!("cannot save {}/{name}", body.kind().folder()), e))?;
+    to.known
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(
+            id,
+            sync::Seen {
+                version,
+                stamp: Some(stamp),
+            },
+        );
+    Ok(stamp)
 }
 
 /// The default vault folder: the platform's data folder for Tandem.

@@ -147,6 +147,11 @@ pub struct Envelope {
     /// that line was cut or replaced (none in files written before anchors existed).
     #[serde(default)]
     pub audit: Option<super::audit::Anchor>,
+    /// How many saves each device made of this record (`sync::Version`): what tells a
+    /// newer version from an older one, and both from a conflict, across devices (empty
+    /// in files written before versions existed).
+    #[serde(default)]
+    pub version: super::sync::Version,
     pub body: RecordBody,
 }
 
@@ -252,11 +257,12 @@ pub fn decode(bytes: &[u8], kind: RecordKind, id: Uuid) -> Result<Envelope, Stri
     Ok(envelope)
 }
 
-/// Serialize a record into its envelope, anchored at audit entry `audit`.
+/// Serialize a record into its envelope, anchored at audit entry `audit`, at `version`.
 pub fn encode(
     body: &RecordBody,
     saved_at: DateTime<Utc>,
     audit: Option<super::audit::Anchor>,
+    version: &super::sync::Version,
 ) -> Result<Vec<u8>, String> {
     let envelope = Envelope {
         format: ENVELOPE_FORMAT,
@@ -264,6 +270,7 @@ pub fn encode(
         kind: body.kind(),
         saved_at,
         audit,
+        version: version.clone(),
         body: body.clone(),
     };
     ron::to_string(&envelope)

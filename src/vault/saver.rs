@@ -5,7 +5,7 @@
 
 use super::crypto::Sealer;
 use super::record::{RecordBody, RecordKind};
-use super::{Access, Stamp, Vault, VaultError, write_record};
+use super::{Access, RecordWriter, Stamp, Vault, VaultError, write_record};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -72,6 +72,8 @@ impl SaveQueue {
         let sealer: Sealer = vault.sealer();
         let extension = vault.extension();
         let anchor = vault.audit_counter();
+        let device = vault.device().to_string();
+        let known = vault.known();
         let (jobs, job_rx) = mpsc::channel::<Job>();
         let (outcome_tx, outcomes) = mpsc::channel();
         let worker = std::thread::Builder::new()
@@ -80,9 +82,14 @@ impl SaveQueue {
                 for job in job_rx {
                     let (kind, id) = (job.body.kind(), job.body.id());
                     let outcome = match write_record(
-                        &root,
-                        &sealer,
-                        extension,
+                        &RecordWriter {
+                            root: &root,
+                            sealer: &sealer,
+                            extension,
+                            device: &device,
+                            known: &known,
+                            opener: None,
+                        },
                         &job.body,
                         job.now,
                         anchor

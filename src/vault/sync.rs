@@ -103,6 +103,19 @@ pub(crate) fn set_device(root: &Path, id: &str) {
     .expect("device file");
 }
 
+/// What this device last read or wrote of a record: its version, and the file's stamp
+/// then (`None`: known from the index's summary only).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub version: Version,
+    pub stamp: Option<super::Stamp>,
+}
+
+/// What this process knows of each record's version, shared with the save thread: a save
+/// starts from the version read, and a file found changed since (by another device,
+/// through sync) is kept as a conflict copy, never written over.
+pub type Known = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Uuid, Seen>>>;
+
 /// How two versions of one record stand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Order {
@@ -188,11 +201,24 @@ pub fn conflict_name(
     device: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> String {
+    conflict_name_at(id, extension, device, &now.format("%Y%m%d-%H%M%S").to_string())
+}
+
+/// As `conflict_name`, with the time as Syncthing writes it (`YYYYMMDD-HHMMSS`).
+pub fn conflict_name_at(id: Uuid, extension: &str, device: &str, when: &str) -> String {
     format!(
-        "{id}.sync-conflict-{}-{}{extension}",
-        now.format("%Y%m%d-%H%M%S"),
+        "{id}.sync-conflict-{when}-{}{extension}",
         device.get(..7).unwrap_or(device).to_uppercase()
     )
+}
+
+/// The time in the name of a version Syncthing kept (`NAME~YYYYMMDD-HHMMSS.EXT`).
+pub fn kept_at(path: &Path, extension: &str) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let stem = name.strip_suffix(extension)?;
+    let (_, when) = stem.rsplit_once('~')?;
+    (when.len() == 15 && when.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+        .then(|| when.to_string())
 }
 
 /// Where Syncthing keeps the files a peer's change replaced, when the folder has file

@@ -9,5 +9,6 @@ mod practice;
 mod protocols;
 mod record;
 mod session;
+mod sync;
 mod take_home;
 mod vault;
