@@ -587,8 +587,12 @@ fn run_command(
         Command::Verify { acknowledge } => {
             let practice = open(root, Want::ReadWrite, false)?;
             if let Some(name) = acknowledge {
+                let copy =
+                    crate::vault::other_conflict_copies(practice.vault().root()).contains(&name);
                 practice.acknowledge(&name, Utc::now())?;
-                if name == crate::vault::audit::ACKNOWLEDGE_NAME {
+                if copy {
+                    say!(out, "{name}: acknowledged, kept in resolved/")?;
+                } else if name == crate::vault::audit::ACKNOWLEDGE_NAME {
                     say!(out, "{name}: what its entries found is acknowledged")?;
                 } else {
                     say!(
@@ -1441,12 +1445,19 @@ fn verify(practice: &Practice, out: &mut dyn Write) -> anyhow::Result<i32> {
     let conflicts = vault.conflicts()?;
     for problem in &verified.problems {
         say!(out, "{problem}")?;
+        let mut superseded = false;
         if let crate::vault::FileProblem::Conflict { file } = problem
             && let Some(c) = conflicts.iter().find(|c| c.file() == *file)
         {
             say!(out, "  {}", conflict_order(c))?;
+            // An older copy holds nothing the record lacks: listed, to be set aside,
+            // but nothing is at stake.
+            superseded = matches!(
+                c.order(),
+                Some(crate::vault::sync::Order::Older | crate::vault::sync::Order::Same)
+            );
         }
-        if !matches!(problem, crate::vault::FileProblem::Unexpected { .. }) {
+        if !superseded && !matches!(problem, crate::vault::FileProblem::Unexpected { .. }) {
             serious += 1;
         }
     }
@@ -1522,7 +1533,7 @@ fn conflict_order(conflict: &crate::vault::conflicts::Conflict) -> &'static str 
         }
         (_, _, Some(Order::Newer)) => "the copy is newer: the record went back to an older version",
         (_, _, Some(Order::Older | Order::Same) | None) => {
-            "the copy is older: it holds nothing the record lacks"
+            "the copy is older: it holds nothing the record lacks (not counted as a problem; keep the current version in the app to set it aside)"
         }
     }
 }

@@ -195,3 +195,24 @@ fn a_conflict_is_settled_in_the_app_step_by_step_with_both_versions_kept() {
     let out = tandem(Some(&office), &["verify"]);
     assert!(out.status.success(), "{}", text(&out.stdout));
 }
+
+#[test]
+fn a_settings_conflict_is_reported_until_acknowledged_and_the_copy_is_kept() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "office");
+    let copy = "settings.sync-conflict-20261127-101500-LAPTOP1.age";
+    std::fs::copy(vault.join("settings.age"), vault.join(copy)).expect("copy");
+    let out = tandem(Some(&vault), &["verify"]);
+    let said = text(&out.stdout);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("{copy}: a sync conflict copy of a vault file")),
+        "{said}"
+    );
+    let out = tandem(Some(&vault), &["verify", "--acknowledge", copy]);
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("kept in resolved/"), "{said}");
+    assert!(vault.join("resolved").join(copy).exists());
+    assert!(!vault.join(copy).exists());
+}

@@ -252,6 +252,18 @@ impl Practice {
                 now,
             );
         }
+        if crate::vault::other_conflict_copies(self.vault.root())
+            .iter()
+            .any(|f| f == name)
+        {
+            self.log(
+                crate::vault::audit::AuditAction::Acknowledge,
+                None,
+                "sync conflict copy of a vault file",
+                now,
+            )?;
+            return Ok(self.vault.acknowledge_set_aside(name)?);
+        }
         let set_aside = self.vault.set_aside_files()?.iter().any(|f| f.name == name);
         let missing = !set_aside && self.vault.missing_records()?.iter().any(|f| f == name);
         if !set_aside && !missing {

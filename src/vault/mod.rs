@@ -282,6 +282,10 @@ pub enum FileProblem {
     /// back). Reported until a version following the one seen is there again.
     /// `recovered`: the newer version is beside it as a conflict copy.
     Behind { file: String, recovered: bool },
+    /// A sync conflict copy of a file outside the records (the practice's settings, the
+    /// header): two devices changed it at once. Kept until acknowledged (then moved to
+    /// `resolved/`).
+    OtherConflict { file: String },
 }
 
 impl std::fmt::Display for FileProblem {
@@ -310,6 +314,10 @@ impl std::fmt::Display for FileProblem {
             } => write!(
                 f,
                 "{file}: went back to an older version than this device had (a sync rolled it back), and the newer one is in neither the folder nor .stversions: restore it from a backup or from the device that saved it"
+            ),
+            FileProblem::OtherConflict { file } => write!(
+                f,
+                "{file}: a sync conflict copy of a vault file (changed on two devices at once); the vault uses the other. If a setting should read as in the copy, set it again (tandem settings); then tandem verify --acknowledge {file} keeps the copy in resolved/"
             ),
             FileProblem::Unexpected { file } => write!(f, "{file}: not a Tandem record, ignored"),
             FileProblem::Missing { file } => write!(
@@ -1067,10 +1075,13 @@ impl Vault {
                 Some(_) => self.has_newer_copy(key, seen),
                 None => false,
             };
-            scan.problems.push(FileProblem::Behind {
-                file: key.clone(),
-                recovered,
-            });
+            // With the version seen beside it as a conflict copy, the conflict says it all.
+            if !recovered {
+                scan.problems.push(FileProblem::Behind {
+                    file: key.clone(),
+                    recovered,
+                });
+            }
         }
         changed |= behind != fresh.behind;
         fresh.behind = behind;
@@ -1507,6 +1518,14 @@ impl Vault {
     /// reporting it. Only a name `set_aside_files` lists is accepted.
     pub fn acknowledge_set_aside(&self, name: &str) -> Result<()> {
         self.check_writable()?;
+        if other_conflict_copies(&self.root).iter().any(|f| f == name) {
+            // Kept, out of the way: `resolved/` beside the records' settled copies.
+            let done = self.root.join(conflicts::RESOLVED_DIR);
+            fsutil::create_private_dir(&done).map_err(io_at("cannot create", &done))?;
+            let to = done.join(name.replace('/', "-"));
+            fs::rename(self.root.join(name), &to).map_err(io_at("cannot move", &to))?;
+            return fsutil::sync_dir(&done).map_err(io_at("cannot sync", &done));
+        }
         if !self.set_aside_files()?.iter().any(|f| f.name == name) {
             return Err(VaultError::Invalid(format!(
                 "{name} is not a file set aside in {QUARANTINE_DIR}/ (see tandem verify)"
@@ -1705,7 +1724,36 @@ fn list_files(root: &Path, extension: &str) -> Result<Listing> {
         found.sort_by(|a, b| a.2.cmp(&b.2));
         listing.files.extend(found);
     }
+    listing.problems.extend(
+        other_conflict_copies(root)
+            .into_iter()
+            .map(|file| FileProblem::OtherConflict { file }),
+    );
     Ok(listing)
+}
+
+/// Sync conflict copies outside the records folders: of the vault's own files (its
+/// settings, its header), and of the audit trail (each segment has one writer, so a copy
+/// there is a sign of something else writing it). As paths in the vault.
+pub fn other_conflict_copies(root: &Path) -> Vec<String> {
+    let mut dirs = vec![(String::new(), root.to_path_buf())];
+    for device in audit::segment_ids(root) {
+        dirs.push((
+            format!("{}/{device}/", audit::AUDIT_DIR),
+            root.join(audit::AUDIT_DIR).join(device),
+        ));
+    }
+    let mut found = Vec::new();
+    for (prefix, dir) in dirs {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.contains(".sync-conflict-") && entry.path().is_file() {
+                found.push(format!("{prefix}{name}"));
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// Read a record file given on the command line (`tandem import`) as text: only a

@@ -201,7 +201,12 @@ pub fn conflict_name(
     device: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> String {
-    conflict_name_at(id, extension, device, &now.format("%Y%m%d-%H%M%S").to_string())
+    conflict_name_at(
+        id,
+        extension,
+        device,
+        &now.format("%Y%m%d-%H%M%S").to_string(),
+    )
 }
 
 /// As `conflict_name`, with the time as Syncthing writes it (`YYYYMMDD-HHMMSS`).
