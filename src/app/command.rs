@@ -132,10 +132,10 @@ impl SyncCommand {
                 "Keep the record as it now reads; the other version is kept in resolved/, logged in the audit log"
             }
             SyncCommand::KeepOther => {
-                "Keep the other version instead; the current one is kept as an earlier version, logged in the audit log"
+                "Keep the other version instead; the current one is kept in resolved/ with it, logged in the audit log"
             }
             SyncCommand::Merge => {
-                "Keep one record made from both as chosen; both versions stay kept, logged in the audit log"
+                "Keep one record made from both as chosen; both versions are kept in resolved/, logged in the audit log"
             }
         }
     }

@@ -706,8 +706,13 @@ pub fn problems_ui(ui: &mut Ui, lists: &Lists, out: &mut Vec<Command>) {
     }
     ui.collapsing(
         format!(
-            "{} need attention",
-            crate::model::plural(lists.problems.len(), "file", "files")
+            "{} {} attention",
+            crate::model::plural(lists.problems.len(), "file", "files"),
+            if lists.problems.len() == 1 {
+                "needs"
+            } else {
+                "need"
+            }
         ),
         |ui| {
             for problem in &lists.problems {

@@ -39,7 +39,9 @@ pub enum MergeKind {
     Whole,
 }
 
-fn step_text(step: &StepRecord) -> String {
+/// A step's record as lines a person reads: "what: value", one per thing recorded, with
+/// the partners by name.
+fn step_text(step: &StepRecord, names: &Names) -> String {
     let mut lines = vec![format!("Status: {:?}", step.status)];
     if let Some(reason) = &step.skip_reason {
         lines.push(format!("Skipped: {reason}"));
@@ -47,14 +49,84 @@ fn step_text(step: &StepRecord) -> String {
     if !step.clinician_note.is_empty() {
         lines.push(format!("Your note: {}", step.clinician_note));
     }
-    let config = ron::ser::PrettyConfig::new()
-        .depth_limit(4)
-        .struct_names(false)
-        .indentor("  ".to_string());
-    if let Ok(data) = ron::ser::to_string_pretty(&step.data, config) {
-        lines.push(data);
+    if let Ok(data) = serde_json::to_value(&step.data) {
+        // The kind's name wraps its record ({"Rating": {...}}): the record is what counts.
+        let data = match data {
+            serde_json::Value::Object(map) if map.len() == 1 => map
+                .into_iter()
+                .next()
+                .map_or(serde_json::Value::Null, |(_, v)| v),
+            other => other,
+        };
+        flatten(&data, &mut Vec::new(), names, &mut lines);
     }
     lines.join("\n")
+}
+
+/// The partners' names, for the parts of a record kept by partner.
+struct Names {
+    a: String,
+    b: String,
+}
+
+fn flatten(
+    value: &serde_json::Value,
+    path: &mut Vec<String>,
+    names: &Names,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    let label = |path: &[String]| -> String {
+        path.iter()
+            .map(|p| match p.as_str() {
+                "A" => names.a.clone(),
+                "B" => names.b.clone(),
+                other => other.replace('_', " "),
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    match value {
+        Value::Null => {}
+        Value::Object(map) => {
+            for (key, v) in map {
+                path.push(key.clone());
+                flatten(v, path, names, out);
+                path.pop();
+            }
+        }
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            if !items.is_empty() {
+                let said: Vec<String> = items.iter().map(scalar).collect();
+                out.push(format!("{}: {}", label(path), said.join(", ")));
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                path.push(format!("{}", i + 1));
+                flatten(v, path, names, out);
+                path.pop();
+            }
+        }
+        other => {
+            let text = scalar(other);
+            if !text.is_empty() {
+                out.push(if path.is_empty() {
+                    text
+                } else {
+                    format!("{}: {text}", label(path))
+                });
+            }
+        }
+    }
+}
+
+fn scalar(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }
 
 fn note_sections(note: &ClinicalNote) -> Vec<(String, String)> {
@@ -96,6 +168,11 @@ impl Practice {
         match (&current.body, &other.body) {
             (RecordBody::Session(a), RecordBody::Session(b)) => {
                 let template = self.template_of(a);
+                let couple = self.lists().couples.iter().find(|c| c.id == a.couple);
+                let names = Names {
+                    a: couple.map_or_else(|| "Partner A".into(), |c| c.partner_a.name.clone()),
+                    b: couple.map_or_else(|| "Partner B".into(), |c| c.partner_b.name.clone()),
+                };
                 let title = |step: &StepRecord| {
                     let name = template
                         .as_ref()
@@ -117,8 +194,8 @@ impl Practice {
                                 .or(b.steps.get(i))
                                 .map_or_else(String::new, title)
                         ),
-                        current: a.steps.get(i).map(step_text),
-                        other: b.steps.get(i).map(step_text),
+                        current: a.steps.get(i).map(|s| step_text(s, &names)),
+                        other: b.steps.get(i).map(|s| step_text(s, &names)),
                     })
                     .collect()
             }

@@ -198,7 +198,8 @@ impl Vault {
     }
 
     /// Settle a conflict: write the version kept (following both), and move the copy to
-    /// `resolved/`. The caller audits it first (the practice layer does).
+    /// `resolved/`; the record's file as it was is kept there too when another version
+    /// replaces it. The caller audits it first (the practice layer does).
     pub fn resolve_conflict(
         &self,
         conflict: &Conflict,
@@ -251,10 +252,22 @@ impl Vault {
                     stamp,
                 },
             );
-        self.save(&body, now)?;
         let resolved: PathBuf = self.root.join(RESOLVED_DIR).join(kind.folder());
         fsutil::create_private_dir(&resolved)
             .map_err(|e| VaultError::io(format!("cannot create {}", resolved.display()), e))?;
+        // The current version is written over unless it is the one kept: its file is kept
+        // first, beside the copy, so both versions stay whatever was chosen.
+        if !matches!(resolution, Resolution::KeepCurrent)
+            && let Ok((bytes, _)) = super::read_capped(&main_path)
+        {
+            let name = conflict
+                .copy
+                .replacen(".sync-conflict-", ".current-when-settled-", 1);
+            fsutil::write_atomic(&resolved, &name, &bytes).map_err(|e| {
+                VaultError::io(format!("cannot keep {main_name} in {RESOLVED_DIR}/"), e)
+            })?;
+        }
+        self.save(&body, now)?;
         fs::rename(
             self.kind_dir(kind).join(&conflict.copy),
             resolved.join(&conflict.copy),

@@ -163,8 +163,9 @@ impl AppState {
             );
         } else if problems > 0 {
             self.tell(format!(
-                "{} in the vault need attention: see the practice page",
-                crate::model::plural(problems, "file", "files")
+                "{} in the vault {} attention: see the practice page",
+                crate::model::plural(problems, "file", "files"),
+                if problems == 1 { "needs" } else { "need" }
             ));
         }
         // A protocol being edited when the vault locked: back to it, unsaved changes and
