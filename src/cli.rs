@@ -121,6 +121,12 @@ pub enum Command {
     },
     /// Restore a backup into a new folder given with --vault.
     Restore { file: PathBuf },
+    /// Clinicians with their own passphrase to this vault: add one, list them, remove one
+    /// (which replaces the practice's key and seals every record again)
+    Clinicians {
+        #[command(subcommand)]
+        action: CliniciansAction,
+    },
     /// Change the vault passphrase (new one from a prompt or TANDEM_NEW_PASSPHRASE).
     Passphrase {
         #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
@@ -375,6 +381,25 @@ fn parse_date_style(name: &str) -> Result<crate::model::DateStyle, String> {
 fn parse_document(name: &str) -> Result<SessionDocument, String> {
     SessionDocument::from_name(name)
         .ok_or_else(|| "use note, worksheet, plan or letters".to_string())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CliniciansAction {
+    /// Give another clinician their own passphrase (from a prompt or TANDEM_NEW_PASSPHRASE);
+    /// prints their key's id
+    Add {
+        #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
+        kdf_log_n: u8,
+    },
+    /// The ids of the clinicians added (the first clinician's key is identity.age)
+    List,
+    /// Remove a clinician's access: a new practice key, every record sealed again to it.
+    /// Only the first clinician does this, with their passphrase (TANDEM_PASSPHRASE)
+    Remove {
+        id: String,
+        #[arg(long, hide = true, default_value_t = PINNED_LOG_N, value_parser = clap::value_parser!(u8).range(10..=20))]
+        kdf_log_n: u8,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -663,6 +688,42 @@ fn run_command(
             }
             Ok(if verified.problems.is_empty() { 0 } else { 1 })
         }
+        Command::Clinicians { action } => match action {
+            CliniciansAction::Add { kdf_log_n } => {
+                let practice = open(root, Want::ReadWrite, false)?;
+                let new = passphrase(
+                    "TANDEM_NEW_PASSPHRASE",
+                    "The new clinician's passphrase: ",
+                    true,
+                )?;
+                let id = practice.add_clinician(&new, kdf_log_n, Utc::now())?;
+                say!(
+                    out,
+                    "clinician key {id} added: that passphrase now opens this vault"
+                )?;
+                Ok(0)
+            }
+            CliniciansAction::List => {
+                let practice = open(root, Want::ReadOnly, false)?;
+                say!(out, "the first clinician (identity.age)")?;
+                for id in practice.vault().clinicians() {
+                    say!(out, "{id}")?;
+                }
+                Ok(0)
+            }
+            CliniciansAction::Remove { id, kdf_log_n } => {
+                let owner = passphrase("TANDEM_PASSPHRASE", "Your passphrase: ", false)?;
+                let mut practice = open_with(root, Some(owner.clone()), Want::ReadWrite, false)?;
+                let done = practice.remove_clinician(&id, &owner, kdf_log_n, Utc::now())?;
+                say!(
+                    out,
+                    "clinician key {id} removed: {} record files sealed to a new key; {} clinicians keep access",
+                    done.files,
+                    done.staying
+                )?;
+                Ok(0)
+            }
+        },
         Command::Passphrase { kdf_log_n } => {
             let old = passphrase("TANDEM_PASSPHRASE", "Current passphrase: ", false)?;
             let practice = open_with(root, Some(old.clone()), Want::ReadWrite, false)?;

@@ -216,3 +216,80 @@ fn a_settings_conflict_is_reported_until_acknowledged_and_the_copy_is_kept() {
     assert!(vault.join("resolved").join(copy).exists());
     assert!(!vault.join(copy).exists());
 }
+
+/// `tandem` on `vault` with this passphrase (and a new one for the commands that ask).
+fn tandem_as(vault: &Path, passphrase: &str, new: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .env("TANDEM_PASSPHRASE", passphrase)
+        .env("TANDEM_NEW_PASSPHRASE", new)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn a_second_clinician_is_added_and_removed_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vault = demo_vault(dir.path(), "office");
+    const SECOND: &str = "the co-therapist's own passphrase";
+    let out = tandem_as(
+        &vault,
+        PASS,
+        SECOND,
+        &["clinicians", "add", "--kdf-log-n", "10"],
+    );
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{said}{}", text(&out.stderr));
+    let id = said
+        .split_whitespace()
+        .nth(2)
+        .expect("the key's id")
+        .to_string();
+    assert!(text(&tandem_as(&vault, PASS, "", &["clinicians", "list"]).stdout).contains(&id));
+    // The co-therapist works with their own passphrase.
+    let out = tandem_as(&vault, SECOND, "", &["list", "couples"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("C-0101"));
+    // Only the first clinician removes access.
+    let out = tandem_as(
+        &vault,
+        SECOND,
+        "",
+        &["clinicians", "remove", &id, "--kdf-log-n", "10"],
+    );
+    assert!(!out.status.success());
+    let out = tandem_as(
+        &vault,
+        PASS,
+        "",
+        &["clinicians", "remove", &id, "--kdf-log-n", "10"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("sealed to a new key"));
+    let out = tandem_as(&vault, SECOND, "", &["list", "couples"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("wrong passphrase"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = tandem_as(&vault, PASS, "", &["verify"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let audit = text(&tandem_as(&vault, PASS, "", &["audit"]).stdout);
+    assert!(
+        audit.contains(&format!("clinician key {id} added")),
+        "{audit}"
+    );
+    assert!(
+        audit.contains(&format!("clinician key {id} removed")),
+        "{audit}"
+    );
+    // The co-therapist's unlocks name their key.
+    assert!(
+        audit.contains(&format!("command line, clinician key {id}")),
+        "{audit}"
+    );
+    assert!(!audit.contains(SECOND));
+}

@@ -245,12 +245,17 @@ impl Practice {
         // The entry says how the vault was opened: a read-only open (another Tandem holds
         // it, or read-only was asked for) can read and list but change nothing.
         let detail = |vault: &Vault, unwritable: &Option<String>| {
+            // Which clinician's passphrase: the key's id when it was an added clinician's.
+            let origin = match vault.unlocked_by() {
+                Some(id) => format!("{origin}, clinician key {id}"),
+                None => origin.to_string(),
+            };
             if unwritable.is_some() {
                 format!("{origin}, read-only: disk full or read-only")
             } else if vault.access() == Access::ReadOnly {
                 format!("{origin}, read-only")
             } else {
-                origin.to_string()
+                origin
             }
         };
         let mut backlog = Vec::new();

@@ -149,6 +149,73 @@ impl Practice {
         Ok(self.vault.change_passphrase(old, new, log_n)?)
     }
 
+    /// Give another clinician their own passphrase (logged first: the key's id, never
+    /// the passphrase); returns their key's id.
+    pub fn add_clinician(
+        &self,
+        passphrase: &SecretString,
+        log_n: u8,
+        now: DateTime<Utc>,
+    ) -> Result<String, PracticeError> {
+        self.check_writable()?;
+        crate::vault::crypto::check_strength(passphrase)?;
+        self.log(
+            AuditAction::Passphrase,
+            None,
+            "a clinician key is being added",
+            now,
+        )?;
+        let id = self.vault.add_clinician(passphrase, log_n)?;
+        self.log(
+            AuditAction::Passphrase,
+            None,
+            &format!("clinician key {id} added"),
+            now,
+        )?;
+        Ok(id)
+    }
+
+    /// Remove a clinician's access: logged first, then the practice's key replaced and
+    /// every record sealed again (`Vault::remove_clinician`). Saves waiting are written
+    /// first; the save thread starts again with the new key.
+    pub fn remove_clinician(
+        &mut self,
+        id: &str,
+        owner: &SecretString,
+        log_n: u8,
+        now: DateTime<Utc>,
+    ) -> Result<crate::vault::keys::Rekeyed, PracticeError> {
+        self.check_writable()?;
+        if !self.vault.clinicians().iter().any(|c| c == id) {
+            return Err(super::error::refused(format!(
+                "no clinician key {id} in this vault (tandem clinicians list)"
+            )));
+        }
+        self.log(
+            AuditAction::Passphrase,
+            None,
+            &format!("clinician key {id} removed: the practice's key is replaced"),
+            now,
+        )?;
+        if let Some(mut queue) = self.queue.take() {
+            self.outcomes
+                .extend(queue.flush(std::time::Duration::from_secs(30)));
+        }
+        let done = self.vault.remove_clinician(id, owner, log_n);
+        self.queue = Some(crate::vault::saver::SaveQueue::start(&self.vault)?);
+        let done = done?;
+        self.log(
+            AuditAction::Passphrase,
+            None,
+            &format!(
+                "{} record files sealed to the new key; {} clinicians keep access",
+                done.files, done.staying
+            ),
+            now,
+        )?;
+        Ok(done)
+    }
+
     fn check_writable(&self) -> Result<(), PracticeError> {
         if self.is_read_only() {
             Err(PracticeError::ReadOnly)

@@ -324,6 +324,9 @@ struct Keys {
     seal: [u8; 32],
     mac: [u8; 32],
     notice: Option<age::x25519::Identity>,
+    /// The same, from the practice's earlier keys (entries written before a clinician's
+    /// access was removed and the key replaced): only to open those entries.
+    older: Vec<Keys>,
 }
 
 /// Seal an entry written while unlocked: `K ` and base64 of a random 24-byte nonce and the
@@ -361,20 +364,10 @@ fn derive(secret: &[u8], label: &str) -> [u8; 32] {
 
 fn keys(cipher: &Cipher) -> Keys {
     match cipher {
-        Cipher::Age(identity) => {
-            let secret = identity.to_string();
-            let secret = secret.expose_secret().as_bytes();
-            let mut seed = derive(secret, "tandem audit failed-unlock key v1");
-            let notice = bech32::Hrp::parse("age-secret-key-")
-                .ok()
-                .and_then(|hrp| bech32::encode::<bech32::Bech32>(hrp, &seed).ok())
-                .and_then(|text| age::x25519::Identity::from_str(&text.to_uppercase()).ok());
-            zeroize::Zeroize::zeroize(&mut seed);
-            Keys {
-                seal: derive(secret, "tandem audit seal v1"),
-                mac: derive(secret, "tandem audit mac v1"),
-                notice,
-            }
+        Cipher::Age(all) => {
+            let mut keys = keys_of(&all.current);
+            keys.older = all.others.iter().map(keys_of).collect();
+            keys
         }
         // A plaintext test vault protects nothing; its entries are still chained and
         // checked, under a fixed key.
@@ -382,7 +375,25 @@ fn keys(cipher: &Cipher) -> Keys {
             seal: derive(b"tandem plaintext vault", "tandem audit seal v1"),
             mac: derive(b"tandem plaintext vault", "tandem audit mac v1"),
             notice: None,
+            older: Vec::new(),
         },
+    }
+}
+
+fn keys_of(identity: &age::x25519::Identity) -> Keys {
+    let secret = identity.to_string();
+    let secret = secret.expose_secret().as_bytes();
+    let mut seed = derive(secret, "tandem audit failed-unlock key v1");
+    let notice = bech32::Hrp::parse("age-secret-key-")
+        .ok()
+        .and_then(|hrp| bech32::encode::<bech32::Bech32>(hrp, &seed).ok())
+        .and_then(|text| age::x25519::Identity::from_str(&text.to_uppercase()).ok());
+    zeroize::Zeroize::zeroize(&mut seed);
+    Keys {
+        seal: derive(secret, "tandem audit seal v1"),
+        mac: derive(secret, "tandem audit mac v1"),
+        notice,
+        older: Vec::new(),
     }
 }
 
@@ -454,6 +465,17 @@ fn tag_of(line: &str) -> Option<Tag> {
 /// Open one line: decrypt and parse it, and check its seal. The error says why, never
 /// what the line holds.
 fn open_line(line: &str, keys: &Keys) -> std::result::Result<AuditEntry, String> {
+    let first = open_line_with(line, keys);
+    if first.is_ok() || keys.older.is_empty() {
+        return first;
+    }
+    keys.older
+        .iter()
+        .find_map(|older| open_line_with(line, older).ok())
+        .ok_or_else(|| first.err().unwrap_or_default())
+}
+
+fn open_line_with(line: &str, keys: &Keys) -> std::result::Result<AuditEntry, String> {
     let tag = tag_of(line).ok_or("not an audit entry")?;
     if tag == Tag::Legacy {
         return ron::from_str::<AuditEntry>(line).map_err(|_| "not an audit entry".to_string());

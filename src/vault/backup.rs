@@ -74,6 +74,18 @@ pub fn backup(
             add(&mut builder, name)?;
         }
     }
+    // The clinicians' keys, and the practice's earlier keys (what older files open with).
+    let mut key_files: Vec<String> = fs::read_dir(root.join(super::keys::KEYS_DIR))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_key_file(n))
+        .collect();
+    key_files.sort();
+    for name in key_files {
+        add(&mut builder, &format!("{}/{name}", super::keys::KEYS_DIR))?;
+    }
     // Every device's segment of the audit trail.
     for device in super::audit::segment_ids(root) {
         for name in SEGMENT_FILES {
@@ -138,6 +150,16 @@ const SEGMENT_FILES: [&str; 3] = [
     super::audit::AUDIT_HEAD_RON,
 ];
 
+/// A file of `keys/`: a clinician's (`<id>.age`, `.pub`, `.vault`) or the practice's
+/// earlier keys (`retired.age`, `next.age`).
+fn is_key_file(name: &str) -> bool {
+    name == "retired.age"
+        || name == "next.age"
+        || name.split_once('.').is_some_and(|(id, ext)| {
+            super::sync::is_device_id(id) && matches!(ext, "age" | "pub" | "vault")
+        })
+}
+
 fn is_record_name(name: &str, extension: &str) -> bool {
     name.strip_suffix(extension)
         .is_some_and(|stem| uuid::Uuid::parse_str(stem).is_ok_and(|id| id.to_string() == stem))
@@ -160,6 +182,7 @@ fn allowed_path(path: &Path) -> bool {
     };
     match parts.as_slice() {
         [name] => *name == HEADER_FILE || *name == IDENTITY_FILE || AUDIT_FILES.contains(name),
+        [keys, name] => *keys == super::keys::KEYS_DIR && is_key_file(name),
         [audit, device, name] if *audit == super::audit::AUDIT_DIR => {
             super::sync::is_device_id(device) && SEGMENT_FILES.contains(name)
         }

@@ -17,9 +17,34 @@ pub const MIN_PASSPHRASE_CHARS: usize = 8;
 
 /// What seals and opens records.
 pub enum Cipher {
-    Age(Box<x25519::Identity>),
+    Age(Box<AgeKeys>),
     /// Only behind an explicit flag at init.
     Plain,
+}
+
+/// The practice's key, and the keys it had before (each time a clinician's access was
+/// removed, the key was replaced: what was sealed before still opens with the old one).
+pub struct AgeKeys {
+    /// What everything is sealed to now.
+    pub current: x25519::Identity,
+    /// Earlier keys, newest first, only to open what was sealed before (and, during a
+    /// change of key, the next one).
+    pub others: Vec<x25519::Identity>,
+}
+
+impl Cipher {
+    /// A cipher for one key, with no earlier ones.
+    pub fn age(identity: x25519::Identity) -> Cipher {
+        Cipher::Age(Box::new(AgeKeys {
+            current: identity,
+            others: Vec::new(),
+        }))
+    }
+
+    fn identities(keys: &AgeKeys) -> impl Iterator<Item = &dyn age::Identity> {
+        std::iter::once(&keys.current as &dyn age::Identity)
+            .chain(keys.others.iter().map(|i| i as &dyn age::Identity))
+    }
 }
 
 /// The public half: seals records but cannot open them. This is all a save thread holds.
@@ -43,7 +68,7 @@ impl Sealer {
 impl Cipher {
     pub fn sealer(&self) -> Sealer {
         match self {
-            Cipher::Age(identity) => Sealer::Age(identity.to_public()),
+            Cipher::Age(keys) => Sealer::Age(keys.current.to_public()),
             Cipher::Plain => Sealer::Plain,
         }
     }
@@ -51,7 +76,7 @@ impl Cipher {
     /// The public key records are sealed to, as text; `None` without encryption.
     pub fn recipient(&self) -> Option<String> {
         match self {
-            Cipher::Age(own) => Some(own.to_public().to_string()),
+            Cipher::Age(keys) => Some(keys.current.to_public().to_string()),
             Cipher::Plain => None,
         }
     }
@@ -67,11 +92,11 @@ impl Cipher {
         use std::io::Read;
         let mut plain = Vec::with_capacity(size_hint);
         match self {
-            Cipher::Age(identity) => {
+            Cipher::Age(keys) => {
                 let decryptor = age::Decryptor::new_buffered(sealed)
                     .map_err(|_| "it is not an age file".to_string())?;
                 let mut reader = decryptor
-                    .decrypt(std::iter::once(identity.as_ref() as &dyn age::Identity))
+                    .decrypt(Cipher::identities(keys))
                     .map_err(|_| "it is not encrypted to this vault's key".to_string())?;
                 reader
                     .read_to_end(&mut plain)
@@ -90,13 +115,26 @@ impl Cipher {
     /// Decrypt a record file's bytes. The error says why without any content.
     pub fn open(&self, sealed: &[u8]) -> std::result::Result<Vec<u8>, String> {
         match self {
-            Cipher::Age(identity) => age::decrypt(identity.as_ref(), sealed).map_err(|e| match e {
-                age::DecryptError::NoMatchingKeys => {
-                    "it is not encrypted to this vault's key".to_string()
+            Cipher::Age(keys) => {
+                let described = |e: age::DecryptError| match e {
+                    age::DecryptError::NoMatchingKeys => {
+                        "it is not encrypted to this vault's key".to_string()
+                    }
+                    age::DecryptError::InvalidHeader => "it is not an age file".to_string(),
+                    _ => "it does not decrypt (truncated or altered)".to_string(),
+                };
+                if keys.others.is_empty() {
+                    return age::decrypt(&keys.current, sealed).map_err(described);
                 }
-                age::DecryptError::InvalidHeader => "it is not an age file".to_string(),
-                _ => "it does not decrypt (truncated or altered)".to_string(),
-            }),
+                let decryptor = age::Decryptor::new_buffered(sealed).map_err(described)?;
+                let mut reader = decryptor
+                    .decrypt(Cipher::identities(keys))
+                    .map_err(described)?;
+                let mut plain = Vec::new();
+                std::io::Read::read_to_end(&mut reader, &mut plain)
+                    .map_err(|_| "it does not decrypt (truncated or altered)".to_string())?;
+                Ok(plain)
+            }
             Cipher::Plain => Ok(sealed.to_vec()),
         }
     }

@@ -42,6 +42,9 @@ pub enum VaultError {
     Crypto(String),
     #[error("invalid record: {0}")]
     Invalid(String),
+    /// An operation on the vault's keys refused (adding or removing a clinician).
+    #[error("{0}")]
+    Keys(String),
     /// A file Tandem was asked to write is already there, and was not to be replaced.
     #[error("{0} already exists; it was left as it was")]
     OutputExists(PathBuf),

@@ -14,6 +14,7 @@ pub mod fsutil;
 pub mod idle;
 mod index;
 pub mod input;
+pub mod keys;
 mod reader;
 pub mod record;
 pub mod saver;
@@ -417,6 +418,9 @@ pub struct Vault {
     /// The version of each record as this process read or wrote it (shared with the save
     /// thread).
     known: sync::Known,
+    /// Which added clinician's key unlocked it (`None`: the first clinician's, or no
+    /// encryption).
+    unlocked_by: Option<String>,
 }
 
 /// Read and check `vault.ron`. For a format 2 vault that is the format, the encryption
@@ -547,7 +551,7 @@ impl Vault {
                 let wrapped = crypto::wrap_identity(&identity, &passphrase, log_n)?;
                 fsutil::write_atomic(root, IDENTITY_FILE, &wrapped)
                     .map_err(io_at("cannot write", &root.join(IDENTITY_FILE)))?;
-                (Encryption::Age, Arc::new(Cipher::Age(Box::new(identity))))
+                (Encryption::Age, Arc::new(Cipher::age(identity)))
             }
             Protection::InsecurePlaintext => (Encryption::None, Arc::new(Cipher::Plain)),
         };
@@ -585,6 +589,7 @@ impl Vault {
             index_anchor_read: AtomicBool::new(false),
             device: sync::device_id(root),
             known: sync::Known::default(),
+            unlocked_by: None,
         })
     }
 
@@ -597,16 +602,13 @@ impl Vault {
             Access::ReadWrite => Some(Arc::new(take_lock(root)?)),
             Access::ReadOnly => None,
         };
-        let cipher = match header.encryption {
+        let (cipher, unlocked_by) = match header.encryption {
             Encryption::Age => {
                 let passphrase = passphrase.ok_or(VaultError::WrongPassphrase)?;
-                let path = root.join(IDENTITY_FILE);
-                let wrapped = read_identity(&path)?;
-                Arc::new(Cipher::Age(Box::new(crypto::unwrap_identity(
-                    &wrapped, passphrase,
-                )?)))
+                let (cipher, by) = keys::unlock(root, passphrase)?;
+                (Arc::new(cipher), by)
             }
-            Encryption::None => Arc::new(Cipher::Plain),
+            Encryption::None => (Arc::new(Cipher::Plain), None),
         };
         let (header, settings_problem) = if header.format == 1 {
             (header, None)
@@ -629,6 +631,7 @@ impl Vault {
             index_anchor_read: AtomicBool::new(false),
             device: sync::device_id(root),
             known: sync::Known::default(),
+            unlocked_by,
         };
         if access == Access::ReadWrite {
             vault.remove_leftover_temp_files();
@@ -1165,12 +1168,17 @@ impl Vault {
             return Err(VaultError::Crypto("this vault is not encrypted".into()));
         }
         crypto::check_strength(new)?;
-        let path = self.root.join(IDENTITY_FILE);
+        // Each clinician changes their own: the first's wraps the practice's key in
+        // `identity.age`, an added one's their own key in `keys/<id>.age`.
+        let (dir, name) = match &self.unlocked_by {
+            Some(id) => (self.root.join(keys::KEYS_DIR), format!("{id}.age")),
+            None => (self.root.clone(), IDENTITY_FILE.to_string()),
+        };
+        let path = dir.join(&name);
         let wrapped = read_identity(&path)?;
         let identity = crypto::unwrap_identity(&wrapped, old)?;
         let rewrapped = crypto::wrap_identity(&identity, new, log_n)?;
-        fsutil::write_atomic(&self.root, IDENTITY_FILE, &rewrapped)
-            .map_err(io_at("cannot write", &path))
+        fsutil::write_atomic(&dir, &name, &rewrapped).map_err(io_at("cannot write", &path))
     }
 
     /// Whether `passphrase` is this vault's passphrase (hand-over mode asks for it before
@@ -1186,6 +1194,17 @@ impl Vault {
             return Err(VaultError::Crypto(
                 "this vault has no passphrase, so it cannot protect a hand-over".into(),
             ));
+        }
+        // The passphrase of the clinician who unlocked: their own key when it was not
+        // the first clinician's.
+        if let Some(id) = &self.unlocked_by {
+            let dir = self.root.join(keys::KEYS_DIR);
+            let wrapped = read_identity(&dir.join(format!("{id}.age")))?;
+            let recipient =
+                String::from_utf8_lossy(&read_identity(&dir.join(format!("{id}.pub")))?)
+                    .trim()
+                    .to_string();
+            return Ok(PassphraseCheck { wrapped, recipient });
         }
         let path = self.root.join(IDENTITY_FILE);
         let wrapped = read_identity(&path)?;
