@@ -242,16 +242,15 @@ impl Vault {
             .ok()
             .filter(fs::Metadata::is_file)
             .map(|m| super::Stamp::of(&m));
-        self.known
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(
-                id,
-                sync::Seen {
-                    version: joined,
-                    stamp,
-                },
-            );
+        // The new version follows both, written over the file as it is now.
+        sync::remember(
+            &self.known,
+            id,
+            sync::Seen {
+                version: joined,
+                stamp,
+            },
+        );
         let resolved: PathBuf = self.root.join(RESOLVED_DIR).join(kind.folder());
         fsutil::create_private_dir(&resolved)
             .map_err(|e| VaultError::io(format!("cannot create {}", resolved.display()), e))?;

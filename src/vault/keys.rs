@@ -190,7 +190,9 @@ impl Vault {
     /// Remove a clinician's access: the practice's key is replaced and everything sealed
     /// again (see the module). Only the first clinician, whose passphrase `owner` must
     /// be, removes access; the vault must be unlocked with their key. After this the
-    /// vault holds the new key: lock and unlock again to go on.
+    /// vault seals to the new key and its readers made before stop; a save thread
+    /// started before would still seal to the old key, so the practice starts its own
+    /// again.
     pub fn remove_clinician(
         &mut self,
         id: &str,

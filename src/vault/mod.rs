@@ -764,16 +764,14 @@ impl Vault {
 
     /// Remember the version of a record file as read (a save goes on from it).
     fn saw_version(&self, id: Uuid, version: &sync::Version, stamp: Stamp) {
-        self.known
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(
-                id,
-                sync::Seen {
-                    version: version.clone(),
-                    stamp: Some(stamp),
-                },
-            );
+        sync::remember(
+            &self.known,
+            id,
+            sync::Seen {
+                version: version.clone(),
+                stamp: Some(stamp),
+            },
+        );
     }
 
     fn current_anchor(&self) -> Option<audit::Anchor> {
@@ -1752,10 +1750,13 @@ fn list_files(root: &Path, extension: &str) -> Result<Listing> {
 }
 
 /// Sync conflict copies outside the records folders: of the vault's own files (its
-/// settings, its header), and of the audit trail (each segment has one writer, so a copy
+/// settings, its header, the clinicians' keys), and of the audit trail (each segment has one writer, so a copy
 /// there is a sign of something else writing it). As paths in the vault.
 pub fn other_conflict_copies(root: &Path) -> Vec<String> {
-    let mut dirs = vec![(String::new(), root.to_path_buf())];
+    let mut dirs = vec![
+        (String::new(), root.to_path_buf()),
+        (format!("{}/", keys::KEYS_DIR), root.join(keys::KEYS_DIR)),
+    ];
     for device in audit::segment_ids(root) {
         dirs.push((
             format!("{}/{device}/", audit::AUDIT_DIR),
@@ -1861,6 +1862,11 @@ pub(crate) fn write_record(
             // What is there is what was read, or older: nothing of it is lost.
             (Some(_), Some(version))
                 if matches!(version.order(&base), sync::Order::Same | sync::Order::Older) => {}
+            // Newer only by this device's own saves (another save of this process got
+            // there first): no other device's change to keep apart.
+            (Some(_), Some(version)) if !version.has_newer_from_others(&base, to.device) => {
+                base = base.joined(&version);
+            }
             _ => {
                 let mut copy = sync::conflict_name(id, to.extension, to.device, now);
                 let mut n = 1;
@@ -1886,16 +1892,14 @@ pub(crate) fn write_record(
     let stamp = fsutil::write_atomic_stat(&dir, &name, &sealed)
         .map(|meta| Stamp::of(&meta))
         .map_err(|e| VaultError::io(format!("cannot save {}/{name}", body.kind().folder()), e))?;
-    to.known
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(
-            id,
-            sync::Seen {
-                version,
-                stamp: Some(stamp),
-            },
-        );
+    sync::remember(
+        to.known,
+        id,
+        sync::Seen {
+            version,
+            stamp: Some(stamp),
+        },
+    );
     Ok(stamp)
 }
 

@@ -116,6 +116,14 @@ pub struct Seen {
 /// through sync) is kept as a conflict copy, never written over.
 pub type Known = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Uuid, Seen>>>;
 
+/// Remember what this process last read or wrote of a record.
+pub fn remember(known: &Known, id: Uuid, seen: Seen) {
+    known
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(id, seen);
+}
+
 /// How two versions of one record stand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Order {
@@ -166,6 +174,14 @@ impl Version {
             (false, true) => Order::Newer,
             (true, true) => Order::Concurrent,
         }
+    }
+
+    /// Whether a device other than `own` counts more saves here than in `base`: a change
+    /// made elsewhere, which a save on `base` must not write over.
+    pub fn has_newer_from_others(&self, base: &Version, own: &str) -> bool {
+        self.0
+            .iter()
+            .any(|(device, n)| device != own && *n > base.0.get(device).copied().unwrap_or(0))
     }
 
     /// Saves counted over every device (for messages).
@@ -281,6 +297,9 @@ mod tests {
         let joined = v(&[(a, 3)]).joined(&v(&[(a, 2), (b, 1)]));
         assert_eq!(joined, v(&[(a, 3), (b, 1)]));
         assert_eq!(joined.bumped(b), v(&[(a, 3), (b, 2)]));
+        // Only another device's saves make a version newer "from elsewhere".
+        assert!(!v(&[(a, 5)]).has_newer_from_others(&v(&[(a, 2)]), a));
+        assert!(v(&[(a, 2), (b, 1)]).has_newer_from_others(&v(&[(a, 2)]), a));
     }
 
     #[test]
