@@ -361,6 +361,55 @@ mod tests {
         }
     }
 
+    fn note(texts: [&str; 4]) -> ClinicalNote {
+        let sections = crate::model::restyle_sections(&[], crate::model::NoteStyle::Soap)
+            .into_iter()
+            .zip(texts)
+            .map(|(mut s, t)| {
+                s.text = t.into();
+                s
+            })
+            .collect();
+        ClinicalNote::new(
+            crate::model::NoteId(uuid::Uuid::from_u128(7)),
+            crate::model::CoupleId(uuid::Uuid::from_u128(8)),
+            crate::model::SessionId(uuid::Uuid::from_u128(9)),
+            crate::model::NoteStyle::Soap,
+            sections,
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn a_draft_note_merges_section_by_section_and_signed_ones_by_the_first_signature() {
+        let office = note(["office S", "O", "office A", "P"]);
+        let laptop = note(["laptop S", "O", "A", "laptop P"]);
+        let c = conflict(
+            RecordBody::Note(office.clone()),
+            RecordBody::Note(laptop.clone()),
+        );
+        assert_eq!(merge_kind(&c), MergeKind::ByPart);
+        // Part 0 is the signature line; sections are numbered from 1.
+        let Some(RecordBody::Note(m)) = merged(&c, &BTreeSet::from([4])) else {
+            panic!("merges");
+        };
+        let texts: Vec<&str> = m.sections.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["office S", "O", "office A", "laptop P"]);
+        // Signed on both: the first signature stays, the other becomes an amendment.
+        let (mut a, mut b) = (office, laptop);
+        a.finalize("Dr. R. Vale", Utc::now()).expect("signed");
+        b.finalize("Dr. R. Vale", Utc::now() + chrono::Duration::minutes(5))
+            .expect("signed");
+        let c = conflict(RecordBody::Note(b), RecordBody::Note(a));
+        assert_eq!(merge_kind(&c), MergeKind::SignedTwice);
+        let Some(RecordBody::Note(m)) = merged(&c, &BTreeSet::new()) else {
+            panic!("merges");
+        };
+        assert_eq!(m.sections[0].text, "office S");
+        assert_eq!(m.amendments.len(), 1);
+        assert_eq!(m.current()[0].text, "laptop S");
+    }
+
     #[test]
     fn a_session_merges_step_by_step() {
         let (a, b) = sessions();
