@@ -685,13 +685,9 @@ pub fn problems_ui(ui: &mut Ui, lists: &Lists, out: &mut Vec<Command>) {
     let conflicts = lists
         .problems
         .iter()
-        .filter(|p| {
-            matches!(
-                p,
-                crate::vault::FileProblem::Conflict { .. }
-                    | crate::vault::FileProblem::Behind { .. }
-            )
-        })
+        // Conflict copies to settle; a rollback with no newer version anywhere is in the
+        // list below, with what to do.
+        .filter(|p| matches!(p, crate::vault::FileProblem::Conflict { .. }))
         .count();
     if conflicts > 0 {
         ui.label(
