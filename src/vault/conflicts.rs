@@ -7,7 +7,7 @@
 
 use super::record::{self, Envelope, RecordBody, RecordKind};
 use super::sync::{self, Order, Version};
-use super::{FileProblem, ReadOutcome, Result, Vault, VaultError, fsutil};
+use super::{ReadOutcome, Result, Vault, VaultError, fsutil};
 use chrono::{DateTime, Utc};
 use std::fs;
 use std::path::PathBuf;
@@ -280,17 +280,6 @@ impl Vault {
         let _ = fsutil::sync_dir(&self.kind_dir(kind));
         Ok(())
     }
-}
-
-/// The conflicts among problems a scan or verify reported (their copies' names).
-pub fn conflict_files(problems: &[FileProblem]) -> Vec<&str> {
-    problems
-        .iter()
-        .filter_map(|p| match p {
-            FileProblem::Conflict { file } => Some(file.as_str()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]

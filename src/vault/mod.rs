@@ -280,9 +280,10 @@ pub enum FileProblem {
     Missing { file: String },
     /// A record whose file went back to a version older than (or beside) one this device
     /// had read: a sync rolled it back (a device back after long offline, a copy put
-    /// back). Reported until a version following the one seen is there again.
-    /// `recovered`: the newer version is beside it as a conflict copy.
-    Behind { file: String, recovered: bool },
+    /// back), and the newer version is nowhere to be had (when it is beside the record as
+    /// a conflict copy, the conflict is what is reported). Reported until a version
+    /// following the one seen is there again.
+    Behind { file: String },
     /// A sync conflict copy of a file outside the records (the practice's settings, the
     /// header): two devices changed it at once. Kept until acknowledged (then moved to
     /// `resolved/`).
@@ -302,17 +303,7 @@ impl std::fmt::Display for FileProblem {
                     "{file}: a sync conflict copy (two devices changed one record); settle it in the app under Sync conflicts, where both versions are shown side by side"
                 )
             }
-            FileProblem::Behind {
-                file,
-                recovered: true,
-            } => write!(
-                f,
-                "{file}: went back to an older version than this device had (a sync rolled it back); the newer one is kept beside it as a conflict copy: settle it in the app under Sync conflicts"
-            ),
-            FileProblem::Behind {
-                file,
-                recovered: false,
-            } => write!(
+            FileProblem::Behind { file } => write!(
                 f,
                 "{file}: went back to an older version than this device had (a sync rolled it back), and the newer one is in neither the folder nor .stversions: restore it from a backup or from the device that saved it"
             ),
@@ -1078,10 +1069,8 @@ impl Vault {
             };
             // With the version seen beside it as a conflict copy, the conflict says it all.
             if !recovered {
-                scan.problems.push(FileProblem::Behind {
-                    file: key.clone(),
-                    recovered,
-                });
+                scan.problems
+                    .push(FileProblem::Behind { file: key.clone() });
             }
         }
         changed |= behind != fresh.behind;
