@@ -160,9 +160,9 @@ impl Vault {
         self.check_writable()?;
         let keys = self.practice_keys()?;
         crypto::check_strength(passphrase)?;
-        // The same passphrase as another clinician's would unlock as them.
-        if crypto::unwrap_identity(&read_small(&self.root.join(IDENTITY_FILE))?, passphrase).is_ok()
-        {
+        // The same passphrase as another clinician's would unlock as them: whichever
+        // clinician's it is, the unlock itself says so.
+        if unlock(&self.root, passphrase).is_ok() {
             return Err(VaultError::Keys(
                 "that passphrase is already a clinician's; each clinician needs their own".into(),
             ));

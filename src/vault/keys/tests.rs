@@ -101,10 +101,13 @@ fn removing_a_clinician_seals_everything_to_a_new_key_they_do_not_have() {
     let (root, records) = vault(dir.path());
     let (second, third) = {
         let v = open(&root, FIRST).expect("first");
-        (
-            v.add_clinician(&pass(SECOND), 10).expect("added"),
-            v.add_clinician(&pass(THIRD), 10).expect("added"),
-        )
+        let second = v.add_clinician(&pass(SECOND), 10).expect("added");
+        // An added clinician's passphrase is theirs alone too.
+        assert!(matches!(
+            v.add_clinician(&pass(SECOND), 10),
+            Err(VaultError::Keys(_))
+        ));
+        (second, v.add_clinician(&pass(THIRD), 10).expect("added"))
     };
     // What the second clinician could take with them: the practice's key as it is now.
     let kept = {
