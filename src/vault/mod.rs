@@ -1858,10 +1858,12 @@ pub(crate) fn write_record(
             }
             _ => {
                 let mut copy = sync::conflict_name(id, to.extension, to.device, now);
+                // A second copy within the same second: numbered, as set-aside files are.
+                let first = copy.clone();
                 let mut n = 1;
                 while dir.join(&copy).exists() {
                     n += 1;
-                    copy = copy.replacen(to.extension, &format!("-{n}{}", to.extension), 1);
+                    copy = first.replacen(to.extension, &format!("-{n}{}", to.extension), 1);
                 }
                 fs::rename(&path, dir.join(&copy)).map_err(|e| {
                     VaultError::io(

@@ -242,6 +242,39 @@ fn a_save_over_a_file_another_device_changed_keeps_theirs_as_a_conflict_copy() {
         "{outcomes:?}"
     );
     assert_eq!(o.conflicts().expect("conflicts").len(), 2);
+    drop(queue);
+
+    // Two more changes from the laptop, each kept aside in the same second as the last
+    // copy: numbered, never written over.
+    l.save(&RecordBody::Session(note_on(&theirs, 4, "third")), at(6))
+        .expect("saved");
+    std::fs::copy(
+        session_file(&laptop, &session),
+        session_file(&office, &session),
+    )
+    .expect("synced a third time");
+    o.save(&RecordBody::Session(note_on(&stale, 5, "office")), at(5))
+        .expect("office saves");
+    l.save(&RecordBody::Session(note_on(&theirs, 6, "fourth")), at(7))
+        .expect("saved");
+    std::fs::copy(
+        session_file(&laptop, &session),
+        session_file(&office, &session),
+    )
+    .expect("synced a fourth time");
+    o.save(&RecordBody::Session(note_on(&stale, 7, "office")), at(5))
+        .expect("office saves");
+    let copies: Vec<String> = o
+        .conflicts()
+        .expect("conflicts")
+        .into_iter()
+        .map(|c| c.copy)
+        .collect();
+    assert_eq!(copies.len(), 4, "{copies:?}");
+    for n in ["-2.age", "-3.age"] {
+        assert!(copies.iter().any(|c| c.ends_with(n)), "{n} in {copies:?}");
+    }
+    assert!(!copies.iter().any(|c| c.contains("-2-3")), "{copies:?}");
 }
 
 #[test]
