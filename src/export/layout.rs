@@ -775,25 +775,17 @@ impl Writer<'_> {
             }
             Block::Fields(fields) => {
                 let label_w = BODY_WIDTH * 0.26;
-                let whole: f32 = fields
-                    .iter()
-                    .map(|(label, value)| {
-                        count(Face::Bold, SMALL_SIZE, label, label_w).max(count(
-                            Face::Regular,
-                            BODY_SIZE,
-                            value,
-                            BODY_WIDTH - label_w - 8.0,
-                        )) * BODY_LEADING
-                    })
-                    .sum();
-                let first = fields.first().map_or(0.0, |(label, value)| {
+                // A field is as tall as the longer of its label and its value.
+                let height = |(label, value): &(String, String)| {
                     count(Face::Bold, SMALL_SIZE, label, label_w).max(count(
                         Face::Regular,
                         BODY_SIZE,
                         value,
                         BODY_WIDTH - label_w - 8.0,
                     )) * BODY_LEADING
-                });
+                };
+                let whole: f32 = fields.iter().map(height).sum();
+                let first = fields.first().map_or(0.0, height);
                 whole.min(4.0 * BODY_LEADING).max(first)
             }
             Block::WriteIn { label, lines } => {
