@@ -1780,29 +1780,21 @@ fn every_pdf_is_tagged_in_english_and_opens_its_outline_at_the_headings() {
     }
     assert_eq!(seen, report.sections.len());
     // Poppler reads it as tagged, with its structure.
-    if !common::have("pdfinfo") {
-        assert!(
-            std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
-            "pdfinfo is required (poppler-utils)"
-        );
-        common::skipped("reading the PDF's tags with pdfinfo", "poppler-utils");
+    let pdfinfo = |args: &[&str]| {
+        common::pdf_tool(
+            "pdfinfo",
+            args,
+            &bytes,
+            "reading the PDF's tags with pdfinfo",
+            "poppler-utils",
+        )
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let Some(info) = pdfinfo(&["{}"]) else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("note.pdf");
-    std::fs::write(&path, &bytes).unwrap();
-    let info = std::process::Command::new("pdfinfo")
-        .arg(&path)
-        .output()
-        .unwrap();
-    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    };
     assert!(info.contains("Tagged:          yes"), "{info}");
-    let structure = std::process::Command::new("pdfinfo")
-        .arg("-struct-text")
-        .arg(&path)
-        .output()
-        .unwrap();
-    let structure = String::from_utf8_lossy(&structure.stdout).into_owned();
+    let structure = pdfinfo(&["-struct-text", "{}"]).unwrap_or_default();
     for element in ["Document", "H1", "Sect", "H2", "Table", "TR", "TD", "P"] {
         assert!(
             structure.contains(element),
@@ -1812,24 +1804,19 @@ fn every_pdf_is_tagged_in_english_and_opens_its_outline_at_the_headings() {
     assert!(structure.contains("Session note"), "{structure}");
     // The syntax, cross-reference and object streams, and every stream's encoding, read
     // cleanly by a second program.
-    if common::have("qpdf") {
-        let check = std::process::Command::new("qpdf")
-            .arg("--check")
-            .arg(&path)
-            .output()
-            .unwrap();
+    if let Some(check) = common::pdf_tool(
+        "qpdf",
+        &["--check", "{}"],
+        &bytes,
+        "checking the PDF's syntax with qpdf",
+        "qpdf",
+    ) {
         let said = String::from_utf8_lossy(&check.stdout).into_owned();
         assert!(check.status.success(), "{said}");
         assert!(
             said.contains("No syntax or stream encoding errors found"),
             "{said}"
         );
-    } else {
-        assert!(
-            std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
-            "qpdf is required"
-        );
-        common::skipped("checking the PDF's syntax with qpdf", "qpdf");
     }
 }
 
@@ -1900,22 +1887,15 @@ fn arabic_and_cjk_text_print_and_copy_out_as_written() {
     );
     assert!(!drawn.contains('ن'), "a bare noon was drawn: {drawn}");
     // Copied out, every phrase reads as written, in logical order.
-    if !common::have("pdftotext") {
-        assert!(
-            std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
-            "pdftotext is required (poppler-utils)"
-        );
-        common::skipped("reading scripts back with pdftotext", "poppler-utils");
+    let Some(out) = common::pdf_tool(
+        "pdftotext",
+        &["{}", "-"],
+        &bytes,
+        "reading scripts back with pdftotext",
+        "poppler-utils",
+    ) else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("scripts.pdf");
-    std::fs::write(&path, &bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap();
+    };
     // Without the marks pdftotext puts around right-to-left runs.
     let text: String = String::from_utf8_lossy(&out.stdout)
         .chars()

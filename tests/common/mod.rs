@@ -232,6 +232,43 @@ pub fn skipped(what: &str, install: &str) {
     );
 }
 
+/// Run a PDF tool (`pdfinfo`, `pdftotext`, `qpdf`) on `bytes`, written to a temporary
+/// file whose path stands where `{}` is in `args`: its output, or `None` when the tool is
+/// not installed, said as skipped (`what`; install `package`). Where CI requires the PDF
+/// tools (`TANDEM_REQUIRE_PDFTOTEXT`), a missing one fails instead.
+pub fn pdf_tool(
+    tool: &str,
+    args: &[&str],
+    bytes: &[u8],
+    what: &str,
+    package: &str,
+) -> Option<Output> {
+    if !have(tool) {
+        assert!(
+            std::env::var_os("TANDEM_REQUIRE_PDFTOTEXT").is_none(),
+            "{tool} is required ({package})"
+        );
+        skipped(what, package);
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).expect("the PDF is written");
+    let args = args.iter().map(|a| {
+        if *a == "{}" {
+            path.as_os_str().to_owned()
+        } else {
+            std::ffi::OsString::from(a)
+        }
+    });
+    Some(
+        Command::new(tool)
+            .args(args)
+            .output()
+            .expect("the tool runs"),
+    )
+}
+
 /// Whether `tool` is on the PATH.
 pub fn have(tool: &str) -> bool {
     Command::new("sh")
